@@ -1,0 +1,95 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace DiffGen.Generator.Diagnostics;
+
+/// <summary>Every diagnostic DiffGen reports. IDs are stable and tracked in AnalyzerReleases.*.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "DiffGen";
+    private const string HelpBase = "https://github.com/diffgen/diffgen/blob/main/README.md#";
+
+    public static readonly DiagnosticDescriptor TypeNotPartial = Error(
+        "DG0001",
+        "Containing type must be partial",
+        "Type '{0}' must be partial so that DiffGen can add '{1}' to it; declare it (and every type that encloses it) 'partial'");
+
+    public static readonly DiagnosticDescriptor MethodNotStatic = Error(
+        "DG0002",
+        "Differentiable method must be static",
+        "[Differentiable] method '{0}' must be static; make it static and pass what it reads as parameters");
+
+    public static readonly DiagnosticDescriptor UnsupportedReturnType = Error(
+        "DG0003",
+        "Unsupported return type",
+        "[Differentiable] method '{0}' returns '{1}'; it must return double or float");
+
+    public static readonly DiagnosticDescriptor UnsupportedParameterType = Error(
+        "DG0004",
+        "Unsupported parameter type",
+        "Parameter '{0}' has type '{1}', which DiffGen cannot differentiate; use double, float, double[], float[], ReadOnlySpan<double>, ReadOnlySpan<float>, an integral type or bool");
+
+    public static readonly DiagnosticDescriptor MixedPrecision = Error(
+        "DG0005",
+        "Parameter precision differs from the return type",
+        "Parameter '{0}' is '{1}' but the method returns '{2}'; all floating-point parameters of a [Differentiable] method share its return type's precision, so declare it '{3}' or convert inside the body");
+
+    public static readonly DiagnosticDescriptor ByReferenceParameter = Error(
+        "DG0006",
+        "By-reference parameter",
+        "Parameter '{0}' is passed by '{1}'; [Differentiable] parameters are passed by value, so remove '{1}' and return the value instead");
+
+    public static readonly DiagnosticDescriptor UnsupportedStatement = Error(
+        "DG0007",
+        "Unsupported statement",
+        "{0} is not supported in a [Differentiable] body; {1}");
+
+    public static readonly DiagnosticDescriptor UnsupportedExpression = Error(
+        "DG0008",
+        "Unsupported expression",
+        "{0} is not supported in a [Differentiable] body; {1}");
+
+    public static readonly DiagnosticDescriptor CallWithoutDerivative = Error(
+        "DG0009",
+        "Call without a derivative",
+        "'{0}' has no derivative, but an argument depends on a differentiable parameter; mark '{0}' [Differentiable], write its computation inline with supported operations, or pass only constants to it");
+
+    public static readonly DiagnosticDescriptor InternalError = Error(
+        "DG0010",
+        "DiffGen failed on this method",
+        "DiffGen could not differentiate '{0}' ({1}); the method has no gradient. Please report this with the method's source.");
+
+    public static readonly DiagnosticDescriptor GenericMethod = Error(
+        "DG0011",
+        "Generic differentiable method",
+        "[Differentiable] method '{0}' is generic; write one non-generic method per precision (a double and a float overload)");
+
+    public static readonly DiagnosticDescriptor NoBody = Error(
+        "DG0012",
+        "Differentiable method has no body",
+        "[Differentiable] method '{0}' has no body to differentiate; give it a block or expression body");
+
+    public static readonly DiagnosticDescriptor TooManyPaths = Error(
+        "DG0013",
+        "Too many paths",
+        "'{0}' has too many paths after expanding its early returns ({1} statements); assign the result to a local and return it once at the end");
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
+    {
+        TypeNotPartial, MethodNotStatic, UnsupportedReturnType, UnsupportedParameterType, MixedPrecision,
+        ByReferenceParameter, UnsupportedStatement, UnsupportedExpression, CallWithoutDerivative, InternalError,
+        GenericMethod, NoBody, TooManyPaths,
+    }.ToDictionary(d => d.Id);
+
+    public static DiagnosticDescriptor ById(string id) => All[id];
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) => new(
+        id,
+        title,
+        message,
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpBase + id.ToLowerInvariant());
+}

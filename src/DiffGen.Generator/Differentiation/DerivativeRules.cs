@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using DiffGen.Generator.Model;
+
+namespace DiffGen.Generator.Differentiation;
+
+/// <summary>
+/// The local partial derivative of an operation with respect to one argument, as data: a C#
+/// template and the same mathematics for the comment on the generated line.
+/// </summary>
+/// <param name="Code">
+/// C# template: <c>{0}</c>, <c>{1}</c>, <c>{2}</c> are the arguments, <c>{r}</c> the result,
+/// <c>{T}</c> the type keyword (<c>double</c> or <c>float</c>), <c>{c:0.5}</c> a literal of that type.
+/// <c>1</c> and <c>-1</c> are recognized and emitted as a plain add or subtract.
+/// </param>
+/// <param name="Math">The derivative in mathematical notation, with the same placeholders.</param>
+/// <param name="Singular">
+/// Whether it can be infinite or NaN at finite arguments (1/x at 0). Such a line is guarded so that a
+/// zero adjoint contributes exactly zero (the strong-zero convention).
+/// </param>
+internal sealed record Partial(string Code, string Math, bool Singular = false)
+{
+    public bool IsOne => Code == "1";
+
+    public bool IsMinusOne => Code == "-1";
+}
+
+/// <summary>A function and its partial derivatives, one per argument.</summary>
+internal sealed record DerivativeRule(string Name, EquatableArray<Partial> Partials)
+{
+    public int Arity => Partials.Count;
+}
+
+/// <summary>
+/// Every derivative DiffGen knows, one row each (Enzyme's "rules as data"): adding a function is
+/// adding a row. Conventions at kinks and edges follow PyTorch, except that a zero adjoint always
+/// contributes zero (see README, "Conventions").
+/// </summary>
+internal static class DerivativeRules
+{
+    private static readonly DerivativeRule[] Functions =
+    {
+        // d/dx e^x = e^x
+        Rule("Exp", new Partial("{r}", "exp({0})")),
+        // d/dx ln x = 1/x
+        Rule("Log", new Partial("{c:1} / {0}", "1/{0}", Singular: true)),
+        // log_b x = ln x / ln b: d/dx = 1/(x ln b), d/db = -log_b(x)/(b ln b)
+        Rule(
+            "Log",
+            new Partial("{c:1} / ({0} * {T}.Log({1}))", "1/({0}·ln {1})", Singular: true),
+            new Partial("-{r} / ({1} * {T}.Log({1}))", "−log_{1}({0})/({1}·ln {1})", Singular: true)),
+        // d/dx log10 x = 1/(x ln 10)
+        Rule("Log10", new Partial("{c:1} / ({0} * {c:2.302585092994046})", "1/({0}·ln 10)", Singular: true)),
+        // d/dx log2 x = 1/(x ln 2)
+        Rule("Log2", new Partial("{c:1} / ({0} * {c:0.6931471805599453})", "1/({0}·ln 2)", Singular: true)),
+        // d/dx √x = 1/(2√x)
+        Rule("Sqrt", new Partial("{c:0.5} / {r}", "1/(2√{0})", Singular: true)),
+        // d/dx ∛x = 1/(3∛x²)
+        Rule("Cbrt", new Partial("{c:1} / ({c:3} * {r} * {r})", "1/(3·∛{0}²)", Singular: true)),
+        // d/dx x^y = y x^(y-1); d/dy x^y = x^y ln x, taken as 0 at x = 0 (PyTorch)
+        Rule(
+            "Pow",
+            new Partial("{1} * {T}.Pow({0}, {1} - {c:1})", "{1}·{0}^({1}−1)", Singular: true),
+            new Partial("{0} == {c:0} ? {c:0} : {r} * {T}.Log({0})", "{0}^{1}·ln {0}", Singular: true)),
+        Rule("Sin", new Partial("{T}.Cos({0})", "cos({0})")),
+        Rule("Cos", new Partial("-{T}.Sin({0})", "−sin({0})")),
+        // d/dx tan x = 1 + tan² x
+        Rule("Tan", new Partial("{c:1} + {r} * {r}", "1 + tan²({0})")),
+        Rule("Asin", new Partial("{c:1} / {T}.Sqrt({c:1} - {0} * {0})", "1/√(1 − {0}²)", Singular: true)),
+        Rule("Acos", new Partial("{c:-1} / {T}.Sqrt({c:1} - {0} * {0})", "−1/√(1 − {0}²)", Singular: true)),
+        Rule("Atan", new Partial("{c:1} / ({c:1} + {0} * {0})", "1/(1 + {0}²)")),
+        // atan2(y, x): d/dy = x/(x² + y²), d/dx = −y/(x² + y²)
+        Rule(
+            "Atan2",
+            new Partial("{1} / ({0} * {0} + {1} * {1})", "{1}/({0}² + {1}²)", Singular: true),
+            new Partial("-{0} / ({0} * {0} + {1} * {1})", "−{0}/({0}² + {1}²)", Singular: true)),
+        Rule("Sinh", new Partial("{T}.Cosh({0})", "cosh({0})")),
+        Rule("Cosh", new Partial("{T}.Sinh({0})", "sinh({0})")),
+        // d/dx tanh x = 1 − tanh² x
+        Rule("Tanh", new Partial("{c:1} - {r} * {r}", "1 − tanh²({0})")),
+        Rule("Asinh", new Partial("{c:1} / {T}.Sqrt({0} * {0} + {c:1})", "1/√({0}² + 1)")),
+        Rule("Acosh", new Partial("{c:1} / {T}.Sqrt({0} * {0} - {c:1})", "1/√({0}² − 1)", Singular: true)),
+        Rule("Atanh", new Partial("{c:1} / ({c:1} - {0} * {0})", "1/(1 − {0}²)", Singular: true)),
+        // |x|: sign(x), and 0 at 0
+        Rule("Abs", new Partial("{0} > {c:0} ? {c:1} : {0} < {c:0} ? {c:-1} : {c:0}", "sign({0}), 0 at 0")),
+        // max/min: the adjoint goes to the larger (smaller) argument, split equally at a tie
+        Rule(
+            "Max",
+            new Partial("{0} > {1} ? {c:1} : {0} == {1} ? {c:0.5} : {c:0}", "1 if {0} > {1}, ½ at a tie"),
+            new Partial("{1} > {0} ? {c:1} : {0} == {1} ? {c:0.5} : {c:0}", "1 if {1} > {0}, ½ at a tie")),
+        Rule(
+            "Min",
+            new Partial("{0} < {1} ? {c:1} : {0} == {1} ? {c:0.5} : {c:0}", "1 if {0} < {1}, ½ at a tie"),
+            new Partial("{1} < {0} ? {c:1} : {0} == {1} ? {c:0.5} : {c:0}", "1 if {1} < {0}, ½ at a tie")),
+        // clamp(x, lo, hi): to x within the bounds (bounds included), else to the bound that won
+        Rule(
+            "Clamp",
+            new Partial("{0} >= {1} && {0} <= {2} ? {c:1} : {c:0}", "1 if {1} ≤ {0} ≤ {2}"),
+            new Partial("{0} < {1} ? {c:1} : {c:0}", "1 if {0} < {1}"),
+            new Partial("{0} > {2} ? {c:1} : {c:0}", "1 if {0} > {2}")),
+        // hypot(x, y) = √(x² + y²): d/dx = x/hypot, d/dy = y/hypot
+        Rule(
+            "Hypot",
+            new Partial("{0} / {r}", "{0}/hypot({0}, {1})", Singular: true),
+            new Partial("{1} / {r}", "{1}/hypot({0}, {1})", Singular: true)),
+        // fma(a, b, c) = a·b + c
+        Rule("FusedMultiplyAdd", new Partial("{1}", "{1}"), new Partial("{0}", "{0}"), new Partial("1", "1")),
+    };
+
+    private static readonly Dictionary<BinaryOperator, DerivativeRule> Binary = new()
+    {
+        [BinaryOperator.Add] = Rule("+", new Partial("1", "1"), new Partial("1", "1")),
+        [BinaryOperator.Subtract] = Rule("-", new Partial("1", "1"), new Partial("-1", "−1")),
+        [BinaryOperator.Multiply] = Rule("*", new Partial("{1}", "{1}"), new Partial("{0}", "{0}")),
+        // a/b: d/da = 1/b, d/db = −a/b² = −(a/b)/b
+        [BinaryOperator.Divide] = Rule(
+            "/",
+            new Partial("{c:1} / {1}", "1/{1}", Singular: true),
+            new Partial("-{r} / {1}", "−{0}/{1}²", Singular: true)),
+        // a % b = a − trunc(a/b)·b
+        [BinaryOperator.Remainder] = Rule(
+            "%",
+            new Partial("1", "1"),
+            new Partial("-{T}.Truncate({0} / {1})", "−trunc({0}/{1})", Singular: true)),
+    };
+
+    /// <summary>Negation, copies and conversions between double and float pass the adjoint through.</summary>
+    public static readonly DerivativeRule Negate = Rule("-", new Partial("-1", "−1"));
+
+    public static readonly DerivativeRule Identity = Rule("=", new Partial("1", "1"));
+
+    private static readonly HashSet<string> PiecewiseConstantNames = new(StringComparer.Ordinal)
+    {
+        "Sign", "Floor", "Ceiling", "Round", "Truncate",
+    };
+
+    private static readonly Dictionary<(string, int), DerivativeRule> ByName =
+        Functions.ToDictionary(r => (r.Name, r.Arity));
+
+    /// <summary>The rule for a Math function of this arity, or null when there is none.</summary>
+    public static DerivativeRule? Find(string name, int arity) => ByName.TryGetValue((name, arity), out var rule) ? rule : null;
+
+    /// <summary>The rule for a floating-point binary operator, or null when it has no derivative (comparisons).</summary>
+    public static DerivativeRule? Find(BinaryOperator op) => Binary.TryGetValue(op, out var rule) ? rule : null;
+
+    /// <summary>Functions that are constant between jumps: derivative 0 wherever it exists.</summary>
+    public static bool IsPiecewiseConstant(string name) => PiecewiseConstantNames.Contains(name);
+
+    /// <summary>All function names with a rule, for documentation and tests.</summary>
+    public static IEnumerable<(string Name, int Arity)> FunctionSignatures => ByName.Keys;
+
+    private static DerivativeRule Rule(string name, params Partial[] partials) => new(name, partials.ToEquatableArray());
+}

@@ -1,0 +1,139 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using DiffGen.Generator.Differentiation;
+using DiffGen.Generator.Model;
+
+namespace DiffGen.Generator.Emission;
+
+/// <summary>Spells IR operands, operations and derivative templates as C# text and as mathematics.</summary>
+internal sealed class CSharpSpelling
+{
+    private static readonly Regex Placeholder = new(@"\{(?:(\d)|r|T|c:([^}]+))\}", RegexOptions.Compiled);
+    private static readonly Regex Atomic = new(@"^[A-Za-z_@][\w.]*(\[[^\[\]]*\])?(\((?>[^()]+|\((?<d>)|\)(?<-d>))*(?(d)(?!))\))?$|^\d[\w.]*$", RegexOptions.Compiled);
+
+    private readonly EquatableArray<IrVariable> _variables;
+
+    public CSharpSpelling(EquatableArray<IrVariable> variables) => _variables = variables;
+
+    public string Name(int variable) => _variables[variable].Name;
+
+    public TypeRef Type(int variable) => _variables[variable].Type;
+
+    public string Operand(Operand operand) => operand switch
+    {
+        VariableOperand v => _variables[v.Id].Name,
+        LiteralOperand l => l.Text,
+        _ => "default",
+    };
+
+    /// <summary>An operand inside a larger expression: negative literals get parentheses.</summary>
+    public string Term(Operand operand)
+    {
+        var text = Operand(operand);
+        return text.StartsWith("-", System.StringComparison.Ordinal) ? "(" + text + ")" : text;
+    }
+
+    public string Operation(Operation operation, TypeRef type) => operation switch
+    {
+        CopyOperation c => Operand(c.Value),
+        BinaryOperation b => Term(b.Left) + " " + BinaryText(b.Operator) + " " + Term(b.Right),
+        UnaryOperation u => UnaryText(u.Operator) + Term(u.Value),
+        ConversionOperation c => "(" + type.Name + ")" + Term(c.Value),
+        IntrinsicCall i => type.Name + "." + i.Function + "(" + Arguments(i.Arguments) + ")",
+        OpaqueCall o => o.Method + "(" + Arguments(o.Arguments) + ")",
+        DifferentiableCall d => d.Callee.ValueMethod + "(" + Arguments(d.Arguments) + ")",
+        ElementRead e => Name(e.Array) + "[" + Operand(e.Index) + "]",
+        LengthRead l => Name(l.Array) + ".Length",
+        _ => "default",
+    };
+
+    public string Arguments(IEnumerable<Operand> operands) => string.Join(", ", operands.Select(Operand));
+
+    /// <summary>Renders a derivative template as C#.</summary>
+    public string Code(string template, EquatableArray<Operand> arguments, Operand result, TypeRef type) =>
+        Placeholder.Replace(template, m =>
+        {
+            if (m.Groups[1].Success)
+            {
+                return Term(arguments[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]);
+            }
+
+            if (m.Groups[2].Success)
+            {
+                var value = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+                var literal = Literals.Format(value, type.Kind);
+                return value < 0 ? "(" + literal + ")" : literal;
+            }
+
+            return m.Value == "{r}" ? Term(result) : type.Name;
+        });
+
+    /// <summary>Renders a derivative template as mathematics for a comment.</summary>
+    public string Math(string template, EquatableArray<Operand> arguments, Operand result) =>
+        Placeholder.Replace(template, m =>
+        {
+            if (m.Groups[1].Success)
+            {
+                return Term(arguments[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]);
+            }
+
+            if (m.Groups[2].Success)
+            {
+                return m.Groups[2].Value;
+            }
+
+            return m.Value == "{r}" ? Term(result) : string.Empty;
+        });
+
+    /// <summary>Wraps an expression in parentheses unless it is a name, literal, element or call.</summary>
+    public static string Parenthesize(string expression) => Atomic.IsMatch(expression) ? expression : "(" + expression + ")";
+
+    private static string BinaryText(BinaryOperator op) => op switch
+    {
+        BinaryOperator.Add => "+",
+        BinaryOperator.Subtract => "-",
+        BinaryOperator.Multiply => "*",
+        BinaryOperator.Divide => "/",
+        BinaryOperator.Remainder => "%",
+        BinaryOperator.Equal => "==",
+        BinaryOperator.NotEqual => "!=",
+        BinaryOperator.Less => "<",
+        BinaryOperator.LessOrEqual => "<=",
+        BinaryOperator.Greater => ">",
+        BinaryOperator.GreaterOrEqual => ">=",
+        BinaryOperator.And => "&",
+        BinaryOperator.Or => "|",
+        BinaryOperator.ExclusiveOr => "^",
+        BinaryOperator.LeftShift => "<<",
+        BinaryOperator.RightShift => ">>",
+        _ => "?",
+    };
+
+    private static string UnaryText(UnaryOperator op) => op switch
+    {
+        UnaryOperator.Negate => "-",
+        UnaryOperator.Not => "!",
+        _ => "~",
+    };
+
+    /// <summary>Escapes text for an XML doc comment.</summary>
+    public static string Xml(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            builder.Append(c switch
+            {
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '&' => "&amp;",
+                _ => c.ToString(),
+            });
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,126 @@
+namespace DiffGen.Generator.Model;
+
+// The three-address intermediate representation of a [Differentiable] body. Lowering produces it,
+// analysis reads it, differentiation turns it into forward and reverse sweeps. Every record has
+// structural equality: the IR is part of the cached incremental model.
+//
+// Each assignment computes one operation into a fresh variable u1..un (static single assignment),
+// so a value is never overwritten and the reverse sweep can read every primal it needs. The one
+// exception is a merge variable, which each branch of an `if` assigns (a φ written as copies).
+
+/// <summary>Where a variable comes from.</summary>
+internal enum VariableOrigin
+{
+    /// <summary>A parameter of the method, read as it was passed.</summary>
+    Parameter,
+
+    /// <summary>An intermediate <c>u1..un</c> born in lowering.</summary>
+    Intermediate,
+}
+
+/// <summary>A typed variable of the IR.</summary>
+/// <param name="Id">Index in <see cref="IrProgram.Variables"/>.</param>
+/// <param name="Name">Its name in generated code (a parameter's own name, or <c>u</c>k).</param>
+/// <param name="Type">Its type; arrays and spans give their element type.</param>
+/// <param name="Origin">Parameter or intermediate.</param>
+/// <param name="Shape">For parameters: scalar, array or span.</param>
+internal sealed record IrVariable(int Id, string Name, TypeRef Type, VariableOrigin Origin, ParameterShape Shape);
+
+/// <summary>An operand: a variable or a literal.</summary>
+internal abstract record Operand;
+
+/// <summary>A reference to an IR variable.</summary>
+internal sealed record VariableOperand(int Id) : Operand;
+
+/// <summary>A constant already spelled as C# (invariant culture, round-trippable, typed suffix).</summary>
+internal sealed record LiteralOperand(string Text, TypeRef Type) : Operand;
+
+internal enum BinaryOperator
+{
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Remainder,
+    Equal,
+    NotEqual,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    And,
+    Or,
+    ExclusiveOr,
+    LeftShift,
+    RightShift,
+}
+
+internal enum UnaryOperator
+{
+    Negate,
+    Not,
+    BitwiseNot,
+}
+
+/// <summary>One operation; the type of its result is the type of the variable it is assigned to.</summary>
+internal abstract record Operation;
+
+/// <summary><c>u = a</c>.</summary>
+internal sealed record CopyOperation(Operand Value) : Operation;
+
+/// <summary><c>u = a op b</c>.</summary>
+internal sealed record BinaryOperation(BinaryOperator Operator, Operand Left, Operand Right) : Operation;
+
+/// <summary><c>u = op a</c>.</summary>
+internal sealed record UnaryOperation(UnaryOperator Operator, Operand Value) : Operation;
+
+/// <summary><c>u = (T)a</c>, to the type of the target.</summary>
+internal sealed record ConversionOperation(Operand Value) : Operation;
+
+/// <summary>A call of an elementary function with a derivative rule (<c>Math.Sin</c> and friends).</summary>
+/// <param name="Function">The rule's name, e.g. <c>Sin</c>.</param>
+internal sealed record IntrinsicCall(string Function, EquatableArray<Operand> Arguments) : Operation;
+
+/// <summary>
+/// A call of a method without a derivative, spelled as it is to be emitted. Allowed when its
+/// floating-point arguments are constants, or when <paramref name="PiecewiseConstant"/> (Floor,
+/// Sign, …), whose derivative is zero wherever it exists.
+/// </summary>
+internal sealed record OpaqueCall(string Method, EquatableArray<Operand> Arguments, bool PiecewiseConstant, LocationInfo Location) : Operation;
+
+/// <summary>A call of another <c>[Differentiable]</c> method, differentiated through its generated gradient.</summary>
+internal sealed record DifferentiableCall(CalleeSpec Callee, EquatableArray<Operand> Arguments) : Operation;
+
+/// <summary><c>u = a[i]</c> of an array or span parameter.</summary>
+internal sealed record ElementRead(int Array, Operand Index) : Operation;
+
+/// <summary><c>u = a.Length</c>.</summary>
+internal sealed record LengthRead(int Array) : Operation;
+
+/// <summary>A parameter of a differentiable callee, as its gradient method takes it.</summary>
+/// <param name="Differentiable">Whether the callee's gradient method has an output for it.</param>
+internal sealed record CalleeParameter(bool Differentiable, ParameterShape Shape, TypeRef Type);
+
+/// <summary>How to call a differentiable method's generated gradient.</summary>
+/// <param name="ValueMethod">Fully qualified: <c>global::Ns.Type.F</c>.</param>
+/// <param name="GradientMethod">Fully qualified: <c>global::Ns.Type.FGradient</c>.</param>
+/// <param name="DisplayName">For comments: <c>Type.F</c>.</param>
+internal sealed record CalleeSpec(string ValueMethod, string GradientMethod, string DisplayName, TypeRef ReturnType, EquatableArray<CalleeParameter> Parameters);
+
+/// <summary>A statement of the IR.</summary>
+internal abstract record IrStatement;
+
+/// <summary><c>Target = Operation</c>.</summary>
+internal sealed record AssignStatement(int Target, Operation Operation) : IrStatement;
+
+/// <summary>A structured two-way branch on a bool operand.</summary>
+internal sealed record IfStatement(Operand Condition, EquatableArray<IrStatement> Then, EquatableArray<IrStatement> Else) : IrStatement;
+
+/// <summary>The source statement the following IR statements come from, kept to annotate the generated code.</summary>
+internal sealed record SourceComment(string Text) : IrStatement;
+
+/// <summary>A lowered method body.</summary>
+/// <param name="Variables">All variables, parameters first, indexed by id.</param>
+/// <param name="Body">Statements in execution order.</param>
+/// <param name="Result">The variable every path assigns the returned value to.</param>
+internal sealed record IrProgram(EquatableArray<IrVariable> Variables, EquatableArray<IrStatement> Body, int Result);

@@ -1,0 +1,38 @@
+using DiffGen.Generator.Diagnostics;
+
+namespace DiffGen.Generator.Model;
+
+/// <summary>A type that encloses the method, as it is re-opened in generated code.</summary>
+/// <param name="Keyword"><c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>
+/// <param name="Name">The name with its type parameters, e.g. <c>Outer&lt;T&gt;</c>.</param>
+internal sealed record ContainingTypeSpec(string Keyword, string Name);
+
+/// <summary>A parameter of the <c>[Differentiable]</c> method.</summary>
+/// <param name="Name">As declared (escaped with <c>@</c> when a keyword).</param>
+/// <param name="TypeText">Its type as spelled in the gradient method's signature.</param>
+/// <param name="Shape">Scalar, array or span.</param>
+/// <param name="Type">Its scalar (or element) type.</param>
+/// <param name="GradientName">The gradient output's name (<c>d</c> + name, made unique), or null for a constant.</param>
+/// <param name="Variable">The IR variable that holds it.</param>
+internal sealed record ParameterSpec(string Name, string TypeText, ParameterShape Shape, TypeRef Type, string? GradientName, int Variable)
+{
+    public bool IsDifferentiable => GradientName is not null;
+}
+
+/// <summary>Everything needed to emit one gradient method: the cached model of the pipeline.</summary>
+/// <remarks>Structural equality throughout; holds no Roslyn symbol, node or location.</remarks>
+internal sealed record MethodSpec(
+    string HintName,
+    string? Namespace,
+    EquatableArray<ContainingTypeSpec> ContainingTypes,
+    string Accessibility,
+    string Name,
+    string GradientName,
+    string Cref,
+    TypeRef ReturnType,
+    EquatableArray<ParameterSpec> Parameters,
+    string SeedName,
+    IrProgram Body);
+
+/// <summary>The result of parsing one method: a spec when it can be differentiated, and its diagnostics.</summary>
+internal sealed record ParseResult(MethodSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

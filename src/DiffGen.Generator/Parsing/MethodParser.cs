@@ -1,0 +1,280 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using DiffGen.Generator.Analysis;
+using DiffGen.Generator.Diagnostics;
+using DiffGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DiffGen.Generator.Parsing;
+
+/// <summary>
+/// Stage 2: checks a <c>[Differentiable]</c> method's declaration against the contract and lowers
+/// its body. The only stage that touches Roslyn symbols; it returns a cacheable <see cref="ParseResult"/>.
+/// </summary>
+internal static class MethodParser
+{
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
+        {
+            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        try
+        {
+            return ParseMethod(context.SemanticModel, method, syntax, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            // An exception escaping a generator drops every generated file (CS8785); keep it to this method.
+            return Failure(DiagnosticInfo.Create(
+                DiagnosticDescriptors.InternalError,
+                DiagnosticInfo.From(syntax.Identifier.GetLocation()),
+                method.Name,
+                exception.GetType().Name + ": " + exception.Message));
+        }
+    }
+
+    private static ParseResult ParseMethod(SemanticModel model, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+    {
+        var at = DiagnosticInfo.From(syntax.Identifier.GetLocation());
+        var diagnostics = new List<DiagnosticInfo>();
+
+        if (!method.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodNotStatic, at, method.Name));
+        }
+
+        if (method.IsGenericMethod)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, DiagnosticInfo.From(syntax.TypeParameterList!.GetLocation()), method.Name));
+        }
+
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (!IsPartial(type))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial, at, type.Name, method.Name + "Gradient"));
+            }
+        }
+
+        var returnType = TypeMapping.TryMap(method.ReturnType);
+        if (returnType is not { IsFloating: true } || method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedReturnType, DiagnosticInfo.From(syntax.ReturnType.GetLocation()), method.Name, method.ReturnType.ToDisplayString()));
+            returnType = null;
+        }
+
+        if (syntax.Body is null && syntax.ExpressionBody is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoBody, at, method.Name));
+        }
+
+        var parameters = ClassifyParameters(method, syntax, returnType, diagnostics);
+        if (diagnostics.Count > 0 || returnType is null)
+        {
+            return new ParseResult(null, diagnostics.ToEquatableArray());
+        }
+
+        // The body must compile before it can be differentiated; the compiler reports its own errors.
+        var bodySyntax = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody!;
+        if (model.GetDiagnostics(bodySyntax.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
+        {
+            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        var reserved = method.Parameters.Select(p => p.Name).ToList();
+        var names = new NameScope(reserved);
+        var seedName = names.Claim("seed");
+        var lowerer = new BodyLowerer(model, names, cancellationToken);
+        var specs = new List<ParameterSpec>();
+        foreach (var (parameter, shape, type, differentiable) in parameters)
+        {
+            var name = Escape(parameter.Name);
+            var variable = lowerer.AddParameter(parameter, name, type, shape);
+            var gradientName = differentiable ? names.Claim("d" + parameter.Name) : null;
+            specs.Add(new ParameterSpec(name, TypeText(parameter.Type), shape, type, gradientName, variable));
+        }
+
+        var operation = model.GetOperation(syntax, cancellationToken);
+        var body = operation switch
+        {
+            Microsoft.CodeAnalysis.Operations.IMethodBodyOperation m => (IOperation?)m.BlockBody ?? m.ExpressionBody,
+            _ => null,
+        };
+        if (body is null)
+        {
+            return Failure(DiagnosticInfo.Create(DiagnosticDescriptors.NoBody, at, method.Name));
+        }
+
+        var program = lowerer.Lower(body, returnType, method.Name);
+        if (program is null)
+        {
+            return new ParseResult(null, lowerer.Diagnostics.ToEquatableArray());
+        }
+
+        var callErrors = CallsWithoutDerivative(program, specs);
+        if (callErrors.Count > 0)
+        {
+            return new ParseResult(null, callErrors.ToEquatableArray());
+        }
+
+        var containing = ContainingTypes(method.ContainingType);
+        var ns = method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        var spec = new MethodSpec(
+            HintName(method, ns, containing),
+            ns,
+            containing.ToEquatableArray(),
+            Accessibility(method.DeclaredAccessibility),
+            method.Name,
+            method.Name + "Gradient",
+            method.Name + "(" + string.Join(", ", method.Parameters.Select(p => TypeText(p.Type).Replace('<', '{').Replace('>', '}'))) + ")",
+            returnType,
+            specs.ToEquatableArray(),
+            seedName,
+            program);
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    private static List<(IParameterSymbol Parameter, ParameterShape Shape, TypeRef Type, bool Differentiable)> ClassifyParameters(
+        IMethodSymbol method, MethodDeclarationSyntax syntax, TypeRef? returnType, List<DiagnosticInfo> diagnostics)
+    {
+        var result = new List<(IParameterSymbol, ParameterShape, TypeRef, bool)>();
+        for (var i = 0; i < method.Parameters.Length; i++)
+        {
+            var parameter = method.Parameters[i];
+            var location = DiagnosticInfo.From(syntax.ParameterList.Parameters[i].GetLocation());
+            if (parameter.RefKind != RefKind.None || parameter.IsParams)
+            {
+                var modifier = parameter.IsParams ? "params" : parameter.RefKind switch
+                {
+                    RefKind.Out => "out",
+                    RefKind.In => "in",
+                    RefKind.Ref => "ref",
+                    _ => "ref readonly",
+                };
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ByReferenceParameter, location, parameter.Name, modifier));
+                continue;
+            }
+
+            var noDerivative = parameter.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
+            var scalar = TypeMapping.TryMap(parameter.Type);
+            var collection = TypeMapping.TryMapCollection(parameter.Type);
+            if (scalar is not null && scalar.Kind != ScalarKind.Other)
+            {
+                CheckPrecision(parameter, scalar, returnType, location, diagnostics);
+                result.Add((parameter, ParameterShape.Scalar, scalar, scalar.IsFloating && !noDerivative));
+            }
+            else if (collection is { } c)
+            {
+                CheckPrecision(parameter, c.Element, returnType, location, diagnostics);
+                result.Add((parameter, c.Shape, c.Element, !noDerivative));
+            }
+            else
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterType, location, parameter.Name, parameter.Type.ToDisplayString()));
+            }
+        }
+
+        return result;
+    }
+
+    private static void CheckPrecision(IParameterSymbol parameter, TypeRef type, TypeRef? returnType, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        if (type.IsFloating && returnType is not null && type.Kind != returnType.Kind)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.MixedPrecision,
+                location,
+                parameter.Name,
+                parameter.Type.ToDisplayString(),
+                returnType.Name,
+                parameter.Type.ToDisplayString().Replace(type.Name, returnType.Name)));
+        }
+    }
+
+    // DG0009: a derivative would be silently lost through a call that has none.
+    private static List<DiagnosticInfo> CallsWithoutDerivative(IrProgram program, List<ParameterSpec> parameters)
+    {
+        var activity = ActivityAnalysis.Run(program, parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
+        return ActivityAnalysis.Flatten(program.Body)
+            .Select(a => a.Operation)
+            .OfType<OpaqueCall>()
+            .Where(call => !call.PiecewiseConstant && call.Arguments.Any(activity.IsVaried))
+            .Select(call => DiagnosticInfo.Create(DiagnosticDescriptors.CallWithoutDerivative, call.Location, call.Method.Replace("global::", string.Empty)))
+            .ToList();
+    }
+
+    private static bool IsPartial(INamedTypeSymbol type) =>
+        type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+    private static List<ContainingTypeSpec> ContainingTypes(INamedTypeSymbol type)
+    {
+        var types = new List<ContainingTypeSpec>();
+        for (var t = type; t is not null; t = t.ContainingType)
+        {
+            var keyword = t.IsRecord
+                ? (t.IsValueType ? "record struct" : "record")
+                : t.TypeKind switch
+                {
+                    TypeKind.Struct => "struct",
+                    TypeKind.Interface => "interface",
+                    _ => "class",
+                };
+            types.Insert(0, new ContainingTypeSpec(keyword, t.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+        }
+
+        return types;
+    }
+
+    private static string HintName(IMethodSymbol method, string? ns, List<ContainingTypeSpec> containing)
+    {
+        var parts = new List<string>();
+        if (ns is not null)
+        {
+            parts.Add(ns);
+        }
+
+        parts.AddRange(containing.Select(t => t.Name.Replace('<', '{').Replace('>', '}')));
+        var name = method.Name;
+
+        // Overloads each get a file: name the overload by its parameter types.
+        var overloads = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
+            .Count(m => m.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute));
+        if (overloads > 1)
+        {
+            name += "(" + string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)
+                .Replace('<', '{').Replace('>', '}').Replace("[]", "Array").Replace("?", string.Empty))) + ")";
+        }
+
+        parts.Add(name);
+        return string.Join(".", parts) + ".g.cs";
+    }
+
+    private static string TypeText(ITypeSymbol type) =>
+        type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
+            SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
+
+    private static string Escape(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.VarKeyword ? "@" + name : name;
+
+    private static string Accessibility(Accessibility accessibility) => accessibility switch
+    {
+        Microsoft.CodeAnalysis.Accessibility.Public => "public",
+        Microsoft.CodeAnalysis.Accessibility.Internal => "internal",
+        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
+
+    private static ParseResult Failure(DiagnosticInfo diagnostic) => new(null, new[] { diagnostic }.ToEquatableArray());
+}

@@ -1,0 +1,64 @@
+using DiffGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+
+namespace DiffGen.Generator.Parsing;
+
+/// <summary>Maps Roslyn types to the IR's <see cref="TypeRef"/>.</summary>
+internal static class TypeMapping
+{
+    public static TypeRef? TryMap(ITypeSymbol? type)
+    {
+        if (type is null)
+        {
+            return null;
+        }
+
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_Double:
+                return TypeRef.Double;
+            case SpecialType.System_Single:
+                return TypeRef.Float;
+            case SpecialType.System_Boolean:
+                return TypeRef.Bool;
+            case SpecialType.System_SByte:
+            case SpecialType.System_Byte:
+            case SpecialType.System_Int16:
+            case SpecialType.System_UInt16:
+            case SpecialType.System_Int32:
+            case SpecialType.System_UInt32:
+            case SpecialType.System_Int64:
+            case SpecialType.System_UInt64:
+            case SpecialType.System_Char:
+                return new TypeRef(type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), ScalarKind.Integer);
+        }
+
+        return type.TypeKind == TypeKind.Enum
+            ? new TypeRef(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), ScalarKind.Other)
+            : null;
+    }
+
+    /// <summary>The element type of <c>T[]</c> or <c>ReadOnlySpan&lt;T&gt;</c> for T double or float.</summary>
+    public static (ParameterShape Shape, TypeRef Element)? TryMapCollection(ITypeSymbol type)
+    {
+        if (type is IArrayTypeSymbol { IsSZArray: true } array && TryMap(array.ElementType) is { IsFloating: true } element)
+        {
+            return (ParameterShape.Array, element);
+        }
+
+        if (type is INamedTypeSymbol { IsGenericType: true, Arity: 1 } named
+            && named.ConstructedFrom.ToDisplayString() == "System.ReadOnlySpan<T>"
+            && TryMap(named.TypeArguments[0]) is { IsFloating: true } spanElement)
+        {
+            return (ParameterShape.Span, spanElement);
+        }
+
+        return null;
+    }
+
+    public static bool IsDifferentiableAttribute(AttributeData attribute) =>
+        attribute.AttributeClass?.ToDisplayString() == "DiffGen.DifferentiableAttribute";
+
+    public static bool IsNoDerivativeAttribute(AttributeData attribute) =>
+        attribute.AttributeClass?.ToDisplayString() == "DiffGen.NoDerivativeAttribute";
+}

@@ -1,0 +1,24 @@
+using System;
+
+namespace DiffGen;
+
+/// <summary>
+/// Marks a pure <c>static</c> method of a <c>partial</c> type for compile-time reverse-mode
+/// differentiation. The DiffGen source generator adds a companion <c>{Method}Gradient</c> method
+/// that returns the value and adds <c>seed × ∂F/∂p</c> into one gradient output per
+/// differentiable parameter.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class DifferentiableAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Marks a parameter of a <see cref="DifferentiableAttribute"/> method as a constant (data,
+/// targets, sizes): no gradient output is generated for it. Parameters of integral or
+/// <c>bool</c> type are always constants.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class NoDerivativeAttribute : Attribute
+{
+}
