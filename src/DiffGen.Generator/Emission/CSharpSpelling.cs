@@ -14,6 +14,8 @@ internal sealed class CSharpSpelling
     private static readonly Regex Placeholder = new(@"\{(?:(\d)|r|T|c:([^}]+))\}", RegexOptions.Compiled);
     private static readonly Regex Atomic = new(@"^[A-Za-z_@][\w.]*(\[[^\[\]]*\])?(\((?>[^()]+|\((?<d>)|\)(?<-d>))*(?(d)(?!))\))?$|^\d[\w.]*$", RegexOptions.Compiled);
 
+    private static readonly Regex Wrapped = new(@"^\((?>[^()]+|\((?<d>)|\)(?<-d>))*(?(d)(?!))\)$", RegexOptions.Compiled);
+
     private readonly EquatableArray<IrVariable> _variables;
 
     public CSharpSpelling(EquatableArray<IrVariable> variables) => _variables = variables;
@@ -77,7 +79,7 @@ internal sealed class CSharpSpelling
         {
             if (m.Groups[1].Success)
             {
-                return Term(arguments[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]);
+                return Operand(arguments[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]);
             }
 
             if (m.Groups[2].Success)
@@ -85,11 +87,12 @@ internal sealed class CSharpSpelling
                 return m.Groups[2].Value;
             }
 
-            return m.Value == "{r}" ? Term(result) : string.Empty;
+            return m.Value == "{r}" ? Operand(result) : string.Empty;
         });
 
     /// <summary>Wraps an expression in parentheses unless it is a name, literal, element or call.</summary>
-    public static string Parenthesize(string expression) => Atomic.IsMatch(expression) ? expression : "(" + expression + ")";
+    public static string Parenthesize(string expression) =>
+        Atomic.IsMatch(expression) || Wrapped.IsMatch(expression) ? expression : "(" + expression + ")";
 
     private static string BinaryText(BinaryOperator op) => op switch
     {

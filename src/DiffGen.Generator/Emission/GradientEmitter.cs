@@ -118,6 +118,13 @@ internal static class GradientEmitter
                     writer.Line((primal.Declare ? type.Name + " " : string.Empty) + spelling.Name(target) + " = " + spelling.Operation(primal.Assignment.Operation, type) + ";");
                     break;
 
+                case SweepBranch branch when branch.Then.Count == 0:
+                    // Only the else arm has work (a reverse sweep often does): test the negation.
+                    writer.Open("if (!" + spelling.Term(branch.Condition) + ")");
+                    WriteStatements(writer, spelling, branch.Else);
+                    writer.Close();
+                    break;
+
                 case SweepBranch branch:
                     writer.Open("if (" + spelling.Operand(branch.Condition) + ")");
                     WriteStatements(writer, spelling, branch.Then);

@@ -145,7 +145,8 @@ internal sealed class BodyLowerer
                     break;
 
                 case IReturnOperation ret:
-                    Comment(ret.Syntax);
+                    // An expression body's return has the expression as its syntax.
+                    Comment(ret.Syntax, ret.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax ? null : "return " + ret.Syntax + ";");
                     if (ret.ReturnedValue is null)
                     {
                         UnsupportedStatement(ret, "a return without a value", "return the method's value");
@@ -684,8 +685,10 @@ internal sealed class BodyLowerer
             return Compute(resultType, new DifferentiableCall(callee, arguments));
         }
 
-        var containing = method.ContainingType?.ToDisplayString();
-        var isMathType = containing is "System.Math" or "System.MathF" or "System.Double" or "System.Single";
+        var containing = method.ContainingType;
+        var isMathType = containing is not null
+            && (containing.SpecialType is SpecialType.System_Double or SpecialType.System_Single
+                || containing.ToDisplayString() is "System.Math" or "System.MathF");
         if (isMathType && resultType.IsFloating && DerivativeRules.Find(method.Name, arguments.Count) is not null)
         {
             return Compute(resultType, new IntrinsicCall(method.Name, arguments));

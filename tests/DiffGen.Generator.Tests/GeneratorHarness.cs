@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace DiffGen.Generator.Tests;
+
+/// <summary>Runs the generator in memory over C# sources, as the compiler does in a build.</summary>
+internal static class GeneratorHarness
+{
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    {
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .Append(typeof(DifferentiableAttribute).Assembly.Location);
+        return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    });
+
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
+
+    public static CSharpCompilation Compile(params string[] sources) => CSharpCompilation.Create(
+        "TestAssembly",
+        sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: "Source" + i + ".cs")),
+        References.Value,
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver Driver() => CSharpGeneratorDriver.Create(
+        new[] { new DifferentiableGenerator().AsSourceGenerator() },
+        parseOptions: ParseOptions,
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator; returns its result and the compilation with the generated files added.</summary>
+    public static (GeneratorRunResult Result, Compilation Output) Run(params string[] sources)
+    {
+        var compilation = Compile(sources);
+        var driver = Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        return (driver.GetRunResult().Results.Single(), output);
+    }
+
+    /// <summary>Generated sources by hint name.</summary>
+    public static Dictionary<string, string> Sources(GeneratorRunResult result) =>
+        result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+
+    /// <summary>Compiler diagnostics of the output compilation at warning level or above (the generated code must have none).</summary>
+    public static List<Diagnostic> CompileErrors(Compilation output) =>
+        output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+
+    /// <summary>Asserts a clean run: no exception, no generator diagnostic, generated code compiles without warnings.</summary>
+    public static Dictionary<string, string> RunClean(params string[] sources)
+    {
+        var (result, output) = Run(sources);
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        var errors = CompileErrors(output);
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors) + Environment.NewLine + string.Join(Environment.NewLine, Sources(result).Values));
+        return Sources(result);
+    }
+}
