@@ -223,6 +223,10 @@ internal sealed class BodyLowerer
                 case IEmptyOperation:
                     break;
 
+                case IThrowOperation:
+                    UnsupportedStatement(operation, "'throw'", "validate arguments before calling the method, or return a value such as double.NaN");
+                    break;
+
                 case ILoopOperation loop:
                     UnsupportedStatement(loop, "'" + LoopKeyword(loop) + "' loop", "loops are not supported by this version of DiffGen yet; unroll the loop or compute the sum in a [Differentiable] helper called once per term");
                     break;
@@ -652,6 +656,11 @@ internal sealed class BodyLowerer
     private Operand LowerInvocation(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod;
+        if (method.MethodKind == MethodKind.LocalFunction)
+        {
+            return Dummy(invocation); // the local function's declaration is reported
+        }
+
         if (invocation.Instance is not null || !method.IsStatic)
         {
             return UnsupportedExpression(invocation, "calling the instance method '" + method.Name + "'", "call static methods: Math functions or other [Differentiable] methods");
@@ -739,6 +748,15 @@ internal sealed class BodyLowerer
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)
     {
+        switch (array)
+        {
+            case IArrayCreationOperation:
+                LowerExpression(array); // reports the creation
+                return Dummy(operation);
+            case ILocalReferenceOperation:
+                return Dummy(operation); // the local array's declaration is reported
+        }
+
         if (array is not IParameterReferenceOperation parameter || indices.Length != 1)
         {
             return UnsupportedExpression(operation, "this element access", "read elements of array or span parameters with a single integer index");

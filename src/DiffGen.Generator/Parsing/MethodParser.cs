@@ -17,6 +17,9 @@ namespace DiffGen.Generator.Parsing;
 /// </summary>
 internal static class MethodParser
 {
+    /// <summary>Test hook: called with each method's name before parsing, to prove a failure stays contained.</summary>
+    internal static Action<string>? FaultInjection;
+
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
@@ -24,8 +27,18 @@ internal static class MethodParser
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
         }
 
+        // A partial method's attribute may sit on the declaration; its body is on the implementation.
+        if (method.PartialImplementationPart is { } implementation
+            && implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax implementationSyntax
+            && implementationSyntax.SyntaxTree == syntax.SyntaxTree)
+        {
+            method = implementation;
+            syntax = implementationSyntax;
+        }
+
         try
         {
+            FaultInjection?.Invoke(method.Name);
             return ParseMethod(context.SemanticModel, method, syntax, cancellationToken);
         }
         catch (OperationCanceledException)

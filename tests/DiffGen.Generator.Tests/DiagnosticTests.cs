@@ -1,0 +1,196 @@
+using System;
+using System.Linq;
+using System.Text;
+using DiffGen.Generator.Parsing;
+using Microsoft.CodeAnalysis;
+
+namespace DiffGen.Generator.Tests;
+
+/// <summary>Every diagnostic, by ID and exact span, and the guarantee that the generator never throws.</summary>
+public class DiagnosticTests
+{
+    private const string Prelude = "using System;\nusing DiffGen;\n\n";
+
+    /// <summary>Runs the generator; asserts exactly one diagnostic with this ID, covering exactly <paramref name="span"/>.</summary>
+    private static Diagnostic Expect(string id, string span, string body, string type = "public static partial class C")
+    {
+        var source = Prelude + type + "\n{\n" + body + "\n}\n";
+        var (result, _) = GeneratorHarness.Run(source);
+        Assert.Null(result.Exception);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(span, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Equal("https://github.com/diffgen/diffgen/blob/main/README.md#" + id.ToLowerInvariant(), diagnostic.Descriptor.HelpLinkUri);
+        Assert.Contains(";", diagnostic.GetMessage(), StringComparison.Ordinal); // every message says what to write instead
+        Assert.Empty(result.GeneratedSources);
+        return diagnostic;
+    }
+
+    [Fact]
+    public void DG0001_TypeNotPartial() =>
+        Expect("DG0001", "F", "    [Differentiable] public static double F(double x) => x;", "public static class C");
+
+    [Fact]
+    public void DG0001_EnclosingTypeNotPartial() =>
+        Expect("DG0001", "F", "    public static partial class Inner { [Differentiable] public static double F(double x) => x; }", "public class C");
+
+    [Fact]
+    public void DG0002_NotStatic() =>
+        Expect("DG0002", "F", "    [Differentiable] public double F(double x) => x;", "public partial class C");
+
+    [Fact]
+    public void DG0003_ReturnType() =>
+        Expect("DG0003", "int", "    [Differentiable] public static int F(double x) => 1;");
+
+    [Fact]
+    public void DG0004_ParameterType() =>
+        Expect("DG0004", "string s", "    [Differentiable] public static double F(double x, string s) => x;");
+
+    [Fact]
+    public void DG0004_DecimalParameter() =>
+        Expect("DG0004", "decimal m", "    [Differentiable] public static double F(decimal m) => 1.0;");
+
+    [Fact]
+    public void DG0005_MixedPrecision()
+    {
+        var diagnostic = Expect("DG0005", "float x", "    [Differentiable] public static double F(float x, double y) => x * y;");
+        Assert.Contains("declare it 'double'", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DG0006_RefParameter() =>
+        Expect("DG0006", "ref double x", "    [Differentiable] public static double F(ref double x) => x;");
+
+    [Fact]
+    public void DG0006_OutParameter() =>
+        Expect("DG0006", "out double y", "    [Differentiable] public static double F(double x, out double y) { y = x; return x; }");
+
+    [Theory]
+    [InlineData("for (int i = 0; i < 3; i++) s += x;", "'for' loop")]
+    [InlineData("while (s < 10) s *= x;", "'while' loop")]
+    [InlineData("do { s *= x; } while (s < 10);", "'do' loop")]
+    [InlineData("try { s = x; } finally { }", "'try'")]
+    [InlineData("throw new InvalidOperationException();", "'throw'")]
+    [InlineData("double G(double v) => v; s = G(x);", "a local function")]
+    public void DG0007_UnsupportedStatement(string statement, string what)
+    {
+        var diagnostic = Expect("DG0007", statement.StartsWith("double G", StringComparison.Ordinal) ? "double G(double v) => v;" : statement,
+            "    [Differentiable] public static double F(double x)\n    {\n        double s = x;\n        " + statement + "\n        return s;\n    }");
+        Assert.StartsWith(what, diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Field * x", "Field", "reading a field or property")]
+    [InlineData("Prop * x", "Prop", "reading a field or property")]
+    [InlineData("x.CompareTo(1.0)", "x.CompareTo(1.0)", "calling the instance method 'CompareTo'")]
+    [InlineData("new double[] { x }[0]", "new double[] { x }", "creating an array")]
+    [InlineData("Apply(v => v * 2, x)", "v => v * 2", "a lambda")]
+    public void DG0008_UnsupportedExpression(string expression, string span, string what)
+    {
+        var diagnostic = Expect("DG0008", span,
+            "    static double Field = 2;\n    static double Prop => 3;\n    static double Apply(Func<double, double> f, double v) => f(v);\n"
+            + "    [Differentiable] public static double F(double x) => " + expression + ";");
+        Assert.StartsWith(what, diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DG0008_WriteIntoParameterArray() =>
+        Expect("DG0008", "w[0]", "    [Differentiable] public static double F(double[] w) { w[0] = 1; return w[1]; }");
+
+    [Fact]
+    public void DG0009_CallWithoutDerivative()
+    {
+        var diagnostic = Expect("DG0009", "Helper(x * 2)",
+            "    static double Helper(double v) => v * v;\n    [Differentiable] public static double F(double x) => Helper(x * 2) + 1;");
+        Assert.Contains("C.Helper", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CallWithoutDerivative_OnConstantsIsAllowed()
+    {
+        var sources = GeneratorHarness.RunClean(Prelude + "public static partial class C\n{\n    static double Helper(double v) => v * v;\n"
+            + "    [Differentiable] public static double F(double x, [NoDerivative] double c) => Helper(c) * x + Math.IEEERemainder(c, 2);\n}\n");
+        Assert.Single(sources);
+    }
+
+    [Fact]
+    public void DG0010_FailureInsideTheGeneratorStaysWithItsMethod()
+    {
+        MethodParser.FaultInjection = name =>
+        {
+            if (name == "Explode")
+            {
+                throw new InvalidOperationException("injected");
+            }
+        };
+        try
+        {
+            var source = Prelude + "public static partial class C\n{\n"
+                + "    [Differentiable] public static double Explode(double x) => x;\n"
+                + "    [Differentiable] public static double Fine(double x) => x * x;\n}\n";
+            var (result, output) = GeneratorHarness.Run(source);
+            Assert.Null(result.Exception);
+            var diagnostic = Assert.Single(result.Diagnostics);
+            Assert.Equal("DG0010", diagnostic.Id);
+            Assert.Equal("Explode", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+            Assert.Contains("injected", diagnostic.GetMessage(), StringComparison.Ordinal);
+            Assert.Equal("C.Fine.g.cs", Assert.Single(result.GeneratedSources).HintName);
+            Assert.DoesNotContain(output.GetDiagnostics(), d => d.Id == "CS8785");
+        }
+        finally
+        {
+            MethodParser.FaultInjection = null;
+        }
+    }
+
+    [Fact]
+    public void DG0011_GenericMethod() =>
+        Expect("DG0011", "<T>", "    [Differentiable] public static double F<T>(double x) => x;");
+
+    [Fact]
+    public void DG0012_NoBody() =>
+        Expect("DG0012", "F", "    [Differentiable] public static extern double F(double x);");
+
+    [Fact]
+    public void PartialMethodDeclarationUsesItsImplementation()
+    {
+        var sources = GeneratorHarness.RunClean(Prelude + "public static partial class C\n{\n"
+            + "    [Differentiable] public static partial double F(double x);\n"
+            + "    public static partial double F(double x) => x * x;\n}\n");
+        Assert.Contains("dx += du1 * x;", Assert.Single(sources).Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DG0013_TooManyPaths()
+    {
+        // Each 'if' with a return inside copies everything after it into both arms: 2^20 paths.
+        var body = new StringBuilder("    [Differentiable] public static double F(double x)\n    {\n        double s = x;\n");
+        for (var i = 0; i < 20; i++)
+        {
+            body.Append("        if (s > ").Append(i).Append(") { if (s > 100) return s; s = s * 1.5; }\n");
+        }
+
+        body.Append("        return s;\n    }");
+        var diagnostic = Expect("DG0013", body.ToString().Substring(body.ToString().IndexOf('{', StringComparison.Ordinal)).TrimEnd(), body.ToString());
+        Assert.Contains("return it once at the end", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SeveralProblemsAreAllReported()
+    {
+        var (result, _) = GeneratorHarness.Run(Prelude + "public static partial class C\n{\n    static double Field = 1;\n"
+            + "    [Differentiable] public static double F(double x)\n    {\n        double s = Field;\n        while (s < 1) s += x;\n        return s;\n    }\n}\n");
+        Assert.Equal(new[] { "DG0007", "DG0008" }, result.Diagnostics.Select(d => d.Id).OrderBy(i => i, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void CompileErrorsInTheBodyAreLeftToTheCompiler()
+    {
+        var (result, output) = GeneratorHarness.Run(Prelude + "public static partial class C\n{\n"
+            + "    [Differentiable] public static double F(double x) => Undefined(x);\n}\n");
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS0103");
+    }
+}
