@@ -52,8 +52,7 @@ internal sealed class ActivityAnalysis
             {
                 if (!varied[assignment.Target]
                     && program.Variables[assignment.Target].Type.IsFloating
-                    && PropagatesDerivative(assignment.Operation)
-                    && Operands(assignment.Operation).Any(o => o is VariableOperand v && varied[v.Id]))
+                    && DifferentiableOperands(assignment.Operation).Any(o => o is VariableOperand v && varied[v.Id]))
                 {
                     varied[assignment.Target] = true;
                     changed = true;
@@ -125,13 +124,16 @@ internal sealed class ActivityAnalysis
         _ => System.Array.Empty<Operand>(),
     };
 
-    private static bool PropagatesDerivative(Operation operation) => operation switch
+    /// <summary>The operands a derivative flows back to: none through comparisons, counts or calls without a derivative.</summary>
+    public static IEnumerable<Operand> DifferentiableOperands(Operation operation) => operation switch
     {
-        BinaryOperation b => b.Operator is BinaryOperator.Add or BinaryOperator.Subtract or BinaryOperator.Multiply
-            or BinaryOperator.Divide or BinaryOperator.Remainder,
-        UnaryOperation u => u.Operator == UnaryOperator.Negate,
-        OpaqueCall => false,
-        LengthRead => false,
-        _ => true,
+        BinaryOperation b when b.Operator is BinaryOperator.Add or BinaryOperator.Subtract or BinaryOperator.Multiply
+            or BinaryOperator.Divide or BinaryOperator.Remainder => new[] { b.Left, b.Right },
+        BinaryOperation => System.Array.Empty<Operand>(),
+        UnaryOperation u => u.Operator == UnaryOperator.Negate ? new[] { u.Value } : System.Array.Empty<Operand>(),
+        OpaqueCall or LengthRead => System.Array.Empty<Operand>(),
+        DifferentiableCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable),
+        ElementRead e => new Operand[] { new VariableOperand(e.Array) },
+        _ => Operands(operation),
     };
 }

@@ -275,6 +275,11 @@ internal sealed class ReverseModeBuilder
 
     private void PullbackCall(DifferentiableCall call, string seed, HashSet<int> definedHere, List<SweepStatement> output)
     {
+        if (!ActivityAnalysis.DifferentiableOperands(call).Any(_activity.IsActive))
+        {
+            return; // nothing to pull back into
+        }
+
         var outputs = new List<string>();
         for (var i = 0; i < call.Arguments.Count; i++)
         {

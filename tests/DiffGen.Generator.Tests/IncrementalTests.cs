@@ -1,0 +1,152 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace DiffGen.Generator.Tests;
+
+/// <summary>The pipeline caches: unrelated edits re-run nothing, a callee's new signature regenerates its caller.</summary>
+public class IncrementalTests
+{
+    private const string Caller = """
+        using System;
+        using DiffGen;
+
+        public static partial class Model
+        {
+            [Differentiable]
+            public static double Loss(double w, [NoDerivative] double x) => Activations.Sigmoid(w * x) * 2;
+        }
+        """;
+
+    private const string Callee = """
+        using System;
+        using DiffGen;
+
+        public static partial class Activations
+        {
+            [Differentiable]
+            public static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
+        }
+        """;
+
+    private static readonly string[] Steps =
+    {
+        DifferentiableGenerator.Steps.Parse, DifferentiableGenerator.Steps.Differentiate, DifferentiableGenerator.Steps.Diagnostics,
+    };
+
+    [Fact]
+    public void SecondRunOnAClonedCompilationIsCached()
+    {
+        var compilation = GeneratorHarness.Compile(Caller, Callee);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        driver = driver.RunGenerators(compilation.Clone());
+        AssertAllCached(driver.GetRunResult().Results.Single());
+    }
+
+    [Fact]
+    public void UnrelatedEditIsCached()
+    {
+        var compilation = GeneratorHarness.Compile(Caller, Callee);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var edited = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("public static class Unrelated { public static int Answer() => 42; }", GeneratorHarness.ParseOptions));
+        driver = driver.RunGenerators(edited);
+        AssertAllCached(driver.GetRunResult().Results.Single());
+    }
+
+    [Fact]
+    public void EditingACalleeInAnotherFileRegeneratesItsCaller()
+    {
+        var compilation = GeneratorHarness.Compile(Caller, Callee);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var before = GeneratorHarness.Sources(driver.GetRunResult().Results.Single());
+
+        // The callee's parameter becomes a constant: the caller must no longer pull back through it.
+        var calleeTree = compilation.SyntaxTrees.Single(t => t.ToString().Contains("class Activations", StringComparison.Ordinal));
+        var editedTree = calleeTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(
+            Callee.Replace("Sigmoid(double z)", "Sigmoid([NoDerivative] double z)", StringComparison.Ordinal)));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(calleeTree, editedTree));
+        var result = driver.GetRunResult().Results.Single();
+        var after = GeneratorHarness.Sources(result);
+
+        Assert.NotEqual(before["Model.Loss.g.cs"], after["Model.Loss.g.cs"]);
+        Assert.Contains("ref du1", before["Model.Loss.g.cs"], StringComparison.Ordinal);
+        Assert.DoesNotContain("SigmoidGradient", after["Model.Loss.g.cs"], StringComparison.Ordinal);
+        Assert.Contains(result.TrackedSteps[DifferentiableGenerator.Steps.Differentiate].SelectMany(s => s.Outputs),
+            o => o.Reason == IncrementalStepRunReason.Modified);
+    }
+
+    [Fact]
+    public void EditingACalleeBodyLeavesTheCallerUnchanged()
+    {
+        var compilation = GeneratorHarness.Compile(Caller, Callee);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var calleeTree = compilation.SyntaxTrees.Single(t => t.ToString().Contains("class Activations", StringComparison.Ordinal));
+        var editedTree = calleeTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(
+            Callee.Replace("1 / (1 + Math.Exp(-z))", "0.5 * Math.Tanh(0.5 * z) + 0.5", StringComparison.Ordinal)));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(calleeTree, editedTree));
+        var result = driver.GetRunResult().Results.Single();
+
+        var outputs = result.TrackedSteps[DifferentiableGenerator.Steps.Differentiate].SelectMany(s => s.Outputs).ToList();
+        Assert.Equal(1, outputs.Count(o => o.Reason == IncrementalStepRunReason.Modified)); // the callee's own gradient
+        Assert.Equal(1, outputs.Count(o => o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged)); // the caller's
+    }
+
+    [Fact]
+    public void NoRoslynObjectIsReachableFromAnyStepOutput()
+    {
+        var compilation = GeneratorHarness.Compile(Caller, Callee);
+        var result = GeneratorHarness.Driver().RunGenerators(compilation).GetRunResult().Results.Single();
+        foreach (var step in Steps)
+        {
+            foreach (var output in result.TrackedSteps[step].SelectMany(s => s.Outputs))
+            {
+                AssertNoRoslynObjects(output.Value, new HashSet<object>(ReferenceEqualityComparer.Instance), step);
+            }
+        }
+    }
+
+    private static void AssertAllCached(GeneratorRunResult result)
+    {
+        foreach (var step in Steps)
+        {
+            Assert.True(result.TrackedSteps.ContainsKey(step), "step " + step + " did not run");
+            foreach (var output in result.TrackedSteps[step].SelectMany(s => s.Outputs))
+            {
+                Assert.True(
+                    output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+                    step + " was " + output.Reason);
+            }
+        }
+    }
+
+    private static void AssertNoRoslynObjects(object? value, HashSet<object> seen, string path)
+    {
+        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum || !seen.Add(value))
+        {
+            return;
+        }
+
+        Assert.False(value is ISymbol or SyntaxNode or Compilation or SemanticModel or Location or SyntaxTree,
+            "a " + value.GetType().Name + " is reachable at " + path);
+        if (value is IEnumerable sequence)
+        {
+            var i = 0;
+            foreach (var item in sequence)
+            {
+                AssertNoRoslynObjects(item, seen, path + "[" + i++ + "]");
+            }
+        }
+
+        for (var type = value.GetType(); type is not null && type != typeof(object); type = type.BaseType)
+        {
+            foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                AssertNoRoslynObjects(field.GetValue(value), seen, path + "." + field.Name);
+            }
+        }
+    }
+}
