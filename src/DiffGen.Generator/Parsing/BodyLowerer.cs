@@ -283,7 +283,9 @@ internal sealed class BodyLowerer
         var initializer = declarator.Initializer ?? declaration.Initializer;
         if (initializer is not null)
         {
-            _values = _values.SetItem(local, LowerExpression(initializer.Value));
+            // Lower first: the initializer may itself assign locals ((s = s * 2) / 2).
+            var value = LowerExpression(initializer.Value);
+            _values = _values.SetItem(local, value);
         }
     }
 

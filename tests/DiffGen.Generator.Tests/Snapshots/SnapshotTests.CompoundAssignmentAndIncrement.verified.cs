@@ -34,17 +34,16 @@ partial class Calc
         double u6 = u5 * 2.0;
         double u7 = u6 / 2.0;
         // return s + t;
-        double u8 = u5 + u7;
+        double u8 = u6 + u7;
 
         // Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.
         double du8 = seed;   // the adjoint of the value is the incoming adjoint
         // return s + t;
-        double du5 = du8;   // ∂u8/∂u5 = 1
+        double du6 = du8;   // ∂u8/∂u6 = 1
         double du7 = du8;   // ∂u8/∂u7 = 1
         // double t = (s = s * 2) / 2;
-        double du6 = 0;
         if (du7 != 0) du6 += du7 / 2.0;   // ∂u7/∂u6 = 1/2.0
-        du5 += du6 * 2.0;   // ∂u6/∂u5 = 2.0
+        double du5 = du6 * 2.0;   // ∂u6/∂u5 = 2.0
         // s++;
         double du4 = du5;   // ∂u5/∂u4 = 1
         // s /= y;
