@@ -123,3 +123,16 @@ public class ConstructTests
     public void NestedGenericTypes() =>
         GradientAssert.Matches(Container<int>.Inner.Scale, Container<int>.Inner.ScaleGradient, (1.5, -2.0));
 }
+
+public class ArrayCallTests
+{
+    [Fact]
+    public void ArraysPassToDifferentiableCallees()
+    {
+        double[] x = { 0.5, -1.0, 2.0 };
+        GradientAssert.Vector(
+            p => ArrayCalls.Layer(new[] { p[0], p[1], p[2] }, x, new[] { p[3], p[4] }),
+            (p, d, s) => ArrayCalls.LayerGradient(new[] { p[0], p[1], p[2] }, x, new[] { p[3], p[4] }, new Span<double>(d, 0, 3), new Span<double>(d, 3, 2), s),
+            new[] { 0.3, -0.2, 0.1, 1.5, -0.5 });
+    }
+}

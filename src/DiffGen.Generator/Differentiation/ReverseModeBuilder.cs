@@ -280,12 +280,22 @@ internal sealed class ReverseModeBuilder
             return; // nothing to pull back into
         }
 
-        var outputs = new List<string>();
+        var outputs = new List<CallOutput>();
         for (var i = 0; i < call.Arguments.Count; i++)
         {
             var parameter = call.Callee.Parameters[i];
             if (!parameter.Differentiable)
             {
+                continue;
+            }
+
+            if (parameter.Shape != ParameterShape.Scalar)
+            {
+                // An array parameter of this method: its own gradient span, or scratch of its length when it is a constant.
+                var array = ((VariableOperand)call.Arguments[i]).Id;
+                outputs.Add(new CallOutput(
+                    _activity.IsActive(array) ? _adjoints[array]! : "new " + parameter.Type.Name + "[" + _program.Variables[array].Name + ".Length]",
+                    ByReference: false));
                 continue;
             }
 
@@ -305,7 +315,7 @@ internal sealed class ReverseModeBuilder
                     _declared[id] = true;
                 }
 
-                outputs.Add(Adjoint(id));
+                outputs.Add(new CallOutput(Adjoint(id), ByReference: true));
             }
             else
             {
@@ -316,7 +326,7 @@ internal sealed class ReverseModeBuilder
                     _scratch.Add(parameter.Type, scratch);
                 }
 
-                outputs.Add(scratch);
+                outputs.Add(new CallOutput(scratch, ByReference: true));
             }
         }
 

@@ -149,7 +149,7 @@ internal static class GradientEmitter
                 case PullbackCall call:
                     writer.Line("// pullback of " + call.Callee.DisplayName + ": its gradient, seeded with " + call.Seed + ", accumulates into the arguments' adjoints");
                     var arguments = call.Arguments.Select(spelling.Operand)
-                        .Concat(call.Outputs.Select(o => "ref " + o))
+                        .Concat(call.Outputs.Select(o => (o.ByReference ? "ref " : string.Empty) + o.Expression))
                         .Concat(new[] { call.Seed });
                     writer.Line(call.Callee.GradientMethod + "(" + string.Join(", ", arguments) + ");");
                     break;

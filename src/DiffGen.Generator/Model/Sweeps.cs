@@ -53,7 +53,10 @@ internal sealed record AccumulateStatement(
 /// The pullback of a call to another differentiable method: its generated gradient, seeded with the
 /// call's adjoint, accumulating into the arguments' adjoints (or a discarded scratch for constants).
 /// </summary>
-internal sealed record PullbackCall(CalleeSpec Callee, EquatableArray<Operand> Arguments, EquatableArray<string> Outputs, string Seed) : SweepStatement;
+internal sealed record PullbackCall(CalleeSpec Callee, EquatableArray<Operand> Arguments, EquatableArray<CallOutput> Outputs, string Seed) : SweepStatement;
+
+/// <summary>A gradient output passed to a callee: a <c>ref</c> scalar adjoint, or a span (an output span, or a scratch array for a constant).</summary>
+internal sealed record CallOutput(string Expression, bool ByReference);
 
 /// <summary>The gradient method's body: forward sweep, reverse sweep, returned value.</summary>
 internal sealed record GradientBody(

@@ -680,17 +680,24 @@ internal sealed class BodyLowerer
         }
 
         // Arguments in parameter order, as the callee declares them.
-        var arguments = invocation.Arguments
-            .OrderBy(a => a.Parameter?.Ordinal ?? 0)
-            .Select(a => LowerArgument(a))
-            .ToEquatableArray();
+        var ordered = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToList();
+        var arguments = ordered.Select(LowerArgument).ToEquatableArray();
 
         if (method.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute) && !method.IsGenericMethod)
         {
             var callee = DescribeCallee(method, resultType);
             if (callee is null)
             {
-                return UnsupportedExpression(invocation, "calling '" + method.Name + "' with array arguments", "passing arrays between [Differentiable] methods arrives with loops in a later version; pass scalars");
+                return UnsupportedExpression(invocation, "calling '" + method.Name + "', which has a parameter DiffGen cannot differentiate", "give it the parameter types of a [Differentiable] method");
+            }
+
+            for (var i = 0; i < arguments.Count; i++)
+            {
+                if (callee.Parameters[i].Shape != ParameterShape.Scalar
+                    && (arguments[i] is not VariableOperand { Id: var id } || _variables[id].Origin != VariableOrigin.Parameter))
+                {
+                    return UnsupportedExpression(ordered[i], "passing this array", "pass an array or span parameter of this method as it is");
+                }
             }
 
             return Compute(resultType, new DifferentiableCall(callee, arguments));
@@ -729,14 +736,20 @@ internal sealed class BodyLowerer
         var parameters = new List<CalleeParameter>();
         foreach (var parameter in method.Parameters)
         {
+            var noDerivative = parameter.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
+            if (TypeMapping.TryMapCollection(parameter.Type) is { } collection)
+            {
+                parameters.Add(new CalleeParameter(!noDerivative, collection.Shape, collection.Element));
+                continue;
+            }
+
             var type = TypeMapping.TryMap(parameter.Type);
             if (type is null)
             {
                 return null;
             }
 
-            var differentiable = type.IsFloating && !parameter.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
-            parameters.Add(new CalleeParameter(differentiable, ParameterShape.Scalar, type));
+            parameters.Add(new CalleeParameter(type.IsFloating && !noDerivative, ParameterShape.Scalar, type));
         }
 
         var containing = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);

@@ -246,3 +246,21 @@ public partial class Container<T>
         internal static double Scale(double x, double k) => k * x * x;
     }
 }
+
+/// <summary>Differentiable methods that pass their array parameters on to other differentiable methods.</summary>
+public static partial class ArrayCalls
+{
+    [Differentiable]
+    public static double Dot3(double[] w, [NoDerivative] double[] x) => w[0] * x[0] + w[1] * x[1] + w[2] * x[2];
+
+    [Differentiable]
+    public static double Weighted(double[] w, double[] x) => w[0] * x[1] + w[1] * x[0];
+
+    [Differentiable]
+    public static double Layer(double[] w, [NoDerivative] double[] x, double[] constantInHere)
+    {
+        // x is a constant here but differentiable in Weighted: its gradient there goes to discarded scratch.
+        double a = Math.Tanh(Dot3(w, x));
+        return a * a + Weighted(w, x) + Weighted(constantInHere, w);
+    }
+}
