@@ -136,3 +136,11 @@ public class ArrayCallTests
             new[] { 0.3, -0.2, 0.1, 1.5, -0.5 });
     }
 }
+
+public class FloatConstructTests
+{
+    [Fact]
+    public void BranchesSwitchAndCallsInFloat() =>
+        GradientAssert.Matches(ConstructsF.Branches, ConstructsF.BranchesGradient,
+            (1.0f, 0.5f), (1.0f, -1.5f), (-1.0f, 2.0f), (-3.0f, 0.2f), (0.5f, 1.5f), (-0.5f, 0.3f), (2.0f, 3.5f));
+}

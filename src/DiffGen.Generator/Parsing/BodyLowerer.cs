@@ -198,7 +198,12 @@ internal sealed class BodyLowerer
                     break;
 
                 case IVariableDeclarationGroupOperation group:
-                    Comment(group.Syntax);
+                    // A declaration without a value computes nothing: no comment for it.
+                    if (group.Declarations.SelectMany(d => d.Declarators).Any(d => !d.Symbol.IsConst && (d.Initializer ?? ((IVariableDeclarationOperation)d.Parent!).Initializer) is not null))
+                    {
+                        Comment(group.Syntax);
+                    }
+
                     foreach (var declaration in group.Declarations)
                     {
                         foreach (var declarator in declaration.Declarators)

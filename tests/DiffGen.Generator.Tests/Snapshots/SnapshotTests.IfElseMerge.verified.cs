@@ -20,7 +20,6 @@ partial class Calc
     {
         // Forward sweep: the value, one operation per intermediate.
         double u2 = 0, u3 = 0, u4 = 0;
-        // double r;
         // if (x > y)
         bool u1 = x > y;
         if (u1)

@@ -20,7 +20,6 @@ partial class Calc
         // Forward sweep: the value, one operation per intermediate.
         double u2 = 0, u6 = 0, u7 = 0, u8 = 0;
         bool u3 = false, u4 = false, u5 = false;
-        // double a;
         // switch (kind)
         bool u1 = kind == 0;
         if (u1)

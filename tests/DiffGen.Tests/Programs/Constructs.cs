@@ -264,3 +264,35 @@ public static partial class ArrayCalls
         return a * a + Weighted(w, x) + Weighted(constantInHere, w);
     }
 }
+
+/// <summary>The branching and calling constructs again in float.</summary>
+public static partial class ConstructsF
+{
+    [Differentiable]
+    public static float Sigmoid(float z) => 1f / (1f + MathF.Exp(-z));
+
+    [Differentiable]
+    public static float Branches(float x, float y)
+    {
+        float r = x;
+        if (x > 0)
+        {
+            r = y > 0 ? r * y : r - y * y;
+        }
+        else if (y > 1 || x < -2)
+        {
+            return MathF.Exp(r) * Sigmoid(y);
+        }
+
+        switch ((int)MathF.Floor(y))
+        {
+            case 0:
+                r = r * 2;
+                break;
+            case 1:
+                return r * Sigmoid(x * y);
+        }
+
+        return r * x + Sigmoid(r);
+    }
+}
