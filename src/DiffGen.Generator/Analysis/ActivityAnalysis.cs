@@ -40,21 +40,20 @@ internal sealed class ActivityAnalysis
             varied[id] = true;
         }
 
-        var assignments = Flatten(program.Body).ToList();
+        var edges = Edges(program.Body).ToList();
 
-        // Without loops the IR is acyclic, but merge variables have one assignment per branch, so
-        // iterate to the fixed point rather than rely on a single ordered pass.
+        // Loops and branch merges make the data flow cyclic: iterate to the fixed point.
         bool changed;
         do
         {
             changed = false;
-            foreach (var assignment in assignments)
+            foreach (var edge in edges)
             {
-                if (!varied[assignment.Target]
-                    && program.Variables[assignment.Target].Type.IsFloating
-                    && DifferentiableOperands(assignment.Operation).Any(o => o is VariableOperand v && varied[v.Id]))
+                if (!varied[edge.Target]
+                    && program.Variables[edge.Target].Type.IsFloating
+                    && edge.Differentiable.Any(o => o is VariableOperand v && varied[v.Id]))
                 {
-                    varied[assignment.Target] = true;
+                    varied[edge.Target] = true;
                     changed = true;
                 }
             }
@@ -65,15 +64,15 @@ internal sealed class ActivityAnalysis
         do
         {
             changed = false;
-            for (var i = assignments.Count - 1; i >= 0; i--)
+            for (var i = edges.Count - 1; i >= 0; i--)
             {
-                var assignment = assignments[i];
-                if (!useful[assignment.Target])
+                var edge = edges[i];
+                if (!useful[edge.Target])
                 {
                     continue;
                 }
 
-                foreach (var operand in Operands(assignment.Operation))
+                foreach (var operand in edge.All)
                 {
                     if (operand is VariableOperand v && !useful[v.Id])
                     {
@@ -88,26 +87,62 @@ internal sealed class ActivityAnalysis
         return new ActivityAnalysis(varied, useful);
     }
 
-    /// <summary>Every assignment, in program order, at any depth.</summary>
-    public static IEnumerable<AssignStatement> Flatten(IEnumerable<IrStatement> statements)
+    /// <summary>A flow of values into a variable: an assignment, or a write into a local array's element.</summary>
+    internal readonly struct Edge
     {
-        foreach (var statement in statements)
+        public Edge(int target, IEnumerable<Operand> differentiable, IEnumerable<Operand> all)
+        {
+            Target = target;
+            Differentiable = differentiable;
+            All = all;
+        }
+
+        public int Target { get; }
+
+        /// <summary>Operands a derivative flows back to.</summary>
+        public IEnumerable<Operand> Differentiable { get; }
+
+        /// <summary>Every operand read.</summary>
+        public IEnumerable<Operand> All { get; }
+    }
+
+    public static IEnumerable<Edge> Edges(IEnumerable<IrStatement> statements)
+    {
+        foreach (var statement in Walk(statements))
         {
             switch (statement)
             {
-                case AssignStatement assignment:
-                    yield return assignment;
+                case AssignStatement a:
+                    yield return new Edge(a.Target, DifferentiableOperands(a.Operation), Operands(a.Operation));
                     break;
-                case IfStatement branch:
-                    foreach (var inner in Flatten(branch.Then).Concat(Flatten(branch.Else)))
-                    {
-                        yield return inner;
-                    }
-
+                case ElementWriteStatement w:
+                    yield return new Edge(w.Array, new[] { w.Value }, new[] { w.Value, w.Index });
                     break;
             }
         }
     }
+
+    /// <summary>Every statement at any depth, in program order; a loop's latch follows its body.</summary>
+    public static IEnumerable<IrStatement> Walk(IEnumerable<IrStatement> statements)
+    {
+        foreach (var statement in statements)
+        {
+            yield return statement;
+            var inner = statement switch
+            {
+                IfStatement branch => branch.Then.Concat(branch.Else),
+                LoopStatement loop => loop.Body.Concat(loop.Latch),
+                _ => Enumerable.Empty<IrStatement>(),
+            };
+            foreach (var nested in Walk(inner))
+            {
+                yield return nested;
+            }
+        }
+    }
+
+    /// <summary>Every assignment, in program order, at any depth (loop latches included).</summary>
+    public static IEnumerable<AssignStatement> Flatten(IEnumerable<IrStatement> statements) => Walk(statements).OfType<AssignStatement>();
 
     /// <summary>The operands whose derivatives can flow into the result of an operation.</summary>
     public static IEnumerable<Operand> Operands(Operation operation) => operation switch
@@ -121,6 +156,7 @@ internal sealed class ActivityAnalysis
         DifferentiableCall d => d.Arguments,
         ElementRead e => new Operand[] { new VariableOperand(e.Array), e.Index },
         LengthRead l => new Operand[] { new VariableOperand(l.Array) },
+        ArrayAllocation a => new[] { a.Length },
         _ => System.Array.Empty<Operand>(),
     };
 
@@ -131,7 +167,7 @@ internal sealed class ActivityAnalysis
             or BinaryOperator.Divide or BinaryOperator.Remainder => new[] { b.Left, b.Right },
         BinaryOperation => System.Array.Empty<Operand>(),
         UnaryOperation u => u.Operator == UnaryOperator.Negate ? new[] { u.Value } : System.Array.Empty<Operand>(),
-        OpaqueCall or LengthRead => System.Array.Empty<Operand>(),
+        OpaqueCall or LengthRead or ArrayAllocation => System.Array.Empty<Operand>(),
         DifferentiableCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable),
         ElementRead e => new Operand[] { new VariableOperand(e.Array) },
         _ => Operands(operation),

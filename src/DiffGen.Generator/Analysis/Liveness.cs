@@ -25,17 +25,34 @@ internal static class Liveness
         }
 
         Mark(new VariableOperand(program.Result));
-        foreach (var condition in Conditions(program.Body))
+        foreach (var statement in ActivityAnalysis.Walk(program.Body))
         {
-            Mark(condition);
+            switch (statement)
+            {
+                case IfStatement branch:
+                    Mark(branch.Condition);
+                    break;
+                case LoopStatement loop:
+                    if (loop.Counter is { } counter)
+                    {
+                        Mark(counter.Start);
+                        Mark(counter.Bound);
+                    }
+                    else
+                    {
+                        Mark(new VariableOperand(loop.Continue));
+                    }
+
+                    break;
+            }
         }
 
-        var definitions = ActivityAnalysis.Flatten(program.Body).ToLookup(a => a.Target);
+        var definitions = ActivityAnalysis.Edges(program.Body).ToLookup(e => e.Target);
         while (work.Count > 0)
         {
-            foreach (var assignment in definitions[work.Pop()])
+            foreach (var edge in definitions[work.Pop()])
             {
-                foreach (var operand in ActivityAnalysis.Operands(assignment.Operation))
+                foreach (var operand in edge.All)
                 {
                     Mark(operand);
                 }
@@ -43,17 +60,5 @@ internal static class Liveness
         }
 
         return live;
-    }
-
-    private static IEnumerable<Operand> Conditions(IEnumerable<IrStatement> statements)
-    {
-        foreach (var branch in statements.OfType<IfStatement>())
-        {
-            yield return branch.Condition;
-            foreach (var inner in Conditions(branch.Then).Concat(Conditions(branch.Else)))
-            {
-                yield return inner;
-            }
-        }
     }
 }

@@ -7,26 +7,34 @@ namespace DiffGen.Generator.Differentiation;
 
 /// <summary>
 /// Reverse-mode differentiation of the IR: the forward sweep is the body itself; the reverse sweep
-/// walks it backward, and for each active assignment <c>u = f(a, b)</c> adds
-/// <c>du × ∂f/∂a</c> into <c>da</c> (the chain rule in reverse order). Pure: no Roslyn.
+/// walks it backward, and for each active assignment <c>u = f(a, b)</c> adds <c>du × ∂f/∂a</c> into
+/// <c>da</c> (the chain rule in reverse order). Loops run backward; what an iteration overwrites and
+/// the reverse still needs is saved on a tape, unless it is cheaper to recompute (indices, reads of
+/// parameters) or the loop's counter gives it back. Pure: no Roslyn.
 /// </summary>
 internal sealed class ReverseModeBuilder
 {
     private readonly MethodSpec _spec;
     private readonly IrProgram _program;
     private readonly ActivityAnalysis _activity;
+    private readonly LoopStructure _loops;
     private readonly NameScope _names;
     private readonly string?[] _adjoints;
     private readonly bool[] _declared;
     private readonly HashSet<int> _multiplyAssigned;
-    private readonly List<int> _hoistedAdjoints = new();
+    private readonly List<int> _hoistedAtTop = new();
+    private readonly Dictionary<LoopStatement, List<int>> _hoistedInLoop = new(ReferenceComparer<LoopStatement>.Instance);
+    private readonly Dictionary<LoopStatement, List<int>> _saved = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly Dictionary<TypeRef, string> _scratch = new();
+    private readonly Dictionary<string, TapeSpec> _tapes = new();
+    private readonly List<ArrayAdjoint> _arrayAdjoints = new();
 
     private ReverseModeBuilder(MethodSpec spec)
     {
         _spec = spec;
         _program = spec.Body;
         _activity = ActivityAnalysis.Run(_program, spec.Parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
+        _loops = new LoopStructure(_program);
         _names = new NameScope(_program.Variables.Select(v => v.Name)
             .Concat(spec.Parameters.Select(p => p.Name))
             .Concat(spec.Parameters.Where(p => p.IsDifferentiable).Select(p => p.GradientName!))
@@ -48,59 +56,68 @@ internal sealed class ReverseModeBuilder
 
     private GradientBody Build()
     {
-        var forward = BuildForward();
-
+        // The reverse sweep first: it decides what the forward sweep's loops must save.
         var reverse = new List<SweepStatement>();
         var result = _program.Result;
         if (_activity.IsActive(result))
         {
             _declared[result] = true;
             reverse.Add(new SeedStatement(Adjoint(result), _program.Variables[result].Type, _spec.SeedName));
-            reverse.AddRange(ReverseBlock(_program.Body));
+            reverse.AddRange(ReverseBlock(_program.Body, loop: null));
         }
 
-        // Adjoints first reached inside a branch (or by a pullback call) are declared up front.
         var prologue = new List<SweepStatement>();
-        foreach (var group in _hoistedAdjoints.GroupBy(v => _program.Variables[v].Type))
-        {
-            prologue.Add(new DeclareZero(group.Key, group.Select(Adjoint).ToEquatableArray()));
-        }
-
+        prologue.AddRange(_arrayAdjoints.Select(a => new DeclareArrayAdjoint(a)));
+        prologue.AddRange(DeclareZeros(_hoistedAtTop));
         foreach (var scratch in _scratch)
         {
             prologue.Add(new DeclareZero(scratch.Key, new[] { scratch.Value }.ToEquatableArray()));
         }
 
+        // Reversed loops overwrite primals with the values of earlier iterations: keep the value first.
+        var restores = ActivityAnalysis.Walk(_program.Body).Any(s => s is LoopStatement) && reverse.Count > 0;
         return new GradientBody(
             _program.Variables,
-            forward,
+            BuildForward(),
             prologue.Concat(reverse).ToEquatableArray(),
-            new VariableOperand(result));
+            new VariableOperand(result),
+            restores ? _names.Claim("value") : null,
+            _tapes.Values.ToEquatableArray(),
+            _arrayAdjoints.ToEquatableArray());
     }
+
+    private IEnumerable<SweepStatement> DeclareZeros(IEnumerable<int> adjoints) =>
+        adjoints.GroupBy(v => _program.Variables[v].Type)
+            .Select(group => new DeclareZero(group.Key, group.Select(Adjoint).ToEquatableArray()));
 
     // ---- forward sweep -----------------------------------------------------------------------
 
     private EquatableArray<SweepStatement> BuildForward()
     {
-        // Primals assigned inside a branch are read by the reverse sweep outside it: declare them first.
         var live = Liveness.Run(_program);
-        var nested = new HashSet<int>(_program.Body.OfType<IfStatement>()
-            .SelectMany(b => ActivityAnalysis.Flatten(b.Then).Concat(ActivityAnalysis.Flatten(b.Else)))
+
+        // Primals assigned inside a branch or a loop are read by the reverse sweep outside it: declare them first.
+        var nested = new HashSet<int>(_program.Body
+            .Where(s => s is IfStatement or LoopStatement)
+            .SelectMany(s => ActivityAnalysis.Flatten(new[] { s }))
             .Select(a => a.Target));
         nested.UnionWith(_multiplyAssigned);
         nested.RemoveWhere(v => !live[v]);
+        nested.UnionWith(ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>().Where(l => l.Counter is null).Select(l => l.Trips));
 
         var statements = new List<SweepStatement>();
-        foreach (var group in nested.OrderBy(v => v).GroupBy(v => _program.Variables[v].Type))
+        foreach (var group in nested.OrderBy(v => v).GroupBy(v => (_program.Variables[v].Type, _program.Variables[v].Shape)))
         {
-            statements.Add(new DeclareZero(group.Key, group.Select(v => _program.Variables[v].Name).ToEquatableArray()));
+            statements.Add(new DeclareZero(
+                group.Key.Shape == ParameterShape.Scalar ? group.Key.Type : new TypeRef(group.Key.Type.Name + "[]", ScalarKind.Other),
+                group.Select(v => _program.Variables[v].Name).ToEquatableArray()));
         }
 
         statements.AddRange(ForwardBlock(_program.Body, nested, live));
         return statements.ToEquatableArray();
     }
 
-    private static IEnumerable<SweepStatement> ForwardBlock(IEnumerable<IrStatement> block, HashSet<int> predeclared, bool[] live)
+    private IEnumerable<SweepStatement> ForwardBlock(IEnumerable<IrStatement> block, HashSet<int> predeclared, bool[] live)
     {
         foreach (var statement in block)
         {
@@ -112,11 +129,21 @@ internal sealed class ReverseModeBuilder
                 case AssignStatement assignment when live[assignment.Target]:
                     yield return new PrimalStatement(assignment, Declare: !predeclared.Contains(assignment.Target));
                     break;
+                case ElementWriteStatement write when live[write.Array]:
+                    yield return new ElementWrite(write);
+                    break;
                 case IfStatement branch:
                     yield return new SweepBranch(
                         branch.Condition,
                         ForwardBlock(branch.Then, predeclared, live).ToEquatableArray(),
                         ForwardBlock(branch.Else, predeclared, live).ToEquatableArray());
+                    break;
+                case LoopStatement loop:
+                    var liveLatch = loop.Latch.Where(a => live[a.Target]).ToEquatableArray();
+                    yield return new ForwardLoop(
+                        loop with { Latch = liveLatch },
+                        ForwardBlock(loop.Body, predeclared, live).ToEquatableArray(),
+                        _saved.TryGetValue(loop, out var saved) ? saved.ToEquatableArray() : EquatableArray<int>.Empty);
                     break;
             }
         }
@@ -125,7 +152,7 @@ internal sealed class ReverseModeBuilder
     // ---- reverse sweep -----------------------------------------------------------------------
 
     // Walks a block backward. Each source comment heads the reversed lines of its statement.
-    private List<SweepStatement> ReverseBlock(EquatableArray<IrStatement> block)
+    private List<SweepStatement> ReverseBlock(EquatableArray<IrStatement> block, LoopStatement? loop)
     {
         var definedHere = new HashSet<int>(block.OfType<AssignStatement>().Select(a => a.Target).Where(t => !_multiplyAssigned.Contains(t)));
         var output = new List<SweepStatement>();
@@ -144,14 +171,24 @@ internal sealed class ReverseModeBuilder
 
                     break;
                 case AssignStatement assignment:
-                    Pullback(assignment, definedHere, pending);
+                    Pullback(assignment, definedHere, pending, loop);
+                    break;
+                case ElementWriteStatement write:
+                    PullbackWrite(write, definedHere, pending, loop);
                     break;
                 case IfStatement branch:
-                    var then = ReverseBlock(branch.Then);
-                    var @else = ReverseBlock(branch.Else);
+                    var then = ReverseBlock(branch.Then, loop);
+                    var @else = ReverseBlock(branch.Else, loop);
                     if (then.Count > 0 || @else.Count > 0)
                     {
                         pending.Add(new SweepBranch(branch.Condition, then.ToEquatableArray(), @else.ToEquatableArray()));
+                    }
+
+                    break;
+                case LoopStatement inner:
+                    if (ReverseLoopOf(inner) is { } reversed)
+                    {
+                        pending.Add(reversed);
                     }
 
                     break;
@@ -162,66 +199,276 @@ internal sealed class ReverseModeBuilder
         return output;
     }
 
+    private ReverseLoop? ReverseLoopOf(LoopStatement loop)
+    {
+        // Loop-carried adjoints cross iterations through the latch: declare both ends before either is reached.
+        foreach (var latch in loop.Latch.Where(a => _activity.IsActive(a.Target)))
+        {
+            EnsureDeclared(latch.Target, reachedIn: null);
+            if (latch.Operation is CopyOperation { Value: VariableOperand next } && _activity.IsActive(next.Id))
+            {
+                EnsureDeclared(next.Id, reachedIn: null);
+            }
+        }
+
+        var latchReverse = new List<SweepStatement>();
+        for (var i = loop.Latch.Count - 1; i >= 0; i--)
+        {
+            Pullback(loop.Latch[i], new HashSet<int>(), latchReverse, loop);
+        }
+
+        var body = ReverseBlock(loop.Body, loop);
+        if (latchReverse.Count == 0 && body.Count == 0)
+        {
+            return null;
+        }
+
+        var iteration = new List<SweepStatement>();
+        iteration.AddRange(Restore(loop, latchReverse.Concat(body)));
+        if (_hoistedInLoop.TryGetValue(loop, out var hoisted))
+        {
+            iteration.AddRange(DeclareZeros(hoisted));
+        }
+
+        string? lastIteration = null;
+        if (loop.Counter is null && latchReverse.Count > 0)
+        {
+            lastIteration = _names.Claim("lastIteration");
+            iteration.Add(new UnlessLastIteration(lastIteration, latchReverse.ToEquatableArray()));
+        }
+        else
+        {
+            iteration.AddRange(latchReverse);
+        }
+
+        iteration.AddRange(body);
+        return new ReverseLoop(loop, iteration.ToEquatableArray(), lastIteration);
+    }
+
+    // What the reversed iteration reads of values the loop overwrites: recompute the cheap ones,
+    // restore the others from the tape (the forward iteration pushes them at its end).
+    private IEnumerable<SweepStatement> Restore(LoopStatement loop, IEnumerable<SweepStatement> reversed)
+    {
+        var needed = new Queue<int>(Reads(reversed, loop).Where(r => ReferenceEquals(SavedBy(r.Variable, r.ReadIn), loop)).Select(r => r.Variable));
+        var seen = new HashSet<int>();
+        var saved = new List<int>();
+        var recomputed = new List<AssignStatement>();
+        while (needed.Count > 0)
+        {
+            var variable = needed.Dequeue();
+            if (!seen.Add(variable))
+            {
+                continue;
+            }
+
+            if (Recomputable(variable, loop) is { } definition)
+            {
+                recomputed.Add(definition);
+                foreach (var operand in ActivityAnalysis.Operands(definition.Operation).OfType<VariableOperand>())
+                {
+                    if (ReferenceEquals(SavedBy(operand.Id, loop), loop))
+                    {
+                        needed.Enqueue(operand.Id);
+                    }
+                }
+            }
+            else
+            {
+                saved.Add(variable);
+                var type = _program.Variables[variable].Type;
+                if (!_tapes.ContainsKey(type.Name))
+                {
+                    _tapes.Add(type.Name, new TapeSpec(type, _names.Claim("tape" + char.ToUpperInvariant(type.Name[0]) + type.Name.Substring(1))));
+                }
+            }
+        }
+
+        saved.Sort();
+        _saved[loop] = saved;
+        for (var i = saved.Count - 1; i >= 0; i--)
+        {
+            yield return new TapePop(saved[i]);
+        }
+
+        foreach (var definition in recomputed.OrderBy(_loops.Order))
+        {
+            yield return new PrimalStatement(definition, Declare: false);
+        }
+    }
+
+    // A value is recomputed rather than taped when it is integer arithmetic or a read of a
+    // (read-only) parameter, computed on every iteration.
+    private AssignStatement? Recomputable(int variable, LoopStatement loop)
+    {
+        var definitions = _loops.Definitions(variable);
+        if (definitions.Count != 1 || !_loops.RunsEveryIteration(definitions[0], loop))
+        {
+            return null;
+        }
+
+        var definition = definitions[0];
+        var cheap = definition.Operation switch
+        {
+            ElementRead read => _program.Variables[read.Array].Origin == VariableOrigin.Parameter,
+            LengthRead => true,
+            BinaryOperation or UnaryOperation or ConversionOperation or CopyOperation => !_program.Variables[variable].Type.IsFloating,
+            _ => false,
+        };
+        return cheap ? definition : null;
+    }
+
+    // Which loop must save a value read in the reversed iteration of loop readIn: a value that
+    // readIn (or a loop inside it) overwrites is saved by readIn, once per iteration; a value an
+    // enclosing loop overwrites is saved by that loop; a counter is given back by its reversed loop.
+    private LoopStatement? SavedBy(int variable, LoopStatement readIn)
+    {
+        var home = _loops.Home(variable);
+        if (home is null || variable == home.Counter?.Counter)
+        {
+            return null;
+        }
+
+        for (var loop = home; loop is not null; loop = _loops.Parent(loop))
+        {
+            if (ReferenceEquals(loop, readIn))
+            {
+                return readIn;
+            }
+        }
+
+        return home;
+    }
+
+    /// <summary>Every variable the given reverse statements read, with the innermost reversed loop that reads it.</summary>
+    private IEnumerable<(int Variable, LoopStatement ReadIn)> Reads(IEnumerable<SweepStatement> statements, LoopStatement readIn)
+    {
+        foreach (var statement in statements)
+        {
+            IEnumerable<Operand> operands = statement switch
+            {
+                AccumulateStatement a => TemplateOperands(a).Concat(Indices(a.Target)).Concat(Indices(a.Source)),
+                ResetAdjoint r => Indices(r.Target),
+                SweepBranch b => new[] { b.Condition },
+                PullbackCall c => c.Arguments,
+                PrimalStatement p => ActivityAnalysis.Operands(p.Assignment.Operation),
+                ReverseLoop { Loop.Counter: { } counter } => new[] { counter.Start, counter.Bound },
+                ReverseLoop l => new Operand[] { new VariableOperand(l.Loop.Trips) },
+                _ => Enumerable.Empty<Operand>(),
+            };
+            foreach (var operand in operands.OfType<VariableOperand>())
+            {
+                yield return (operand.Id, readIn);
+            }
+
+            var nested = statement switch
+            {
+                SweepBranch b => b.Then.Concat(b.Else),
+                ReverseLoop l => l.Iteration,
+                UnlessLastIteration u => u.Body,
+                _ => Enumerable.Empty<SweepStatement>(),
+            };
+            foreach (var read in Reads(nested, statement is ReverseLoop inner ? inner.Loop : readIn))
+            {
+                yield return read;
+            }
+        }
+    }
+
+    private static IEnumerable<Operand> Indices(AdjointRef adjoint) =>
+        adjoint.Index is { } index ? new[] { index } : Enumerable.Empty<Operand>();
+
+    private static IEnumerable<Operand> TemplateOperands(AccumulateStatement a)
+    {
+        var code = a.Partial.Code;
+        for (var i = 0; i < a.Arguments.Count; i++)
+        {
+            if (code.Contains("{" + i + "}"))
+            {
+                yield return a.Arguments[i];
+            }
+        }
+
+        if (code.Contains("{r}"))
+        {
+            yield return a.Result;
+        }
+    }
+
     // The pullback of one assignment: its adjoint times each local partial into each active operand.
-    private void Pullback(AssignStatement assignment, HashSet<int> definedHere, List<SweepStatement> output)
+    private void Pullback(AssignStatement assignment, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
     {
         var target = assignment.Target;
-        if (!_activity.IsActive(target) || !_declared[target])
+        if (!_activity.IsActive(target) || !_declared[target] || _program.Variables[target].Shape != ParameterShape.Scalar)
         {
-            return; // inactive, or its adjoint is statically zero on every path
+            return; // inactive, an array (its elements carry the adjoints), or statically zero on every path
         }
 
         var type = _program.Variables[target].Type;
-        var source = Adjoint(target);
+        var source = new AdjointRef(Adjoint(target), null, _program.Variables[target].Name);
         var result = new VariableOperand(target);
+        void Into(Operand operand, Partial partial, EquatableArray<Operand> arguments) =>
+            Contribute(operand, partial, arguments, result, type, source, definedHere, output, loop);
+
         switch (assignment.Operation)
         {
             case CopyOperation copy:
-                Contribute(copy.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty, result, type, source, target, definedHere, output);
+                Into(copy.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty);
                 break;
             case ConversionOperation conversion:
-                Contribute(conversion.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty, result, type, source, target, definedHere, output);
+                Into(conversion.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty);
                 break;
             case UnaryOperation { Operator: UnaryOperator.Negate } negate:
-                Contribute(negate.Value, DerivativeRules.Negate.Partials[0], EquatableArray<Operand>.Empty, result, type, source, target, definedHere, output);
+                Into(negate.Value, DerivativeRules.Negate.Partials[0], EquatableArray<Operand>.Empty);
                 break;
             case BinaryOperation binary when DerivativeRules.Find(binary.Operator) is { } rule:
                 var operands = new[] { binary.Left, binary.Right }.ToEquatableArray();
-                for (var i = 0; i < 2; i++)
-                {
-                    Contribute(operands[i], rule.Partials[i], operands, result, type, source, target, definedHere, output);
-                }
-
+                Into(binary.Left, rule.Partials[0], operands);
+                Into(binary.Right, rule.Partials[1], operands);
                 break;
             case IntrinsicCall call when DerivativeRules.Find(call.Function, call.Arguments.Count) is { } rule:
                 for (var i = 0; i < call.Arguments.Count; i++)
                 {
-                    Contribute(call.Arguments[i], rule.Partials[i], call.Arguments, result, type, source, target, definedHere, output);
+                    Into(call.Arguments[i], rule.Partials[i], call.Arguments);
                 }
 
                 break;
-            case ElementRead read:
+            case ElementRead read when _activity.IsActive(read.Array):
                 var array = _program.Variables[read.Array];
-                if (_activity.IsActive(read.Array) && _adjoints[read.Array] is { } arrayAdjoint)
-                {
-                    output.Add(new AccumulateStatement(
-                        new AdjointRef(arrayAdjoint, read.Index, array.Name),
-                        source,
-                        _program.Variables[target].Name,
-                        DerivativeRules.Identity.Partials[0],
-                        EquatableArray<Operand>.Empty,
-                        result,
-                        type,
-                        array.Type,
-                        Declare: false,
-                        StrongZero: false));
-                }
-
+                output.Add(new AccumulateStatement(
+                    new AdjointRef(ArrayAdjoint(read.Array), read.Index, array.Name),
+                    source,
+                    DerivativeRules.Identity.Partials[0],
+                    EquatableArray<Operand>.Empty,
+                    result,
+                    type,
+                    array.Type,
+                    Declare: false,
+                    StrongZero: false));
                 break;
             case DifferentiableCall call:
-                PullbackCall(call, source, definedHere, output);
+                PullbackCall(call, source.Name, definedHere, output, loop);
                 break;
         }
+
+        // An adjoint whose variable this loop overwrites on every iteration starts over once consumed.
+        if (_loops.Depth(loop) > _loops.Depth(_loops.Region(target)))
+        {
+            output.Add(new ResetAdjoint(source));
+        }
+    }
+
+    // a[i] = v: the element's adjoint flows to v, and the element's old value no longer matters.
+    private void PullbackWrite(ElementWriteStatement write, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
+    {
+        if (!_activity.IsActive(write.Array))
+        {
+            return;
+        }
+
+        var array = _program.Variables[write.Array];
+        var element = new AdjointRef(ArrayAdjoint(write.Array), write.Index, array.Name);
+        Contribute(write.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty, write.Value, array.Type, element, definedHere, output, loop);
+        output.Add(new ResetAdjoint(element));
     }
 
     private void Contribute(
@@ -230,12 +477,12 @@ internal sealed class ReverseModeBuilder
         EquatableArray<Operand> arguments,
         Operand result,
         TypeRef type,
-        string source,
-        int sourceVariable,
+        AdjointRef source,
         HashSet<int> definedHere,
-        List<SweepStatement> output)
+        List<SweepStatement> output,
+        LoopStatement? loop)
     {
-        if (operand is not VariableOperand { Id: var id } || !_activity.IsActive(id))
+        if (operand is not VariableOperand { Id: var id } || !_activity.IsActive(id) || _program.Variables[id].Shape != ParameterShape.Scalar)
         {
             return;
         }
@@ -246,24 +493,23 @@ internal sealed class ReverseModeBuilder
             if (definedHere.Contains(id) && !partial.Singular)
             {
                 declare = true; // first contribution, in the block that defines it: declare in place
+                _declared[id] = true;
             }
             else if (definedHere.Contains(id))
             {
                 output.Add(new DeclareZero(_program.Variables[id].Type, new[] { Adjoint(id) }.ToEquatableArray()));
+                _declared[id] = true;
             }
             else
             {
-                _hoistedAdjoints.Add(id);
+                EnsureDeclared(id, loop);
             }
-
-            _declared[id] = true;
         }
 
         var variable = _program.Variables[id];
         output.Add(new AccumulateStatement(
             new AdjointRef(Adjoint(id), null, variable.Name),
             source,
-            _program.Variables[sourceVariable].Name,
             partial,
             arguments,
             result,
@@ -273,7 +519,32 @@ internal sealed class ReverseModeBuilder
             partial.Singular));
     }
 
-    private void PullbackCall(DifferentiableCall call, string seed, HashSet<int> definedHere, List<SweepStatement> output)
+    // Declares an adjoint zero at the start of its region: the whole reverse sweep, or each reversed
+    // iteration of the innermost loop that holds all its uses (so a loop-local adjoint starts from zero).
+    private void EnsureDeclared(int variable, LoopStatement? reachedIn)
+    {
+        if (_declared[variable])
+        {
+            return;
+        }
+
+        _declared[variable] = true;
+        var region = _loops.Region(variable);
+        if (region is null)
+        {
+            _hoistedAtTop.Add(variable);
+            return;
+        }
+
+        if (!_hoistedInLoop.TryGetValue(region, out var list))
+        {
+            _hoistedInLoop[region] = list = new List<int>();
+        }
+
+        list.Add(variable);
+    }
+
+    private void PullbackCall(DifferentiableCall call, string seed, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
     {
         if (!ActivityAnalysis.DifferentiableOperands(call).Any(_activity.IsActive))
         {
@@ -291,10 +562,10 @@ internal sealed class ReverseModeBuilder
 
             if (parameter.Shape != ParameterShape.Scalar)
             {
-                // An array parameter of this method: its own gradient span, or scratch of its length when it is a constant.
+                // An array: its own adjoint span, or scratch of its length when it is a constant.
                 var array = ((VariableOperand)call.Arguments[i]).Id;
                 outputs.Add(new CallOutput(
-                    _activity.IsActive(array) ? _adjoints[array]! : "new " + parameter.Type.Name + "[" + _program.Variables[array].Name + ".Length]",
+                    _activity.IsActive(array) ? ArrayAdjoint(array) : "new " + parameter.Type.Name + "[" + _program.Variables[array].Name + ".Length]",
                     ByReference: false));
                 continue;
             }
@@ -306,13 +577,12 @@ internal sealed class ReverseModeBuilder
                     if (definedHere.Contains(id))
                     {
                         output.Add(new DeclareZero(_program.Variables[id].Type, new[] { Adjoint(id) }.ToEquatableArray()));
+                        _declared[id] = true;
                     }
                     else
                     {
-                        _hoistedAdjoints.Add(id);
+                        EnsureDeclared(id, loop);
                     }
-
-                    _declared[id] = true;
                 }
 
                 outputs.Add(new CallOutput(Adjoint(id), ByReference: true));
@@ -335,4 +605,18 @@ internal sealed class ReverseModeBuilder
 
     private string Adjoint(int variable) =>
         _adjoints[variable] ??= _names.Claim("d" + _program.Variables[variable].Name);
+
+    // The adjoint of an array: a parameter's gradient output, or a pooled buffer for a local array.
+    private string ArrayAdjoint(int array)
+    {
+        if (_adjoints[array] is { } name)
+        {
+            return name;
+        }
+
+        name = Adjoint(array);
+        _declared[array] = true;
+        _arrayAdjoints.Add(new ArrayAdjoint(array, name, _names.Claim(name + "Buffer"), _program.Variables[array].Type));
+        return name;
+    }
 }

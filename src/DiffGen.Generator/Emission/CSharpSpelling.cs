@@ -49,6 +49,8 @@ internal sealed class CSharpSpelling
         DifferentiableCall d => d.Callee.ValueMethod + "(" + Arguments(d.Arguments) + ")",
         ElementRead e => Name(e.Array) + "[" + Operand(e.Index) + "]",
         LengthRead l => Name(l.Array) + ".Length",
+        ArrayAllocation { OnStack: true } a => "stackalloc " + type.Name + "[" + Operand(a.Length) + "]",
+        ArrayAllocation a => "new " + type.Name + "[" + Operand(a.Length) + "]",
         _ => "default",
     };
 

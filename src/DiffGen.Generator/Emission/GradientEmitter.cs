@@ -30,17 +30,60 @@ internal static class GradientEmitter
         writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
         writer.Open(spec.Accessibility + " static " + spec.ReturnType.Name + " " + spec.GradientName + "(" + Signature(spec) + ")");
 
+        var body = method.Body;
+        var pooled = body.Tapes.Count > 0 || body.ArrayAdjoints.Count > 0;
+        if (pooled)
+        {
+            // Tapes and adjoint buffers are rented from ArrayPool and returned whatever happens.
+            foreach (var tape in body.Tapes)
+            {
+                writer.Line("var " + tape.Name + " = new global::DiffGen.Tape<" + tape.Type.Name + ">();");
+            }
+
+            foreach (var adjoint in body.ArrayAdjoints)
+            {
+                writer.Line("global::DiffGen.PooledBuffer<" + adjoint.Type.Name + "> " + adjoint.Buffer + " = default;");
+            }
+
+            writer.Open("try");
+        }
+
         writer.Line("// Forward sweep: the value, one operation per intermediate.");
-        WriteStatements(writer, spelling, method.Body.Forward);
-        if (method.Body.Reverse.Count > 0)
+        var context = new Context(spelling, body);
+        WriteStatements(writer, context, body.Forward);
+        var value = spelling.Operand(body.Result);
+        if (body.ValueName is not null)
+        {
+            writer.Line(spec.ReturnType.Name + " " + body.ValueName + " = " + value + ";");
+            value = body.ValueName;
+        }
+
+        if (body.Reverse.Count > 0)
         {
             writer.Line();
             writer.Line("// Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.");
-            WriteStatements(writer, spelling, method.Body.Reverse);
+            WriteStatements(writer, context, body.Reverse);
         }
 
         writer.Line();
-        writer.Line("return " + spelling.Operand(method.Body.Result) + ";");
+        writer.Line("return " + value + ";");
+        if (pooled)
+        {
+            writer.Close();
+            writer.Open("finally");
+            foreach (var tape in body.Tapes)
+            {
+                writer.Line(tape.Name + ".Dispose();");
+            }
+
+            foreach (var adjoint in body.ArrayAdjoints)
+            {
+                writer.Line(adjoint.Buffer + ".Dispose();");
+            }
+
+            writer.Close();
+        }
+
         writer.Close();
 
         foreach (var _ in spec.ContainingTypes)
@@ -98,8 +141,28 @@ internal static class GradientEmitter
         writer.Line("/// <returns>The value of " + name + ".</returns>");
     }
 
-    private static void WriteStatements(IndentedWriter writer, CSharpSpelling spelling, EquatableArray<SweepStatement> statements)
+    /// <summary>What statement writers need besides the writer: names, and which tape holds each type.</summary>
+    private sealed class Context
     {
+        public Context(CSharpSpelling spelling, GradientBody body)
+        {
+            Spelling = spelling;
+            Tapes = body.Tapes.ToDictionary(t => t.Type.Name, t => t.Name);
+            Variables = body.Variables;
+        }
+
+        public CSharpSpelling Spelling { get; }
+
+        public System.Collections.Generic.Dictionary<string, string> Tapes { get; }
+
+        public EquatableArray<IrVariable> Variables { get; }
+
+        public string TapeOf(int variable) => Tapes[Variables[variable].Type.Name];
+    }
+
+    private static void WriteStatements(IndentedWriter writer, Context context, EquatableArray<SweepStatement> statements)
+    {
+        var spelling = context.Spelling;
         foreach (var statement in statements)
         {
             switch (statement)
@@ -115,27 +178,55 @@ internal static class GradientEmitter
                 case PrimalStatement primal:
                     var target = primal.Assignment.Target;
                     var type = spelling.Type(target);
-                    writer.Line((primal.Declare ? type.Name + " " : string.Empty) + spelling.Name(target) + " = " + spelling.Operation(primal.Assignment.Operation, type) + ";");
+                    var declaredType = context.Variables[target].Shape == ParameterShape.Scalar ? type.Name : ArrayTypeName(primal.Assignment.Operation, type);
+                    writer.Line((primal.Declare ? declaredType + " " : string.Empty) + spelling.Name(target) + " = " + spelling.Operation(primal.Assignment.Operation, type) + ";");
+                    break;
+
+                case ElementWrite write:
+                    writer.Line(spelling.Name(write.Write.Array) + "[" + spelling.Operand(write.Write.Index) + "] = " + spelling.Operand(write.Write.Value) + ";");
+                    break;
+
+                case SweepBranch { Condition: LiteralOperand { Text: "true" or "false" } literal } branch:
+                    // A constant condition (while (true)): only the arm it selects, so no code is unreachable.
+                    WriteStatements(writer, context, literal.Text == "true" ? branch.Then : branch.Else);
                     break;
 
                 case SweepBranch branch when branch.Then.Count == 0:
                     // Only the else arm has work (a reverse sweep often does): test the negation.
                     writer.Open("if (!" + spelling.Term(branch.Condition) + ")");
-                    WriteStatements(writer, spelling, branch.Else);
+                    WriteStatements(writer, context, branch.Else);
                     writer.Close();
                     break;
 
                 case SweepBranch branch:
                     writer.Open("if (" + spelling.Operand(branch.Condition) + ")");
-                    WriteStatements(writer, spelling, branch.Then);
+                    WriteStatements(writer, context, branch.Then);
                     writer.Close();
                     if (branch.Else.Count > 0)
                     {
                         writer.Open("else");
-                        WriteStatements(writer, spelling, branch.Else);
+                        WriteStatements(writer, context, branch.Else);
                         writer.Close();
                     }
 
+                    break;
+
+                case ForwardLoop loop:
+                    WriteForwardLoop(writer, context, loop);
+                    break;
+
+                case ReverseLoop loop:
+                    WriteReverseLoop(writer, context, loop);
+                    break;
+
+                case TapePop pop:
+                    writer.Line(spelling.Name(pop.Variable) + " = " + context.TapeOf(pop.Variable) + ".Pop();");
+                    break;
+
+                case UnlessLastIteration latch:
+                    writer.Open("if (!" + latch.Flag + ")");
+                    WriteStatements(writer, context, latch.Body);
+                    writer.Close();
                     break;
 
                 case SeedStatement seed:
@@ -144,6 +235,16 @@ internal static class GradientEmitter
 
                 case AccumulateStatement accumulate:
                     writer.Line(Accumulate(spelling, accumulate));
+                    break;
+
+                case ResetAdjoint reset:
+                    writer.Line(Element(spelling, reset.Target) + " = 0;   // overwritten in the forward sweep: its adjoint starts over");
+                    break;
+
+                case DeclareArrayAdjoint array:
+                    var adjoint = array.Adjoint;
+                    writer.Line(adjoint.Buffer + " = new global::DiffGen.PooledBuffer<" + adjoint.Type.Name + ">(" + spelling.Name(adjoint.Array) + ".Length);");
+                    writer.Line("global::System.Span<" + adjoint.Type.Name + "> " + adjoint.Name + " = " + adjoint.Buffer + ".Span;");
                     break;
 
                 case PullbackCall call:
@@ -157,34 +258,123 @@ internal static class GradientEmitter
         }
     }
 
+    private static string ArrayTypeName(Operation operation, TypeRef element) =>
+        operation is ArrayAllocation { OnStack: true } ? "global::System.Span<" + element.Name + ">" : element.Name + "[]";
+
+    private static void WriteForwardLoop(IndentedWriter writer, Context context, ForwardLoop forward)
+    {
+        var spelling = context.Spelling;
+        var loop = forward.Loop;
+        if (loop.Counter is { } counter)
+        {
+            var name = spelling.Name(counter.Counter);
+            writer.Open("for (" + spelling.Type(counter.Counter).Name + " " + name + " = " + spelling.Operand(counter.Start) + "; "
+                + name + " " + ComparisonText(counter.Comparison) + " " + spelling.Operand(counter.Bound) + "; "
+                + name + (counter.CountsUp ? "++" : "--") + ")");
+        }
+        else
+        {
+            writer.Line(spelling.Name(loop.Trips) + " = 0;");
+            writer.Open("while (true)");
+        }
+
+        WriteStatements(writer, context, forward.Body);
+        if (forward.Saved.Count > 0)
+        {
+            writer.Line("// save what this iteration overwrites and the reverse sweep needs");
+            foreach (var variable in forward.Saved)
+            {
+                writer.Line(context.TapeOf(variable) + ".Push(" + spelling.Name(variable) + ");");
+            }
+        }
+
+        if (loop.Counter is null)
+        {
+            writer.Line(spelling.Name(loop.Trips) + "++;");
+            writer.Open("if (!" + spelling.Name(loop.Continue) + ")");
+            writer.Line("break;");
+            writer.Close();
+        }
+
+        foreach (var latch in loop.Latch)
+        {
+            writer.Line(spelling.Name(latch.Target) + " = " + spelling.Operation(latch.Operation, spelling.Type(latch.Target)) + ";   // to the next iteration");
+        }
+
+        writer.Close();
+    }
+
+    private static void WriteReverseLoop(IndentedWriter writer, Context context, ReverseLoop reverse)
+    {
+        var spelling = context.Spelling;
+        var loop = reverse.Loop;
+        if (loop.Counter is { } counter)
+        {
+            // The counter runs backward over the same values: first the last one the forward loop ran.
+            var name = spelling.Name(counter.Counter);
+            var bound = spelling.Term(counter.Bound);
+            var (first, test, step) = counter.Comparison switch
+            {
+                BinaryOperator.Less => (bound + " - 1", " >= ", "--"),
+                BinaryOperator.LessOrEqual => (spelling.Operand(counter.Bound), " >= ", "--"),
+                BinaryOperator.Greater => (bound + " + 1", " <= ", "++"),
+                _ => (spelling.Operand(counter.Bound), " <= ", "++"),
+            };
+            writer.Open("for (" + spelling.Type(counter.Counter).Name + " " + name + " = " + first + "; " + name + test + spelling.Operand(counter.Start) + "; " + name + step + ")");
+        }
+        else
+        {
+            var trips = spelling.Name(loop.Trips);
+            writer.Open(reverse.LastIteration is { } last
+                ? "for (bool " + last + " = true; " + trips + " > 0; " + trips + "--, " + last + " = false)"
+                : "for (; " + trips + " > 0; " + trips + "--)");
+        }
+
+        WriteStatements(writer, context, reverse.Iteration);
+        writer.Close();
+    }
+
+    private static string ComparisonText(BinaryOperator comparison) => comparison switch
+    {
+        BinaryOperator.Less => "<",
+        BinaryOperator.LessOrEqual => "<=",
+        BinaryOperator.Greater => ">",
+        _ => ">=",
+    };
+
+    private static string Element(CSharpSpelling spelling, AdjointRef adjoint) =>
+        adjoint.Name + (adjoint.Index is { } index ? "[" + spelling.Operand(index) + "]" : string.Empty);
+
     private static string Accumulate(CSharpSpelling spelling, AccumulateStatement a)
     {
-        var target = a.Target.Name + (a.Target.Index is { } index ? "[" + spelling.Operand(index) + "]" : string.Empty);
+        var target = Element(spelling, a.Target);
+        var source = Element(spelling, a.Source);
         var primal = a.Target.PrimalName + (a.Target.Index is { } i ? "[" + spelling.Operand(i) + "]" : string.Empty);
-        var comment = "// ∂" + a.SourcePrimalName + "/∂" + primal + " = " + spelling.Math(a.Partial.Math, a.Arguments, a.Result);
+        var sourcePrimal = a.Source.PrimalName + (a.Source.Index is { } j ? "[" + spelling.Operand(j) + "]" : string.Empty);
+        var comment = "// ∂" + sourcePrimal + "/∂" + primal + " = " + spelling.Math(a.Partial.Math, a.Arguments, a.Result);
         const string Reciprocal = "{c:1} / ";
 
         string expression;
         var subtract = false;
         if (a.Partial.IsOne)
         {
-            expression = a.Source;
+            expression = source;
         }
         else if (a.Partial.IsMinusOne)
         {
             subtract = !a.Declare;
-            expression = a.Declare ? "-" + a.Source : a.Source;
+            expression = a.Declare ? "-" + source : source;
         }
         else if (a.Partial.Code.StartsWith(Reciprocal, System.StringComparison.Ordinal))
         {
             // du × (1 / x) reads better as du / x
             var divisor = spelling.Code(a.Partial.Code.Substring(Reciprocal.Length), a.Arguments, a.Result, a.Type);
-            expression = a.Source + " / " + CSharpSpelling.Parenthesize(divisor);
+            expression = source + " / " + CSharpSpelling.Parenthesize(divisor);
         }
         else
         {
             var partial = spelling.Code(a.Partial.Code, a.Arguments, a.Result, a.Type);
-            expression = a.Source + " * " + CSharpSpelling.Parenthesize(partial);
+            expression = source + " * " + CSharpSpelling.Parenthesize(partial);
         }
 
         if (a.TargetType != a.Type)
@@ -197,7 +387,7 @@ internal static class GradientEmitter
             : target + (subtract ? " -= " : " += ") + expression + ";";
         if (a.StrongZero)
         {
-            statement = "if (" + a.Source + " != 0) " + statement;
+            statement = "if (" + source + " != 0) " + statement;
         }
 
         return statement + "   " + comment;
@@ -207,6 +397,7 @@ internal static class GradientEmitter
     {
         ScalarKind.Bool => "false",
         ScalarKind.Double or ScalarKind.Float or ScalarKind.Integer => "0",
+        _ when type.Name.EndsWith("[]", System.StringComparison.Ordinal) => "global::System.Array.Empty<" + type.Name.Substring(0, type.Name.Length - 2) + ">()",
         _ => "default",
     };
 }

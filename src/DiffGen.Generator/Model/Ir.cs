@@ -97,6 +97,9 @@ internal sealed record ElementRead(int Array, Operand Index) : Operation;
 /// <summary><c>u = a.Length</c>.</summary>
 internal sealed record LengthRead(int Array) : Operation;
 
+/// <summary><c>a = new T[n]</c> (or <c>stackalloc T[n]</c>): a local array, zero-initialized.</summary>
+internal sealed record ArrayAllocation(Operand Length, bool OnStack) : Operation;
+
 /// <summary>A parameter of a differentiable callee, as its gradient method takes it.</summary>
 /// <param name="Differentiable">Whether the callee's gradient method has an output for it.</param>
 internal sealed record CalleeParameter(bool Differentiable, ParameterShape Shape, TypeRef Type);
@@ -115,6 +118,34 @@ internal sealed record AssignStatement(int Target, Operation Operation) : IrStat
 
 /// <summary>A structured two-way branch on a bool operand.</summary>
 internal sealed record IfStatement(Operand Condition, EquatableArray<IrStatement> Then, EquatableArray<IrStatement> Else) : IrStatement;
+
+/// <summary><c>Array[Index] = Value</c> for a local array.</summary>
+internal sealed record ElementWriteStatement(int Array, Operand Index, Operand Value) : IrStatement;
+
+/// <summary>How a counted loop's counter runs: from <paramref name="Start"/> while <c>counter Comparison Bound</c>, by ±1.</summary>
+/// <param name="Counter">The counter variable, assigned only by the loop.</param>
+/// <param name="Comparison">Less, LessOrEqual (counting up) or Greater, GreaterOrEqual (counting down).</param>
+internal sealed record CounterSpec(int Counter, Operand Start, BinaryOperator Comparison, Operand Bound)
+{
+    public bool CountsUp => Comparison is BinaryOperator.Less or BinaryOperator.LessOrEqual;
+}
+
+/// <summary>
+/// A loop. Each iteration runs <paramref name="Body"/>, then the latch copies
+/// (<c>carried = next</c>) that hand loop-carried values to the next iteration. A counted loop
+/// (<paramref name="Counter"/> set) runs a known number of times and needs no trip count: the
+/// reverse sweep runs its counter backward. Any other loop runs until the body sets
+/// <paramref name="Continue"/> false, on a path that assigns the exit variables, and counts its
+/// trips in <paramref name="Trips"/>.
+/// </summary>
+/// <param name="ExitVariables">Variables assigned on the iteration that leaves the loop (values after the loop, the return flag).</param>
+internal sealed record LoopStatement(
+    EquatableArray<IrStatement> Body,
+    EquatableArray<AssignStatement> Latch,
+    CounterSpec? Counter,
+    int Continue,
+    int Trips,
+    EquatableArray<int> ExitVariables) : IrStatement;
 
 /// <summary>The source statement the following IR statements come from, kept to annotate the generated code.</summary>
 internal sealed record SourceComment(string Text) : IrStatement;

@@ -2,8 +2,8 @@ using DiffGen.Generator.Differentiation;
 
 namespace DiffGen.Generator.Model;
 
-// The differentiated method, still free of C# syntax: the forward sweep (the primal statements) and
-// the reverse sweep (adjoint accumulations), which Emission spells out.
+// The differentiated method, still free of C# syntax: the forward sweep (the primal statements, and
+// what loops save on the tape) and the reverse sweep (adjoint accumulations), which Emission spells out.
 
 /// <summary>A statement of the forward or reverse sweep.</summary>
 internal abstract record SweepStatement;
@@ -11,8 +11,11 @@ internal abstract record SweepStatement;
 /// <summary>A comment line: the source statement a group of lines comes from.</summary>
 internal sealed record SweepComment(string Text) : SweepStatement;
 
-/// <summary>A primal assignment; <paramref name="Declare"/> when it also declares its variable.</summary>
+/// <summary>A primal assignment; <paramref name="Declare"/> when it also declares its variable. In the reverse sweep, a recomputation.</summary>
 internal sealed record PrimalStatement(AssignStatement Assignment, bool Declare) : SweepStatement;
+
+/// <summary><c>Array[Index] = Value</c> in the forward sweep.</summary>
+internal sealed record ElementWrite(ElementWriteStatement Write) : SweepStatement;
 
 /// <summary>Declares variables zero-initialized (primals assigned in branches, adjoints accumulated in branches).</summary>
 internal sealed record DeclareZero(TypeRef Type, EquatableArray<string> Names) : SweepStatement;
@@ -20,12 +23,29 @@ internal sealed record DeclareZero(TypeRef Type, EquatableArray<string> Names) :
 /// <summary>A branch; in the reverse sweep it re-tests the condition the forward sweep computed.</summary>
 internal sealed record SweepBranch(Operand Condition, EquatableArray<SweepStatement> Then, EquatableArray<SweepStatement> Else) : SweepStatement;
 
+/// <summary>A loop of the forward sweep: the body, then the values saved for the reverse sweep, then the latch.</summary>
+internal sealed record ForwardLoop(LoopStatement Loop, EquatableArray<SweepStatement> Body, EquatableArray<int> Saved) : SweepStatement;
+
+/// <summary>
+/// A loop of the reverse sweep: its iterations in reverse order, each restoring what the forward
+/// iteration saved (<see cref="TapePop"/>), recomputing what is cheaper to recompute, then reversing
+/// the latch and the body. <paramref name="LastIteration"/> names the flag that skips the latch of a
+/// general loop's last iteration (null for a counted loop).
+/// </summary>
+internal sealed record ReverseLoop(LoopStatement Loop, EquatableArray<SweepStatement> Iteration, string? LastIteration) : SweepStatement;
+
+/// <summary>Restores a variable from the tape.</summary>
+internal sealed record TapePop(int Variable) : SweepStatement;
+
+/// <summary>The reversed latch of a general loop, which the last iteration did not run.</summary>
+internal sealed record UnlessLastIteration(string Flag, EquatableArray<SweepStatement> Body) : SweepStatement;
+
 /// <summary><c>Target = seed</c>: the adjoint of the result is the incoming adjoint.</summary>
 internal sealed record SeedStatement(string Target, TypeRef Type, string Seed) : SweepStatement;
 
-/// <summary>Where an adjoint lives: a local (<c>du3</c>), a <c>ref</c> output (<c>dw</c>) or an element of a span output (<c>dw[u4]</c>).</summary>
+/// <summary>Where an adjoint lives: a local (<c>du3</c>), a <c>ref</c> output (<c>dw</c>) or an element of a span (<c>dw[u4]</c>).</summary>
 /// <param name="Name">The adjoint's identifier.</param>
-/// <param name="Index">The element index for span outputs.</param>
+/// <param name="Index">The element index for arrays.</param>
 /// <param name="PrimalName">The primal it is the adjoint of, for the comment (<c>∂u3/∂w[u4]</c>).</param>
 internal sealed record AdjointRef(string Name, Operand? Index, string PrimalName);
 
@@ -39,8 +59,7 @@ internal sealed record AdjointRef(string Name, Operand? Index, string PrimalName
 /// <param name="TargetType">The target adjoint's type (differs across a float/double conversion).</param>
 internal sealed record AccumulateStatement(
     AdjointRef Target,
-    string Source,
-    string SourcePrimalName,
+    AdjointRef Source,
     Partial Partial,
     EquatableArray<Operand> Arguments,
     Operand Result,
@@ -48,6 +67,15 @@ internal sealed record AccumulateStatement(
     TypeRef TargetType,
     bool Declare,
     bool StrongZero) : SweepStatement;
+
+/// <summary><c>Target = 0</c>: an overwritten value's adjoint starts over (loop-carried values, array elements).</summary>
+internal sealed record ResetAdjoint(AdjointRef Target) : SweepStatement;
+
+/// <summary>The adjoint of a local array: a pooled, zeroed buffer of the same length.</summary>
+internal sealed record ArrayAdjoint(int Array, string Name, string Buffer, TypeRef Type);
+
+/// <summary>Rents the adjoint buffer of a local array.</summary>
+internal sealed record DeclareArrayAdjoint(ArrayAdjoint Adjoint) : SweepStatement;
 
 /// <summary>
 /// The pullback of a call to another differentiable method: its generated gradient, seeded with the
@@ -58,12 +86,19 @@ internal sealed record PullbackCall(CalleeSpec Callee, EquatableArray<Operand> A
 /// <summary>A gradient output passed to a callee: a <c>ref</c> scalar adjoint, or a span (an output span, or a scratch array for a constant).</summary>
 internal sealed record CallOutput(string Expression, bool ByReference);
 
-/// <summary>The gradient method's body: forward sweep, reverse sweep, returned value.</summary>
+/// <summary>A tape of one element type, declared at the start and disposed in <c>finally</c>.</summary>
+internal sealed record TapeSpec(TypeRef Type, string Name);
+
+/// <summary>The gradient method's body: forward sweep, reverse sweep, returned value, and the pooled storage they use.</summary>
+/// <param name="ValueName">When the reverse sweep restores loop values, the value is kept in this local first.</param>
 internal sealed record GradientBody(
     EquatableArray<IrVariable> Variables,
     EquatableArray<SweepStatement> Forward,
     EquatableArray<SweepStatement> Reverse,
-    Operand Result);
+    Operand Result,
+    string? ValueName,
+    EquatableArray<TapeSpec> Tapes,
+    EquatableArray<ArrayAdjoint> ArrayAdjoints);
 
 /// <summary>What goes out of the pipeline for one method: its spec and its differentiated body.</summary>
 internal sealed record GradientMethod(MethodSpec Spec, GradientBody Body);

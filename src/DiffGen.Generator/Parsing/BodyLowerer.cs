@@ -107,16 +107,45 @@ internal sealed class BodyLowerer
     /// <summary>An immutable list of statements still to lower: the rest of a block and of every block around it.</summary>
     private sealed class Work
     {
-        public Work(IOperation head, Work? tail)
+        public Work(object head, Work? tail)
         {
             Head = head;
             Tail = tail;
         }
 
-        public IOperation Head { get; }
+        /// <summary>An <see cref="IOperation"/>, or <see cref="IterationEnd"/>.</summary>
+        public object Head { get; }
 
         public Work? Tail { get; }
     }
+
+    /// <summary>The work item that ends a loop iteration normally (also where <c>continue</c> jumps).</summary>
+    private sealed class IterationEnd
+    {
+        public static readonly IterationEnd Instance = new();
+    }
+
+    /// <summary>How the current loop's iteration ends: normally, by <c>break</c>, or by <c>return</c>.</summary>
+    private sealed class LoopContext
+    {
+        public LoopContext(ILoopOperation loop, LoopContext? outer)
+        {
+            Loop = loop;
+            Outer = outer;
+        }
+
+        public ILoopOperation Loop { get; }
+
+        public LoopContext? Outer { get; }
+
+        public Action EndIteration { get; set; } = () => { };
+
+        public Action? Break { get; set; }
+
+        public Action? Return { get; set; }
+    }
+
+    private LoopContext? _loop;
 
     private static Work? Prepend(ImmutableArray<IOperation> operations, Work? tail)
     {
@@ -136,7 +165,13 @@ internal sealed class BodyLowerer
         while (work is not null)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            var operation = work.Head;
+            if (work.Head is IterationEnd)
+            {
+                _loop!.EndIteration();
+                return;
+            }
+
+            var operation = (IOperation)work.Head;
             work = work.Tail;
             switch (operation)
             {
@@ -154,12 +189,13 @@ internal sealed class BodyLowerer
                     }
 
                     Emit(new AssignStatement(_result, new CopyOperation(LowerExpression(ret.ReturnedValue))));
+                    _loop?.Return!();
                     return;
 
                 case IConditionalOperation conditional:
                     CommentIf(conditional);
                     var condition = LowerExpression(conditional.Condition);
-                    if (ContainsReturn(conditional))
+                    if (ContainsJump(conditional))
                     {
                         var rest = work;
                         LowerBranchesWithContinuation(
@@ -233,8 +269,20 @@ internal sealed class BodyLowerer
                     break;
 
                 case ILoopOperation loop:
-                    UnsupportedStatement(loop, "'" + LoopKeyword(loop) + "' loop", "loops are not supported by this version of DiffGen yet; unroll the loop or compute the sum in a [Differentiable] helper called once per term");
+                    if (LowerLoop(loop, work))
+                    {
+                        return;
+                    }
+
                     break;
+
+                case IBranchOperation { BranchKind: BranchKind.Continue } jump when _loop is not null && IsTarget(jump, _loop.Loop.ContinueLabel):
+                    _loop.EndIteration();
+                    return;
+
+                case IBranchOperation { BranchKind: BranchKind.Break } jump when _loop?.Break is not null && IsTarget(jump, _loop.Loop.ExitLabel):
+                    _loop.Break();
+                    return;
 
                 case ILocalFunctionOperation:
                     UnsupportedStatement(operation, "a local function", "move it out as a static [Differentiable] method of the same type and call it");
@@ -279,13 +327,19 @@ internal sealed class BodyLowerer
             return;
         }
 
-        if (TypeMapping.TryMap(local.Type) is null)
+        var initializer = declarator.Initializer ?? declaration.Initializer;
+        if (LocalArrayType(local.Type) is { } element)
         {
-            UnsupportedStatement(declarator, "a local of type '" + local.Type.ToDisplayString() + "'", "use double, float, an integral type or bool locals (arrays arrive with loops in a later version)");
+            LowerLocalArray(declarator, local, element, initializer?.Value);
             return;
         }
 
-        var initializer = declarator.Initializer ?? declaration.Initializer;
+        if (TypeMapping.TryMap(local.Type) is null)
+        {
+            UnsupportedStatement(declarator, "a local of type '" + local.Type.ToDisplayString() + "'", "use double, float, integral or bool locals, or local arrays of double or float");
+            return;
+        }
+
         if (initializer is not null)
         {
             // Lower first: the initializer may itself assign locals ((s = s * 2) / 2).
@@ -307,7 +361,8 @@ internal sealed class BodyLowerer
                 body = body.RemoveAt(body.Length - 1);
             }
 
-            foreach (var nested in body.SelectMany(b => b.DescendantsAndSelf()).OfType<IBranchOperation>())
+            foreach (var nested in body.SelectMany(b => b.DescendantsAndSelf()).OfType<IBranchOperation>()
+                .Where(b => IsTarget(b, switchOperation.ExitLabel)))
             {
                 UnsupportedStatement(nested, "'" + BranchKeyword(nested) + "' inside a switch section", "end each section with 'break' or 'return' and use if/else inside it");
             }
@@ -330,7 +385,7 @@ internal sealed class BodyLowerer
             }
         }
 
-        var returns = switchOperation.Cases.Any(ContainsReturn);
+        var returns = switchOperation.Cases.Any(ContainsJump);
 
         // case i: if (value matches) { body } else { cases i+1.. }; default last.
         void LowerFrom(int index)
@@ -503,13 +558,9 @@ internal sealed class BodyLowerer
 
             case ISimpleAssignmentOperation assignment:
             {
-                var symbol = AssignableSymbol(assignment.Target);
+                var place = LowerPlace(assignment.Target);
                 var value = LowerExpression(assignment.Value);
-                if (symbol is not null)
-                {
-                    _values = _values.SetItem(symbol, value);
-                }
-
+                place?.Write(value);
                 return value;
             }
 
@@ -518,30 +569,27 @@ internal sealed class BodyLowerer
 
             case IIncrementOrDecrementOperation increment:
             {
-                var symbol = AssignableSymbol(increment.Target);
-                if (symbol is null)
+                var place = LowerPlace(increment.Target);
+                if (place is null)
                 {
                     return Dummy(operation);
                 }
 
-                var current = ReadVariable(symbol, increment.Target);
-                var targetType = TypeOfSymbol(symbol);
-                var one = Literals.TryCreate(1, targetType)!;
-                var updated = Compute(targetType, new BinaryOperation(increment.Kind == OperationKind.Increment ? BinaryOperator.Add : BinaryOperator.Subtract, current, one));
-                _values = _values.SetItem(symbol, updated);
+                var current = place.Read();
+                var one = Literals.TryCreate(1, place.Type)!;
+                var updated = Compute(place.Type, new BinaryOperation(increment.Kind == OperationKind.Increment ? BinaryOperator.Add : BinaryOperator.Subtract, current, one));
+                place.Write(updated);
                 return increment.IsPostfix ? current : updated;
             }
 
             case IArrayElementReferenceOperation element:
                 return LowerElementRead(operation, element.ArrayReference, element.Indices);
 
-            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation } indexer
-                when TypeMapping.TryMapCollection(indexer.Instance!.Type!) is not null:
-                return LowerElementRead(operation, indexer.Instance!, indexer.Arguments.Select(a => a.Value).ToImmutableArray());
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } indexer when IsArrayReference(instance):
+                return LowerElementRead(operation, instance, indexer.Arguments.Select(a => a.Value).ToImmutableArray());
 
-            case IPropertyReferenceOperation { Property.Name: "Length", Instance: IParameterReferenceOperation array }
-                when TypeMapping.TryMapCollection(array.Type!) is not null:
-                return Compute(TypeRef.Int, new LengthRead(((VariableOperand)ReadVariable(array.Parameter, array)).Id));
+            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } array } when IsArrayReference(array):
+                return ArrayVariable(array) is { } lengthOf ? Compute(TypeRef.Int, new LengthRead(lengthOf)) : Dummy(operation);
 
             case IFieldReferenceOperation:
             case IPropertyReferenceOperation:
@@ -633,8 +681,8 @@ internal sealed class BodyLowerer
 
     private Operand LowerCompoundAssignment(ICompoundAssignmentOperation compound)
     {
-        var symbol = AssignableSymbol(compound.Target);
-        if (symbol is null)
+        var place = LowerPlace(compound.Target);
+        if (place is null)
         {
             return Dummy(compound);
         }
@@ -645,8 +693,8 @@ internal sealed class BodyLowerer
             return UnsupportedExpression(compound, "this compound assignment", "use += -= *= /=");
         }
 
-        var targetType = TypeOfSymbol(symbol);
-        var current = ReadVariable(symbol, compound.Target);
+        var targetType = place.Type;
+        var current = place.Read();
         var value = LowerExpression(compound.Value);
         var valueType = TypeMapping.TryMap(compound.Value.Type) ?? targetType;
 
@@ -656,7 +704,7 @@ internal sealed class BodyLowerer
         var right = Convert(value, valueType, operationType);
         var result = Compute(operationType, new BinaryOperation(op.Value, left, right));
         var updated = Convert(result, operationType, targetType);
-        _values = _values.SetItem(symbol, updated);
+        place.Write(updated);
         return updated;
     }
 
@@ -699,9 +747,9 @@ internal sealed class BodyLowerer
             for (var i = 0; i < arguments.Count; i++)
             {
                 if (callee.Parameters[i].Shape != ParameterShape.Scalar
-                    && (arguments[i] is not VariableOperand { Id: var id } || _variables[id].Origin != VariableOrigin.Parameter))
+                    && (arguments[i] is not VariableOperand { Id: var id } || _variables[id].Shape == ParameterShape.Scalar))
                 {
-                    return UnsupportedExpression(ordered[i], "passing this array", "pass an array or span parameter of this method as it is");
+                    return UnsupportedExpression(ordered[i], "passing this array", "pass an array or span parameter, or a local array, as it is");
                 }
             }
 
@@ -768,23 +816,196 @@ internal sealed class BodyLowerer
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)
     {
-        switch (array)
+        if (array is IArrayCreationOperation)
         {
-            case IArrayCreationOperation:
-                LowerExpression(array); // reports the creation
-                return Dummy(operation);
-            case ILocalReferenceOperation:
-                return Dummy(operation); // the local array's declaration is reported
+            LowerExpression(array); // reports the creation
+            return Dummy(operation);
         }
 
-        if (array is not IParameterReferenceOperation parameter || indices.Length != 1)
+        if (!IsArrayReference(array) || indices.Length != 1)
         {
-            return UnsupportedExpression(operation, "this element access", "read elements of array or span parameters with a single integer index");
+            return UnsupportedExpression(operation, "this element access", "read elements of array or span parameters and local arrays with a single integer index");
         }
 
-        var arrayOperand = (VariableOperand)ReadVariable(parameter.Parameter, parameter);
+        if (ArrayVariable(array) is not { } arrayId)
+        {
+            return Dummy(operation);
+        }
+
         var index = LowerExpression(indices[0]);
-        return Compute(_variables[arrayOperand.Id].Type, new ElementRead(arrayOperand.Id, index));
+        return Compute(_variables[arrayId].Type, new ElementRead(arrayId, index));
+    }
+
+    // ---- places: what an assignment writes --------------------------------------------------
+
+    /// <summary>Something assignable: a local or parameter (a new SSA value), or a local array's element.</summary>
+    private abstract class Place
+    {
+        protected Place(TypeRef type) => Type = type;
+
+        public TypeRef Type { get; }
+
+        public abstract Operand Read();
+
+        public abstract void Write(Operand value);
+    }
+
+    private sealed class VariablePlace : Place
+    {
+        private readonly BodyLowerer _lowerer;
+        private readonly ISymbol _symbol;
+        private readonly IOperation _at;
+
+        public VariablePlace(BodyLowerer lowerer, ISymbol symbol, IOperation at)
+            : base(lowerer.TypeOfSymbol(symbol))
+        {
+            _lowerer = lowerer;
+            _symbol = symbol;
+            _at = at;
+        }
+
+        public override Operand Read() => _lowerer.ReadVariable(_symbol, _at);
+
+        public override void Write(Operand value) => _lowerer._values = _lowerer._values.SetItem(_symbol, value);
+    }
+
+    private sealed class ElementPlace : Place
+    {
+        private readonly BodyLowerer _lowerer;
+        private readonly int _array;
+        private readonly Operand _index;
+
+        public ElementPlace(BodyLowerer lowerer, int array, Operand index)
+            : base(lowerer._variables[array].Type)
+        {
+            _lowerer = lowerer;
+            _array = array;
+            _index = index;
+        }
+
+        public override Operand Read() => _lowerer.Compute(Type, new ElementRead(_array, _index));
+
+        public override void Write(Operand value) => _lowerer.Emit(new ElementWriteStatement(_array, _index, value));
+    }
+
+    private Place? LowerPlace(IOperation target)
+    {
+        switch (target)
+        {
+            case ILocalReferenceOperation local when LocalArrayType(local.Local.Type) is null:
+                return new VariablePlace(this, local.Local, target);
+            case IParameterReferenceOperation parameter when TypeMapping.TryMapCollection(parameter.Type!) is null:
+                return new VariablePlace(this, parameter.Parameter, target);
+            case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation, Indices.Length: 1 } element:
+                return ElementPlaceOf(element.ArrayReference, element.Indices[0]);
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: ILocalReferenceOperation instance } indexer when indexer.Arguments.Length == 1:
+                return ElementPlaceOf(instance, indexer.Arguments[0].Value);
+            case IArrayElementReferenceOperation:
+            case IPropertyReferenceOperation { Property.IsIndexer: true }:
+                UnsupportedExpression(target, "writing into a parameter's elements", "parameters are read-only; copy into a local array (new double[n]) and write there");
+                return null;
+            case ILocalReferenceOperation:
+                UnsupportedExpression(target, "assigning a local array variable", "assign a local array once, where it is declared, and write its elements");
+                return null;
+            case IFieldReferenceOperation:
+            case IPropertyReferenceOperation:
+                UnsupportedExpression(target, "assigning a field or property", "a [Differentiable] method is pure; assign a local and return the result");
+                return null;
+            default:
+                UnsupportedExpression(target, "assigning this target", "assign a local variable or an element of a local array");
+                return null;
+        }
+    }
+
+    private Place? ElementPlaceOf(IOperation array, IOperation index)
+    {
+        if (ArrayVariable(array) is not { } arrayId)
+        {
+            return null;
+        }
+
+        return new ElementPlace(this, arrayId, LowerExpression(index));
+    }
+
+    private static bool IsArrayReference(IOperation operation) =>
+        operation is IParameterReferenceOperation { Type: { } p } && TypeMapping.TryMapCollection(p) is not null
+        || operation is ILocalReferenceOperation { Local.Type: { } l } && LocalArrayType(l) is not null;
+
+    /// <summary>The IR variable of an array or span parameter or local array; null (reported) when it has none.</summary>
+    private int? ArrayVariable(IOperation array)
+    {
+        var symbol = array switch
+        {
+            IParameterReferenceOperation p => (ISymbol)p.Parameter,
+            ILocalReferenceOperation l => l.Local,
+            _ => null,
+        };
+        return symbol is not null && _values.TryGetValue(symbol, out var value) && value is VariableOperand v ? v.Id : null;
+    }
+
+    /// <summary>The element type of a local <c>T[]</c> or <c>Span&lt;T&gt;</c> with T double or float.</summary>
+    private static TypeRef? LocalArrayType(ITypeSymbol type)
+    {
+        if (type is IArrayTypeSymbol { IsSZArray: true } array && TypeMapping.TryMap(array.ElementType) is { IsFloating: true } element)
+        {
+            return element;
+        }
+
+        return type is INamedTypeSymbol { IsGenericType: true, Arity: 1 } named
+            && named.ConstructedFrom.ToDisplayString() == "System.Span<T>"
+            && TypeMapping.TryMap(named.TypeArguments[0]) is { IsFloating: true } spanElement
+                ? spanElement
+                : null;
+    }
+
+    private void LowerLocalArray(IVariableDeclaratorOperation declarator, ILocalSymbol local, TypeRef element, IOperation? initializer)
+    {
+        if (_loop is not null)
+        {
+            UnsupportedStatement(declarator, "a local array declared inside a loop", "declare it before the loop and overwrite its elements in each iteration");
+            return;
+        }
+
+        var creation = initializer;
+        while (creation is IConversionOperation conversion)
+        {
+            creation = conversion.Operand;
+        }
+
+        Operand? length = null;
+        var onStack = false;
+        ImmutableArray<IOperation> elements = ImmutableArray<IOperation>.Empty;
+        if (creation is IArrayCreationOperation { DimensionSizes.Length: 1 } array)
+        {
+            length = LowerExpression(array.DimensionSizes[0]);
+            elements = array.Initializer?.ElementValues ?? ImmutableArray<IOperation>.Empty;
+        }
+        else if (creation?.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.StackAllocArrayCreationExpressionSyntax
+                 { Type: Microsoft.CodeAnalysis.CSharp.Syntax.ArrayTypeSyntax { RankSpecifiers.Count: 1 } arrayType }
+                 && arrayType.RankSpecifiers[0].Sizes.Count == 1
+                 && arrayType.RankSpecifiers[0].Sizes[0] is not Microsoft.CodeAnalysis.CSharp.Syntax.OmittedArraySizeExpressionSyntax
+                 && _model.GetOperation(arrayType.RankSpecifiers[0].Sizes[0], _cancellationToken) is { } sizeOperation)
+        {
+            length = LowerExpression(sizeOperation);
+            onStack = true;
+        }
+
+        if (length is null)
+        {
+            UnsupportedStatement(declarator, "this array initialization", "create local arrays with new T[n], new T[] { … }, { … } or stackalloc T[n]");
+            return;
+        }
+
+        var id = _variables.Count;
+        _variables.Add(new IrVariable(id, _names.Claim(local.Name), element, VariableOrigin.Intermediate, ParameterShape.Array));
+        Emit(new AssignStatement(id, new ArrayAllocation(length, onStack)));
+        for (var i = 0; i < elements.Length; i++)
+        {
+            var value = LowerExpression(elements[i]);
+            Emit(new ElementWriteStatement(id, new LiteralOperand(i.ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int), value));
+        }
+
+        _values = _values.SetItem(local, new VariableOperand(id));
     }
 
     // ---- helpers -----------------------------------------------------------------------------
@@ -799,30 +1020,9 @@ internal sealed class BodyLowerer
         return UnsupportedExpression(at, "reading '" + symbol.Name + "' here", "assign it on every path before reading it");
     }
 
-    private ISymbol? AssignableSymbol(IOperation target)
-    {
-        switch (target)
-        {
-            case ILocalReferenceOperation local:
-                return local.Local;
-            case IParameterReferenceOperation parameter when TypeMapping.TryMapCollection(parameter.Type!) is null:
-                return parameter.Parameter;
-            case IArrayElementReferenceOperation:
-            case IPropertyReferenceOperation { Property.IsIndexer: true }:
-                UnsupportedExpression(target, "writing into an array element", "parameters are read-only and local arrays arrive with loops in a later version; accumulate into a scalar local");
-                return null;
-            case IFieldReferenceOperation:
-            case IPropertyReferenceOperation:
-                UnsupportedExpression(target, "assigning a field or property", "a [Differentiable] method is pure; assign a local and return the result");
-                return null;
-            default:
-                UnsupportedExpression(target, "assigning this target", "assign a local variable");
-                return null;
-        }
-    }
-
     private TypeRef TypeOfSymbol(ISymbol symbol) => symbol switch
     {
+        ILabelSymbol => TypeRef.Int, // a foreach loop's hidden index, keyed by the loop's label
         ILocalSymbol local => TypeMapping.TryMap(local.Type) ?? TypeRef.Double,
         IParameterSymbol parameter => TypeMapping.TryMap(parameter.Type) ?? TypeRef.Double,
         _ => TypeRef.Double,
@@ -888,6 +1088,382 @@ internal sealed class BodyLowerer
         Comment(conditional.Syntax, "if (" + conditional.Condition.Syntax + ")");
 
     private static bool ContainsReturn(IOperation operation) => operation.DescendantsAndSelf().OfType<IReturnOperation>().Any();
+
+    /// <summary>Whether a path through the operation leaves it early: a return, or a break/continue of the current loop.</summary>
+    private bool ContainsJump(IOperation operation) =>
+        ContainsReturn(operation)
+        || (_loop is not null && operation.DescendantsAndSelf().OfType<IBranchOperation>()
+            .Any(b => IsTarget(b, _loop.Loop.ContinueLabel) || IsTarget(b, _loop.Loop.ExitLabel)));
+
+    private static bool IsTarget(IBranchOperation branch, ILabelSymbol? label) =>
+        label is not null && SymbolEqualityComparer.Default.Equals(branch.Target, label);
+
+    // ---- loops -------------------------------------------------------------------------------
+
+    // Returns true when the loop ends every path (it contains a return, and the rest of the work
+    // has been lowered into the arm where it did not return).
+    private bool LowerLoop(ILoopOperation loop, Work? rest)
+    {
+        Comment(loop.Syntax, LoopHeader(loop));
+        switch (loop)
+        {
+            case IForLoopOperation forLoop when TryLowerCountedFor(forLoop):
+                return false;
+            case IForEachLoopOperation forEach:
+                return LowerForEach(forEach, rest);
+            case IForLoopOperation forLoop:
+                foreach (var before in forLoop.Before)
+                {
+                    LowerWork(new Work(before, null));
+                }
+
+                return LowerGeneralLoop(loop, rest, forLoop.Condition, forLoop.AtLoopBottom, bottomCondition: null, forLoop.Body, beforeBody: null, extraCarried: null);
+            case IWhileLoopOperation { ConditionIsTop: true } whileLoop:
+                return LowerGeneralLoop(loop, rest, whileLoop.Condition, ImmutableArray<IOperation>.Empty, bottomCondition: null, whileLoop.Body, beforeBody: null, extraCarried: null);
+            case IWhileLoopOperation doLoop:
+                return LowerGeneralLoop(loop, rest, topCondition: null, ImmutableArray<IOperation>.Empty, doLoop.Condition, doLoop.Body, beforeBody: null, extraCarried: null);
+            default:
+                UnsupportedStatement(loop, "this loop", "use for, while, do or foreach");
+                return false;
+        }
+    }
+
+    // for (int k = a; k < b; k++) with k assigned nowhere else, b invariant, and no break or return:
+    // runs a known number of times, so the reverse sweep runs k backward and needs no trip count.
+    private bool TryLowerCountedFor(IForLoopOperation loop)
+    {
+        if (loop.Before.Length != 1
+            || loop.Before[0] is not IVariableDeclarationGroupOperation { Declarations.Length: 1 } group
+            || group.Declarations[0].Declarators.Length != 1)
+        {
+            return false;
+        }
+
+        var declaration = group.Declarations[0];
+        var declarator = declaration.Declarators[0];
+        if ((declarator.Initializer ?? declaration.Initializer) is not { } start
+            || TypeMapping.TryMap(declarator.Symbol.Type) is not { Kind: ScalarKind.Integer } counterType
+            || loop.Condition is not IBinaryOperation { LeftOperand: ILocalReferenceOperation compared } condition
+            || !SymbolEqualityComparer.Default.Equals(compared.Local, declarator.Symbol)
+            || loop.AtLoopBottom.Length != 1
+            || ContainsReturn(loop)
+            || loop.Body.DescendantsAndSelf().OfType<IBranchOperation>().Any(b => IsTarget(b, loop.ExitLabel)))
+        {
+            return false;
+        }
+
+        var counter = declarator.Symbol;
+        var step = StepOf(loop.AtLoopBottom[0], counter);
+        var comparison = condition.OperatorKind switch
+        {
+            BinaryOperatorKind.LessThan when step == 1 => BinaryOperator.Less,
+            BinaryOperatorKind.LessThanOrEqual when step == 1 => BinaryOperator.LessOrEqual,
+            BinaryOperatorKind.GreaterThan when step == -1 => BinaryOperator.Greater,
+            BinaryOperatorKind.GreaterThanOrEqual when step == -1 => BinaryOperator.GreaterOrEqual,
+            _ => (BinaryOperator?)null,
+        };
+        var assigned = AssignedSymbols(loop.Body).Concat(AssignedSymbols(condition)).ToList();
+        if (comparison is null
+            || assigned.Any(a => SymbolEqualityComparer.Default.Equals(a, counter))
+            || !IsInvariant(condition.RightOperand, AssignedSymbols(loop).ToList()))
+        {
+            return false;
+        }
+
+        var startValue = LowerExpression(start.Value);
+        var bound = LowerExpression(condition.RightOperand);
+        var counterId = _variables.Count;
+        _variables.Add(new IrVariable(counterId, _names.Claim(counter.Name), counterType, VariableOrigin.Intermediate, ParameterShape.Scalar));
+
+        var carried = CarriedSymbols(loop).Where(c => !SymbolEqualityComparer.Default.Equals(c, counter)).ToList();
+        LowerLoopBody(
+            loop,
+            carried,
+            counter: new CounterSpec(counterId, startValue, comparison.Value, bound),
+            enter: () => _values = _values.SetItem(counter, new VariableOperand(counterId)),
+            iterate: context => LowerWork(new Work(loop.Body, new Work(IterationEnd.Instance, null))),
+            endIteration: null);
+        _values = _values.Remove(counter);
+        return true;
+    }
+
+    private static int StepOf(IOperation update, ILocalSymbol counter)
+    {
+        var operation = update is IExpressionStatementOperation statement ? statement.Operation : update;
+        switch (operation)
+        {
+            case IIncrementOrDecrementOperation { Target: ILocalReferenceOperation l } increment when SymbolEqualityComparer.Default.Equals(l.Local, counter):
+                return increment.Kind == OperationKind.Increment ? 1 : -1;
+            case ICompoundAssignmentOperation { Target: ILocalReferenceOperation l, Value.ConstantValue: { HasValue: true, Value: 1 } } compound
+                when SymbolEqualityComparer.Default.Equals(l.Local, counter):
+                return compound.OperatorKind switch
+                {
+                    BinaryOperatorKind.Add => 1,
+                    BinaryOperatorKind.Subtract => -1,
+                    _ => 0,
+                };
+            default:
+                return 0;
+        }
+    }
+
+    // An expression whose value cannot change while the loop runs: constants, locals and parameters
+    // the loop does not assign, array lengths and integer arithmetic of those.
+    private static bool IsInvariant(IOperation expression, List<ISymbol> assignedInLoop) =>
+        expression.DescendantsAndSelf().All(o => o switch
+        {
+            ILocalReferenceOperation l => !assignedInLoop.Contains(l.Local, SymbolEqualityComparer.Default),
+            IParameterReferenceOperation p => !assignedInLoop.Contains(p.Parameter, SymbolEqualityComparer.Default),
+            ILiteralOperation or IBinaryOperation or IUnaryOperation or IConversionOperation => true,
+            IPropertyReferenceOperation { Property.Name: "Length" } => true,
+            _ => o.ConstantValue.HasValue,
+        });
+
+    private bool LowerForEach(IForEachLoopOperation loop, Work? rest)
+    {
+        var collection = loop.Collection;
+        while (collection is IConversionOperation conversion)
+        {
+            collection = conversion.Operand;
+        }
+
+        if (!IsArrayReference(collection) || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var element })
+        {
+            UnsupportedStatement(loop, "this foreach", "iterate over an array or span parameter or a local array");
+            return false;
+        }
+
+        if (ArrayVariable(collection) is not { } array)
+        {
+            return false;
+        }
+
+        var length = Compute(TypeRef.Int, new LengthRead(array));
+        var elementType = _variables[array].Type;
+        void BindElement(Operand index) => _values = _values.SetItem(element, Convert(Compute(elementType, new ElementRead(array, index)), elementType, TypeOfSymbol(element)));
+
+        var jumps = ContainsReturn(loop) || loop.Body.DescendantsAndSelf().OfType<IBranchOperation>().Any(b => IsTarget(b, loop.ExitLabel));
+        if (!jumps)
+        {
+            var counterId = _variables.Count;
+            _variables.Add(new IrVariable(counterId, _names.Claim("index"), TypeRef.Int, VariableOrigin.Intermediate, ParameterShape.Scalar));
+            LowerLoopBody(
+                loop,
+                CarriedSymbols(loop).ToList(),
+                counter: new CounterSpec(counterId, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, length),
+                enter: () => BindElement(new VariableOperand(counterId)),
+                iterate: context => LowerWork(new Work(loop.Body, new Work(IterationEnd.Instance, null))),
+                endIteration: null);
+            return false;
+        }
+
+        // With break or return: a general loop over a hidden index, keyed by the loop's own label.
+        var index = loop.ContinueLabel;
+        _values = _values.SetItem(index, new LiteralOperand("0", TypeRef.Int));
+        var terminated = LowerGeneralLoop(
+            loop,
+            rest,
+            topCondition: null,
+            atBottom: ImmutableArray<IOperation>.Empty,
+            bottomCondition: null,
+            loop.Body,
+            beforeBody: () =>
+            {
+                var inRange = Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Less, _values[index], length));
+                return inRange;
+            },
+            extraCarried: index,
+            bindBeforeBody: () => BindElement(_values[index]),
+            advance: () => _values = _values.SetItem(index, Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, _values[index], new LiteralOperand("1", TypeRef.Int)))));
+        _values = _values.Remove(index);
+        return terminated;
+    }
+
+    private bool LowerGeneralLoop(
+        ILoopOperation loop,
+        Work? rest,
+        IOperation? topCondition,
+        ImmutableArray<IOperation> atBottom,
+        IOperation? bottomCondition,
+        IOperation body,
+        Func<Operand>? beforeBody,
+        ISymbol? extraCarried,
+        Action? bindBeforeBody = null,
+        Action? advance = null)
+    {
+        var carried = CarriedSymbols(loop).ToList();
+        if (extraCarried is not null)
+        {
+            carried.Add(extraCarried);
+        }
+
+        var returns = ContainsReturn(loop);
+        var returned = -1;
+        if (returns)
+        {
+            returned = NewVariable(TypeRef.Bool, "returned");
+            Emit(new AssignStatement(returned, new CopyOperation(new LiteralOperand("false", TypeRef.Bool))));
+        }
+
+        var cont = NewVariable(TypeRef.Bool, "more");
+        var trips = NewVariable(TypeRef.Int, "trips");
+        var exits = carried.Select(c => NewVariable(TypeOfSymbol(c))).ToList();
+        LowerLoopBody(
+            loop,
+            carried,
+            counter: null,
+            enter: null,
+            iterate: context =>
+            {
+                context.Break = () =>
+                {
+                    for (var i = 0; i < carried.Count; i++)
+                    {
+                        Emit(new AssignStatement(exits[i], new CopyOperation(_values[carried[i]])));
+                    }
+
+                    Emit(new AssignStatement(cont, new CopyOperation(new LiteralOperand("false", TypeRef.Bool))));
+                };
+                context.Return = () =>
+                {
+                    Emit(new AssignStatement(returned, new CopyOperation(new LiteralOperand("true", TypeRef.Bool))));
+                    Emit(new AssignStatement(cont, new CopyOperation(new LiteralOperand("false", TypeRef.Bool))));
+                };
+
+                var bodyWork = new Work(body, new Work(IterationEnd.Instance, null));
+                Operand? test = beforeBody?.Invoke() ?? (topCondition is null ? null : LowerExpression(topCondition));
+                if (test is null)
+                {
+                    bindBeforeBody?.Invoke();
+                    LowerWork(bodyWork);
+                    return;
+                }
+
+                LowerBranchesWithContinuation(
+                    test,
+                    () =>
+                    {
+                        bindBeforeBody?.Invoke();
+                        LowerWork(bodyWork);
+                    },
+                    () => context.Break());
+            },
+            endIteration: (context, next) =>
+            {
+                foreach (var update in atBottom)
+                {
+                    LowerWork(new Work(update, null));
+                }
+
+                advance?.Invoke();
+                void KeepLooping()
+                {
+                    next();
+                    Emit(new AssignStatement(cont, new CopyOperation(new LiteralOperand("true", TypeRef.Bool))));
+                }
+
+                if (bottomCondition is null)
+                {
+                    KeepLooping();
+                    return;
+                }
+
+                LowerBranchesWithContinuation(LowerExpression(bottomCondition), KeepLooping, () => context.Break!());
+            },
+            cont: cont,
+            trips: trips,
+            exitVariables: exits.Concat(returns ? new[] { returned } : Array.Empty<int>()).ToList());
+
+        for (var i = 0; i < carried.Count; i++)
+        {
+            _values = _values.SetItem(carried[i], new VariableOperand(exits[i]));
+        }
+
+        if (!returns)
+        {
+            return false;
+        }
+
+        // After a loop that can return: the rest of the method runs only when it did not.
+        LowerBranchesWithContinuation(new VariableOperand(returned), () => _loop?.Return!(), () => LowerWork(rest));
+        return true;
+    }
+
+    // The common frame of every loop: loop-carried variables get a variable each, initialized
+    // before the loop; each iteration ends by computing their next values, which the latch copies.
+    private void LowerLoopBody(
+        ILoopOperation loop,
+        List<ISymbol> carried,
+        CounterSpec? counter,
+        Action? enter,
+        Action<LoopContext> iterate,
+        Action<LoopContext, Action>? endIteration,
+        int cont = -1,
+        int trips = -1,
+        List<int>? exitVariables = null)
+    {
+        var loopVariables = new List<int>();
+        foreach (var symbol in carried)
+        {
+            var initial = _values[symbol];
+            var variable = NewVariable(TypeOfSymbol(symbol));
+            Emit(new AssignStatement(variable, new CopyOperation(initial)));
+            _values = _values.SetItem(symbol, new VariableOperand(variable));
+            loopVariables.Add(variable);
+        }
+
+        var header = _values;
+        var next = carried.Select(c => NewVariable(TypeOfSymbol(c))).ToList();
+        var outerBlock = _block;
+        var outerLoop = _loop;
+        _block = new List<IrStatement>();
+        var context = new LoopContext(loop, outerLoop);
+        void AssignNext()
+        {
+            for (var i = 0; i < carried.Count; i++)
+            {
+                Emit(new AssignStatement(next[i], new CopyOperation(_values[carried[i]])));
+            }
+        }
+
+        context.EndIteration = endIteration is null ? AssignNext : () => endIteration(context, AssignNext);
+        _loop = context;
+        enter?.Invoke();
+        iterate(context);
+        var body = _block;
+        _block = outerBlock;
+        _loop = outerLoop;
+        _values = header;
+
+        var latch = loopVariables.Select((l, i) => new AssignStatement(l, new CopyOperation(new VariableOperand(next[i])))).ToEquatableArray();
+        Emit(new LoopStatement(body.ToEquatableArray(), latch, counter, cont, trips, (exitVariables ?? new List<int>()).ToEquatableArray()));
+    }
+
+    /// <summary>Locals and parameters declared before the loop that the loop assigns: their values flow from one iteration to the next.</summary>
+    private IEnumerable<ISymbol> CarriedSymbols(IOperation loop) =>
+        AssignedSymbols(loop).Distinct(SymbolEqualityComparer.Default).Where(_values.ContainsKey).OrderBy(SymbolOrder);
+
+    private static IEnumerable<ISymbol> AssignedSymbols(IOperation operation) =>
+        operation.DescendantsAndSelf().Select(o => o switch
+        {
+            IAssignmentOperation a => a.Target,
+            IIncrementOrDecrementOperation i => i.Target,
+            _ => null,
+        }).Select(t => t switch
+        {
+            ILocalReferenceOperation l => (ISymbol?)l.Local,
+            IParameterReferenceOperation p => p.Parameter,
+            _ => null,
+        }).Where(s => s is not null)!;
+
+    private static string LoopHeader(ILoopOperation loop) => loop.Syntax switch
+    {
+        Microsoft.CodeAnalysis.CSharp.Syntax.ForStatementSyntax f => "for (" + f.Declaration + f.Initializers + "; " + f.Condition + "; " + f.Incrementors + ")",
+        Microsoft.CodeAnalysis.CSharp.Syntax.ForEachStatementSyntax e => "foreach (" + e.Type + " " + e.Identifier + " in " + e.Expression + ")",
+        Microsoft.CodeAnalysis.CSharp.Syntax.WhileStatementSyntax w => "while (" + w.Condition + ")",
+        Microsoft.CodeAnalysis.CSharp.Syntax.DoStatementSyntax d => "do … while (" + d.Condition + ")",
+        _ => loop.Syntax.GetFirstToken().Text,
+    };
 
     private void UnsupportedStatement(IOperation operation, string what, string instead) =>
         _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedStatement, DiagnosticInfo.From(operation.Syntax.GetLocation()), what, instead));

@@ -1,0 +1,100 @@
+using System;
+using System.Buffers;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+
+namespace DiffGen;
+
+/// <summary>
+/// A stack of values the forward sweep of a generated gradient saves for its reverse sweep (values a
+/// loop overwrites and the reverse still needs). Storage is rented from <see cref="ArrayPool{T}"/> and
+/// returned by <see cref="Dispose"/>, which generated code calls in <c>finally</c>: after warm-up a
+/// gradient call allocates nothing. Used by generated code; not meant to be called by hand.
+/// </summary>
+/// <typeparam name="T">The element type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public struct Tape<T> : IDisposable
+    where T : unmanaged
+{
+    private T[]? _items;
+    private int _count;
+
+    /// <summary>The number of values on the tape.</summary>
+    public readonly int Count => _count;
+
+    /// <summary>Saves a value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Push(T value)
+    {
+        if (_items is null || _count == _items.Length)
+        {
+            Grow();
+        }
+
+        _items![_count++] = value;
+    }
+
+    /// <summary>Restores the most recently saved value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Pop() => _items![--_count];
+
+    /// <summary>Returns the storage to the pool.</summary>
+    public void Dispose()
+    {
+        if (_items is not null)
+        {
+            ArrayPool<T>.Shared.Return(_items);
+            _items = null;
+        }
+
+        _count = 0;
+    }
+
+    private void Grow()
+    {
+        var larger = ArrayPool<T>.Shared.Rent(_items is null ? 256 : _items.Length * 2);
+        if (_items is not null)
+        {
+            Array.Copy(_items, larger, _count);
+            ArrayPool<T>.Shared.Return(_items);
+        }
+
+        _items = larger;
+    }
+}
+
+/// <summary>
+/// A zeroed, pooled buffer: the adjoint of a local array in a generated gradient. Returned to the
+/// pool by <see cref="Dispose"/> in <c>finally</c>. Used by generated code; not meant to be called by hand.
+/// </summary>
+/// <typeparam name="T">The element type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public struct PooledBuffer<T> : IDisposable
+    where T : unmanaged
+{
+    private T[]? _array;
+    private int _length;
+
+    /// <summary>Rents a buffer of <paramref name="length"/> zeros.</summary>
+    public PooledBuffer(int length)
+    {
+        _array = ArrayPool<T>.Shared.Rent(length);
+        _length = length;
+        Array.Clear(_array, 0, length);
+    }
+
+    /// <summary>The buffer, exactly the requested length.</summary>
+    public readonly Span<T> Span => _array.AsSpan(0, _length);
+
+    /// <summary>Returns the buffer to the pool.</summary>
+    public void Dispose()
+    {
+        if (_array is not null)
+        {
+            ArrayPool<T>.Shared.Return(_array);
+            _array = null;
+        }
+
+        _length = 0;
+    }
+}
