@@ -293,4 +293,58 @@ public class SnapshotTests
         Assert.Equal(new[] { "Calc.Square(double).g.cs", "Calc.Square(float).g.cs" }, sources.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
         Snapshot.Verify(sources["Calc.Square(float).g.cs"]);
     }
+
+    [Fact]
+    public void TwoLayerReluMse() => VerifySingle(Usings + """
+        public static partial class TwoLayerNet
+        {
+            [Differentiable]
+            public static double Loss([NoDerivative] double[] x, [NoDerivative] double[] y,
+                                      int n, int d, int h,
+                                      double[] w1, double[] b1, double[] w2, double b2)
+            {
+                double total = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    double output = b2;
+                    for (int j = 0; j < h; j++)
+                    {
+                        double z = b1[j];
+                        for (int k = 0; k < d; k++)
+                            z += x[i * d + k] * w1[j * d + k];
+                        output += Math.Max(0, z) * w2[j];
+                    }
+
+                    double diff = y[i] - output;
+                    total += diff * diff;
+                }
+
+                return total / n;
+            }
+        }
+        """);
+
+    [Fact]
+    public void WhileLoopWithBreakAndLocalArray() => VerifySingle(Usings + """
+        public static partial class Calc
+        {
+            [Differentiable]
+            public static double Iterate(double x, double[] w)
+            {
+                double[] h = new double[2];
+                double r = x;
+                int i = 0;
+                while (i < w.Length)
+                {
+                    r = Math.Tanh(r * w[i]);
+                    h[i % 2] += r;
+                    if (r < -0.5)
+                        break;
+                    i++;
+                }
+
+                return h[0] * h[1] + r;
+            }
+        }
+        """);
 }

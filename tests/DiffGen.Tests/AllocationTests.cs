@@ -1,0 +1,42 @@
+using System;
+using DiffGen.Tests.Programs;
+
+namespace DiffGen.Tests;
+
+/// <summary>A gradient call of the mission example allocates nothing on the managed heap after warm-up.</summary>
+public class AllocationTests
+{
+    [Fact]
+    public void TwoLayerGradientAllocatesNothingAfterWarmUp()
+    {
+        const int n = 64, d = 8, h = 16;
+        var random = new Random(5);
+        double[] Fill(int length)
+        {
+            var a = new double[length];
+            for (var i = 0; i < a.Length; i++)
+            {
+                a[i] = random.NextDouble() - 0.5;
+            }
+
+            return a;
+        }
+
+        double[] x = Fill(n * d), y = Fill(n), w1 = Fill(h * d), b1 = Fill(h), w2 = Fill(h);
+        double[] dw1 = new double[h * d], db1 = new double[h], dw2 = new double[h];
+        double db2 = 0;
+
+        for (var i = 0; i < 3; i++)
+        {
+            TwoLayerNet.LossGradient(x, y, n, d, h, w1, b1, w2, 0.1, dw1, db1, dw2, ref db2);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10; i++)
+        {
+            TwoLayerNet.LossGradient(x, y, n, d, h, w1, b1, w2, 0.1, dw1, db1, dw2, ref db2);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
