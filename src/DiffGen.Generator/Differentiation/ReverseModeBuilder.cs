@@ -242,7 +242,33 @@ internal sealed class ReverseModeBuilder
         }
 
         iteration.AddRange(body);
-        return new ReverseLoop(loop, iteration.ToEquatableArray(), lastIteration);
+        return new ReverseLoop(loop, iteration.ToEquatableArray(), lastIteration, IncomingAdjoints(loop, iteration));
+    }
+
+    // The adjoints a reversed loop receives from outside (its carried and exit values'), when every
+    // other adjoint it reads starts at zero: then, if they are all zero, the loop contributes nothing.
+    private EquatableArray<string> IncomingAdjoints(LoopStatement loop, List<SweepStatement> iteration)
+    {
+        bool SavesOrReadsArrays(IEnumerable<SweepStatement> statements) => statements.Any(s => s switch
+        {
+            TapePop => true,
+            AccumulateStatement a => a.Source.Index is not null,
+            SweepBranch b => SavesOrReadsArrays(b.Then) || SavesOrReadsArrays(b.Else),
+            ReverseLoop l => SavesOrReadsArrays(l.Iteration),
+            UnlessLastIteration u => SavesOrReadsArrays(u.Body),
+            _ => false,
+        });
+
+        if (SavesOrReadsArrays(iteration))
+        {
+            return EquatableArray<string>.Empty;
+        }
+
+        return loop.Latch.Select(a => a.Target).Concat(loop.ExitVariables)
+            .Where(v => _activity.IsActive(v) && _declared[v] && _program.Variables[v].Shape == ParameterShape.Scalar)
+            .Distinct()
+            .Select(Adjoint)
+            .ToEquatableArray();
     }
 
     // What the reversed iteration reads of values the loop overwrites: recompute the cheap ones,

@@ -308,6 +308,13 @@ internal static class GradientEmitter
     {
         var spelling = context.Spelling;
         var loop = reverse.Loop;
+        var guarded = reverse.SkipUnlessNonzero.Count > 0;
+        if (guarded)
+        {
+            writer.Line("// skipped when no adjoint flows into the loop: every contribution would be zero");
+            writer.Open("if (" + string.Join(" || ", reverse.SkipUnlessNonzero.Select(a => a + " != 0")) + ")");
+        }
+
         if (loop.Counter is { } counter)
         {
             // The counter runs backward over the same values: first the last one the forward loop ran.
@@ -332,6 +339,10 @@ internal static class GradientEmitter
 
         WriteStatements(writer, context, reverse.Iteration);
         writer.Close();
+        if (guarded)
+        {
+            writer.Close();
+        }
     }
 
     private static string ComparisonText(BinaryOperator comparison) => comparison switch

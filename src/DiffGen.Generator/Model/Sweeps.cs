@@ -32,7 +32,12 @@ internal sealed record ForwardLoop(LoopStatement Loop, EquatableArray<SweepState
 /// the latch and the body. <paramref name="LastIteration"/> names the flag that skips the latch of a
 /// general loop's last iteration (null for a counted loop).
 /// </summary>
-internal sealed record ReverseLoop(LoopStatement Loop, EquatableArray<SweepStatement> Iteration, string? LastIteration) : SweepStatement;
+/// <param name="SkipUnlessNonzero">
+/// Adjoints that flow into the loop from outside. When the loop saves nothing and all of them are
+/// zero, every contribution it would make is zero (exactly, by the strong-zero convention), so it is
+/// skipped: a ReLU unit that was off costs nothing in the reverse sweep, as in hand-written backprop.
+/// </param>
+internal sealed record ReverseLoop(LoopStatement Loop, EquatableArray<SweepStatement> Iteration, string? LastIteration, EquatableArray<string> SkipUnlessNonzero) : SweepStatement;
 
 /// <summary>Restores a variable from the tape.</summary>
 internal sealed record TapePop(int Variable) : SweepStatement;

@@ -99,6 +99,7 @@ internal sealed class BodyLowerer
     {
         AssignStatement a => a.Target == target ? 1 : 0,
         IfStatement i => CountAssignments(i.Then, target) + CountAssignments(i.Else, target),
+        LoopStatement l => CountAssignments(l.Body, target) + CountAssignments(l.Latch, target),
         _ => 0,
     });
 
@@ -1372,7 +1373,7 @@ internal sealed class BodyLowerer
             },
             cont: cont,
             trips: trips,
-            exitVariables: exits.Concat(returns ? new[] { returned } : Array.Empty<int>()).ToList());
+            exitVariables: exits.Concat(returns ? new[] { returned, _result } : Array.Empty<int>()).ToList());
 
         for (var i = 0; i < carried.Count; i++)
         {
@@ -1435,7 +1436,20 @@ internal sealed class BodyLowerer
         _loop = outerLoop;
         _values = header;
 
-        var latch = loopVariables.Select((l, i) => new AssignStatement(l, new CopyOperation(new VariableOperand(next[i])))).ToEquatableArray();
+        // An iteration with a single end (no continue) needs no 'next' copies: latch from the value itself.
+        var latchValues = next.Select(n => (Operand)new VariableOperand(n)).ToList();
+        for (var i = 0; i < next.Count; i++)
+        {
+            var index = body.FindIndex(st => st is AssignStatement a && a.Target == next[i]);
+            if (index >= 0 && CountAssignments(body, next[i]) == 1 && ((AssignStatement)body[index]).Operation is CopyOperation copy
+                && !(copy.Value is VariableOperand v && loopVariables.Contains(v.Id))) // the latch copies in sequence, not in parallel
+            {
+                body.RemoveAt(index);
+                latchValues[i] = copy.Value;
+            }
+        }
+
+        var latch = loopVariables.Select((l, i) => new AssignStatement(l, new CopyOperation(latchValues[i]))).ToEquatableArray();
         Emit(new LoopStatement(body.ToEquatableArray(), latch, counter, cont, trips, (exitVariables ?? new List<int>()).ToEquatableArray()));
     }
 

@@ -31,7 +31,7 @@ partial class TwoLayerNet
         try
         {
             // Forward sweep: the value, one operation per intermediate.
-            double u1 = 0, u2 = 0, u3 = 0, u4 = 0, u5 = 0, u6 = 0, u7 = 0, u10 = 0, u13 = 0, u14 = 0, u15 = 0, u16 = 0, u17 = 0, u18 = 0, u19 = 0, u20 = 0, u21 = 0, u22 = 0, u23 = 0;
+            double u1 = 0, u3 = 0, u5 = 0, u6 = 0, u10 = 0, u13 = 0, u14 = 0, u15 = 0, u16 = 0, u17 = 0, u18 = 0, u19 = 0, u20 = 0, u21 = 0, u22 = 0, u23 = 0;
             int u8 = 0, u9 = 0, u11 = 0, u12 = 0;
             // double total = 0;
             // for (int i = 0; i < n; i++)
@@ -58,19 +58,17 @@ partial class TwoLayerNet
                         u13 = w1[u12];
                         u14 = u10 * u13;
                         u15 = u6 + u14;
-                        u7 = u15;
-                        u6 = u7;   // to the next iteration
+                        u6 = u15;   // to the next iteration
                     }
                     // output += Math.Max(0, z) * w2[j];
                     u16 = double.Max(0.0, u6);
                     u17 = w2[j];
                     u18 = u16 * u17;
                     u19 = u3 + u18;
-                    u4 = u19;
                     // save what this iteration overwrites and the reverse sweep needs
                     tapeDouble.Push(u6);
                     tapeDouble.Push(u16);
-                    u3 = u4;   // to the next iteration
+                    u3 = u19;   // to the next iteration
                 }
                 // double diff = y[i] - output;
                 u20 = y[i];
@@ -78,10 +76,9 @@ partial class TwoLayerNet
                 // total += diff * diff;
                 u22 = u21 * u21;
                 u23 = u1 + u22;
-                u2 = u23;
                 // save what this iteration overwrites and the reverse sweep needs
                 tapeDouble.Push(u21);
-                u1 = u2;   // to the next iteration
+                u1 = u23;   // to the next iteration
             }
             // return total / n;
             double u24 = (double)n;
@@ -97,11 +94,10 @@ partial class TwoLayerNet
             for (int i = n - 1; i >= 0; i--)
             {
                 u21 = tapeDouble.Pop();
-                double du2 = 0, du3 = 0;
-                du2 += du1;   // ∂u1/∂u2 = 1
+                double du23 = 0, du3 = 0;
+                du23 += du1;   // ∂u1/∂u23 = 1
                 du1 = 0;   // overwritten in the forward sweep: its adjoint starts over
                 // total += diff * diff;
-                double du23 = du2;   // ∂u2/∂u23 = 1
                 du1 += du23;   // ∂u23/∂u1 = 1
                 double du22 = du23;   // ∂u23/∂u22 = 1
                 double du21 = du22 * u21;   // ∂u22/∂u21 = u21
@@ -114,11 +110,10 @@ partial class TwoLayerNet
                     u16 = tapeDouble.Pop();
                     u6 = tapeDouble.Pop();
                     u17 = w2[j];
-                    double du4 = 0, du6 = 0;
-                    du4 += du3;   // ∂u3/∂u4 = 1
+                    double du19 = 0, du6 = 0;
+                    du19 += du3;   // ∂u3/∂u19 = 1
                     du3 = 0;   // overwritten in the forward sweep: its adjoint starts over
                     // output += Math.Max(0, z) * w2[j];
-                    double du19 = du4;   // ∂u4/∂u19 = 1
                     du3 += du19;   // ∂u19/∂u3 = 1
                     double du18 = du19;   // ∂u19/∂u18 = 1
                     double du16 = du18 * u17;   // ∂u18/∂u16 = u17
@@ -126,22 +121,25 @@ partial class TwoLayerNet
                     dw2[j] += du17;   // ∂u17/∂w2[j] = 1
                     du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
                     // for (int k = 0; k < d; k++)
-                    for (int k = d - 1; k >= 0; k--)
+                    // skipped when no adjoint flows into the loop: every contribution would be zero
+                    if (du6 != 0)
                     {
-                        u8 = i * d;
-                        u9 = u8 + k;
-                        u10 = x[u9];
-                        u11 = j * d;
-                        u12 = u11 + k;
-                        double du7 = 0;
-                        du7 += du6;   // ∂u6/∂u7 = 1
-                        du6 = 0;   // overwritten in the forward sweep: its adjoint starts over
-                        // z += x[i * d + k] * w1[j * d + k];
-                        double du15 = du7;   // ∂u7/∂u15 = 1
-                        du6 += du15;   // ∂u15/∂u6 = 1
-                        double du14 = du15;   // ∂u15/∂u14 = 1
-                        double du13 = du14 * u10;   // ∂u14/∂u13 = u10
-                        dw1[u12] += du13;   // ∂u13/∂w1[u12] = 1
+                        for (int k = d - 1; k >= 0; k--)
+                        {
+                            u8 = i * d;
+                            u9 = u8 + k;
+                            u10 = x[u9];
+                            u11 = j * d;
+                            u12 = u11 + k;
+                            double du15 = 0;
+                            du15 += du6;   // ∂u6/∂u15 = 1
+                            du6 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                            // z += x[i * d + k] * w1[j * d + k];
+                            du6 += du15;   // ∂u15/∂u6 = 1
+                            double du14 = du15;   // ∂u15/∂u14 = 1
+                            double du13 = du14 * u10;   // ∂u14/∂u13 = u10
+                            dw1[u12] += du13;   // ∂u13/∂w1[u12] = 1
+                        }
                     }
                     double du5 = du6;   // ∂u6/∂u5 = 1
                     // double z = b1[j];
