@@ -28,6 +28,7 @@ internal sealed class ReverseModeBuilder
     private readonly Dictionary<TypeRef, string> _scratch = new();
     private readonly Dictionary<string, TapeSpec> _tapes = new();
     private readonly List<ArrayAdjoint> _arrayAdjoints = new();
+    private readonly Dictionary<AssignStatement, int> _accumulatorUpdates = new(ReferenceComparer<AssignStatement>.Instance);
 
     private ReverseModeBuilder(MethodSpec spec)
     {
@@ -52,7 +53,8 @@ internal sealed class ReverseModeBuilder
         }
     }
 
-    public static GradientBody Differentiate(MethodSpec spec) => new ReverseModeBuilder(spec).Build();
+    public static GradientBody Differentiate(MethodSpec spec) =>
+        new ReverseModeBuilder(spec with { Body = LoopInvariantCodeMotion.Run(spec.Body) }).Build();
 
     private GradientBody Build()
     {
@@ -201,8 +203,19 @@ internal sealed class ReverseModeBuilder
 
     private ReverseLoop? ReverseLoopOf(LoopStatement loop)
     {
+        // An accumulator (s = s + t, and s read nowhere else in the loop) passes its adjoint through
+        // every iteration unchanged: the next value shares the accumulator's adjoint, no latch to reverse.
+        var accumulators = Accumulators(loop);
+        foreach (var (carried, update) in accumulators)
+        {
+            EnsureDeclared(carried, reachedIn: null);
+            _adjoints[update.Target] = Adjoint(carried);
+            _declared[update.Target] = true;
+            _accumulatorUpdates[update] = carried;
+        }
+
         // Loop-carried adjoints cross iterations through the latch: declare both ends before either is reached.
-        foreach (var latch in loop.Latch.Where(a => _activity.IsActive(a.Target)))
+        foreach (var latch in loop.Latch.Where(a => _activity.IsActive(a.Target) && !accumulators.Any(p => p.Carried == a.Target)))
         {
             EnsureDeclared(latch.Target, reachedIn: null);
             if (latch.Operation is CopyOperation { Value: VariableOperand next } && _activity.IsActive(next.Id))
@@ -214,7 +227,10 @@ internal sealed class ReverseModeBuilder
         var latchReverse = new List<SweepStatement>();
         for (var i = loop.Latch.Count - 1; i >= 0; i--)
         {
-            Pullback(loop.Latch[i], new HashSet<int>(), latchReverse, loop);
+            if (!accumulators.Any(p => p.Carried == loop.Latch[i].Target))
+            {
+                Pullback(loop.Latch[i], new HashSet<int>(), latchReverse, loop);
+            }
         }
 
         var body = ReverseBlock(loop.Body, loop);
@@ -270,6 +286,46 @@ internal sealed class ReverseModeBuilder
             .Select(Adjoint)
             .ToEquatableArray();
     }
+
+    /// <summary>Loop-carried variables updated only as <c>s = s ± t</c>, on every iteration, and read nowhere else in the loop.</summary>
+    private List<(int Carried, AssignStatement Update)> Accumulators(LoopStatement loop)
+    {
+        var result = new List<(int, AssignStatement)>();
+        var uses = ActivityAnalysis.Walk(loop.Body).SelectMany(OperandsOf).OfType<VariableOperand>().GroupBy(v => v.Id).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var latch in loop.Latch)
+        {
+            if (latch.Operation is not CopyOperation { Value: VariableOperand { Id: var next } }
+                || !_activity.IsActive(latch.Target)
+                || loop.ExitVariables.Contains(latch.Target)
+                || _loops.Definitions(next).Count != 1)
+            {
+                continue;
+            }
+
+            var update = _loops.Definitions(next)[0];
+            if (_loops.RunsEveryIteration(update, loop)
+                && update.Operation is BinaryOperation { Operator: BinaryOperator.Add or BinaryOperator.Subtract } sum
+                && (sum.Left is VariableOperand { Id: var left } && left == latch.Target
+                    || sum.Operator == BinaryOperator.Add && sum.Right is VariableOperand { Id: var right } && right == latch.Target)
+                && !sum.Left.Equals(sum.Right)
+                && uses.TryGetValue(latch.Target, out var carriedUses) && carriedUses == 1
+                && !uses.ContainsKey(next))
+            {
+                result.Add((latch.Target, update));
+            }
+        }
+
+        return result;
+    }
+
+    private static IEnumerable<Operand> OperandsOf(IrStatement statement) => statement switch
+    {
+        AssignStatement a => ActivityAnalysis.Operands(a.Operation),
+        ElementWriteStatement w => new[] { w.Index, w.Value },
+        IfStatement i => new[] { i.Condition },
+        LoopStatement { Counter: { } c } => new[] { c.Start, c.Bound },
+        _ => Enumerable.Empty<Operand>(),
+    };
 
     // What the reversed iteration reads of values the loop overwrites: recompute the cheap ones,
     // restore the others from the tape (the forward iteration pushes them at its end).
@@ -337,7 +393,9 @@ internal sealed class ReverseModeBuilder
         {
             ElementRead read => _program.Variables[read.Array].Origin == VariableOrigin.Parameter,
             LengthRead => true,
-            BinaryOperation or UnaryOperation or ConversionOperation or CopyOperation => !_program.Variables[variable].Type.IsFloating,
+            BinaryOperation { Operator: BinaryOperator.Divide or BinaryOperator.Remainder } => !_program.Variables[variable].Type.IsFloating,
+            BinaryOperation or UnaryOperation or ConversionOperation or CopyOperation => true,
+            IntrinsicCall { Function: "Max" or "Min" or "Abs" or "Clamp" or "FusedMultiplyAdd" } => true,
             _ => false,
         };
         return cheap ? definition : null;
@@ -448,6 +506,21 @@ internal sealed class ReverseModeBuilder
                 break;
             case BinaryOperation binary when DerivativeRules.Find(binary.Operator) is { } rule:
                 var operands = new[] { binary.Left, binary.Right }.ToEquatableArray();
+                if (_accumulatorUpdates.TryGetValue(assignment, out var accumulator))
+                {
+                    // s ± t with s an accumulator: s's adjoint is this one already; only t receives.
+                    if (binary.Right is not VariableOperand { Id: var r } || r != accumulator)
+                    {
+                        Into(binary.Right, rule.Partials[1], operands);
+                    }
+                    else
+                    {
+                        Into(binary.Left, rule.Partials[0], operands);
+                    }
+
+                    break;
+                }
+
                 Into(binary.Left, rule.Partials[0], operands);
                 Into(binary.Right, rule.Partials[1], operands);
                 break;

@@ -41,19 +41,19 @@ partial class TwoLayerNet
                 // double output = b2;
                 // for (int j = 0; j < h; j++)
                 u3 = b2;
+                u8 = i * d;
                 for (int j = 0; j < h; j++)
                 {
                     // double z = b1[j];
                     u5 = b1[j];
                     // for (int k = 0; k < d; k++)
                     u6 = u5;
+                    u11 = j * d;
                     for (int k = 0; k < d; k++)
                     {
                         // z += x[i * d + k] * w1[j * d + k];
-                        u8 = i * d;
                         u9 = u8 + k;
                         u10 = x[u9];
-                        u11 = j * d;
                         u12 = u11 + k;
                         u13 = w1[u12];
                         u14 = u10 * u13;
@@ -67,7 +67,6 @@ partial class TwoLayerNet
                     u19 = u3 + u18;
                     // save what this iteration overwrites and the reverse sweep needs
                     tapeDouble.Push(u6);
-                    tapeDouble.Push(u16);
                     u3 = u19;   // to the next iteration
                 }
                 // double diff = y[i] - output;
@@ -77,7 +76,7 @@ partial class TwoLayerNet
                 u22 = u21 * u21;
                 u23 = u1 + u22;
                 // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.Push(u21);
+                tapeDouble.Push(u3);
                 u1 = u23;   // to the next iteration
             }
             // return total / n;
@@ -93,13 +92,13 @@ partial class TwoLayerNet
             // for (int i = 0; i < n; i++)
             for (int i = n - 1; i >= 0; i--)
             {
-                u21 = tapeDouble.Pop();
-                double du23 = 0, du3 = 0;
-                du23 += du1;   // ∂u1/∂u23 = 1
-                du1 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                u3 = tapeDouble.Pop();
+                u8 = i * d;
+                u20 = y[i];
+                u21 = u20 - u3;
+                double du3 = 0;
                 // total += diff * diff;
-                du1 += du23;   // ∂u23/∂u1 = 1
-                double du22 = du23;   // ∂u23/∂u22 = 1
+                double du22 = du1;   // ∂u23/∂u22 = 1
                 double du21 = du22 * u21;   // ∂u22/∂u21 = u21
                 du21 += du22 * u21;   // ∂u22/∂u21 = u21
                 // double diff = y[i] - output;
@@ -107,15 +106,13 @@ partial class TwoLayerNet
                 // for (int j = 0; j < h; j++)
                 for (int j = h - 1; j >= 0; j--)
                 {
-                    u16 = tapeDouble.Pop();
                     u6 = tapeDouble.Pop();
+                    u11 = j * d;
+                    u16 = double.Max(0.0, u6);
                     u17 = w2[j];
-                    double du19 = 0, du6 = 0;
-                    du19 += du3;   // ∂u3/∂u19 = 1
-                    du3 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                    double du6 = 0;
                     // output += Math.Max(0, z) * w2[j];
-                    du3 += du19;   // ∂u19/∂u3 = 1
-                    double du18 = du19;   // ∂u19/∂u18 = 1
+                    double du18 = du3;   // ∂u19/∂u18 = 1
                     double du16 = du18 * u17;   // ∂u18/∂u16 = u17
                     double du17 = du18 * u16;   // ∂u18/∂u17 = u16
                     dw2[j] += du17;   // ∂u17/∂w2[j] = 1
@@ -126,17 +123,11 @@ partial class TwoLayerNet
                     {
                         for (int k = d - 1; k >= 0; k--)
                         {
-                            u8 = i * d;
                             u9 = u8 + k;
                             u10 = x[u9];
-                            u11 = j * d;
                             u12 = u11 + k;
-                            double du15 = 0;
-                            du15 += du6;   // ∂u6/∂u15 = 1
-                            du6 = 0;   // overwritten in the forward sweep: its adjoint starts over
                             // z += x[i * d + k] * w1[j * d + k];
-                            du6 += du15;   // ∂u15/∂u6 = 1
-                            double du14 = du15;   // ∂u15/∂u14 = 1
+                            double du14 = du6;   // ∂u15/∂u14 = 1
                             double du13 = du14 * u10;   // ∂u14/∂u13 = u10
                             dw1[u12] += du13;   // ∂u13/∂w1[u12] = 1
                         }
