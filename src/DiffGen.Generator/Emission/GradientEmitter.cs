@@ -28,6 +28,12 @@ internal static class GradientEmitter
 
         WriteDocumentation(writer, spec);
         writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
+        if (method.Body.Forward.Any(s => s is ForwardLoop))
+        {
+            // Loops make a gradient hot: compile it optimized at once, not through tier-0 and on-stack replacement.
+            writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        }
+
         writer.Open(spec.Accessibility + " static " + spec.ReturnType.Name + " " + spec.GradientName + "(" + Signature(spec) + ")");
 
         var body = method.Body;

@@ -25,6 +25,7 @@ partial class TwoLayerNet
     /// <param name="seed">The incoming adjoint: ∂(objective)/∂Loss, 1 for the gradient of Loss itself.</param>
     /// <returns>The value of Loss.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("DiffGen", "0.1.0")]
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double LossGradient(double[] x, double[] y, int n, int d, int h, double[] w1, double[] b1, double[] w2, double b2, global::System.Span<double> dw1, global::System.Span<double> db1, global::System.Span<double> dw2, ref double db2, double seed = 1.0)
     {
         var tapeDouble = new global::DiffGen.Tape<double>();

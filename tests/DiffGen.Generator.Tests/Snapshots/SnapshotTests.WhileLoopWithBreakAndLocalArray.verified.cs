@@ -16,6 +16,7 @@ partial class Calc
     /// <param name="seed">The incoming adjoint: ∂(objective)/∂Iterate, 1 for the gradient of Iterate itself.</param>
     /// <returns>The value of Iterate.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("DiffGen", "0.1.0")]
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double IterateGradient(double x, double[] w, ref double dx, global::System.Span<double> dw, double seed = 1.0)
     {
         var tapeBool = new global::DiffGen.Tape<bool>();
