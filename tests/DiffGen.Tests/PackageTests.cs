@@ -7,8 +7,8 @@ using System.Linq;
 namespace DiffGen.Tests;
 
 /// <summary>
-/// The way a user first meets DiffGen: pack the package, reference it from a local folder in a
-/// fresh project (warnings as errors, nullable enabled), build, run a gradient and check it.
+/// The way a user first meets DiffGen: pack the package, reference it from a local folder (its
+/// dependencies from NuGet, as for any user) in a fresh project (warnings as errors, nullable enabled), build, run a gradient and check it.
 /// </summary>
 public class PackageTests
 {
@@ -55,7 +55,16 @@ public class PackageTests
                   <packageSources>
                     <clear />
                     <add key="local" value="{feed}" />
+                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
                   </packageSources>
+                  <packageSourceMapping>
+                    <packageSource key="local">
+                      <package pattern="DiffGen" />
+                    </packageSource>
+                    <packageSource key="nuget.org">
+                      <package pattern="*" />
+                    </packageSource>
+                  </packageSourceMapping>
                 </configuration>
                 """);
             File.WriteAllText(Path.Combine(app, "App.csproj"), $"""

@@ -105,6 +105,12 @@ internal sealed class ReverseModeBuilder
             .Select(a => a.Target));
         nested.UnionWith(_multiplyAssigned);
         nested.RemoveWhere(v => !live[v]);
+
+        // A vectorized loop computes none of its body's temporaries.
+        foreach (var loop in ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>().Where(l => VectorKernels.MatchDot(l, _program.Variables) is not null))
+        {
+            nested.ExceptWith(loop.Body.OfType<AssignStatement>().Select(a => a.Target));
+        }
         nested.UnionWith(ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>().Where(l => l.Counter is null).Select(l => l.Trips));
 
         var statements = new List<SweepStatement>();
@@ -139,6 +145,13 @@ internal sealed class ReverseModeBuilder
                         branch.Condition,
                         ForwardBlock(branch.Then, predeclared, live).ToEquatableArray(),
                         ForwardBlock(branch.Else, predeclared, live).ToEquatableArray());
+                    break;
+                case LoopStatement loop when VectorKernels.MatchDot(loop, _program.Variables) is { } dot:
+                    if (live[dot.Accumulator])
+                    {
+                        yield return new ForwardDot(dot);
+                    }
+
                     break;
                 case LoopStatement loop:
                     var liveLatch = loop.Latch.Where(a => live[a.Target]).ToEquatableArray();
@@ -184,6 +197,18 @@ internal sealed class ReverseModeBuilder
                     if (then.Count > 0 || @else.Count > 0)
                     {
                         pending.Add(new SweepBranch(branch.Condition, then.ToEquatableArray(), @else.ToEquatableArray()));
+                    }
+
+                    break;
+                case LoopStatement inner when VectorKernels.MatchDot(inner, _program.Variables) is { } dot:
+                    if (_activity.IsActive(dot.Accumulator) && _declared[dot.Accumulator]
+                        && (_activity.IsActive(dot.A) || _activity.IsActive(dot.B)))
+                    {
+                        pending.Add(new ReverseDot(
+                            dot,
+                            Adjoint(dot.Accumulator),
+                            _activity.IsActive(dot.A) ? ArrayAdjoint(dot.A) : null,
+                            _activity.IsActive(dot.B) ? ArrayAdjoint(dot.B) : null));
                     }
 
                     break;
@@ -436,6 +461,9 @@ internal sealed class ReverseModeBuilder
                 PullbackCall c => c.Arguments,
                 PrimalStatement p => ActivityAnalysis.Operands(p.Assignment.Operation),
                 ReverseLoop { Loop.Counter: { } counter } => new[] { counter.Start, counter.Bound },
+                ReverseDot dot => new[] { dot.Kernel.Counter.Start, dot.Kernel.Counter.Bound }
+                    .Concat(new[] { dot.Kernel.OffsetA, dot.Kernel.OffsetB }.Where(o => o is not null).Select(o => o!))
+                    .Concat(new Operand[] { new VariableOperand(dot.Kernel.A), new VariableOperand(dot.Kernel.B) }),
                 ReverseLoop l => new Operand[] { new VariableOperand(l.Loop.Trips) },
                 _ => Enumerable.Empty<Operand>(),
             };

@@ -225,6 +225,44 @@ internal static class GradientEmitter
                     WriteReverseLoop(writer, context, loop);
                     break;
 
+                case ForwardDot dot:
+                {
+                    var k = dot.Kernel;
+                    var accumulator = spelling.Name(k.Accumulator);
+                    writer.Line("// vectorized: a dot product of two slices (sums round differently from the scalar loop, within a few ulps)");
+                    writer.Open("if (" + NonEmpty(spelling, k.Counter) + ")");
+                    writer.Line(accumulator + " += global::System.Numerics.Tensors.TensorPrimitives.Dot("
+                        + Slice(spelling, k.A, k.OffsetA, k.Counter, k.Type, spelling.Name(k.A), readOnly: true) + ", "
+                        + Slice(spelling, k.B, k.OffsetB, k.Counter, k.Type, spelling.Name(k.B), readOnly: true) + ");");
+                    writer.Close();
+                    break;
+                }
+
+                case ReverseDot dot:
+                {
+                    var k = dot.Kernel;
+                    var updates = new[] { (dot.AdjointA, k.B), (dot.AdjointB, k.A) }
+                        .Where(u => u.Item1 is not null)
+                        .Select(u => u.Item1 + " += " + dot.AccumulatorAdjoint + " · " + spelling.Name(u.Item2));
+                    writer.Line("// vectorized over the slices: " + string.Join(", ", updates) + "   (∂(a·b)/∂a = b)");
+                    writer.Open("if (" + dot.AccumulatorAdjoint + " != 0 && " + NonEmpty(spelling, k.Counter) + ")");
+                    foreach (var (gradient, array, offset, other, otherOffset) in new[] { (dot.AdjointA, k.A, k.OffsetA, k.B, k.OffsetB), (dot.AdjointB, k.B, k.OffsetB, k.A, k.OffsetA) })
+                    {
+                        if (gradient is null)
+                        {
+                            continue;
+                        }
+
+                        var destination = Slice(spelling, array, offset, k.Counter, k.Type, gradient, readOnly: false);
+                        writer.Line("global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd("
+                            + Slice(spelling, other, otherOffset, k.Counter, k.Type, spelling.Name(other), readOnly: true) + ", "
+                            + dot.AccumulatorAdjoint + ", " + destination + ", " + destination + ");");
+                    }
+
+                    writer.Close();
+                    break;
+                }
+
                 case TapePop pop:
                     writer.Line(spelling.Name(pop.Variable) + " = " + context.TapeOf(pop.Variable) + ".Pop();");
                     break;
@@ -349,6 +387,22 @@ internal static class GradientEmitter
         {
             writer.Close();
         }
+    }
+
+    private static string NonEmpty(CSharpSpelling spelling, CounterSpec counter) =>
+        spelling.Operand(counter.Bound) + (counter.Comparison == BinaryOperator.Less ? " > " : " >= ") + spelling.Operand(counter.Start);
+
+    // The elements the loop's counter visits: from offset + start, bound − start of them (one more for <=).
+    private static string Slice(CSharpSpelling spelling, int array, Operand? offset, CounterSpec counter, TypeRef type, string name, bool readOnly)
+    {
+        var fromZero = counter.Start is LiteralOperand { Text: "0" };
+        var start = offset is null ? spelling.Operand(counter.Start)
+            : fromZero ? spelling.Operand(offset)
+            : spelling.Term(offset) + " + " + spelling.Term(counter.Start);
+        var length = spelling.Term(counter.Bound) + (fromZero ? string.Empty : " - " + spelling.Term(counter.Start))
+            + (counter.Comparison == BinaryOperator.LessOrEqual ? " + 1" : string.Empty);
+        var span = readOnly ? "((global::System.ReadOnlySpan<" + type.Name + ">)" + name + ")" : name;
+        return span + ".Slice(" + start + ", " + length + ")";
     }
 
     private static string ComparisonText(BinaryOperator comparison) => comparison switch

@@ -39,6 +39,15 @@ internal sealed record ForwardLoop(LoopStatement Loop, EquatableArray<SweepState
 /// </param>
 internal sealed record ReverseLoop(LoopStatement Loop, EquatableArray<SweepStatement> Iteration, string? LastIteration, EquatableArray<string> SkipUnlessNonzero) : SweepStatement;
 
+/// <summary>A dot-product loop, vectorized: <c>acc += Dot(A slice, B slice)</c>.</summary>
+internal sealed record ForwardDot(DotKernel Kernel) : SweepStatement;
+
+/// <summary>
+/// The reverse of a dot-product loop, vectorized: <c>dA[slice] += dacc · B[slice]</c> and
+/// <c>dB[slice] += dacc · A[slice]</c> for the arrays that are active (null adjoint: inactive).
+/// </summary>
+internal sealed record ReverseDot(DotKernel Kernel, string AccumulatorAdjoint, string? AdjointA, string? AdjointB) : SweepStatement;
+
 /// <summary>Restores a variable from the tape.</summary>
 internal sealed record TapePop(int Variable) : SweepStatement;
 

@@ -32,8 +32,8 @@ partial class TwoLayerNet
         try
         {
             // Forward sweep: the value, one operation per intermediate.
-            double u1 = 0, u3 = 0, u5 = 0, u6 = 0, u10 = 0, u13 = 0, u14 = 0, u15 = 0, u16 = 0, u17 = 0, u18 = 0, u19 = 0, u20 = 0, u21 = 0, u22 = 0, u23 = 0;
-            int u8 = 0, u9 = 0, u11 = 0, u12 = 0;
+            double u1 = 0, u3 = 0, u5 = 0, u6 = 0, u16 = 0, u17 = 0, u18 = 0, u19 = 0, u20 = 0, u21 = 0, u22 = 0, u23 = 0;
+            int u8 = 0, u11 = 0;
             // double total = 0;
             // for (int i = 0; i < n; i++)
             u1 = 0.0;
@@ -50,16 +50,10 @@ partial class TwoLayerNet
                     // for (int k = 0; k < d; k++)
                     u6 = u5;
                     u11 = j * d;
-                    for (int k = 0; k < d; k++)
+                    // vectorized: a dot product of two slices (sums round differently from the scalar loop, within a few ulps)
+                    if (d > 0)
                     {
-                        // z += x[i * d + k] * w1[j * d + k];
-                        u9 = u8 + k;
-                        u10 = x[u9];
-                        u12 = u11 + k;
-                        u13 = w1[u12];
-                        u14 = u10 * u13;
-                        u15 = u6 + u14;
-                        u6 = u15;   // to the next iteration
+                        u6 += global::System.Numerics.Tensors.TensorPrimitives.Dot(((global::System.ReadOnlySpan<double>)x).Slice(u8, d), ((global::System.ReadOnlySpan<double>)w1).Slice(u11, d));
                     }
                     // output += Math.Max(0, z) * w2[j];
                     u16 = double.Max(0.0, u6);
@@ -119,19 +113,10 @@ partial class TwoLayerNet
                     dw2[j] += du17;   // ∂u17/∂w2[j] = 1
                     du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
                     // for (int k = 0; k < d; k++)
-                    // skipped when no adjoint flows into the loop: every contribution would be zero
-                    if (du6 != 0)
+                    // vectorized over the slices: dw1 += du6 · x   (∂(a·b)/∂a = b)
+                    if (du6 != 0 && d > 0)
                     {
-                        for (int k = d - 1; k >= 0; k--)
-                        {
-                            u9 = u8 + k;
-                            u10 = x[u9];
-                            u12 = u11 + k;
-                            // z += x[i * d + k] * w1[j * d + k];
-                            double du14 = du6;   // ∂u15/∂u14 = 1
-                            double du13 = du14 * u10;   // ∂u14/∂u13 = u10
-                            dw1[u12] += du13;   // ∂u13/∂w1[u12] = 1
-                        }
+                        global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(((global::System.ReadOnlySpan<double>)x).Slice(u8, d), du6, dw1.Slice(u11, d), dw1.Slice(u11, d));
                     }
                     double du5 = du6;   // ∂u6/∂u5 = 1
                     // double z = b1[j];
