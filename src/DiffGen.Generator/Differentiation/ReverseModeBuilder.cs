@@ -189,7 +189,7 @@ internal sealed class ReverseModeBuilder
                     Pullback(assignment, definedHere, pending, loop);
                     break;
                 case ElementWriteStatement write:
-                    PullbackWrite(write, definedHere, pending, loop);
+                    PullbackWrite(write, definedHere, pending);
                     break;
                 case IfStatement branch:
                     var then = ReverseBlock(branch.Then, loop);
@@ -233,7 +233,7 @@ internal sealed class ReverseModeBuilder
         var accumulators = Accumulators(loop);
         foreach (var (carried, update) in accumulators)
         {
-            EnsureDeclared(carried, reachedIn: null);
+            EnsureDeclared(carried);
             _adjoints[update.Target] = Adjoint(carried);
             _declared[update.Target] = true;
             _accumulatorUpdates[update] = carried;
@@ -242,10 +242,10 @@ internal sealed class ReverseModeBuilder
         // Loop-carried adjoints cross iterations through the latch: declare both ends before either is reached.
         foreach (var latch in loop.Latch.Where(a => _activity.IsActive(a.Target) && !accumulators.Any(p => p.Carried == a.Target)))
         {
-            EnsureDeclared(latch.Target, reachedIn: null);
+            EnsureDeclared(latch.Target);
             if (latch.Operation is CopyOperation { Value: VariableOperand next } && _activity.IsActive(next.Id))
             {
-                EnsureDeclared(next.Id, reachedIn: null);
+                EnsureDeclared(next.Id);
             }
         }
 
@@ -519,7 +519,7 @@ internal sealed class ReverseModeBuilder
         var source = new AdjointRef(Adjoint(target), null, _program.Variables[target].Name);
         var result = new VariableOperand(target);
         void Into(Operand operand, Partial partial, EquatableArray<Operand> arguments) =>
-            Contribute(operand, partial, arguments, result, type, source, definedHere, output, loop);
+            Contribute(operand, partial, arguments, result, type, source, definedHere, output);
 
         switch (assignment.Operation)
         {
@@ -573,7 +573,7 @@ internal sealed class ReverseModeBuilder
                     StrongZero: false));
                 break;
             case DifferentiableCall call:
-                PullbackCall(call, source.Name, definedHere, output, loop);
+                PullbackCall(call, source.Name, definedHere, output);
                 break;
         }
 
@@ -585,7 +585,7 @@ internal sealed class ReverseModeBuilder
     }
 
     // a[i] = v: the element's adjoint flows to v, and the element's old value no longer matters.
-    private void PullbackWrite(ElementWriteStatement write, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
+    private void PullbackWrite(ElementWriteStatement write, HashSet<int> definedHere, List<SweepStatement> output)
     {
         if (!_activity.IsActive(write.Array))
         {
@@ -594,7 +594,7 @@ internal sealed class ReverseModeBuilder
 
         var array = _program.Variables[write.Array];
         var element = new AdjointRef(ArrayAdjoint(write.Array), write.Index, array.Name);
-        Contribute(write.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty, write.Value, array.Type, element, definedHere, output, loop);
+        Contribute(write.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty, write.Value, array.Type, element, definedHere, output);
         output.Add(new ResetAdjoint(element));
     }
 
@@ -606,8 +606,7 @@ internal sealed class ReverseModeBuilder
         TypeRef type,
         AdjointRef source,
         HashSet<int> definedHere,
-        List<SweepStatement> output,
-        LoopStatement? loop)
+        List<SweepStatement> output)
     {
         if (operand is not VariableOperand { Id: var id } || !_activity.IsActive(id) || _program.Variables[id].Shape != ParameterShape.Scalar)
         {
@@ -629,7 +628,7 @@ internal sealed class ReverseModeBuilder
             }
             else
             {
-                EnsureDeclared(id, loop);
+                EnsureDeclared(id);
             }
         }
 
@@ -648,7 +647,7 @@ internal sealed class ReverseModeBuilder
 
     // Declares an adjoint zero at the start of its region: the whole reverse sweep, or each reversed
     // iteration of the innermost loop that holds all its uses (so a loop-local adjoint starts from zero).
-    private void EnsureDeclared(int variable, LoopStatement? reachedIn)
+    private void EnsureDeclared(int variable)
     {
         if (_declared[variable])
         {
@@ -671,7 +670,7 @@ internal sealed class ReverseModeBuilder
         list.Add(variable);
     }
 
-    private void PullbackCall(DifferentiableCall call, string seed, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
+    private void PullbackCall(DifferentiableCall call, string seed, HashSet<int> definedHere, List<SweepStatement> output)
     {
         if (!ActivityAnalysis.DifferentiableOperands(call).Any(_activity.IsActive))
         {
@@ -708,7 +707,7 @@ internal sealed class ReverseModeBuilder
                     }
                     else
                     {
-                        EnsureDeclared(id, loop);
+                        EnsureDeclared(id);
                     }
                 }
 

@@ -129,15 +129,9 @@ internal sealed class BodyLowerer
     /// <summary>How the current loop's iteration ends: normally, by <c>break</c>, or by <c>return</c>.</summary>
     private sealed class LoopContext
     {
-        public LoopContext(ILoopOperation loop, LoopContext? outer)
-        {
-            Loop = loop;
-            Outer = outer;
-        }
+        public LoopContext(ILoopOperation loop) => Loop = loop;
 
         public ILoopOperation Loop { get; }
-
-        public LoopContext? Outer { get; }
 
         public Action EndIteration { get; set; } = () => { };
 
@@ -1418,7 +1412,7 @@ internal sealed class BodyLowerer
         var outerBlock = _block;
         var outerLoop = _loop;
         _block = new List<IrStatement>();
-        var context = new LoopContext(loop, outerLoop);
+        var context = new LoopContext(loop);
         void AssignNext()
         {
             for (var i = 0; i < carried.Count; i++)
