@@ -1,0 +1,66 @@
+using System;
+using System.Numerics;
+
+namespace DiffGen;
+
+/// <summary>
+/// Weight initializers with an explicit seed, reproducible across runs and machines (they draw from
+/// <see cref="Random"/> seeded with <c>seed</c>, whose sequence .NET keeps stable for a given seed;
+/// normal draws use the Box–Muller transform).
+/// </summary>
+public static class Init
+{
+    /// <summary>Uniform on [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    public static void Uniform<T>(Span<T> values, double low, double high, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(seed);
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = T.CreateChecked(low + (high - low) * random.NextDouble());
+        }
+    }
+
+    /// <summary>Normal with <paramref name="mean"/> and standard deviation <paramref name="std"/>.</summary>
+    public static void Normal<T>(Span<T> values, double mean, double std, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(seed);
+        for (var i = 0; i < values.Length; i++)
+        {
+            var u1 = 1.0 - random.NextDouble(); // in (0, 1]: the logarithm is finite
+            var u2 = random.NextDouble();
+            values[i] = T.CreateChecked(mean + std * Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
+        }
+    }
+
+    /// <summary>Glorot (Xavier) uniform: U(−a, a) with a = √(6 / (fanIn + fanOut)).</summary>
+    public static void GlorotUniform<T>(Span<T> values, int fanIn, int fanOut, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = Math.Sqrt(6.0 / (fanIn + fanOut));
+        Uniform(values, -a, a, seed);
+    }
+
+    /// <summary>Glorot (Xavier) normal: N(0, 2 / (fanIn + fanOut)).</summary>
+    public static void GlorotNormal<T>(Span<T> values, int fanIn, int fanOut, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Normal(values, 0, Math.Sqrt(2.0 / (fanIn + fanOut)), seed);
+
+    /// <summary>He (Kaiming) uniform for ReLU layers: U(−a, a) with a = √(6 / fanIn).</summary>
+    public static void HeUniform<T>(Span<T> values, int fanIn, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = Math.Sqrt(6.0 / fanIn);
+        Uniform(values, -a, a, seed);
+    }
+
+    /// <summary>He (Kaiming) normal for ReLU layers: N(0, 2 / fanIn).</summary>
+    public static void HeNormal<T>(Span<T> values, int fanIn, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Normal(values, 0, Math.Sqrt(2.0 / fanIn), seed);
+
+    /// <summary>All zeros.</summary>
+    public static void Zeros<T>(Span<T> values)
+        where T : unmanaged, IFloatingPointIeee754<T> => values.Clear();
+}

@@ -1,0 +1,240 @@
+using System;
+using System.Numerics;
+
+namespace DiffGen;
+
+/// <summary>An optimizer: updates a <see cref="ParameterSet{T}"/> from its gradients.</summary>
+public interface IOptimizer
+{
+    /// <summary>The learning rate the next <see cref="Step"/> uses (schedules change it).</summary>
+    double LearningRate { get; set; }
+
+    /// <summary>One update of every parameter from its current gradients.</summary>
+    void Step();
+}
+
+/// <summary>Shared plumbing of the optimizers: the parameters, per-parameter state buffers, the step count.</summary>
+public abstract class Optimizer<T> : IOptimizer
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Creates an optimizer over <paramref name="parameters"/>.</summary>
+    protected Optimizer(ParameterSet<T> parameters, double learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!(learningRate >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be a non-negative number.");
+        }
+
+        Parameters = parameters;
+        LearningRate = learningRate;
+    }
+
+    /// <summary>The parameters updated.</summary>
+    public ParameterSet<T> Parameters { get; }
+
+    /// <inheritdoc/>
+    public double LearningRate { get; set; }
+
+    /// <summary>The number of steps taken.</summary>
+    public long StepCount { get; protected set; }
+
+    /// <inheritdoc/>
+    public void Step()
+    {
+        StepCount++;
+        for (var i = 0; i < Parameters.Count; i++)
+        {
+            Update(i, Parameters[i].Values, Parameters[i].Gradients);
+        }
+    }
+
+    /// <summary>Updates parameter <paramref name="index"/> in place.</summary>
+    protected abstract void Update(int index, Span<T> values, ReadOnlySpan<T> gradients);
+
+    /// <summary>One zeroed state buffer per parameter, shaped like it.</summary>
+    protected T[][] StateBuffers()
+    {
+        var buffers = new T[Parameters.Count][];
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            buffers[i] = new T[Parameters[i].Length];
+        }
+
+        return buffers;
+    }
+
+    /// <summary>Converts a hyperparameter to the element type.</summary>
+    protected static T Of(double value) => T.CreateChecked(value);
+}
+
+/// <summary>
+/// Stochastic gradient descent with momentum, as <c>torch.optim.SGD</c>. With g the gradient, per step:
+/// <code>
+/// g ← g + weightDecay·p                                (if weightDecay ≠ 0)
+/// b ← g on the first step, else momentum·b + (1 − dampening)·g   (if momentum ≠ 0)
+/// g ← g + momentum·b if nesterov, else b               (if momentum ≠ 0)
+/// p ← p − learningRate·g
+/// </code>
+/// </summary>
+public sealed class Sgd<T> : Optimizer<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[][] _momentumBuffers;
+
+    /// <summary>Creates SGD with PyTorch's defaults.</summary>
+    public Sgd(ParameterSet<T> parameters, double learningRate, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false)
+        : base(parameters, learningRate)
+    {
+        if (nesterov && (momentum <= 0 || dampening != 0))
+        {
+            throw new ArgumentException("Nesterov momentum requires a positive momentum and zero dampening.", nameof(nesterov));
+        }
+
+        Momentum = momentum;
+        Dampening = dampening;
+        WeightDecay = weightDecay;
+        Nesterov = nesterov;
+        _momentumBuffers = StateBuffers();
+    }
+
+    /// <summary>The momentum factor.</summary>
+    public double Momentum { get; }
+
+    /// <summary>The dampening of the momentum.</summary>
+    public double Dampening { get; }
+
+    /// <summary>The L2 penalty added to the gradient.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>Whether the momentum is Nesterov's.</summary>
+    public bool Nesterov { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients)
+    {
+        T lr = Of(LearningRate), wd = Of(WeightDecay), momentum = Of(Momentum), keep = Of(1 - Dampening);
+        var buffer = _momentumBuffers[index];
+        var first = StepCount == 1;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var g = gradients[i];
+            if (WeightDecay != 0)
+            {
+                g += wd * values[i];
+            }
+
+            if (Momentum != 0)
+            {
+                buffer[i] = first ? g : momentum * buffer[i] + keep * g;
+                g = Nesterov ? g + momentum * buffer[i] : buffer[i];
+            }
+
+            values[i] -= lr * g;
+        }
+    }
+}
+
+/// <summary>
+/// Adam, as <c>torch.optim.Adam</c>. With g the gradient and t the step, per step:
+/// <code>
+/// g ← g + weightDecay·p                      (if weightDecay ≠ 0: L2 penalty, coupled)
+/// m ← β₁·m + (1 − β₁)·g
+/// v ← β₂·v + (1 − β₂)·g²
+/// v̂ ← max(v̂, v) if amsGrad, else v
+/// p ← p − (lr / (1 − β₁ᵗ)) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
+/// </code>
+/// </summary>
+public class Adam<T> : Optimizer<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[][] _firstMoments;
+    private readonly T[][] _secondMoments;
+    private readonly T[][] _maxSecondMoments;
+
+    /// <summary>Creates Adam with PyTorch's defaults.</summary>
+    public Adam(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, bool amsGrad = false)
+        : base(parameters, learningRate)
+    {
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+        AmsGrad = amsGrad;
+        _firstMoments = StateBuffers();
+        _secondMoments = StateBuffers();
+        _maxSecondMoments = amsGrad ? StateBuffers() : Array.Empty<T[]>();
+    }
+
+    /// <summary>The decay of the first moment.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>The decay of the second moment.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>Added to the denominator.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>The weight decay (Adam: an L2 penalty on the gradient; AdamW: decoupled).</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>Whether the AMSGrad variant keeps the maximum of the second moments.</summary>
+    public bool AmsGrad { get; }
+
+    /// <summary>Whether weight decay is decoupled from the gradient (AdamW).</summary>
+    protected virtual bool DecoupledWeightDecay => false;
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients)
+    {
+        var t = (double)StepCount;
+        T beta1 = Of(Beta1), beta2 = Of(Beta2), oneMinusBeta1 = Of(1 - Beta1), oneMinusBeta2 = Of(1 - Beta2);
+        T wd = Of(WeightDecay), eps = Of(Epsilon);
+        var stepSize = Of(LearningRate / (1 - Math.Pow(Beta1, t)));
+        var correction2Sqrt = Of(Math.Sqrt(1 - Math.Pow(Beta2, t)));
+        var decay = Of(1 - LearningRate * WeightDecay);
+        T[] m = _firstMoments[index], v = _secondMoments[index];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var g = gradients[i];
+            if (DecoupledWeightDecay)
+            {
+                values[i] *= decay;
+            }
+            else if (WeightDecay != 0)
+            {
+                g += wd * values[i];
+            }
+
+            m[i] = m[i] * beta1 + oneMinusBeta1 * g;
+            v[i] = v[i] * beta2 + oneMinusBeta2 * g * g;
+            var second = v[i];
+            if (AmsGrad)
+            {
+                var max = _maxSecondMoments[index];
+                max[i] = T.Max(max[i], v[i]);
+                second = max[i];
+            }
+
+            var denominator = T.Sqrt(second) / correction2Sqrt + eps;
+            values[i] -= stepSize * (m[i] / denominator);
+        }
+    }
+}
+
+/// <summary>
+/// AdamW, as <c>torch.optim.AdamW</c>: Adam with decoupled weight decay, applied first,
+/// <code>p ← p·(1 − lr·weightDecay)</code>, then the Adam update of <see cref="Adam{T}"/> without an L2 term.
+/// </summary>
+public sealed class AdamW<T> : Adam<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Creates AdamW with PyTorch's defaults (weight decay 0.01).</summary>
+    public AdamW(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 1e-2, bool amsGrad = false)
+        : base(parameters, learningRate, beta1, beta2, epsilon, weightDecay, amsGrad)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override bool DecoupledWeightDecay => true;
+}
