@@ -39,6 +39,10 @@ cases = {
     "adam_amsgrad_wd": lambda ps: torch.optim.Adam(ps, lr=1e-2, weight_decay=0.05, amsgrad=True),
     "adamw": lambda ps: torch.optim.AdamW(ps, lr=1e-2),
     "adamw_amsgrad": lambda ps: torch.optim.AdamW(ps, lr=1e-2, weight_decay=0.1, amsgrad=True),
+    "adagrad": lambda ps: torch.optim.Adagrad(ps, lr=1e-1),
+    "adagrad_decay": lambda ps: torch.optim.Adagrad(ps, lr=1e-1, lr_decay=0.01, weight_decay=0.02, initial_accumulator_value=0.1),
+    "rmsprop": lambda ps: torch.optim.RMSprop(ps, lr=1e-3),
+    "rmsprop_centered_momentum": lambda ps: torch.optim.RMSprop(ps, lr=1e-3, alpha=0.9, weight_decay=0.01, momentum=0.5, centered=True),
 }
 print("torch", torch.__version__)
 for name, make in cases.items():

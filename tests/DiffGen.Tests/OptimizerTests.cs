@@ -25,6 +25,7 @@ public class OptimizerTests
     {
         new object[] { "sgd" }, new object[] { "sgd_momentum" }, new object[] { "sgd_nesterov" }, new object[] { "adam" },
         new object[] { "adam_amsgrad_wd" }, new object[] { "adamw" }, new object[] { "adamw_amsgrad" }, new object[] { "sgd_clipped" },
+        new object[] { "adagrad" }, new object[] { "adagrad_decay" }, new object[] { "rmsprop" }, new object[] { "rmsprop_centered_momentum" },
     };
 
     [Theory]
@@ -43,6 +44,10 @@ public class OptimizerTests
             "adam_amsgrad_wd" => new Adam<double>(parameters, learningRate: 1e-2, weightDecay: 0.05, amsGrad: true),
             "adamw" => new AdamW<double>(parameters, learningRate: 1e-2),
             "adamw_amsgrad" => new AdamW<double>(parameters, learningRate: 1e-2, weightDecay: 0.1, amsGrad: true),
+            "adagrad" => new AdaGrad<double>(parameters, learningRate: 1e-1),
+            "adagrad_decay" => new AdaGrad<double>(parameters, learningRate: 1e-1, learningRateDecay: 0.01, weightDecay: 0.02, initialAccumulatorValue: 0.1),
+            "rmsprop" => new RmsProp<double>(parameters, learningRate: 1e-3),
+            "rmsprop_centered_momentum" => new RmsProp<double>(parameters, learningRate: 1e-3, alpha: 0.9, weightDecay: 0.01, momentum: 0.5, centered: true),
             _ => new Sgd<double>(parameters, learningRate: 1e-2),
         };
 
@@ -113,5 +118,42 @@ public class OptimizerTests
         Assert.Same(parameters[1], parameters["b"]);
         Assert.Throws<ArgumentException>(() => parameters.Add("w", 2));
         Assert.Throws<KeyNotFoundException>(() => parameters["missing"]);
+    }
+
+    [Fact]
+    public void FloatOptimizersFollowTheDoubleTrajectory()
+    {
+        var expected = References.Value["adam"];
+        var parameters = new ParameterSet<float>();
+        var p = parameters.Add("p", Start.Length);
+        for (var i = 0; i < Start.Length; i++)
+        {
+            p.Values[i] = (float)Start[i];
+        }
+
+        var optimizer = new Adam<float>(parameters, learningRate: 1e-2);
+        var wide = new double[Start.Length];
+        var gradient = new double[Start.Length];
+        for (var step = 0; step < 20; step++)
+        {
+            Array.Clear(gradient);
+            for (var i = 0; i < wide.Length; i++)
+            {
+                wide[i] = p.Values[i];
+            }
+
+            Objectives.RosenbrockGradient(wide, gradient);
+            for (var i = 0; i < wide.Length; i++)
+            {
+                p.Gradients[i] = (float)gradient[i];
+            }
+
+            optimizer.Step();
+        }
+
+        for (var i = 0; i < Start.Length; i++)
+        {
+            Assert.Equal(expected[19 * Start.Length + i], p.Values[i], 1e-4);
+        }
     }
 }

@@ -238,3 +238,147 @@ public sealed class AdamW<T> : Adam<T>
     /// <inheritdoc/>
     protected override bool DecoupledWeightDecay => true;
 }
+
+/// <summary>
+/// AdaGrad, as <c>torch.optim.Adagrad</c>. With g the gradient and t the step, per step:
+/// <code>
+/// g ← g + weightDecay·p                              (if weightDecay ≠ 0)
+/// lr_t ← lr / (1 + (t − 1)·learningRateDecay)
+/// s ← s + g²                                         (s starts at initialAccumulatorValue)
+/// p ← p − lr_t · g / (√s + ε)
+/// </code>
+/// </summary>
+public sealed class AdaGrad<T> : Optimizer<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[][] _sums;
+
+    /// <summary>Creates AdaGrad with PyTorch's defaults.</summary>
+    public AdaGrad(ParameterSet<T> parameters, double learningRate = 1e-2, double learningRateDecay = 0, double weightDecay = 0, double initialAccumulatorValue = 0, double epsilon = 1e-10)
+        : base(parameters, learningRate)
+    {
+        LearningRateDecay = learningRateDecay;
+        WeightDecay = weightDecay;
+        Epsilon = epsilon;
+        _sums = StateBuffers();
+        foreach (var sum in _sums)
+        {
+            Array.Fill(sum, Of(initialAccumulatorValue));
+        }
+    }
+
+    /// <summary>The decay of the learning rate per step.</summary>
+    public double LearningRateDecay { get; }
+
+    /// <summary>The L2 penalty added to the gradient.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>Added to the denominator.</summary>
+    public double Epsilon { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients)
+    {
+        var rate = Of(LearningRate / (1 + (StepCount - 1) * LearningRateDecay));
+        T wd = Of(WeightDecay), eps = Of(Epsilon);
+        var sum = _sums[index];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var g = gradients[i];
+            if (WeightDecay != 0)
+            {
+                g += wd * values[i];
+            }
+
+            sum[i] += g * g;
+            values[i] -= rate * (g / (T.Sqrt(sum[i]) + eps));
+        }
+    }
+}
+
+/// <summary>
+/// RMSProp, as <c>torch.optim.RMSprop</c>. With g the gradient, per step:
+/// <code>
+/// g ← g + weightDecay·p                              (if weightDecay ≠ 0)
+/// s ← α·s + (1 − α)·g²
+/// a ← α·a + (1 − α)·g, d ← √(s − a²) + ε             (centered)
+/// d ← √s + ε                                         (otherwise)
+/// b ← momentum·b + g / d, p ← p − lr·b               (if momentum &gt; 0)
+/// p ← p − lr · g / d                                 (otherwise)
+/// </code>
+/// </summary>
+public sealed class RmsProp<T> : Optimizer<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[][] _squareAverages;
+    private readonly T[][] _gradientAverages;
+    private readonly T[][] _momentumBuffers;
+
+    /// <summary>Creates RMSProp with PyTorch's defaults.</summary>
+    public RmsProp(ParameterSet<T> parameters, double learningRate = 1e-2, double alpha = 0.99, double epsilon = 1e-8, double weightDecay = 0, double momentum = 0, bool centered = false)
+        : base(parameters, learningRate)
+    {
+        Alpha = alpha;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+        Momentum = momentum;
+        Centered = centered;
+        _squareAverages = StateBuffers();
+        _gradientAverages = centered ? StateBuffers() : Array.Empty<T[]>();
+        _momentumBuffers = momentum > 0 ? StateBuffers() : Array.Empty<T[]>();
+    }
+
+    /// <summary>The smoothing constant of the averages.</summary>
+    public double Alpha { get; }
+
+    /// <summary>Added to the denominator.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>The L2 penalty added to the gradient.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>The momentum factor.</summary>
+    public double Momentum { get; }
+
+    /// <summary>Whether the gradient is normalized by an estimate of its variance.</summary>
+    public bool Centered { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients)
+    {
+        T lr = Of(LearningRate), alpha = Of(Alpha), oneMinusAlpha = Of(1 - Alpha), eps = Of(Epsilon), wd = Of(WeightDecay), momentum = Of(Momentum);
+        var square = _squareAverages[index];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var g = gradients[i];
+            if (WeightDecay != 0)
+            {
+                g += wd * values[i];
+            }
+
+            square[i] = square[i] * alpha + oneMinusAlpha * g * g;
+            T denominator;
+            if (Centered)
+            {
+                var average = _gradientAverages[index];
+                average[i] = average[i] * alpha + oneMinusAlpha * g;
+                denominator = T.Sqrt(square[i] - average[i] * average[i]) + eps;
+            }
+            else
+            {
+                denominator = T.Sqrt(square[i]) + eps;
+            }
+
+            if (Momentum > 0)
+            {
+                var buffer = _momentumBuffers[index];
+                buffer[i] = buffer[i] * momentum + g / denominator;
+                values[i] -= lr * buffer[i];
+            }
+            else
+            {
+                values[i] -= lr * (g / denominator);
+            }
+        }
+    }
+}
