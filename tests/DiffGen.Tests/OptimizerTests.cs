@@ -123,7 +123,9 @@ public class OptimizerTests
     [Fact]
     public void FloatOptimizersFollowTheDoubleTrajectory()
     {
-        var expected = References.Value["adam"];
+        // SGD with momentum, not Adam: Adam's first steps are sign-like, so a gradient that is exactly
+        // zero in double and a rounding speck in float would send the two runs apart.
+        var expected = References.Value["sgd_momentum"];
         var parameters = new ParameterSet<float>();
         var p = parameters.Add("p", Start.Length);
         for (var i = 0; i < Start.Length; i++)
@@ -131,7 +133,7 @@ public class OptimizerTests
             p.Values[i] = (float)Start[i];
         }
 
-        var optimizer = new Adam<float>(parameters, learningRate: 1e-2);
+        var optimizer = new Sgd<float>(parameters, learningRate: 1e-3, momentum: 0.9, dampening: 0.1, weightDecay: 0.01);
         var wide = new double[Start.Length];
         var gradient = new double[Start.Length];
         for (var step = 0; step < 20; step++)
@@ -153,7 +155,7 @@ public class OptimizerTests
 
         for (var i = 0; i < Start.Length; i++)
         {
-            Assert.Equal(expected[19 * Start.Length + i], p.Values[i], 1e-3); // float rounding, amplified by the first normalized steps
+            Assert.Equal(expected[19 * Start.Length + i], p.Values[i], 1e-5);
         }
     }
 }
