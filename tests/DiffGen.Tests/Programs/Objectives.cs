@@ -18,3 +18,11 @@ public static partial class Objectives
         return f;
     }
 }
+
+/// <summary>A user's model built from the library's differentiable functions (a cross-assembly chain).</summary>
+public static partial class LibraryUser
+{
+    [Differentiable]
+    public static double Loss(double w, double b, [NoDerivative] double x, [NoDerivative] double y) =>
+        Functions.BinaryCrossEntropyWithLogits(w * x + b, y) + 0.1 * Functions.Softplus(w) + Functions.SquaredError(Functions.Tanh(b), 0.5);
+}
