@@ -49,6 +49,16 @@ public abstract class Optimizer<T> : IOptimizer
         }
     }
 
+    /// <summary>
+    /// The optimizer's state (moments, momentum buffers, accumulators): groups of one buffer per
+    /// parameter, in a fixed order. Checkpoints save and restore exactly these, with
+    /// <see cref="StepCount"/> and <see cref="LearningRate"/>.
+    /// </summary>
+    internal abstract T[][][] State { get; }
+
+    /// <summary>Restores the step count (checkpoints).</summary>
+    internal void RestoreStepCount(long stepCount) => StepCount = stepCount;
+
     /// <summary>Updates parameter <paramref name="index"/> in place.</summary>
     protected abstract void Update(int index, Span<T> values, ReadOnlySpan<T> gradients);
 
@@ -100,6 +110,8 @@ public sealed class Sgd<T> : Optimizer<T>
 
     /// <summary>The momentum factor.</summary>
     public double Momentum { get; }
+
+    internal override T[][][] State => new[] { _momentumBuffers };
 
     /// <summary>The dampening of the momentum.</summary>
     public double Dampening { get; }
@@ -180,6 +192,8 @@ public class Adam<T> : Optimizer<T>
 
     /// <summary>Whether the AMSGrad variant keeps the maximum of the second moments.</summary>
     public bool AmsGrad { get; }
+
+    internal override T[][][] State => new[] { _firstMoments, _secondMoments, _maxSecondMoments };
 
     /// <summary>Whether weight decay is decoupled from the gradient (AdamW).</summary>
     protected virtual bool DecoupledWeightDecay => false;
@@ -267,6 +281,8 @@ public sealed class AdaGrad<T> : Optimizer<T>
         }
     }
 
+    internal override T[][][] State => new[] { _sums };
+
     /// <summary>The decay of the learning rate per step.</summary>
     public double LearningRateDecay { get; }
 
@@ -327,6 +343,8 @@ public sealed class RmsProp<T> : Optimizer<T>
         _gradientAverages = centered ? StateBuffers() : Array.Empty<T[]>();
         _momentumBuffers = momentum > 0 ? StateBuffers() : Array.Empty<T[]>();
     }
+
+    internal override T[][][] State => new[] { _squareAverages, _gradientAverages, _momentumBuffers };
 
     /// <summary>The smoothing constant of the averages.</summary>
     public double Alpha { get; }
