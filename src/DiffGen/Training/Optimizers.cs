@@ -13,7 +13,11 @@ public interface IOptimizer
     void Step();
 }
 
-/// <summary>Shared plumbing of the optimizers: the parameters, per-parameter state buffers, the step count.</summary>
+/// <summary>
+/// Shared plumbing of the optimizers: the parameters, per-parameter state buffers, the step count.
+/// Updates run a <see cref="Vector{T}"/> at a time, with the same operations in the same order as
+/// their scalar form, so results do not depend on the machine's vector width.
+/// </summary>
 public abstract class Optimizer<T> : IOptimizer
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -128,7 +132,32 @@ public sealed class Sgd<T> : Optimizer<T>
         T lr = Of(LearningRate), wd = Of(WeightDecay), momentum = Of(Momentum), keep = Of(1 - Dampening);
         var buffer = _momentumBuffers[index];
         var first = StepCount == 1;
-        for (var i = 0; i < values.Length; i++)
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            // The same operations in the same order as the scalar loop below, a vector at a time.
+            Vector<T> vLr = new(lr), vWd = new(wd), vMomentum = new(momentum), vKeep = new(keep);
+            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = new Vector<T>(gradients.Slice(i));
+                var p = new Vector<T>(values.Slice(i));
+                if (WeightDecay != 0)
+                {
+                    g += vWd * p;
+                }
+
+                if (Momentum != 0)
+                {
+                    var b = first ? g : vMomentum * new Vector<T>(buffer, i) + vKeep * g;
+                    b.CopyTo(buffer, i);
+                    g = Nesterov ? g + vMomentum * b : b;
+                }
+
+                (p - vLr * g).CopyTo(values.Slice(i));
+            }
+        }
+
+        for (; i < values.Length; i++)
         {
             var g = gradients[i];
             if (WeightDecay != 0)
@@ -208,7 +237,43 @@ public class Adam<T> : Optimizer<T>
         var correction2Sqrt = Of(Math.Sqrt(1 - Math.Pow(Beta2, t)));
         var decay = Of(1 - LearningRate * WeightDecay);
         T[] m = _firstMoments[index], v = _secondMoments[index];
-        for (var i = 0; i < values.Length; i++)
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            // The same operations in the same order as the scalar loop below: identical results, a vector at a time.
+            Vector<T> vBeta1 = new(beta1), vBeta2 = new(beta2), vOneMinusBeta1 = new(oneMinusBeta1), vOneMinusBeta2 = new(oneMinusBeta2);
+            Vector<T> vWd = new(wd), vEps = new(eps), vStepSize = new(stepSize), vCorrection2Sqrt = new(correction2Sqrt), vDecay = new(decay);
+            var max = AmsGrad ? _maxSecondMoments[index] : null;
+            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = new Vector<T>(gradients.Slice(i));
+                var p = new Vector<T>(values.Slice(i));
+                if (DecoupledWeightDecay)
+                {
+                    p *= vDecay;
+                }
+                else if (WeightDecay != 0)
+                {
+                    g += vWd * p;
+                }
+
+                var mi = new Vector<T>(m, i) * vBeta1 + vOneMinusBeta1 * g;
+                var vi = new Vector<T>(v, i) * vBeta2 + vOneMinusBeta2 * g * g;
+                mi.CopyTo(m, i);
+                vi.CopyTo(v, i);
+                var second = vi;
+                if (max is not null)
+                {
+                    second = Vector.Max(new Vector<T>(max, i), vi);
+                    second.CopyTo(max, i);
+                }
+
+                var denominator = Vector.SquareRoot(second) / vCorrection2Sqrt + vEps;
+                (p - vStepSize * (mi / denominator)).CopyTo(values.Slice(i));
+            }
+        }
+
+        for (; i < values.Length; i++)
         {
             var g = gradients[i];
             if (DecoupledWeightDecay)
@@ -298,7 +363,26 @@ public sealed class AdaGrad<T> : Optimizer<T>
         var rate = Of(LearningRate / (1 + (StepCount - 1) * LearningRateDecay));
         T wd = Of(WeightDecay), eps = Of(Epsilon);
         var sum = _sums[index];
-        for (var i = 0; i < values.Length; i++)
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            Vector<T> vRate = new(rate), vWd = new(wd), vEps = new(eps);
+            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = new Vector<T>(gradients.Slice(i));
+                var p = new Vector<T>(values.Slice(i));
+                if (WeightDecay != 0)
+                {
+                    g += vWd * p;
+                }
+
+                var s = new Vector<T>(sum, i) + g * g;
+                s.CopyTo(sum, i);
+                (p - vRate * (g / (Vector.SquareRoot(s) + vEps))).CopyTo(values.Slice(i));
+            }
+        }
+
+        for (; i < values.Length; i++)
         {
             var g = gradients[i];
             if (WeightDecay != 0)
@@ -366,7 +450,47 @@ public sealed class RmsProp<T> : Optimizer<T>
     {
         T lr = Of(LearningRate), alpha = Of(Alpha), oneMinusAlpha = Of(1 - Alpha), eps = Of(Epsilon), wd = Of(WeightDecay), momentum = Of(Momentum);
         var square = _squareAverages[index];
-        for (var i = 0; i < values.Length; i++)
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            Vector<T> vLr = new(lr), vAlpha = new(alpha), vOneMinusAlpha = new(oneMinusAlpha), vEps = new(eps), vWd = new(wd), vMomentum = new(momentum);
+            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = new Vector<T>(gradients.Slice(i));
+                var p = new Vector<T>(values.Slice(i));
+                if (WeightDecay != 0)
+                {
+                    g += vWd * p;
+                }
+
+                var sq = new Vector<T>(square, i) * vAlpha + vOneMinusAlpha * g * g;
+                sq.CopyTo(square, i);
+                Vector<T> denominator;
+                if (Centered)
+                {
+                    var average = new Vector<T>(_gradientAverages[index], i) * vAlpha + vOneMinusAlpha * g;
+                    average.CopyTo(_gradientAverages[index], i);
+                    denominator = Vector.SquareRoot(sq - average * average) + vEps;
+                }
+                else
+                {
+                    denominator = Vector.SquareRoot(sq) + vEps;
+                }
+
+                if (Momentum > 0)
+                {
+                    var b = new Vector<T>(_momentumBuffers[index], i) * vMomentum + g / denominator;
+                    b.CopyTo(_momentumBuffers[index], i);
+                    (p - vLr * b).CopyTo(values.Slice(i));
+                }
+                else
+                {
+                    (p - vLr * (g / denominator)).CopyTo(values.Slice(i));
+                }
+            }
+        }
+
+        for (; i < values.Length; i++)
         {
             var g = gradients[i];
             if (WeightDecay != 0)
