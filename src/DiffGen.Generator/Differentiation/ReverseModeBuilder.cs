@@ -29,6 +29,7 @@ internal sealed class ReverseModeBuilder
     private readonly Dictionary<string, TapeSpec> _tapes = new();
     private readonly List<ArrayAdjoint> _arrayAdjoints = new();
     private readonly Dictionary<AssignStatement, int> _accumulatorUpdates = new(ReferenceComparer<AssignStatement>.Instance);
+    private readonly Dictionary<LoopStatement, DotKernel> _dotKernels = new(ReferenceComparer<LoopStatement>.Instance);
 
     private ReverseModeBuilder(MethodSpec spec)
     {
@@ -44,6 +45,14 @@ internal sealed class ReverseModeBuilder
         _declared = new bool[_program.Variables.Count];
         _multiplyAssigned = new HashSet<int>(ActivityAnalysis.Flatten(_program.Body)
             .GroupBy(a => a.Target).Where(g => g.Count() > 1).Select(g => g.Key));
+
+        foreach (var loop in ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>())
+        {
+            if (VectorKernels.MatchDot(loop, _program.Variables) is { } kernel)
+            {
+                _dotKernels.Add(loop, kernel);
+            }
+        }
 
         // A differentiable parameter's adjoint is its gradient output, which the caller declared.
         foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable))
@@ -107,7 +116,7 @@ internal sealed class ReverseModeBuilder
         nested.RemoveWhere(v => !live[v]);
 
         // A vectorized loop computes none of its body's temporaries.
-        foreach (var loop in ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>().Where(l => VectorKernels.MatchDot(l, _program.Variables) is not null))
+        foreach (var loop in _dotKernels.Keys)
         {
             nested.ExceptWith(loop.Body.OfType<AssignStatement>().Select(a => a.Target));
         }
@@ -146,7 +155,7 @@ internal sealed class ReverseModeBuilder
                         ForwardBlock(branch.Then, predeclared, live).ToEquatableArray(),
                         ForwardBlock(branch.Else, predeclared, live).ToEquatableArray());
                     break;
-                case LoopStatement loop when VectorKernels.MatchDot(loop, _program.Variables) is { } dot:
+                case LoopStatement loop when _dotKernels.TryGetValue(loop, out var dot):
                     if (live[dot.Accumulator])
                     {
                         yield return new ForwardDot(dot);
@@ -200,7 +209,7 @@ internal sealed class ReverseModeBuilder
                     }
 
                     break;
-                case LoopStatement inner when VectorKernels.MatchDot(inner, _program.Variables) is { } dot:
+                case LoopStatement inner when _dotKernels.TryGetValue(inner, out var dot):
                     if (_activity.IsActive(dot.Accumulator) && _declared[dot.Accumulator]
                         && (_activity.IsActive(dot.A) || _activity.IsActive(dot.B)))
                     {
