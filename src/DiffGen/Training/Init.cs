@@ -63,4 +63,34 @@ public static class Init
     /// <summary>All zeros.</summary>
     public static void Zeros<T>(Span<T> values)
         where T : unmanaged, IFloatingPointIeee754<T> => values.Clear();
+
+    // Array overloads: C# infers T from an array (w.Values), not through its conversion to a span.
+
+    /// <summary>Uniform on [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    public static void Uniform<T>(T[] values, double low, double high, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T> => Uniform(values.AsSpan(), low, high, seed);
+
+    /// <summary>Normal with <paramref name="mean"/> and standard deviation <paramref name="std"/>.</summary>
+    public static void Normal<T>(T[] values, double mean, double std, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T> => Normal(values.AsSpan(), mean, std, seed);
+
+    /// <summary>Glorot (Xavier) uniform: U(−a, a) with a = √(6 / (fanIn + fanOut)).</summary>
+    public static void GlorotUniform<T>(T[] values, int fanIn, int fanOut, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T> => GlorotUniform(values.AsSpan(), fanIn, fanOut, seed);
+
+    /// <summary>Glorot (Xavier) normal: N(0, 2 / (fanIn + fanOut)).</summary>
+    public static void GlorotNormal<T>(T[] values, int fanIn, int fanOut, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T> => GlorotNormal(values.AsSpan(), fanIn, fanOut, seed);
+
+    /// <summary>He (Kaiming) uniform for ReLU layers: U(−a, a) with a = √(6 / fanIn).</summary>
+    public static void HeUniform<T>(T[] values, int fanIn, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T> => HeUniform(values.AsSpan(), fanIn, seed);
+
+    /// <summary>He (Kaiming) normal for ReLU layers: N(0, 2 / fanIn).</summary>
+    public static void HeNormal<T>(T[] values, int fanIn, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T> => HeNormal(values.AsSpan(), fanIn, seed);
+
+    /// <summary>All zeros.</summary>
+    public static void Zeros<T>(T[] values)
+        where T : unmanaged, IFloatingPointIeee754<T> => Zeros(values.AsSpan());
 }
