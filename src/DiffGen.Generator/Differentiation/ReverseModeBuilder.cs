@@ -623,22 +623,14 @@ internal sealed class ReverseModeBuilder
         }
 
         var declare = false;
-        if (!_declared[id])
+        if (!_declared[id] && definedHere.Contains(id) && !partial.Singular)
         {
-            if (definedHere.Contains(id) && !partial.Singular)
-            {
-                declare = true; // first contribution, in the block that defines it: declare in place
-                _declared[id] = true;
-            }
-            else if (definedHere.Contains(id))
-            {
-                output.Add(new DeclareZero(_program.Variables[id].Type, new[] { Adjoint(id) }.ToEquatableArray()));
-                _declared[id] = true;
-            }
-            else
-            {
-                EnsureDeclared(id);
-            }
+            declare = true; // first contribution, in the block that defines it: declare in place
+            _declared[id] = true;
+        }
+        else
+        {
+            DeclareBeforeUse(id, definedHere, output);
         }
 
         var variable = _program.Variables[id];
@@ -652,6 +644,25 @@ internal sealed class ReverseModeBuilder
             variable.Type,
             declare,
             partial.Singular));
+    }
+
+    // An adjoint about to be added into: declared zero right here when this block defines its
+    // variable, else at the start of its region.
+    private void DeclareBeforeUse(int variable, HashSet<int> definedHere, List<SweepStatement> output)
+    {
+        if (_declared[variable])
+        {
+            return;
+        }
+
+        if (definedHere.Contains(variable))
+        {
+            output.Add(new DeclareZero(_program.Variables[variable].Type, new[] { Adjoint(variable) }.ToEquatableArray()));
+            _declared[variable] = true;
+            return;
+        }
+
+        EnsureDeclared(variable);
     }
 
     // Declares an adjoint zero at the start of its region: the whole reverse sweep, or each reversed
@@ -707,19 +718,7 @@ internal sealed class ReverseModeBuilder
 
             if (call.Arguments[i] is VariableOperand { Id: var id } && _activity.IsActive(id))
             {
-                if (!_declared[id])
-                {
-                    if (definedHere.Contains(id))
-                    {
-                        output.Add(new DeclareZero(_program.Variables[id].Type, new[] { Adjoint(id) }.ToEquatableArray()));
-                        _declared[id] = true;
-                    }
-                    else
-                    {
-                        EnsureDeclared(id);
-                    }
-                }
-
+                DeclareBeforeUse(id, definedHere, output);
                 outputs.Add(new CallOutput(Adjoint(id), ByReference: true));
             }
             else
