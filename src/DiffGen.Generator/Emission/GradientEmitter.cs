@@ -413,15 +413,18 @@ internal static class GradientEmitter
         _ => ">=",
     };
 
-    private static string Element(CSharpSpelling spelling, AdjointRef adjoint) =>
-        adjoint.Name + (adjoint.Index is { } index ? "[" + spelling.Operand(index) + "]" : string.Empty);
+    private static string Element(CSharpSpelling spelling, AdjointRef adjoint) => Indexed(spelling, adjoint.Name, adjoint.Index);
+
+    // name, or name[index] for an element of an array or span.
+    private static string Indexed(CSharpSpelling spelling, string name, Operand? index) =>
+        name + (index is { } i ? "[" + spelling.Operand(i) + "]" : string.Empty);
 
     private static string Accumulate(CSharpSpelling spelling, AccumulateStatement a)
     {
         var target = Element(spelling, a.Target);
         var source = Element(spelling, a.Source);
-        var primal = a.Target.PrimalName + (a.Target.Index is { } i ? "[" + spelling.Operand(i) + "]" : string.Empty);
-        var sourcePrimal = a.Source.PrimalName + (a.Source.Index is { } j ? "[" + spelling.Operand(j) + "]" : string.Empty);
+        var primal = Indexed(spelling, a.Target.PrimalName, a.Target.Index);
+        var sourcePrimal = Indexed(spelling, a.Source.PrimalName, a.Source.Index);
         var comment = "// ∂" + sourcePrimal + "/∂" + primal + " = " + spelling.Math(a.Partial.Math, a.Arguments, a.Result);
         const string Reciprocal = "{c:1} / ";
 
