@@ -34,6 +34,9 @@ cases = {
     "plateau": (lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(o, factor=0.5, patience=3, threshold=1e-4, min_lr=0.01), plateau_metrics),
     "onecycle": (lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.5, total_steps=46, cycle_momentum=False), None),
     "warmup": (lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / 10, end_factor=1.0, total_iters=9), None),
+    "warmup_cosine": (lambda o: torch.optim.lr_scheduler.SequentialLR(o, [
+        torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / 8, end_factor=1.0, total_iters=7),
+        torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=38, eta_min=0.002)], milestones=[8]), None),
 }
 print("torch", torch.__version__)
 print("plateau_metrics", " ".join(repr(m) for m in plateau_metrics))

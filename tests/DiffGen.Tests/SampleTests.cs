@@ -1,9 +1,11 @@
 using System;
+using System.IO;
+using System.Linq;
 using DiffGen.Samples.Tutorials;
 
 namespace DiffGen.Tests;
 
-/// <summary>The samples' key numbers, so that no sample can rot.</summary>
+/// <summary>Each sample's core at a small size, with its key numbers asserted, so that no sample can rot.</summary>
 public class SampleTests
 {
     [Fact]
@@ -43,5 +45,200 @@ public class SampleTests
         }
 
         GradientAssert.Vector(Xor.Loss, (x, d, s) => Xor.LossGradient(x, d, s), p);
+    }
+
+    [Fact]
+    public void ShowerChainsTheSensitivitiesAndReachesTheIdealWithinOnePercent()
+    {
+        var s = Shower.Sensitivities(m: 1, h: 0.25);
+        Assert.Equal((4.0, 0.25, 4.0), (s.DyDh, s.DyDx, s.DxDm));
+        Assert.Equal(s.DyDx * s.DxDm, s.DyDm);
+
+        var states = Shower.Descend(m: 1, h: 0.25, ideal: 6, learningRate: 0.001, steps: 400);
+        Assert.True(states[0].Error > 4);
+        Assert.All(states[^100..], state => Assert.True(state.Error < 0.06, $"step {state.Step}: flow {state.Flow}"));
+    }
+
+    [Fact]
+    public void LineSeparatesApplesFromOranges()
+    {
+        var (radius, colour, label) = Line.MakeFruit(perKind: 50, seed: 5);
+        GradientAssert.Vector(
+            p => Line.RmsLoss(p[0], p[1], radius, colour, label),
+            (p, d, s) => Line.RmsLossGradient(p[0], p[1], radius, colour, label, ref d[0], ref d[1], s),
+            [-0.7, 8.5]);
+
+        var (m, c, losses) = Line.Fit(radius, colour, label, steps: 1500, learningRate: 0.05);
+        Assert.True(losses[^1] < losses[0] / 4, $"RMS loss went from {losses[0]} to {losses[^1]}");
+        Assert.True(m < 0, "apples are smaller and redder: the line falls with the radius");
+        Assert.True(Line.Accuracy(m, c, radius, colour, label) >= 0.9);
+        var fresh = Line.MakeFruit(perKind: 50, seed: 6);
+        Assert.True(Line.Accuracy(m, c, fresh.Radius, fresh.Colour, fresh.Label) >= 0.9);
+    }
+
+    [Fact]
+    public void TwoLayerGradientsAgreeWithFiniteDifferencesElementByElement()
+    {
+        var comparisons = TwoLayer.Compare();
+        Assert.Equal(4 * 3 + 4 + 4 + 1, comparisons.Count);
+        Assert.All(comparisons, c => Assert.True(c.RelativeError < 1e-7, $"{c.Parameter}: generated {c.Generated:R}, finite difference {c.FiniteDifference:R}"));
+        Assert.True(comparisons.Count(c => c.Generated != 0) > 15, "the network should have live units");
+    }
+
+    [Fact]
+    public void VanishingTanhLosesTheGradientWhileReluAndResidualKeepIt()
+    {
+        double Ratio(Vanishing.Configuration configuration)
+        {
+            var byLayer = Vanishing.GradientByLayer(configuration, layers: 20);
+            return byLayer[0] / byLayer[^1];
+        }
+
+        var (smallTanh, glorotTanh, he, residual) = (Vanishing.Configurations[0], Vanishing.Configurations[1], Vanishing.Configurations[2], Vanishing.Configurations[3]);
+        Assert.True(Ratio(smallTanh) < 1e-4, $"small-init tanh first/last {Ratio(smallTanh)}");
+        Assert.InRange(Ratio(glorotTanh), 1e-2, 0.5);
+        Assert.InRange(Ratio(he), 0.2, 5);
+        Assert.InRange(Ratio(residual), 0.2, 20);
+    }
+
+    [Fact]
+    public void VanishingStackGradientMatchesFiniteDifferences()
+    {
+        const int width = 3, layers = 4, samples = 2;
+        var x = new double[samples * width];
+        Init.Normal(x, 0, 1, seed: 1);
+        var y = new double[] { 0.3, -0.2 };
+        foreach (var stack in Enum.GetValues<Vanishing.Stack>())
+        {
+            var parameters = new double[layers * width * width + layers * width];
+            Init.Normal(parameters, 0, 0.6, seed: 2);
+            GradientAssert.Vector(
+                p => Vanishing.Loss(p[..(layers * width * width)], p[(layers * width * width)..], x, y, samples, width, layers, (int)stack),
+                (p, d, s) =>
+                {
+                    var (dw, db) = (new double[layers * width * width], new double[layers * width]);
+                    var value = Vanishing.LossGradient(p[..(layers * width * width)], p[(layers * width * width)..], x, y, samples, width, layers, (int)stack, dw, db, s);
+                    for (var i = 0; i < d.Length; i++)
+                    {
+                        d[i] += i < dw.Length ? dw[i] : db[i - dw.Length];
+                    }
+
+                    return value;
+                },
+                parameters);
+        }
+    }
+
+    [Fact]
+    public void ExplodingGradientGrowsWithLengthAndClippingBoundsIt()
+    {
+        var (short5, long80) = (Exploding.MeanGradientNorm(5), Exploding.MeanGradientNorm(80));
+        Assert.True(long80 > 3 * short5, $"mean gradient norm {short5} at T = 5, {long80} at T = 80");
+
+        var plain = Exploding.Train(trainingSteps: 120, sequenceLength: 40, maxNorm: null);
+        var clipped = Exploding.Train(trainingSteps: 120, sequenceLength: 40, maxNorm: 1.0);
+        Assert.True(plain.Max(s => s.GradientNorm) > 10, "without clipping some step should be large");
+        Assert.All(clipped, s => Assert.True(s.ClippedNorm <= 1.0));
+        Assert.True(clipped.Skip(100).Average(s => s.Loss) < plain.Skip(100).Average(s => s.Loss) / 2);
+    }
+
+    [Fact]
+    public void ExplodingClipActuallyRescalesTheGradientsToTheBound()
+    {
+        var model = Exploding.CreateModel(hidden: 16, gain: 2.5, seed: 4);
+        var (x, y) = Exploding.MakeSequence(80, new Random(2));
+        var before = Exploding.GradientNorm(model, x, y);
+        Assert.True(before > 1);
+        Assert.Equal(before, Clip.GradientsByNorm(model, 1.0), 1e-12);
+        // PyTorch's clip_grad_norm_ scales by maxNorm / (norm + 1e-6), a hair under the bound.
+        Assert.Equal(before / (before + 1e-6), Exploding.GlobalNorm(model), 1e-12);
+    }
+
+    [Fact]
+    public void RnnGradientMatchesFiniteDifferences()
+    {
+        const int hidden = 3, steps = 6;
+        var (x, y) = Exploding.MakeSequence(steps, new Random(5));
+        var parameters = new double[hidden * hidden + 3 * hidden];
+        Init.Normal(parameters, 0, 0.8, seed: 6);
+        double[] W(double[] p) => p[..(hidden * hidden)];
+        double[] Part(double[] p, int k) => p[(hidden * hidden + k * hidden)..(hidden * hidden + (k + 1) * hidden)];
+        GradientAssert.Vector(
+            p => Exploding.Loss(W(p), Part(p, 0), Part(p, 1), Part(p, 2), x, y, steps, hidden),
+            (p, d, s) =>
+            {
+                var grads = new[] { new double[hidden * hidden], new double[hidden], new double[hidden], new double[hidden] };
+                var value = Exploding.LossGradient(W(p), Part(p, 0), Part(p, 1), Part(p, 2), x, y, steps, hidden, grads[0], grads[1], grads[2], grads[3], s);
+                var flat = grads.SelectMany(g => g).ToArray();
+                for (var i = 0; i < d.Length; i++)
+                {
+                    d[i] += flat[i];
+                }
+
+                return value;
+            },
+            parameters);
+    }
+
+    [Fact]
+    public void OptimizerRaceRanksTheOptimizers()
+    {
+        var final = OptimizerRace.Contestants.ToDictionary(c => c.Name, c => OptimizerRace.Race(c.Create, steps: 3000).Losses[^1]);
+        Assert.Equal(5, final.Count);
+        Assert.True(final["Adam 0.05"] < 1e-10 && final["SGD + momentum 0.9, 1e-3"] < 1e-8, string.Join(", ", final));
+        Assert.True(final["SGD 1e-3"] > 100 * final["SGD + momentum 0.9, 1e-3"], "momentum should beat plain SGD in the valley");
+        Assert.All(final.Values, loss => Assert.True(loss < 0.1));
+    }
+
+    [Fact]
+    public void MainJobTrainsWritesItsCheckpointAndPlotAndReloads()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "diffgen-main-job-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = new Regression.Options(Samples: 1200, Hidden: 16, Epochs: 6, WarmupEpochs: 1, OutputDirectory: output);
+            var batches = 0;
+            var epochs = 0;
+            var result = Regression.Train(options, onBatch: (_, _) => batches++, onEpoch: _ => epochs++);
+
+            Assert.Equal(6, epochs);
+            Assert.Equal(6 * ((1000 + 31) / 32), batches);
+            var (first, last) = (result.Epochs[0], result.Epochs[^1]);
+            Assert.True(last.ValidationLoss < first.ValidationLoss / 2, $"validation loss went from {first.ValidationLoss} to {last.ValidationLoss}");
+            Assert.True(last.ValidationLoss < 0.05, $"validation loss {last.ValidationLoss}");
+            Assert.Equal(last.ValidationLoss, result.ReloadedValidationLoss);
+            Assert.Equal(0, last.LearningRate, 1e-15);
+
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(result.PlotPath)[..4]);
+            Assert.Equal("DGCK"u8.ToArray(), File.ReadAllBytes(result.CheckpointPath)[..4]);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void MainJobLossGradientMatchesFiniteDifferences()
+    {
+        const int n = 4, h = 3;
+        var (x, y) = Regression.MakeData(n, seed: 9);
+        var parameters = new double[2 * h + h + h + 1];
+        Init.Normal(parameters, 0, 1, seed: 10);
+        GradientAssert.Vector(
+            p => Regression.Loss(x, y, n, h, p[..(2 * h)], p[(2 * h)..(3 * h)], p[(3 * h)..(4 * h)], p[(4 * h)..]),
+            (p, d, s) =>
+            {
+                var grads = new[] { new double[2 * h], new double[h], new double[h], new double[1] };
+                var value = Regression.LossGradient(x, y, n, h, p[..(2 * h)], p[(2 * h)..(3 * h)], p[(3 * h)..(4 * h)], p[(4 * h)..], grads[0], grads[1], grads[2], grads[3], s);
+                var flat = grads.SelectMany(g => g).ToArray();
+                for (var i = 0; i < d.Length; i++)
+                {
+                    d[i] += flat[i];
+                }
+
+                return value;
+            },
+            parameters);
     }
 }

@@ -21,6 +21,7 @@ public class ScheduleTests
     [InlineData("cosine")]
     [InlineData("onecycle")]
     [InlineData("warmup")]
+    [InlineData("warmup_cosine")]
     [InlineData("plateau")]
     public void SequenceMatchesPyTorchWithin1e9Relative(string name)
     {
@@ -34,6 +35,7 @@ public class ScheduleTests
             "cosine" => new CosineAnnealingLR(optimizer, tMax: 20, etaMin: 0.001),
             "onecycle" => new OneCycleLR(optimizer, maxLearningRate: 0.5, totalSteps: 46),
             "warmup" => new LinearWarmup(optimizer, warmupSteps: 10),
+            "warmup_cosine" => new WarmupCosineLR(optimizer, warmupSteps: 8, totalSteps: 46, etaMin: 0.002),
             _ => null,
         };
         var plateau = name == "plateau" ? new ReduceLROnPlateau(optimizer, factor: 0.5, patience: 3, threshold: 1e-4, minLearningRate: 0.01) : null;

@@ -119,6 +119,43 @@ public sealed class LinearWarmup : LearningRateSchedule
 }
 
 /// <summary>
+/// Linear warm-up followed by cosine decay, the usual schedule for training with Adam: after t steps
+/// the rate is base·(t + 1)/warmupSteps while t &lt; warmupSteps, then
+/// η_min + (base − η_min)·(1 + cos(π·(t − warmupSteps)/(totalSteps − warmupSteps)))/2, and η_min
+/// from totalSteps on. Sets base/warmupSteps when created, like <see cref="LinearWarmup"/>.
+/// </summary>
+public sealed class WarmupCosineLR : LearningRateSchedule
+{
+    private readonly int _warmupSteps;
+    private readonly int _totalSteps;
+    private readonly double _etaMin;
+
+    /// <summary>Creates the schedule and sets the first learning rate.</summary>
+    public WarmupCosineLR(IOptimizer optimizer, int warmupSteps, int totalSteps, double etaMin = 0)
+        : base(optimizer)
+    {
+        _warmupSteps = warmupSteps > 0 ? warmupSteps : throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "The warm-up must last at least one step.");
+        _totalSteps = totalSteps > warmupSteps ? totalSteps : throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "The schedule must last longer than its warm-up.");
+        _etaMin = etaMin;
+        optimizer.LearningRate = At(0);
+    }
+
+    /// <inheritdoc/>
+    protected override double Next(int step, double current) => At(step);
+
+    private double At(int step)
+    {
+        if (step < _warmupSteps)
+        {
+            return BaseLearningRate * (step + 1.0) / _warmupSteps;
+        }
+
+        var fraction = Math.Min(1.0, (step - _warmupSteps) / (double)(_totalSteps - _warmupSteps));
+        return _etaMin + (BaseLearningRate - _etaMin) * (1 + Math.Cos(Math.PI * fraction)) / 2;
+    }
+}
+
+/// <summary>
 /// The one-cycle policy (<c>OneCycleLR</c> with cosine annealing, learning rate only): from
 /// maxLearningRate/divFactor up to maxLearningRate over the first pctStart of totalSteps, then down to
 /// that start divided by finalDivFactor. Sets the starting rate when created, as PyTorch does.
