@@ -1,0 +1,183 @@
+using System;
+using System.Numerics;
+using System.Threading;
+
+namespace DiffGen.Generator.Tests.RandomPrograms;
+
+/// <summary>
+/// A dual number v + d·ε (ε² = 0): forward-mode differentiation, the independent reference for the
+/// generator's reverse mode. The random programs are printed a second time over this type; seeding one
+/// input's d with 1 gives the derivative along that input. Written from the textbook rules, not from
+/// the generator's rule table, and following the same conventions at kinks (PyTorch's): |x|′(0) = 0,
+/// max/min split a tie equally, piecewise-constant functions have derivative 0.
+/// </summary>
+public readonly struct Dual<T>
+    where T : IFloatingPointIeee754<T>
+{
+    private static readonly T Half = T.CreateChecked(0.5);
+
+    public Dual(T value, T derivative)
+    {
+        Value = value;
+        Derivative = derivative;
+    }
+
+    public T Value { get; }
+
+    public T Derivative { get; }
+
+    public static implicit operator Dual<T>(T value) => new(value, T.Zero);
+
+    public static Dual<T> operator +(Dual<T> a, Dual<T> b) => new(a.Value + b.Value, a.Derivative + b.Derivative);
+
+    public static Dual<T> operator -(Dual<T> a, Dual<T> b) => new(a.Value - b.Value, a.Derivative - b.Derivative);
+
+    public static Dual<T> operator -(Dual<T> a) => new(-a.Value, -a.Derivative);
+
+    public static Dual<T> operator *(Dual<T> a, Dual<T> b) => new(a.Value * b.Value, a.Derivative * b.Value + a.Value * b.Derivative);
+
+    public static Dual<T> operator /(Dual<T> a, Dual<T> b) =>
+        new(a.Value / b.Value, (a.Derivative * b.Value - a.Value * b.Derivative) / (b.Value * b.Value));
+
+    public static bool operator <(Dual<T> a, Dual<T> b) => Kinks.Compare(a.Value, b.Value) < 0;
+
+    public static bool operator >(Dual<T> a, Dual<T> b) => Kinks.Compare(a.Value, b.Value) > 0;
+
+    public static bool operator <=(Dual<T> a, Dual<T> b) => Kinks.Compare(a.Value, b.Value) <= 0;
+
+    public static bool operator >=(Dual<T> a, Dual<T> b) => Kinks.Compare(a.Value, b.Value) >= 0;
+
+    public static Dual<T> Exp(Dual<T> a)
+    {
+        var e = T.Exp(a.Value);
+        return new(e, e * a.Derivative);
+    }
+
+    public static Dual<T> Log(Dual<T> a) => new(T.Log(a.Value), a.Derivative / a.Value);
+
+    public static Dual<T> Log10(Dual<T> a) => new(T.Log10(a.Value), a.Derivative / (a.Value * T.Log(T.CreateChecked(10))));
+
+    public static Dual<T> Log2(Dual<T> a) => new(T.Log2(a.Value), a.Derivative / (a.Value * T.Log(T.CreateChecked(2))));
+
+    public static Dual<T> Sqrt(Dual<T> a)
+    {
+        var s = T.Sqrt(a.Value);
+        return new(s, a.Derivative / (s + s));
+    }
+
+    public static Dual<T> Cbrt(Dual<T> a)
+    {
+        var c = T.Cbrt(a.Value);
+        return new(c, a.Derivative / (T.CreateChecked(3) * c * c));
+    }
+
+    /// <summary>a^b = exp(b·ln a) for a &gt; 0: d = b·a^(b−1)·da + a^b·ln a·db.</summary>
+    public static Dual<T> Pow(Dual<T> a, Dual<T> b)
+    {
+        var p = T.Pow(a.Value, b.Value);
+        return new(p, b.Value * T.Pow(a.Value, b.Value - T.One) * a.Derivative + p * T.Log(a.Value) * b.Derivative);
+    }
+
+    public static Dual<T> Sin(Dual<T> a) => new(T.Sin(a.Value), T.Cos(a.Value) * a.Derivative);
+
+    public static Dual<T> Cos(Dual<T> a) => new(T.Cos(a.Value), -T.Sin(a.Value) * a.Derivative);
+
+    public static Dual<T> Tan(Dual<T> a)
+    {
+        var c = T.Cos(a.Value);
+        return new(T.Tan(a.Value), a.Derivative / (c * c));
+    }
+
+    public static Dual<T> Atan(Dual<T> a) => new(T.Atan(a.Value), a.Derivative / (T.One + a.Value * a.Value));
+
+    /// <summary>atan2(y, x): d = (x·dy − y·dx) / (x² + y²).</summary>
+    public static Dual<T> Atan2(Dual<T> y, Dual<T> x) =>
+        new(T.Atan2(y.Value, x.Value), (x.Value * y.Derivative - y.Value * x.Derivative) / (x.Value * x.Value + y.Value * y.Value));
+
+    public static Dual<T> Sinh(Dual<T> a) => new(T.Sinh(a.Value), T.Cosh(a.Value) * a.Derivative);
+
+    public static Dual<T> Cosh(Dual<T> a) => new(T.Cosh(a.Value), T.Sinh(a.Value) * a.Derivative);
+
+    public static Dual<T> Tanh(Dual<T> a)
+    {
+        var t = T.Tanh(a.Value);
+        return new(t, (T.One - t * t) * a.Derivative);
+    }
+
+    public static Dual<T> Asinh(Dual<T> a) => new(T.Asinh(a.Value), a.Derivative / T.Sqrt(a.Value * a.Value + T.One));
+
+    public static Dual<T> Abs(Dual<T> a)
+    {
+        Kinks.Compare(a.Value, T.Zero);
+        return new(T.Abs(a.Value), a.Value > T.Zero ? a.Derivative : a.Value < T.Zero ? -a.Derivative : T.Zero);
+    }
+
+    public static Dual<T> Max(Dual<T> a, Dual<T> b)
+    {
+        var order = Kinks.Compare(a.Value, b.Value);
+        return order > 0 ? a : order < 0 ? b : new(a.Value, (a.Derivative + b.Derivative) * Half);
+    }
+
+    public static Dual<T> Min(Dual<T> a, Dual<T> b)
+    {
+        var order = Kinks.Compare(a.Value, b.Value);
+        return order < 0 ? a : order > 0 ? b : new(a.Value, (a.Derivative + b.Derivative) * Half);
+    }
+
+    /// <summary>The value clamped to [low, high]; the derivative passes to the value inside the bounds, bounds included.</summary>
+    public static Dual<T> Clamp(Dual<T> a, Dual<T> low, Dual<T> high)
+    {
+        if (Kinks.Compare(a.Value, low.Value) < 0)
+        {
+            return low;
+        }
+
+        return Kinks.Compare(a.Value, high.Value) > 0 ? high : a;
+    }
+
+    public static Dual<T> Hypot(Dual<T> a, Dual<T> b)
+    {
+        var h = T.Hypot(a.Value, b.Value);
+        return new(h, (a.Value * a.Derivative + b.Value * b.Derivative) / h);
+    }
+
+    public static Dual<T> FusedMultiplyAdd(Dual<T> a, Dual<T> b, Dual<T> c) =>
+        new(T.FusedMultiplyAdd(a.Value, b.Value, c.Value), a.Derivative * b.Value + a.Value * b.Derivative + c.Derivative);
+
+    /// <summary>Piecewise constant: derivative 0; its jumps at the integers are kinks.</summary>
+    public static Dual<T> Floor(Dual<T> a)
+    {
+        var floor = T.Floor(a.Value);
+        Kinks.Compare(a.Value, floor);
+        Kinks.Compare(a.Value, floor + T.One);
+        return new(floor, T.Zero);
+    }
+}
+
+/// <summary>
+/// Records how close an evaluation came to a kink or a branch: the smallest |a − b| over every
+/// comparison a dual evaluation made. Finite differences are not trusted within a step of one.
+/// </summary>
+public static class Kinks
+{
+    private static readonly ThreadLocal<double> Nearest = new(() => double.PositiveInfinity);
+
+    /// <summary>Starts a fresh evaluation.</summary>
+    public static void Reset() => Nearest.Value = double.PositiveInfinity;
+
+    /// <summary>The smallest gap seen since <see cref="Reset"/>.</summary>
+    public static double NearestGap => Nearest.Value;
+
+    /// <summary>Compares two values, remembering their gap.</summary>
+    public static int Compare<T>(T a, T b)
+        where T : IFloatingPointIeee754<T>
+    {
+        var gap = Math.Abs(double.CreateChecked(a - b));
+        if (gap < Nearest.Value)
+        {
+            Nearest.Value = gap;
+        }
+
+        return a < b ? -1 : a > b ? 1 : 0;
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace DiffGen.Generator.Tests.RandomPrograms;
+
+/// <summary>A compiled random program's entry points (see <see cref="ProgramPrinter"/>).</summary>
+public sealed record CompiledProgram(
+    RandomProgram Program,
+    string Source,
+    Func<double[], double> Value,
+    Func<double[], double[], double> Gradient,
+    Func<double[], int, double> Tangent,
+    Func<double[], double> Twin);
+
+/// <summary>
+/// Compiles a batch of random programs in memory, as a build does: the generator runs through
+/// <see cref="CSharpGeneratorDriver"/>, the output is emitted and loaded into a collectible
+/// <see cref="AssemblyLoadContext"/>, unloaded when the batch is disposed.
+/// </summary>
+public sealed class ProgramBatch : IDisposable
+{
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .Append(typeof(DifferentiableAttribute).Assembly.Location)
+            .Append(typeof(Dual<>).Assembly.Location)
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .ToArray());
+
+    private readonly AssemblyLoadContext _context = new("random-programs", isCollectible: true);
+
+    private ProgramBatch(List<CompiledProgram> programs) => Programs = programs;
+
+    public IReadOnlyList<CompiledProgram> Programs { get; }
+
+    /// <summary>The generator's failures: an exception, a diagnostic, or generated code that does not compile.</summary>
+    public sealed class CompileFailure(string message) : Exception(message);
+
+    public static ProgramBatch Compile(IReadOnlyList<RandomProgram> programs)
+    {
+        var sources = programs.Select(ProgramPrinter.Print).ToList();
+        const string Prelude = "using System;\nusing DiffGen;\nusing DiffGen.Generator.Tests.RandomPrograms;\n\n";
+        var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(Prelude + s, GeneratorHarness.ParseOptions, path: ProgramPrinter.ClassName(programs[i]) + ".cs")).ToList();
+        var compilation = CSharpCompilation.Create(
+            "RandomPrograms" + Guid.NewGuid().ToString("N"),
+            trees,
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
+
+        var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var result = driver.GetRunResult().Results.Single();
+        string Owner(Location location) => location.SourceTree?.FilePath ?? "?";
+        if (result.Exception is { } exception)
+        {
+            throw new CompileFailure("The generator threw: " + exception);
+        }
+
+        if (result.Diagnostics.Length > 0)
+        {
+            var first = result.Diagnostics[0];
+            throw new CompileFailure($"The generator reported {first} for a supported program:\n{SourceOf(Owner(first.Location))}");
+        }
+
+        using var stream = new MemoryStream();
+        var emit = output.Emit(stream);
+        if (!emit.Success)
+        {
+            var error = emit.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error);
+            var generated = result.GeneratedSources.FirstOrDefault(g => g.SyntaxTree == error.Location.SourceTree);
+            throw new CompileFailure($"{error}\nin {(generated.HintName ?? Owner(error.Location))}:\n{error.Location.SourceTree}\nfrom the program:\n{SourceOf(generated.HintName ?? Owner(error.Location))}");
+        }
+
+        string SourceOf(string file)
+        {
+            var index = programs.ToList().FindIndex(p => file.Contains(ProgramPrinter.ClassName(p) + ".", StringComparison.Ordinal));
+            return index < 0 ? "(not one program's)" : sources[index];
+        }
+
+        stream.Position = 0;
+        var batch = new ProgramBatch([]);
+        var assembly = batch._context.LoadFromStream(stream);
+        var compiled = (List<CompiledProgram>)batch.Programs;
+        for (var i = 0; i < programs.Count; i++)
+        {
+            var type = assembly.GetType(ProgramPrinter.ClassName(programs[i]))!;
+            T Entry<T>(string name) where T : Delegate => type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.CreateDelegate<T>();
+            compiled.Add(new CompiledProgram(
+                programs[i],
+                sources[i],
+                Entry<Func<double[], double>>("Value"),
+                Entry<Func<double[], double[], double>>("Gradient"),
+                Entry<Func<double[], int, double>>("Tangent"),
+                Entry<Func<double[], double>>("Twin")));
+        }
+
+        return batch;
+    }
+
+    public void Dispose() => _context.Unload();
+}

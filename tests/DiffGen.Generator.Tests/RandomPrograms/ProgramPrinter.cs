@@ -1,0 +1,268 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace DiffGen.Generator.Tests.RandomPrograms;
+
+/// <summary>
+/// Writes a <see cref="RandomProgram"/> as C#: a partial class <c>P{id}</c> with the [Differentiable]
+/// method <c>F</c> and its helpers, their dual-number twins (<c>FDual</c>), for float programs a double
+/// twin (<c>FTwin</c>, the same function in double for finite differences), and a harness with
+/// array-in, array-out entry points (<c>Value</c>, <c>Gradient</c>, <c>Tangent</c>, <c>Twin</c>) that a
+/// test calls through delegates.
+/// </summary>
+public static class ProgramPrinter
+{
+    private enum Dialect
+    {
+        Original,
+        Dual,
+        Twin,
+    }
+
+    public static string ClassName(RandomProgram program) => "P" + program.Id;
+
+    public static string Print(RandomProgram program)
+    {
+        var t = program.IsFloat ? "float" : "double";
+        var dual = $"Dual<{t}>";
+        var sb = new StringBuilder();
+        sb.Append("public static partial class ").Append(ClassName(program)).Append("\n{\n");
+        sb.Append("    private static readonly ").Append(t).Append("[] C = { ")
+          .Append(string.Join(", ", program.ConstantValues.Select(v => Literal(v, program.IsFloat)))).Append(" };\n\n");
+
+        foreach (var dialect in new[] { Dialect.Original, Dialect.Dual, Dialect.Twin })
+        {
+            if (dialect == Dialect.Twin && !program.IsFloat)
+            {
+                continue;
+            }
+
+            var printer = new Writer(program, dialect);
+            foreach (var helper in program.Helpers)
+            {
+                printer.Helper(sb, helper);
+            }
+
+            printer.Main(sb);
+        }
+
+        Harness(sb, program, t, dual);
+        sb.Append("}\n");
+        return sb.ToString();
+    }
+
+    private static void Harness(StringBuilder sb, RandomProgram program, string t, string dual)
+    {
+        var scalars = Enumerable.Range(0, program.Scalars).ToList();
+        string Arguments(Func<int, string> scalar, string weights, string constants) =>
+            string.Join(", ", scalars.Select(scalar)
+                .Concat(program.HasWeights ? [weights] : [])
+                .Concat(program.HasConstants ? [constants] : [])
+                .Append(program.N.ToString(CultureInfo.InvariantCulture)));
+        var w0 = program.Scalars;
+
+        sb.Append("    public static double Value(double[] v)\n    {\n");
+        sb.Append("        var w = new ").Append(t).Append("[4];\n");
+        sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = (").Append(t).Append(")v[").Append(w0).Append(" + j];\n");
+        sb.Append("        return F(").Append(Arguments(i => $"({t})v[{i}]", "w", "C")).Append(");\n    }\n\n");
+
+        sb.Append("    public static double Gradient(double[] v, double[] g)\n    {\n");
+        sb.Append("        var w = new ").Append(t).Append("[4];\n");
+        sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = (").Append(t).Append(")v[").Append(w0).Append(" + j];\n");
+        sb.Append("        var dw = new ").Append(t).Append("[4];\n");
+        foreach (var i in scalars)
+        {
+            sb.Append("        ").Append(t).Append(" d").Append(i).Append(" = 0;\n");
+        }
+
+        var outputs = scalars.Select(i => $"ref d{i}").Concat(program.HasWeights ? ["dw"] : []);
+        sb.Append("        double value = FGradient(").Append(Arguments(i => $"({t})v[{i}]", "w", "C")).Append(", ").Append(string.Join(", ", outputs)).Append(");\n");
+        foreach (var i in scalars)
+        {
+            sb.Append("        g[").Append(i).Append("] = d").Append(i).Append(";\n");
+        }
+
+        sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) g[").Append(w0).Append(" + j] = dw[j];\n");
+        sb.Append("        return value;\n    }\n\n");
+
+        sb.Append("    public static double Tangent(double[] v, int k)\n    {\n");
+        sb.Append("        var w = new ").Append(dual).Append("[4];\n");
+        sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = new ").Append(dual).Append("((").Append(t).Append(")v[").Append(w0).Append(" + j], k == ").Append(w0).Append(" + j ? 1 : 0);\n");
+        sb.Append("        return FDual(").Append(Arguments(i => $"new {dual}(({t})v[{i}], k == {i} ? 1 : 0)", "w", "C")).Append(").Derivative;\n    }\n\n");
+
+        sb.Append("    public static double Twin(double[] v)\n    {\n");
+        if (program.IsFloat)
+        {
+            sb.Append("        var w = new double[4];\n");
+            sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = v[").Append(w0).Append(" + j];\n");
+            sb.Append("        return FTwin(").Append(Arguments(i => $"v[{i}]", "w", "Array.ConvertAll(C, x => (double)x)")).Append(");\n");
+        }
+        else
+        {
+            sb.Append("        return Value(v);\n");
+        }
+
+        sb.Append("    }\n");
+    }
+
+    /// <summary>A literal of the program's precision, never an integer literal (2 / 3 would divide integers) and parenthesized when negative.</summary>
+    private static string Literal(double value, bool isFloat)
+    {
+        var text = value.ToString("R", CultureInfo.InvariantCulture);
+        if (!text.Contains('.') && !text.Contains('E'))
+        {
+            text += ".0";
+        }
+
+        text += isFloat ? "f" : string.Empty;
+        return value < 0 ? "(" + text + ")" : text;
+    }
+
+    private sealed class Writer(RandomProgram program, Dialect dialect)
+    {
+        private readonly bool _float = program.IsFloat && dialect != Dialect.Twin;
+
+        private string Scalar => dialect switch
+        {
+            Dialect.Dual => $"Dual<{(program.IsFloat ? "float" : "double")}>",
+            _ => _float ? "float" : "double",
+        };
+
+        private string Suffix => dialect switch
+        {
+            Dialect.Dual => "Dual",
+            Dialect.Twin => "Twin",
+            _ => string.Empty,
+        };
+
+        private string Plain => _float ? "float" : "double";
+
+        public void Helper(StringBuilder sb, Helper helper)
+        {
+            sb.Append(dialect == Dialect.Original ? "    [Differentiable]\n" : string.Empty);
+            sb.Append("    public static ").Append(Scalar).Append(' ').Append(helper.Name).Append(Suffix).Append('(')
+              .Append(string.Join(", ", helper.Parameters.Select(p => Scalar + " " + p))).Append(") =>\n        ")
+              .Append(Expression(helper.Body)).Append(";\n\n");
+        }
+
+        public void Main(StringBuilder sb)
+        {
+            var parameters = Enumerable.Range(0, program.Scalars).Select(i => $"{Scalar} x{i}").ToList();
+            if (program.HasWeights)
+            {
+                parameters.Add(Scalar + "[] w");
+            }
+
+            if (program.HasConstants)
+            {
+                parameters.Add((dialect == Dialect.Original ? "[NoDerivative] " : string.Empty) + Plain + "[] c");
+            }
+
+            parameters.Add("int n");
+            sb.Append(dialect == Dialect.Original ? "    [Differentiable]\n" : string.Empty);
+            sb.Append("    public static ").Append(Scalar).Append(" F").Append(Suffix).Append('(').Append(string.Join(", ", parameters)).Append(")\n    {\n");
+            foreach (var array in program.LocalArrays)
+            {
+                sb.Append("        ").Append(Scalar).Append("[] ").Append(array).Append(" = new ").Append(Scalar).Append('[').Append(RandomProgram.ArrayLength).Append("];\n");
+            }
+
+            foreach (var statement in program.Body)
+            {
+                Statement(sb, statement, 2);
+            }
+
+            sb.Append("        return ").Append(Expression(program.Result)).Append(";\n    }\n\n");
+        }
+
+        private void Statement(StringBuilder sb, Stmt statement, int indent)
+        {
+            var pad = new string(' ', 4 * indent);
+            switch (statement)
+            {
+                case Declare d:
+                    sb.Append(pad).Append(Scalar).Append(' ').Append(d.Name).Append(" = ").Append(Expression(d.Value)).Append(";\n");
+                    break;
+                case Assign a:
+                    sb.Append(pad).Append(a.Name).Append(' ').Append(a.Op).Append(' ').Append(Expression(a.Value)).Append(";\n");
+                    break;
+                case ElementWrite e:
+                    sb.Append(pad).Append(e.Array).Append('[').Append(e.Index).Append("] ").Append(e.Op).Append(' ').Append(Expression(e.Value)).Append(";\n");
+                    break;
+                case If i:
+                    sb.Append(pad).Append("if ").Append(Test(i.Test)).Append('\n');
+                    Block(sb, i.Then, indent);
+                    if (i.Else is { } otherwise)
+                    {
+                        sb.Append(pad).Append("else\n");
+                        Block(sb, otherwise, indent);
+                    }
+
+                    break;
+                case For f:
+                    sb.Append(pad).Append("for (int ").Append(f.Counter).Append(" = 0; ").Append(f.Counter).Append(" < ").Append(f.Trips).Append("; ").Append(f.Counter).Append("++)\n");
+                    Block(sb, f.Body, indent);
+                    break;
+                case While w:
+                    sb.Append(pad).Append("int ").Append(w.Counter).Append(" = 0;\n");
+                    sb.Append(pad).Append("while (").Append(w.Counter).Append(" < ").Append(w.Trips).Append(")\n");
+                    Block(sb, [.. w.Body, new Assign(w.Counter, "++", new Lit(0))], indent);
+                    break;
+                case BreakIf b:
+                    sb.Append(pad).Append("if ").Append(Test(b.Test)).Append(" break;\n");
+                    break;
+                case ContinueIf c:
+                    sb.Append(pad).Append("if ").Append(Test(c.Test)).Append(" continue;\n");
+                    break;
+                case ReturnIf r:
+                    sb.Append(pad).Append("if ").Append(Test(r.Test)).Append(" return ").Append(Expression(r.Value)).Append(";\n");
+                    break;
+                default:
+                    throw new InvalidOperationException(statement.ToString());
+            }
+        }
+
+        private void Block(StringBuilder sb, System.Collections.Generic.IEnumerable<Stmt> statements, int indent)
+        {
+            var pad = new string(' ', 4 * indent);
+            sb.Append(pad).Append("{\n");
+            foreach (var statement in statements)
+            {
+                if (statement is Assign { Op: "++" } increment)
+                {
+                    sb.Append(pad).Append("    ").Append(increment.Name).Append("++;\n");
+                    continue;
+                }
+
+                Statement(sb, statement, indent + 1);
+            }
+
+            sb.Append(pad).Append("}\n");
+        }
+
+        private string Test(Condition test) => "(" + Expression(test.Left) + " " + test.Op + " " + Expression(test.Right) + ")";
+
+        private string Expression(Expr expression) => expression switch
+        {
+            Var v => v.Name,
+            Lit l => Literal(l.Value, _float),
+            Negate n => "(-" + Expression(n.Operand) + ")",
+            Binary b => "(" + Expression(b.Left) + " " + b.Op + " " + Expression(b.Right) + ")",
+            Call c => Function(c.Function) + "(" + string.Join(", ", c.Arguments.Select(Expression)) + ")",
+            Conditional c => "(" + Test(c.Test) + " ? " + Expression(c.Then) + " : " + Expression(c.Else) + ")",
+            Element e => e.Array + "[" + e.Index + "]",
+            HelperCall h => h.Helper + Suffix + "(" + string.Join(", ", h.Arguments.Select(Expression)) + ")",
+            _ => throw new InvalidOperationException(expression.ToString()),
+        };
+
+        private string Function(string name) => dialect == Dialect.Dual
+            ? Scalar + "." + name
+            : name switch
+            {
+                "Hypot" => Plain + ".Hypot",
+                "Clamp" => "Math.Clamp",
+                _ => (_float ? "MathF." : "Math.") + name,
+            };
+    }
+}

@@ -1,0 +1,144 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using CsCheck;
+using Xunit.Abstractions;
+
+namespace DiffGen.Generator.Tests.RandomPrograms;
+
+/// <summary>
+/// Random [Differentiable] programs, compiled through the generator, their gradients compared with a
+/// forward-mode dual-number evaluation of the same program and with central finite differences.
+/// <c>DIFFGEN_RANDOM_PROGRAMS</c> sets how many (2,000 by default, 100,000 for the long run);
+/// <c>DIFFGEN_RANDOM_SEED</c> replays the CsCheck seed a failure prints.
+/// </summary>
+public class RandomProgramTests(ITestOutputHelper output)
+{
+    private const int BatchSize = 50;
+
+    [Fact]
+    public void GradientsMatchDualNumbersAndFiniteDifferences()
+    {
+        var wanted = int.TryParse(Environment.GetEnvironmentVariable("DIFFGEN_RANDOM_PROGRAMS"), out var n) ? n : 2000;
+        var seed = Environment.GetEnvironmentVariable("DIFFGEN_RANDOM_SEED");
+        var tally = new Tally();
+        var batches = (int)Math.Ceiling(wanted * 1.1 / BatchSize);
+        new ProgramGenerator().Array[BatchSize].Sample(
+            programs => Check(programs, tally),
+            seed: seed,
+            iter: batches,
+            threads: Environment.ProcessorCount,
+            print: programs => $"a batch of {programs.Length} programs; the failing one is printed above");
+
+        output.WriteLine(tally.ToString());
+        Assert.True(tally.Checked >= Math.Min(wanted, batches * BatchSize * 0.9), tally.ToString());
+    }
+
+    private static void Check(RandomProgram[] programs, Tally tally)
+    {
+        using var batch = ProgramBatch.Compile(programs);
+        foreach (var program in batch.Programs)
+        {
+            ProgramCheck.Run(program, tally);
+        }
+    }
+}
+
+/// <summary>Counts of what the random-program run did, shared across threads.</summary>
+public sealed class Tally
+{
+    private int _checked;
+    private int _discarded;
+    private int _float;
+    private int _finiteDifferences;
+    private int _derivatives;
+
+    public int Checked => _checked;
+
+    public void Discard() => Interlocked.Increment(ref _discarded);
+
+    public void Pass(bool isFloat, int derivatives, bool withFiniteDifferences)
+    {
+        Interlocked.Increment(ref _checked);
+        Interlocked.Add(ref _derivatives, derivatives);
+        if (isFloat)
+        {
+            Interlocked.Increment(ref _float);
+        }
+
+        if (withFiniteDifferences)
+        {
+            Interlocked.Increment(ref _finiteDifferences);
+        }
+    }
+
+    public override string ToString() => string.Format(CultureInfo.InvariantCulture,
+        "{0} programs checked ({1} float), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest pass within a step of a kink); {4} discarded (value or gradient beyond 1e6)",
+        _checked, _float, _derivatives, _finiteDifferences, _discarded);
+}
+
+/// <summary>The comparison of one compiled program's gradient with its two references.</summary>
+public static class ProgramCheck
+{
+    private const double Huge = 1e6;
+
+    public static void Run(CompiledProgram compiled, Tally tally)
+    {
+        var program = compiled.Program;
+        var point = program.Point.ToArray();
+        var value = compiled.Value(point);
+        if (!double.IsFinite(value) || Math.Abs(value) > Huge)
+        {
+            tally.Discard();
+            return;
+        }
+
+        var gradient = new double[program.Inputs];
+        var returned = compiled.Gradient(point, gradient);
+        Require(returned == value || Math.Abs(returned - value) <= 1e-12 * Math.Max(1, Math.Abs(value)), compiled, $"the gradient method returned {returned:R}, the method {value:R}");
+
+        Kinks.Reset();
+        var tangents = Enumerable.Range(0, program.Inputs).Select(k => compiled.Tangent(point, k)).ToArray();
+        var gap = Kinks.NearestGap;
+        if (tangents.Any(t => !double.IsFinite(t) || Math.Abs(t) > Huge))
+        {
+            tally.Discard();
+            return;
+        }
+
+        var tolerance = program.IsFloat ? 2e-3 : 1e-9;
+        for (var k = 0; k < program.Inputs; k++)
+        {
+            Require(Close(gradient[k], tangents[k], tolerance), compiled, $"∂F/∂input{k}: generated {gradient[k]:R}, dual numbers {tangents[k]:R}");
+        }
+
+        // Finite differences of the double function (a float program's double twin), away from kinks and branch points.
+        var withFiniteDifferences = gap > 1e-3;
+        if (withFiniteDifferences)
+        {
+            for (var k = 0; k < program.Inputs; k++)
+            {
+                var h = 1e-6 * Math.Max(1, Math.Abs(point[k]));
+                var (plus, minus) = ((double[])point.Clone(), (double[])point.Clone());
+                plus[k] += h;
+                minus[k] -= h;
+                var numeric = (compiled.Twin(plus) - compiled.Twin(minus)) / (plus[k] - minus[k]);
+                Require(Close(gradient[k], numeric, program.IsFloat ? 1e-2 : 1e-5), compiled, $"∂F/∂input{k}: generated {gradient[k]:R}, central difference {numeric:R} (nearest kink {gap:R})");
+            }
+        }
+
+        tally.Pass(program.IsFloat, program.Inputs, withFiniteDifferences);
+    }
+
+    private static bool Close(double actual, double expected, double tolerance) =>
+        Math.Abs(actual - expected) <= tolerance * Math.Max(1, Math.Max(Math.Abs(actual), Math.Abs(expected)));
+
+    private static void Require(bool condition, CompiledProgram compiled, string what)
+    {
+        if (!condition)
+        {
+            throw new Exception($"{what}\nat ({string.Join(", ", compiled.Program.Point.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))})\n{compiled.Source}");
+        }
+    }
+}
