@@ -30,6 +30,9 @@ internal sealed class BodyLowerer
     private readonly List<IrVariable> _variables = new();
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private ImmutableDictionary<ISymbol, Operand> _values = ImmutableDictionary.Create<ISymbol, Operand>(SymbolEqualityComparer.Default);
+
+    // Locals whose declaration was already reported: their reads are not reported again.
+    private readonly HashSet<ISymbol> _rejected = new(SymbolEqualityComparer.Default);
     private List<IrStatement> _block = new();
     private int _statementCount;
     private int _nextIntermediate = 1;
@@ -318,6 +321,7 @@ internal sealed class BodyLowerer
 
         if (local.RefKind != RefKind.None)
         {
+            _rejected.Add(local);
             UnsupportedStatement(declarator, "a 'ref' local", "declare a plain local and assign it");
             return;
         }
@@ -331,6 +335,7 @@ internal sealed class BodyLowerer
 
         if (TypeMapping.TryMap(local.Type) is null)
         {
+            _rejected.Add(local);
             UnsupportedStatement(declarator, "a local of type '" + local.Type.ToDisplayString() + "'", "use double, float, integral or bool locals, or local arrays of double or float");
             return;
         }
@@ -598,7 +603,10 @@ internal sealed class BodyLowerer
                 return UnsupportedExpression(operation, "a lambda", "write a static [Differentiable] method and call it");
 
             case IArrayCreationOperation:
-                return UnsupportedExpression(operation, "creating an array", "local arrays are not supported by this version of DiffGen yet; use scalar locals");
+                return UnsupportedExpression(operation, "creating an array inside an expression", "create local arrays in a declaration (double[] a = new double[n];) and read their elements");
+
+            case IThrowOperation:
+                return UnsupportedExpression(operation, "a throw expression", "validate arguments before calling the method, or return a value such as double.NaN");
 
             case IInvalidOperation:
                 return Dummy(operation); // the compiler reports the error itself
@@ -718,6 +726,11 @@ internal sealed class BodyLowerer
 
         if (invocation.Arguments.Any(a => a.ArgumentKind == ArgumentKind.ParamArray || a.Parameter?.RefKind is RefKind.Ref or RefKind.Out))
         {
+            foreach (var declared in invocation.Descendants().OfType<IDeclarationExpressionOperation>().SelectMany(d => d.Descendants()).OfType<ILocalReferenceOperation>())
+            {
+                _rejected.Add(declared.Local);
+            }
+
             return UnsupportedExpression(invocation, "a call with 'params', 'ref' or 'out' arguments", "pass each value as a plain argument");
         }
 
@@ -1010,6 +1023,11 @@ internal sealed class BodyLowerer
         if (_values.TryGetValue(symbol, out var value))
         {
             return value;
+        }
+
+        if (_rejected.Contains(symbol))
+        {
+            return Dummy(at);
         }
 
         return UnsupportedExpression(at, "reading '" + symbol.Name + "' here", "assign it on every path before reading it");

@@ -193,7 +193,7 @@ internal static class MethodParser
             }
             else
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterType, location, parameter.Name, parameter.Type.ToDisplayString()));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterType, location, parameter.Name, parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
             }
         }
 
@@ -208,9 +208,9 @@ internal static class MethodParser
                 DiagnosticDescriptors.MixedPrecision,
                 location,
                 parameter.Name,
-                parameter.Type.ToDisplayString(),
+                parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
                 returnType.Name,
-                parameter.Type.ToDisplayString().Replace(type.Name, returnType.Name)));
+                parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat).Replace(type.Name, returnType.Name)));
         }
     }
 

@@ -18,6 +18,11 @@ public readonly struct Dual<T>
 
     public Dual(T value, T derivative)
     {
+        if (!T.IsFinite(value))
+        {
+            Trace.Overflow();
+        }
+
         Value = value;
         Derivative = derivative;
     }
@@ -39,13 +44,13 @@ public readonly struct Dual<T>
     public static Dual<T> operator /(Dual<T> a, Dual<T> b) =>
         new(a.Value / b.Value, (a.Derivative * b.Value - a.Value * b.Derivative) / (b.Value * b.Value));
 
-    public static bool operator <(Dual<T> a, Dual<T> b) => Kinks.Compare(a.Value, b.Value) < 0;
+    public static bool operator <(Dual<T> a, Dual<T> b) => Trace.Compare(a.Value, b.Value) < 0;
 
-    public static bool operator >(Dual<T> a, Dual<T> b) => Kinks.Compare(a.Value, b.Value) > 0;
+    public static bool operator >(Dual<T> a, Dual<T> b) => Trace.Compare(a.Value, b.Value) > 0;
 
-    public static bool operator <=(Dual<T> a, Dual<T> b) => Kinks.Compare(a.Value, b.Value) <= 0;
+    public static bool operator <=(Dual<T> a, Dual<T> b) => Trace.Compare(a.Value, b.Value) <= 0;
 
-    public static bool operator >=(Dual<T> a, Dual<T> b) => Kinks.Compare(a.Value, b.Value) >= 0;
+    public static bool operator >=(Dual<T> a, Dual<T> b) => Trace.Compare(a.Value, b.Value) >= 0;
 
     public static Dual<T> Exp(Dual<T> a)
     {
@@ -108,31 +113,31 @@ public readonly struct Dual<T>
 
     public static Dual<T> Abs(Dual<T> a)
     {
-        Kinks.Compare(a.Value, T.Zero);
+        Trace.Compare(a.Value, T.Zero);
         return new(T.Abs(a.Value), a.Value > T.Zero ? a.Derivative : a.Value < T.Zero ? -a.Derivative : T.Zero);
     }
 
     public static Dual<T> Max(Dual<T> a, Dual<T> b)
     {
-        var order = Kinks.Compare(a.Value, b.Value);
+        var order = Trace.Compare(a.Value, b.Value);
         return order > 0 ? a : order < 0 ? b : new(a.Value, (a.Derivative + b.Derivative) * Half);
     }
 
     public static Dual<T> Min(Dual<T> a, Dual<T> b)
     {
-        var order = Kinks.Compare(a.Value, b.Value);
+        var order = Trace.Compare(a.Value, b.Value);
         return order < 0 ? a : order > 0 ? b : new(a.Value, (a.Derivative + b.Derivative) * Half);
     }
 
     /// <summary>The value clamped to [low, high]; the derivative passes to the value inside the bounds, bounds included.</summary>
     public static Dual<T> Clamp(Dual<T> a, Dual<T> low, Dual<T> high)
     {
-        if (Kinks.Compare(a.Value, low.Value) < 0)
+        if (Trace.Compare(a.Value, low.Value) < 0)
         {
             return low;
         }
 
-        return Kinks.Compare(a.Value, high.Value) > 0 ? high : a;
+        return Trace.Compare(a.Value, high.Value) > 0 ? high : a;
     }
 
     public static Dual<T> Hypot(Dual<T> a, Dual<T> b)
@@ -148,25 +153,36 @@ public readonly struct Dual<T>
     public static Dual<T> Floor(Dual<T> a)
     {
         var floor = T.Floor(a.Value);
-        Kinks.Compare(a.Value, floor);
-        Kinks.Compare(a.Value, floor + T.One);
+        Trace.Compare(a.Value, floor);
+        Trace.Compare(a.Value, floor + T.One);
         return new(floor, T.Zero);
     }
 }
 
 /// <summary>
-/// Records how close an evaluation came to a kink or a branch: the smallest |a − b| over every
-/// comparison a dual evaluation made. Finite differences are not trusted within a step of one.
+/// What a dual evaluation met on its way: the smallest |a − b| over every comparison it made (finite
+/// differences are not trusted within a step of a kink or a branch point), and whether any intermediate
+/// overflowed to ±∞ or NaN (the point is then outside the program's domain: 0·∞ has no meaning there).
 /// </summary>
-public static class Kinks
+public static class Trace
 {
     private static readonly ThreadLocal<double> Nearest = new(() => double.PositiveInfinity);
+    private static readonly ThreadLocal<bool> Overflowed = new();
 
     /// <summary>Starts a fresh evaluation.</summary>
-    public static void Reset() => Nearest.Value = double.PositiveInfinity;
+    public static void Reset()
+    {
+        Nearest.Value = double.PositiveInfinity;
+        Overflowed.Value = false;
+    }
 
     /// <summary>The smallest gap seen since <see cref="Reset"/>.</summary>
     public static double NearestGap => Nearest.Value;
+
+    /// <summary>Whether an intermediate was not finite since <see cref="Reset"/>.</summary>
+    public static bool HasOverflowed => Overflowed.Value;
+
+    public static void Overflow() => Overflowed.Value = true;
 
     /// <summary>Compares two values, remembering their gap.</summary>
     public static int Compare<T>(T a, T b)

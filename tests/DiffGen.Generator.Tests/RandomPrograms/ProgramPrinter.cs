@@ -117,7 +117,7 @@ public static class ProgramPrinter
         }
 
         text += isFloat ? "f" : string.Empty;
-        return value < 0 ? "(" + text + ")" : text;
+        return double.IsNegative(value) ? "(" + text + ")" : text;
     }
 
     private sealed class Writer(RandomProgram program, Dialect dialect)

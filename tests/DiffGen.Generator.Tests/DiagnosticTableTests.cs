@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace DiffGen.Generator.Tests;
+
+/// <summary>
+/// Unsupported and malformed [Differentiable] methods, one per row: each gives exactly one
+/// diagnostic, with its ID, at the span marked [| |], and a message that says what to write instead.
+/// The source compiles otherwise (the marked code is valid C#), so the diagnostic is DiffGen's alone.
+/// </summary>
+public class DiagnosticTableTests
+{
+    private const string Prelude = "using System;\nusing DiffGen;\n\n";
+    private const string Partial = "public static partial class C";
+
+    /// <summary>ID, type declaration, members with the span marked, and words of the advice the message must give.</summary>
+    public static readonly TheoryData<string, string, string, string> Rows = new()
+    {
+        // DG0001: the containing type (and every enclosing one) must be partial.
+        { "DG0001", "public static class C", "[Differentiable] public static double [|F|](double x) => x;", "declare it" },
+        { "DG0001", "public class C", "public static partial class Inner { [Differentiable] public static double [|F|](double x) => x; }", "partial" },
+        { "DG0001", "public struct S", "[Differentiable] public static double [|F|](double x) => x * x;", "partial" },
+        { "DG0001", "public sealed class C", "[Differentiable] internal static float [|G|](float x) => x;", "partial" },
+
+        // DG0002: static only.
+        { "DG0002", "public partial class C", "[Differentiable] public double [|F|](double x) => x;", "make it static" },
+        { "DG0002", "public partial struct S", "[Differentiable] public double [|F|](double x) { return x * 2; }", "make it static" },
+
+        // DG0003: double or float results.
+        { "DG0003", Partial, "[Differentiable] public static [|int|] F(double x) => 1;", "must return double or float" },
+        { "DG0003", Partial, "[Differentiable] public static [|void|] F(double x) { }", "must return double or float" },
+        { "DG0003", Partial, "[Differentiable] public static [|decimal|] F(double x) => 1m;", "must return double or float" },
+        { "DG0003", Partial, "[Differentiable] public static [|double[]|] F(double x) => new[] { x };", "must return double or float" },
+        { "DG0003", Partial, "[Differentiable] public static [|(double, double)|] F(double x) => (x, x);", "must return double or float" },
+
+        // DG0004: parameter types.
+        { "DG0004", Partial, "[Differentiable] public static double F(double x, [|string s|]) => x;", "use double, float" },
+        { "DG0004", Partial, "[Differentiable] public static double F([|decimal m|]) => 1.0;", "use double, float" },
+        { "DG0004", Partial, "[Differentiable] public static double F([|System.Collections.Generic.List<double> xs|]) => 1.0;", "double[]" },
+        { "DG0004", Partial, "[Differentiable] public static double F([|object o|]) => 1.0;", "use double, float" },
+        { "DG0004", Partial, "[Differentiable] public static double F([|double[,] m|]) => 1.0;", "double[]" },
+        { "DG0004", Partial, "[Differentiable] public static double F([|Func<double, double> f|], double x) => x;", "use double, float" },
+        { "DG0004", Partial, "[Differentiable] public static double F([|double? x|]) => 1.0;", "use double, float" },
+        { "DG0004", Partial, "[Differentiable] public static double F(double x, [|int[] index|]) => x;", "an integral type or bool" },
+
+        // DG0005: one precision per method.
+        { "DG0005", Partial, "[Differentiable] public static double F([|float x|], double y) => x * y;", "declare it 'double'" },
+        { "DG0005", Partial, "[Differentiable] public static float F(float x, [|double[] w|]) => x;", "declare it 'float[]'" },
+        { "DG0005", Partial, "[Differentiable] public static double F([|ReadOnlySpan<float> s|]) => 1.0;", "declare it 'ReadOnlySpan<double>'" },
+
+        // DG0006: by-value parameters.
+        { "DG0006", Partial, "[Differentiable] public static double F([|ref double x|]) => x;", "remove 'ref'" },
+        { "DG0006", Partial, "[Differentiable] public static double F(double x, [|out double y|]) { y = x; return x; }", "remove 'out'" },
+        { "DG0006", Partial, "[Differentiable] public static double F([|in double x|]) => x;", "remove 'in'" },
+
+        // DG0007: statements.
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { double s = x; [|lock (typeof(C)) { s = x; }|] return s; }", "remove it" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { double s = x; [|using (var m = new System.IO.MemoryStream()) { s = x; }|] return s; }", "remove it" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { double s = x; [|try { s = x; } finally { }|] return s; }", "remove the try statement" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { if (x < 0) [|throw new ArgumentException();|] return x; }", "return a value such as double.NaN" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) => x < 0 ? [|throw new ArgumentException()|] : x;", "return a value such as double.NaN" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { [|double G(double v) => v;|] return G(x); }", "static [Differentiable] method" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { switch ((int)x) { case 0: [|goto case 1;|] case 1: return x; default: return 0; } }", "structure the code with if/else and return" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { double s = 0; for (int i = 0; i < 2; i++) { double[] [|h = new double[2]|]; h[0] = x; s += h[0]; } return s; }", "declare it before the loop" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { double s = x; ref double [|r = ref s|]; return r; }", "declare a plain local" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { string [|name = \"a\"|]; return x; }", "use double, float, integral or bool locals" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { object [|o = x|]; return x; }", "use double, float, integral or bool locals" },
+
+        // DG0008: expressions.
+        { "DG0008", Partial, "static double Field = 2; [Differentiable] public static double F(double x) => [|Field|] * x;", "pass the value in as a parameter" },
+        { "DG0008", Partial, "static double Prop => 3; [Differentiable] public static double F(double x) => [|Prop|] * x;", "pass the value in as a parameter" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|x.CompareTo(1.0)|];", "call static methods" },
+        { "DG0008", Partial, "static double Apply(Func<double, double> f, double v) => f(v); [Differentiable] public static double F(double x) => Apply([|v => v * 2|], x);", "write a static [Differentiable] method" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|new double[] { x }|][0];", "create local arrays in a declaration" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) => (double)[|(decimal)x|];", "convert only between double, float and integral types" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|double.TryParse(\"1\", out var v)|] ? v * x : x;", "pass each value as a plain argument" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double[] w) { [|w[0]|] = 1; return w[1]; }", "copy into a local array" },
+        { "DG0008", Partial, "static double Field; [Differentiable] public static double F(double x) { [|Field|] = x; return x; }", "assign a local and return the result" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) { double[] a = new double[2]; double[] b = new double[2]; [|a|] = b; return x; }", "assign a local array once" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|x is > 0 and < 1|] ? x : 0;", "use arithmetic, Math functions, comparisons" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|$\"{x}\".Length|] * x;", "pass the value in as a parameter" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|new Random(1).NextDouble()|] * x;", "call static methods" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|(x, 2.0).Item1|];", "pass the value in as a parameter" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) { switch (x) { [|case > 0:|] return x; default: return -x; } }", "use constant case labels" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|x switch { > 0 => x, _ => -x }|];", "use arithmetic, Math functions, comparisons" },
+
+        // DG0009: calls the generator cannot see through.
+        { "DG0009", Partial, "static double Helper(double v) => v * v; [Differentiable] public static double F(double x) => [|Helper(x * 2)|] + 1;", "mark 'C.Helper' [Differentiable]" },
+        { "DG0009", Partial, "[Differentiable] public static double F(double x) => [|Math.BitIncrement(x)|];", "pass only constants to it" },
+        { "DG0009", Partial, "static float Half(float v) => v / 2; [Differentiable] public static float F(float x) => [|Half(x)|];", "mark 'C.Half' [Differentiable]" },
+
+        // DG0011, DG0012: generic methods, no body.
+        { "DG0011", Partial, "[Differentiable] public static double F[|<T>|](double x) => x;", "one non-generic method per precision" },
+        { "DG0011", Partial, "[Differentiable] public static float F[|<T, U>|](float x) where T : struct => x;", "one non-generic method per precision" },
+        { "DG0012", Partial, "[Differentiable] public static extern double [|F|](double x);", "give it a block or expression body" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void ReportsItsDiagnosticAtTheExactSpanWithAdvice(string id, string type, string members, string advice)
+    {
+        var start = members.IndexOf("[|", StringComparison.Ordinal);
+        var end = members.IndexOf("|]", StringComparison.Ordinal) - 2;
+        Assert.True(start >= 0 && end >= start, "mark the expected span with [| |]");
+        var prefix = Prelude + type + "\n{\n    ";
+        var source = prefix + members.Replace("[|", string.Empty, StringComparison.Ordinal).Replace("|]", string.Empty, StringComparison.Ordinal) + "\n}\n";
+
+        var (result, output) = GeneratorHarness.Run(source);
+        Assert.Null(result.Exception);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(members[(start + 2)..(end + 2)], source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Equal(prefix.Length + start, diagnostic.Location.SourceSpan.Start);
+        var message = diagnostic.GetMessage();
+        Assert.Contains(advice, message, StringComparison.Ordinal);
+        Assert.Contains("; ", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(output.GetDiagnostics(), d => d.Id == "CS8785");
+    }
+
+    [Fact]
+    public void TheTableCoversEveryUserFacingDiagnosticWithAtLeastFiftyRows()
+    {
+        var ids = new HashSet<string>();
+        foreach (var row in Rows)
+        {
+            ids.Add((string)row[0]);
+        }
+
+        Assert.True(Rows.Count >= 50, $"{Rows.Count} rows");
+        Assert.Equal(new[] { "DG0001", "DG0002", "DG0003", "DG0004", "DG0005", "DG0006", "DG0007", "DG0008", "DG0009", "DG0011", "DG0012" }, ids.Order(StringComparer.Ordinal));
+    }
+}
