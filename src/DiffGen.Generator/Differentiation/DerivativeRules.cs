@@ -58,11 +58,12 @@ internal static class DerivativeRules
         Rule("Sqrt", new Partial("{c:0.5} / {r}", "1/(2√{0})", Singular: true)),
         // d/dx ∛x = 1/(3∛x²)
         Rule("Cbrt", new Partial("{c:1} / ({c:3} * {r} * {r})", "1/(3·∛{0}²)", Singular: true)),
-        // d/dx x^y = y x^(y-1); d/dy x^y = x^y ln x, taken as 0 at x = 0 (PyTorch)
+        // d/dx x^y = y x^(y-1), taken as 0 when y = 0; d/dy x^y = x^y ln x, taken as 0 at x = 0 when y ≥ 0
+        // (PyTorch's pow_backward: x^0 is the constant 1, and 0^y for y ≥ 0 does not blow up).
         Rule(
             "Pow",
-            new Partial("{1} * {T}.Pow({0}, {1} - {c:1})", "{1}·{0}^({1}−1)", Singular: true),
-            new Partial("{0} == {c:0} ? {c:0} : {r} * {T}.Log({0})", "{0}^{1}·ln {0}", Singular: true)),
+            new Partial("{1} == {c:0} ? {c:0} : {1} * {T}.Pow({0}, {1} - {c:1})", "{1}·{0}^({1}−1)", Singular: true),
+            new Partial("{0} == {c:0} && {1} >= {c:0} ? {c:0} : {r} * {T}.Log({0})", "{0}^{1}·ln {0}", Singular: true)),
         Rule("Sin", new Partial("{T}.Cos({0})", "cos({0})")),
         Rule("Cos", new Partial("-{T}.Sin({0})", "−sin({0})")),
         // d/dx tan x = 1 + tan² x

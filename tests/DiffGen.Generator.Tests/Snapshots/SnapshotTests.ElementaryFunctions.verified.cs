@@ -71,8 +71,8 @@ partial class Calc
         double du1 = du3;   // ∂u3/∂u1 = 1
         double du2 = du3;   // ∂u3/∂u2 = 1
         if (du2 != 0) dx += du2 / (x * double.Log(2.0));   // ∂u2/∂x = 1/(x·ln 2.0)
-        if (du1 != 0) dx += du1 * (y * double.Pow(x, y - 1.0));   // ∂u1/∂x = y·x^(y−1)
-        if (du1 != 0) dy += du1 * (x == 0.0 ? 0.0 : u1 * double.Log(x));   // ∂u1/∂y = x^y·ln x
+        if (du1 != 0) dx += du1 * (y == 0.0 ? 0.0 : y * double.Pow(x, y - 1.0));   // ∂u1/∂x = y·x^(y−1)
+        if (du1 != 0) dy += du1 * (x == 0.0 && y >= 0.0 ? 0.0 : u1 * double.Log(x));   // ∂u1/∂y = x^y·ln x
 
         return u17;
     }
