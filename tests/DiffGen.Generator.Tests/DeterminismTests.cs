@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace DiffGen.Generator.Tests;
@@ -40,6 +42,40 @@ public class DeterminismTests
 
         Assert.Equal(reference, Generate(CultureInfo.InvariantCulture));
     }
+
+    [Fact]
+    public void EveryTestProgramAndSampleGivesTheSameBytesUnderTurkishAndGermanCultures()
+    {
+        var root = Path.GetFullPath(Path.Combine(ThisDirectory(), "..", ".."));
+        var sources = Directory.GetFiles(Path.Combine(root, "tests", "DiffGen.Tests", "Programs"), "*.cs")
+            .Concat(Directory.GetFiles(Path.Combine(root, "samples", "DiffGen.Samples", "Tutorials"), "*.cs"))
+            .OrderBy(p => p, System.StringComparer.Ordinal)
+            .Select(File.ReadAllText)
+            .ToArray();
+        string Run(CultureInfo culture)
+        {
+            var saved = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+            try
+            {
+                (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, culture);
+                var (result, _) = GeneratorHarness.Run(sources);
+                Assert.Null(result.Exception);
+                return string.Join("\n//----\n", result.GeneratedSources.OrderBy(g => g.HintName, System.StringComparer.Ordinal).Select(g => g.HintName + "\n" + g.SourceText));
+            }
+            finally
+            {
+                (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = saved;
+            }
+        }
+
+        var reference = Run(CultureInfo.InvariantCulture);
+        Assert.True(reference.Length > 100_000, $"{reference.Length} characters generated");
+        Assert.Equal(reference, Run(new CultureInfo("tr-TR")));
+        Assert.Equal(reference, Run(new CultureInfo("de-DE")));
+        Assert.Equal(reference, Run(CultureInfo.InvariantCulture));
+    }
+
+    private static string ThisDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 
     private static string Generate(CultureInfo culture)
     {

@@ -58,6 +58,18 @@ public class IncrementalTests
     }
 
     [Fact]
+    public void AddingAnOrdinaryMethodAfterTheDifferentiableOneInTheSameFileIsCached()
+    {
+        var compilation = GeneratorHarness.Compile(Caller, Callee);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var callerTree = compilation.SyntaxTrees.Single(t => t.ToString().Contains("class Model", StringComparison.Ordinal));
+        var edited = Caller.Replace("* 2;\n}", "* 2;\n\n    public static string Describe() => \"a model\"; // typed after the loss\n}", StringComparison.Ordinal);
+        Assert.NotEqual(Caller, edited);
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(callerTree, callerTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(edited))));
+        AssertAllCached(driver.GetRunResult().Results.Single());
+    }
+
+    [Fact]
     public void EditingACalleeInAnotherFileRegeneratesItsCaller()
     {
         var compilation = GeneratorHarness.Compile(Caller, Callee);
