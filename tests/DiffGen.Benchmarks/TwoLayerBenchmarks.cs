@@ -68,6 +68,17 @@ public class TwoLayerBenchmarks
         _db1 = new double[H];
         _dw2 = new double[H];
         _hidden = new double[H];
+
+        // The baseline must compute what the generated gradient computes, or the comparison means nothing.
+        var generatedValue = Generated();
+        double[][] generated = [(double[])_dw1.Clone(), (double[])_db1.Clone(), (double[])_dw2.Clone(), [_db2]];
+        var handValue = HandWritten();
+        Agreement.Require("value", [generatedValue], [handValue], 1e-12);
+        double[][] hand = [_dw1, _db1, _dw2, [_db2]];
+        for (var p = 0; p < generated.Length; p++)
+        {
+            Agreement.Require("gradient " + p, generated[p], hand[p], 1e-12);
+        }
     }
 
     [Benchmark(Description = "forward only")]

@@ -40,7 +40,10 @@ internal static class GradientEmitter
         var pooled = body.Tapes.Count > 0 || body.ArrayAdjoints.Count > 0;
         if (pooled)
         {
-            // Tapes and adjoint buffers are rented from ArrayPool and returned whatever happens.
+            // Tapes and adjoint buffers are rented from ArrayPool and returned before the method returns.
+            // Deliberately not in try/finally: locals live into a handler stay in memory, and a tape in
+            // registers is what makes a push cheap. After an exception (an index out of range) the storage
+            // is simply left to the garbage collector, which ArrayPool allows.
             foreach (var tape in body.Tapes)
             {
                 writer.Line("var " + tape.Name + " = new global::DiffGen.Tape<" + tape.Type.Name + ">();");
@@ -50,8 +53,6 @@ internal static class GradientEmitter
             {
                 writer.Line("global::DiffGen.PooledBuffer<" + adjoint.Type.Name + "> " + adjoint.Buffer + " = default;");
             }
-
-            writer.Open("try");
         }
 
         writer.Line("// Forward sweep: the value, one operation per intermediate.");
@@ -72,11 +73,9 @@ internal static class GradientEmitter
         }
 
         writer.Line();
-        writer.Line("return " + value + ";");
         if (pooled)
         {
-            writer.Close();
-            writer.Open("finally");
+            writer.Line("// Tapes and buffers back to the pool.");
             foreach (var tape in body.Tapes)
             {
                 writer.Line(tape.Name + ".Dispose();");
@@ -86,9 +85,9 @@ internal static class GradientEmitter
             {
                 writer.Line(adjoint.Buffer + ".Dispose();");
             }
-
-            writer.Close();
         }
+
+        writer.Line("return " + value + ";");
 
         writer.Close();
 
@@ -231,7 +230,7 @@ internal static class GradientEmitter
                     var accumulator = spelling.Name(k.Accumulator);
                     writer.Line("// vectorized: a dot product of two slices (sums round differently from the scalar loop, within a few ulps)");
                     writer.Open("if (" + NonEmpty(spelling, k.Counter) + ")");
-                    writer.Line(accumulator + " += global::System.Numerics.Tensors.TensorPrimitives.Dot("
+                    writer.Line(accumulator + " += global::DiffGen.Kernels.Dot("
                         + Slice(spelling, k.A, k.OffsetA, k.Counter, k.Type, spelling.Name(k.A), readOnly: true) + ", "
                         + Slice(spelling, k.B, k.OffsetB, k.Counter, k.Type, spelling.Name(k.B), readOnly: true) + ");");
                     writer.Close();
@@ -254,9 +253,9 @@ internal static class GradientEmitter
                         }
 
                         var destination = Slice(spelling, array, offset, k.Counter, k.Type, gradient, readOnly: false);
-                        writer.Line("global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd("
+                        writer.Line("global::DiffGen.Kernels.MultiplyAdd(" + dot.AccumulatorAdjoint + ", "
                             + Slice(spelling, other, otherOffset, k.Counter, k.Type, spelling.Name(other), readOnly: true) + ", "
-                            + dot.AccumulatorAdjoint + ", " + destination + ", " + destination + ");");
+                            + destination + ");");
                     }
 
                     writer.Close();
