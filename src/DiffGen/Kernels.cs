@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -20,54 +21,25 @@ public static class Kernels
 {
     /// <summary>Σ a[i]·b[i] over a's length (b must be at least as long).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
-    {
-        var n = a.Length;
-        if (b.Length < n)
-        {
-            ThrowLengths();
-        }
-
-        ref var ra = ref MemoryMarshal.GetReference(a);
-        ref var rb = ref MemoryMarshal.GetReference(b);
-        var i = 0;
-        var sum = 0.0;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var even = Vector256<double>.Zero;
-            var odd = Vector256<double>.Zero;
-            for (; i <= n - 8; i += 8)
-            {
-                even = MultiplyAdd(Vector256.LoadUnsafe(ref ra, (nuint)i), Vector256.LoadUnsafe(ref rb, (nuint)i), even);
-                odd = MultiplyAdd(Vector256.LoadUnsafe(ref ra, (nuint)(i + 4)), Vector256.LoadUnsafe(ref rb, (nuint)(i + 4)), odd);
-            }
-
-            sum = Vector256.Sum(even + odd);
-        }
-        else if (Vector128.IsHardwareAccelerated && n >= 4)
-        {
-            var even = Vector128<double>.Zero;
-            var odd = Vector128<double>.Zero;
-            for (; i <= n - 4; i += 4)
-            {
-                even += Vector128.LoadUnsafe(ref ra, (nuint)i) * Vector128.LoadUnsafe(ref rb, (nuint)i);
-                odd += Vector128.LoadUnsafe(ref ra, (nuint)(i + 2)) * Vector128.LoadUnsafe(ref rb, (nuint)(i + 2));
-            }
-
-            sum = Vector128.Sum(even + odd);
-        }
-
-        for (; i < n; i++)
-        {
-            sum += Unsafe.Add(ref ra, i) * Unsafe.Add(ref rb, i);
-        }
-
-        return sum;
-    }
+    public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => DotCore(a, b);
 
     /// <summary>Σ a[i]·b[i] over a's length (b must be at least as long).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => DotCore(a, b);
+
+    /// <summary>y[i] += alpha·x[i] over y's length (x must be at least as long): an adjoint update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyAdd(double alpha, ReadOnlySpan<double> x, Span<double> y) => MultiplyAddCore(alpha, x, y);
+
+    /// <summary>y[i] += alpha·x[i] over y's length (x must be at least as long): an adjoint update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyAdd(float alpha, ReadOnlySpan<float> x, Span<float> y) => MultiplyAddCore(alpha, x, y);
+
+    // Generic over the element type; the JIT compiles one specialized copy per type, so the type
+    // tests below are constants and vanish.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T DotCore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var n = a.Length;
         if (b.Length < n)
@@ -78,27 +50,29 @@ public static class Kernels
         ref var ra = ref MemoryMarshal.GetReference(a);
         ref var rb = ref MemoryMarshal.GetReference(b);
         var i = 0;
-        var sum = 0f;
-        if (Vector256.IsHardwareAccelerated && n >= 16)
+        var sum = T.Zero;
+        if (Vector256.IsHardwareAccelerated && n >= 2 * Vector256<T>.Count)
         {
-            var even = Vector256<float>.Zero;
-            var odd = Vector256<float>.Zero;
-            for (; i <= n - 16; i += 16)
+            var width = Vector256<T>.Count;
+            var even = Vector256<T>.Zero;
+            var odd = Vector256<T>.Zero;
+            for (; i <= n - (2 * width); i += 2 * width)
             {
-                even = MultiplyAdd(Vector256.LoadUnsafe(ref ra, (nuint)i), Vector256.LoadUnsafe(ref rb, (nuint)i), even);
-                odd = MultiplyAdd(Vector256.LoadUnsafe(ref ra, (nuint)(i + 8)), Vector256.LoadUnsafe(ref rb, (nuint)(i + 8)), odd);
+                even = Fused(Vector256.LoadUnsafe(ref ra, (nuint)i), Vector256.LoadUnsafe(ref rb, (nuint)i), even);
+                odd = Fused(Vector256.LoadUnsafe(ref ra, (nuint)(i + width)), Vector256.LoadUnsafe(ref rb, (nuint)(i + width)), odd);
             }
 
             sum = Vector256.Sum(even + odd);
         }
-        else if (Vector128.IsHardwareAccelerated && n >= 8)
+        else if (Vector128.IsHardwareAccelerated && n >= 2 * Vector128<T>.Count)
         {
-            var even = Vector128<float>.Zero;
-            var odd = Vector128<float>.Zero;
-            for (; i <= n - 8; i += 8)
+            var width = Vector128<T>.Count;
+            var even = Vector128<T>.Zero;
+            var odd = Vector128<T>.Zero;
+            for (; i <= n - (2 * width); i += 2 * width)
             {
                 even += Vector128.LoadUnsafe(ref ra, (nuint)i) * Vector128.LoadUnsafe(ref rb, (nuint)i);
-                odd += Vector128.LoadUnsafe(ref ra, (nuint)(i + 4)) * Vector128.LoadUnsafe(ref rb, (nuint)(i + 4));
+                odd += Vector128.LoadUnsafe(ref ra, (nuint)(i + width)) * Vector128.LoadUnsafe(ref rb, (nuint)(i + width));
             }
 
             sum = Vector128.Sum(even + odd);
@@ -112,9 +86,9 @@ public static class Kernels
         return sum;
     }
 
-    /// <summary>y[i] += alpha·x[i] over y's length (x must be at least as long): an adjoint update.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void MultiplyAdd(double alpha, ReadOnlySpan<double> x, Span<double> y)
+    private static void MultiplyAddCore<T>(T alpha, ReadOnlySpan<T> x, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var n = y.Length;
         if (x.Length < n)
@@ -125,56 +99,20 @@ public static class Kernels
         ref var rx = ref MemoryMarshal.GetReference(x);
         ref var ry = ref MemoryMarshal.GetReference(y);
         var i = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 4)
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
         {
             var scale = Vector256.Create(alpha);
-            for (; i <= n - 4; i += 4)
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
             {
-                MultiplyAdd(scale, Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
+                Fused(scale, Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
             }
         }
-        else if (Vector128.IsHardwareAccelerated && n >= 2)
+        else if (Vector128.IsHardwareAccelerated && n >= Vector128<T>.Count)
         {
             var scale = Vector128.Create(alpha);
-            for (; i <= n - 2; i += 2)
+            for (; i <= n - Vector128<T>.Count; i += Vector128<T>.Count)
             {
-                (Vector128.LoadUnsafe(ref ry, (nuint)i) + scale * Vector128.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ry, i) += alpha * Unsafe.Add(ref rx, i);
-        }
-    }
-
-    /// <summary>y[i] += alpha·x[i] over y's length (x must be at least as long): an adjoint update.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void MultiplyAdd(float alpha, ReadOnlySpan<float> x, Span<float> y)
-    {
-        var n = y.Length;
-        if (x.Length < n)
-        {
-            ThrowLengths();
-        }
-
-        ref var rx = ref MemoryMarshal.GetReference(x);
-        ref var ry = ref MemoryMarshal.GetReference(y);
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var scale = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-            {
-                MultiplyAdd(scale, Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
-            }
-        }
-        else if (Vector128.IsHardwareAccelerated && n >= 4)
-        {
-            var scale = Vector128.Create(alpha);
-            for (; i <= n - 4; i += 4)
-            {
-                (Vector128.LoadUnsafe(ref ry, (nuint)i) + scale * Vector128.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
+                (Vector128.LoadUnsafe(ref ry, (nuint)i) + (scale * Vector128.LoadUnsafe(ref rx, (nuint)i))).StoreUnsafe(ref ry, (nuint)i);
             }
         }
 
@@ -186,20 +124,32 @@ public static class Kernels
 
     // a·b + c, fused where the platform has it (one rounding instead of two).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> MultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) =>
+    private static Vector256<T> Fused<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
 #if NET9_0_OR_GREATER
-        Vector256.FusedMultiplyAdd(a, b, c);
-#else
-        System.Runtime.Intrinsics.X86.Fma.IsSupported ? System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : (a * b) + c;
-#endif
+        if (typeof(T) == typeof(double))
+        {
+            return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-#if NET9_0_OR_GREATER
-        Vector256.FusedMultiplyAdd(a, b, c);
+        if (typeof(T) == typeof(float))
+        {
+            return Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
 #else
-        System.Runtime.Intrinsics.X86.Fma.IsSupported ? System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : (a * b) + c;
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported && typeof(T) == typeof(double))
+        {
+            return System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported && typeof(T) == typeof(float))
+        {
+            return System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
 #endif
+        return (a * b) + c;
+    }
 
     private static void ThrowLengths() =>
         throw new ArgumentException("The slices of a vectorized loop differ in length; an index went out of its array.");
