@@ -60,6 +60,9 @@ public readonly struct Dual<T>
 
     public static Dual<T> Log(Dual<T> a) => new(T.Log(a.Value), a.Derivative / a.Value);
 
+    /// <summary>log_b a = ln a / ln b.</summary>
+    public static Dual<T> Log(Dual<T> a, Dual<T> b) => Log(a) / Log(b);
+
     public static Dual<T> Log10(Dual<T> a) => new(T.Log10(a.Value), a.Derivative / (a.Value * T.Log(T.CreateChecked(10))));
 
     public static Dual<T> Log2(Dual<T> a) => new(T.Log2(a.Value), a.Derivative / (a.Value * T.Log(T.CreateChecked(2))));
@@ -148,6 +151,42 @@ public readonly struct Dual<T>
 
     public static Dual<T> FusedMultiplyAdd(Dual<T> a, Dual<T> b, Dual<T> c) =>
         new(T.FusedMultiplyAdd(a.Value, b.Value, c.Value), a.Derivative * b.Value + a.Value * b.Derivative + c.Derivative);
+
+    public static Dual<T> Asin(Dual<T> a) => new(T.Asin(a.Value), a.Derivative / T.Sqrt(T.One - a.Value * a.Value));
+
+    public static Dual<T> Acos(Dual<T> a) => new(T.Acos(a.Value), -a.Derivative / T.Sqrt(T.One - a.Value * a.Value));
+
+    public static Dual<T> Atanh(Dual<T> a) => new(T.Atanh(a.Value), a.Derivative / (T.One - a.Value * a.Value));
+
+    public static Dual<T> Acosh(Dual<T> a) => new(T.Acosh(a.Value), a.Derivative / T.Sqrt(a.Value * a.Value - T.One));
+
+    /// <summary>Piecewise constant: derivative 0; its jumps at the integers are kinks.</summary>
+    public static Dual<T> Ceiling(Dual<T> a)
+    {
+        Trace.Compare(a.Value, T.Round(a.Value));
+        return new(T.Ceiling(a.Value), T.Zero);
+    }
+
+    /// <summary>Piecewise constant: derivative 0; its jumps at the integers are kinks.</summary>
+    public static Dual<T> Truncate(Dual<T> a)
+    {
+        Trace.Compare(a.Value, T.Round(a.Value));
+        return new(T.Truncate(a.Value), T.Zero);
+    }
+
+    /// <summary>Piecewise constant: derivative 0; its jumps at the half-integers are kinks.</summary>
+    public static Dual<T> Round(Dual<T> a)
+    {
+        Trace.Compare(a.Value, T.Floor(a.Value) + Half);
+        return new(T.Round(a.Value), T.Zero);
+    }
+
+    /// <summary>−1, 0 or 1 as an integer, like Math.Sign; its jump at 0 is a kink.</summary>
+    public static int Sign(Dual<T> a)
+    {
+        Trace.Compare(a.Value, T.Zero);
+        return T.Sign(a.Value);
+    }
 
     /// <summary>Piecewise constant: derivative 0; its jumps at the integers are kinks.</summary>
     public static Dual<T> Floor(Dual<T> a)

@@ -8,7 +8,8 @@ namespace DiffGen.Generator.Tests.RandomPrograms;
 
 /// <summary>
 /// CsCheck generator of random well-formed [Differentiable] programs over what the generator supports:
-/// the elementary functions (each kept inside its domain), locals and reassignment, if/else, ?:, for and
+/// every elementary function of the README's list (each kept inside its domain: logarithms, roots
+/// and powers of e² + c, asin/acos/atanh of 0.9·tanh e, acosh of e² + c + 1), locals and reassignment, if/else, ?:, for and
 /// while loops with random trip counts, break/continue/return inside them, array parameters, local
 /// arrays, calls of other generated methods; double or float. The size CsCheck shrinks by is the number
 /// of syntax nodes, so a failure is reported on the smallest failing program found.
@@ -27,7 +28,7 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
 
     private sealed class Builder(PCG pcg)
     {
-        private static readonly string[] Unary = ["Exp", "Sin", "Cos", "Tanh", "Atan", "Sinh", "Cosh", "Asinh", "Abs", "Cbrt", "Floor"];
+        private static readonly string[] Unary = ["Exp", "Sin", "Cos", "Tanh", "Atan", "Sinh", "Cosh", "Asinh", "Abs", "Cbrt", "Floor", "Ceiling", "Round", "Truncate", "Sign"];
         private static readonly string[] Comparisons = ["<", ">", "<=", ">="];
 
         private readonly List<Scope> _scopes = [];
@@ -199,9 +200,17 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
             if (roll < 80)
             {
                 var a = Expression(depth - 1);
-                return Next(9) switch
+                return Next(17) switch
                 {
                     0 => new Call("Log", [Positive(a)]),
+                    9 => new Call("Log10", [Positive(a)]),
+                    10 => new Call("Log2", [Positive(a)]),
+                    11 => new Call("Asin", [Bounded(a)]),
+                    12 => new Call("Acos", [Bounded(a)]),
+                    13 => new Call("Atanh", [Bounded(a)]),
+                    14 => new Call("Acosh", [new Binary('+', Positive(a), new Lit(1))]),
+                    15 => new Call("Exp", [new Call("Sin", [a])]),
+                    16 => new Call("Log", [Positive(a), new Lit(Math.Round(Uniform(1.5, 10), 1))]),
                     1 => new Call("Sqrt", [Positive(a)]),
                     2 => new Call("Pow", [Positive(a), Chance(50) ? new Lit(Math.Round(Uniform(-2, 3), 1)) : new Call("Tanh", [Expression(depth - 1)])]),
                     3 => new Call("Max", [a, Expression(depth - 1)]),
@@ -226,6 +235,9 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
 
             return new Call("FusedMultiplyAdd", [Expression(depth - 1), Expression(depth - 1), Expression(depth - 1)]);
         }
+
+        /// <summary>0.9·tanh(e): inside (−1, 1), for asin, acos and atanh.</summary>
+        private static Expr Bounded(Expr e) => new Binary('*', new Lit(0.9), new Call("Tanh", [e]));
 
         /// <summary>e² + c with c in [0.25, 1]: a positive argument for logarithms, roots, powers and divisions.</summary>
         private Expr Positive(Expr e) => new Binary('+', new Binary('*', e, e), new Lit(Math.Round(Uniform(0.25, 1), 2)));

@@ -249,6 +249,8 @@ public static class ProgramPrinter
             Lit l => Literal(l.Value, _float),
             Negate n => "(-" + Expression(n.Operand) + ")",
             Binary b => "(" + Expression(b.Left) + " " + b.Op + " " + Expression(b.Right) + ")",
+            // Sign returns an int; cast it so that it never meets an overload set (Math.Round(int) is ambiguous).
+            Call { Function: "Sign" } c => "((" + Plain + ")" + Function(c.Function) + "(" + Expression(c.Arguments[0]) + "))",
             Call c => Function(c.Function) + "(" + string.Join(", ", c.Arguments.Select(Expression)) + ")",
             Conditional c => "(" + Test(c.Test) + " ? " + Expression(c.Then) + " : " + Expression(c.Else) + ")",
             Element e => e.Array + "[" + e.Index + "]",

@@ -87,7 +87,18 @@ public static class ProgramCheck
     {
         var program = compiled.Program;
         var point = program.Point.ToArray();
-        var value = compiled.Value(point);
+        double value;
+        try
+        {
+            value = compiled.Value(point);
+        }
+        catch (ArithmeticException)
+        {
+            // Math.Sign of a NaN throws: the point left the program's domain.
+            tally.Discard();
+            return;
+        }
+
         if (!double.IsFinite(value) || Math.Abs(value) > Huge)
         {
             tally.Discard();
