@@ -8,7 +8,7 @@ namespace DiffGen;
 /// <summary>
 /// A stack of values the forward sweep of a generated gradient saves for its reverse sweep (values a
 /// loop overwrites and the reverse still needs). Storage is rented from <see cref="ArrayPool{T}"/> and
-/// returned by <see cref="Dispose"/>, which generated code calls before it returns: after warm-up a
+/// returned by <see cref="Dispose"/>, which generated code calls in <c>finally</c>: after warm-up a
 /// gradient call allocates nothing. Used by generated code; not meant to be called by hand.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
@@ -50,7 +50,7 @@ public struct Tape<T> : IDisposable
         _count = 0;
     }
 
-    // Static, so that Push never takes the tape's address: the JIT keeps its two fields in registers.
+    // Static, so that the inlined Push never passes the tape's address to a call.
     private static T[] Grow(T[]? items, int count)
     {
         var larger = ArrayPool<T>.Shared.Rent(items is null ? 256 : items.Length * 2);
@@ -66,7 +66,7 @@ public struct Tape<T> : IDisposable
 
 /// <summary>
 /// A zeroed, pooled buffer: the adjoint of a local array in a generated gradient. Returned to the
-/// pool by <see cref="Dispose"/> before the gradient returns. Used by generated code; not meant to be called by hand.
+/// pool by <see cref="Dispose"/> in <c>finally</c>. Used by generated code; not meant to be called by hand.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]

@@ -40,10 +40,7 @@ internal static class GradientEmitter
         var pooled = body.Tapes.Count > 0 || body.ArrayAdjoints.Count > 0;
         if (pooled)
         {
-            // Tapes and adjoint buffers are rented from ArrayPool and returned before the method returns.
-            // Deliberately not in try/finally: locals live into a handler stay in memory, and a tape in
-            // registers is what makes a push cheap. After an exception (an index out of range) the storage
-            // is simply left to the garbage collector, which ArrayPool allows.
+            // Tapes and adjoint buffers are rented from ArrayPool and returned whatever happens.
             foreach (var tape in body.Tapes)
             {
                 writer.Line("var " + tape.Name + " = new global::DiffGen.Tape<" + tape.Type.Name + ">();");
@@ -53,6 +50,8 @@ internal static class GradientEmitter
             {
                 writer.Line("global::DiffGen.PooledBuffer<" + adjoint.Type.Name + "> " + adjoint.Buffer + " = default;");
             }
+
+            writer.Open("try");
         }
 
         writer.Line("// Forward sweep: the value, one operation per intermediate.");
@@ -73,9 +72,11 @@ internal static class GradientEmitter
         }
 
         writer.Line();
+        writer.Line("return " + value + ";");
         if (pooled)
         {
-            writer.Line("// Tapes and buffers back to the pool.");
+            writer.Close();
+            writer.Open("finally");
             foreach (var tape in body.Tapes)
             {
                 writer.Line(tape.Name + ".Dispose();");
@@ -85,9 +86,9 @@ internal static class GradientEmitter
             {
                 writer.Line(adjoint.Buffer + ".Dispose();");
             }
-        }
 
-        writer.Line("return " + value + ";");
+            writer.Close();
+        }
 
         writer.Close();
 

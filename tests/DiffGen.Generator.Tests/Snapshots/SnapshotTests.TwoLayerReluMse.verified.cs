@@ -29,102 +29,107 @@ partial class TwoLayerNet
     public static double LossGradient(double[] x, double[] y, int n, int d, int h, double[] w1, double[] b1, double[] w2, double b2, global::System.Span<double> dw1, global::System.Span<double> db1, global::System.Span<double> dw2, ref double db2, double seed = 1.0)
     {
         var tapeDouble = new global::DiffGen.Tape<double>();
-        // Forward sweep: the value, one operation per intermediate.
-        double u1 = 0, u3 = 0, u5 = 0, u6 = 0, u16 = 0, u17 = 0, u18 = 0, u19 = 0, u20 = 0, u21 = 0, u22 = 0, u23 = 0;
-        int u8 = 0, u11 = 0;
-        // double total = 0;
-        // for (int i = 0; i < n; i++)
-        u1 = 0.0;
-        for (int i = 0; i < n; i++)
+        try
         {
-            // double output = b2;
-            // for (int j = 0; j < h; j++)
-            u3 = b2;
-            u8 = i * d;
-            for (int j = 0; j < h; j++)
+            // Forward sweep: the value, one operation per intermediate.
+            double u1 = 0, u3 = 0, u5 = 0, u6 = 0, u16 = 0, u17 = 0, u18 = 0, u19 = 0, u20 = 0, u21 = 0, u22 = 0, u23 = 0;
+            int u8 = 0, u11 = 0;
+            // double total = 0;
+            // for (int i = 0; i < n; i++)
+            u1 = 0.0;
+            for (int i = 0; i < n; i++)
             {
-                // double z = b1[j];
-                u5 = b1[j];
-                // for (int k = 0; k < d; k++)
-                u6 = u5;
-                u11 = j * d;
-                // vectorized: a dot product of two slices (sums round differently from the scalar loop, within a few ulps)
-                if (d > 0)
+                // double output = b2;
+                // for (int j = 0; j < h; j++)
+                u3 = b2;
+                u8 = i * d;
+                for (int j = 0; j < h; j++)
                 {
-                    u6 += global::DiffGen.Kernels.Dot(((global::System.ReadOnlySpan<double>)x).Slice(u8, d), ((global::System.ReadOnlySpan<double>)w1).Slice(u11, d));
+                    // double z = b1[j];
+                    u5 = b1[j];
+                    // for (int k = 0; k < d; k++)
+                    u6 = u5;
+                    u11 = j * d;
+                    // vectorized: a dot product of two slices (sums round differently from the scalar loop, within a few ulps)
+                    if (d > 0)
+                    {
+                        u6 += global::DiffGen.Kernels.Dot(((global::System.ReadOnlySpan<double>)x).Slice(u8, d), ((global::System.ReadOnlySpan<double>)w1).Slice(u11, d));
+                    }
+                    // output += Math.Max(0, z) * w2[j];
+                    u16 = double.Max(0.0, u6);
+                    u17 = w2[j];
+                    u18 = u16 * u17;
+                    u19 = u3 + u18;
+                    // save what this iteration overwrites and the reverse sweep needs
+                    tapeDouble.Push(u6);
+                    u3 = u19;   // to the next iteration
                 }
-                // output += Math.Max(0, z) * w2[j];
-                u16 = double.Max(0.0, u6);
-                u17 = w2[j];
-                u18 = u16 * u17;
-                u19 = u3 + u18;
+                // double diff = y[i] - output;
+                u20 = y[i];
+                u21 = u20 - u3;
+                // total += diff * diff;
+                u22 = u21 * u21;
+                u23 = u1 + u22;
                 // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.Push(u6);
-                u3 = u19;   // to the next iteration
+                tapeDouble.Push(u3);
+                u1 = u23;   // to the next iteration
             }
-            // double diff = y[i] - output;
-            u20 = y[i];
-            u21 = u20 - u3;
-            // total += diff * diff;
-            u22 = u21 * u21;
-            u23 = u1 + u22;
-            // save what this iteration overwrites and the reverse sweep needs
-            tapeDouble.Push(u3);
-            u1 = u23;   // to the next iteration
-        }
-        // return total / n;
-        double u24 = (double)n;
-        double u25 = u1 / u24;
-        double value_ = u25;
+            // return total / n;
+            double u24 = (double)n;
+            double u25 = u1 / u24;
+            double value_ = u25;
 
-        // Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.
-        double du1 = 0;
-        double du25 = seed;   // the adjoint of the value is the incoming adjoint
-        // return total / n;
-        if (du25 != 0) du1 += du25 / u24;   // ∂u25/∂u1 = 1/u24
-        // for (int i = 0; i < n; i++)
-        for (int i = n - 1; i >= 0; i--)
-        {
-            u3 = tapeDouble.Pop();
-            u8 = i * d;
-            u20 = y[i];
-            u21 = u20 - u3;
-            double du3 = 0;
-            // total += diff * diff;
-            double du22 = du1;   // ∂u23/∂u22 = 1
-            double du21 = du22 * u21;   // ∂u22/∂u21 = u21
-            du21 += du22 * u21;   // ∂u22/∂u21 = u21
-            // double diff = y[i] - output;
-            du3 -= du21;   // ∂u21/∂u3 = −1
-            // for (int j = 0; j < h; j++)
-            for (int j = h - 1; j >= 0; j--)
+            // Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.
+            double du1 = 0;
+            double du25 = seed;   // the adjoint of the value is the incoming adjoint
+            // return total / n;
+            if (du25 != 0) du1 += du25 / u24;   // ∂u25/∂u1 = 1/u24
+            // for (int i = 0; i < n; i++)
+            for (int i = n - 1; i >= 0; i--)
             {
-                u6 = tapeDouble.Pop();
-                u11 = j * d;
-                u16 = double.Max(0.0, u6);
-                u17 = w2[j];
-                double du6 = 0;
-                // output += Math.Max(0, z) * w2[j];
-                double du18 = du3;   // ∂u19/∂u18 = 1
-                double du16 = du18 * u17;   // ∂u18/∂u16 = u17
-                double du17 = du18 * u16;   // ∂u18/∂u17 = u16
-                dw2[j] += du17;   // ∂u17/∂w2[j] = 1
-                du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
-                // for (int k = 0; k < d; k++)
-                // vectorized over the slices: dw1 += du6 · x   (∂(a·b)/∂a = b)
-                if (du6 != 0 && d > 0)
+                u3 = tapeDouble.Pop();
+                u8 = i * d;
+                u20 = y[i];
+                u21 = u20 - u3;
+                double du3 = 0;
+                // total += diff * diff;
+                double du22 = du1;   // ∂u23/∂u22 = 1
+                double du21 = du22 * u21;   // ∂u22/∂u21 = u21
+                du21 += du22 * u21;   // ∂u22/∂u21 = u21
+                // double diff = y[i] - output;
+                du3 -= du21;   // ∂u21/∂u3 = −1
+                // for (int j = 0; j < h; j++)
+                for (int j = h - 1; j >= 0; j--)
                 {
-                    global::DiffGen.Kernels.MultiplyAdd(du6, ((global::System.ReadOnlySpan<double>)x).Slice(u8, d), dw1.Slice(u11, d));
+                    u6 = tapeDouble.Pop();
+                    u11 = j * d;
+                    u16 = double.Max(0.0, u6);
+                    u17 = w2[j];
+                    double du6 = 0;
+                    // output += Math.Max(0, z) * w2[j];
+                    double du18 = du3;   // ∂u19/∂u18 = 1
+                    double du16 = du18 * u17;   // ∂u18/∂u16 = u17
+                    double du17 = du18 * u16;   // ∂u18/∂u17 = u16
+                    dw2[j] += du17;   // ∂u17/∂w2[j] = 1
+                    du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
+                    // for (int k = 0; k < d; k++)
+                    // vectorized over the slices: dw1 += du6 · x   (∂(a·b)/∂a = b)
+                    if (du6 != 0 && d > 0)
+                    {
+                        global::DiffGen.Kernels.MultiplyAdd(du6, ((global::System.ReadOnlySpan<double>)x).Slice(u8, d), dw1.Slice(u11, d));
+                    }
+                    double du5 = du6;   // ∂u6/∂u5 = 1
+                    // double z = b1[j];
+                    db1[j] += du5;   // ∂u5/∂b1[j] = 1
                 }
-                double du5 = du6;   // ∂u6/∂u5 = 1
-                // double z = b1[j];
-                db1[j] += du5;   // ∂u5/∂b1[j] = 1
+                db2 += du3;   // ∂u3/∂b2 = 1
             }
-            db2 += du3;   // ∂u3/∂b2 = 1
-        }
 
-        // Tapes and buffers back to the pool.
-        tapeDouble.Dispose();
-        return value_;
+            return value_;
+        }
+        finally
+        {
+            tapeDouble.Dispose();
+        }
     }
 }

@@ -23,143 +23,148 @@ partial class Calc
         var tapeInt = new global::DiffGen.Tape<int>();
         var tapeDouble = new global::DiffGen.Tape<double>();
         global::DiffGen.PooledBuffer<double> dhBuffer = default;
-        // Forward sweep: the value, one operation per intermediate.
-        bool more = false, u8 = false, u15 = false;
-        int trips = 0, u4 = 0, u6 = 0, u7 = 0, u12 = 0, u16 = 0;
-        double u1 = 0, u3 = 0, u5 = 0, u9 = 0, u10 = 0, u11 = 0, u13 = 0, u14 = 0;
-        // double[] h = new double[2];
-        double[] h = new double[2];
-        // double r = x;
-        // int i = 0;
-        // while (i < w.Length)
-        u3 = x;
-        u4 = 0;
-        trips = 0;
-        while (true)
+        try
         {
-            u7 = w.Length;
-            u8 = u4 < u7;
-            if (u8)
+            // Forward sweep: the value, one operation per intermediate.
+            bool more = false, u8 = false, u15 = false;
+            int trips = 0, u4 = 0, u6 = 0, u7 = 0, u12 = 0, u16 = 0;
+            double u1 = 0, u3 = 0, u5 = 0, u9 = 0, u10 = 0, u11 = 0, u13 = 0, u14 = 0;
+            // double[] h = new double[2];
+            double[] h = new double[2];
+            // double r = x;
+            // int i = 0;
+            // while (i < w.Length)
+            u3 = x;
+            u4 = 0;
+            trips = 0;
+            while (true)
             {
-                // r = Math.Tanh(r * w[i]);
-                u9 = w[u4];
-                u10 = u3 * u9;
-                u11 = double.Tanh(u10);
-                // h[i % 2] += r;
-                u12 = u4 % 2;
-                u13 = h[u12];
-                u14 = u13 + u11;
-                h[u12] = u14;
-                // if (r < -0.5)
-                u15 = u11 < (-0.5);
-                if (u15)
+                u7 = w.Length;
+                u8 = u4 < u7;
+                if (u8)
                 {
-                    u1 = u11;
+                    // r = Math.Tanh(r * w[i]);
+                    u9 = w[u4];
+                    u10 = u3 * u9;
+                    u11 = double.Tanh(u10);
+                    // h[i % 2] += r;
+                    u12 = u4 % 2;
+                    u13 = h[u12];
+                    u14 = u13 + u11;
+                    h[u12] = u14;
+                    // if (r < -0.5)
+                    u15 = u11 < (-0.5);
+                    if (u15)
+                    {
+                        u1 = u11;
+                        more = false;
+                    }
+                    else
+                    {
+                        // i++;
+                        u16 = u4 + 1;
+                        u5 = u11;
+                        u6 = u16;
+                        more = true;
+                    }
+                }
+                else
+                {
+                    u1 = u3;
                     more = false;
                 }
+                // save what this iteration overwrites and the reverse sweep needs
+                tapeDouble.Push(u3);
+                tapeInt.Push(u4);
+                tapeDouble.Push(u9);
+                tapeDouble.Push(u11);
+                tapeInt.Push(u12);
+                tapeBool.Push(u15);
+                trips++;
+                if (!more)
+                {
+                    break;
+                }
+                u3 = u5;   // to the next iteration
+                u4 = u6;   // to the next iteration
+            }
+            // return h[0] * h[1] + r;
+            double u17 = h[0];
+            double u18 = h[1];
+            double u19 = u17 * u18;
+            double u20 = u19 + u1;
+            double value_ = u20;
+
+            // Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.
+            dhBuffer = new global::DiffGen.PooledBuffer<double>(h.Length);
+            global::System.Span<double> dh = dhBuffer.Span;
+            double du1 = 0, du3 = 0;
+            double du20 = seed;   // the adjoint of the value is the incoming adjoint
+            // return h[0] * h[1] + r;
+            double du19 = du20;   // ∂u20/∂u19 = 1
+            du1 += du20;   // ∂u20/∂u1 = 1
+            double du17 = du19 * u18;   // ∂u19/∂u17 = u18
+            double du18 = du19 * u17;   // ∂u19/∂u18 = u17
+            dh[1] += du18;   // ∂u18/∂h[1] = 1
+            dh[0] += du17;   // ∂u17/∂h[0] = 1
+            // while (i < w.Length)
+            for (bool lastIteration = true; trips > 0; trips--, lastIteration = false)
+            {
+                u15 = tapeBool.Pop();
+                u12 = tapeInt.Pop();
+                u11 = tapeDouble.Pop();
+                u9 = tapeDouble.Pop();
+                u4 = tapeInt.Pop();
+                u3 = tapeDouble.Pop();
+                u7 = w.Length;
+                u8 = u4 < u7;
+                double du5 = 0, du11 = 0;
+                if (!lastIteration)
+                {
+                    du5 += du3;   // ∂u3/∂u5 = 1
+                    du3 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                }
+                if (u8)
+                {
+                    // if (r < -0.5)
+                    if (u15)
+                    {
+                        du11 += du1;   // ∂u1/∂u11 = 1
+                        du1 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                    }
+                    else
+                    {
+                        // i++;
+                        du11 += du5;   // ∂u5/∂u11 = 1
+                    }
+                    // h[i % 2] += r;
+                    double du14 = dh[u12];   // ∂h[u12]/∂u14 = 1
+                    dh[u12] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                    double du13 = du14;   // ∂u14/∂u13 = 1
+                    du11 += du14;   // ∂u14/∂u11 = 1
+                    dh[u12] += du13;   // ∂u13/∂h[u12] = 1
+                    // r = Math.Tanh(r * w[i]);
+                    double du10 = du11 * (1.0 - u11 * u11);   // ∂u11/∂u10 = 1 − tanh²(u10)
+                    du3 += du10 * u9;   // ∂u10/∂u3 = u9
+                    double du9 = du10 * u3;   // ∂u10/∂u9 = u3
+                    dw[u4] += du9;   // ∂u9/∂w[u4] = 1
+                }
                 else
                 {
-                    // i++;
-                    u16 = u4 + 1;
-                    u5 = u11;
-                    u6 = u16;
-                    more = true;
-                }
-            }
-            else
-            {
-                u1 = u3;
-                more = false;
-            }
-            // save what this iteration overwrites and the reverse sweep needs
-            tapeDouble.Push(u3);
-            tapeInt.Push(u4);
-            tapeDouble.Push(u9);
-            tapeDouble.Push(u11);
-            tapeInt.Push(u12);
-            tapeBool.Push(u15);
-            trips++;
-            if (!more)
-            {
-                break;
-            }
-            u3 = u5;   // to the next iteration
-            u4 = u6;   // to the next iteration
-        }
-        // return h[0] * h[1] + r;
-        double u17 = h[0];
-        double u18 = h[1];
-        double u19 = u17 * u18;
-        double u20 = u19 + u1;
-        double value_ = u20;
-
-        // Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.
-        dhBuffer = new global::DiffGen.PooledBuffer<double>(h.Length);
-        global::System.Span<double> dh = dhBuffer.Span;
-        double du1 = 0, du3 = 0;
-        double du20 = seed;   // the adjoint of the value is the incoming adjoint
-        // return h[0] * h[1] + r;
-        double du19 = du20;   // ∂u20/∂u19 = 1
-        du1 += du20;   // ∂u20/∂u1 = 1
-        double du17 = du19 * u18;   // ∂u19/∂u17 = u18
-        double du18 = du19 * u17;   // ∂u19/∂u18 = u17
-        dh[1] += du18;   // ∂u18/∂h[1] = 1
-        dh[0] += du17;   // ∂u17/∂h[0] = 1
-        // while (i < w.Length)
-        for (bool lastIteration = true; trips > 0; trips--, lastIteration = false)
-        {
-            u15 = tapeBool.Pop();
-            u12 = tapeInt.Pop();
-            u11 = tapeDouble.Pop();
-            u9 = tapeDouble.Pop();
-            u4 = tapeInt.Pop();
-            u3 = tapeDouble.Pop();
-            u7 = w.Length;
-            u8 = u4 < u7;
-            double du5 = 0, du11 = 0;
-            if (!lastIteration)
-            {
-                du5 += du3;   // ∂u3/∂u5 = 1
-                du3 = 0;   // overwritten in the forward sweep: its adjoint starts over
-            }
-            if (u8)
-            {
-                // if (r < -0.5)
-                if (u15)
-                {
-                    du11 += du1;   // ∂u1/∂u11 = 1
+                    du3 += du1;   // ∂u1/∂u3 = 1
                     du1 = 0;   // overwritten in the forward sweep: its adjoint starts over
                 }
-                else
-                {
-                    // i++;
-                    du11 += du5;   // ∂u5/∂u11 = 1
-                }
-                // h[i % 2] += r;
-                double du14 = dh[u12];   // ∂h[u12]/∂u14 = 1
-                dh[u12] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                double du13 = du14;   // ∂u14/∂u13 = 1
-                du11 += du14;   // ∂u14/∂u11 = 1
-                dh[u12] += du13;   // ∂u13/∂h[u12] = 1
-                // r = Math.Tanh(r * w[i]);
-                double du10 = du11 * (1.0 - u11 * u11);   // ∂u11/∂u10 = 1 − tanh²(u10)
-                du3 += du10 * u9;   // ∂u10/∂u3 = u9
-                double du9 = du10 * u3;   // ∂u10/∂u9 = u3
-                dw[u4] += du9;   // ∂u9/∂w[u4] = 1
             }
-            else
-            {
-                du3 += du1;   // ∂u1/∂u3 = 1
-                du1 = 0;   // overwritten in the forward sweep: its adjoint starts over
-            }
-        }
-        dx += du3;   // ∂u3/∂x = 1
+            dx += du3;   // ∂u3/∂x = 1
 
-        // Tapes and buffers back to the pool.
-        tapeBool.Dispose();
-        tapeInt.Dispose();
-        tapeDouble.Dispose();
-        dhBuffer.Dispose();
-        return value_;
+            return value_;
+        }
+        finally
+        {
+            tapeBool.Dispose();
+            tapeInt.Dispose();
+            tapeDouble.Dispose();
+            dhBuffer.Dispose();
+        }
     }
 }
