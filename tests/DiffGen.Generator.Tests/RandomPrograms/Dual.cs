@@ -199,7 +199,7 @@ public readonly struct Dual<T>
 }
 
 /// <summary>
-/// What a dual evaluation met on its way: the smallest |a − b| over every comparison it made (finite
+/// What a dual evaluation met on its way: the smallest relative |a − b| over every comparison it made (finite
 /// differences are not trusted within a step of a kink or a branch point), and whether any intermediate
 /// overflowed to ±∞ or NaN (the point is then outside the program's domain: 0·∞ has no meaning there).
 /// </summary>
@@ -223,11 +223,15 @@ public static class Trace
 
     public static void Overflow() => Overflowed.Value = true;
 
-    /// <summary>Compares two values, remembering their gap.</summary>
+    /// <summary>
+    /// Compares two values, remembering their gap relative to their size: near 5e5 a gap of 0.01 is
+    /// crossed by a finite-difference step as easily as a gap of 1e-8 near 1.
+    /// </summary>
     public static int Compare<T>(T a, T b)
         where T : IFloatingPointIeee754<T>
     {
-        var gap = Math.Abs(double.CreateChecked(a - b));
+        var (x, y) = (double.CreateChecked(a), double.CreateChecked(b));
+        var gap = Math.Abs(x - y) / Math.Max(1, Math.Max(Math.Abs(x), Math.Abs(y)));
         if (gap < Nearest.Value)
         {
             Nearest.Value = gap;
