@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using ScottPlot;
 
 namespace DiffGen.Samples.Support;
@@ -69,7 +68,4 @@ public static class LinePlot
         var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
         return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
     }
-
-    /// <summary>The label of a series built from its values, for charts that show several runs.</summary>
-    public static Series Curve(string label, IEnumerable<double> values) => new(label, values.ToArray());
 }
