@@ -11,7 +11,8 @@ namespace DiffGen.Generator.Tests;
 /// <summary>Runs the generator in memory over C# sources, as the compiler does in a build.</summary>
 internal static class GeneratorHarness
 {
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    /// <summary>The framework's System assemblies and the DiffGen runtime: what a user's project compiles against.</summary>
+    public static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Where(p => Path.GetFileName(p).StartsWith("System", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
