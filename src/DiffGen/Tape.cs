@@ -28,10 +28,32 @@ public struct Tape<T> : IDisposable
     {
         if (_items is null || _count == _items.Length)
         {
-            _items = Grow(_items, _count);
+            _items = Grow(_items, _count, 1);
         }
 
         _items[_count++] = value;
+    }
+
+    /// <summary>Makes room for <paramref name="count"/> more values (none when it is zero or negative), for <see cref="PushIf"/>.</summary>
+    public void Reserve(long count)
+    {
+        if (count > 0 && (_items is null || _count + count > _items.Length))
+        {
+            _items = Grow(_items, _count, count);
+        }
+    }
+
+    /// <summary>
+    /// Saves a value only when <paramref name="keep"/> is true, without a branch: the value is
+    /// written either way and the count advances by 0 or 1. For gated iterations, whose condition
+    /// (is this ReLU on?) is as unpredictable as a coin, where a branch would mispredict half the time.
+    /// Room must have been made with <see cref="Reserve"/>: no capacity check, so no call, in the loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PushIf(bool keep, T value)
+    {
+        _items![_count] = value;
+        _count += keep ? 1 : 0;
     }
 
     /// <summary>Restores the most recently saved value.</summary>
@@ -51,9 +73,15 @@ public struct Tape<T> : IDisposable
     }
 
     // Static, so that the inlined Push never passes the tape's address to a call.
-    private static T[] Grow(T[]? items, int count)
+    private static T[] Grow(T[]? items, int count, long more)
     {
-        var larger = ArrayPool<T>.Shared.Rent(items is null ? 256 : items.Length * 2);
+        var wanted = Math.Max(count + more, items is null ? 256 : items.Length * 2L);
+        if (wanted > Array.MaxLength)
+        {
+            throw new OutOfMemoryException("A tape of " + wanted + " values is larger than an array can be.");
+        }
+
+        var larger = ArrayPool<T>.Shared.Rent((int)wanted);
         if (items is not null)
         {
             Array.Copy(items, larger, count);

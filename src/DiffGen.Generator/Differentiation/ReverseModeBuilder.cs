@@ -30,6 +30,9 @@ internal sealed class ReverseModeBuilder
     private readonly List<ArrayAdjoint> _arrayAdjoints = new();
     private readonly Dictionary<AssignStatement, int> _accumulatorUpdates = new(ReferenceComparer<AssignStatement>.Instance);
     private readonly Dictionary<LoopStatement, DotKernel> _dotKernels = new(ReferenceComparer<LoopStatement>.Instance);
+    private readonly Dictionary<LoopStatement, IterationGate> _gates = new(ReferenceComparer<LoopStatement>.Instance);
+    private readonly Dictionary<LoopStatement, List<RowSlice>> _rowSlices = new(ReferenceComparer<LoopStatement>.Instance);
+    private readonly Dictionary<LoopStatement, HoistedSlices> _hoistedSlices = new(ReferenceComparer<LoopStatement>.Instance);
 
     private ReverseModeBuilder(MethodSpec spec)
     {
@@ -54,6 +57,8 @@ internal sealed class ReverseModeBuilder
             }
         }
 
+        HoistSlices();
+
         // A differentiable parameter's adjoint is its gradient output, which the caller declared.
         foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable))
         {
@@ -61,6 +66,54 @@ internal sealed class ReverseModeBuilder
             _declared[parameter.Variable] = true;
         }
     }
+
+    // A dot kernel's operand slice that its enclosing counted loop does not move (offset, start and
+    // bound all computed outside it) is sliced once before that loop rather than on every iteration.
+    private void HoistSlices()
+    {
+        foreach (var enclosing in ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>())
+        {
+            if (enclosing.Counter is not { } guard || _dotKernels.ContainsKey(enclosing))
+            {
+                continue;
+            }
+
+            var moved = new HashSet<int>(ActivityAnalysis.Flatten(enclosing.Body).Concat(enclosing.Latch).Select(a => a.Target)) { guard.Counter };
+            bool Fixed(Operand? operand) => operand is not VariableOperand { Id: var id } || !moved.Contains(id);
+            foreach (var inner in enclosing.Body.OfType<LoopStatement>())
+            {
+                if (!_dotKernels.TryGetValue(inner, out var kernel) || !Fixed(kernel.Counter.Start) || !Fixed(kernel.Counter.Bound))
+                {
+                    continue;
+                }
+
+                string? Hoist(int array, Operand? offset, bool ofA)
+                {
+                    if (!Fixed(offset))
+                    {
+                        return null;
+                    }
+
+                    if (!_rowSlices.TryGetValue(enclosing, out var slices))
+                    {
+                        _rowSlices[enclosing] = slices = new List<RowSlice>();
+                    }
+
+                    var slice = new RowSlice(_names.Claim(_program.Variables[array].Name + "Slice"), kernel, ofA, guard);
+                    slices.Add(slice);
+                    return slice.Name;
+                }
+
+                _hoistedSlices[inner] = new HoistedSlices(Hoist(kernel.A, kernel.OffsetA, ofA: true), Hoist(kernel.B, kernel.OffsetB, ofA: false));
+            }
+        }
+    }
+
+    private HoistedSlices SlicesOf(LoopStatement dot) =>
+        _hoistedSlices.TryGetValue(dot, out var slices) ? slices : HoistedSlices.None;
+
+    private IEnumerable<SweepStatement> DeclareSlices(LoopStatement enclosing) =>
+        _rowSlices.TryGetValue(enclosing, out var slices) ? slices.Select(s => new DeclareSlice(s)) : Enumerable.Empty<SweepStatement>();
 
     public static GradientBody Differentiate(MethodSpec spec) =>
         new ReverseModeBuilder(spec with { Body = LoopInvariantCodeMotion.Run(spec.Body) }).Build();
@@ -158,16 +211,22 @@ internal sealed class ReverseModeBuilder
                 case LoopStatement loop when _dotKernels.TryGetValue(loop, out var dot):
                     if (live[dot.Accumulator])
                     {
-                        yield return new ForwardDot(dot);
+                        yield return new ForwardDot(dot, SlicesOf(loop));
                     }
 
                     break;
                 case LoopStatement loop:
+                    foreach (var slice in DeclareSlices(loop))
+                    {
+                        yield return slice;
+                    }
+
                     var liveLatch = loop.Latch.Where(a => live[a.Target]).ToEquatableArray();
                     yield return new ForwardLoop(
                         loop with { Latch = liveLatch },
                         ForwardBlock(loop.Body, predeclared, live).ToEquatableArray(),
-                        _saved.TryGetValue(loop, out var saved) ? saved.ToEquatableArray() : EquatableArray<int>.Empty);
+                        _saved.TryGetValue(loop, out var saved) ? saved.ToEquatableArray() : EquatableArray<int>.Empty,
+                        _gates.TryGetValue(loop, out var gate) ? gate : null);
                     break;
             }
         }
@@ -217,13 +276,20 @@ internal sealed class ReverseModeBuilder
                             dot,
                             Adjoint(dot.Accumulator),
                             _activity.IsActive(dot.A) ? ArrayAdjoint(dot.A) : null,
-                            _activity.IsActive(dot.B) ? ArrayAdjoint(dot.B) : null));
+                            _activity.IsActive(dot.B) ? ArrayAdjoint(dot.B) : null,
+                            SlicesOf(inner)));
                     }
 
                     break;
                 case LoopStatement inner:
                     if (ReverseLoopOf(inner) is { } reversed)
                     {
+                        // At the top level, the forward sweep's slices are still in scope.
+                        if (!_program.Body.Any(s => ReferenceEquals(s, inner)))
+                        {
+                            pending.AddRange(DeclareSlices(inner));
+                        }
+
                         pending.Add(reversed);
                     }
 
@@ -292,7 +358,32 @@ internal sealed class ReverseModeBuilder
         }
 
         iteration.AddRange(body);
-        return new ReverseLoop(loop, iteration.ToEquatableArray(), lastIteration, IncomingAdjoints(loop, iteration));
+        if (IterationGates.Find(loop, iteration, _program, _saved[loop], _dotKernels.ContainsKey) is { } gate)
+        {
+            gate = gate with
+            {
+                Open = _names.Claim("on"),
+                Recorded = _names.Claim("recorded"),
+                Remaining = _names.Claim("remaining"),
+                CounterTape = TapeFor(_program.Variables[loop.Counter!.Counter].Type),
+            };
+            _gates[loop] = gate;
+            return new ReverseLoop(loop, iteration.ToEquatableArray(), null, EquatableArray<string>.Empty, gate);
+        }
+
+        return new ReverseLoop(loop, iteration.ToEquatableArray(), lastIteration, IncomingAdjoints(loop, iteration), null);
+    }
+
+    // The tape that holds values of this type, declared on first use.
+    private string TapeFor(TypeRef type)
+    {
+        if (!_tapes.TryGetValue(type.Name, out var tape))
+        {
+            tape = new TapeSpec(type, _names.Claim("tape" + char.ToUpperInvariant(type.Name[0]) + type.Name.Substring(1)));
+            _tapes.Add(type.Name, tape);
+        }
+
+        return tape.Name;
     }
 
     // The adjoints a reversed loop receives from outside (its carried and exit values'), when every
@@ -391,11 +482,7 @@ internal sealed class ReverseModeBuilder
             else
             {
                 saved.Add(variable);
-                var type = _program.Variables[variable].Type;
-                if (!_tapes.ContainsKey(type.Name))
-                {
-                    _tapes.Add(type.Name, new TapeSpec(type, _names.Claim("tape" + char.ToUpperInvariant(type.Name[0]) + type.Name.Substring(1))));
-                }
+                TapeFor(_program.Variables[variable].Type);
             }
         }
 

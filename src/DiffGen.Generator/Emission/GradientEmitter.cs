@@ -232,8 +232,8 @@ internal static class GradientEmitter
                     writer.Line("// vectorized: a dot product of two slices (sums round differently from the scalar loop, within a few ulps)");
                     writer.Open("if (" + NonEmpty(spelling, k.Counter) + ")");
                     writer.Line(accumulator + " += global::DiffGen.Kernels.Dot("
-                        + Slice(spelling, k.A, k.OffsetA, k.Counter, k.Type, spelling.Name(k.A), readOnly: true) + ", "
-                        + Slice(spelling, k.B, k.OffsetB, k.Counter, k.Type, spelling.Name(k.B), readOnly: true) + ");");
+                        + (dot.Slices.A ?? Slice(spelling, k.A, k.OffsetA, k.Counter, k.Type, spelling.Name(k.A), readOnly: true)) + ", "
+                        + (dot.Slices.B ?? Slice(spelling, k.B, k.OffsetB, k.Counter, k.Type, spelling.Name(k.B), readOnly: true)) + ");");
                     writer.Close();
                     break;
                 }
@@ -246,7 +246,11 @@ internal static class GradientEmitter
                         .Select(u => u.Item1 + " += " + dot.AccumulatorAdjoint + " · " + spelling.Name(u.Item2));
                     writer.Line("// vectorized over the slices: " + string.Join(", ", updates) + "   (∂(a·b)/∂a = b)");
                     writer.Open("if (" + dot.AccumulatorAdjoint + " != 0 && " + NonEmpty(spelling, k.Counter) + ")");
-                    foreach (var (gradient, array, offset, other, otherOffset) in new[] { (dot.AdjointA, k.A, k.OffsetA, k.B, k.OffsetB), (dot.AdjointB, k.B, k.OffsetB, k.A, k.OffsetA) })
+                    foreach (var (gradient, array, offset, other, otherOffset, otherHoisted) in new[]
+                    {
+                        (dot.AdjointA, k.A, k.OffsetA, k.B, k.OffsetB, dot.Slices.B),
+                        (dot.AdjointB, k.B, k.OffsetB, k.A, k.OffsetA, dot.Slices.A),
+                    })
                     {
                         if (gradient is null)
                         {
@@ -255,11 +259,25 @@ internal static class GradientEmitter
 
                         var destination = Slice(spelling, array, offset, k.Counter, k.Type, gradient, readOnly: false);
                         writer.Line("global::DiffGen.Kernels.MultiplyAdd(" + dot.AccumulatorAdjoint + ", "
-                            + Slice(spelling, other, otherOffset, k.Counter, k.Type, spelling.Name(other), readOnly: true) + ", "
+                            + (otherHoisted ?? Slice(spelling, other, otherOffset, k.Counter, k.Type, spelling.Name(other), readOnly: true)) + ", "
                             + destination + ");");
                     }
 
                     writer.Close();
+                    break;
+                }
+
+                case DeclareSlice declare:
+                {
+                    var slice = declare.Slice;
+                    var k = slice.Kernel;
+                    var (array, offset) = slice.OfA ? (k.A, k.OffsetA) : (k.B, k.OffsetB);
+                    var name = spelling.Name(array);
+                    writer.Line("// the slice of " + name + " the dot product below reads does not move with "
+                        + spelling.Name(slice.Guard.Counter) + ": sliced once (if the loops run at all, as the reads would)");
+                    writer.Line("global::System.ReadOnlySpan<" + k.Type.Name + "> " + slice.Name + " = "
+                        + NonEmpty(spelling, slice.Guard) + " && " + NonEmpty(spelling, k.Counter) + " ? "
+                        + Slice(spelling, array, offset, k.Counter, k.Type, name, readOnly: true) + " : default;");
                     break;
                 }
 
@@ -309,6 +327,19 @@ internal static class GradientEmitter
     {
         var spelling = context.Spelling;
         var loop = forward.Loop;
+        if (forward.Gate is { } recording)
+        {
+            // Room for every iteration's record up front: recording then needs no capacity check, so no call, in the loop.
+            writer.Line("// room to record every iteration");
+            writer.Line("int " + recording.Recorded + " = 0;");
+            var perIteration = forward.Saved.Select(context.TapeOf).Append(recording.CounterTape).GroupBy(t => t);
+            var trips = TripCount(spelling, loop.Counter!);
+            foreach (var tape in perIteration)
+            {
+                writer.Line(tape.Key + ".Reserve(" + (tape.Count() == 1 ? trips : tape.Count() + " * (" + trips + ")") + ");");
+            }
+        }
+
         if (loop.Counter is { } counter)
         {
             var name = spelling.Name(counter.Counter);
@@ -323,7 +354,21 @@ internal static class GradientEmitter
         }
 
         WriteStatements(writer, context, forward.Body);
-        if (forward.Saved.Count > 0)
+        if (forward.Gate is { } gate)
+        {
+            // Branchless: each value is written, and the tapes advance only when the ReLU is on.
+            var value = spelling.Name(gate.Value);
+            writer.Line("// record this iteration only if max(" + spelling.Operand(gate.Zero) + ", " + value + ") is on (or NaN): when it is off, the reverse sweep would add only zeros");
+            writer.Line("bool " + gate.Open + " = !(" + value + " < " + spelling.Operand(gate.Zero) + ");");
+            foreach (var variable in forward.Saved)
+            {
+                writer.Line(context.TapeOf(variable) + ".PushIf(" + gate.Open + ", " + spelling.Name(variable) + ");");
+            }
+
+            writer.Line(gate.CounterTape + ".PushIf(" + gate.Open + ", " + spelling.Name(loop.Counter!.Counter) + ");");
+            writer.Line(gate.Recorded + " += " + gate.Open + " ? 1 : 0;");
+        }
+        else if (forward.Saved.Count > 0)
         {
             writer.Line("// save what this iteration overwrites and the reverse sweep needs");
             foreach (var variable in forward.Saved)
@@ -346,6 +391,10 @@ internal static class GradientEmitter
         }
 
         writer.Close();
+        if (forward.Gate is { } recorded)
+        {
+            writer.Line(recorded.CounterTape + ".Push(" + recorded.Recorded + ");");
+        }
     }
 
     private static void WriteReverseLoop(IndentedWriter writer, Context context, ReverseLoop reverse)
@@ -359,7 +408,15 @@ internal static class GradientEmitter
             writer.Open("if (" + string.Join(" || ", reverse.SkipUnlessNonzero.Select(a => a + " != 0")) + ")");
         }
 
-        if (loop.Counter is { } counter)
+        if (reverse.Gate is { } gate)
+        {
+            // The recorded iterations, last first; each restores its counter, then what it saved.
+            var counterName = spelling.Name(loop.Counter!.Counter);
+            writer.Line("// only the iterations whose max(" + spelling.Operand(gate.Zero) + ", " + spelling.Name(gate.Value) + ") was on: the others add only zeros");
+            writer.Open("for (int " + gate.Remaining + " = " + gate.CounterTape + ".Pop(); " + gate.Remaining + " > 0; " + gate.Remaining + "--)");
+            writer.Line(spelling.Type(loop.Counter.Counter).Name + " " + counterName + " = " + gate.CounterTape + ".Pop();");
+        }
+        else if (loop.Counter is { } counter)
         {
             // The counter runs backward over the same values: first the last one the forward loop ran.
             var name = spelling.Name(counter.Counter);
@@ -389,8 +446,23 @@ internal static class GradientEmitter
         }
     }
 
-    private static string NonEmpty(CSharpSpelling spelling, CounterSpec counter) =>
-        spelling.Operand(counter.Bound) + (counter.Comparison == BinaryOperator.Less ? " > " : " >= ") + spelling.Operand(counter.Start);
+    // How many times a counted loop runs (zero or negative when it does not), in long: no overflow.
+    private static string TripCount(CSharpSpelling spelling, CounterSpec counter)
+    {
+        var (from, to) = counter.CountsUp ? (counter.Start, counter.Bound) : (counter.Bound, counter.Start);
+        var inclusive = counter.Comparison is BinaryOperator.LessOrEqual or BinaryOperator.GreaterOrEqual;
+        var span = from is LiteralOperand { Text: "0" } ? spelling.Operand(to) : "(long)" + spelling.Term(to) + " - " + spelling.Term(from);
+        return span + (inclusive ? " + 1" : string.Empty);
+    }
+
+    // Whether a counted loop runs at all: its condition at the start.
+    private static string NonEmpty(CSharpSpelling spelling, CounterSpec counter) => counter.Comparison switch
+    {
+        BinaryOperator.Less => spelling.Operand(counter.Bound) + " > " + spelling.Operand(counter.Start),
+        BinaryOperator.LessOrEqual => spelling.Operand(counter.Bound) + " >= " + spelling.Operand(counter.Start),
+        BinaryOperator.Greater => spelling.Operand(counter.Start) + " > " + spelling.Operand(counter.Bound),
+        _ => spelling.Operand(counter.Start) + " >= " + spelling.Operand(counter.Bound),
+    };
 
     // The elements the loop's counter visits: from offset + start, bound − start of them (one more for <=).
     private static string Slice(CSharpSpelling spelling, int array, Operand? offset, CounterSpec counter, TypeRef type, string name, bool readOnly)

@@ -24,7 +24,23 @@ internal sealed record DeclareZero(TypeRef Type, EquatableArray<string> Names) :
 internal sealed record SweepBranch(Operand Condition, EquatableArray<SweepStatement> Then, EquatableArray<SweepStatement> Else) : SweepStatement;
 
 /// <summary>A loop of the forward sweep: the body, then the values saved for the reverse sweep, then the latch.</summary>
-internal sealed record ForwardLoop(LoopStatement Loop, EquatableArray<SweepStatement> Body, EquatableArray<int> Saved) : SweepStatement;
+/// <param name="Gate">When set, only the iterations whose gate is open are saved (with their counter), and their number after the loop.</param>
+internal sealed record ForwardLoop(LoopStatement Loop, EquatableArray<SweepStatement> Body, EquatableArray<int> Saved, IterationGate? Gate) : SweepStatement;
+
+/// <summary>
+/// A ReLU that gates a counted loop's iterations: when <c>Value &lt; 0</c>, <c>max(0, Value)</c> is off and
+/// the iteration's reverse adds only zeros (its derivative is 0 and its value, 0, is the only factor that
+/// reaches the outputs). The forward sweep then records only the iterations where the ReLU is on (or NaN),
+/// without a branch, and the reverse sweep replays just those: an off unit costs nothing in reverse and no
+/// branch mispredicts on it, as in hand-written backprop that skips inactive units.
+/// </summary>
+/// <param name="Value">The ReLU's argument.</param>
+/// <param name="Zero">The literal 0 of its type.</param>
+/// <param name="Open">The forward iteration's flag: is the ReLU on?</param>
+/// <param name="Recorded">The forward loop's count of recorded iterations.</param>
+/// <param name="Remaining">The reverse loop's count of iterations left to replay.</param>
+/// <param name="CounterTape">The tape of the counter's type, which also holds the count.</param>
+internal sealed record IterationGate(int Value, Operand Zero, string Open, string Recorded, string Remaining, string CounterTape);
 
 /// <summary>
 /// A loop of the reverse sweep: its iterations in reverse order, each restoring what the forward
@@ -37,16 +53,34 @@ internal sealed record ForwardLoop(LoopStatement Loop, EquatableArray<SweepState
 /// zero, every contribution it would make is zero (exactly, by the strong-zero convention), so it is
 /// skipped: a ReLU unit that was off costs nothing in the reverse sweep, as in hand-written backprop.
 /// </param>
-internal sealed record ReverseLoop(LoopStatement Loop, EquatableArray<SweepStatement> Iteration, string? LastIteration, EquatableArray<string> SkipUnlessNonzero) : SweepStatement;
+/// <param name="Gate">When set, the loop replays only the iterations its forward loop recorded, in reverse order.</param>
+internal sealed record ReverseLoop(LoopStatement Loop, EquatableArray<SweepStatement> Iteration, string? LastIteration, EquatableArray<string> SkipUnlessNonzero, IterationGate? Gate) : SweepStatement;
 
 /// <summary>A dot-product loop, vectorized: <c>acc += Dot(A slice, B slice)</c>.</summary>
-internal sealed record ForwardDot(DotKernel Kernel) : SweepStatement;
+/// <param name="Slices">The hoisted slices it reads, when the enclosing loop does not move them.</param>
+internal sealed record ForwardDot(DotKernel Kernel, HoistedSlices Slices) : SweepStatement;
+
+/// <summary>
+/// A read-only slice of a dot kernel's operand that the enclosing loop does not move (the row of
+/// <c>x</c> a layer's units all read), sliced once before that loop instead of once per iteration.
+/// </summary>
+/// <param name="Guard">The enclosing loop's counter: the slice is taken only when that loop and the kernel run at all, as the original reads happen.</param>
+internal sealed record RowSlice(string Name, DotKernel Kernel, bool OfA, CounterSpec Guard);
+
+/// <summary>Declares a hoisted slice.</summary>
+internal sealed record DeclareSlice(RowSlice Slice) : SweepStatement;
+
+/// <summary>The names of a kernel's hoisted operand slices (null: sliced in place).</summary>
+internal sealed record HoistedSlices(string? A, string? B)
+{
+    public static readonly HoistedSlices None = new(null, null);
+}
 
 /// <summary>
 /// The reverse of a dot-product loop, vectorized: <c>dA[slice] += dacc · B[slice]</c> and
 /// <c>dB[slice] += dacc · A[slice]</c> for the arrays that are active (null adjoint: inactive).
 /// </summary>
-internal sealed record ReverseDot(DotKernel Kernel, string AccumulatorAdjoint, string? AdjointA, string? AdjointB) : SweepStatement;
+internal sealed record ReverseDot(DotKernel Kernel, string AccumulatorAdjoint, string? AdjointA, string? AdjointB, HoistedSlices Slices) : SweepStatement;
 
 /// <summary>Restores a variable from the tape.</summary>
 internal sealed record TapePop(int Variable) : SweepStatement;

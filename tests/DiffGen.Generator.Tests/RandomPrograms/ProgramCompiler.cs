@@ -16,7 +16,8 @@ public sealed record CompiledProgram(
     Func<double[], double> Value,
     Func<double[], double[], double> Gradient,
     Func<double[], int, double> Tangent,
-    Func<double[], double> Twin);
+    Func<double[], double> Twin,
+    bool Gated);
 
 /// <summary>
 /// Compiles a batch of random programs in memory, as a build does: the generator runs through
@@ -82,6 +83,7 @@ public sealed class ProgramBatch : IDisposable
         var batch = new ProgramBatch([]);
         var assembly = batch._context.LoadFromStream(stream);
         var compiled = (List<CompiledProgram>)batch.Programs;
+        var gated = result.GeneratedSources.Where(g => g.SourceText.ToString().Contains(".PushIf(", StringComparison.Ordinal)).Select(g => g.HintName).ToList();
         for (var i = 0; i < programs.Count; i++)
         {
             var type = assembly.GetType(ProgramPrinter.ClassName(programs[i]))!;
@@ -92,7 +94,8 @@ public sealed class ProgramBatch : IDisposable
                 Entry<Func<double[], double>>("Value"),
                 Entry<Func<double[], double[], double>>("Gradient"),
                 Entry<Func<double[], int, double>>("Tangent"),
-                Entry<Func<double[], double>>("Twin")));
+                Entry<Func<double[], double>>("Twin"),
+                gated.Any(h => h.Contains(ProgramPrinter.ClassName(programs[i]) + ".", StringComparison.Ordinal))));
         }
 
         return batch;

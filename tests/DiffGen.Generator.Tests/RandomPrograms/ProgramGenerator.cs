@@ -132,6 +132,11 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
             {
                 var counter = Fresh("i");
                 var trips = Chance(40) ? "n" : (1 + Next(RandomProgram.ArrayLength)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (Chance(50))
+                {
+                    return ReluLayer(counter, trips);
+                }
+
                 _counters.Add((counter, RandomProgram.ArrayLength));
                 _loopDepth++;
                 var body = Block(1 + Next(4), depth + 1);
@@ -160,6 +165,24 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
             var initial = Expression(2);
             _scopes[^1].Names.Add(fallback);
             return new Declare(fallback, initial);
+        }
+
+        // A layer of ReLU units, the shape the generator gates: for (i …) { var z = …; t += max(0, z) · …; }.
+        private Stmt ReluLayer(string counter, string trips)
+        {
+            var target = Pick(_scopes.SelectMany(s => s.Names).ToList());
+            _counters.Add((counter, RandomProgram.ArrayLength));
+            _loopDepth++;
+            _scopes.Add(new Scope([]));
+            var z = Fresh("z");
+            var preactivation = new Declare(z, Expression(3));
+            _scopes[^1].Names.Add(z);
+            var relu = new Call("Max", Chance(50) ? [new Lit(0), new Var(z)] : [new Var(z), new Lit(0)]);
+            var unit = new Assign(target, "+=", new Binary('*', relu, Expression(2)));
+            _scopes.RemoveAt(_scopes.Count - 1);
+            _loopDepth--;
+            _counters.RemoveAt(_counters.Count - 1);
+            return new For(counter, trips, [preactivation, unit]);
         }
 
         private Condition Test() => new(Expression(2), Comparisons[Next(Comparisons.Length)], Expression(1));
@@ -200,8 +223,10 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
             if (roll < 80)
             {
                 var a = Expression(depth - 1);
-                return Next(17) switch
+                return Next(19) switch
                 {
+                    17 => new Call("Max", [new Lit(0), a]),   // a ReLU: in a loop, it gates the reversed iterations
+                    18 => new Call("Max", [a, new Lit(0)]),
                     0 => new Call("Log", [Positive(a)]),
                     9 => new Call("Log10", [Positive(a)]),
                     10 => new Call("Log2", [Positive(a)]),

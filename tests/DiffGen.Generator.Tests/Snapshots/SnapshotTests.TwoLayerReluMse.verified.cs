@@ -29,6 +29,7 @@ partial class TwoLayerNet
     public static double LossGradient(double[] x, double[] y, int n, int d, int h, double[] w1, double[] b1, double[] w2, double b2, global::System.Span<double> dw1, global::System.Span<double> db1, global::System.Span<double> dw2, ref double db2, double seed = 1.0)
     {
         var tapeDouble = new global::DiffGen.Tape<double>();
+        var tapeInt = new global::DiffGen.Tape<int>();
         try
         {
             // Forward sweep: the value, one operation per intermediate.
@@ -43,6 +44,12 @@ partial class TwoLayerNet
                 // for (int j = 0; j < h; j++)
                 u3 = b2;
                 u8 = i * d;
+                // the slice of x the dot product below reads does not move with j: sliced once (if the loops run at all, as the reads would)
+                global::System.ReadOnlySpan<double> xSlice = h > 0 && d > 0 ? ((global::System.ReadOnlySpan<double>)x).Slice(u8, d) : default;
+                // room to record every iteration
+                int recorded = 0;
+                tapeDouble.Reserve(h);
+                tapeInt.Reserve(h);
                 for (int j = 0; j < h; j++)
                 {
                     // double z = b1[j];
@@ -53,17 +60,21 @@ partial class TwoLayerNet
                     // vectorized: a dot product of two slices (sums round differently from the scalar loop, within a few ulps)
                     if (d > 0)
                     {
-                        u6 += global::DiffGen.Kernels.Dot(((global::System.ReadOnlySpan<double>)x).Slice(u8, d), ((global::System.ReadOnlySpan<double>)w1).Slice(u11, d));
+                        u6 += global::DiffGen.Kernels.Dot(xSlice, ((global::System.ReadOnlySpan<double>)w1).Slice(u11, d));
                     }
                     // output += Math.Max(0, z) * w2[j];
                     u16 = double.Max(0.0, u6);
                     u17 = w2[j];
                     u18 = u16 * u17;
                     u19 = u3 + u18;
-                    // save what this iteration overwrites and the reverse sweep needs
-                    tapeDouble.Push(u6);
+                    // record this iteration only if max(0.0, u6) is on (or NaN): when it is off, the reverse sweep would add only zeros
+                    bool on = !(u6 < 0.0);
+                    tapeDouble.PushIf(on, u6);
+                    tapeInt.PushIf(on, j);
+                    recorded += on ? 1 : 0;
                     u3 = u19;   // to the next iteration
                 }
+                tapeInt.Push(recorded);
                 // double diff = y[i] - output;
                 u20 = y[i];
                 u21 = u20 - u3;
@@ -99,8 +110,12 @@ partial class TwoLayerNet
                 // double diff = y[i] - output;
                 du3 -= du21;   // ∂u21/∂u3 = −1
                 // for (int j = 0; j < h; j++)
-                for (int j = h - 1; j >= 0; j--)
+                // the slice of x the dot product below reads does not move with j: sliced once (if the loops run at all, as the reads would)
+                global::System.ReadOnlySpan<double> xSlice = h > 0 && d > 0 ? ((global::System.ReadOnlySpan<double>)x).Slice(u8, d) : default;
+                // only the iterations whose max(0.0, u6) was on: the others add only zeros
+                for (int remaining = tapeInt.Pop(); remaining > 0; remaining--)
                 {
+                    int j = tapeInt.Pop();
                     u6 = tapeDouble.Pop();
                     u11 = j * d;
                     u16 = double.Max(0.0, u6);
@@ -116,7 +131,7 @@ partial class TwoLayerNet
                     // vectorized over the slices: dw1 += du6 · x   (∂(a·b)/∂a = b)
                     if (du6 != 0 && d > 0)
                     {
-                        global::DiffGen.Kernels.MultiplyAdd(du6, ((global::System.ReadOnlySpan<double>)x).Slice(u8, d), dw1.Slice(u11, d));
+                        global::DiffGen.Kernels.MultiplyAdd(du6, xSlice, dw1.Slice(u11, d));
                     }
                     double du5 = du6;   // ∂u6/∂u5 = 1
                     // double z = b1[j];
@@ -130,6 +145,7 @@ partial class TwoLayerNet
         finally
         {
             tapeDouble.Dispose();
+            tapeInt.Dispose();
         }
     }
 }
