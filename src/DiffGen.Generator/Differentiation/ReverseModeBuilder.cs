@@ -363,7 +363,7 @@ internal sealed class ReverseModeBuilder
             gate = gate with
             {
                 Open = _names.Claim("on"),
-                Recorded = _names.Claim("recorded"),
+                RecordStart = _names.Claim("recordStart"),
                 Remaining = _names.Claim("remaining"),
                 CounterTape = TapeFor(_program.Variables[loop.Counter!.Counter].Type),
             };

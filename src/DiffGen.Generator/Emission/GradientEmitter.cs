@@ -330,8 +330,8 @@ internal static class GradientEmitter
         if (forward.Gate is { } recording)
         {
             // Room for every iteration's record up front: recording then needs no capacity check, so no call, in the loop.
+            writer.Line("int " + recording.RecordStart + " = " + recording.CounterTape + ".Count;");
             writer.Line("// room to record every iteration");
-            writer.Line("int " + recording.Recorded + " = 0;");
             var perIteration = forward.Saved.Select(context.TapeOf).Append(recording.CounterTape).GroupBy(t => t);
             var trips = TripCount(spelling, loop.Counter!);
             foreach (var tape in perIteration)
@@ -366,7 +366,6 @@ internal static class GradientEmitter
             }
 
             writer.Line(gate.CounterTape + ".PushIf(" + gate.Open + ", " + spelling.Name(loop.Counter!.Counter) + ");");
-            writer.Line(gate.Recorded + " += " + gate.Open + " ? 1 : 0;");
         }
         else if (forward.Saved.Count > 0)
         {
@@ -393,7 +392,10 @@ internal static class GradientEmitter
         writer.Close();
         if (forward.Gate is { } recorded)
         {
-            writer.Line(recorded.CounterTape + ".Push(" + recorded.Recorded + ");");
+            // Each record adds the counter, and any saved value of the counter's type, to the counter's tape.
+            var perRecord = 1 + forward.Saved.Count(v => context.TapeOf(v) == recorded.CounterTape);
+            var gained = recorded.CounterTape + ".Count - " + recorded.RecordStart;
+            writer.Line(recorded.CounterTape + ".Push(" + (perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + ");   // how many iterations were recorded");
         }
     }
 

@@ -37,10 +37,10 @@ internal sealed record ForwardLoop(LoopStatement Loop, EquatableArray<SweepState
 /// <param name="Value">The ReLU's argument.</param>
 /// <param name="Zero">The literal 0 of its type.</param>
 /// <param name="Open">The forward iteration's flag: is the ReLU on?</param>
-/// <param name="Recorded">The forward loop's count of recorded iterations.</param>
+/// <param name="RecordStart">The counter tape's length before the forward loop: the records are what it gains.</param>
 /// <param name="Remaining">The reverse loop's count of iterations left to replay.</param>
 /// <param name="CounterTape">The tape of the counter's type, which also holds the count.</param>
-internal sealed record IterationGate(int Value, Operand Zero, string Open, string Recorded, string Remaining, string CounterTape);
+internal sealed record IterationGate(int Value, Operand Zero, string Open, string RecordStart, string Remaining, string CounterTape);
 
 /// <summary>
 /// A loop of the reverse sweep: its iterations in reverse order, each restoring what the forward

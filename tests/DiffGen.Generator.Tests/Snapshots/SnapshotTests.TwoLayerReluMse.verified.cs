@@ -46,8 +46,8 @@ partial class TwoLayerNet
                 u8 = i * d;
                 // the slice of x the dot product below reads does not move with j: sliced once (if the loops run at all, as the reads would)
                 global::System.ReadOnlySpan<double> xSlice = h > 0 && d > 0 ? ((global::System.ReadOnlySpan<double>)x).Slice(u8, d) : default;
+                int recordStart = tapeInt.Count;
                 // room to record every iteration
-                int recorded = 0;
                 tapeDouble.Reserve(h);
                 tapeInt.Reserve(h);
                 for (int j = 0; j < h; j++)
@@ -71,10 +71,9 @@ partial class TwoLayerNet
                     bool on = !(u6 < 0.0);
                     tapeDouble.PushIf(on, u6);
                     tapeInt.PushIf(on, j);
-                    recorded += on ? 1 : 0;
                     u3 = u19;   // to the next iteration
                 }
-                tapeInt.Push(recorded);
+                tapeInt.Push(tapeInt.Count - recordStart);   // how many iterations were recorded
                 // double diff = y[i] - output;
                 u20 = y[i];
                 u21 = u20 - u3;
