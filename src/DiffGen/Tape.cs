@@ -56,6 +56,10 @@ public struct Tape<T> : IDisposable
         _count += keep ? 1 : 0;
     }
 
+    /// <summary>Saves a value in room made with <see cref="Reserve"/>: no capacity check, so no call, in the loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PushReserved(T value) => _items![_count++] = value;
+
     /// <summary>Restores the most recently saved value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Pop() => _items![--_count];
@@ -90,6 +94,15 @@ public struct Tape<T> : IDisposable
 
         return larger;
     }
+}
+
+/// <summary>Arithmetic generated code uses to size its tapes. Used by generated code; not meant to be called by hand.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Tape
+{
+    /// <summary>How many times a counted loop from <paramref name="from"/> up to (not including) <paramref name="to"/> runs: 0 when it does not.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long Trips(long from, long to) => to > from ? to - from : 0;
 }
 
 /// <summary>

@@ -102,6 +102,21 @@ public class LoopTests
         var x = Random(3, 18);
         CheckArray(m => L.MatrixVector(m, x, 4, 3), (m, d, s) => L.MatrixVectorGradient(m, x, 4, 3, d, s), Random(12, 19));
         GradientAssert.Vector(p => L.ReluSum(p[..6], p[6]), (p, d, s) => L.ReluSumGradient(p[..6], p[6], d.AsSpan(0, 6), ref d[6], s), Random(7, 20));
+    }
+
+    [Theory]
+    [InlineData(0, 3)]
+    [InlineData(1, 0)]
+    [InlineData(1, 1)]
+    [InlineData(3, 4)]
+    [InlineData(5, 6)]
+    public void ReluGatedLoopsWithReservedTapes(int rows, int cols)
+    {
+        var x = Random(rows * cols, 21);
+        CheckArray(
+            w => L.ReluLayersEveryCounter(w, x, rows, cols),
+            (w, d, s) => L.ReluLayersEveryCounterGradient(w, x, rows, cols, d, s),
+            Random(cols + rows, 22 + rows));
         GradientAssert.Vector(p => L.CallsInLoop(p[..4], p[4]), (p, d, s) => L.CallsInLoopGradient(p[..4], p[4], d.AsSpan(0, 4), ref d[4], s), Random(5, 21));
         GradientAssert.Vector(p => L.HornerDown(p[..4], p[4]), (p, d, s) => L.HornerDownGradient(p[..4], p[4], d.AsSpan(0, 4), ref d[4], s), Random(5, 22));
     }

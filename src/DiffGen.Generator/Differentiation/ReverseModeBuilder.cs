@@ -33,6 +33,7 @@ internal sealed class ReverseModeBuilder
     private readonly Dictionary<LoopStatement, IterationGate> _gates = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly Dictionary<LoopStatement, List<RowSlice>> _rowSlices = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly Dictionary<LoopStatement, HoistedSlices> _hoistedSlices = new(ReferenceComparer<LoopStatement>.Instance);
+    private TapeReservations? _reservations;
 
     private ReverseModeBuilder(MethodSpec spec)
     {
@@ -130,6 +131,14 @@ internal sealed class ReverseModeBuilder
             reverse.AddRange(ReverseBlock(_program.Body, loop: null));
         }
 
+        _reservations = TapeReservations.Plan(
+            _program,
+            _tapes.Values.Select(t => t.Name),
+            _dotKernels.ContainsKey,
+            _saved,
+            _gates,
+            v => _tapes[_program.Variables[v].Type.Name].Name);
+
         var prologue = new List<SweepStatement>();
         prologue.AddRange(_arrayAdjoints.Select(a => new DeclareArrayAdjoint(a)));
         prologue.AddRange(DeclareZeros(_hoistedAtTop));
@@ -226,7 +235,9 @@ internal sealed class ReverseModeBuilder
                         loop with { Latch = liveLatch },
                         ForwardBlock(loop.Body, predeclared, live).ToEquatableArray(),
                         _saved.TryGetValue(loop, out var saved) ? saved.ToEquatableArray() : EquatableArray<int>.Empty,
-                        _gates.TryGetValue(loop, out var gate) ? gate : null);
+                        _gates.TryGetValue(loop, out var gate) ? gate : null,
+                        _reservations!.Before.TryGetValue(loop, out var reservations) ? reservations.ToEquatableArray() : EquatableArray<TapeReservation>.Empty,
+                        _reservations.Reserved.Contains(loop));
                     break;
             }
         }

@@ -327,16 +327,28 @@ internal static class GradientEmitter
     {
         var spelling = context.Spelling;
         var loop = forward.Loop;
+        if (forward.Reservations.Count > 0)
+        {
+            writer.Line("// room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it");
+            foreach (var reservation in forward.Reservations)
+            {
+                writer.Line(reservation.Tape + ".Reserve(" + Space(spelling, reservation.Values) + ");");
+            }
+        }
+
         if (forward.Gate is { } recording)
         {
             // Room for every iteration's record up front: recording then needs no capacity check, so no call, in the loop.
             writer.Line("int " + recording.RecordStart + " = " + recording.CounterTape + ".Count;");
-            writer.Line("// room to record every iteration");
-            var perIteration = forward.Saved.Select(context.TapeOf).Append(recording.CounterTape).GroupBy(t => t);
-            var trips = TripCount(spelling, loop.Counter!);
-            foreach (var tape in perIteration)
+            if (!forward.Reserved)
             {
-                writer.Line(tape.Key + ".Reserve(" + (tape.Count() == 1 ? trips : tape.Count() + " * (" + trips + ")") + ");");
+                writer.Line("// room to record every iteration");
+                var perIteration = forward.Saved.Select(context.TapeOf).Append(recording.CounterTape).GroupBy(t => t);
+                var trips = TripCount(spelling, loop.Counter!);
+                foreach (var tape in perIteration)
+                {
+                    writer.Line(tape.Key + ".Reserve(" + (tape.Count() == 1 ? trips : tape.Count() + " * (" + trips + ")") + ");");
+                }
             }
         }
 
@@ -372,7 +384,7 @@ internal static class GradientEmitter
             writer.Line("// save what this iteration overwrites and the reverse sweep needs");
             foreach (var variable in forward.Saved)
             {
-                writer.Line(context.TapeOf(variable) + ".Push(" + spelling.Name(variable) + ");");
+                writer.Line(context.TapeOf(variable) + (forward.Reserved ? ".PushReserved(" : ".Push(") + spelling.Name(variable) + ");");
             }
         }
 
@@ -395,7 +407,7 @@ internal static class GradientEmitter
             // Each record adds the counter, and any saved value of the counter's type, to the counter's tape.
             var perRecord = 1 + forward.Saved.Count(v => context.TapeOf(v) == recorded.CounterTape);
             var gained = recorded.CounterTape + ".Count - " + recorded.RecordStart;
-            writer.Line(recorded.CounterTape + ".Push(" + (perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + ");   // how many iterations were recorded");
+            writer.Line(recorded.CounterTape + (forward.Reserved ? ".PushReserved(" : ".Push(") + (perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + ");   // how many iterations were recorded");
         }
     }
 
@@ -446,6 +458,34 @@ internal static class GradientEmitter
         {
             writer.Close();
         }
+    }
+
+    // A tape space formula: trip counts (long, never negative) times values per iteration, summed.
+    private static string Space(CSharpSpelling spelling, TapeSpace space) => space switch
+    {
+        SpaceConstant constant => constant.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        SpaceSum sum => string.Join(" + ", sum.Terms.Select(t => Space(spelling, t))),
+        SpacePerTrip { PerIteration: SpaceConstant { Count: 1 } } perTrip => Trips(spelling, perTrip.Counter),
+        SpacePerTrip { PerIteration: SpaceSum } perTrip => Trips(spelling, perTrip.Counter) + " * (" + Space(spelling, perTrip.PerIteration) + ")",
+        SpacePerTrip perTrip => Trips(spelling, perTrip.Counter) + " * " + Space(spelling, perTrip.PerIteration),
+        _ => "0",
+    };
+
+    // global::DiffGen.Tape.Trips(from, to): how many times a counted loop runs, 0 when it does not.
+    private static string Trips(CSharpSpelling spelling, CounterSpec counter)
+    {
+        // The counter takes the values [low, high): up from the start, or down to the bound.
+        string Next(Operand operand) => operand is LiteralOperand literal && int.TryParse(literal.Text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? (value + 1L).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : spelling.Operand(operand) + " + 1L";
+        var (low, high) = counter.Comparison switch
+        {
+            BinaryOperator.Less => (spelling.Operand(counter.Start), spelling.Operand(counter.Bound)),
+            BinaryOperator.LessOrEqual => (spelling.Operand(counter.Start), Next(counter.Bound)),
+            BinaryOperator.Greater => (Next(counter.Bound), Next(counter.Start)),
+            _ => (spelling.Operand(counter.Bound), Next(counter.Start)),
+        };
+        return "global::DiffGen.Tape.Trips(" + low + ", " + high + ")";
     }
 
     // How many times a counted loop runs (zero or negative when it does not), in long: no overflow.

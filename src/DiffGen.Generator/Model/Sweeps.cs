@@ -25,7 +25,33 @@ internal sealed record SweepBranch(Operand Condition, EquatableArray<SweepStatem
 
 /// <summary>A loop of the forward sweep: the body, then the values saved for the reverse sweep, then the latch.</summary>
 /// <param name="Gate">When set, only the iterations whose gate is open are saved (with their counter), and their number after the loop.</param>
-internal sealed record ForwardLoop(LoopStatement Loop, EquatableArray<SweepStatement> Body, EquatableArray<int> Saved, IterationGate? Gate) : SweepStatement;
+/// <param name="Reservations">Room reserved on the tapes, before the loop, for everything its nest records.</param>
+/// <param name="Reserved">Whether the loop is in a nest whose room is reserved: it saves without capacity checks.</param>
+internal sealed record ForwardLoop(
+    LoopStatement Loop,
+    EquatableArray<SweepStatement> Body,
+    EquatableArray<int> Saved,
+    IterationGate? Gate,
+    EquatableArray<TapeReservation> Reservations,
+    bool Reserved) : SweepStatement;
+
+/// <summary>
+/// The room a loop nest needs on one tape, reserved before it: then no save inside it checks
+/// capacity or calls out to grow the tape, and the loops' values can stay in registers.
+/// </summary>
+internal sealed record TapeReservation(string Tape, TapeSpace Values);
+
+/// <summary>A count of tape values, as a formula of trip counts known before the nest runs.</summary>
+internal abstract record TapeSpace;
+
+/// <summary>A constant number of values.</summary>
+internal sealed record SpaceConstant(int Count) : TapeSpace;
+
+/// <summary>The sum of the terms.</summary>
+internal sealed record SpaceSum(EquatableArray<TapeSpace> Terms) : TapeSpace;
+
+/// <summary>A counted loop's trip count times what each iteration records.</summary>
+internal sealed record SpacePerTrip(CounterSpec Counter, TapeSpace PerIteration) : TapeSpace;
 
 /// <summary>
 /// A ReLU that gates a counted loop's iterations: when <c>Value &lt; 0</c>, <c>max(0, Value)</c> is off and

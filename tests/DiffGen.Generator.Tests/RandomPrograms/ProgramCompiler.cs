@@ -17,7 +17,8 @@ public sealed record CompiledProgram(
     Func<double[], double[], double> Gradient,
     Func<double[], int, double> Tangent,
     Func<double[], double> Twin,
-    bool Gated);
+    bool Gated,
+    bool Reserved);
 
 /// <summary>
 /// Compiles a batch of random programs in memory, as a build does: the generator runs through
@@ -83,7 +84,10 @@ public sealed class ProgramBatch : IDisposable
         var batch = new ProgramBatch([]);
         var assembly = batch._context.LoadFromStream(stream);
         var compiled = (List<CompiledProgram>)batch.Programs;
-        var gated = result.GeneratedSources.Where(g => g.SourceText.ToString().Contains(".PushIf(", StringComparison.Ordinal)).Select(g => g.HintName).ToList();
+        List<string> Containing(string text) =>
+            result.GeneratedSources.Where(g => g.SourceText.ToString().Contains(text, StringComparison.Ordinal)).Select(g => g.HintName).ToList();
+        var gated = Containing(".PushIf(");
+        var reserved = Containing("global::DiffGen.Tape.Trips(");
         for (var i = 0; i < programs.Count; i++)
         {
             var type = assembly.GetType(ProgramPrinter.ClassName(programs[i]))!;
@@ -95,7 +99,8 @@ public sealed class ProgramBatch : IDisposable
                 Entry<Func<double[], double[], double>>("Gradient"),
                 Entry<Func<double[], int, double>>("Tangent"),
                 Entry<Func<double[], double>>("Twin"),
-                gated.Any(h => h.Contains(ProgramPrinter.ClassName(programs[i]) + ".", StringComparison.Ordinal))));
+                gated.Any(h => h.Contains(ProgramPrinter.ClassName(programs[i]) + ".", StringComparison.Ordinal)),
+                reserved.Any(h => h.Contains(ProgramPrinter.ClassName(programs[i]) + ".", StringComparison.Ordinal))));
         }
 
         return batch;

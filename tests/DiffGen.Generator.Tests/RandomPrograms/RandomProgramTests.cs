@@ -34,6 +34,7 @@ public class RandomProgramTests(ITestOutputHelper output)
         output.WriteLine(tally.ToString());
         Assert.True(tally.Checked >= Math.Min(wanted, batches * BatchSize * 0.9), tally.ToString());
         Assert.True(wanted < 1000 || tally.Gated > 0, "No program had a ReLU-gated loop, so gating went untested: " + tally);
+        Assert.True(wanted < 1000 || tally.Reserved > 0, "No program reserved tape room, so reservations went untested: " + tally);
     }
 
     private static void Check(RandomProgram[] programs, Tally tally)
@@ -55,15 +56,23 @@ public sealed class Tally
     private int _finiteDifferences;
     private int _derivatives;
     private int _gated;
+    private int _reserved;
 
     public int Checked => _checked;
 
     public int Gated => _gated;
 
+    public int Reserved => _reserved;
+
     public void Discard() => Interlocked.Increment(ref _discarded);
 
-    public void Pass(bool isFloat, int derivatives, bool withFiniteDifferences, bool gated)
+    public void Pass(bool isFloat, int derivatives, bool withFiniteDifferences, bool gated, bool reserved)
     {
+        if (reserved)
+        {
+            Interlocked.Increment(ref _reserved);
+        }
+
         Interlocked.Increment(ref _checked);
         if (gated)
         {
@@ -83,8 +92,8 @@ public sealed class Tally
     }
 
     public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-        "{0} programs checked ({1} float, {5} with a ReLU-gated loop), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6 or not finite)",
-        _checked, _float, _derivatives, _finiteDifferences, _discarded, _gated);
+        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6 or not finite)",
+        _checked, _float, _derivatives, _finiteDifferences, _discarded, _gated, _reserved);
 }
 
 /// <summary>The comparison of one compiled program's gradient with its two references.</summary>
@@ -152,7 +161,7 @@ public static class ProgramCheck
             Require(Close(gradient[k], numeric, finiteTolerance), compiled, $"∂F/∂input{k}: generated {gradient[k]:R}, central difference {numeric:R} (nearest kink {gap:R})");
         }
 
-        tally.Pass(program.IsFloat, program.Inputs, withFiniteDifferences, compiled.Gated);
+        tally.Pass(program.IsFloat, program.Inputs, withFiniteDifferences, compiled.Gated, compiled.Reserved);
     }
 
     private static double CentralDifference(Func<double[], double> f, double[] point, int k, double h)

@@ -38,6 +38,9 @@ partial class TwoLayerNet
             // double total = 0;
             // for (int i = 0; i < n; i++)
             u1 = 0.0;
+            // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
+            tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, n) * (global::DiffGen.Tape.Trips(0, h) + 1));
+            tapeInt.Reserve(global::DiffGen.Tape.Trips(0, n) * (global::DiffGen.Tape.Trips(0, h) + 1));
             for (int i = 0; i < n; i++)
             {
                 // double output = b2;
@@ -47,9 +50,6 @@ partial class TwoLayerNet
                 // the slice of x the dot product below reads does not move with j: sliced once (if the loops run at all, as the reads would)
                 global::System.ReadOnlySpan<double> xSlice = h > 0 && d > 0 ? ((global::System.ReadOnlySpan<double>)x).Slice(u8, d) : default;
                 int recordStart = tapeInt.Count;
-                // room to record every iteration
-                tapeDouble.Reserve(h);
-                tapeInt.Reserve(h);
                 for (int j = 0; j < h; j++)
                 {
                     // double z = b1[j];
@@ -73,7 +73,7 @@ partial class TwoLayerNet
                     tapeInt.PushIf(on, j);
                     u3 = u19;   // to the next iteration
                 }
-                tapeInt.Push(tapeInt.Count - recordStart);   // how many iterations were recorded
+                tapeInt.PushReserved(tapeInt.Count - recordStart);   // how many iterations were recorded
                 // double diff = y[i] - output;
                 u20 = y[i];
                 u21 = u20 - u3;
@@ -81,7 +81,7 @@ partial class TwoLayerNet
                 u22 = u21 * u21;
                 u23 = u1 + u22;
                 // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.Push(u3);
+                tapeDouble.PushReserved(u3);
                 u1 = u23;   // to the next iteration
             }
             // return total / n;

@@ -287,6 +287,35 @@ public static partial class Loops
         return s;
     }
 
+    /// <summary>
+    /// ReLU layers over loops counted down (&gt; and &gt;=) and up to an inclusive bound, each saving a
+    /// value (tanh is taped, not recomputed): gated iterations and tape room reserved for every counter shape.
+    /// </summary>
+    [Differentiable]
+    public static double ReluLayersEveryCounter(double[] w, [NoDerivative] double[] x, int rows, int cols)
+    {
+        double total = 0;
+        for (int r = rows - 1; r >= 0; r--)
+        {
+            double output = 0;
+            for (int c = cols; c > 0; c--)
+            {
+                double z = Math.Tanh(w[c - 1] * x[r * cols + c - 1] + w[cols + r]);
+                output += Math.Max(0, z) * w[c - 1];
+            }
+
+            for (int c = 0; c <= cols - 1; c++)
+            {
+                double z = Math.Tanh(w[c] * output - 0.1);
+                total += Math.Max(z, 0) * w[cols + r];
+            }
+
+            total += output * output;
+        }
+
+        return total;
+    }
+
     [Differentiable]
     public static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
 

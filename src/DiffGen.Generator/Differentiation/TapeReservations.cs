@@ -1,0 +1,165 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using DiffGen.Generator.Analysis;
+using DiffGen.Generator.Model;
+
+namespace DiffGen.Generator.Differentiation;
+
+/// <summary>
+/// Sizes the tapes of each outermost loop nest whose trip counts are all known before it starts
+/// (counted loops whose bounds the nest does not assign): the nest's records fit in
+/// Σ trips × (values per iteration), reserved once before it. Saves inside then need no capacity
+/// check, so the hot loops contain no call (a call makes the JIT keep values in memory across it).
+/// </summary>
+internal sealed class TapeReservations
+{
+    private readonly Func<LoopStatement, bool> _isVectorized;
+    private readonly IReadOnlyDictionary<LoopStatement, List<int>> _saved;
+    private readonly IReadOnlyDictionary<LoopStatement, IterationGate> _gates;
+    private readonly Func<int, string> _tapeOf;
+
+    private TapeReservations(
+        Func<LoopStatement, bool> isVectorized,
+        IReadOnlyDictionary<LoopStatement, List<int>> saved,
+        IReadOnlyDictionary<LoopStatement, IterationGate> gates,
+        Func<int, string> tapeOf)
+    {
+        _isVectorized = isVectorized;
+        _saved = saved;
+        _gates = gates;
+        _tapeOf = tapeOf;
+    }
+
+    /// <summary>The reservations before each nest's outermost loop.</summary>
+    public Dictionary<LoopStatement, List<TapeReservation>> Before { get; } = new(ReferenceComparer<LoopStatement>.Instance);
+
+    /// <summary>Every loop inside a reserved nest.</summary>
+    public HashSet<LoopStatement> Reserved { get; } = new(ReferenceComparer<LoopStatement>.Instance);
+
+    public static TapeReservations Plan(
+        IrProgram program,
+        IEnumerable<string> tapes,
+        Func<LoopStatement, bool> isVectorized,
+        IReadOnlyDictionary<LoopStatement, List<int>> saved,
+        IReadOnlyDictionary<LoopStatement, IterationGate> gates,
+        Func<int, string> tapeOf)
+    {
+        var plan = new TapeReservations(isVectorized, saved, gates, tapeOf);
+        plan.Visit(program.Body, tapes.ToList());
+        return plan;
+    }
+
+    private void Visit(IEnumerable<IrStatement> block, List<string> tapes)
+    {
+        foreach (var statement in block)
+        {
+            switch (statement)
+            {
+                case IfStatement branch:
+                    Visit(branch.Then, tapes);
+                    Visit(branch.Else, tapes);
+                    break;
+                case LoopStatement loop when !_isVectorized(loop):
+                    if (!HasKnownTrips(loop))
+                    {
+                        Visit(loop.Body, tapes);
+                        break;
+                    }
+
+                    var reservations = tapes
+                        .Select(tape => new TapeReservation(tape, Space(loop, tape)))
+                        .Where(r => r.Values is not SpaceConstant { Count: 0 })
+                        .ToList();
+                    if (reservations.Count > 0)
+                    {
+                        Before[loop] = reservations;
+                        Reserved.UnionWith(Nest(loop));
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private IEnumerable<LoopStatement> Nest(LoopStatement root) =>
+        ActivityAnalysis.Walk(new IrStatement[] { root }).OfType<LoopStatement>().Where(l => !_isVectorized(l));
+
+    // Every loop of the nest is counted, from a start to a bound that the nest does not assign.
+    private bool HasKnownTrips(LoopStatement root)
+    {
+        var nest = Nest(root).ToList();
+        if (nest.Any(l => l.Counter is null))
+        {
+            return false;
+        }
+
+        var assigned = new HashSet<int>(ActivityAnalysis.Flatten(root.Body).Concat(root.Latch).Select(a => a.Target));
+        assigned.UnionWith(nest.Select(l => l.Counter!.Counter));
+        bool Known(Operand operand) => operand is not VariableOperand { Id: var id } || !assigned.Contains(id);
+        return nest.All(l => Known(l.Counter!.Start) && Known(l.Counter.Bound));
+    }
+
+    // What one run of the loop records on the tape: per iteration its own saves (and a gated loop's
+    // counter) and its inner loops' records; then a gated loop's count of recorded iterations.
+    private TapeSpace Space(LoopStatement loop, string tape)
+    {
+        _gates.TryGetValue(loop, out var gate);
+        var own = (_saved.TryGetValue(loop, out var saved) ? saved.Count(v => _tapeOf(v) == tape) : 0)
+            + (gate?.CounterTape == tape ? 1 : 0);
+        var perIteration = Sum(new TapeSpace[] { new SpaceConstant(own) }.Concat(InnerLoops(loop.Body).Select(inner => Space(inner, tape))));
+        var run = perIteration is SpaceConstant { Count: 0 } ? perIteration : new SpacePerTrip(loop.Counter!, perIteration);
+        return gate?.CounterTape == tape ? Sum(new[] { run, new SpaceConstant(1) }) : run;
+    }
+
+    // The loops directly inside a block (through branches, not through other loops).
+    private IEnumerable<LoopStatement> InnerLoops(IEnumerable<IrStatement> block)
+    {
+        foreach (var statement in block)
+        {
+            switch (statement)
+            {
+                case LoopStatement loop when !_isVectorized(loop):
+                    yield return loop;
+                    break;
+                case IfStatement branch:
+                    foreach (var inner in InnerLoops(branch.Then).Concat(InnerLoops(branch.Else)))
+                    {
+                        yield return inner;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    // Constants added up and zeros dropped.
+    private static TapeSpace Sum(IEnumerable<TapeSpace> terms)
+    {
+        var constant = 0;
+        var rest = new List<TapeSpace>();
+        foreach (var term in terms.SelectMany(t => t is SpaceSum sum ? sum.Terms : (IEnumerable<TapeSpace>)new[] { t }))
+        {
+            if (term is SpaceConstant c)
+            {
+                constant += c.Count;
+            }
+            else
+            {
+                rest.Add(term);
+            }
+        }
+
+        if (constant > 0)
+        {
+            rest.Add(new SpaceConstant(constant));
+        }
+
+        return rest.Count switch
+        {
+            0 => new SpaceConstant(0),
+            1 => rest[0],
+            _ => new SpaceSum(rest.ToEquatableArray()),
+        };
+    }
+}
