@@ -34,7 +34,7 @@ public struct Tape<T> : IDisposable
         _items[_count++] = value;
     }
 
-    /// <summary>Makes room for <paramref name="count"/> more values (none when it is zero or negative), for <see cref="PushIf"/>.</summary>
+    /// <summary>Makes room for <paramref name="count"/> more values (none when it is zero or negative), for <see cref="PushIf"/> and <see cref="PushReserved"/>.</summary>
     public void Reserve(long count)
     {
         if (count > 0 && (_items is null || _count + count > _items.Length))

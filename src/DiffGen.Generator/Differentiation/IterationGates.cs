@@ -22,7 +22,8 @@ namespace DiffGen.Generator.Differentiation;
 /// </remarks>
 internal static class IterationGates
 {
-    public static IterationGate? Find(
+    /// <summary>The ReLU's argument and its literal 0, or null when no ReLU gates the loop.</summary>
+    public static (int Value, Operand Zero)? Find(
         LoopStatement loop,
         IReadOnlyList<SweepStatement> iteration,
         IrProgram program,
@@ -57,7 +58,7 @@ internal static class IterationGates
 
             if (AddsOnlyZerosWhenOff(iteration, relu.Target, ZeroWhenOff(loop.Body, relu.Target, definitions)))
             {
-                return new IterationGate(argument.Value, argument.Zero, string.Empty, string.Empty, string.Empty, string.Empty);
+                return argument;
             }
         }
 

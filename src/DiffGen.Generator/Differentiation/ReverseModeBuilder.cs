@@ -369,15 +369,15 @@ internal sealed class ReverseModeBuilder
         }
 
         iteration.AddRange(body);
-        if (IterationGates.Find(loop, iteration, _program, _saved[loop], _dotKernels.ContainsKey) is { } gate)
+        if (IterationGates.Find(loop, iteration, _program, _saved[loop], _dotKernels.ContainsKey) is { } relu)
         {
-            gate = gate with
-            {
-                Open = _names.Claim("on"),
-                RecordStart = _names.Claim("recordStart"),
-                Remaining = _names.Claim("remaining"),
-                CounterTape = TapeFor(_program.Variables[loop.Counter!.Counter].Type),
-            };
+            var gate = new IterationGate(
+                relu.Value,
+                relu.Zero,
+                Open: _names.Claim("on"),
+                RecordStart: _names.Claim("recordStart"),
+                Remaining: _names.Claim("remaining"),
+                CounterTape: TapeFor(_program.Variables[loop.Counter!.Counter].Type));
             _gates[loop] = gate;
             return new ReverseLoop(loop, iteration.ToEquatableArray(), null, EquatableArray<string>.Empty, gate);
         }

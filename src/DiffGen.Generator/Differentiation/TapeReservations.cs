@@ -11,6 +11,8 @@ namespace DiffGen.Generator.Differentiation;
 /// (counted loops whose bounds the nest does not assign): the nest's records fit in
 /// Σ trips × (values per iteration), reserved once before it. Saves inside then need no capacity
 /// check, so the hot loops contain no call (a call makes the JIT keep values in memory across it).
+/// A ReLU-gated loop nests no other loop, so it is always in a reserved nest, if only its own:
+/// its records (<c>Tape.PushIf</c>) rely on the room.
 /// </summary>
 internal sealed class TapeReservations
 {
@@ -85,7 +87,8 @@ internal sealed class TapeReservations
     private IEnumerable<LoopStatement> Nest(LoopStatement root) =>
         ActivityAnalysis.Walk(new IrStatement[] { root }).OfType<LoopStatement>().Where(l => !_isVectorized(l));
 
-    // Every loop of the nest is counted, from a start to a bound that the nest does not assign.
+    // Every loop of the nest is counted, and the inner ones run from a start to a bound that the
+    // nest does not assign (the root's own are read before it starts, and its bound never changes).
     private bool HasKnownTrips(LoopStatement root)
     {
         var nest = Nest(root).ToList();
@@ -97,7 +100,7 @@ internal sealed class TapeReservations
         var assigned = new HashSet<int>(ActivityAnalysis.Flatten(root.Body).Concat(root.Latch).Select(a => a.Target));
         assigned.UnionWith(nest.Select(l => l.Counter!.Counter));
         bool Known(Operand operand) => operand is not VariableOperand { Id: var id } || !assigned.Contains(id);
-        return nest.All(l => Known(l.Counter!.Start) && Known(l.Counter.Bound));
+        return nest.Where(l => !ReferenceEquals(l, root)).All(l => Known(l.Counter!.Start) && Known(l.Counter.Bound));
     }
 
     // What one run of the loop records on the tape: per iteration its own saves (and a gated loop's

@@ -338,18 +338,8 @@ internal static class GradientEmitter
 
         if (forward.Gate is { } recording)
         {
-            // Room for every iteration's record up front: recording then needs no capacity check, so no call, in the loop.
+            // A gated loop is always in a reserved nest (TapeReservations): its records need no room of their own.
             writer.Line("int " + recording.RecordStart + " = " + recording.CounterTape + ".Count;");
-            if (!forward.Reserved)
-            {
-                writer.Line("// room to record every iteration");
-                var perIteration = forward.Saved.Select(context.TapeOf).Append(recording.CounterTape).GroupBy(t => t);
-                var trips = TripCount(spelling, loop.Counter!);
-                foreach (var tape in perIteration)
-                {
-                    writer.Line(tape.Key + ".Reserve(" + (tape.Count() == 1 ? trips : tape.Count() + " * (" + trips + ")") + ");");
-                }
-            }
         }
 
         if (loop.Counter is { } counter)
@@ -407,7 +397,7 @@ internal static class GradientEmitter
             // Each record adds the counter, and any saved value of the counter's type, to the counter's tape.
             var perRecord = 1 + forward.Saved.Count(v => context.TapeOf(v) == recorded.CounterTape);
             var gained = recorded.CounterTape + ".Count - " + recorded.RecordStart;
-            writer.Line(recorded.CounterTape + (forward.Reserved ? ".PushReserved(" : ".Push(") + (perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + ");   // how many iterations were recorded");
+            writer.Line(recorded.CounterTape + ".PushReserved(" + (perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + ");   // how many iterations were recorded");
         }
     }
 
@@ -486,15 +476,6 @@ internal static class GradientEmitter
             _ => (spelling.Operand(counter.Bound), Next(counter.Start)),
         };
         return "global::DiffGen.Tape.Trips(" + low + ", " + high + ")";
-    }
-
-    // How many times a counted loop runs (zero or negative when it does not), in long: no overflow.
-    private static string TripCount(CSharpSpelling spelling, CounterSpec counter)
-    {
-        var (from, to) = counter.CountsUp ? (counter.Start, counter.Bound) : (counter.Bound, counter.Start);
-        var inclusive = counter.Comparison is BinaryOperator.LessOrEqual or BinaryOperator.GreaterOrEqual;
-        var span = from is LiteralOperand { Text: "0" } ? spelling.Operand(to) : "(long)" + spelling.Term(to) + " - " + spelling.Term(from);
-        return span + (inclusive ? " + 1" : string.Empty);
     }
 
     // Whether a counted loop runs at all: its condition at the start.

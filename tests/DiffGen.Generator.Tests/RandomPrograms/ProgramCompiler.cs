@@ -84,10 +84,9 @@ public sealed class ProgramBatch : IDisposable
         var batch = new ProgramBatch([]);
         var assembly = batch._context.LoadFromStream(stream);
         var compiled = (List<CompiledProgram>)batch.Programs;
-        List<string> Containing(string text) =>
-            result.GeneratedSources.Where(g => g.SourceText.ToString().Contains(text, StringComparison.Ordinal)).Select(g => g.HintName).ToList();
-        var gated = Containing(".PushIf(");
-        var reserved = Containing("global::DiffGen.Tape.Trips(");
+        // Whether the generated file of program i contains a text.
+        bool Emits(int i, string text) => result.GeneratedSources.Any(g =>
+            g.HintName.Contains(ProgramPrinter.ClassName(programs[i]) + ".", StringComparison.Ordinal) && g.SourceText.ToString().Contains(text, StringComparison.Ordinal));
         for (var i = 0; i < programs.Count; i++)
         {
             var type = assembly.GetType(ProgramPrinter.ClassName(programs[i]))!;
@@ -99,8 +98,8 @@ public sealed class ProgramBatch : IDisposable
                 Entry<Func<double[], double[], double>>("Gradient"),
                 Entry<Func<double[], int, double>>("Tangent"),
                 Entry<Func<double[], double>>("Twin"),
-                gated.Any(h => h.Contains(ProgramPrinter.ClassName(programs[i]) + ".", StringComparison.Ordinal)),
-                reserved.Any(h => h.Contains(ProgramPrinter.ClassName(programs[i]) + ".", StringComparison.Ordinal))));
+                Emits(i, ".PushIf("),
+                Emits(i, "global::DiffGen.Tape.Trips(")));
         }
 
         return batch;

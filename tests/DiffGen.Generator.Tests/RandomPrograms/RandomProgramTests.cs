@@ -68,15 +68,15 @@ public sealed class Tally
 
     public void Pass(bool isFloat, int derivatives, bool withFiniteDifferences, bool gated, bool reserved)
     {
-        if (reserved)
-        {
-            Interlocked.Increment(ref _reserved);
-        }
-
         Interlocked.Increment(ref _checked);
         if (gated)
         {
             Interlocked.Increment(ref _gated);
+        }
+
+        if (reserved)
+        {
+            Interlocked.Increment(ref _reserved);
         }
 
         Interlocked.Add(ref _derivatives, derivatives);
