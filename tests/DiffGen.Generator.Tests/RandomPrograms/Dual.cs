@@ -184,6 +184,14 @@ public readonly struct Dual<T>
     /// <summary>−1, 0 or 1 as an integer, like Math.Sign; its jump at 0 is a kink.</summary>
     public static int Sign(Dual<T> a)
     {
+        if (T.IsNaN(a.Value))
+        {
+            // The evaluation left the domain (the NaN already marked it overflowed, so the point is
+            // discarded); T.Sign would throw instead.
+            Trace.Overflow();
+            return 0;
+        }
+
         Trace.Compare(a.Value, T.Zero);
         return T.Sign(a.Value);
     }
