@@ -139,14 +139,13 @@ public class DiagnosticTests
             var source = Prelude + "public static partial class C\n{\n"
                 + "    [Differentiable] public static double Explode(double x) => x;\n"
                 + "    [Differentiable] public static double Fine(double x) => x * x;\n}\n";
-            var (result, output) = GeneratorHarness.Run(source);
+            var (result, _) = GeneratorHarness.Run(source);
             Assert.Null(result.Exception);
             var diagnostic = Assert.Single(result.Diagnostics);
             Assert.Equal("DG0010", diagnostic.Id);
             Assert.Equal("Explode", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
             Assert.Contains("injected", diagnostic.GetMessage(), StringComparison.Ordinal);
             Assert.Equal("C.Fine.g.cs", Assert.Single(result.GeneratedSources).HintName);
-            Assert.DoesNotContain(output.GetDiagnostics(), d => d.Id == "CS8785");
         }
         finally
         {

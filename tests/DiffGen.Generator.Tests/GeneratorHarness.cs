@@ -33,12 +33,24 @@ internal static class GeneratorHarness
         parseOptions: ParseOptions,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    /// <summary>Runs the generator; returns its result and the compilation with the generated files added.</summary>
+    /// <summary>
+    /// Runs the generator; returns its result and the compilation with the generated files added.
+    /// Fails when the generator threw: the compiler reports that (CS8785) among the driver's
+    /// diagnostics, not the output compilation's, and drops every generated file.
+    /// </summary>
     public static (GeneratorRunResult Result, Compilation Output) Run(params string[] sources)
     {
         var compilation = Compile(sources);
-        var driver = Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var driver = Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var driverDiagnostics);
+        AssertGeneratorDidNotThrow(driverDiagnostics);
         return (driver.GetRunResult().Results.Single(), output);
+    }
+
+    /// <summary>Fails on CS8784/CS8785, the compiler's report of a generator that threw.</summary>
+    public static void AssertGeneratorDidNotThrow(IEnumerable<Diagnostic> driverDiagnostics)
+    {
+        var thrown = driverDiagnostics.Where(d => d.Id is "CS8784" or "CS8785").ToList();
+        Assert.True(thrown.Count == 0, "The generator threw: " + string.Join(Environment.NewLine, thrown));
     }
 
     /// <summary>Generated sources by hint name.</summary>

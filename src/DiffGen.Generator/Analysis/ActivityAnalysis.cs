@@ -24,6 +24,8 @@ internal sealed class ActivityAnalysis
 
     public bool IsActive(int variable) => _varied[variable] && _useful[variable];
 
+    public bool IsUseful(int variable) => _useful[variable];
+
     public bool IsActive(Operand operand) => operand is VariableOperand v && IsActive(v.Id);
 
     public bool IsVaried(Operand operand) => operand is VariableOperand v && IsVaried(v.Id);

@@ -75,11 +75,26 @@ internal static class DiagnosticDescriptors
         "Too many paths",
         "'{0}' has too many paths after expanding its early returns ({1} statements); assign the result to a local and return it once at the end");
 
+    public static readonly DiagnosticDescriptor ActiveArgumentOfConstantParameter = Error(
+        "DG0014",
+        "Derivative lost through a [NoDerivative] parameter",
+        "This argument depends on a differentiable parameter, but parameter '{0}' of '{1}' is [NoDerivative], so '{1}' computes no derivative for it; remove [NoDerivative] from '{0}' if the method is yours, or write the computation inline");
+
+    public static readonly DiagnosticDescriptor ArrayWrittenAfterCall = Error(
+        "DG0015",
+        "Local array written after a call reads it",
+        "Local array '{0}' is written after it is passed to '{1}', whose derivative needs the values it had at the call; pass a separate local array to each call, or finish writing '{0}' before the call");
+
+    public static readonly DiagnosticDescriptor GradientAlreadyDeclared = Error(
+        "DG0016",
+        "Gradient method already declared",
+        "Type '{0}' already declares '{1}' with the parameters DiffGen would generate; rename or remove it, or rename the [Differentiable] method");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         TypeNotPartial, MethodNotStatic, UnsupportedReturnType, UnsupportedParameterType, MixedPrecision,
         ByReferenceParameter, UnsupportedStatement, UnsupportedExpression, CallWithoutDerivative, InternalError,
-        GenericMethod, NoBody, TooManyPaths,
+        GenericMethod, NoBody, TooManyPaths, ActiveArgumentOfConstantParameter, ArrayWrittenAfterCall, GradientAlreadyDeclared,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

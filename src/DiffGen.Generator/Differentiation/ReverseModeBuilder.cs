@@ -536,6 +536,9 @@ internal sealed class ReverseModeBuilder
     // Which loop must save a value read in the reversed iteration of loop readIn: a value that
     // readIn (or a loop inside it) overwrites is saved by readIn, once per iteration; a value an
     // enclosing loop overwrites is saved by that loop; a counter is given back by its reversed loop.
+    // A value a sibling loop leaves behind (a row sum read by the next loop over the row) is saved
+    // by the innermost loop around both, once per iteration: the sibling's reverse, which runs
+    // between the reader's reversed iterations, may overwrite it; outside every loop it stays put.
     private LoopStatement? SavedBy(int variable, LoopStatement readIn)
     {
         var home = _loops.Home(variable);
@@ -552,7 +555,26 @@ internal sealed class ReverseModeBuilder
             }
         }
 
-        return home;
+        var aroundReader = new HashSet<LoopStatement>(ReferenceComparer<LoopStatement>.Instance);
+        for (var loop = _loops.Parent(readIn); loop is not null; loop = _loops.Parent(loop))
+        {
+            aroundReader.Add(loop);
+        }
+
+        if (aroundReader.Contains(home))
+        {
+            return home;
+        }
+
+        for (var loop = _loops.Parent(home); loop is not null; loop = _loops.Parent(loop))
+        {
+            if (aroundReader.Contains(loop))
+            {
+                return loop;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Every variable the given reverse statements read, with the innermost reversed loop that reads it.</summary>

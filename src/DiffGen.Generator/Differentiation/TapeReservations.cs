@@ -20,8 +20,10 @@ internal sealed class TapeReservations
     private readonly IReadOnlyDictionary<LoopStatement, List<int>> _saved;
     private readonly IReadOnlyDictionary<LoopStatement, IterationGate> _gates;
     private readonly Func<int, string> _tapeOf;
+    private readonly IrProgram _program;
 
     private TapeReservations(
+        IrProgram program,
         Func<LoopStatement, bool> isVectorized,
         IReadOnlyDictionary<LoopStatement, List<int>> saved,
         IReadOnlyDictionary<LoopStatement, IterationGate> gates,
@@ -31,6 +33,7 @@ internal sealed class TapeReservations
         _saved = saved;
         _gates = gates;
         _tapeOf = tapeOf;
+        _program = program;
     }
 
     /// <summary>The reservations before each nest's outermost loop.</summary>
@@ -47,7 +50,7 @@ internal sealed class TapeReservations
         IReadOnlyDictionary<LoopStatement, IterationGate> gates,
         Func<int, string> tapeOf)
     {
-        var plan = new TapeReservations(isVectorized, saved, gates, tapeOf);
+        var plan = new TapeReservations(program, isVectorized, saved, gates, tapeOf);
         plan.Visit(program.Body, tapes.ToList());
         return plan;
     }
@@ -92,7 +95,8 @@ internal sealed class TapeReservations
     private bool HasKnownTrips(LoopStatement root)
     {
         var nest = Nest(root).ToList();
-        if (nest.Any(l => l.Counter is null))
+        // Trip counts are computed in long: a ulong counter's are not (and never need room reserved).
+        if (nest.Any(l => l.Counter is null || _program.Variables[l.Counter.Counter].Type.Name is "ulong" or "nuint"))
         {
             return false;
         }

@@ -41,8 +41,11 @@ internal sealed class CSharpSpelling
     public string Operation(Operation operation, TypeRef type) => operation switch
     {
         CopyOperation c => Operand(c.Value),
+        BinaryOperation { Checked: true } b => "checked(" + Term(b.Left) + " " + BinaryText(b.Operator) + " " + Term(b.Right) + ")",
         BinaryOperation b => Term(b.Left) + " " + BinaryText(b.Operator) + " " + Term(b.Right),
+        UnaryOperation { Checked: true } u => "checked(" + UnaryText(u.Operator) + Term(u.Value) + ")",
         UnaryOperation u => UnaryText(u.Operator) + Term(u.Value),
+        ConversionOperation { Checked: true } c => "checked((" + type.Name + ")" + Term(c.Value) + ")",
         ConversionOperation c => "(" + type.Name + ")" + Term(c.Value),
         IntrinsicCall i => type.Name + "." + i.Function + "(" + Arguments(i.Arguments) + ")",
         OpaqueCall o => o.Method + "(" + Arguments(o.Arguments) + ")",
@@ -53,6 +56,21 @@ internal sealed class CSharpSpelling
         ArrayAllocation a => "new " + type.Name + "[" + Operand(a.Length) + "]",
         _ => "default",
     };
+
+    /// <summary>
+    /// An index into a span (adjoints are spans): a <c>long</c> or unsigned index, which indexed the
+    /// user's array in the forward sweep and so lies within an array's int range, is cast to <c>int</c>.
+    /// </summary>
+    public string SpanIndex(Operand index)
+    {
+        var type = index switch
+        {
+            VariableOperand v => _variables[v.Id].Type,
+            LiteralOperand l => l.Type,
+            _ => TypeRef.Int,
+        };
+        return type == TypeRef.Int ? Operand(index) : "(int)" + Term(index);
+    }
 
     public string Arguments(IEnumerable<Operand> operands) => string.Join(", ", operands.Select(Operand));
 

@@ -422,17 +422,41 @@ internal static class GradientEmitter
         }
         else if (loop.Counter is { } counter)
         {
-            // The counter runs backward over the same values: first the last one the forward loop ran.
+            // The counter runs backward over exactly the values the forward loop gave it, whatever its
+            // type and bounds: testing before stepping (i-- > start) never steps past the type's range.
             var name = spelling.Name(counter.Counter);
-            var bound = spelling.Term(counter.Bound);
-            var (first, test, step) = counter.Comparison switch
+            var type = spelling.Type(counter.Counter).Name;
+            var bound = spelling.Operand(counter.Bound);
+            var start = spelling.Operand(counter.Start);
+            switch (counter.Comparison)
             {
-                BinaryOperator.Less => (bound + " - 1", " >= ", "--"),
-                BinaryOperator.LessOrEqual => (spelling.Operand(counter.Bound), " >= ", "--"),
-                BinaryOperator.Greater => (bound + " + 1", " <= ", "++"),
-                _ => (spelling.Operand(counter.Bound), " <= ", "++"),
-            };
-            writer.Open("for (" + spelling.Type(counter.Counter).Name + " " + name + " = " + first + "; " + name + test + spelling.Operand(counter.Start) + "; " + name + step + ")");
+                case BinaryOperator.Less:
+                    writer.Open("for (" + type + " " + name + " = " + bound + "; " + name + "-- > " + spelling.Term(counter.Start) + ";)");
+                    break;
+                case BinaryOperator.Greater:
+                    writer.Open("for (" + type + " " + name + " = " + bound + "; " + name + "++ < " + spelling.Term(counter.Start) + ";)");
+                    break;
+                case var inclusive when StepsWithinRange(counter, type):
+                    var down = inclusive == BinaryOperator.LessOrEqual;
+                    writer.Open("for (" + type + " " + name + " = " + bound + "; " + name + (down ? " >= " : " <= ") + start + "; " + name + (down ? "--)" : "++)"));
+                    break;
+                default:
+                    // An inclusive loop that may start at the end of its type's range: stop after the start.
+                    writer.Open("if (" + NonEmpty(spelling, counter) + ")");
+                    writer.Open("for (" + type + " " + name + " = " + bound + "; ; " + name + (counter.CountsUp ? "--)" : "++)"));
+                    WriteStatements(writer, context, reverse.Iteration);
+                    writer.Open("if (" + name + " == " + start + ")");
+                    writer.Line("break;");
+                    writer.Close();
+                    writer.Close();
+                    writer.Close();
+                    if (guarded)
+                    {
+                        writer.Close();
+                    }
+
+                    return;
+            }
         }
         else
         {
@@ -448,6 +472,20 @@ internal static class GradientEmitter
         {
             writer.Close();
         }
+    }
+
+    // Whether an inclusive counted loop's reverse can step one past its start: the start is a literal
+    // of a signed int or long counter, not the end of the range the reverse steps toward.
+    private static bool StepsWithinRange(CounterSpec counter, string type)
+    {
+        if (type is not ("int" or "long") || counter.Start is not LiteralOperand literal
+            || !long.TryParse(literal.Text.TrimEnd('L', 'l'), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            return false;
+        }
+
+        var (min, max) = type == "int" ? (int.MinValue, int.MaxValue) : (long.MinValue, long.MaxValue);
+        return counter.CountsUp ? value > min : value < max;
     }
 
     // A tape space formula: trip counts (long, never negative) times values per iteration, summed.
@@ -512,7 +550,7 @@ internal static class GradientEmitter
 
     // name, or name[index] for an element of an array or span.
     private static string Indexed(CSharpSpelling spelling, string name, Operand? index) =>
-        name + (index is { } i ? "[" + spelling.Operand(i) + "]" : string.Empty);
+        name + (index is { } i ? "[" + spelling.SpanIndex(i) + "]" : string.Empty);
 
     private static string Accumulate(CSharpSpelling spelling, AccumulateStatement a)
     {

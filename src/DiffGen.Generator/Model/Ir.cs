@@ -68,14 +68,14 @@ internal abstract record Operation;
 /// <summary><c>u = a</c>.</summary>
 internal sealed record CopyOperation(Operand Value) : Operation;
 
-/// <summary><c>u = a op b</c>.</summary>
-internal sealed record BinaryOperation(BinaryOperator Operator, Operand Left, Operand Right) : Operation;
+/// <summary><c>u = a op b</c>; <paramref name="Checked"/>: integer overflow throws, as in a <c>checked</c> context.</summary>
+internal sealed record BinaryOperation(BinaryOperator Operator, Operand Left, Operand Right, bool Checked = false) : Operation;
 
-/// <summary><c>u = op a</c>.</summary>
-internal sealed record UnaryOperation(UnaryOperator Operator, Operand Value) : Operation;
+/// <summary><c>u = op a</c>; <paramref name="Checked"/>: integer overflow throws.</summary>
+internal sealed record UnaryOperation(UnaryOperator Operator, Operand Value, bool Checked = false) : Operation;
 
-/// <summary><c>u = (T)a</c>, to the type of the target.</summary>
-internal sealed record ConversionOperation(Operand Value) : Operation;
+/// <summary><c>u = (T)a</c>, to the type of the target; <paramref name="Checked"/>: an out-of-range value throws.</summary>
+internal sealed record ConversionOperation(Operand Value, bool Checked = false) : Operation;
 
 /// <summary>A call of an elementary function with a derivative rule (<c>Math.Sin</c> and friends).</summary>
 /// <param name="Function">The rule's name, e.g. <c>Sin</c>.</param>

@@ -47,6 +47,11 @@ internal sealed class BodyLowerer
 
     public IReadOnlyList<DiagnosticInfo> Diagnostics => _diagnostics;
 
+    /// <summary>Each call of a [Differentiable] method, with where its arguments are written, for the checks that need activity.</summary>
+    public IReadOnlyList<CallSite> CallSites => _callSites;
+
+    private readonly List<CallSite> _callSites = new();
+
     /// <summary>Registers a parameter; its IR variable reads it as passed.</summary>
     public int AddParameter(IParameterSymbol parameter, string name, TypeRef type, ParameterShape shape)
     {
@@ -575,9 +580,13 @@ internal sealed class BodyLowerer
                     return Dummy(operation);
                 }
 
+                // ++ on a byte or short is computed in int and converted back, as C# does.
                 var current = place.Read();
-                var one = Literals.TryCreate(1, place.Type)!;
-                var updated = Compute(place.Type, new BinaryOperation(increment.Kind == OperationKind.Increment ? BinaryOperator.Add : BinaryOperator.Subtract, current, one));
+                var arithmetic = place.Type.Kind == ScalarKind.Integer ? PromotedInteger(place.Type, place.Type) : place.Type;
+                var one = Literals.TryCreate(1, arithmetic)!;
+                var isChecked = increment.IsChecked && !place.Type.IsFloating;
+                var sum = Compute(arithmetic, new BinaryOperation(increment.Kind == OperationKind.Increment ? BinaryOperator.Add : BinaryOperator.Subtract, Convert(current, place.Type, arithmetic), one, isChecked));
+                var updated = arithmetic == place.Type ? sum : Compute(place.Type, new ConversionOperation(sum, isChecked));
                 place.Write(updated);
                 return increment.IsPostfix ? current : updated;
             }
@@ -630,7 +639,7 @@ internal sealed class BodyLowerer
             return value;
         }
 
-        return Compute(target, new ConversionOperation(value));
+        return Compute(target, new ConversionOperation(value, conversion.IsChecked && !target.IsFloating));
     }
 
     private Operand LowerBinary(IBinaryOperation binary)
@@ -661,7 +670,7 @@ internal sealed class BodyLowerer
 
         var l = LowerExpression(binary.LeftOperand);
         var r = LowerExpression(binary.RightOperand);
-        return Compute(type, new BinaryOperation(op.Value, l, r));
+        return Compute(type, new BinaryOperation(op.Value, l, r, binary.IsChecked && !type.IsFloating));
     }
 
     private Operand LowerUnary(IUnaryOperation unary)
@@ -675,7 +684,7 @@ internal sealed class BodyLowerer
         return unary.OperatorKind switch
         {
             UnaryOperatorKind.Plus => value,
-            UnaryOperatorKind.Minus => Compute(RequireType(unary), new UnaryOperation(UnaryOperator.Negate, value)),
+            UnaryOperatorKind.Minus => Compute(RequireType(unary), new UnaryOperation(UnaryOperator.Negate, value, unary.IsChecked && !RequireType(unary).IsFloating)),
             UnaryOperatorKind.Not => Compute(RequireType(unary), new UnaryOperation(UnaryOperator.Not, value)),
             UnaryOperatorKind.BitwiseNegation => Compute(RequireType(unary), new UnaryOperation(UnaryOperator.BitwiseNot, value)),
             _ => UnsupportedExpression(unary, "this unary operator", "use unary minus or !"),
@@ -705,7 +714,7 @@ internal sealed class BodyLowerer
         var operationType = Wider(targetType, valueType);
         var left = Convert(current, targetType, operationType);
         var right = Convert(value, valueType, operationType);
-        var result = Compute(operationType, new BinaryOperation(op.Value, left, right));
+        var result = Compute(operationType, new BinaryOperation(op.Value, left, right, compound.IsChecked && !operationType.IsFloating));
         var updated = Convert(result, operationType, targetType);
         place.Write(updated);
         return updated;
@@ -740,9 +749,12 @@ internal sealed class BodyLowerer
             return UnsupportedExpression(invocation, "calling '" + method.Name + "', which returns '" + method.ReturnType.ToDisplayString() + "'", "call methods that return double, float, an integral type or bool");
         }
 
-        // Arguments in parameter order, as the callee declares them.
-        var ordered = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToList();
-        var arguments = ordered.Select(LowerArgument).ToEquatableArray();
+        // Arguments are evaluated in source order (Roslyn lists them so; named arguments may be out
+        // of parameter order and have side effects), then passed in parameter order.
+        var evaluated = invocation.Arguments.Select(a => (Argument: a, Value: LowerArgument(a))).ToList();
+        var inParameterOrder = evaluated.OrderBy(a => a.Argument.Parameter?.Ordinal ?? 0).ToList();
+        var ordered = inParameterOrder.Select(a => a.Argument).ToList();
+        var arguments = inParameterOrder.Select(a => a.Value).ToEquatableArray();
 
         if (method.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute) && !method.IsGenericMethod)
         {
@@ -761,7 +773,12 @@ internal sealed class BodyLowerer
                 }
             }
 
-            return Compute(resultType, new DifferentiableCall(callee, arguments));
+            var call = Compute(resultType, new DifferentiableCall(callee, arguments));
+            _callSites.Add(new CallSite(
+                ((VariableOperand)call).Id,
+                method.ContainingType.Name + "." + method.Name,
+                ordered.Select(a => (a.Parameter?.Name ?? string.Empty, DiagnosticInfo.From(a.Value.Syntax.GetLocation()))).ToList()));
+            return call;
         }
 
         var containing = method.ContainingType;
@@ -1054,7 +1071,40 @@ internal sealed class BodyLowerer
             return TypeRef.Double;
         }
 
-        return a.Kind == ScalarKind.Float || b.Kind == ScalarKind.Float ? TypeRef.Float : a;
+        if (a.Kind == ScalarKind.Float || b.Kind == ScalarKind.Float)
+        {
+            return TypeRef.Float;
+        }
+
+        return a.Kind == ScalarKind.Integer && b.Kind == ScalarKind.Integer ? PromotedInteger(a, b) : a;
+    }
+
+    // C#'s binary numeric promotion of two integral types: arithmetic on byte or short is done in int.
+    private static TypeRef PromotedInteger(TypeRef a, TypeRef b)
+    {
+        bool Either(string name) => a.Name == name || b.Name == name;
+        if (Either("ulong") || Either("nuint") && !Either("long"))
+        {
+            return Either("ulong") ? a.Name == "ulong" ? a : b : a.Name == "nuint" ? a : b;
+        }
+
+        if (Either("long"))
+        {
+            return a.Name == "long" ? a : b;
+        }
+
+        if (Either("nint"))
+        {
+            return a.Name == "nint" ? a : b;
+        }
+
+        if (Either("uint"))
+        {
+            var other = a.Name == "uint" ? b : a;
+            return other.Name is "int" or "sbyte" or "short" ? new TypeRef("long", ScalarKind.Integer) : a.Name == "uint" ? a : b;
+        }
+
+        return TypeRef.Int;
     }
 
     private Operand Convert(Operand value, TypeRef from, TypeRef to) =>
@@ -1461,7 +1511,11 @@ internal sealed class BodyLowerer
             }
         }
 
-        var latch = loopVariables.Select((l, i) => new AssignStatement(l, new CopyOperation(latchValues[i]))).ToEquatableArray();
+        // When every path through the body leaves the loop (for (…) { …; break; }), no iteration reaches the latch.
+        var reachesLatch = next.Count == 0 || latchValues.Select((v, i) => v is not VariableOperand { Id: var id } || id != next[i] || CountAssignments(body, id) > 0).Any(reached => reached);
+        var latch = reachesLatch
+            ? loopVariables.Select((l, i) => new AssignStatement(l, new CopyOperation(latchValues[i]))).ToEquatableArray()
+            : EquatableArray<AssignStatement>.Empty;
         Emit(new LoopStatement(body.ToEquatableArray(), latch, counter, cont, trips, (exitVariables ?? new List<int>()).ToEquatableArray()));
     }
 
@@ -1553,3 +1607,6 @@ internal sealed class BodyLowerer
     {
     }
 }
+
+/// <summary>A call of a [Differentiable] method: the variable it assigns, the callee, and each argument's parameter name and location (in parameter order).</summary>
+internal sealed record CallSite(int Result, string Callee, IReadOnlyList<(string Parameter, LocationInfo? Location)> Arguments);

@@ -134,7 +134,7 @@ internal static class MethodParser
             return new ParseResult(null, lowerer.Diagnostics.ToEquatableArray());
         }
 
-        var callErrors = CallsWithoutDerivative(program, specs);
+        var callErrors = CallsWithoutDerivative(program, specs, lowerer.CallSites);
         if (callErrors.Count > 0)
         {
             return new ParseResult(null, callErrors.ToEquatableArray());
@@ -214,16 +214,89 @@ internal static class MethodParser
         }
     }
 
-    // DG0009: a derivative would be silently lost through a call that has none.
-    private static List<DiagnosticInfo> CallsWithoutDerivative(IrProgram program, List<ParameterSpec> parameters)
+    // A derivative would be silently lost through a call: DG0009 for a call that has none, DG0014 for
+    // a varied argument of a [NoDerivative] parameter, DG0015 for a local array written after the call
+    // (the callee's pullback reads the array in the reverse sweep, when it holds its final contents).
+    private static List<DiagnosticInfo> CallsWithoutDerivative(IrProgram program, List<ParameterSpec> parameters, IReadOnlyList<CallSite> callSites)
     {
         var activity = ActivityAnalysis.Run(program, parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
-        return ActivityAnalysis.Flatten(program.Body)
+        var errors = ActivityAnalysis.Flatten(program.Body)
             .Select(a => a.Operation)
             .OfType<OpaqueCall>()
             .Where(call => !call.PiecewiseConstant && call.Arguments.Any(activity.IsVaried))
             .Select(call => DiagnosticInfo.Create(DiagnosticDescriptors.CallWithoutDerivative, call.Location, call.Method.Replace("global::", string.Empty)))
             .ToList();
+
+        var calls = ActivityAnalysis.Flatten(program.Body)
+            .Where(a => a.Operation is DifferentiableCall)
+            .GroupBy(a => a.Target)
+            .ToDictionary(g => g.Key, g => (DifferentiableCall)g.First().Operation);
+        var writtenAfter = LocalArraysWrittenAfterCalls(program);
+        foreach (var site in callSites)
+        {
+            if (!calls.TryGetValue(site.Result, out var call) || !activity.IsUseful(site.Result))
+            {
+                continue;
+            }
+
+            for (var i = 0; i < call.Arguments.Count && i < site.Arguments.Count; i++)
+            {
+                var parameter = call.Callee.Parameters[i];
+                var argument = call.Arguments[i];
+                if (!parameter.Differentiable && parameter.Type.IsFloating && activity.IsVaried(argument))
+                {
+                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActiveArgumentOfConstantParameter, site.Arguments[i].Location, site.Arguments[i].Parameter, site.Callee));
+                }
+                else if (parameter.Shape != ParameterShape.Scalar && argument is VariableOperand { Id: var array }
+                         && writtenAfter.Contains((site.Result, array)) && activity.IsVaried(array))
+                {
+                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArrayWrittenAfterCall, site.Arguments[i].Location, program.Variables[array].Name, site.Callee));
+                }
+            }
+        }
+
+        return errors.Distinct().ToList();
+    }
+
+    // (call result, array) for each local array passed to a call and written when the call has run:
+    // later in program order, or anywhere in a loop around the call (the next iteration writes it).
+    private static HashSet<(int Call, int Array)> LocalArraysWrittenAfterCalls(IrProgram program)
+    {
+        var result = new HashSet<(int, int)>();
+        var pending = new List<(int Call, int Array)>();
+        void Visit(IEnumerable<IrStatement> block)
+        {
+            foreach (var statement in block)
+            {
+                switch (statement)
+                {
+                    case AssignStatement { Operation: DifferentiableCall call } assignment:
+                        foreach (var argument in call.Arguments.OfType<VariableOperand>()
+                            .Where(a => program.Variables[a.Id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar }))
+                        {
+                            pending.Add((assignment.Target, argument.Id));
+                        }
+
+                        break;
+                    case ElementWriteStatement write:
+                        result.UnionWith(pending.Where(p => p.Array == write.Array));
+                        break;
+                    case IfStatement branch:
+                        Visit(branch.Then);
+                        Visit(branch.Else);
+                        break;
+                    case LoopStatement loop:
+                        var before = pending.Count;
+                        Visit(loop.Body);
+                        var written = new HashSet<int>(ActivityAnalysis.Walk(loop.Body).OfType<ElementWriteStatement>().Select(w => w.Array));
+                        result.UnionWith(pending.Skip(before).Where(p => written.Contains(p.Array)));
+                        break;
+                }
+            }
+        }
+
+        Visit(program.Body);
+        return result;
     }
 
     private static bool IsPartial(INamedTypeSymbol type) =>

@@ -95,7 +95,7 @@ partial class TwoLayerNet
             // return total / n;
             if (du25 != 0) du1 += du25 / u24;   // ∂u25/∂u1 = 1/u24
             // for (int i = 0; i < n; i++)
-            for (int i = n - 1; i >= 0; i--)
+            for (int i = n; i-- > 0;)
             {
                 u3 = tapeDouble.Pop();
                 u8 = i * d;

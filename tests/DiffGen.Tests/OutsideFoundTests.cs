@@ -1,0 +1,69 @@
+using System;
+using System.Linq;
+using DiffGen.Tests.Programs;
+using O = DiffGen.Tests.Programs.OutsideFound;
+
+namespace DiffGen.Tests;
+
+/// <summary>Issue 12's wrong gradients and non-compiling output, each against finite differences.</summary>
+public class OutsideFoundTests
+{
+    private static readonly double[] Grid = { 0.3, -0.2, 0.5, 0.1, 0.7, -0.4 };
+
+    [Fact]
+    public void InnerLoopExitValueReadBySiblingLoop()
+    {
+        // The issue's numbers: {1.2, 1.2, 1.2, 0.8, 0.8, 0.8}, not the last row's {1, 1, 1, 0.8, …}.
+        var grad = GradientAssert.Vector(x => O.RowSumThenUse(x, 2), (x, d, s) => O.RowSumThenUseGradient(x, 2, d, s), Grid);
+        Assert.Equal(new[] { 1.2, 1.2, 1.2, 0.8, 0.8, 0.8 }, grad.Select(g => Math.Round(g, 12)));
+        foreach (var rows in new[] { 1, 2, 3 })
+        {
+            GradientAssert.Vector(x => O.RowSumCopiedFirst(x, rows), (x, d, s) => O.RowSumCopiedFirstGradient(x, rows, d, s), Grid);
+            GradientAssert.Vector(x => O.RowProductInWhile(x, rows), (x, d, s) => O.RowProductInWhileGradient(x, rows, d, s), Grid);
+            GradientAssert.Vector(x => O.RowSoftmax(x, rows), (x, d, s) => O.RowSoftmaxGradient(x, rows, d, s), Grid);
+            GradientAssert.Vector(x => O.RowLogSumExp(x, rows), (x, d, s) => O.RowLogSumExpGradient(x, rows, d, s), Grid);
+        }
+    }
+
+    [Fact]
+    public void NamedArgumentsEvaluateInSourceOrder()
+    {
+        GradientAssert.Matches(O.NamedOutOfOrder, (double x, ref double dx, double s) => O.NamedOutOfOrderGradient(x, ref dx, s), 0.7, -1.3);
+        double d = 0;
+        Assert.Equal(-3.0 * 0.7, O.NamedOutOfOrderGradient(0.7, ref d), 12);
+        Assert.Equal(-3.0, d, 12);
+    }
+
+    [Fact]
+    public void UnsignedAndLongCountersRunTheForwardTripCountBackward()
+    {
+        GradientAssert.Vector(O.UnsignedCounter, (x, d, s) => O.UnsignedCounterGradient(x, d, s), Grid);
+        GradientAssert.Vector(O.LongCounter, (x, d, s) => O.LongCounterGradient(x, d, s), Grid);
+        GradientAssert.Vector(O.UnsignedInclusive, (x, d, s) => O.UnsignedInclusiveGradient(x, d, s), Grid);
+        GradientAssert.Vector(O.UnsignedCounter, (x, d, s) => O.UnsignedCounterGradient(x, d, s), Array.Empty<double>());
+    }
+
+    [Fact]
+    public void BoundsAtTheEndsOfTheRange()
+    {
+        // s = x · x² · x² · x: the first loop runs 0 times, the others twice, twice and once.
+        GradientAssert.Matches(O.BoundsAtTheEnds, (double x, ref double dx, double s) => O.BoundsAtTheEndsGradient(x, ref dx, s), 0.9, -1.1);
+        double d = 0;
+        O.BoundsAtTheEndsGradient(1.5, ref d);
+        Assert.Equal(6 * Math.Pow(1.5, 5), d, 9);
+    }
+
+    [Fact]
+    public void CheckedArithmeticThrowsInTheGradientAsInTheMethod()
+    {
+        double d = 0;
+        Assert.Throws<OverflowException>(() => O.CheckedScale(1.0, 5000));
+        Assert.Throws<OverflowException>(() => O.CheckedScaleGradient(1.0, 5000, ref d));
+        Assert.Equal(2000000.0, O.CheckedScaleGradient(2.0, 1, ref d));
+        Assert.Equal(1000000.0, d);
+    }
+
+    [Fact]
+    public void LoopThatLeavesOnItsFirstIteration() =>
+        GradientAssert.Matches(O.BreakAtOnce, (double x, ref double dx, double s) => O.BreakAtOnceGradient(x, ref dx, s), 0.7, -2.0);
+}

@@ -1,0 +1,157 @@
+using System;
+
+namespace DiffGen.Tests.Programs;
+
+/// <summary>
+/// Programs written outside the team that once gave a wrong gradient without an error, or
+/// generated code that did not compile (issue 12). Each is kept as it was first written.
+/// </summary>
+public static partial class OutsideFound
+{
+    // Row sums, then a second loop over the row that reads the sum: the exit value of the first
+    // inner loop must be saved per outer iteration (it was read as the last row's sum).
+    [Differentiable]
+    public static double RowSumThenUse(double[] x, int rows)
+    {
+        int n = x.Length / rows;
+        double o = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            double s = 0;
+            for (int j = 0; j < n; j++) s += x[i * n + j];
+            for (int j = 0; j < n; j++) o += s * x[i * n + j];
+        }
+
+        return o;
+    }
+
+    [Differentiable]
+    public static double RowSumCopiedFirst(double[] x, int rows)
+    {
+        int n = x.Length / rows;
+        double o = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            double s = 0;
+            for (int j = 0; j < n; j++) s += x[i * n + j];
+            double t = s;
+            for (int j = 0; j < n; j++) o += t * x[i * n + j];
+        }
+
+        return o;
+    }
+
+    [Differentiable]
+    public static double RowProductInWhile(double[] x, int rows)
+    {
+        int n = x.Length / rows;
+        double o = 0;
+        int i = 0;
+        while (i < rows)
+        {
+            double s = 1;
+            for (int j = 0; j < n; j++) s *= x[i * n + j];
+            for (int j = 0; j < n; j++) o += s * x[i * n + j] * x[i * n + j];
+            i++;
+        }
+
+        return o;
+    }
+
+    // Softmax per row, normalized in place, then a weighted sum (attention-style).
+    [Differentiable]
+    public static double RowSoftmax(double[] z, int rows)
+    {
+        int n = z.Length / rows;
+        var p = new double[n];
+        double o = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            double sum = 0;
+            for (int j = 0; j < n; j++) { p[j] = Math.Exp(z[i * n + j]); sum += p[j]; }
+            for (int j = 0; j < n; j++) p[j] /= sum;
+            for (int j = 0; j < n; j++) o += p[j] * (j + 1) * (i + 2);
+        }
+
+        return o;
+    }
+
+    // Log-sum-exp per row with the max subtracted (the numerically stable form).
+    [Differentiable]
+    public static double RowLogSumExp(double[] z, int rows)
+    {
+        int n = z.Length / rows;
+        double total = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            double m = double.NegativeInfinity;
+            for (int j = 0; j < n; j++) m = Math.Max(m, z[i * n + j]);
+            double s = 0;
+            for (int j = 0; j < n; j++) s += Math.Exp(z[i * n + j] - m);
+            total += m + Math.Log(s);
+        }
+
+        return total;
+    }
+
+    [Differentiable]
+    public static double Sub(double a, double b) => a - 2 * b;
+
+    // Named arguments out of parameter order, with a side effect: C# evaluates them in source order.
+    [Differentiable]
+    public static double NamedOutOfOrder(double x) => Sub(b: x = x * 3, a: x);
+
+    [Differentiable]
+    public static double UnsignedCounter(double[] x)
+    {
+        double s = 0;
+        for (uint i = 0; i < (uint)x.Length; i++) s += x[i] * x[i] * (i + 1);
+        return s;
+    }
+
+    [Differentiable]
+    public static double LongCounter(double[] x)
+    {
+        double s = 0;
+        for (long i = 0; i < x.Length; i++) s += x[i] * x[i];
+        for (long i = x.Length - 1; i >= 0; i--) s = s * 0.5 + x[i];
+        return s;
+    }
+
+    [Differentiable]
+    public static double UnsignedInclusive(double[] x)
+    {
+        double s = 1;
+        for (ulong i = 0; i <= (ulong)(x.Length - 1); i++) s *= 1 + x[i];
+        for (byte k = 3; k > 0; k--) s = s * s * 0.5;
+        return s;
+    }
+
+    // Bounds at the ends of the range: the forward loops run zero times or to the type's limit.
+    [Differentiable]
+    public static double BoundsAtTheEnds(double x)
+    {
+        double s = x;
+        for (int i = 0; i < int.MinValue; i++) s *= x;
+        for (int i = int.MinValue; i < int.MinValue + 2; i++) s *= x;
+        for (int i = int.MaxValue; i > int.MaxValue - 2; i--) s *= x;
+        for (int i = int.MaxValue - 1; i <= int.MaxValue - 1; i++) s *= x;
+        return s;
+    }
+
+    [Differentiable]
+    public static double CheckedScale(double x, int n)
+    {
+        int m = checked(n * 1000000);
+        return x * m;
+    }
+
+    // A loop that leaves on its first iteration has no latch to run.
+    [Differentiable]
+    public static double BreakAtOnce(double x)
+    {
+        double s = x;
+        for (int i = 0; i != 1;) { s = s * x; break; }
+        return s;
+    }
+}
