@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using DiffGen.Generator.Differentiation;
 using DiffGen.Generator.Diagnostics;
 using DiffGen.Generator.Emission;
@@ -32,7 +34,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 "DiffGen.DifferentiableAttribute",
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax,
                 MethodParser.Parse)
             .WithTrackingName(Steps.Parse);
 
@@ -51,15 +53,31 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => Differentiate(result.Spec!))
             .WithTrackingName(Steps.Differentiate);
-        context.RegisterSourceOutput(gradients, static (production, outcome) =>
+        // Hint names must be unique ignoring case (F and f, class C and class c) and valid file
+        // names: all of them are decided together, in ordinal order, so the same input always gives
+        // the same names. Each method's differentiation stays cached on its own.
+        context.RegisterSourceOutput(gradients.Collect(), static (production, outcomes) =>
         {
-            if (outcome.Failure is not null)
+            var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var outcome in outcomes.OrderBy(o => o.HintName, StringComparer.Ordinal).ThenBy(o => o.Source ?? string.Empty, StringComparer.Ordinal))
             {
-                production.ReportDiagnostic(outcome.Failure.ToDiagnostic());
-                return;
-            }
+                if (outcome.Failure is not null)
+                {
+                    production.ReportDiagnostic(outcome.Failure.ToDiagnostic());
+                    continue;
+                }
 
-            production.AddSource(outcome.HintName, outcome.Source!);
+                var hintName = HintNames.Unique(outcome.HintName, taken);
+                try
+                {
+                    production.AddSource(hintName, outcome.Source!);
+                }
+                catch (ArgumentException exception)
+                {
+                    // Never let AddSource throw out of the generator: that would drop every file (CS8785).
+                    production.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, outcome.MethodName, exception.Message).ToDiagnostic());
+                }
+            }
         });
     }
 
@@ -69,11 +87,11 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         try
         {
             var body = ReverseModeBuilder.Differentiate(spec);
-            return new EmittedGradient(spec.HintName, GradientEmitter.Emit(new GradientMethod(spec, body), Version), null);
+            return new EmittedGradient(spec.HintName, spec.Name, GradientEmitter.Emit(new GradientMethod(spec, body), Version), null);
         }
         catch (Exception exception)
         {
-            return new EmittedGradient(spec.HintName, null, DiagnosticInfo.Create(
+            return new EmittedGradient(spec.HintName, spec.Name, null, DiagnosticInfo.Create(
                 DiagnosticDescriptors.InternalError,
                 null,
                 spec.Name,
@@ -82,5 +100,5 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
     }
 
     /// <summary>The generated file for one method, or the diagnostic that replaced it.</summary>
-    private sealed record EmittedGradient(string HintName, string? Source, DiagnosticInfo? Failure);
+    private sealed record EmittedGradient(string HintName, string MethodName, string? Source, DiagnosticInfo? Failure);
 }

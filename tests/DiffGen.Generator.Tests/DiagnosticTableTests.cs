@@ -67,6 +67,8 @@ public class DiagnosticTableTests
         { "DG0007", Partial, "[Differentiable] public static double F(double x) { double s = x; ref double [|r = ref s|]; return r; }", "declare a plain local" },
         { "DG0007", Partial, "[Differentiable] public static double F(double x) { string [|name = \"a\"|]; return x; }", "use double, float, integral or bool locals" },
         { "DG0007", Partial, "[Differentiable] public static double F(double x) { object [|o = x|]; return x; }", "use double, float, integral or bool locals" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { Random [|r = new Random(1)|]; return x; }", "a local of type 'Random' is not supported" },
+        { "DG0007", Partial, "public static double F(double x) { [Differentiable] static double [|G|](double v) => v * v; return G(x); }", "move it out as a static [Differentiable] method" },
 
         // DG0008: expressions.
         { "DG0008", Partial, "static double Field = 2; [Differentiable] public static double F(double x) => [|Field|] * x;", "pass the value in as a parameter" },
@@ -85,6 +87,15 @@ public class DiagnosticTableTests
         { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|(x, 2.0).Item1|];", "pass the value in as a parameter" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x) { switch (x) { [|case > 0:|] return x; default: return -x; } }", "use constant case labels" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|x switch { > 0 => x, _ => -x }|];", "use arithmetic, Math functions, comparisons" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { double[,] [|m = new double[2, 2]|]; m[0, 0] = x; return x * m[0, 0]; }", "a local of type 'double[,]' is not supported" },
+        { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|GGradient(x, ref d)|] + d; }", "call 'G' itself" },
+        { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|C.GGradient(x, ref d, 1.0)|] * d; }", "derivatives of gradients are not supported yet" },
+
+        // DG0016: a gradient method the user declared with the generated signature.
+        { "DG0016", Partial, "[Differentiable] public static double F(double x, double[] w) => x * w[0]; public static double [|FGradient|](double x, double[] w, ref double dx, Span<double> dw, double seed) => 0;", "rename or remove it" },
+
+        // DG0017: a file-local type cannot be extended from the generated file.
+        { "DG0017", "file static partial class C", "[Differentiable] public static double [|F|](double x) => x * x;", "remove 'file'" },
 
         // DG0009: calls the generator cannot see through.
         { "DG0009", Partial, "static double Helper(double v) => v * v; [Differentiable] public static double F(double x) => [|Helper(x * 2)|] + 1;", "mark 'C.Helper' [Differentiable]" },
@@ -139,6 +150,6 @@ public class DiagnosticTableTests
         }
 
         Assert.True(Rows.Count >= 50, $"{Rows.Count} rows");
-        Assert.Equal(new[] { "DG0001", "DG0002", "DG0003", "DG0004", "DG0005", "DG0006", "DG0007", "DG0008", "DG0009", "DG0011", "DG0012", "DG0014", "DG0015" }, ids.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "DG0001", "DG0002", "DG0003", "DG0004", "DG0005", "DG0006", "DG0007", "DG0008", "DG0009", "DG0011", "DG0012", "DG0014", "DG0015", "DG0016", "DG0017" }, ids.Order(StringComparer.Ordinal));
     }
 }

@@ -202,4 +202,21 @@ public class DiagnosticTests
         Assert.Empty(result.Diagnostics);
         Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS0103");
     }
+
+    [Fact]
+    public void PartialMethodWithItsBodyInAnotherFileIsToldWhereTheAttributeGoes()
+    {
+        var declaration = Prelude + "public static partial class C\n{\n    [Differentiable] public static partial double F(double x);\n}\n";
+        var implementation = "public static partial class C\n{\n    public static partial double F(double x) => x * x;\n}\n";
+        var (result, _) = GeneratorHarness.Run(declaration, implementation);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("DG0018", diagnostic.Id);
+        Assert.Equal("F", declaration.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Contains("put [Differentiable] on the implementing declaration", diagnostic.GetMessage(), StringComparison.Ordinal);
+
+        // With the attribute on the part that has the body, it differentiates.
+        GeneratorHarness.RunClean(
+            Prelude + "public static partial class C\n{\n    public static partial double F(double x);\n}\n",
+            "using DiffGen;\npublic static partial class C\n{\n    [Differentiable] public static partial double F(double x) => x * x;\n}\n");
+    }
 }

@@ -90,11 +90,22 @@ internal static class DiagnosticDescriptors
         "Gradient method already declared",
         "Type '{0}' already declares '{1}' with the parameters DiffGen would generate; rename or remove it, or rename the [Differentiable] method");
 
+    public static readonly DiagnosticDescriptor FileLocalType = Error(
+        "DG0017",
+        "Containing type is file-local",
+        "Type '{0}' is declared 'file', so a generated file cannot add '{1}' to it; remove 'file' (make it internal or private instead)");
+
+    public static readonly DiagnosticDescriptor PartialBodyInAnotherFile = Error(
+        "DG0018",
+        "[Differentiable] on a partial declaration whose body is in another file",
+        "Partial method '{0}' has [Differentiable] on its declaration but its body in another file; put [Differentiable] on the implementing declaration, the one with the body");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         TypeNotPartial, MethodNotStatic, UnsupportedReturnType, UnsupportedParameterType, MixedPrecision,
         ByReferenceParameter, UnsupportedStatement, UnsupportedExpression, CallWithoutDerivative, InternalError,
         GenericMethod, NoBody, TooManyPaths, ActiveArgumentOfConstantParameter, ArrayWrittenAfterCall, GradientAlreadyDeclared,
+        FileLocalType, PartialBodyInAnotherFile,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

@@ -341,7 +341,7 @@ internal sealed class BodyLowerer
         if (TypeMapping.TryMap(local.Type) is null)
         {
             _rejected.Add(local);
-            UnsupportedStatement(declarator, "a local of type '" + local.Type.ToDisplayString() + "'", "use double, float, integral or bool locals, or local arrays of double or float");
+            UnsupportedStatement(declarator, "a local of type '" + TypeMapping.Display(local.Type) + "'", "use double, float, integral or bool locals, or local arrays of double or float");
             return;
         }
 
@@ -631,7 +631,7 @@ internal sealed class BodyLowerer
         var target = TypeMapping.TryMap(conversion.Type);
         if (target is null || conversion.OperatorMethod is not null)
         {
-            return UnsupportedExpression(conversion, "a conversion to '" + conversion.Type?.ToDisplayString() + "'", "convert only between double, float and integral types");
+            return UnsupportedExpression(conversion, "a conversion to '" + TypeMapping.Display(conversion.Type) + "'", "convert only between double, float and integral types");
         }
 
         if (conversion.Conversion.IsIdentity || SymbolEqualityComparer.Default.Equals(conversion.Type, conversion.Operand.Type))
@@ -746,7 +746,7 @@ internal sealed class BodyLowerer
         var resultType = TypeMapping.TryMap(method.ReturnType);
         if (resultType is null)
         {
-            return UnsupportedExpression(invocation, "calling '" + method.Name + "', which returns '" + method.ReturnType.ToDisplayString() + "'", "call methods that return double, float, an integral type or bool");
+            return UnsupportedExpression(invocation, "calling '" + method.Name + "', which returns '" + TypeMapping.Display(method.ReturnType) + "'", "call methods that return double, float, an integral type or bool");
         }
 
         // Arguments are evaluated in source order (Roslyn lists them so; named arguments may be out
@@ -832,7 +832,7 @@ internal sealed class BodyLowerer
 
         var containing = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         return new CalleeSpec(
-            containing + "." + method.Name,
+            containing + "." + MethodParser.Escape(method.Name),
             containing + "." + method.Name + "Gradient",
             method.ContainingType.Name + "." + method.Name,
             resultType,
@@ -845,6 +845,11 @@ internal sealed class BodyLowerer
         {
             LowerExpression(array); // reports the creation
             return Dummy(operation);
+        }
+
+        if (array is ILocalReferenceOperation { Local: var local } && _rejected.Contains(local))
+        {
+            return Dummy(operation); // its declaration is reported
         }
 
         if (!IsArrayReference(array) || indices.Length != 1)
@@ -925,9 +930,15 @@ internal sealed class BodyLowerer
                 return ElementPlaceOf(element.ArrayReference, element.Indices[0]);
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: ILocalReferenceOperation instance } indexer when indexer.Arguments.Length == 1:
                 return ElementPlaceOf(instance, indexer.Arguments[0].Value);
+            case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation rejected } when _rejected.Contains(rejected.Local):
+                return null; // its declaration is reported
+            case IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation }:
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation }:
+                UnsupportedExpression(target, "writing into a parameter's elements", "parameters are read-only; copy into a local array (new double[n]) and write there");
+                return null;
             case IArrayElementReferenceOperation:
             case IPropertyReferenceOperation { Property.IsIndexer: true }:
-                UnsupportedExpression(target, "writing into a parameter's elements", "parameters are read-only; copy into a local array (new double[n]) and write there");
+                UnsupportedExpression(target, "writing into this element", "write elements of a one-dimensional local double[] or float[] (or a Span from stackalloc) with a single index");
                 return null;
             case ILocalReferenceOperation:
                 UnsupportedExpression(target, "assigning a local array variable", "assign a local array once, where it is declared, and write its elements");

@@ -22,6 +22,15 @@ internal static class MethodParser
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
+        if (context.TargetNode is LocalFunctionStatementSyntax localFunction)
+        {
+            return Failure(DiagnosticInfo.Create(
+                DiagnosticDescriptors.UnsupportedStatement,
+                DiagnosticInfo.From(localFunction.Identifier.GetLocation()),
+                "[Differentiable] on a local function",
+                "move it out as a static [Differentiable] method of the type and call it"));
+        }
+
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
         {
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
@@ -29,9 +38,14 @@ internal static class MethodParser
 
         // A partial method's attribute may sit on the declaration; its body is on the implementation.
         if (method.PartialImplementationPart is { } implementation
-            && implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax implementationSyntax
-            && implementationSyntax.SyntaxTree == syntax.SyntaxTree)
+            && implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax implementationSyntax)
         {
+            if (implementationSyntax.SyntaxTree != syntax.SyntaxTree)
+            {
+                // Its body is in another file, which this step does not watch: an edit there would leave the gradient stale.
+                return Failure(DiagnosticInfo.Create(DiagnosticDescriptors.PartialBodyInAnotherFile, DiagnosticInfo.From(syntax.Identifier.GetLocation()), method.Name));
+            }
+
             method = implementation;
             syntax = implementationSyntax;
         }
@@ -77,12 +91,16 @@ internal static class MethodParser
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial, at, type.Name, method.Name + "Gradient"));
             }
+            else if (type.IsFileLocal)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FileLocalType, at, type.Name, method.Name + "Gradient"));
+            }
         }
 
         var returnType = TypeMapping.TryMap(method.ReturnType);
         if (returnType is not { IsFloating: true } || method.ReturnsByRef || method.ReturnsByRefReadonly)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedReturnType, DiagnosticInfo.From(syntax.ReturnType.GetLocation()), method.Name, method.ReturnType.ToDisplayString()));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedReturnType, DiagnosticInfo.From(syntax.ReturnType.GetLocation()), method.Name, TypeMapping.Display(method.ReturnType)));
             returnType = null;
         }
 
@@ -92,6 +110,11 @@ internal static class MethodParser
         }
 
         var parameters = ClassifyParameters(method, syntax, returnType, diagnostics);
+        if (diagnostics.Count == 0 && returnType is not null && DeclaredGradient(method, parameters, returnType) is { } declared)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GradientAlreadyDeclared, DiagnosticInfo.From(declared.Locations.FirstOrDefault()), method.ContainingType.Name, declared.Name));
+        }
+
         if (diagnostics.Count > 0 || returnType is null)
         {
             return new ParseResult(null, diagnostics.ToEquatableArray());
@@ -101,7 +124,7 @@ internal static class MethodParser
         var bodySyntax = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody!;
         if (model.GetDiagnostics(bodySyntax.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
         {
-            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            return new ParseResult(null, CallsOfGeneratedGradients(model, bodySyntax, cancellationToken).ToEquatableArray());
         }
 
         var reserved = method.Parameters.Select(p => p.Name).ToList();
@@ -143,13 +166,13 @@ internal static class MethodParser
         var containing = ContainingTypes(method.ContainingType);
         var ns = method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var spec = new MethodSpec(
-            HintName(method, ns, containing),
+            HintName(method, ns),
             ns,
             containing.ToEquatableArray(),
             Accessibility(method.DeclaredAccessibility),
             method.Name,
             method.Name + "Gradient",
-            method.Name + "(" + string.Join(", ", method.Parameters.Select(p => TypeText(p.Type).Replace('<', '{').Replace('>', '}'))) + ")",
+            Escape(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p => TypeText(p.Type).Replace('<', '{').Replace('>', '}'))) + ")",
             returnType,
             specs.ToEquatableArray(),
             seedName,
@@ -299,6 +322,50 @@ internal static class MethodParser
         return result;
     }
 
+    // A method the user declared with the signature DiffGen would generate (CS0111 otherwise).
+    private static IMethodSymbol? DeclaredGradient(IMethodSymbol method, List<(IParameterSymbol Parameter, ParameterShape Shape, TypeRef Type, bool Differentiable)> parameters, TypeRef returnType)
+    {
+        var wanted = parameters.Select(p => (Type: TypeMapping.Display(p.Parameter.Type), ByRef: false)).ToList();
+        foreach (var (_, shape, type, differentiable) in parameters.Where(p => p.Differentiable))
+        {
+            wanted.Add(shape == ParameterShape.Scalar ? (type.Name, true) : ("Span<" + type.Name + ">", false));
+        }
+
+        wanted.Add((returnType.Name, false));
+        return method.ContainingType.GetMembers(method.Name + "Gradient").OfType<IMethodSymbol>()
+            .FirstOrDefault(m => m.Parameters.Length == wanted.Count
+                && m.Parameters.Select(p => (TypeMapping.Display(p.Type), p.RefKind != RefKind.None)).SequenceEqual(wanted));
+    }
+
+    // A body that calls a generated gradient does not compile inside the generator (it cannot see its
+    // own output), so the only error would be CS0117 at the call: say what is going on instead.
+    private static IEnumerable<DiagnosticInfo> CallsOfGeneratedGradients(SemanticModel model, SyntaxNode body, CancellationToken cancellationToken)
+    {
+        foreach (var invocation in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        {
+            var (name, owner) = invocation.Expression switch
+            {
+                IdentifierNameSyntax identifier => (identifier.Identifier.ValueText, (INamedTypeSymbol?)model.GetEnclosingSymbol(invocation.SpanStart, cancellationToken)?.ContainingType),
+                MemberAccessExpressionSyntax member => (member.Name.Identifier.ValueText, model.GetSymbolInfo(member.Expression, cancellationToken).Symbol as INamedTypeSymbol),
+                _ => (string.Empty, null),
+            };
+            if (owner is null || !name.EndsWith("Gradient", StringComparison.Ordinal) || model.GetSymbolInfo(invocation, cancellationToken).Symbol is not null)
+            {
+                continue;
+            }
+
+            var stem = name.Substring(0, name.Length - "Gradient".Length);
+            if (owner.GetMembers(stem).OfType<IMethodSymbol>().Any(m => m.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute)))
+            {
+                yield return DiagnosticInfo.Create(
+                    DiagnosticDescriptors.UnsupportedExpression,
+                    DiagnosticInfo.From(invocation.GetLocation()),
+                    "calling the generated '" + name + "'",
+                    "call '" + stem + "' itself and DiffGen differentiates through it (derivatives of gradients are not supported yet)");
+            }
+        }
+    }
+
     private static bool IsPartial(INamedTypeSymbol type) =>
         type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
 
@@ -315,13 +382,18 @@ internal static class MethodParser
                     TypeKind.Interface => "interface",
                     _ => "class",
                 };
-            types.Insert(0, new ContainingTypeSpec(keyword, t.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+            types.Insert(0, new ContainingTypeSpec(keyword, t.ToDisplayString(ContainingTypeFormat)));
         }
 
         return types;
     }
 
-    private static string HintName(IMethodSymbol method, string? ns, List<ContainingTypeSpec> containing)
+    // How a containing type is re-opened: its name as declared, type parameters with their variance (interface IV<out T>).
+    private static readonly SymbolDisplayFormat ContainingTypeFormat = SymbolDisplayFormat.MinimallyQualifiedFormat
+        .WithGenericsOptions(SymbolDisplayGenericsOptions.IncludeTypeParameters | SymbolDisplayGenericsOptions.IncludeVariance)
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
+    private static string HintName(IMethodSymbol method, string? ns)
     {
         var parts = new List<string>();
         if (ns is not null)
@@ -329,7 +401,11 @@ internal static class MethodParser
             parts.Add(ns);
         }
 
-        parts.AddRange(containing.Select(t => t.Name.Replace('<', '{').Replace('>', '}')));
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            parts.Insert(ns is null ? 0 : 1, type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat).Replace('<', '{').Replace('>', '}'));
+        }
+
         var name = method.Name;
 
         // Overloads each get a file: name the overload by its parameter types.
@@ -349,7 +425,7 @@ internal static class MethodParser
         type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
             SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
 
-    private static string Escape(string name) =>
+    internal static string Escape(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.VarKeyword ? "@" + name : name;
 
     private static string Accessibility(Accessibility accessibility) => accessibility switch

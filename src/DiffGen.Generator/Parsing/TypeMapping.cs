@@ -56,6 +56,10 @@ internal static class TypeMapping
         return null;
     }
 
+    /// <summary>A type as a message names it: short, without a nullable annotation (<c>Random</c>, not <c>System.Random?</c>).</summary>
+    public static string Display(ITypeSymbol? type) =>
+        type is null ? "?" : type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+
     public static bool IsDifferentiableAttribute(AttributeData attribute) =>
         attribute.AttributeClass?.ToDisplayString() == "DiffGen.DifferentiableAttribute";
 
