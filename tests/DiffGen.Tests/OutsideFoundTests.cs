@@ -66,4 +66,20 @@ public class OutsideFoundTests
     [Fact]
     public void LoopThatLeavesOnItsFirstIteration() =>
         GradientAssert.Matches(O.BreakAtOnce, (double x, ref double dx, double s) => O.BreakAtOnceGradient(x, ref dx, s), 0.7, -2.0);
+
+    [Fact]
+    public void LocalArrayFilledAndPassedInEachArm() =>
+        GradientAssert.Matches(O.FilledPerBranch, (double x, double y, ref double dx, ref double dy, double s) => O.FilledPerBranchGradient(x, y, ref dx, ref dy, s), (0.7, 0.2), (-0.3, 0.9));
+
+    [Fact]
+    public void BracedSwitchSectionAndForEachWithBreak()
+    {
+        foreach (var n in new[] { 1, 2 })
+        {
+            GradientAssert.Matches(x => O.BracedSwitchSection(x, n), (double x, ref double dx, double s) => O.BracedSwitchSectionGradient(x, n, ref dx, s), 0.7, -1.5);
+        }
+
+        GradientAssert.Vector(w => O.ForEachBranchAndBreak(w, 0.9), (w, d, s) => O.ForEachBranchAndBreakGradient(w, 0.9, d, s), new[] { 0.5, 1.5, 0.8, 0.3 });
+        GradientAssert.Vector(w => O.ForEachBranchAndBreak(w, -0.9), (w, d, s) => O.ForEachBranchAndBreakGradient(w, -0.9, d, s), new[] { 0.5, 1.5, 0.8, 0.3 });
+    }
 }

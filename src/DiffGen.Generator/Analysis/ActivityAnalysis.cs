@@ -125,20 +125,29 @@ internal sealed class ActivityAnalysis
     }
 
     /// <summary>Every statement at any depth, in program order; a loop's latch follows its body.</summary>
-    public static IEnumerable<IrStatement> Walk(IEnumerable<IrStatement> statements)
+    /// <remarks>Collected into a list: nested iterators would cost the nesting depth per statement.</remarks>
+    public static IReadOnlyList<IrStatement> Walk(IEnumerable<IrStatement> statements)
+    {
+        var all = new List<IrStatement>();
+        Collect(statements, all);
+        return all;
+    }
+
+    private static void Collect(IEnumerable<IrStatement> statements, List<IrStatement> into)
     {
         foreach (var statement in statements)
         {
-            yield return statement;
-            var inner = statement switch
+            into.Add(statement);
+            switch (statement)
             {
-                IfStatement branch => branch.Then.Concat(branch.Else),
-                LoopStatement loop => loop.Body.Concat(loop.Latch),
-                _ => Enumerable.Empty<IrStatement>(),
-            };
-            foreach (var nested in Walk(inner))
-            {
-                yield return nested;
+                case IfStatement branch:
+                    Collect(branch.Then, into);
+                    Collect(branch.Else, into);
+                    break;
+                case LoopStatement loop:
+                    Collect(loop.Body, into);
+                    Collect(loop.Latch, into);
+                    break;
             }
         }
     }

@@ -70,10 +70,10 @@ internal static class DiagnosticDescriptors
         "Differentiable method has no body",
         "[Differentiable] method '{0}' has no body to differentiate; give it a block or expression body");
 
-    public static readonly DiagnosticDescriptor TooManyPaths = Error(
+    public static readonly DiagnosticDescriptor TooLarge = Error(
         "DG0013",
-        "Too many paths",
-        "'{0}' has too many paths after expanding its early returns ({1} statements); assign the result to a local and return it once at the end");
+        "Method too large to differentiate",
+        "'{0}' is too large to differentiate in one method: it computes more than {1} intermediate values, and its gradient would need a local for each and for its adjoint (a .NET method may have 65,534); split it into [Differentiable] helper methods that it calls");
 
     public static readonly DiagnosticDescriptor ActiveArgumentOfConstantParameter = Error(
         "DG0014",
@@ -104,7 +104,7 @@ internal static class DiagnosticDescriptors
     {
         TypeNotPartial, MethodNotStatic, UnsupportedReturnType, UnsupportedParameterType, MixedPrecision,
         ByReferenceParameter, UnsupportedStatement, UnsupportedExpression, CallWithoutDerivative, InternalError,
-        GenericMethod, NoBody, TooManyPaths, ActiveArgumentOfConstantParameter, ArrayWrittenAfterCall, GradientAlreadyDeclared,
+        GenericMethod, NoBody, TooLarge, ActiveArgumentOfConstantParameter, ArrayWrittenAfterCall, GradientAlreadyDeclared,
         FileLocalType, PartialBodyInAnotherFile,
     }.ToDictionary(d => d.Id);
 

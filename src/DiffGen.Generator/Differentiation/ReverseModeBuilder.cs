@@ -578,7 +578,14 @@ internal sealed class ReverseModeBuilder
     }
 
     /// <summary>Every variable the given reverse statements read, with the innermost reversed loop that reads it.</summary>
-    private IEnumerable<(int Variable, LoopStatement ReadIn)> Reads(IEnumerable<SweepStatement> statements, LoopStatement readIn)
+    private List<(int Variable, LoopStatement ReadIn)> Reads(IEnumerable<SweepStatement> statements, LoopStatement readIn)
+    {
+        var reads = new List<(int, LoopStatement)>();
+        CollectReads(statements, readIn, reads);
+        return reads;
+    }
+
+    private void CollectReads(IEnumerable<SweepStatement> statements, LoopStatement readIn, List<(int, LoopStatement)> reads)
     {
         foreach (var statement in statements)
         {
@@ -598,19 +605,21 @@ internal sealed class ReverseModeBuilder
             };
             foreach (var operand in operands.OfType<VariableOperand>())
             {
-                yield return (operand.Id, readIn);
+                reads.Add((operand.Id, readIn));
             }
 
-            var nested = statement switch
+            switch (statement)
             {
-                SweepBranch b => b.Then.Concat(b.Else),
-                ReverseLoop l => l.Iteration,
-                UnlessLastIteration u => u.Body,
-                _ => Enumerable.Empty<SweepStatement>(),
-            };
-            foreach (var read in Reads(nested, statement is ReverseLoop inner ? inner.Loop : readIn))
-            {
-                yield return read;
+                case SweepBranch b:
+                    CollectReads(b.Then, readIn, reads);
+                    CollectReads(b.Else, readIn, reads);
+                    break;
+                case ReverseLoop l:
+                    CollectReads(l.Iteration, l.Loop, reads);
+                    break;
+                case UnlessLastIteration u:
+                    CollectReads(u.Body, readIn, reads);
+                    break;
             }
         }
     }

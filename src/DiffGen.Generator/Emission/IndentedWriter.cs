@@ -2,9 +2,15 @@ using System.Text;
 
 namespace DiffGen.Generator.Emission;
 
-/// <summary>Writes lines of C# at the current indentation, with <c>\n</c> line ends on every platform.</summary>
+/// <summary>
+/// Writes lines of C# at the current indentation, with <c>\n</c> line ends on every platform.
+/// Indentation stops growing past <see cref="MaxDepth"/> levels, so that deeply nested code does not
+/// make the file grow with the square of its depth.
+/// </summary>
 internal sealed class IndentedWriter
 {
+    private const int MaxDepth = 16;
+
     private readonly StringBuilder _text = new();
     private int _depth;
 
@@ -12,7 +18,7 @@ internal sealed class IndentedWriter
     {
         if (line.Length > 0)
         {
-            _text.Append(' ', _depth * 4);
+            _text.Append(' ', System.Math.Min(_depth, MaxDepth) * 4);
             _text.Append(line);
         }
 

@@ -21,15 +21,22 @@ namespace DiffGen.Generator.Parsing;
 /// </summary>
 internal sealed class BodyLowerer
 {
-    /// <summary>Bound on IR statements, which early returns can multiply by copying what follows them into each branch.</summary>
-    private const int MaxStatements = 20_000;
+    /// <summary>
+    /// Bound on intermediates: the gradient method declares a local for each and for its adjoint, and
+    /// a .NET method may have at most 65,534 locals (CS0204).
+    /// </summary>
+    private const int MaxIntermediates = 20_000;
+
+    /// <summary>Bound on IR statements, which stays linear in the source (see <see cref="Lower"/>), as a guard on emitted size.</summary>
+    private const int MaxStatements = 100_000;
 
     private readonly SemanticModel _model;
     private readonly NameScope _names;
     private readonly CancellationToken _cancellationToken;
     private readonly List<IrVariable> _variables = new();
     private readonly List<DiagnosticInfo> _diagnostics = new();
-    private ImmutableDictionary<ISymbol, Operand> _values = ImmutableDictionary.Create<ISymbol, Operand>(SymbolEqualityComparer.Default);
+    // The current value of each local and parameter (by symbol) and of each jump flag (by FlagKey).
+    private ImmutableDictionary<object, Operand> _values = ImmutableDictionary.Create<object, Operand>(ValueKeyComparer.Instance);
 
     // Locals whose declaration was already reported: their reads are not reported again.
     private readonly HashSet<ISymbol> _rejected = new(SymbolEqualityComparer.Default);
@@ -62,16 +69,22 @@ internal sealed class BodyLowerer
     }
 
     /// <summary>Lowers the body; null when it holds something unsupported (see <see cref="Diagnostics"/>).</summary>
-    public IrProgram? Lower(IOperation body, TypeRef returnType, string methodName)
+    /// <remarks>
+    /// An early return outside loops sets a flag (kept in <see cref="_values"/>, so branches merge it
+    /// like any local) and the statements after it run under <c>if (!returned)</c>: each statement is
+    /// lowered once, and the IR grows linearly with the source.
+    /// </remarks>
+    public IrProgram? Lower(IOperation body, TypeRef returnType, IMethodSymbol method)
     {
         _result = NewVariable(returnType, "value");
+        _values = _values.SetItem(_returned, new LiteralOperand("false", TypeRef.Bool));
         try
         {
-            LowerWork(new Work(body, null));
+            LowerWork(new Work(body, new Work(MethodEnd.Instance, null)));
         }
-        catch (TooManyPathsException)
+        catch (TooLargeException)
         {
-            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyPaths, DiagnosticInfo.From(body.Syntax.GetLocation()), methodName, MaxStatements.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, DiagnosticInfo.From(body.Syntax.GetLocation()), method.Name, MaxIntermediates.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         if (_diagnostics.Count > 0)
@@ -134,10 +147,20 @@ internal sealed class BodyLowerer
         public static readonly IterationEnd Instance = new();
     }
 
+    /// <summary>The work item after the method's last statement: what remains of the work when it is reached is all of it.</summary>
+    private sealed class MethodEnd
+    {
+        public static readonly MethodEnd Instance = new();
+    }
+
     /// <summary>How the current loop's iteration ends: normally, by <c>break</c>, or by <c>return</c>.</summary>
     private sealed class LoopContext
     {
-        public LoopContext(ILoopOperation loop) => Loop = loop;
+        public LoopContext(ILoopOperation loop, int depth)
+        {
+            Loop = loop;
+            Flag = new FlagKey(TypeRef.Int, "left" + depth.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
 
         public ILoopOperation Loop { get; }
 
@@ -146,9 +169,65 @@ internal sealed class BodyLowerer
         public Action? Break { get; set; }
 
         public Action? Return { get; set; }
+
+        /// <summary>
+        /// The key under which <see cref="_values"/> holds how this iteration has been left so far:
+        /// <see cref="Running"/>, <see cref="Continued"/>, <see cref="Broke"/> or <see cref="Returned"/>.
+        /// </summary>
+        public FlagKey Flag { get; }
+
+        /// <summary>The ways the body leaves its iterations, so that the iteration's end tests only for those.</summary>
+        public HashSet<string> Exits { get; } = new();
     }
 
+    // How an iteration has been left: an int flag, merged at branches like any local.
+    private const string Running = "0";
+    private const string Continued = "1";
+    private const string Broke = "2";
+    private const string Returned = "3";
+
     private LoopContext? _loop;
+
+    /// <summary>The key under which <see cref="_values"/> holds whether this path has returned (outside loops).</summary>
+    private readonly FlagKey _returned = new(TypeRef.Bool, "returned");
+
+    /// <summary>A value lowering tracks that is no C# symbol: how the method or an iteration has been left.</summary>
+    /// <remarks>Its name orders merges deterministically: flags of nested loops differ by depth.</remarks>
+    private sealed class FlagKey
+    {
+        public FlagKey(TypeRef type, string name)
+        {
+            Type = type;
+            Name = name;
+        }
+
+        public TypeRef Type { get; }
+
+        public string Name { get; }
+    }
+
+    /// <summary>Symbols compare as symbols, flag keys by reference.</summary>
+    private sealed class ValueKeyComparer : IEqualityComparer<object>
+    {
+        public static readonly ValueKeyComparer Instance = new();
+
+        public new bool Equals(object? x, object? y) =>
+            x is ISymbol a && y is ISymbol b ? SymbolEqualityComparer.Default.Equals(a, b) : ReferenceEquals(x, y);
+
+        public int GetHashCode(object obj) =>
+            obj is ISymbol symbol ? SymbolEqualityComparer.Default.GetHashCode(symbol) : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+    }
+
+    private int LoopDepth()
+    {
+        var depth = 0;
+        for (var loop = _loop?.Loop.Parent; loop is not null; loop = loop.Parent)
+        {
+            depth += loop is ILoopOperation ? 1 : 0;
+        }
+
+        return depth + (_loop is null ? 0 : 1);
+    }
 
     private static Work? Prepend(ImmutableArray<IOperation> operations, Work? tail)
     {
@@ -160,9 +239,10 @@ internal sealed class BodyLowerer
         return tail;
     }
 
-    // Lowers statements until the work runs out or a return ends every path. A branch that
-    // contains a return takes the rest of the work into each of its arms (continuation), so every
-    // path of the IR ends in exactly one assignment of the result.
+    // Lowers statements until the work runs out or a jump ends every path. A jump (return, break,
+    // continue) sets a flag that branches merge like any local, and what follows a statement that
+    // jumped on some paths runs under a test of that flag: every statement is lowered once, so the
+    // IR grows linearly with the source, and every path assigns the result exactly once.
     private void LowerWork(Work? work)
     {
         while (work is not null)
@@ -170,7 +250,12 @@ internal sealed class BodyLowerer
             _cancellationToken.ThrowIfCancellationRequested();
             if (work.Head is IterationEnd)
             {
-                _loop!.EndIteration();
+                FinishIteration();
+                return;
+            }
+
+            if (work.Head is MethodEnd)
+            {
                 return;
             }
 
@@ -192,19 +277,22 @@ internal sealed class BodyLowerer
                     }
 
                     Emit(new AssignStatement(_result, new CopyOperation(LowerExpression(ret.ReturnedValue))));
-                    _loop?.Return!();
-                    return;
+                    Jump(Returned);
+                    work = AfterJump(work);
+                    break;
 
                 case IConditionalOperation conditional:
                     CommentIf(conditional);
                     var condition = LowerExpression(conditional.Condition);
-                    if (ContainsJump(conditional))
+                    if (AlwaysJumps(conditional.WhenTrue) != (conditional.WhenFalse is { } otherwise && AlwaysJumps(otherwise)) && ReachesScopeEnd(work))
                     {
+                        // One arm always leaves (if (c) return x; / if (c) break;): the rest is lowered once, into the other arm.
                         var rest = work;
+                        Work? Then(IOperation arm) => AlwaysJumps(arm) ? AfterJump(rest) : rest;
                         LowerBranchesWithContinuation(
                             condition,
-                            () => LowerWork(new Work(conditional.WhenTrue, rest)),
-                            () => LowerWork(conditional.WhenFalse is null ? rest : new Work(conditional.WhenFalse, rest)));
+                            () => LowerWork(new Work(conditional.WhenTrue, Then(conditional.WhenTrue))),
+                            () => LowerWork(conditional.WhenFalse is null ? rest : new Work(conditional.WhenFalse, Then(conditional.WhenFalse))));
                         return;
                     }
 
@@ -229,11 +317,7 @@ internal sealed class BodyLowerer
 
                 case ISwitchOperation switchOperation:
                     Comment(switchOperation.Syntax, "switch (" + ((Microsoft.CodeAnalysis.CSharp.Syntax.SwitchStatementSyntax)switchOperation.Syntax).Expression + ")");
-                    if (LowerSwitch(switchOperation, work))
-                    {
-                        return;
-                    }
-
+                    LowerSwitch(switchOperation);
                     break;
 
                 case IVariableDeclarationGroupOperation group:
@@ -272,20 +356,18 @@ internal sealed class BodyLowerer
                     break;
 
                 case ILoopOperation loop:
-                    if (LowerLoop(loop, work))
-                    {
-                        return;
-                    }
-
+                    LowerLoop(loop);
                     break;
 
                 case IBranchOperation { BranchKind: BranchKind.Continue } jump when _loop is not null && IsTarget(jump, _loop.Loop.ContinueLabel):
-                    _loop.EndIteration();
-                    return;
+                    Jump(Continued);
+                    work = AfterJump(work);
+                    break;
 
                 case IBranchOperation { BranchKind: BranchKind.Break } jump when _loop?.Break is not null && IsTarget(jump, _loop.Loop.ExitLabel):
-                    _loop.Break();
-                    return;
+                    Jump(Broke);
+                    work = AfterJump(work);
+                    break;
 
                 case ILocalFunctionOperation:
                     UnsupportedStatement(operation, "a local function", "move it out as a static [Differentiable] method of the same type and call it");
@@ -313,7 +395,152 @@ internal sealed class BodyLowerer
                     UnsupportedStatement(operation, "this statement", "use local declarations, assignments, if/else, switch and return");
                     break;
             }
+
+            if (work is not null && GuardedAfterJump(work))
+            {
+                return;
+            }
         }
+    }
+
+    // What still runs on a path that jumped: only the end of the current iteration or method, if it is in the work.
+    private static Work? AfterJump(Work? work)
+    {
+        while (work is not null && work.Head is not (IterationEnd or MethodEnd))
+        {
+            work = work.Tail;
+        }
+
+        return work;
+    }
+
+    // Whether the work runs to the end of the current iteration or method: then it is all that follows on this path.
+    private static bool ReachesScopeEnd(Work? work) => AfterJump(work) is not null;
+
+    // Whether every path through the statement leaves by return, or by break or continue of the current loop.
+    private bool AlwaysJumps(IOperation operation) => operation switch
+    {
+        IReturnOperation => true,
+        IBranchOperation { BranchKind: BranchKind.Continue } jump => _loop is not null && IsTarget(jump, _loop.Loop.ContinueLabel),
+        IBranchOperation { BranchKind: BranchKind.Break } jump => _loop?.Break is not null && IsTarget(jump, _loop.Loop.ExitLabel),
+        IBlockOperation block => block.Operations.Length > 0 && AlwaysJumps(block.Operations[block.Operations.Length - 1]),
+        IConditionalOperation { WhenFalse: { } otherwise } conditional => AlwaysJumps(conditional.WhenTrue) && AlwaysJumps(otherwise),
+        _ => false,
+    };
+
+    // Records that this path leaves: the method (outside loops, a bool flag) or the current iteration.
+    private void Jump(string how)
+    {
+        if (_loop is null)
+        {
+            _values = _values.SetItem(_returned, new LiteralOperand("true", TypeRef.Bool));
+            return;
+        }
+
+        _loop.Exits.Add(how);
+        _values = _values.SetItem(_loop.Flag, new LiteralOperand(how, TypeRef.Int));
+    }
+
+    // After a statement that jumped on some paths: the rest runs only where it did not (nothing, when
+    // all did). Inside a loop the iteration's end still runs on every path: it dispatches on the flag.
+    private bool GuardedAfterJump(Work rest)
+    {
+        var key = _loop?.Flag ?? _returned;
+        var notLeft = _loop is null ? new LiteralOperand("false", TypeRef.Bool) : new LiteralOperand(Running, TypeRef.Int);
+        var state = _values[key];
+        if (state.Equals(notLeft))
+        {
+            return false;
+        }
+
+        var (before, endsIteration) = UpToIterationEnd(rest);
+        if (state is VariableOperand && before is not null)
+        {
+            _block.Add(new SourceComment(_loop is null
+                ? "(what follows runs only if the method has not returned above)"
+                : "(what follows runs only if this iteration has not been left above)"));
+            var goOn = Compute(TypeRef.Bool, _loop is null
+                ? new UnaryOperation(UnaryOperator.Not, state)
+                : new BinaryOperation(BinaryOperator.Equal, state, notLeft));
+            LowerBranches(
+                goOn,
+                () =>
+                {
+                    _values = _values.SetItem(key, notLeft);
+                    LowerWork(before);
+                    return null;
+                },
+                () => null,
+                resultType: null);
+        }
+
+        if (endsIteration)
+        {
+            FinishIteration();
+        }
+
+        return true;
+    }
+
+    // The work before the current iteration's end, and whether that end follows it.
+    private static (Work? Before, bool EndsIteration) UpToIterationEnd(Work rest)
+    {
+        var items = new List<object>();
+        var endsIteration = false;
+        for (var item = rest; item is not null; item = item.Tail)
+        {
+            if (item.Head is IterationEnd or MethodEnd)
+            {
+                endsIteration = item.Head is IterationEnd;
+                break;
+            }
+
+            items.Add(item.Head);
+        }
+
+        Work? before = null;
+        for (var i = items.Count - 1; i >= 0; i--)
+        {
+            before = new Work(items[i], before);
+        }
+
+        return (before, endsIteration);
+    }
+
+    // The end of a loop iteration, however it was left: the next iteration (normally or by continue),
+    // the loop's exit (break) or the method's (return); a test of the flag chooses when paths differ.
+    private void FinishIteration()
+    {
+        var loop = _loop!;
+        Action EndBy(string how) => how switch
+        {
+            Broke => loop.Break!,
+            Returned => loop.Return!,
+            _ => loop.EndIteration,
+        };
+
+        var state = _values[loop.Flag];
+        if (state is LiteralOperand literal)
+        {
+            EndBy(literal.Text)();
+            return;
+        }
+
+        void Dispatch(IReadOnlyList<string> ways)
+        {
+            if (ways.Count == 1)
+            {
+                EndBy(ways[0])();
+                return;
+            }
+
+            var test = Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal, state, new LiteralOperand(ways[0], TypeRef.Int)));
+            LowerBranchesWithContinuation(test, EndBy(ways[0]), () => Dispatch(ways.Skip(1).ToList()));
+        }
+
+        // Continuing and running on both end the iteration normally.
+        var exits = new[] { Broke, Returned }.Where(loop.Exits.Contains).Append(Running).ToList();
+        Dispatch(exits);
     }
 
     private void LowerDeclarator(IVariableDeclarationOperation declaration, IVariableDeclaratorOperation declarator)
@@ -353,15 +580,21 @@ internal sealed class BodyLowerer
         }
     }
 
-    private bool LowerSwitch(ISwitchOperation switchOperation, Work? rest)
+    private void LowerSwitch(ISwitchOperation switchOperation)
     {
         var value = LowerExpression(switchOperation.Value);
         var sections = new List<(ImmutableArray<ICaseClauseOperation> Clauses, ImmutableArray<IOperation> Body)>();
         (ImmutableArray<ICaseClauseOperation> Clauses, ImmutableArray<IOperation> Body)? defaultSection = null;
         foreach (var section in switchOperation.Cases)
         {
+            // A section ends with its break, also inside a trailing block: case 1: { …; break; }
             var body = section.Body;
-            if (body.Length > 0 && body[body.Length - 1] is IBranchOperation { BranchKind: BranchKind.Break })
+            while (body.Length > 0 && body[body.Length - 1] is IBlockOperation trailing)
+            {
+                body = body.RemoveAt(body.Length - 1).AddRange(trailing.Operations);
+            }
+
+            if (body.Length > 0 && body[body.Length - 1] is IBranchOperation { BranchKind: BranchKind.Break } end && IsTarget(end, switchOperation.ExitLabel))
             {
                 body = body.RemoveAt(body.Length - 1);
             }
@@ -390,18 +623,13 @@ internal sealed class BodyLowerer
             }
         }
 
-        var returns = switchOperation.Cases.Any(ContainsJump);
-
+        // A return, break or continue in a section sets its flag; LowerWork guards what follows the switch.
         // case i: if (value matches) { body } else { cases i+1.. }; default last.
         void LowerFrom(int index)
         {
             if (index == sections.Count)
             {
-                if (returns)
-                {
-                    LowerWork(defaultSection is { } d ? Prepend(d.Body, rest) : rest);
-                }
-                else if (defaultSection is { } d)
+                if (defaultSection is { } d)
                 {
                     LowerWork(Prepend(d.Body, null));
                 }
@@ -418,30 +646,22 @@ internal sealed class BodyLowerer
             }
 
             condition ??= new LiteralOperand("false", TypeRef.Bool);
-            if (returns)
-            {
-                LowerBranchesWithContinuation(condition, () => LowerWork(Prepend(body, rest)), () => LowerFrom(index + 1));
-            }
-            else
-            {
-                LowerBranches(
-                    condition,
-                    () =>
-                    {
-                        LowerWork(Prepend(body, null));
-                        return null;
-                    },
-                    () =>
-                    {
-                        LowerFrom(index + 1);
-                        return null;
-                    },
-                    resultType: null);
-            }
+            LowerBranches(
+                condition,
+                () =>
+                {
+                    LowerWork(Prepend(body, null));
+                    return null;
+                },
+                () =>
+                {
+                    LowerFrom(index + 1);
+                    return null;
+                },
+                resultType: null);
         }
 
         LowerFrom(0);
-        return returns;
     }
 
     // Two arms that rejoin: values of variables that differ between the arms are merged into a
@@ -668,10 +888,33 @@ internal sealed class BodyLowerer
             return UnsupportedExpression(binary, "the operator '" + OperatorText(binary) + "'", "use + - * / %, comparisons, && and ||");
         }
 
-        var l = LowerExpression(binary.LeftOperand);
-        var r = LowerExpression(binary.RightOperand);
-        return Compute(type, new BinaryOperation(op.Value, l, r, binary.IsChecked && !type.IsFloating));
+        // A left-deep chain (a + b + c + … of thousands of terms) is walked by a loop, not by recursion,
+        // which would overflow the compiler's stack: lower its leftmost operand, then each right operand in order.
+        var chain = new Stack<IBinaryOperation>();
+        chain.Push(binary);
+        var leftmost = binary.LeftOperand;
+        while (leftmost is IBinaryOperation inner && IsPlainArithmetic(inner) && !inner.ConstantValue.HasValue)
+        {
+            chain.Push(inner);
+            leftmost = inner.LeftOperand;
+        }
+
+        var value = LowerExpression(leftmost);
+        while (chain.Count > 0)
+        {
+            var link = chain.Pop();
+            var linkType = RequireType(link);
+            var right = LowerExpression(link.RightOperand);
+            value = Compute(linkType, new BinaryOperation(MapBinary(link.OperatorKind)!.Value, value, right, link.IsChecked && !linkType.IsFloating));
+        }
+
+        return value;
     }
+
+    private static bool IsPlainArithmetic(IBinaryOperation binary) =>
+        binary.OperatorMethod is not { MethodKind: MethodKind.UserDefinedOperator }
+        && binary.OperatorKind is not (BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr)
+        && MapBinary(binary.OperatorKind) is not null;
 
     private Operand LowerUnary(IUnaryOperation unary)
     {
@@ -1061,17 +1304,21 @@ internal sealed class BodyLowerer
         return UnsupportedExpression(at, "reading '" + symbol.Name + "' here", "assign it on every path before reading it");
     }
 
-    private TypeRef TypeOfSymbol(ISymbol symbol) => symbol switch
+    private TypeRef TypeOfSymbol(object symbol) => symbol switch
     {
-        ILabelSymbol => TypeRef.Int, // a foreach loop's hidden index, keyed by the loop's label
+        FlagKey flag => flag.Type,
         ILocalSymbol local => TypeMapping.TryMap(local.Type) ?? TypeRef.Double,
         IParameterSymbol parameter => TypeMapping.TryMap(parameter.Type) ?? TypeRef.Double,
         _ => TypeRef.Double,
     };
 
     // Deterministic order of merges, whatever the hash order of the dictionary.
-    private static (int, string) SymbolOrder(ISymbol symbol) =>
-        (symbol.Locations.Length > 0 ? symbol.Locations[0].SourceSpan.Start : -1, symbol.Name);
+    private static (int, string) SymbolOrder(object key) => key switch
+    {
+        ISymbol symbol => (symbol.Locations.Length > 0 ? symbol.Locations[0].SourceSpan.Start : -1, symbol.Name),
+        FlagKey flag => (int.MaxValue, flag.Name),
+        _ => (int.MaxValue, string.Empty),
+    };
 
     private TypeRef RequireType(IOperation operation) => TypeMapping.TryMap(operation.Type) ?? TypeRef.Double;
 
@@ -1130,6 +1377,11 @@ internal sealed class BodyLowerer
 
     private int NewVariable(TypeRef type, string? name = null)
     {
+        if (_variables.Count > MaxIntermediates)
+        {
+            throw new TooLargeException();
+        }
+
         var id = _variables.Count;
         _variables.Add(new IrVariable(id, _names.Claim(name ?? "u" + _nextIntermediate++), type, VariableOrigin.Intermediate, ParameterShape.Scalar));
         return id;
@@ -1139,7 +1391,7 @@ internal sealed class BodyLowerer
     {
         if (++_statementCount > MaxStatements)
         {
-            throw new TooManyPathsException();
+            throw new TooLargeException();
         }
 
         _block.Add(statement);
@@ -1163,42 +1415,38 @@ internal sealed class BodyLowerer
 
     private static bool ContainsReturn(IOperation operation) => operation.DescendantsAndSelf().OfType<IReturnOperation>().Any();
 
-    /// <summary>Whether a path through the operation leaves it early: a return, or a break/continue of the current loop.</summary>
-    private bool ContainsJump(IOperation operation) =>
-        ContainsReturn(operation)
-        || (_loop is not null && operation.DescendantsAndSelf().OfType<IBranchOperation>()
-            .Any(b => IsTarget(b, _loop.Loop.ContinueLabel) || IsTarget(b, _loop.Loop.ExitLabel)));
-
     private static bool IsTarget(IBranchOperation branch, ILabelSymbol? label) =>
         label is not null && SymbolEqualityComparer.Default.Equals(branch.Target, label);
 
     // ---- loops -------------------------------------------------------------------------------
 
-    // Returns true when the loop ends every path (it contains a return, and the rest of the work
-    // has been lowered into the arm where it did not return).
-    private bool LowerLoop(ILoopOperation loop, Work? rest)
+    private void LowerLoop(ILoopOperation loop)
     {
         Comment(loop.Syntax, LoopHeader(loop));
         switch (loop)
         {
             case IForLoopOperation forLoop when TryLowerCountedFor(forLoop):
-                return false;
+                return;
             case IForEachLoopOperation forEach:
-                return LowerForEach(forEach, rest);
+                LowerForEach(forEach);
+                return;
             case IForLoopOperation forLoop:
                 foreach (var before in forLoop.Before)
                 {
                     LowerWork(new Work(before, null));
                 }
 
-                return LowerGeneralLoop(loop, rest, forLoop.Condition, forLoop.AtLoopBottom, bottomCondition: null, forLoop.Body, beforeBody: null, extraCarried: null);
+                LowerGeneralLoop(loop, forLoop.Condition, forLoop.AtLoopBottom, bottomCondition: null, forLoop.Body, beforeBody: null, extraCarried: null);
+                return;
             case IWhileLoopOperation { ConditionIsTop: true } whileLoop:
-                return LowerGeneralLoop(loop, rest, whileLoop.Condition, ImmutableArray<IOperation>.Empty, bottomCondition: null, whileLoop.Body, beforeBody: null, extraCarried: null);
+                LowerGeneralLoop(loop, whileLoop.Condition, ImmutableArray<IOperation>.Empty, bottomCondition: null, whileLoop.Body, beforeBody: null, extraCarried: null);
+                return;
             case IWhileLoopOperation doLoop:
-                return LowerGeneralLoop(loop, rest, topCondition: null, ImmutableArray<IOperation>.Empty, doLoop.Condition, doLoop.Body, beforeBody: null, extraCarried: null);
+                LowerGeneralLoop(loop, topCondition: null, ImmutableArray<IOperation>.Empty, doLoop.Condition, doLoop.Body, beforeBody: null, extraCarried: null);
+                return;
             default:
                 UnsupportedStatement(loop, "this loop", "use for, while, do or foreach");
-                return false;
+                return;
         }
     }
 
@@ -1249,7 +1497,7 @@ internal sealed class BodyLowerer
         var counterId = _variables.Count;
         _variables.Add(new IrVariable(counterId, _names.Claim(counter.Name), counterType, VariableOrigin.Intermediate, ParameterShape.Scalar));
 
-        var carried = CarriedSymbols(loop).Where(c => !SymbolEqualityComparer.Default.Equals(c, counter)).ToList();
+        var carried = CarriedSymbols(loop).Where(c => !SymbolEqualityComparer.Default.Equals(c, counter)).ToList<object>();
         LowerLoopBody(
             loop,
             carried,
@@ -1293,7 +1541,7 @@ internal sealed class BodyLowerer
             _ => o.ConstantValue.HasValue,
         });
 
-    private bool LowerForEach(IForEachLoopOperation loop, Work? rest)
+    private void LowerForEach(IForEachLoopOperation loop)
     {
         var collection = loop.Collection;
         while (collection is IConversionOperation conversion)
@@ -1304,12 +1552,12 @@ internal sealed class BodyLowerer
         if (!IsArrayReference(collection) || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var element })
         {
             UnsupportedStatement(loop, "this foreach", "iterate over an array or span parameter or a local array");
-            return false;
+            return;
         }
 
         if (ArrayVariable(collection) is not { } array)
         {
-            return false;
+            return;
         }
 
         var length = Compute(TypeRef.Int, new LengthRead(array));
@@ -1323,20 +1571,19 @@ internal sealed class BodyLowerer
             _variables.Add(new IrVariable(counterId, _names.Claim("index"), TypeRef.Int, VariableOrigin.Intermediate, ParameterShape.Scalar));
             LowerLoopBody(
                 loop,
-                CarriedSymbols(loop).ToList(),
+                CarriedSymbols(loop).ToList<object>(),
                 counter: new CounterSpec(counterId, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, length),
                 enter: () => BindElement(new VariableOperand(counterId)),
                 iterate: context => LowerWork(new Work(loop.Body, new Work(IterationEnd.Instance, null))),
                 endIteration: null);
-            return false;
+            return;
         }
 
-        // With break or return: a general loop over a hidden index, keyed by the loop's own label.
-        var index = loop.ContinueLabel;
+        // With break or return: a general loop over a hidden index.
+        var index = new FlagKey(TypeRef.Int, "index");
         _values = _values.SetItem(index, new LiteralOperand("0", TypeRef.Int));
-        var terminated = LowerGeneralLoop(
+        LowerGeneralLoop(
             loop,
-            rest,
             topCondition: null,
             atBottom: ImmutableArray<IOperation>.Empty,
             bottomCondition: null,
@@ -1350,22 +1597,20 @@ internal sealed class BodyLowerer
             bindBeforeBody: () => BindElement(_values[index]),
             advance: () => _values = _values.SetItem(index, Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, _values[index], new LiteralOperand("1", TypeRef.Int)))));
         _values = _values.Remove(index);
-        return terminated;
     }
 
-    private bool LowerGeneralLoop(
+    private void LowerGeneralLoop(
         ILoopOperation loop,
-        Work? rest,
         IOperation? topCondition,
         ImmutableArray<IOperation> atBottom,
         IOperation? bottomCondition,
         IOperation body,
         Func<Operand>? beforeBody,
-        ISymbol? extraCarried,
+        object? extraCarried,
         Action? bindBeforeBody = null,
         Action? advance = null)
     {
-        var carried = CarriedSymbols(loop).ToList();
+        var carried = CarriedSymbols(loop).ToList<object>();
         if (extraCarried is not null)
         {
             carried.Add(extraCarried);
@@ -1455,19 +1700,26 @@ internal sealed class BodyLowerer
 
         if (!returns)
         {
-            return false;
+            return;
         }
 
-        // After a loop that can return: the rest of the method runs only when it did not.
-        LowerBranchesWithContinuation(new VariableOperand(returned), () => _loop?.Return!(), () => LowerWork(rest));
-        return true;
+        // After a loop that can return: this path has returned where the loop did (LowerWork guards the rest).
+        LowerBranches(
+            new VariableOperand(returned),
+            () =>
+            {
+                Jump(Returned);
+                return null;
+            },
+            () => null,
+            resultType: null);
     }
 
     // The common frame of every loop: loop-carried variables get a variable each, initialized
     // before the loop; each iteration ends by computing their next values, which the latch copies.
     private void LowerLoopBody(
         ILoopOperation loop,
-        List<ISymbol> carried,
+        IReadOnlyList<object> carried,
         CounterSpec? counter,
         Action? enter,
         Action<LoopContext> iterate,
@@ -1491,7 +1743,7 @@ internal sealed class BodyLowerer
         var outerBlock = _block;
         var outerLoop = _loop;
         _block = new List<IrStatement>();
-        var context = new LoopContext(loop);
+        var context = new LoopContext(loop, LoopDepth());
         void AssignNext()
         {
             for (var i = 0; i < carried.Count; i++)
@@ -1502,6 +1754,7 @@ internal sealed class BodyLowerer
 
         context.EndIteration = endIteration is null ? AssignNext : () => endIteration(context, AssignNext);
         _loop = context;
+        _values = _values.SetItem(context.Flag, new LiteralOperand(Running, TypeRef.Int));
         enter?.Invoke();
         iterate(context);
         var body = _block;
@@ -1614,7 +1867,7 @@ internal sealed class BodyLowerer
             ? "'" + text + "'"
             : "'" + Whitespace.Replace(operation.Syntax.ToString(), " ") + "'";
 
-    private sealed class TooManyPathsException : Exception
+    private sealed class TooLargeException : Exception
     {
     }
 }

@@ -151,7 +151,7 @@ internal static class MethodParser
             return Failure(DiagnosticInfo.Create(DiagnosticDescriptors.NoBody, at, method.Name));
         }
 
-        var program = lowerer.Lower(body, returnType, method.Name);
+        var program = lowerer.Lower(body, returnType, method);
         if (program is null)
         {
             return new ParseResult(null, lowerer.Diagnostics.ToEquatableArray());
@@ -305,8 +305,13 @@ internal static class MethodParser
                         result.UnionWith(pending.Where(p => p.Array == write.Array));
                         break;
                     case IfStatement branch:
+                        // The arms are alternatives: a write in one does not follow a call in the other.
+                        var atBranch = pending.ToList();
                         Visit(branch.Then);
+                        var afterThen = pending;
+                        pending = atBranch;
                         Visit(branch.Else);
+                        pending = pending.Union(afterThen).ToList();
                         break;
                     case LoopStatement loop:
                         var before = pending.Count;

@@ -154,4 +154,53 @@ public static partial class OutsideFound
         for (int i = 0; i != 1;) { s = s * x; break; }
         return s;
     }
+
+    [Differentiable]
+    public static double SumOfSquaresOfArray(double[] a) => a[0] * a[0] + a[1] * a[1];
+
+    // A local array filled and passed to a call in each arm: a write in one arm does not follow the other arm's call.
+    [Differentiable]
+    public static double FilledPerBranch(double x, double y)
+    {
+        var a = new double[2];
+        double s;
+        if (x > y) { a[0] = x; a[1] = y * 2; s = SumOfSquaresOfArray(a); }
+        else { a[0] = y; a[1] = x * 3; s = SumOfSquaresOfArray(a); }
+        return s;
+    }
+
+    // A switch section in braces ends with its break inside them.
+    [Differentiable]
+    public static double BracedSwitchSection(double x, int n)
+    {
+        double y = x;
+        switch (n)
+        {
+            case 2:
+            {
+                y = y * x;
+                break;
+            }
+            default:
+                y += 1;
+                break;
+        }
+
+        return y * x;
+    }
+
+    // foreach with a branch and an early exit.
+    [Differentiable]
+    public static double ForEachBranchAndBreak(double[] w, [NoDerivative] double x)
+    {
+        double s = 0;
+        foreach (var e in w)
+        {
+            if (x > 0) s += e * x;
+            else s -= e;
+            if (s > 2) break;
+        }
+
+        return s;
+    }
 }
