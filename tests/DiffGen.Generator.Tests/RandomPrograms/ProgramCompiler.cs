@@ -40,20 +40,51 @@ public sealed class ProgramBatch : IDisposable
     /// <summary>The generator's failures: an exception, a diagnostic, or generated code that does not compile.</summary>
     public sealed class CompileFailure(string message) : Exception(message);
 
-    public static ProgramBatch Compile(IReadOnlyList<RandomProgram> programs)
+    private static CSharpCompilation Parse(IReadOnlyList<RandomProgram> programs, List<string> sources)
     {
-        var sources = programs.Select(ProgramPrinter.Print).ToList();
         const string Prelude = "using System;\nusing DiffGen;\nusing DiffGen.Generator.Tests.RandomPrograms;\n\n";
         var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(Prelude + s, GeneratorHarness.ParseOptions, path: ProgramPrinter.ClassName(programs[i]) + ".cs")).ToList();
-        var compilation = CSharpCompilation.Create(
+        return CSharpCompilation.Create(
             "RandomPrograms" + Guid.NewGuid().ToString("N"),
             trees,
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
+    }
 
+    /// <summary>
+    /// Runs the generator over programs it must reject: the IDs of the diagnostics it reports for each program, in
+    /// program order. Throws when the generator throws, or when a program does not compile as C# on its own.
+    /// </summary>
+    public static List<HashSet<string>> Diagnose(IReadOnlyList<RandomProgram> programs)
+    {
+        var sources = programs.Select(p => ProgramPrinter.Print(p, originalOnly: true)).ToList();
+        var compilation = Parse(programs, sources);
+        var invalid = compilation.GetDiagnostics().FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+        if (invalid is not null)
+        {
+            throw new CompileFailure($"A rejected-shape program is not valid C#: {invalid}\n{invalid.Location.SourceTree}");
+        }
+
+        var result = GeneratorHarness.Driver().RunGenerators(compilation).GetRunResult().Results.Single();
+        if (result.Exception is { } exception)
+        {
+            throw new CompileFailure("The generator threw: " + exception);
+        }
+
+        return programs.Select(p => result.Diagnostics
+            .Where(d => d.Location.GetLineSpan().Path == ProgramPrinter.ClassName(p) + ".cs")
+            .Select(d => d.Id)
+            .ToHashSet()).ToList();
+    }
+
+    public static ProgramBatch Compile(IReadOnlyList<RandomProgram> programs)
+    {
+        var sources = programs.Select(p => ProgramPrinter.Print(p)).ToList();
+        var compilation = Parse(programs, sources);
         var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var result = driver.GetRunResult().Results.Single();
-        string Owner(Location location) => location.SourceTree?.FilePath ?? "?";
+        // A generator diagnostic's location is external (a path and a span, no syntax tree).
+        string Owner(Location location) => location.SourceTree?.FilePath ?? location.GetLineSpan().Path ?? "?";
         if (result.Exception is { } exception)
         {
             throw new CompileFailure("The generator threw: " + exception);

@@ -1,43 +1,94 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using CsCheck;
 
 namespace DiffGen.Generator.Tests.RandomPrograms;
 
+/// <summary>A shape DiffGen must reject with a diagnostic rather than differentiate wrongly.</summary>
+public enum Rejection
+{
+    None,
+
+    /// <summary>DG0014: a value depending on a differentiable input passed to a [NoDerivative] parameter.</summary>
+    ActiveConstantArgument,
+
+    /// <summary>DG0015: a local array written after it is passed to a helper.</summary>
+    ArrayWrittenAfterCall,
+}
+
 /// <summary>
 /// CsCheck generator of random well-formed [Differentiable] programs over what the generator supports:
 /// every elementary function of the README's list (each kept inside its domain: logarithms, roots
-/// and powers of e² + c, asin/acos/atanh of 0.9·tanh e, acosh of e² + c + 1), locals and reassignment, if/else, ?:, for and
-/// while loops with random trip counts, break/continue/return inside them, array parameters, local
-/// arrays, calls of other generated methods; double or float. The size CsCheck shrinks by is the number
-/// of syntax nodes, so a failure is reported on the smallest failing program found.
+/// and powers of e² + c, asin/acos/atanh of 0.9·tanh e, acosh of e² + c + 1), locals and reassignment, if/else, ?:,
+/// switch, for/while/do/foreach loops with random trip counts and counters of every integer type counting
+/// either way, break/continue/return inside them, array parameters, local arrays and stackalloc spans, calls of
+/// other generated methods (named arguments, [NoDerivative] and array parameters); double or float. Besides
+/// the random statements it writes templates of patterns users write (see <see cref="Shapes"/>): sibling
+/// inner loops, softmax and log-sum-exp rows, expressions of hundreds of terms, deep if/else nests with early
+/// returns, local arrays passed to helpers. The size CsCheck shrinks by is the number of syntax nodes, so a
+/// failure is reported on the smallest failing program found.
 /// </summary>
-public sealed class ProgramGenerator : Gen<RandomProgram>
+public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen<RandomProgram>
 {
+    /// <summary>Every shape a program records, so that a tally can show (and fail on) a shape never generated.</summary>
+    public static readonly IReadOnlyList<string> Shapes =
+    [
+        "sibling-loops", "sibling-loops-copy", "sibling-loops-product", "sibling-loops-while-outer",
+        "softmax-row", "log-sum-exp-row",
+        "named-arguments", "named-argument-side-effect", "constant-argument",
+        "counter-uint", "counter-long", "counter-ulong", "counter-down", "counter-inclusive",
+        "switch", "do-while", "foreach-parameter", "foreach-local", "modulo-index", "checked-index", "stackalloc-span",
+        "long-sum", "long-product", "deep-if", "nested-early-returns",
+        "array-helper-local", "array-helper-parameter",
+    ];
+
     private static int _ids;
 
     public override RandomProgram Generate(PCG pcg, Size? min, out Size size)
     {
-        var builder = new Builder(pcg);
+        var builder = new Builder(pcg, rejection);
         var program = builder.Build(Interlocked.Increment(ref _ids));
         size = new Size((ulong)builder.Nodes);
         return program;
     }
 
-    private sealed class Builder(PCG pcg)
+    /// <summary>A loop counter in scope: its name, how it counts, and the C# of the index it stands for.</summary>
+    private sealed record Counter(string Name, Counting Counting)
+    {
+        public string Index => Counting.Index(Name);
+    }
+
+    private sealed class Builder(PCG pcg, Rejection rejection)
     {
         private static readonly string[] Unary = ["Exp", "Sin", "Cos", "Tanh", "Atan", "Sinh", "Cosh", "Asinh", "Abs", "Cbrt", "Floor", "Ceiling", "Round", "Truncate", "Sign"];
         private static readonly string[] Comparisons = ["<", ">", "<=", ">="];
+        private static readonly string[] IntegerTypes = ["int", "uint", "long", "ulong"];
 
         private readonly List<Scope> _scopes = [];
-        private readonly List<string> _localArrays = [];
-        private readonly List<(string Name, int Bound)> _counters = [];
+        private readonly List<LocalArray> _localArrays = [];
+
+        // Arrays the body may read (w, c, locals, spans, arrays already passed to helpers) and those it may write.
+        private readonly List<LocalArray> _readable = [];
+        private readonly List<LocalArray> _writable = [];
+
+        // Local arrays filled and passed to a helper: never written again (DG0015), so any later call may pass them.
+        private readonly List<string> _frozen = [];
+        private readonly List<Counter> _counters = [];
         private readonly List<Helper> _helpers = [];
+        private readonly HashSet<string> _shapes = [];
         private bool _hasWeights;
         private bool _hasConstants;
+        private bool _inHelper;
+
+        // Inside a foreach body: nothing may leave the foreach early (FOUND-BUGS.md 2, DG0010 when its body branches).
+        private bool _inForeach;
         private int _names;
+
+        // Returns generated so far: a local array passed to a helper after one is DG0015 (FOUND-BUGS.md 3).
+        private int _returns;
         private int _loopDepth;
 
         public int Nodes { get; private set; }
@@ -50,6 +101,8 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
 
         private string Fresh(string prefix) => prefix + _names++;
 
+        private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
         public RandomProgram Build(int id)
         {
             var isFloat = Chance(25);
@@ -59,32 +112,159 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
             var n = 1 + Next(RandomProgram.ArrayLength);
 
             // Helpers first, each seeing only its own parameters (and calling only earlier helpers).
-            var saved = (_hasWeights, _hasConstants);
-            (_hasWeights, _hasConstants) = (false, false);
-            for (var h = Next(3); h > 0; h--)
+            _inHelper = true;
+            for (var h = Next(4); h > 0; h--)
             {
-                var parameters = Enumerable.Range(0, 1 + Next(2)).Select(i => "p" + i).ToList();
-                _scopes.Add(new Scope(parameters));
-                _helpers.Add(new Helper("H" + _helpers.Count, parameters, Expression(2)));
-                _scopes.Clear();
+                _helpers.Add(Chance(30) ? ArrayHelper() : ScalarHelper(Chance(30)));
             }
 
-            (_hasWeights, _hasConstants) = saved;
+            // A rejected shape's helper, last: its [NoDerivative] k or its array q matters to its value (were it
+            // unused, nothing would be lost and no diagnostic due).
+            if (rejection == Rejection.ActiveConstantArgument)
+            {
+                _helpers.Add(new Helper("H" + _helpers.Count, [new("p0", ParameterKind.Scalar), new("k", ParameterKind.Constant)], [],
+                    new Binary('+', new Binary('*', new Var("k"), new Call("Sin", [new Var("p0")])), new Binary('*', new Var("k"), new Var("k")))));
+            }
+
+            if (rejection == Rejection.ArrayWrittenAfterCall)
+            {
+                _helpers.Add(new Helper("H" + _helpers.Count, [new("q", ParameterKind.Array), new("p0", ParameterKind.Scalar)],
+                    [new Declare("s", new Lit(0)), new For("j", "q.Length", [new Assign("s", "+=", new Binary('*', new Element("q", "j"), new Element("q", "j")))])],
+                    new Binary('*', new Var("s"), new Var("p0"))));
+            }
+
+            _inHelper = false;
             _scopes.Add(new Scope(Enumerable.Range(0, scalars).Select(i => "x" + i)));
+            if (_hasWeights)
+            {
+                _readable.Add(new LocalArray("w", false));
+            }
+
+            if (_hasConstants)
+            {
+                _readable.Add(new LocalArray("c", false));
+            }
 
             for (var a = Next(3); a > 0; a--)
             {
-                _localArrays.Add(Fresh("a"));
+                var array = NewLocalArray(Chance(30));
+                _readable.Add(array);
+                _writable.Add(array);
             }
 
-            var body = Block(2 + Next(5), depth: 0);
+            var body = Block(2 + Next(5), depth: 0, deepIfLast: Chance(15));
             var result = Expression(2);
+            if (rejection != Rejection.None)
+            {
+                result = Rejected(body, result);
+            }
+
             var point = Enumerable.Range(0, scalars + (_hasWeights ? RandomProgram.ArrayLength : 0)).Select(_ => Math.Round(Uniform(-1.5, 1.5), 3)).ToArray();
             var constants = Enumerable.Range(0, RandomProgram.ArrayLength).Select(_ => Math.Round(Uniform(-1, 1), 2)).ToArray();
-            return new RandomProgram(id, isFloat, scalars, _hasWeights, _hasConstants, n, _localArrays, _helpers, body, result, point, constants);
+            return new RandomProgram(id, isFloat, scalars, _hasWeights, _hasConstants, n, _localArrays, _helpers, body, result, point, constants, _shapes);
         }
 
-        private List<Stmt> Block(int statements, int depth)
+        private LocalArray NewLocalArray(bool span)
+        {
+            var array = new LocalArray(Fresh(span ? "s" : "a"), span);
+            _localArrays.Add(array);
+            if (span)
+            {
+                _shapes.Add("stackalloc-span");
+            }
+
+            return array;
+        }
+
+        private static bool IsArrayHelper(Helper helper) => helper.Parameters.Any(p => p.Kind == ParameterKind.Array);
+
+        // h(p0, p1[, [NoDerivative] k]) => expression.
+        private Helper ScalarHelper(bool withConstant)
+        {
+            var parameters = Enumerable.Range(0, 1 + Next(3)).Select(i => new HelperParameter("p" + i, ParameterKind.Scalar)).ToList();
+            if (withConstant)
+            {
+                parameters.Insert(Next(parameters.Count + 1), new HelperParameter("k", ParameterKind.Constant));
+            }
+
+            _scopes.Add(new Scope(parameters.Select(p => p.Name)));
+            var helper = new Helper("H" + _helpers.Count, parameters, [], Expression(2));
+            _scopes.Clear();
+            return helper;
+        }
+
+        // g(double[] q, p0[, [NoDerivative] k]) { double s = 0; for (j < q.Length) s += …q[j]…; return …s…; }, or the
+        // loop a foreach over q.
+        private Helper ArrayHelper()
+        {
+            var parameters = new List<HelperParameter> { new("q", ParameterKind.Array), new("p0", ParameterKind.Scalar) };
+            if (Chance(30))
+            {
+                parameters.Add(new HelperParameter("k", ParameterKind.Constant));
+            }
+
+            if (Chance(50))
+            {
+                (parameters[0], parameters[1]) = (parameters[1], parameters[0]);
+            }
+
+            _scopes.Add(new Scope(parameters.Where(p => p.Kind != ParameterKind.Array).Select(p => p.Name)));
+            _readable.Add(new LocalArray("q", false));
+            var sum = Fresh("s");
+            var body = new List<Stmt> { new Declare(sum, new Lit(0)) };
+            if (Chance(70))
+            {
+                var counter = new Counter(Fresh("j"), Counting.Default);
+                _counters.Add(counter);
+                body.Add(new For(counter.Name, "q.Length", [new Assign(sum, "+=", Expression(2))]));
+                _counters.Clear();
+            }
+            else
+            {
+                var element = Fresh("e");
+                _scopes.Add(new Scope([]) { ReadOnly = { element } });
+                body.Add(new Foreach(element, "q", [new Assign(sum, "+=", Expression(2))]));
+                _scopes.RemoveAt(_scopes.Count - 1);
+            }
+
+            _scopes[^1].Names.Add(sum);
+            var helper = new Helper("H" + _helpers.Count, parameters, body, Expression(2));
+            _scopes.Clear();
+            _readable.Clear();
+            return helper;
+        }
+
+        // The rejected shape at the end of the body, its value added to the result so that the call matters.
+        private Expr Rejected(List<Stmt> body, Expr result)
+        {
+            var value = Fresh("v");
+            var x = new Var("x" + Next(_scopes[0].Names.Count(name => name.StartsWith('x'))));
+            if (rejection == Rejection.ActiveConstantArgument)
+            {
+                var helper = _helpers[^1];
+                var arguments = Arguments(helper, 1);
+                var k = helper.Parameters.ToList().FindIndex(p => p.Kind == ParameterKind.Constant);
+                arguments[k] = new Binary('*', x, Leaf());
+                body.Add(new Declare(value, new HelperCall(helper.Name, arguments)));
+                _shapes.Add("rejected-DG0014");
+            }
+            else
+            {
+                var helper = _helpers[^1];
+                var array = NewLocalArray(span: false);
+                var counter = new Counter(Fresh("i"), Counting.Default);
+                body.Add(new For(counter.Name, Text(RandomProgram.ArrayLength), [new ElementWrite(array.Name, counter.Name, "=", new Binary('+', x, new Lit(1)))]));
+                _frozen.Add(array.Name);
+                var arguments = Arguments(helper, 1, array.Name);
+                body.Add(new Declare(value, new HelperCall(helper.Name, arguments)));
+                body.Add(new ElementWrite(array.Name, Text(Next(RandomProgram.ArrayLength)), "=", new Binary('*', x, x)));
+                _shapes.Add("rejected-DG0015");
+            }
+
+            return new Binary('+', result, new Var(value));
+        }
+
+        private List<Stmt> Block(int statements, int depth, bool deepIfLast = false)
         {
             _scopes.Add(new Scope([]));
             var block = new List<Stmt>();
@@ -93,85 +273,220 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
                 block.Add(Statement(depth));
             }
 
+            if (deepIfLast)
+            {
+                block.Add(DeepIf());
+            }
+
             _scopes.RemoveAt(_scopes.Count - 1);
             return block;
         }
 
+        private List<string> Writable() => _scopes.SelectMany(s => s.Names).ToList();
+
         private Stmt Statement(int depth)
         {
             Nodes++;
+
+            // About one template per program, mostly at the top level.
+            if (depth == 0 && Chance(30) || depth == 1 && Chance(8))
+            {
+                return Template(depth);
+            }
+
             var nested = depth < 2;
             var roll = Next(100);
-            if (roll < 30)
+            if (roll < 28)
             {
-                var name = Fresh("v");
-                var value = Expression(3);
-                _scopes[^1].Names.Add(name);
-                return new Declare(name, value);
+                return Declaration(Expression(3));
             }
 
-            if (roll < 50)
+            if (roll < 46)
             {
-                var target = Pick(_scopes.SelectMany(s => s.Names).ToList());
-                return new Assign(target, new[] { "=", "+=", "-=", "*=" }[Next(4)], Expression(3));
+                return new Assign(Pick(Writable()), new[] { "=", "+=", "-=", "*=" }[Next(4)], Expression(3));
             }
 
-            if (roll < 60 && _localArrays.Count > 0)
+            if (roll < 56 && _writable.Count > 0)
             {
-                return new ElementWrite(Pick(_localArrays), Index(), new[] { "=", "+=" }[Next(2)], Expression(2));
+                var array = Pick(_writable);
+                var op = new[] { "=", "+=", "-=", "*=", "/=" }[Next(5)];
+                return new ElementWrite(array.Name, Index(array), op, op == "/=" ? Positive(Expression(2)) : Expression(2));
             }
 
-            if (roll < 72 && nested)
+            if (roll < 66 && nested)
             {
                 var test = Test();
                 var then = Block(1 + Next(3), depth + 1);
                 return new If(test, then, Chance(50) ? Block(1 + Next(2), depth + 1) : null);
             }
 
+            if (roll < 70 && nested)
+            {
+                return SwitchStatement(depth);
+            }
+
             if (roll < 88 && nested)
             {
-                var counter = Fresh("i");
-                var trips = Chance(40) ? "n" : (1 + Next(RandomProgram.ArrayLength)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                if (Chance(50))
-                {
-                    return ReluLayer(counter, trips);
-                }
-
-                _counters.Add((counter, RandomProgram.ArrayLength));
-                _loopDepth++;
-                var body = Block(1 + Next(4), depth + 1);
-                if (Chance(40))
-                {
-                    body.Insert(Next(body.Count + 1), Chance(50) ? new BreakIf(Test()) : new ReturnIf(Test(), Expression(2)));
-                }
-
-                var isWhile = Chance(35);
-                if (!isWhile && Chance(30))
-                {
-                    body.Insert(Next(body.Count + 1), new ContinueIf(Test()));
-                }
-
-                _loopDepth--;
-                _counters.RemoveAt(_counters.Count - 1);
-                return isWhile ? new While(counter, trips, body) : new For(counter, trips, body);
+                return Loop(depth);
             }
 
-            if (roll < 92)
+            if (roll < 92 && !_inForeach)
             {
-                return new ReturnIf(Test(), Expression(2));
+                return ReturnIfNew(Test(), Expression(2));
             }
 
-            var fallback = Fresh("v");
-            var initial = Expression(2);
-            _scopes[^1].Names.Add(fallback);
-            return new Declare(fallback, initial);
+            return Declaration(Expression(2));
+        }
+
+        private Declare Declaration(Expr value)
+        {
+            var name = Fresh("v");
+            _scopes[^1].Names.Add(name);
+            return new Declare(name, value);
+        }
+
+        private Stmt Loop(int depth)
+        {
+            var trips = Trips();
+            var roll = Next(100);
+            if (roll < 40)
+            {
+                return ReluLayer(Fresh("i"), trips, NewCounting());
+            }
+
+            if (roll < 50)
+            {
+                if (_readable.Count > 0)
+                {
+                    var array = Pick(_readable);
+                    var element = Fresh("e");
+                    _shapes.Add(array.Name is "w" or "c" ? "foreach-parameter" : "foreach-local");
+                    var outer = _inForeach;
+                    _inForeach = true;
+                    var foreachBody = LoopBody(null, depth, element, canContinue: true);
+                    _inForeach = outer;
+                    return new Foreach(element, array.Name, foreachBody);
+                }
+            }
+
+            var counter = new Counter(Fresh("i"), roll < 80 ? NewCounting() : Counting.Default);
+            if (roll < 80)
+            {
+                return new For(counter.Name, trips, LoopBody(counter, depth, null, canContinue: true), counter.Counting);
+            }
+
+            if (roll < 88)
+            {
+                // With the increment in the condition, continue still counts; after the body, it would skip it.
+                var incrementInCondition = Chance(50);
+                _shapes.Add("do-while");
+                return new DoWhile(counter.Name, trips, LoopBody(counter, depth, null, canContinue: incrementInCondition), incrementInCondition);
+            }
+
+            return new While(counter.Name, trips, LoopBody(counter, depth, null, canContinue: false));
+        }
+
+        // A loop body of random statements with, sometimes, a break or return and a continue at a random place.
+        private List<Stmt> LoopBody(Counter? counter, int depth, string? element, bool canContinue)
+        {
+            if (counter is not null)
+            {
+                _counters.Add(counter);
+            }
+
+            _loopDepth++;
+            _scopes.Add(new Scope([]));
+            if (element is not null)
+            {
+                _scopes[^1].ReadOnly.Add(element);
+            }
+
+            var body = Block(1 + Next(4), depth + 1);
+            if (Chance(40) && (counter is not null || !_inForeach))
+            {
+                body.Insert(Next(body.Count + 1), Chance(50) || _inForeach ? new BreakIf(Test()) : ReturnIfNew(Test(), Expression(2)));
+            }
+
+            if (canContinue && Chance(25))
+            {
+                body.Insert(Next(body.Count + 1), new ContinueIf(Test()));
+            }
+
+            _scopes.RemoveAt(_scopes.Count - 1);
+            _loopDepth--;
+            if (counter is not null)
+            {
+                _counters.RemoveAt(_counters.Count - 1);
+            }
+
+            return body;
+        }
+
+        private string Trips() => Chance(40) ? "n" : Text(1 + Next(RandomProgram.ArrayLength));
+
+        // Mostly the plain int counter; else any integer type, either direction, exclusive or inclusive bound.
+        private Counting NewCounting()
+        {
+            if (Chance(55))
+            {
+                return Counting.Default;
+            }
+
+            var counting = new Counting(IntegerTypes[Next(IntegerTypes.Length)], 0, Chance(45), Chance(50));
+            if (counting.Type != "int")
+            {
+                _shapes.Add("counter-" + counting.Type);
+            }
+
+            if (counting.Down)
+            {
+                _shapes.Add("counter-down");
+            }
+
+            if (counting.Inclusive)
+            {
+                _shapes.Add("counter-inclusive");
+            }
+
+            return counting;
+        }
+
+        private Stmt SwitchStatement(int depth)
+        {
+            _shapes.Add("switch");
+            var counter = _counters.Count > 0 && Chance(70) ? Pick(_counters) : null;
+            var subject = counter is null
+                ? Chance(50) ? "n" : "n % 3"
+                : Chance(50) ? counter.Index : "(" + counter.Index + " + " + Text(1 + Next(3)) + ") % 3";
+            var labels = Enumerable.Range(0, RandomProgram.ArrayLength).OrderBy(_ => Next(1000)).Take(1 + Next(3)).ToList();
+            var sections = new List<SwitchSection>();
+            while (labels.Count > 0)
+            {
+                var take = 1 + Next(Math.Min(2, labels.Count));
+                sections.Add(new SwitchSection(labels.Take(take).ToList(), SectionBody(depth)));
+                labels.RemoveRange(0, take);
+            }
+
+            return new Switch(subject, sections, Chance(60) ? SectionBody(depth) : null);
+        }
+
+        // A section's statements, sometimes ending in a return. (A break before the section's end is DG0007 by design.)
+        private List<Stmt> SectionBody(int depth)
+        {
+            var body = Block(1 + Next(2), depth + 1);
+            if (Chance(15) && !_inForeach)
+            {
+                body.Add(ReturnNew(Expression(2)));
+            }
+
+            return body;
         }
 
         // A layer of ReLU units, the shape the generator gates: for (i …) { var z = …; t += max(0, z) · …; }.
-        private Stmt ReluLayer(string counter, string trips)
+        private Stmt ReluLayer(string counter, string trips, Counting counting)
         {
-            var target = Pick(_scopes.SelectMany(s => s.Names).ToList());
-            _counters.Add((counter, RandomProgram.ArrayLength));
+            var target = Pick(Writable());
+            _counters.Add(new Counter(counter, counting));
             _loopDepth++;
             _scopes.Add(new Scope([]));
             var z = Fresh("z");
@@ -182,14 +497,292 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
             _scopes.RemoveAt(_scopes.Count - 1);
             _loopDepth--;
             _counters.RemoveAt(_counters.Count - 1);
-            return new For(counter, trips, [preactivation, unit]);
+            return new For(counter, trips, [preactivation, unit], counting);
+        }
+
+        private Stmt Template(int depth)
+        {
+            var roll = Next(depth == 0 ? 5 : 4);
+            return roll switch
+            {
+                0 => SiblingLoops(),
+                1 => SoftmaxRow(),
+                2 => LogSumExpRow(),
+                3 => LongChain(),
+                _ => _helpers.Any(IsArrayHelper) && _loopDepth == 0 && _returns == 0 ? ArrayToHelper() : SiblingLoops(),
+            };
+        }
+
+        // for (i) { double s = 0; for (j) s += …; [double t = s;] for (k) o += s * w[k]; }: the second inner loop reads
+        // the first's exit value; the outer loop may be a while, the row a product.
+        private Stmt SiblingLoops()
+        {
+            var variant = Next(4);
+            _shapes.Add(variant switch
+            {
+                0 => "sibling-loops",
+                1 => "sibling-loops-copy",
+                2 => "sibling-loops-product",
+                _ => "sibling-loops-while-outer",
+            });
+            var target = Pick(Writable());
+            var outer = new Counter(Fresh("i"), variant == 3 ? Counting.Default : NewCounting());
+            _counters.Add(outer);
+            _loopDepth++;
+            _scopes.Add(new Scope([]));
+            var sum = Fresh("s");
+            var body = new List<Stmt> { new Declare(sum, new Lit(variant == 2 ? 1 : 0)) };
+            _scopes[^1].Names.Add(sum);
+
+            var first = new Counter(Fresh("j"), NewCounting());
+            _counters.Add(first);
+            var term = variant == 2 ? new Binary('+', new Lit(1), new Binary('*', new Lit(0.5), new Call("Tanh", [Expression(2)]))) : Expression(2);
+            body.Add(new For(first.Name, Trips(), [new Assign(sum, variant == 2 ? "*=" : "+=", term)], first.Counting));
+            _counters.RemoveAt(_counters.Count - 1);
+
+            var read = sum;
+            if (variant == 1 || Chance(25))
+            {
+                read = Fresh("t");
+                body.Add(new Declare(read, new Var(sum)));
+                _shapes.Add("sibling-loops-copy");
+                _scopes[^1].Names.Add(read);
+            }
+
+            var second = new Counter(Fresh("k"), NewCounting());
+            _counters.Add(second);
+            var weight = _hasWeights && Chance(70) ? new Element("w", second.Index) : Expression(2);
+            body.Add(new For(second.Name, Trips(), [new Assign(target, "+=", new Binary('*', new Var(read), weight))], second.Counting));
+            _counters.RemoveAt(_counters.Count - 1);
+
+            _scopes.RemoveAt(_scopes.Count - 1);
+            _loopDepth--;
+            _counters.RemoveAt(_counters.Count - 1);
+            return variant == 3 ? new While(outer.Name, Trips(), body) : new For(outer.Name, Trips(), body, outer.Counting);
+        }
+
+        // Row-wise normalization: for (j) { p[j] = exp(…); sum += p[j]; } for (j) p[j] /= sum; for (j) o += p[j] · …;
+        // in an outer loop half the time.
+        private Stmt SoftmaxRow()
+        {
+            _shapes.Add("softmax-row");
+            var target = Pick(Writable());
+            var p = NewLocalArray(Chance(30));
+            var trips = Trips();
+            return RowLoop(() =>
+            {
+                var sum = Fresh("v");
+                var rows = new List<Stmt> { new Declare(sum, new Lit(0)) };
+                _scopes[^1].Names.Add(sum);
+                rows.Add(CountedLoop(trips, j => [new ElementWrite(p.Name, Index(p, j, modulo: false), "=", new Call("Exp", [Expression(2)])), new Assign(sum, "+=", new Element(p.Name, Index(p, j, modulo: false)))]));
+                rows.Add(CountedLoop(trips, j => [new ElementWrite(p.Name, Index(p, j, modulo: false), "/=", new Var(sum))]));
+                rows.Add(CountedLoop(trips, j => [new Assign(target, "+=", new Binary('*', new Element(p.Name, Index(p, j, modulo: false)), Expression(2)))]));
+                return rows;
+            }, () =>
+            {
+                _readable.Add(p);
+                _writable.Add(p);
+            });
+        }
+
+        // A log-sum-exp row: r[j] = …; m = max r; s = Σ exp(r[j] − m); total += m + log s.
+        private Stmt LogSumExpRow()
+        {
+            _shapes.Add("log-sum-exp-row");
+            var target = Pick(Writable());
+            var r = NewLocalArray(Chance(30));
+            var trips = Trips();
+            return RowLoop(() =>
+            {
+                var (max, sum) = (Fresh("m"), Fresh("v"));
+                var rows = new List<Stmt> { CountedLoop(trips, j => [new ElementWrite(r.Name, Index(r, j, modulo: false), "=", Expression(2))]) };
+                rows.Add(new Declare(max, new Element(r.Name, "0")));
+                _scopes[^1].Names.Add(max);
+                var from1 = new Counter(Fresh("j"), Counting.Default with { From = 1 });
+                rows.Add(new For(from1.Name, trips, [new Assign(max, "=", new Call("Max", [new Var(max), new Element(r.Name, Index(r, from1, modulo: false))]))], from1.Counting));
+                rows.Add(new Declare(sum, new Lit(0)));
+                _scopes[^1].Names.Add(sum);
+                rows.Add(CountedLoop(trips, j => [new Assign(sum, "+=", new Call("Exp", [new Binary('-', new Element(r.Name, Index(r, j, modulo: false)), new Var(max))]))]));
+                rows.Add(new Assign(target, "+=", new Binary('+', new Var(max), new Call("Log", [new Var(sum)]))));
+                return rows;
+            }, () =>
+            {
+                _readable.Add(r);
+                _writable.Add(r);
+            });
+        }
+
+        // The rows of a template, alone in a block or as the body of an outer loop; then what the template frees for
+        // later statements (its array).
+        private Stmt RowLoop(Func<List<Stmt>> rows, Action after)
+        {
+            var outer = Chance(50) ? new Counter(Fresh("i"), NewCounting()) : null;
+            if (outer is not null)
+            {
+                _counters.Add(outer);
+                _loopDepth++;
+            }
+
+            _scopes.Add(new Scope([]));
+            var body = rows();
+            _scopes.RemoveAt(_scopes.Count - 1);
+            if (outer is not null)
+            {
+                _counters.RemoveAt(_counters.Count - 1);
+                _loopDepth--;
+            }
+
+            after();
+            return outer is null ? new BlockStatement(body) : new For(outer.Name, Trips(), body, outer.Counting);
+        }
+
+        private For CountedLoop(string trips, Func<Counter, List<Stmt>> body)
+        {
+            var counter = new Counter(Fresh("j"), NewCounting());
+            _counters.Add(counter);
+            _loopDepth++;
+            var statements = body(counter);
+            _loopDepth--;
+            _counters.RemoveAt(_counters.Count - 1);
+            return new For(counter.Name, trips, statements, counter.Counting);
+        }
+
+        // (t1 + … + tk) · (1/k) or Π (1 + tᵢ/k) with k from 50 to 300: one expression of hundreds of terms whose value
+        // stays bounded.
+        private Stmt LongChain()
+        {
+            var terms = 50 + Next(251);
+            var scale = new Lit(Math.Round(1.0 / terms, 6));
+            Expr chain;
+            if (Chance(50))
+            {
+                _shapes.Add("long-sum");
+                chain = new Binary('*', new Chain('+', Enumerable.Range(0, terms).Select(_ => Expression(1)).ToList()), scale);
+            }
+            else
+            {
+                _shapes.Add("long-product");
+                chain = new Chain('*', Enumerable.Range(0, terms)
+                    .Select(_ => (Expr)new Binary('+', new Lit(1), new Binary('*', scale, new Call(Chance(50) ? "Sin" : "Tanh", [Expression(1)]))))
+                    .ToList());
+            }
+
+            return Chance(50) ? Declaration(chain) : new Assign(Pick(Writable()), "+=", chain);
+        }
+
+        // if/else nested 8 to 20 levels, each level updating a local, and several early returns on the way down. Only
+        // as the body's last statement: DiffGen copies the code after an early return's if into each path, some 20
+        // copies of the rest of the method here, soon beyond its limit (DG0013, FOUND-BUGS.md 4).
+        private Stmt DeepIf()
+        {
+            _shapes.Add("deep-if");
+            var returns = 0;
+            var levels = 8 + Next(13);
+            var nest = Level(levels, ref returns);
+            if (returns >= 2)
+            {
+                _shapes.Add("nested-early-returns");
+            }
+
+            return nest;
+        }
+
+        private If Level(int levels, ref int returns)
+        {
+            var test = Test();
+            _scopes.Add(new Scope([]));
+            var then = new List<Stmt> { new Assign(Pick(Writable()), new[] { "+=", "*=", "=" }[Next(3)], Expression(2)) };
+            if (Chance(15))
+            {
+                then.Insert(0, ReturnIfNew(Test(), Expression(2)));
+                returns++;
+            }
+
+            if (levels > 1)
+            {
+                then.Add(Level(levels - 1, ref returns));
+            }
+            else if (Chance(50))
+            {
+                then.Add(ReturnNew(Expression(2)));
+                returns++;
+            }
+
+            _scopes.RemoveAt(_scopes.Count - 1);
+            List<Stmt>? otherwise = null;
+            if (Chance(50))
+            {
+                _scopes.Add(new Scope([]));
+                otherwise = [new Assign(Pick(Writable()), "+=", Expression(2))];
+                if (Chance(30))
+                {
+                    otherwise.Add(ReturnNew(Expression(2)));
+                    returns++;
+                }
+
+                _scopes.RemoveAt(_scopes.Count - 1);
+            }
+
+            return new If(test, then, otherwise);
+        }
+
+        // for (j < 4) q[j] = …; o += g(q, …);: a local array filled, then passed to a helper and never written again
+        // (writing it after the call is DG0015). Only outside loops: a loop around the call would write it again.
+        private Stmt ArrayToHelper()
+        {
+            _shapes.Add("array-helper-local");
+            var helper = Pick(_helpers.Where(IsArrayHelper).ToList());
+            var q = NewLocalArray(span: false);
+            var fill = CountedLoop(Text(RandomProgram.ArrayLength), j => [new ElementWrite(q.Name, Index(q, j, modulo: false), "=", Expression(2))]);
+            _frozen.Add(q.Name);
+            _readable.Add(q);
+            var call = new HelperCall(helper.Name, Arguments(helper, 2, q.Name));
+            return new BlockStatement([fill, new Assign(Pick(Writable()), "+=", call)]);
+        }
+
+        private ReturnIf ReturnIfNew(Condition test, Expr value)
+        {
+            _returns++;
+            return new ReturnIf(test, value);
+        }
+
+        private Return ReturnNew(Expr value)
+        {
+            _returns++;
+            return new Return(value);
         }
 
         private Condition Test() => new(Expression(2), Comparisons[Next(Comparisons.Length)], Expression(1));
 
-        private string Index() => _counters.Count > 0 && Chance(70)
-            ? _counters[Next(_counters.Count)].Name
-            : Next(RandomProgram.ArrayLength).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        private string Index(LocalArray array)
+        {
+            if (_counters.Count > 0 && Chance(70))
+            {
+                return Index(array, Pick(_counters), modulo: true);
+            }
+
+            return Text(Next(RandomProgram.ArrayLength));
+        }
+
+        // The counter's index, sometimes rotated ((i + 2) % 4) or through checked arithmetic (checked(i * 3) % 4); a
+        // span's indexer takes only an int.
+        private string Index(LocalArray array, Counter counter, bool modulo)
+        {
+            var index = counter.Index;
+            var roll = Next(100);
+            if (modulo && roll < 20)
+            {
+                index = "(" + index + " + " + Text(1 + Next(3)) + ") % 4";
+                _shapes.Add("modulo-index");
+            }
+            else if (modulo && roll < 28 && counter.Counting.Type == "int")
+            {
+                index = "checked(" + index + " * 3) % 4";
+                _shapes.Add("checked-index");
+            }
+
+            return array.IsSpan && counter.Counting.Type != "int" ? "(int)(" + index + ")" : index;
+        }
 
         private T Pick<T>(IReadOnlyList<T> items) => items[Next(items.Count)];
 
@@ -252,13 +845,95 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
                 return new Conditional(Test(), Expression(depth - 1), Expression(depth - 1));
             }
 
-            if (_helpers.Count > 0)
+            var callable = _helpers.Where(h => !IsArrayHelper(h) || PassableArray() is not null).ToList();
+            if (callable.Count > 0)
             {
-                var helper = Pick(_helpers);
-                return new HelperCall(helper.Name, helper.Parameters.Select(_ => Expression(depth - 1)).ToList());
+                return Invoke(Pick(callable), depth);
             }
 
             return new Call("FusedMultiplyAdd", [Expression(depth - 1), Expression(depth - 1), Expression(depth - 1)]);
+        }
+
+        // An array a helper may be given: w (never written), a frozen local array, or inside a helper its own q.
+        private string? PassableArray()
+        {
+            var arrays = _readable.Select(a => a.Name).Where(a => a is "w" or "q" || _frozen.Contains(a)).ToList();
+            return arrays.Count == 0 ? null : Pick(arrays);
+        }
+
+        // A helper call: sometimes with named arguments out of parameter order, and then sometimes with an assignment
+        // in the first argument written that a later argument reads (C# evaluates arguments in source order).
+        private HelperCall Invoke(Helper helper, int depth)
+        {
+            var array = PassableArray();
+            if (array == "w")
+            {
+                _shapes.Add("array-helper-parameter");
+            }
+
+            var arguments = Arguments(helper, depth, array);
+            if (helper.Parameters.Count < 2 || !Chance(40))
+            {
+                return new HelperCall(helper.Name, arguments);
+            }
+
+            _shapes.Add("named-arguments");
+            var order = Enumerable.Range(0, helper.Parameters.Count).ToList();
+            while (order.SequenceEqual(Enumerable.Range(0, order.Count)))
+            {
+                order = order.OrderBy(_ => Next(1000)).ToList();
+            }
+
+            var scalars = order.Where(i => helper.Parameters[i].Kind == ParameterKind.Scalar).ToList();
+            var targets = Writable();
+            if (!_inHelper && scalars.Count >= 2 && targets.Count > 0 && Chance(50))
+            {
+                _shapes.Add("named-argument-side-effect");
+                var x = Pick(targets);
+                var update = Chance(50) ? new Binary('*', new Var(x), new Lit(Math.Round(Uniform(0.5, 1.5), 2))) : Expression(2);
+                arguments[scalars[0]] = new AssignValue(x, update);
+                arguments[scalars[1]] = Chance(50) ? new Var(x) : new Binary('+', new Var(x), arguments[scalars[1]]);
+            }
+
+            return new HelperCall(helper.Name, arguments, order);
+        }
+
+        // Arguments in parameter order: expressions for the scalars, inactive values for the [NoDerivative] ones.
+        private List<Expr> Arguments(Helper helper, int depth, string? array = null) =>
+            helper.Parameters.Select(p => p.Kind switch
+            {
+                ParameterKind.Array => new Var(array ?? throw new InvalidOperationException("no array to pass")),
+                ParameterKind.Constant => ConstantValue(),
+                _ => Expression(depth - 1),
+            }).ToList();
+
+        // A value that depends on no differentiable input: a literal, n, a loop counter, an element of c, or inside a
+        // helper its own [NoDerivative] parameter.
+        private Expr ConstantValue()
+        {
+            _shapes.Add("constant-argument");
+            var roll = Next(100);
+            if (roll < 15 && !_inHelper)
+            {
+                return new Var("n");
+            }
+
+            if (roll < 35 && _counters.Count > 0 && !_inHelper)
+            {
+                return new Var(Pick(_counters).Name);
+            }
+
+            if (roll < 55 && _hasConstants && !_inHelper)
+            {
+                return new Element("c", Text(Next(RandomProgram.ArrayLength)));
+            }
+
+            if (roll < 70 && _inHelper && _scopes.Count > 0 && _scopes[0].Names.Contains("k"))
+            {
+                return new Binary('*', new Var("k"), new Lit(2));
+            }
+
+            return new Lit(Math.Round(Uniform(-2, 2), 2));
         }
 
         /// <summary>0.9·tanh(e): inside (−1, 1), for asin, acos and atanh.</summary>
@@ -276,27 +951,33 @@ public sealed class ProgramGenerator : Gen<RandomProgram>
                 return new Lit(Math.Round(Uniform(-2, 2), 2));
             }
 
-            if (roll < 35 && _hasWeights)
+            var others = _readable.Where(a => a.Name is not ("w" or "c")).ToList();
+            if (roll < 35 && _hasWeights && !_inHelper)
             {
-                return new Element("w", Index());
+                return new Element("w", Index(_readable[0]));
             }
 
-            if (roll < 42 && _hasConstants)
+            if (roll < 42 && _hasConstants && !_inHelper)
             {
-                return new Element("c", Index());
+                return new Element("c", Index(_readable.First(a => a.Name == "c")));
             }
 
-            if (roll < 52 && _localArrays.Count > 0)
+            if (roll < 55 && others.Count > 0)
             {
-                return new Element(Pick(_localArrays), Index());
+                var array = Pick(others);
+                return new Element(array.Name, Index(array));
             }
 
-            return new Var(Pick(_scopes.SelectMany(s => s.Names).ToList()));
+            return new Var(Pick(_scopes.SelectMany(s => s.Names.Concat(s.ReadOnly)).ToList()));
         }
     }
 
     private sealed class Scope(IEnumerable<string> names)
     {
+        /// <summary>Locals and parameters statements may assign.</summary>
         public List<string> Names { get; } = names.ToList();
+
+        /// <summary>Names that may only be read: foreach variables.</summary>
+        public List<string> ReadOnly { get; } = [];
     }
 }

@@ -23,7 +23,8 @@ public static class ProgramPrinter
 
     public static string ClassName(RandomProgram program) => "P" + program.Id;
 
-    public static string Print(RandomProgram program)
+    /// <summary>The program's source; with <paramref name="originalOnly"/> only the [Differentiable] methods (a rejected shape has no twins).</summary>
+    public static string Print(RandomProgram program, bool originalOnly = false)
     {
         var t = program.IsFloat ? "float" : "double";
         var dual = $"Dual<{t}>";
@@ -34,7 +35,7 @@ public static class ProgramPrinter
 
         foreach (var dialect in new[] { Dialect.Original, Dialect.Dual, Dialect.Twin })
         {
-            if (dialect == Dialect.Twin && !program.IsFloat)
+            if (dialect == Dialect.Twin && !program.IsFloat || dialect != Dialect.Original && originalOnly)
             {
                 continue;
             }
@@ -48,7 +49,11 @@ public static class ProgramPrinter
             printer.Main(sb);
         }
 
-        Harness(sb, program, t, dual);
+        if (!originalOnly)
+        {
+            Harness(sb, program, t, dual);
+        }
+
         sb.Append("}\n");
         return sb.ToString();
     }
@@ -143,9 +148,29 @@ public static class ProgramPrinter
         {
             sb.Append(dialect == Dialect.Original ? "    [Differentiable]\n" : string.Empty);
             sb.Append("    public static ").Append(Scalar).Append(' ').Append(helper.Name).Append(Suffix).Append('(')
-              .Append(string.Join(", ", helper.Parameters.Select(p => Scalar + " " + p))).Append(") =>\n        ")
-              .Append(Expression(helper.Body)).Append(";\n\n");
+              .Append(string.Join(", ", helper.Parameters.Select(Parameter))).Append(')');
+            if (helper.Body.Count == 0)
+            {
+                sb.Append(" =>\n        ").Append(Expression(helper.Result)).Append(";\n\n");
+                return;
+            }
+
+            sb.Append("\n    {\n");
+            foreach (var statement in helper.Body)
+            {
+                Statement(sb, statement, 2);
+            }
+
+            sb.Append("        return ").Append(Expression(helper.Result)).Append(";\n    }\n\n");
         }
+
+        // A [NoDerivative] parameter is a plain number in every dialect: its callers pass only constants.
+        private string Parameter(HelperParameter parameter) => parameter.Kind switch
+        {
+            ParameterKind.Array => Scalar + "[] " + parameter.Name,
+            ParameterKind.Constant => (dialect == Dialect.Original ? "[NoDerivative] " : string.Empty) + Plain + " " + parameter.Name,
+            _ => Scalar + " " + parameter.Name,
+        };
 
         public void Main(StringBuilder sb)
         {
@@ -165,7 +190,12 @@ public static class ProgramPrinter
             sb.Append("    public static ").Append(Scalar).Append(" F").Append(Suffix).Append('(').Append(string.Join(", ", parameters)).Append(")\n    {\n");
             foreach (var array in program.LocalArrays)
             {
-                sb.Append("        ").Append(Scalar).Append("[] ").Append(array).Append(" = new ").Append(Scalar).Append('[').Append(RandomProgram.ArrayLength).Append("];\n");
+                // The dual twin's span lives on the heap: its elements are structs, and what matters is the same indexing.
+                var (type, allocation) = !array.IsSpan ? (Scalar + "[]", "new")
+                    : dialect == Dialect.Dual ? ("Span<" + Scalar + ">", "new")
+                    : ("Span<" + Scalar + ">", "stackalloc");
+                sb.Append("        ").Append(type).Append(' ').Append(array.Name).Append(" = ").Append(allocation).Append(' ').Append(Scalar)
+                  .Append('[').Append(RandomProgram.ArrayLength).Append("];\n");
             }
 
             foreach (var statement in program.Body)
@@ -200,14 +230,50 @@ public static class ProgramPrinter
                     }
 
                     break;
+                case BlockStatement b:
+                    Block(sb, b.Body, indent);
+                    break;
                 case For f:
-                    sb.Append(pad).Append("for (int ").Append(f.Counter).Append(" = 0; ").Append(f.Counter).Append(" < ").Append(f.Trips).Append("; ").Append(f.Counter).Append("++)\n");
+                    sb.Append(pad).Append(ForHeader(f)).Append('\n');
                     Block(sb, f.Body, indent);
                     break;
                 case While w:
                     sb.Append(pad).Append("int ").Append(w.Counter).Append(" = 0;\n");
                     sb.Append(pad).Append("while (").Append(w.Counter).Append(" < ").Append(w.Trips).Append(")\n");
                     Block(sb, [.. w.Body, new Assign(w.Counter, "++", new Lit(0))], indent);
+                    break;
+                case DoWhile d:
+                    sb.Append(pad).Append("int ").Append(d.Counter).Append(" = 0;\n");
+                    sb.Append(pad).Append("do\n");
+                    Block(sb, d.IncrementInCondition ? d.Body : [.. d.Body, new Assign(d.Counter, "++", new Lit(0))], indent);
+                    sb.Append(pad).Append("while (").Append(d.IncrementInCondition ? "++" + d.Counter : d.Counter).Append(" < ").Append(d.Trips).Append(");\n");
+                    break;
+                case Foreach f:
+                    sb.Append(pad).Append("foreach (var ").Append(f.Variable).Append(" in ").Append(f.Array).Append(")\n");
+                    Block(sb, f.Body, indent);
+                    break;
+                case Switch s:
+                    sb.Append(pad).Append("switch (").Append(s.Subject).Append(")\n").Append(pad).Append("{\n");
+                    foreach (var section in s.Sections)
+                    {
+                        foreach (var label in section.Labels)
+                        {
+                            sb.Append(pad).Append("    case ").Append(label).Append(":\n");
+                        }
+
+                        Section(sb, section.Body, indent + 1);
+                    }
+
+                    if (s.Default is { } fallback)
+                    {
+                        sb.Append(pad).Append("    default:\n");
+                        Section(sb, fallback, indent + 1);
+                    }
+
+                    sb.Append(pad).Append("}\n");
+                    break;
+                case Return r:
+                    sb.Append(pad).Append("return ").Append(Expression(r.Value)).Append(";\n");
                     break;
                 case BreakIf b:
                     sb.Append(pad).Append("if ").Append(Test(b.Test)).Append(" break;\n");
@@ -241,6 +307,36 @@ public static class ProgramPrinter
             sb.Append(pad).Append("}\n");
         }
 
+        // A switch section: its statements in their own block (sections share one scope in C#), then break, or the
+        // section's final return. The break stays outside the braces: `case k: { …; break; }` is DG0007 (FOUND-BUGS.md 1).
+        private void Section(StringBuilder sb, System.Collections.Generic.IReadOnlyList<Stmt> statements, int indent)
+        {
+            var pad = new string(' ', 4 * indent);
+            var last = statements.Count > 0 && statements[^1] is Return r ? r : null;
+            Block(sb, last is null ? statements : statements.Take(statements.Count - 1), indent);
+            sb.Append(pad).Append(last is null ? "break;\n" : "return " + Expression(last.Value) + ";\n");
+        }
+
+        // The header of a counted loop visiting the indices From … trips − 1 (see Counting): the bound is cast to the
+        // counter's type, unsigned counters counting down stop at From + 1 (i >= 0 would never fail).
+        private static string ForHeader(For f)
+        {
+            var counting = f.Counting ?? Counting.Default;
+            var (c, type) = (f.Counter, counting.Type);
+            var bound = type == "int" || int.TryParse(f.Trips, out _) ? f.Trips : "(" + type + ")" + f.Trips;
+            var from = counting.From.ToString(CultureInfo.InvariantCulture);
+            var fromPlusOne = (counting.From + 1).ToString(CultureInfo.InvariantCulture);
+            var (start, test, step) = (counting.Down, counting.Inclusive) switch
+            {
+                (false, false) => (from, c + " < " + bound, c + "++"),
+                (false, true) => (fromPlusOne, c + " <= " + bound, c + "++"),
+                (true, true) when counting.Unsigned => (bound, c + " >= " + fromPlusOne, c + "--"),
+                (true, true) => (bound + " - 1", c + " >= " + from, c + "--"),
+                (true, false) => (bound, c + " > " + from, c + "--"),
+            };
+            return "for (" + type + " " + c + " = " + start + "; " + test + "; " + step + ")";
+        }
+
         private string Test(Condition test) => "(" + Expression(test.Left) + " " + test.Op + " " + Expression(test.Right) + ")";
 
         private string Expression(Expr expression) => expression switch
@@ -249,14 +345,19 @@ public static class ProgramPrinter
             Lit l => Literal(l.Value, _float),
             Negate n => "(-" + Expression(n.Operand) + ")",
             Binary b => "(" + Expression(b.Left) + " " + b.Op + " " + Expression(b.Right) + ")",
+            Chain c => "(" + string.Join(" " + c.Op + " ", c.Terms.Select(Expression)) + ")",
+            AssignValue a => "(" + a.Name + " = " + Expression(a.Value) + ")",
             // Sign returns an int; cast it so that it never meets an overload set (Math.Round(int) is ambiguous).
             Call { Function: "Sign" } c => "((" + Plain + ")" + Function(c.Function) + "(" + Expression(c.Arguments[0]) + "))",
             Call c => Function(c.Function) + "(" + string.Join(", ", c.Arguments.Select(Expression)) + ")",
             Conditional c => "(" + Test(c.Test) + " ? " + Expression(c.Then) + " : " + Expression(c.Else) + ")",
             Element e => e.Array + "[" + e.Index + "]",
-            HelperCall h => h.Helper + Suffix + "(" + string.Join(", ", h.Arguments.Select(Expression)) + ")",
+            HelperCall { Order: null } h => h.Helper + Suffix + "(" + string.Join(", ", h.Arguments.Select(Expression)) + ")",
+            HelperCall h => h.Helper + Suffix + "(" + string.Join(", ", h.Order.Select(i => ParameterName(h.Helper, i) + ": " + Expression(h.Arguments[i]))) + ")",
             _ => throw new InvalidOperationException(expression.ToString()),
         };
+
+        private string ParameterName(string helper, int index) => program.Helpers.Single(h => h.Name == helper).Parameters[index].Name;
 
         private string Function(string name) => dialect == Dialect.Dual
             ? Scalar + "." + name

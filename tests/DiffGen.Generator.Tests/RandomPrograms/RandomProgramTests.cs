@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -30,11 +32,14 @@ public class RandomProgramTests(ITestOutputHelper output)
             iter: batches,
             threads: Environment.ProcessorCount,
             print: programs => $"a batch of {programs.Length} programs; the failing one is printed above");
+        CheckRejected(Math.Max(20, wanted / 50), seed, tally);
 
         output.WriteLine(tally.ToString());
         Assert.True(tally.Checked >= Math.Min(wanted, batches * BatchSize * 0.9), tally.ToString());
         Assert.True(wanted < 1000 || tally.Gated > 0, "No program had a ReLU-gated loop, so gating went untested: " + tally);
         Assert.True(wanted < 1000 || tally.Reserved > 0, "No program reserved tape room, so reservations went untested: " + tally);
+        var missing = tally.Shapes.Where(s => s.Value == 0).Select(s => s.Key).ToList();
+        Assert.True(wanted < 1000 || missing.Count == 0, "No checked program had the shapes " + string.Join(", ", missing) + ": " + tally);
     }
 
     private static void Check(RandomProgram[] programs, Tally tally)
@@ -45,11 +50,39 @@ public class RandomProgramTests(ITestOutputHelper output)
             ProgramCheck.Run(program, tally);
         }
     }
+
+    // The shapes DiffGen rejects by design (an active argument of a [NoDerivative] parameter, a local array written
+    // after a call reads it) must be reported with their diagnostic, never differentiated silently wrong.
+    private static void CheckRejected(int count, string? seed, Tally tally)
+    {
+        foreach (var (rejection, id) in new[] { (Rejection.ActiveConstantArgument, "DG0014"), (Rejection.ArrayWrittenAfterCall, "DG0015") })
+        {
+            new ProgramGenerator(rejection).Array[count].Sample(
+                programs =>
+                {
+                    var diagnostics = ProgramBatch.Diagnose(programs);
+                    for (var i = 0; i < programs.Length; i++)
+                    {
+                        if (!diagnostics[i].Contains(id))
+                        {
+                            throw new Exception($"{id} not reported (reported: {string.Join(", ", diagnostics[i])}) for\n{ProgramPrinter.Print(programs[i], originalOnly: true)}");
+                        }
+
+                        tally.Rejected(id);
+                    }
+                },
+                seed: seed,
+                iter: 1,
+                threads: 1,
+                print: programs => $"{programs.Length} programs with a shape DiffGen must reject with {id}");
+        }
+    }
 }
 
 /// <summary>Counts of what the random-program run did, shared across threads.</summary>
 public sealed class Tally
 {
+    private readonly ConcurrentDictionary<string, int> _shapes = new(ProgramGenerator.Shapes.Concat(["rejected-DG0014", "rejected-DG0015"]).Select(s => KeyValuePair.Create(s, 0)));
     private int _checked;
     private int _discarded;
     private int _float;
@@ -64,11 +97,21 @@ public sealed class Tally
 
     public int Reserved => _reserved;
 
+    /// <summary>Per shape, how many checked programs contained it (and how many rejected programs reported their diagnostic).</summary>
+    public IReadOnlyDictionary<string, int> Shapes => _shapes;
+
     public void Discard() => Interlocked.Increment(ref _discarded);
 
-    public void Pass(bool isFloat, int derivatives, bool withFiniteDifferences, bool gated, bool reserved)
+    public void Rejected(string id) => _shapes.AddOrUpdate("rejected-" + id, 1, (_, count) => count + 1);
+
+    public void Pass(RandomProgram program, bool withFiniteDifferences, bool gated, bool reserved)
     {
         Interlocked.Increment(ref _checked);
+        foreach (var shape in program.Shapes)
+        {
+            _shapes.AddOrUpdate(shape, 1, (_, count) => count + 1);
+        }
+
         if (gated)
         {
             Interlocked.Increment(ref _gated);
@@ -79,8 +122,8 @@ public sealed class Tally
             Interlocked.Increment(ref _reserved);
         }
 
-        Interlocked.Add(ref _derivatives, derivatives);
-        if (isFloat)
+        Interlocked.Add(ref _derivatives, program.Inputs);
+        if (program.IsFloat)
         {
             Interlocked.Increment(ref _float);
         }
@@ -92,8 +135,9 @@ public sealed class Tally
     }
 
     public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6 or not finite)",
-        _checked, _float, _derivatives, _finiteDifferences, _discarded, _gated, _reserved);
+        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6 or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
+        _checked, _float, _derivatives, _finiteDifferences, _discarded, _gated, _reserved,
+        string.Join("\n", _shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"  {s.Key,-28} {s.Value}")));
 }
 
 /// <summary>The comparison of one compiled program's gradient with its two references.</summary>
@@ -161,7 +205,7 @@ public static class ProgramCheck
             Require(Close(gradient[k], numeric, finiteTolerance), compiled, $"∂F/∂input{k}: generated {gradient[k]:R}, central difference {numeric:R} (nearest kink {gap:R})");
         }
 
-        tally.Pass(program.IsFloat, program.Inputs, withFiniteDifferences, compiled.Gated, compiled.Reserved);
+        tally.Pass(program, withFiniteDifferences, compiled.Gated, compiled.Reserved);
     }
 
     private static double CentralDifference(Func<double[], double> f, double[] point, int k, double h)
