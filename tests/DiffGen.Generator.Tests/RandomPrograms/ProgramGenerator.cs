@@ -87,8 +87,10 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         private bool _inForeach;
         private int _names;
 
-        // Returns generated so far: a local array passed to a helper after one is DG0015 (FOUND-BUGS.md 3).
+        // Returns generated so far: a local array passed to a helper after one is DG0015 (FOUND-BUGS.md 3), and more
+        // than a few outside the deep nest multiply the method's paths beyond DiffGen's limit (FOUND-BUGS.md 4).
         private int _returns;
+        private bool _inDeepIf;
         private int _loopDepth;
 
         public int Nodes { get; private set; }
@@ -237,8 +239,10 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         // The rejected shape at the end of the body, its value added to the result so that the call matters.
         private Expr Rejected(List<Stmt> body, Expr result)
         {
+            // A copy of an input made before the body can overwrite it with a constant: it stays active.
             var value = Fresh("v");
-            var x = new Var("x" + Next(_scopes[0].Names.Count(name => name.StartsWith('x'))));
+            var x = new Var(Fresh("keep"));
+            body.Insert(0, new Declare(x.Name, new Var("x" + Next(_scopes[0].Names.Count))));
             if (rejection == Rejection.ActiveConstantArgument)
             {
                 var helper = _helpers[^1];
@@ -330,7 +334,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 return Loop(depth);
             }
 
-            if (roll < 92 && !_inForeach)
+            if (roll < 92 && MayReturn)
             {
                 return ReturnIfNew(Test(), Expression(2));
             }
@@ -351,7 +355,8 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             var roll = Next(100);
             if (roll < 40)
             {
-                return ReluLayer(Fresh("i"), trips, NewCounting());
+                // Mostly counted the usual way, the loop DiffGen gates (its other countings are tested by the other loops).
+                return ReluLayer(Fresh("i"), trips, Chance(75) ? Counting.Default : NewCounting());
             }
 
             if (roll < 50)
@@ -404,7 +409,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             var body = Block(1 + Next(4), depth + 1);
             if (Chance(40) && (counter is not null || !_inForeach))
             {
-                body.Insert(Next(body.Count + 1), Chance(50) || _inForeach ? new BreakIf(Test()) : ReturnIfNew(Test(), Expression(2)));
+                body.Insert(Next(body.Count + 1), Chance(50) || !MayReturn ? new BreakIf(Test()) : ReturnIfNew(Test(), Expression(2)));
             }
 
             if (canContinue && Chance(25))
@@ -474,7 +479,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         private List<Stmt> SectionBody(int depth)
         {
             var body = Block(1 + Next(2), depth + 1);
-            if (Chance(15) && !_inForeach)
+            if (Chance(15) && MayReturn)
             {
                 body.Add(ReturnNew(Expression(2)));
             }
@@ -502,13 +507,13 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
         private Stmt Template(int depth)
         {
-            var roll = Next(depth == 0 ? 5 : 4);
+            var roll = Next(depth == 0 ? 5 : 3);
             return roll switch
             {
                 0 => SiblingLoops(),
                 1 => SoftmaxRow(),
                 2 => LogSumExpRow(),
-                3 => LongChain(),
+                3 => _shapes.Contains("long-sum") || _shapes.Contains("long-product") ? SoftmaxRow() : LongChain(),
                 _ => _helpers.Any(IsArrayHelper) && _loopDepth == 0 && _returns == 0 ? ArrayToHelper() : SiblingLoops(),
             };
         }
@@ -648,10 +653,11 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         }
 
         // (t1 + … + tk) · (1/k) or Π (1 + tᵢ/k) with k from 50 to 300: one expression of hundreds of terms whose value
-        // stays bounded.
+        // stays bounded. Mostly near 50 (k = 50 + 250·u³, mean 110), one per program: each term costs compilation time.
         private Stmt LongChain()
         {
-            var terms = 50 + Next(251);
+            var u = Uniform(0, 1);
+            var terms = 50 + (int)(250 * u * u * u);
             var scale = new Lit(Math.Round(1.0 / terms, 6));
             Expr chain;
             if (Chance(50))
@@ -678,7 +684,9 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             _shapes.Add("deep-if");
             var returns = 0;
             var levels = 8 + Next(13);
+            _inDeepIf = true;
             var nest = Level(levels, ref returns);
+            _inDeepIf = false;
             if (returns >= 2)
             {
                 _shapes.Add("nested-early-returns");
@@ -739,6 +747,8 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             var call = new HelperCall(helper.Name, Arguments(helper, 2, q.Name));
             return new BlockStatement([fill, new Assign(Pick(Writable()), "+=", call)]);
         }
+
+        private bool MayReturn => !_inForeach && (_inDeepIf || _returns < 3);
 
         private ReturnIf ReturnIfNew(Condition test, Expr value)
         {
