@@ -83,14 +83,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         private bool _hasConstants;
         private bool _inHelper;
 
-        // Inside a foreach body: nothing may leave the foreach early (FOUND-BUGS.md 2, DG0010 when its body branches).
-        private bool _inForeach;
         private int _names;
-
-        // Returns generated so far: a local array passed to a helper after one is DG0015 (FOUND-BUGS.md 3), and more
-        // than a few outside the deep nest multiply the method's paths beyond DiffGen's limit (FOUND-BUGS.md 4).
-        private int _returns;
-        private bool _inDeepIf;
         private int _loopDepth;
 
         public int Nodes { get; private set; }
@@ -154,7 +147,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 _writable.Add(array);
             }
 
-            var body = Block(2 + Next(5), depth: 0, deepIfLast: Chance(15));
+            var body = Block(2 + Next(5), depth: 0, deepIf: Chance(15));
             var result = Expression(2);
             if (rejection != Rejection.None)
             {
@@ -268,18 +261,25 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             return new Binary('+', result, new Var(value));
         }
 
-        private List<Stmt> Block(int statements, int depth, bool deepIfLast = false)
+        private List<Stmt> Block(int statements, int depth, bool deepIf = false)
         {
             _scopes.Add(new Scope([]));
             var block = new List<Stmt>();
-            for (var i = 0; i < statements; i++)
-            {
-                block.Add(Statement(depth));
-            }
 
-            if (deepIfLast)
+            // The deep nest anywhere in the block (what follows a nest with early returns runs under the returned
+            // flag), generated in its place so that it reads only what is declared before it.
+            var nestAt = deepIf ? Next(statements + 1) : -1;
+            for (var i = 0; i <= statements; i++)
             {
-                block.Add(DeepIf());
+                if (i == nestAt)
+                {
+                    block.Add(DeepIf());
+                }
+
+                if (i < statements)
+                {
+                    block.Add(Statement(depth));
+                }
             }
 
             _scopes.RemoveAt(_scopes.Count - 1);
@@ -334,9 +334,9 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 return Loop(depth);
             }
 
-            if (roll < 92 && MayReturn)
+            if (roll < 92)
             {
-                return ReturnIfNew(Test(), Expression(2));
+                return new ReturnIf(Test(), Expression(2));
             }
 
             return Declaration(Expression(2));
@@ -366,11 +366,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                     var array = Pick(_readable);
                     var element = Fresh("e");
                     _shapes.Add(array.Name is "w" or "c" ? "foreach-parameter" : "foreach-local");
-                    var outer = _inForeach;
-                    _inForeach = true;
-                    var foreachBody = LoopBody(null, depth, element, canContinue: true);
-                    _inForeach = outer;
-                    return new Foreach(element, array.Name, foreachBody);
+                    return new Foreach(element, array.Name, LoopBody(null, depth, element, canContinue: true));
                 }
             }
 
@@ -407,9 +403,13 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
 
             var body = Block(1 + Next(4), depth + 1);
-            if (Chance(40) && (counter is not null || !_inForeach))
+            if (Chance(40))
             {
-                body.Insert(Next(body.Count + 1), Chance(50) || !MayReturn ? new BreakIf(Test()) : ReturnIfNew(Test(), Expression(2)));
+                body.Insert(Next(body.Count + 1), Chance(50) ? new BreakIf(Test()) : new ReturnIf(Test(), Expression(2)));
+                if (element is not null)
+                {
+                    _shapes.Add("foreach-early-exit");
+                }
             }
 
             if (canContinue && Chance(25))
@@ -472,16 +472,22 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 labels.RemoveRange(0, take);
             }
 
-            return new Switch(subject, sections, Chance(60) ? SectionBody(depth) : null);
+            var defaultSection = Chance(60) ? SectionBody(depth) : null;
+            if (sections.Select(c => c.Body).Append(defaultSection ?? []).Any(b => b.Count % 2 == 1))
+            {
+                _shapes.Add("switch-braced-section"); // the printer ends an odd-length section inside its braces
+            }
+
+            return new Switch(subject, sections, defaultSection);
         }
 
         // A section's statements, sometimes ending in a return. (A break before the section's end is DG0007 by design.)
         private List<Stmt> SectionBody(int depth)
         {
             var body = Block(1 + Next(2), depth + 1);
-            if (Chance(15) && MayReturn)
+            if (Chance(15))
             {
-                body.Add(ReturnNew(Expression(2)));
+                body.Add(new Return(Expression(2)));
             }
 
             return body;
@@ -514,7 +520,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 1 => SoftmaxRow(),
                 2 => LogSumExpRow(),
                 3 => _shapes.Contains("long-sum") || _shapes.Contains("long-product") ? SoftmaxRow() : LongChain(),
-                _ => _helpers.Any(IsArrayHelper) && _loopDepth == 0 && _returns == 0 ? ArrayToHelper() : SiblingLoops(),
+                _ => _helpers.Any(IsArrayHelper) && _loopDepth == 0 ? ArrayToHelper() : SiblingLoops(),
             };
         }
 
@@ -676,17 +682,13 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             return Chance(50) ? Declaration(chain) : new Assign(Pick(Writable()), "+=", chain);
         }
 
-        // if/else nested 8 to 20 levels, each level updating a local, and several early returns on the way down. Only
-        // as the body's last statement: DiffGen copies the code after an early return's if into each path, some 20
-        // copies of the rest of the method here, soon beyond its limit (DG0013, FOUND-BUGS.md 4).
+        // if/else nested 8 to 20 levels, each level updating a local, and several early returns on the way down.
         private Stmt DeepIf()
         {
             _shapes.Add("deep-if");
             var returns = 0;
             var levels = 8 + Next(13);
-            _inDeepIf = true;
             var nest = Level(levels, ref returns);
-            _inDeepIf = false;
             if (returns >= 2)
             {
                 _shapes.Add("nested-early-returns");
@@ -702,7 +704,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             var then = new List<Stmt> { new Assign(Pick(Writable()), new[] { "+=", "*=", "=" }[Next(3)], Expression(2)) };
             if (Chance(15))
             {
-                then.Insert(0, ReturnIfNew(Test(), Expression(2)));
+                then.Insert(0, new ReturnIf(Test(), Expression(2)));
                 returns++;
             }
 
@@ -712,7 +714,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
             else if (Chance(50))
             {
-                then.Add(ReturnNew(Expression(2)));
+                then.Add(new Return(Expression(2)));
                 returns++;
             }
 
@@ -724,7 +726,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 otherwise = [new Assign(Pick(Writable()), "+=", Expression(2))];
                 if (Chance(30))
                 {
-                    otherwise.Add(ReturnNew(Expression(2)));
+                    otherwise.Add(new Return(Expression(2)));
                     returns++;
                 }
 
@@ -746,20 +748,6 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             _readable.Add(q);
             var call = new HelperCall(helper.Name, Arguments(helper, 2, q.Name));
             return new BlockStatement([fill, new Assign(Pick(Writable()), "+=", call)]);
-        }
-
-        private bool MayReturn => !_inForeach && (_inDeepIf || _returns < 3);
-
-        private ReturnIf ReturnIfNew(Condition test, Expr value)
-        {
-            _returns++;
-            return new ReturnIf(test, value);
-        }
-
-        private Return ReturnNew(Expr value)
-        {
-            _returns++;
-            return new Return(value);
         }
 
         private Condition Test() => new(Expression(2), Comparisons[Next(Comparisons.Length)], Expression(1));

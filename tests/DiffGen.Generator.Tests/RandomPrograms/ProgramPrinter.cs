@@ -289,7 +289,8 @@ public static class ProgramPrinter
             }
         }
 
-        private void Block(StringBuilder sb, System.Collections.Generic.IEnumerable<Stmt> statements, int indent)
+        // A braced block; inside is a last line written before the closing brace (a section's own break).
+        private void Block(StringBuilder sb, System.Collections.Generic.IEnumerable<Stmt> statements, int indent, string? inside = null)
         {
             var pad = new string(' ', 4 * indent);
             sb.Append(pad).Append("{\n");
@@ -304,17 +305,31 @@ public static class ProgramPrinter
                 Statement(sb, statement, indent + 1);
             }
 
+            if (inside is not null)
+            {
+                sb.Append(pad).Append("    ").Append(inside);
+            }
+
             sb.Append(pad).Append("}\n");
         }
 
         // A switch section: its statements in their own block (sections share one scope in C#), then break, or the
-        // section's final return. The break stays outside the braces: `case k: { …; break; }` is DG0007 (FOUND-BUGS.md 1).
+        // section's final return; in both styles people write: after the braces, or inside them (case k: { …; break; }).
         private void Section(StringBuilder sb, System.Collections.Generic.IReadOnlyList<Stmt> statements, int indent)
         {
             var pad = new string(' ', 4 * indent);
             var last = statements.Count > 0 && statements[^1] is Return r ? r : null;
-            Block(sb, last is null ? statements : statements.Take(statements.Count - 1), indent);
-            sb.Append(pad).Append(last is null ? "break;\n" : "return " + Expression(last.Value) + ";\n");
+            var end = last is null ? "break;\n" : "return " + Expression(last.Value) + ";\n";
+            var body = last is null ? statements : statements.Take(statements.Count - 1).ToList();
+            if (statements.Count % 2 == 0)
+            {
+                Block(sb, body, indent);
+                sb.Append(pad).Append(end);
+            }
+            else
+            {
+                Block(sb, body, indent, inside: end);
+            }
         }
 
         // The header of a counted loop visiting the indices From … trips − 1 (see Counting): the bound is cast to the
