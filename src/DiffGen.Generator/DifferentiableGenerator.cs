@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using DiffGen.Generator.Differentiation;
 using DiffGen.Generator.Diagnostics;
@@ -49,9 +50,32 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             }
         });
 
+        // A method's full gradient (outputs for its [NoDerivative] scalars too) is generated when a caller in
+        // this compilation needs it, or for every method of a library that asks (DiffGenFullGradients), whose
+        // callers in other assemblies it cannot see.
+        var fullGradientsCalled = parsed
+            .Select(static (result, _) => result.FullGradientsCalled)
+            .Collect()
+            .Select(static (all, _) => all.SelectMany(names => names).Distinct().OrderBy(name => name, StringComparer.Ordinal).ToEquatableArray());
+        var everyFullGradient = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.DiffGenFullGradients", out var value)
+                && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
         var gradients = parsed
-            .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => Differentiate(result.Spec!))
+            .Combine(fullGradientsCalled)
+            .Combine(everyFullGradient)
+            .SelectMany(static (input, _) =>
+            {
+                var ((result, called), every) = input;
+                if (result.Spec is null)
+                {
+                    return ImmutableArray<MethodSpec>.Empty;
+                }
+
+                return result.Full is not null && (every || called.Contains(result.FullName!))
+                    ? ImmutableArray.Create(result.Spec, result.Full)
+                    : ImmutableArray.Create(result.Spec);
+            })
+            .Select(static (spec, _) => Differentiate(spec))
             .WithTrackingName(Steps.Differentiate);
         // Hint names must be unique ignoring case (F and f, class C and class c) and valid file
         // names: all of them are decided together, in ordinal order, so the same input always gives

@@ -76,8 +76,8 @@ public class IncrementalTests
         var driver = GeneratorHarness.Driver().RunGenerators(compilation);
         var before = GeneratorHarness.Sources(driver.GetRunResult().Results.Single());
 
-        // The callee's parameter becomes a constant: the caller can no longer pull back through it, and
-        // says so (DG0014) rather than silently dropping that derivative, as it once did.
+        // The callee's parameter becomes [NoDerivative]: the caller's argument still depends on its
+        // parameters, so it now pulls back through the callee's full gradient (it once silently dropped it).
         var calleeTree = compilation.SyntaxTrees.Single(t => t.ToString().Contains("class Activations", StringComparison.Ordinal));
         var editedTree = calleeTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(
             Callee.Replace("Sigmoid(double z)", "Sigmoid([NoDerivative] double z)", StringComparison.Ordinal)));
@@ -85,9 +85,10 @@ public class IncrementalTests
         var result = driver.GetRunResult().Results.Single();
         var after = GeneratorHarness.Sources(result);
 
-        Assert.Contains("ref du1", before["Model.Loss.g.cs"], StringComparison.Ordinal);
-        Assert.False(after.ContainsKey("Model.Loss.g.cs"));
-        Assert.Contains(result.Diagnostics, d => d.Id == "DG0014");
+        Assert.Contains("global::Activations.SigmoidGradient(", before["Model.Loss.g.cs"], StringComparison.Ordinal);
+        Assert.Contains("SigmoidFullGradient(", after["Model.Loss.g.cs"], StringComparison.Ordinal);
+        Assert.Contains(after.Keys, name => name.EndsWith("Sigmoid.Full.g.cs", StringComparison.Ordinal));
+        Assert.Empty(result.Diagnostics);
         Assert.Contains(result.TrackedSteps[DifferentiableGenerator.Steps.Parse].SelectMany(s => s.Outputs),
             o => o.Reason == IncrementalStepRunReason.Modified);
     }

@@ -82,4 +82,28 @@ public class OutsideFoundTests
         GradientAssert.Vector(w => O.ForEachBranchAndBreak(w, 0.9), (w, d, s) => O.ForEachBranchAndBreakGradient(w, 0.9, d, s), new[] { 0.5, 1.5, 0.8, 0.3 });
         GradientAssert.Vector(w => O.ForEachBranchAndBreak(w, -0.9), (w, d, s) => O.ForEachBranchAndBreakGradient(w, -0.9, d, s), new[] { 0.5, 1.5, 0.8, 0.3 });
     }
+
+    [Fact]
+    public void VariedValuesIntoNoDerivativeParametersKeepTheirDerivative()
+    {
+        GradientAssert.Matches(O.ThroughConstantParameter, (double x, ref double dx, double s) => O.ThroughConstantParameterGradient(x, ref dx, s), 0.7, -1.3);
+        double d = 0;
+        O.ThroughConstantParameterGradient(0.7, ref d);
+        Assert.Equal(4 * 0.7, d, 12); // x·x + x·x: 4x
+
+        foreach (var z in new[] { 0.8, -0.6 })
+        {
+            GradientAssert.Matches((zz, a) => O.PRelu(zz, a), (double zz, double a, ref double dz, ref double da, double s) => O.PReluGradient(zz, a, ref dz, ref da, s), (z, 0.25));
+        }
+
+        double dz2 = 0, da2 = 0;
+        O.PReluGradient(-0.6, 0.25, ref dz2, ref da2);
+        Assert.Equal(-0.6, da2, 12); // ∂(a·z)/∂a = z for z < 0
+
+        GradientAssert.Matches(O.SquaredErrorOfLearnedTarget, (double w, ref double dw, double s) => O.SquaredErrorOfLearnedTargetGradient(w, ref dw, s), 0.3, 1.7);
+        foreach (var n in new[] { 0, 1, 4 })
+        {
+            GradientAssert.Matches(x => O.ConstantParameterInLoop(x, n), (double x, ref double dx, double s) => O.ConstantParameterInLoopGradient(x, n, ref dx, s), 0.4, -0.9);
+        }
+    }
 }

@@ -179,7 +179,8 @@ internal sealed class ActivityAnalysis
         BinaryOperation => System.Array.Empty<Operand>(),
         UnaryOperation u => u.Operator == UnaryOperator.Negate ? new[] { u.Value } : System.Array.Empty<Operand>(),
         OpaqueCall or LengthRead or ArrayAllocation => System.Array.Empty<Operand>(),
-        DifferentiableCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable),
+        DifferentiableCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable
+            || (d.Callee.FullGradientMethod is not null && d.Callee.Parameters[i].InFullGradient)),
         ElementRead e => new Operand[] { new VariableOperand(e.Array) },
         _ => Operands(operation),
     };

@@ -826,11 +826,14 @@ internal sealed class ReverseModeBuilder
             return; // nothing to pull back into
         }
 
+        // A varied value passed to a [NoDerivative] scalar: the callee's full gradient has an output for it too.
+        var full = call.Callee.FullGradientMethod is not null
+            && call.Arguments.Where((argument, i) => !call.Callee.Parameters[i].Differentiable && call.Callee.Parameters[i].InFullGradient && _activity.IsActive(argument)).Any();
         var outputs = new List<CallOutput>();
         for (var i = 0; i < call.Arguments.Count; i++)
         {
             var parameter = call.Callee.Parameters[i];
-            if (!parameter.Differentiable)
+            if (!parameter.Differentiable && !(full && parameter.InFullGradient))
             {
                 continue;
             }
@@ -863,7 +866,7 @@ internal sealed class ReverseModeBuilder
             }
         }
 
-        output.Add(new PullbackCall(call.Callee, call.Arguments, outputs.ToEquatableArray(), seed));
+        output.Add(new PullbackCall(call.Callee, full ? call.Callee.FullGradientMethod! : call.Callee.GradientMethod, call.Arguments, outputs.ToEquatableArray(), seed));
     }
 
     private string Adjoint(int variable) =>

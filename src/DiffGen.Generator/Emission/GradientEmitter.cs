@@ -34,6 +34,12 @@ internal static class GradientEmitter
 
         WriteDocumentation(writer, spec);
         writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
+        if (spec.IsFull)
+        {
+            // For DiffGen's own callers: the gradient users call is the one without "Full".
+            writer.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        }
+
         if (method.Body.Forward.Any(s => s is ForwardLoop))
         {
             // Loops make a gradient hot: compile it optimized at once, not through tier-0 and on-stack replacement.
@@ -134,6 +140,12 @@ internal static class GradientEmitter
         writer.Line("/// Computes <see cref=\"" + CSharpSpelling.Xml(spec.Cref) + "\"/> and its gradient by reverse-mode automatic differentiation:");
         writer.Line("/// returns the value and adds <paramref name=\"" + spec.SeedName + "\"/> × ∂" + name + "/∂p into the output of each differentiable parameter p.");
         writer.Line("/// Outputs accumulate; zero them before the call.");
+        if (spec.IsFull)
+        {
+            writer.Line("/// Like " + CSharpSpelling.Xml(spec.Name) + "Gradient, but with outputs for the [NoDerivative] floating-point parameters too:");
+            writer.Line("/// DiffGen calls it from a [Differentiable] method that passes them values that depend on its own parameters.");
+        }
+
         writer.Line("/// </summary>");
         foreach (var parameter in spec.Parameters)
         {
@@ -322,7 +334,7 @@ internal static class GradientEmitter
                     var arguments = call.Arguments.Select(spelling.Operand)
                         .Concat(call.Outputs.Select(o => (o.ByReference ? "ref " : string.Empty) + o.Expression))
                         .Concat(new[] { call.Seed });
-                    writer.Line(call.Callee.GradientMethod + "(" + string.Join(", ", arguments) + ");");
+                    writer.Line(call.Method + "(" + string.Join(", ", arguments) + ");");
                     break;
             }
         }

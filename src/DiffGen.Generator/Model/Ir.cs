@@ -102,13 +102,18 @@ internal sealed record ArrayAllocation(Operand Length, bool OnStack) : Operation
 
 /// <summary>A parameter of a differentiable callee, as its gradient method takes it.</summary>
 /// <param name="Differentiable">Whether the callee's gradient method has an output for it.</param>
-internal sealed record CalleeParameter(bool Differentiable, ParameterShape Shape, TypeRef Type);
+/// <param name="InFullGradient">Whether its full gradient has one (every floating scalar, [NoDerivative] or not).</param>
+internal sealed record CalleeParameter(bool Differentiable, ParameterShape Shape, TypeRef Type, bool InFullGradient = false);
 
 /// <summary>How to call a differentiable method's generated gradient.</summary>
 /// <param name="ValueMethod">Fully qualified: <c>global::Ns.Type.F</c>.</param>
 /// <param name="GradientMethod">Fully qualified: <c>global::Ns.Type.FGradient</c>.</param>
 /// <param name="DisplayName">For comments: <c>Type.F</c>.</param>
-internal sealed record CalleeSpec(string ValueMethod, string GradientMethod, string DisplayName, TypeRef ReturnType, EquatableArray<CalleeParameter> Parameters);
+/// <param name="FullGradientMethod">
+/// <c>global::Ns.Type.FFullGradient</c>, which also differentiates the [NoDerivative] scalars, when the
+/// callee has one: a caller that passes a varied value to such a parameter pulls back through it.
+/// </param>
+internal sealed record CalleeSpec(string ValueMethod, string GradientMethod, string DisplayName, TypeRef ReturnType, EquatableArray<CalleeParameter> Parameters, string? FullGradientMethod = null);
 
 /// <summary>A statement of the IR.</summary>
 internal abstract record IrStatement;

@@ -32,7 +32,16 @@ internal sealed record MethodSpec(
     TypeRef ReturnType,
     EquatableArray<ParameterSpec> Parameters,
     string SeedName,
-    IrProgram Body);
+    IrProgram Body,
+    bool IsFull = false);
 
 /// <summary>The result of parsing one method: a spec when it can be differentiated, and its diagnostics.</summary>
-internal sealed record ParseResult(MethodSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <param name="Full">The spec of its full gradient (outputs for the [NoDerivative] floating scalars too), when it has such parameters; emitted when a caller needs it.</param>
+/// <param name="FullName">The full gradient's qualified name, as callers spell it.</param>
+/// <param name="FullGradientsCalled">The full gradients of other methods this one's gradient calls.</param>
+internal sealed record ParseResult(
+    MethodSpec? Spec,
+    EquatableArray<DiagnosticInfo> Diagnostics,
+    MethodSpec? Full = null,
+    string? FullName = null,
+    EquatableArray<string> FullGradientsCalled = default);

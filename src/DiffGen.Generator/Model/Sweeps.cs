@@ -155,7 +155,8 @@ internal sealed record DeclareArrayAdjoint(ArrayAdjoint Adjoint) : SweepStatemen
 /// The pullback of a call to another differentiable method: its generated gradient, seeded with the
 /// call's adjoint, accumulating into the arguments' adjoints (or a discarded scratch for constants).
 /// </summary>
-internal sealed record PullbackCall(CalleeSpec Callee, EquatableArray<Operand> Arguments, EquatableArray<CallOutput> Outputs, string Seed) : SweepStatement;
+/// <param name="Method">The gradient method called: the callee's gradient, or its full gradient when a [NoDerivative] scalar receives a varied value.</param>
+internal sealed record PullbackCall(CalleeSpec Callee, string Method, EquatableArray<Operand> Arguments, EquatableArray<CallOutput> Outputs, string Seed) : SweepStatement;
 
 /// <summary>A gradient output passed to a callee: a <c>ref</c> scalar adjoint, or a span (an output span, or a scratch array for a constant).</summary>
 internal sealed record CallOutput(string Expression, bool ByReference);

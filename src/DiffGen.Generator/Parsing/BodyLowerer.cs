@@ -1060,7 +1060,7 @@ internal sealed class BodyLowerer
             var noDerivative = parameter.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
             if (TypeMapping.TryMapCollection(parameter.Type) is { } collection)
             {
-                parameters.Add(new CalleeParameter(!noDerivative, collection.Shape, collection.Element));
+                parameters.Add(new CalleeParameter(!noDerivative, collection.Shape, collection.Element, InFullGradient: !noDerivative));
                 continue;
             }
 
@@ -1070,16 +1070,22 @@ internal sealed class BodyLowerer
                 return null;
             }
 
-            parameters.Add(new CalleeParameter(type.IsFloating && !noDerivative, ParameterShape.Scalar, type));
+            parameters.Add(new CalleeParameter(type.IsFloating && !noDerivative, ParameterShape.Scalar, type, InFullGradient: type.IsFloating));
         }
 
+        // The full gradient exists for a callee with a [NoDerivative] floating scalar: generated beside this
+        // caller when the callee is in this compilation, or found in the referenced assembly.
         var containing = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        var fullName = MethodParser.FullGradientName(method.Name);
+        var hasFull = parameters.Any(p => p.InFullGradient && !p.Differentiable)
+            && (method.DeclaringSyntaxReferences.Length > 0 || !method.ContainingType.GetMembers(fullName).IsEmpty);
         return new CalleeSpec(
             containing + "." + MethodParser.Escape(method.Name),
             containing + "." + method.Name + "Gradient",
             method.ContainingType.Name + "." + method.Name,
             resultType,
-            parameters.ToEquatableArray());
+            parameters.ToEquatableArray(),
+            hasFull ? containing + "." + fullName : null);
     }
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)

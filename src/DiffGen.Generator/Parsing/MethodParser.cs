@@ -165,6 +165,28 @@ internal static class MethodParser
 
         var containing = ContainingTypes(method.ContainingType);
         var ns = method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        // With a [NoDerivative] floating scalar, a second gradient also differentiates those, for callers that pass them varied values.
+        MethodSpec? full = null;
+        if (specs.Any(p => p.Shape == ParameterShape.Scalar && p.Type.IsFloating && !p.IsDifferentiable))
+        {
+            var fullParameters = specs.Select(p => p.Shape == ParameterShape.Scalar && p.Type.IsFloating && !p.IsDifferentiable
+                ? p with { GradientName = names.Claim("d" + p.Name.TrimStart('@')) }
+                : p).ToEquatableArray();
+            full = new MethodSpec(
+                HintName(method, ns).Replace(".g.cs", ".Full.g.cs"),
+                ns,
+                containing.ToEquatableArray(),
+                Accessibility(method.DeclaredAccessibility),
+                method.Name,
+                FullGradientName(method.Name),
+                Escape(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p => TypeText(p.Type).Replace('<', '{').Replace('>', '}'))) + ")",
+                returnType,
+                fullParameters,
+                seedName,
+                program,
+                IsFull: true);
+        }
+
         var spec = new MethodSpec(
             HintName(method, ns),
             ns,
@@ -177,7 +199,9 @@ internal static class MethodParser
             specs.ToEquatableArray(),
             seedName,
             program);
-        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+        var fullName = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + FullGradientName(method.Name);
+        // Counted with the full gradient's inputs when it has one: its own reverse sweep may call full gradients too.
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs));
     }
 
     private static List<(IParameterSymbol Parameter, ParameterShape Shape, TypeRef Type, bool Differentiable)> ClassifyParameters(
@@ -266,7 +290,8 @@ internal static class MethodParser
             {
                 var parameter = call.Callee.Parameters[i];
                 var argument = call.Arguments[i];
-                if (!parameter.Differentiable && parameter.Type.IsFloating && activity.IsVaried(argument))
+                if (!parameter.Differentiable && parameter.Type.IsFloating && activity.IsVaried(argument)
+                    && !(call.Callee.FullGradientMethod is not null && parameter.InFullGradient))
                 {
                     errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActiveArgumentOfConstantParameter, site.Arguments[i].Location, site.Arguments[i].Parameter, site.Callee));
                 }
@@ -279,6 +304,22 @@ internal static class MethodParser
         }
 
         return errors.Distinct().ToList();
+    }
+
+    // The full gradients this method's reverse sweep calls: a varied value goes to a [NoDerivative] scalar.
+    private static EquatableArray<string> FullGradientsCalled(IrProgram program, IEnumerable<ParameterSpec> parameters)
+    {
+        var activity = ActivityAnalysis.Run(program, parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
+        return ActivityAnalysis.Flatten(program.Body)
+            .Where(a => activity.IsActive(a.Target))
+            .Select(a => a.Operation)
+            .OfType<DifferentiableCall>()
+            .Where(call => call.Callee.FullGradientMethod is not null
+                && call.Arguments.Where((argument, i) => !call.Callee.Parameters[i].Differentiable && call.Callee.Parameters[i].InFullGradient && activity.IsActive(argument)).Any())
+            .Select(call => call.Callee.FullGradientMethod!)
+            .Distinct()
+            .OrderBy(name => name, StringComparer.Ordinal)
+            .ToEquatableArray();
     }
 
     // (call result, array) for each local array passed to a call and written when the call has run:
@@ -429,6 +470,9 @@ internal static class MethodParser
     private static string TypeText(ITypeSymbol type) =>
         type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
             SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
+
+    /// <summary>The gradient that also has outputs for the [NoDerivative] floating scalars.</summary>
+    internal static string FullGradientName(string method) => method + "FullGradient";
 
     internal static string Escape(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.VarKeyword ? "@" + name : name;

@@ -107,11 +107,17 @@ public enum ParameterKind
     /// <summary>A differentiable scalar.</summary>
     Scalar,
 
-    /// <summary>A <c>[NoDerivative]</c> scalar: callers pass only values that do not depend on the inputs.</summary>
+    /// <summary>
+    /// A <c>[NoDerivative]</c> scalar. Callers may pass values that depend on the inputs: DiffGen then pulls
+    /// back through the callee's full gradient (the dual twin takes it as a dual number).
+    /// </summary>
     Constant,
 
     /// <summary>A differentiable array (length 4 at every call).</summary>
     Array,
+
+    /// <summary>A <c>[NoDerivative]</c> array: only the rejected shape passes it a varied array (DG0014).</summary>
+    ConstantArray,
 }
 
 public sealed record HelperParameter(string Name, ParameterKind Kind);

@@ -117,8 +117,8 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             // unused, nothing would be lost and no diagnostic due).
             if (rejection == Rejection.ActiveConstantArgument)
             {
-                _helpers.Add(new Helper("H" + _helpers.Count, [new("p0", ParameterKind.Scalar), new("k", ParameterKind.Constant)], [],
-                    new Binary('+', new Binary('*', new Var("k"), new Call("Sin", [new Var("p0")])), new Binary('*', new Var("k"), new Var("k")))));
+                _helpers.Add(new Helper("H" + _helpers.Count, [new("p0", ParameterKind.Scalar), new("k", ParameterKind.ConstantArray)], [],
+                    new Binary('+', new Binary('*', new Element("k", "0"), new Call("Sin", [new Var("p0")])), new Binary('*', new Element("k", "1"), new Element("k", "1")))));
             }
 
             if (rejection == Rejection.ArrayWrittenAfterCall)
@@ -238,11 +238,13 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             body.Insert(0, new Declare(x.Name, new Var("x" + Next(_scopes[0].Names.Count))));
             if (rejection == Rejection.ActiveConstantArgument)
             {
+                // A varied array into a [NoDerivative] array: there is no full gradient for arrays.
                 var helper = _helpers[^1];
-                var arguments = Arguments(helper, 1);
-                var k = helper.Parameters.ToList().FindIndex(p => p.Kind == ParameterKind.Constant);
-                arguments[k] = new Binary('*', x, Leaf());
-                body.Add(new Declare(value, new HelperCall(helper.Name, arguments)));
+                var array = NewLocalArray(span: false);
+                var counter = new Counter(Fresh("i"), Counting.Default);
+                body.Add(new For(counter.Name, Text(RandomProgram.ArrayLength), [new ElementWrite(array.Name, counter.Name, "=", new Binary('*', x, Leaf()))]));
+                _frozen.Add(array.Name);
+                body.Add(new Declare(value, new HelperCall(helper.Name, Arguments(helper, 1, array.Name))));
                 _shapes.Add("rejected-DG0014");
             }
             else
@@ -843,7 +845,8 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 return new Conditional(Test(), Expression(depth - 1), Expression(depth - 1));
             }
 
-            var callable = _helpers.Where(h => !IsArrayHelper(h) || PassableArray() is not null).ToList();
+            // The rejected shape's helper (a [NoDerivative] array) is called only where the shape is built.
+            var callable = _helpers.Where(h => h.Parameters.All(p => p.Kind != ParameterKind.ConstantArray) && (!IsArrayHelper(h) || PassableArray() is not null)).ToList();
             if (callable.Count > 0)
             {
                 return Invoke(Pick(callable), depth);
@@ -896,14 +899,22 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             return new HelperCall(helper.Name, arguments, order);
         }
 
-        // Arguments in parameter order: expressions for the scalars, inactive values for the [NoDerivative] ones.
+        // Arguments in parameter order: expressions for the scalars; for the [NoDerivative] ones mostly inactive
+        // values, sometimes a varied one (DiffGen pulls back through the callee's full gradient).
         private List<Expr> Arguments(Helper helper, int depth, string? array = null) =>
             helper.Parameters.Select(p => p.Kind switch
             {
-                ParameterKind.Array => new Var(array ?? throw new InvalidOperationException("no array to pass")),
+                ParameterKind.Array or ParameterKind.ConstantArray => new Var(array ?? throw new InvalidOperationException("no array to pass")),
+                ParameterKind.Constant when !_inHelper && Chance(35) => VariedIntoConstant(depth),
                 ParameterKind.Constant => ConstantValue(),
                 _ => Expression(depth - 1),
             }).ToList();
+
+        private Expr VariedIntoConstant(int depth)
+        {
+            _shapes.Add("varied-into-no-derivative");
+            return Expression(Math.Max(1, depth - 1));
+        }
 
         // A value that depends on no differentiable input: a literal, n, a loop counter, an element of c, or inside a
         // helper its own [NoDerivative] parameter.

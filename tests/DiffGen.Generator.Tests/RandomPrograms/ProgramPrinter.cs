@@ -164,11 +164,13 @@ public static class ProgramPrinter
             sb.Append("        return ").Append(Expression(helper.Result)).Append(";\n    }\n\n");
         }
 
-        // A [NoDerivative] parameter is a plain number in every dialect: its callers pass only constants.
+        // A [NoDerivative] scalar is a plain number in the original and a dual number in the twin, so that a varied
+        // value passed to it carries its derivative there: DiffGen's full gradient must give the same.
         private string Parameter(HelperParameter parameter) => parameter.Kind switch
         {
             ParameterKind.Array => Scalar + "[] " + parameter.Name,
-            ParameterKind.Constant => (dialect == Dialect.Original ? "[NoDerivative] " : string.Empty) + Plain + " " + parameter.Name,
+            ParameterKind.Constant => dialect == Dialect.Original ? "[NoDerivative] " + Plain + " " + parameter.Name : Scalar + " " + parameter.Name,
+            ParameterKind.ConstantArray => (dialect == Dialect.Original ? "[NoDerivative] " + Plain : Scalar) + "[] " + parameter.Name,
             _ => Scalar + " " + parameter.Name,
         };
 

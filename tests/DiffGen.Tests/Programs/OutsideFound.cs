@@ -203,4 +203,27 @@ public static partial class OutsideFound
 
         return s;
     }
+
+    [Differentiable]
+    public static double Scaled(double x, [NoDerivative] double factor) => x * factor + factor * factor;
+
+    // A varied value passed to a [NoDerivative] parameter: the mark limits the callee's own outputs,
+    // not what its callers need, so the derivative through it is kept (it was silently dropped).
+    [Differentiable]
+    public static double ThroughConstantParameter(double x) => Scaled(x, x);
+
+    // PReLU: a learned slope for the runtime's LeakyRelu, whose slope is [NoDerivative].
+    [Differentiable]
+    public static double PRelu(double z, double slope) => Functions.LeakyRelu(z, slope);
+
+    [Differentiable]
+    public static double SquaredErrorOfLearnedTarget(double w) => Functions.SquaredError(2 * w, w * w);
+
+    [Differentiable]
+    public static double ConstantParameterInLoop(double x, int n)
+    {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += Scaled(1.0 + i, s * 0.1 + x);
+        return s;
+    }
 }
