@@ -87,6 +87,7 @@ public class DiagnosticTableTests
         { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|(x, 2.0).Item1|];", "pass the value in as a parameter" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x) { switch (x) { [|case > 0:|] return x; default: return -x; } }", "use constant case labels" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|x switch { > 0 => x, _ => -x }|];", "use arithmetic, Math functions, comparisons" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x, double y) { [|var (a, b) = (x, y)|]; return a * b; }", "use arithmetic, Math functions, comparisons" },
         { "DG0007", Partial, "[Differentiable] public static double F(double x) { double[,] [|m = new double[2, 2]|]; m[0, 0] = x; return x * m[0, 0]; }", "a local of type 'double[,]' is not supported" },
         { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|GGradient(x, ref d)|] + d; }", "call 'G' itself" },
         { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|C.GGradient(x, ref d, 1.0)|] * d; }", "derivatives of gradients are not supported yet" },

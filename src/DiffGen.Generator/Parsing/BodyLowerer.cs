@@ -1815,13 +1815,39 @@ internal sealed class BodyLowerer
         _ => loop.Syntax.GetFirstToken().Text,
     };
 
-    private void UnsupportedStatement(IOperation operation, string what, string instead) =>
+    private void UnsupportedStatement(IOperation operation, string what, string instead)
+    {
         _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedStatement, DiagnosticInfo.From(operation.Syntax.GetLocation()), what, instead));
+        RejectDeclaredLocals(operation);
+    }
 
     private Operand UnsupportedExpression(IOperation operation, string what, string instead)
     {
         _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedExpression, DiagnosticInfo.From(operation.Syntax.GetLocation()), what, instead));
+        RejectDeclaredLocals(operation);
         return Dummy(operation);
+    }
+
+    // Locals that the reported code declares (var (a, b) = …, out var v, using var s) have no value: their
+    // later reads are not reported again as unassigned.
+    private void RejectDeclaredLocals(IOperation operation)
+    {
+        foreach (var descendant in operation.DescendantsAndSelf())
+        {
+            switch (descendant)
+            {
+                case IVariableDeclaratorOperation declarator:
+                    _rejected.Add(declarator.Symbol);
+                    break;
+                case IDeclarationExpressionOperation declaration:
+                    foreach (var local in declaration.Descendants().OfType<ILocalReferenceOperation>())
+                    {
+                        _rejected.Add(local.Local);
+                    }
+
+                    break;
+            }
+        }
     }
 
     // Stands in for a value that could not be lowered, so lowering goes on and reports every problem at once.
