@@ -130,4 +130,49 @@ public class ElementaryFunctionTests
         GradientAssert.Matches(E.Sign, E.SignGradient, -1.3, 0.4, 2.6);
         GradientAssert.Matches(E.SignF, E.SignFGradient, -1.3f, 0.4f, 2.6f);
     }
+
+    [Fact]
+    public void GenericMathFunctions()
+    {
+        GradientAssert.Matches(E.ExpM1, E.ExpM1Gradient, Anywhere);
+        GradientAssert.Matches(E.ExpM1F, E.ExpM1FGradient, AnywhereF);
+        GradientAssert.Matches(E.Exp2, E.Exp2Gradient, Anywhere);
+        GradientAssert.Matches(E.Exp10, E.Exp10Gradient, Unit);
+        GradientAssert.Matches(E.Exp2M1, E.Exp2M1Gradient, Anywhere);
+        GradientAssert.Matches(E.Exp10M1, E.Exp10M1Gradient, Unit);
+        GradientAssert.Matches(E.LogP1, E.LogP1Gradient, Unit);
+        GradientAssert.Matches(E.LogP1F, E.LogP1FGradient, UnitF);
+        GradientAssert.Matches(E.Log2P1, E.Log2P1Gradient, Positive);
+        GradientAssert.Matches(E.Log10P1, E.Log10P1Gradient, Positive);
+        GradientAssert.Matches(E.SinPi, E.SinPiGradient, Anywhere);
+        GradientAssert.Matches(E.CosPi, E.CosPiGradient, Anywhere);
+        GradientAssert.Matches(E.TanPi, E.TanPiGradient, -0.3, 0.1, 0.35);
+        GradientAssert.Matches(E.AsinPi, E.AsinPiGradient, Unit);
+        GradientAssert.Matches(E.AcosPi, E.AcosPiGradient, Unit);
+        GradientAssert.Matches(E.AtanPi, E.AtanPiGradient, Anywhere);
+        GradientAssert.Matches(E.Atan2Pi, E.Atan2PiGradient, (0.5, 1.2), (-0.7, -0.4));
+        GradientAssert.Matches(E.CopySign, E.CopySignGradient, (0.5, 1.2), (-0.7, 0.4), (0.7, -0.4));
+        GradientAssert.Matches(E.CopySignMath, E.CopySignMathGradient, (0.5, 1.2), (-0.7, -0.4));
+        GradientAssert.Matches(E.MaxMagnitude, E.MaxMagnitudeGradient, (0.5, -1.2), (-0.7, 0.4));
+        GradientAssert.Matches(E.MinMagnitude, E.MinMagnitudeGradient, (0.5, -1.2), (-0.7, 0.4));
+        GradientAssert.Matches(E.MaxNumber, E.MaxNumberGradient, (0.5, -1.2), (-0.7, 0.4));
+        GradientAssert.Matches(E.RootN, E.RootNGradient, Positive);
+        GradientAssert.Matches(x => E.ScaleB(x, 3), (double x, ref double dx, double s) => E.ScaleBGradient(x, 3, ref dx, s), Anywhere);
+        GradientAssert.Matches(E.Lerp, E.LerpGradient, (0.5, -1.2, 0.3), (-0.7, 0.4, 1.5));
+        GradientAssert.Matches(E.Angles, E.AnglesGradient, Anywhere);
+        GradientAssert.Matches(E.BitSteps, E.BitStepsGradient, Anywhere);
+
+        // Estimates: the derivative of the exact function, at the estimate (it need not match the estimate's own steps).
+        double d = 0;
+        E.ReciprocalEstimateGradient(2.0, ref d);
+        Assert.Equal(-1.0 / 4.0, d, 2);
+        d = 0;
+        E.ReciprocalSqrtEstimateGradient(4.0, ref d);
+        Assert.Equal(-0.5 / 8.0, d, 2);
+
+        // A tie splits the adjoint, as Max does; copysign's sign argument gets none.
+        double dx = 0, dy = 0;
+        E.MaxMagnitudeGradient(1.5, 1.5, ref dx, ref dy);
+        Assert.Equal((1.0, 1.0), (dx, dy));
+    }
 }

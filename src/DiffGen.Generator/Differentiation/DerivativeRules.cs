@@ -12,7 +12,7 @@ namespace DiffGen.Generator.Differentiation;
 /// <param name="Code">
 /// C# template: <c>{0}</c>, <c>{1}</c>, <c>{2}</c> are the arguments, <c>{r}</c> the result,
 /// <c>{T}</c> the type keyword (<c>double</c> or <c>float</c>), <c>{c:0.5}</c> a literal of that type.
-/// <c>1</c> and <c>-1</c> are recognized and emitted as a plain add or subtract.
+/// <c>1</c> and <c>-1</c> are recognized and emitted as a plain add or subtract; <c>0</c> contributes nothing.
 /// </param>
 /// <param name="Math">The derivative in mathematical notation, with the same placeholders.</param>
 /// <param name="Singular">
@@ -107,7 +107,59 @@ internal static class DerivativeRules
             new Partial("{1} / {r}", "{1}/hypot({0}, {1})", Singular: true)),
         // fma(a, b, c) = a·b + c
         Rule("FusedMultiplyAdd", new Partial("{1}", "{1}"), new Partial("{0}", "{0}"), new Partial("1", "1")),
+
+        // The generic-math functions of double and float (.NET 7 and later).
+        // d/dx (e^x − 1) = e^x = r + 1
+        Rule("ExpM1", new Partial("{r} + {c:1}", "exp({0})")),
+        // d/dx 2^x = 2^x ln 2; d/dx 10^x = 10^x ln 10; the M1 forms differ by a constant
+        Rule("Exp2", new Partial("{r} * {c:0.6931471805599453}", "2^{0}·ln 2")),
+        Rule("Exp10", new Partial("{r} * {c:2.302585092994046}", "10^{0}·ln 10")),
+        Rule("Exp2M1", new Partial("({r} + {c:1}) * {c:0.6931471805599453}", "2^{0}·ln 2")),
+        Rule("Exp10M1", new Partial("({r} + {c:1}) * {c:2.302585092994046}", "10^{0}·ln 10")),
+        // d/dx ln(1 + x) = 1/(1 + x), and the same over ln 2, ln 10
+        Rule("LogP1", new Partial("{c:1} / ({c:1} + {0})", "1/(1 + {0})", Singular: true)),
+        Rule("Log2P1", new Partial("{c:1} / (({c:1} + {0}) * {c:0.6931471805599453})", "1/((1 + {0})·ln 2)", Singular: true)),
+        Rule("Log10P1", new Partial("{c:1} / (({c:1} + {0}) * {c:2.302585092994046})", "1/((1 + {0})·ln 10)", Singular: true)),
+        // sin(πx), cos(πx), tan(πx): the chain rule brings out π
+        Rule("SinPi", new Partial("{c:3.141592653589793} * {T}.CosPi({0})", "π·cos(π{0})")),
+        Rule("CosPi", new Partial("{c:-3.141592653589793} * {T}.SinPi({0})", "−π·sin(π{0})")),
+        Rule("TanPi", new Partial("{c:3.141592653589793} * ({c:1} + {r} * {r})", "π·(1 + tan²(π{0}))")),
+        // asin(x)/π, acos(x)/π, atan(x)/π, atan2(y, x)/π
+        Rule("AsinPi", new Partial("{c:0.3183098861837907} / {T}.Sqrt({c:1} - {0} * {0})", "1/(π√(1 − {0}²))", Singular: true)),
+        Rule("AcosPi", new Partial("{c:-0.3183098861837907} / {T}.Sqrt({c:1} - {0} * {0})", "−1/(π√(1 − {0}²))", Singular: true)),
+        Rule("AtanPi", new Partial("{c:0.3183098861837907} / ({c:1} + {0} * {0})", "1/(π(1 + {0}²))")),
+        Rule(
+            "Atan2Pi",
+            new Partial("{c:0.3183098861837907} * {1} / ({0} * {0} + {1} * {1})", "{1}/(π({0}² + {1}²))", Singular: true),
+            new Partial("{c:-0.3183098861837907} * {0} / ({0} * {0} + {1} * {1})", "−{0}/(π({0}² + {1}²))", Singular: true)),
+        // copysign(x, y) = |x|·sign(y): ±1 for x (+1 when the signs agree), 0 for y
+        Rule("CopySign", new Partial("{T}.IsNegative({0}) == {T}.IsNegative({1}) ? {c:1} : {c:-1}", "+1 if {0} and {1} have one sign, else −1"), new Partial("0", "0")),
+        // Functions that return one of their arguments: the adjoint goes to the one returned, split at a tie (as Max)
+        Rule("MaxMagnitude", ReturnedArgument(0), ReturnedArgument(1)),
+        Rule("MinMagnitude", ReturnedArgument(0), ReturnedArgument(1)),
+        Rule("MaxNumber", ReturnedArgument(0), ReturnedArgument(1)),
+        Rule("MinNumber", ReturnedArgument(0), ReturnedArgument(1)),
+        Rule("MaxMagnitudeNumber", ReturnedArgument(0), ReturnedArgument(1)),
+        Rule("MinMagnitudeNumber", ReturnedArgument(0), ReturnedArgument(1)),
+        // 1/x ≈ r: −1/x² = −r²; 1/√x ≈ r: −½ x^(−3/2) = −r³/2 (the estimate's own derivative, as of the exact function)
+        Rule("ReciprocalEstimate", new Partial("-{r} * {r}", "−1/{0}²", Singular: true)),
+        Rule("ReciprocalSqrtEstimate", new Partial("{c:-0.5} * {r} * {r} * {r}", "−1/(2·{0}^(3/2))", Singular: true)),
+        // x^(1/n): r/(n·x); the integer n has no derivative
+        Rule("RootN", new Partial("{r} / ({1} * {0})", "{0}^(1/{1})/({1}·{0})", Singular: true), new Partial("0", "0")),
+        // x·2^n: 2^n
+        Rule("ScaleB", new Partial("{T}.ScaleB({c:1}, {1})", "2^{1}"), new Partial("0", "0")),
+        // a + (b − a)·t
+        Rule("Lerp", new Partial("{c:1} - {2}", "1 − {2}"), new Partial("{2}", "{2}"), new Partial("{1} - {0}", "{1} − {0}")),
+        Rule("DegreesToRadians", new Partial("{c:0.017453292519943295}", "π/180")),
+        Rule("RadiansToDegrees", new Partial("{c:57.29577951308232}", "180/π")),
+        // the next representable value above or below: x plus a step that is constant between powers of 2
+        Rule("BitIncrement", new Partial("1", "1")),
+        Rule("BitDecrement", new Partial("1", "1")),
     };
+
+    // ∂r/∂(argument i) for a function that returns one of two arguments: 1 to the one returned, ½ each when they are equal.
+    private static Partial ReturnedArgument(int i) =>
+        new("{0} == {1} ? {c:0.5} : {r} == {" + i + "} ? {c:1} : {c:0}", "1 if it returns {" + i + "}, ½ at a tie");
 
     private static readonly Dictionary<BinaryOperator, DerivativeRule> Binary = new()
     {

@@ -746,7 +746,8 @@ internal sealed class ReverseModeBuilder
         HashSet<int> definedHere,
         List<SweepStatement> output)
     {
-        if (operand is not VariableOperand { Id: var id } || !_activity.IsActive(id) || _program.Variables[id].Shape != ParameterShape.Scalar)
+        // A partial that is identically 0 (copysign's sign argument, an integer exponent) contributes nothing, not 0 × adjoint.
+        if (operand is not VariableOperand { Id: var id } || !_activity.IsActive(id) || _program.Variables[id].Shape != ParameterShape.Scalar || partial.Code == "0")
         {
             return;
         }

@@ -93,4 +93,35 @@ public static partial class Elementary
     [Differentiable] public static double FusedMultiplyAddXYZ(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
     [Differentiable] public static float FusedMultiplyAddXYZF(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
 
+
+    // The generic-math functions of double and float, as people reach for them (issue 13: double.LogP1 was missing).
+    [Differentiable] public static double ExpM1(double x) => double.ExpM1(x) * 1.5;
+    [Differentiable] public static float ExpM1F(float x) => float.ExpM1(x) * 1.5f;
+    [Differentiable] public static double Exp2(double x) => double.Exp2(x);
+    [Differentiable] public static double Exp10(double x) => double.Exp10(x);
+    [Differentiable] public static double Exp2M1(double x) => double.Exp2M1(x);
+    [Differentiable] public static double Exp10M1(double x) => double.Exp10M1(x);
+    [Differentiable] public static double LogP1(double x) => double.LogP1(x) * 1.5;
+    [Differentiable] public static float LogP1F(float x) => float.LogP1(x) * 1.5f;
+    [Differentiable] public static double Log2P1(double x) => double.Log2P1(x);
+    [Differentiable] public static double Log10P1(double x) => double.Log10P1(x);
+    [Differentiable] public static double SinPi(double x) => double.SinPi(x);
+    [Differentiable] public static double CosPi(double x) => double.CosPi(x);
+    [Differentiable] public static double TanPi(double x) => double.TanPi(x);
+    [Differentiable] public static double AsinPi(double x) => double.AsinPi(x);
+    [Differentiable] public static double AcosPi(double x) => double.AcosPi(x);
+    [Differentiable] public static double AtanPi(double x) => double.AtanPi(x);
+    [Differentiable] public static double Atan2Pi(double y, double x) => double.Atan2Pi(y, x);
+    [Differentiable] public static double CopySign(double x, double y) => double.CopySign(x, y) * (2 + y);
+    [Differentiable] public static double CopySignMath(double x, double y) => Math.CopySign(x * x, y);
+    [Differentiable] public static double MaxMagnitude(double x, double y) => double.MaxMagnitude(x, y) * 2;
+    [Differentiable] public static double MinMagnitude(double x, double y) => Math.MinMagnitude(x, y) * 2;
+    [Differentiable] public static double MaxNumber(double x, double y) => double.MaxNumber(x, y) + double.MinNumber(x, 2 * y);
+    [Differentiable] public static double ReciprocalEstimate(double x) => Math.ReciprocalEstimate(x);
+    [Differentiable] public static double ReciprocalSqrtEstimate(double x) => Math.ReciprocalSqrtEstimate(x);
+    [Differentiable] public static double RootN(double x) => double.RootN(x, 3) + double.RootN(x, 2);
+    [Differentiable] public static double ScaleB(double x, int n) => Math.ScaleB(x, n);
+    [Differentiable] public static double Lerp(double a, double b, double t) => double.Lerp(a, b, t);
+    [Differentiable] public static double Angles(double x) => double.DegreesToRadians(x) * double.RadiansToDegrees(x);
+    [Differentiable] public static double BitSteps(double x) => Math.BitIncrement(x) * Math.BitDecrement(x);
 }
