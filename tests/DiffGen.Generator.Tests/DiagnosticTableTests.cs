@@ -43,7 +43,7 @@ public class DiagnosticTableTests
         { "DG0004", Partial, "[Differentiable] public static double F([|double[,] m|]) => 1.0;", "double[]" },
         { "DG0004", Partial, "[Differentiable] public static double F([|Func<double, double> f|], double x) => x;", "use double, float" },
         { "DG0004", Partial, "[Differentiable] public static double F([|double? x|]) => 1.0;", "use double, float" },
-        { "DG0004", Partial, "[Differentiable] public static double F(double x, [|int[] index|]) => x;", "an integral type or bool" },
+        { "DG0004", Partial, "[Differentiable] public static double F(double x, [|string[] names|]) => x;", "an integral type or bool" },
 
         // DG0005: one precision per method.
         { "DG0005", Partial, "[Differentiable] public static double F([|float x|], double y) => x * y;", "declare it 'double'" },
@@ -100,7 +100,7 @@ public class DiagnosticTableTests
 
         // DG0009: calls the generator cannot see through.
         { "DG0009", Partial, "static double Helper(double v) => v * v; [Differentiable] public static double F(double x) => [|Helper(x * 2)|] + 1;", "mark 'C.Helper' [Differentiable]" },
-        { "DG0009", Partial, "[Differentiable] public static double F(double x) => [|Math.BitIncrement(x)|];", "pass only constants to it" },
+        { "DG0009", Partial, "[Differentiable] public static double F(double x) => [|Math.IEEERemainder(x, 2.0)|];", "pass only constants to it" },
         { "DG0009", Partial, "static float Half(float v) => v / 2; [Differentiable] public static float F(float x) => [|Half(x)|];", "mark 'C.Half' [Differentiable]" },
 
         // DG0014: a varied array where the callee marks the array [NoDerivative] (a scalar gets the callee's full gradient).

@@ -70,4 +70,20 @@ public class GeneratedNamesTests
             """);
         Assert.Contains("partial interface IV<out T, in U>", Assert.Single(sources.Values), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AFullGradientDoesNotCollideWithTheGradientOfAMethodNamedFull()
+    {
+        var sources = GeneratorHarness.RunClean("""
+            using DiffGen;
+            public static partial class H
+            {
+                [Differentiable] public static double F8(double a, [NoDerivative] double b) => a * b;
+                [Differentiable] public static double F8Full(double a, double b) => a + b;
+                [Differentiable] public static double T8(double x) => F8(x, x);
+            }
+            """);
+        Assert.Contains(sources.Values, s => s.Contains("static double F8FullGradient_(", StringComparison.Ordinal));
+        Assert.Contains(sources.Values, s => s.Contains("global::H.F8FullGradient_(", StringComparison.Ordinal));
+    }
 }

@@ -106,4 +106,18 @@ public class OutsideFoundTests
             GradientAssert.Matches(x => O.ConstantParameterInLoop(x, n), (double x, ref double dx, double s) => O.ConstantParameterInLoopGradient(x, n, ref dx, s), 0.4, -0.9);
         }
     }
+
+    [Fact]
+    public void CheckedArithmeticIsNotHoistedOutOfALoopThatMayNotRun()
+    {
+        double d = 0;
+        Assert.Equal(1.5, O.CheckedInvariantInLoopGradient(1.5, 0, int.MaxValue / 10, ref d));
+        Assert.Equal(1.0, d);
+        Assert.Throws<OverflowException>(() => O.CheckedInvariantInLoopGradient(1.5, 1, int.MaxValue / 10, ref d));
+        GradientAssert.Matches(x => O.CheckedInvariantInLoop(x, 3, 2), (double x, ref double dx, double s) => O.CheckedInvariantInLoopGradient(x, 3, 2, ref dx, s), 0.7);
+    }
+
+    [Fact]
+    public void FullGradientThroughAConstructedGenericType() =>
+        GradientAssert.Matches(O.ThroughGenericType, (double x, ref double dx, double s) => O.ThroughGenericTypeGradient(x, ref dx, s), 0.7, -1.1);
 }

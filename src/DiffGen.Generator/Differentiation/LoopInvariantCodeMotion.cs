@@ -82,6 +82,7 @@ internal static class LoopInvariantCodeMotion
 
     private static bool CannotThrow(Operation operation, EquatableArray<IrVariable> variables) => operation switch
     {
+        BinaryOperation { Checked: true } or UnaryOperation { Checked: true } or ConversionOperation { Checked: true } => false,
         BinaryOperation { Operator: BinaryOperator.Divide or BinaryOperator.Remainder } b =>
             b.Left is VariableOperand l ? variables[l.Id].Type.IsFloating : b.Right is VariableOperand r && variables[r.Id].Type.IsFloating,
         BinaryOperation or UnaryOperation or ConversionOperation or CopyOperation => true,

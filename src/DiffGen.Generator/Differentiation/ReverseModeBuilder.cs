@@ -828,8 +828,7 @@ internal sealed class ReverseModeBuilder
         }
 
         // A varied value passed to a [NoDerivative] scalar: the callee's full gradient has an output for it too.
-        var full = call.Callee.FullGradientMethod is not null
-            && call.Arguments.Where((argument, i) => !call.Callee.Parameters[i].Differentiable && call.Callee.Parameters[i].InFullGradient && _activity.IsActive(argument)).Any();
+        var full = CallNeeds.FullGradient(call, _activity.IsActive);
         var outputs = new List<CallOutput>();
         for (var i = 0; i < call.Arguments.Count; i++)
         {

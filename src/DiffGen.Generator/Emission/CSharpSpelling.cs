@@ -51,6 +51,7 @@ internal sealed class CSharpSpelling
         OpaqueCall o => o.Method + "(" + Arguments(o.Arguments) + ")",
         DifferentiableCall d => d.Callee.ValueMethod + "(" + Arguments(d.Arguments) + ")",
         ElementRead e => Name(e.Array) + "[" + Operand(e.Index) + "]",
+        StaticRead r => r.Member,
         LengthRead l => Name(l.Array) + ".Length",
         ArrayAllocation { OnStack: true } a => "stackalloc " + type.Name + "[" + Operand(a.Length) + "]",
         ArrayAllocation a => "new " + type.Name + "[" + Operand(a.Length) + "]",

@@ -443,7 +443,8 @@ internal static class GradientEmitter
         else if (loop.Counter is { } counter)
         {
             // The counter runs backward over exactly the values the forward loop gave it, whatever its
-            // type and bounds: testing before stepping (i-- > start) never steps past the type's range.
+            // type and bounds: it steps only after the test passed, so never past the type's range
+            // (nor overflows in a checked build).
             var name = spelling.Name(counter.Counter);
             var type = spelling.Type(counter.Counter).Name;
             var bound = spelling.Operand(counter.Bound);
@@ -451,10 +452,12 @@ internal static class GradientEmitter
             switch (counter.Comparison)
             {
                 case BinaryOperator.Less:
-                    writer.Open("for (" + type + " " + name + " = " + bound + "; " + name + "-- > " + spelling.Term(counter.Start) + ";)");
+                    writer.Open("for (" + type + " " + name + " = " + bound + "; " + name + " > " + spelling.Term(counter.Start) + ";)");
+                    writer.Line(name + "--;");
                     break;
                 case BinaryOperator.Greater:
-                    writer.Open("for (" + type + " " + name + " = " + bound + "; " + name + "++ < " + spelling.Term(counter.Start) + ";)");
+                    writer.Open("for (" + type + " " + name + " = " + bound + "; " + name + " < " + spelling.Term(counter.Start) + ";)");
+                    writer.Line(name + "++;");
                     break;
                 case var inclusive when StepsWithinRange(counter, type):
                     var down = inclusive == BinaryOperator.LessOrEqual;

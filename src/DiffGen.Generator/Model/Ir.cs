@@ -91,6 +91,10 @@ internal sealed record OpaqueCall(string Method, EquatableArray<Operand> Argumen
 /// <summary>A call of another <c>[Differentiable]</c> method, differentiated through its generated gradient.</summary>
 internal sealed record DifferentiableCall(CalleeSpec Callee, EquatableArray<Operand> Arguments) : Operation;
 
+/// <summary><c>u = Ns.Type.Member</c>: a <c>static readonly</c> field (a coefficient, a table), constant for the call.</summary>
+/// <param name="Member">Fully qualified: <c>global::Ns.Type.Table</c>.</param>
+internal sealed record StaticRead(string Member) : Operation;
+
 /// <summary><c>u = a[i]</c> of an array or span parameter.</summary>
 internal sealed record ElementRead(int Array, Operand Index) : Operation;
 
@@ -113,7 +117,42 @@ internal sealed record CalleeParameter(bool Differentiable, ParameterShape Shape
 /// <c>global::Ns.Type.FFullGradient</c>, which also differentiates the [NoDerivative] scalars, when the
 /// callee has one: a caller that passes a varied value to such a parameter pulls back through it.
 /// </param>
-internal sealed record CalleeSpec(string ValueMethod, string GradientMethod, string DisplayName, TypeRef ReturnType, EquatableArray<CalleeParameter> Parameters, string? FullGradientMethod = null);
+/// <param name="FullGradientKey">The full gradient's name on the callee's own definition (<c>Gen&lt;T&gt;</c>, not <c>Gen&lt;int&gt;</c>), by which the callee knows a caller needs it.</param>
+internal sealed record CalleeSpec(
+    string ValueMethod,
+    string GradientMethod,
+    string DisplayName,
+    TypeRef ReturnType,
+    EquatableArray<CalleeParameter> Parameters,
+    string? FullGradientMethod = null,
+    string? FullGradientKey = null);
+
+/// <summary>What a call of a differentiable method needs of its callee's gradients.</summary>
+internal static class CallNeeds
+{
+    /// <summary>
+    /// Whether the call's pullback uses the callee's full gradient: a [NoDerivative] scalar receives an
+    /// active value. The one rule that the reverse sweep and the request for the full gradient share.
+    /// </summary>
+    public static bool FullGradient(DifferentiableCall call, System.Func<Operand, bool> isActive)
+    {
+        if (call.Callee.FullGradientMethod is null)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < call.Arguments.Count; i++)
+        {
+            var parameter = call.Callee.Parameters[i];
+            if (!parameter.Differentiable && parameter.InFullGradient && isActive(call.Arguments[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
 
 /// <summary>A statement of the IR.</summary>
 internal abstract record IrStatement;

@@ -41,6 +41,10 @@ internal sealed class BodyLowerer
     // Locals whose declaration was already reported: their reads are not reported again.
     private readonly HashSet<ISymbol> _rejected = new(SymbolEqualityComparer.Default);
     private List<IrStatement> _block = new();
+
+    // The method's top-level statements (static readonly fields are read at their start), and those fields' variables.
+    private List<IrStatement> _topBlock = new();
+    private readonly Dictionary<IFieldSymbol, int> _fields = new(SymbolEqualityComparer.Default);
     private int _statementCount;
     private int _nextIntermediate = 1;
     private int _result = -1;
@@ -77,6 +81,7 @@ internal sealed class BodyLowerer
     public IrProgram? Lower(IOperation body, TypeRef returnType, IMethodSymbol method)
     {
         _result = NewVariable(returnType, "value");
+        _topBlock = _block;
         _values = _values.SetItem(_returned, new LiteralOperand("false", TypeRef.Bool));
         try
         {
@@ -715,7 +720,8 @@ internal sealed class BodyLowerer
         return result;
     }
 
-    // Two arms that never rejoin: each carries the rest of the method and ends in a return.
+    // Two arms that never rejoin: each carries all that follows on its path (the rest of the iteration
+    // or method), so nothing after the branch needs the values they leave.
     private void LowerBranchesWithContinuation(Operand condition, Action whenTrue, Action whenFalse)
     {
         var before = _values;
@@ -820,9 +826,12 @@ internal sealed class BodyLowerer
             case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } array } when IsArrayReference(array):
                 return ArrayVariable(array) is { } lengthOf ? Compute(TypeRef.Int, new LengthRead(lengthOf)) : Dummy(operation);
 
+            case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field } when TypeMapping.TryMap(field.Type) is not null:
+                return new VariableOperand(ReadOnlyField(field, TypeMapping.TryMap(field.Type)!, ParameterShape.Scalar));
+
             case IFieldReferenceOperation:
             case IPropertyReferenceOperation:
-                return UnsupportedExpression(operation, "reading a field or property", "pass the value in as a parameter (mark it [NoDerivative] if it is data) or declare it const");
+                return UnsupportedExpression(operation, "reading a field or property", "pass the value in as a parameter (mark it [NoDerivative] if it is data), declare it const, or make a static field readonly");
 
             case IInstanceReferenceOperation:
                 return UnsupportedExpression(operation, "'this'", "a [Differentiable] method is static; pass what it reads as parameters");
@@ -1058,9 +1067,10 @@ internal sealed class BodyLowerer
         foreach (var parameter in method.Parameters)
         {
             var noDerivative = parameter.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
-            if (TypeMapping.TryMapCollection(parameter.Type) is { } collection)
+            if (TypeMapping.TryMapAnyCollection(parameter.Type) is { } collection)
             {
-                parameters.Add(new CalleeParameter(!noDerivative, collection.Shape, collection.Element, InFullGradient: !noDerivative));
+                var differentiable = collection.Element.IsFloating && !noDerivative;
+                parameters.Add(new CalleeParameter(differentiable, collection.Shape, collection.Element, InFullGradient: differentiable));
                 continue;
             }
 
@@ -1076,16 +1086,17 @@ internal sealed class BodyLowerer
         // The full gradient exists for a callee with a [NoDerivative] floating scalar: generated beside this
         // caller when the callee is in this compilation, or found in the referenced assembly.
         var containing = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-        var fullName = MethodParser.FullGradientName(method.Name);
+        var fullName = MethodParser.FullGradientName(method);
         var hasFull = parameters.Any(p => p.InFullGradient && !p.Differentiable)
-            && (method.DeclaringSyntaxReferences.Length > 0 || !method.ContainingType.GetMembers(fullName).IsEmpty);
+            && (method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0 || !method.ContainingType.GetMembers(fullName).IsEmpty);
         return new CalleeSpec(
             containing + "." + MethodParser.Escape(method.Name),
             containing + "." + method.Name + "Gradient",
             method.ContainingType.Name + "." + method.Name,
             resultType,
             parameters.ToEquatableArray(),
-            hasFull ? containing + "." + fullName : null);
+            hasFull ? containing + "." + fullName : null,
+            hasFull ? MethodParser.FullGradientKey(method) : null);
     }
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)
@@ -1173,7 +1184,7 @@ internal sealed class BodyLowerer
         {
             case ILocalReferenceOperation local when LocalArrayType(local.Local.Type) is null:
                 return new VariablePlace(this, local.Local, target);
-            case IParameterReferenceOperation parameter when TypeMapping.TryMapCollection(parameter.Type!) is null:
+            case IParameterReferenceOperation parameter when TypeMapping.TryMapAnyCollection(parameter.Type!) is null:
                 return new VariablePlace(this, parameter.Parameter, target);
             case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation, Indices.Length: 1 } element:
                 return ElementPlaceOf(element.ArrayReference, element.Indices[0]);
@@ -1213,12 +1224,18 @@ internal sealed class BodyLowerer
     }
 
     private static bool IsArrayReference(IOperation operation) =>
-        operation is IParameterReferenceOperation { Type: { } p } && TypeMapping.TryMapCollection(p) is not null
+        operation is IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type: IArrayTypeSymbol f } } && TypeMapping.TryMapAnyCollection(f) is not null
+        || operation is IParameterReferenceOperation { Type: { } p } && TypeMapping.TryMapAnyCollection(p) is not null
         || operation is ILocalReferenceOperation { Local.Type: { } l } && LocalArrayType(l) is not null;
 
     /// <summary>The IR variable of an array or span parameter or local array; null (reported) when it has none.</summary>
     private int? ArrayVariable(IOperation array)
     {
+        if (array is IFieldReferenceOperation { Field: var field } && TypeMapping.TryMapAnyCollection(field.Type) is { } table)
+        {
+            return ReadOnlyField(field, table.Element, ParameterShape.Array);
+        }
+
         var symbol = array switch
         {
             IParameterReferenceOperation p => (ISymbol)p.Parameter,
@@ -1295,6 +1312,22 @@ internal sealed class BodyLowerer
 
     // ---- helpers -----------------------------------------------------------------------------
 
+    // A static readonly field (a coefficient or a table) is read once, at the top of the method, into a
+    // variable of its own: a constant for the call, which the reverse sweep never needs to restore.
+    private int ReadOnlyField(IFieldSymbol field, TypeRef type, ParameterShape shape)
+    {
+        if (_fields.TryGetValue(field, out var existing))
+        {
+            return existing;
+        }
+
+        var id = _variables.Count;
+        _variables.Add(new IrVariable(id, _names.Claim(field.Name), type, VariableOrigin.Intermediate, shape));
+        _topBlock.Insert(0, new AssignStatement(id, new StaticRead(field.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + MethodParser.Escape(field.Name))));
+        _fields.Add(field, id);
+        return id;
+    }
+
     private Operand ReadVariable(ISymbol symbol, IOperation at)
     {
         if (_values.TryGetValue(symbol, out var value))
@@ -1343,32 +1376,28 @@ internal sealed class BodyLowerer
         return a.Kind == ScalarKind.Integer && b.Kind == ScalarKind.Integer ? PromotedInteger(a, b) : a;
     }
 
-    // C#'s binary numeric promotion of two integral types: arithmetic on byte or short is done in int.
+    // C#'s binary numeric promotion of two integral types: the first of ulong, long, uint (long when the
+    // other is signed) that either is, else int: arithmetic on byte or short is done in int.
     private static TypeRef PromotedInteger(TypeRef a, TypeRef b)
     {
         bool Either(string name) => a.Name == name || b.Name == name;
-        if (Either("ulong") || Either("nuint") && !Either("long"))
+        if (Either("ulong"))
         {
-            return Either("ulong") ? a.Name == "ulong" ? a : b : a.Name == "nuint" ? a : b;
+            return new TypeRef("ulong", ScalarKind.Integer);
         }
 
         if (Either("long"))
         {
-            return a.Name == "long" ? a : b;
-        }
-
-        if (Either("nint"))
-        {
-            return a.Name == "nint" ? a : b;
+            return new TypeRef("long", ScalarKind.Integer);
         }
 
         if (Either("uint"))
         {
             var other = a.Name == "uint" ? b : a;
-            return other.Name is "int" or "sbyte" or "short" ? new TypeRef("long", ScalarKind.Integer) : a.Name == "uint" ? a : b;
+            return new TypeRef(other.Name is "int" or "sbyte" or "short" ? "long" : "uint", ScalarKind.Integer);
         }
 
-        return TypeRef.Int;
+        return Either("nint") || Either("nuint") ? (a.Name is "nint" or "nuint" ? a : b) : TypeRef.Int;
     }
 
     private Operand Convert(Operand value, TypeRef from, TypeRef to) =>
@@ -1586,7 +1615,7 @@ internal sealed class BodyLowerer
         }
 
         // With break or return: a general loop over a hidden index.
-        var index = new FlagKey(TypeRef.Int, "index");
+        var index = new FlagKey(TypeRef.Int, "index" + LoopDepth().ToString(System.Globalization.CultureInfo.InvariantCulture));
         _values = _values.SetItem(index, new LiteralOperand("0", TypeRef.Int));
         LowerGeneralLoop(
             loop,

@@ -173,12 +173,12 @@ internal static class MethodParser
                 ? p with { GradientName = names.Claim("d" + p.Name.TrimStart('@')) }
                 : p).ToEquatableArray();
             full = new MethodSpec(
-                HintName(method, ns).Replace(".g.cs", ".Full.g.cs"),
+                HintName(method, ns, suffix: ".Full"),
                 ns,
                 containing.ToEquatableArray(),
                 Accessibility(method.DeclaredAccessibility),
                 method.Name,
-                FullGradientName(method.Name),
+                FullGradientName(method),
                 Escape(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p => TypeText(p.Type).Replace('<', '{').Replace('>', '}'))) + ")",
                 returnType,
                 fullParameters,
@@ -199,7 +199,7 @@ internal static class MethodParser
             specs.ToEquatableArray(),
             seedName,
             program);
-        var fullName = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + FullGradientName(method.Name);
+        var fullName = FullGradientKey(method);
         // Counted with the full gradient's inputs when it has one: its own reverse sweep may call full gradients too.
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs));
     }
@@ -212,7 +212,8 @@ internal static class MethodParser
         {
             var parameter = method.Parameters[i];
             var location = DiagnosticInfo.From(syntax.ParameterList.Parameters[i].GetLocation());
-            if (parameter.RefKind != RefKind.None || parameter.IsParams)
+            // params double[] is an array parameter like any other (the gradient takes the array itself).
+            if (parameter.RefKind != RefKind.None || (parameter.IsParams && TypeMapping.TryMapAnyCollection(parameter.Type) is null))
             {
                 var modifier = parameter.IsParams ? "params" : parameter.RefKind switch
                 {
@@ -227,7 +228,7 @@ internal static class MethodParser
 
             var noDerivative = parameter.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
             var scalar = TypeMapping.TryMap(parameter.Type);
-            var collection = TypeMapping.TryMapCollection(parameter.Type);
+            var collection = TypeMapping.TryMapAnyCollection(parameter.Type);
             if (scalar is not null && scalar.Kind != ScalarKind.Other)
             {
                 CheckPrecision(parameter, scalar, returnType, location, diagnostics);
@@ -235,8 +236,9 @@ internal static class MethodParser
             }
             else if (collection is { } c)
             {
+                // An array of integers or bools (labels, masks, indices) is a constant, like an integer scalar.
                 CheckPrecision(parameter, c.Element, returnType, location, diagnostics);
-                result.Add((parameter, c.Shape, c.Element, !noDerivative));
+                result.Add((parameter, c.Shape, c.Element, c.Element.IsFloating && !noDerivative));
             }
             else
             {
@@ -314,9 +316,8 @@ internal static class MethodParser
             .Where(a => activity.IsActive(a.Target))
             .Select(a => a.Operation)
             .OfType<DifferentiableCall>()
-            .Where(call => call.Callee.FullGradientMethod is not null
-                && call.Arguments.Where((argument, i) => !call.Callee.Parameters[i].Differentiable && call.Callee.Parameters[i].InFullGradient && activity.IsActive(argument)).Any())
-            .Select(call => call.Callee.FullGradientMethod!)
+            .Where(call => CallNeeds.FullGradient(call, activity.IsActive))
+            .Select(call => call.Callee.FullGradientKey!)
             .Distinct()
             .OrderBy(name => name, StringComparer.Ordinal)
             .ToEquatableArray();
@@ -439,7 +440,7 @@ internal static class MethodParser
         .WithGenericsOptions(SymbolDisplayGenericsOptions.IncludeTypeParameters | SymbolDisplayGenericsOptions.IncludeVariance)
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
 
-    private static string HintName(IMethodSymbol method, string? ns)
+    private static string HintName(IMethodSymbol method, string? ns, string suffix = "")
     {
         var parts = new List<string>();
         if (ns is not null)
@@ -464,15 +465,49 @@ internal static class MethodParser
         }
 
         parts.Add(name);
-        return string.Join(".", parts) + ".g.cs";
+        return string.Join(".", parts) + suffix + ".g.cs";
     }
 
     private static string TypeText(ITypeSymbol type) =>
         type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
             SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
 
-    /// <summary>The gradient that also has outputs for the [NoDerivative] floating scalars.</summary>
-    internal static string FullGradientName(string method) => method + "FullGradient";
+    /// <summary>
+    /// The name of the gradient that also has outputs for the [NoDerivative] floating scalars:
+    /// <c>{Method}FullGradient</c>, with a trailing <c>_</c> while the type has a member of that name or a
+    /// [Differentiable] method whose gradient would have it (a method called <c>{Method}Full</c>).
+    /// </summary>
+    /// <remarks>
+    /// In a referenced assembly the full gradient is a member already: the first of those names that is
+    /// one (it is the one marked EditorBrowsable(Never); a method's ordinary gradient is not).
+    /// </remarks>
+    internal static string FullGradientName(IMethodSymbol method)
+    {
+        var type = method.OriginalDefinition.ContainingType;
+        var inSource = method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0;
+        var name = method.Name + "FullGradient";
+        for (var attempt = 0; attempt < 8; attempt++, name += "_")
+        {
+            var members = type.GetMembers(name);
+            if (!inSource && members.Any(m => m.GetAttributes().Any(a => a.AttributeClass?.Name == "EditorBrowsableAttribute")))
+            {
+                return name;
+            }
+
+            var gradientOfAMethodNamedFull = name.EndsWith("Gradient", StringComparison.Ordinal)
+                && type.GetMembers(name.Substring(0, name.Length - "Gradient".Length)).OfType<IMethodSymbol>().Any(m => m.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute));
+            if (inSource && members.IsEmpty && !gradientOfAMethodNamedFull)
+            {
+                return name;
+            }
+        }
+
+        return name;
+    }
+
+    /// <summary>The full gradient's name on the method's own definition: how a caller tells the callee it needs it.</summary>
+    internal static string FullGradientKey(IMethodSymbol method) =>
+        method.OriginalDefinition.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + FullGradientName(method);
 
     internal static string Escape(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.VarKeyword ? "@" + name : name;

@@ -60,6 +60,29 @@ internal static class TypeMapping
     public static string Display(ITypeSymbol? type) =>
         type is null ? "?" : type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
 
+    /// <summary>
+    /// The element type of <c>T[]</c> or <c>ReadOnlySpan&lt;T&gt;</c> for any T the IR has: floating
+    /// (differentiable) or integral and bool (constants: labels, masks, indices).
+    /// </summary>
+    public static (ParameterShape Shape, TypeRef Element)? TryMapAnyCollection(ITypeSymbol type)
+    {
+        if (TryMapCollection(type) is { } floating)
+        {
+            return floating;
+        }
+
+        if (type is IArrayTypeSymbol { IsSZArray: true } array && TryMap(array.ElementType) is { Kind: ScalarKind.Integer or ScalarKind.Bool } element)
+        {
+            return (ParameterShape.Array, element);
+        }
+
+        return type is INamedTypeSymbol { IsGenericType: true, Arity: 1 } named
+            && named.ConstructedFrom.ToDisplayString() == "System.ReadOnlySpan<T>"
+            && TryMap(named.TypeArguments[0]) is { Kind: ScalarKind.Integer or ScalarKind.Bool } spanElement
+                ? (ParameterShape.Span, spanElement)
+                : null;
+    }
+
     public static bool IsDifferentiableAttribute(AttributeData attribute) =>
         attribute.AttributeClass?.ToDisplayString() == "DiffGen.DifferentiableAttribute";
 

@@ -95,8 +95,9 @@ partial class TwoLayerNet
             // return total / n;
             if (du25 != 0) du1 += du25 / u24;   // ∂u25/∂u1 = 1/u24
             // for (int i = 0; i < n; i++)
-            for (int i = n; i-- > 0;)
+            for (int i = n; i > 0;)
             {
+                i--;
                 u3 = tapeDouble.Pop();
                 u8 = i * d;
                 u20 = y[i];

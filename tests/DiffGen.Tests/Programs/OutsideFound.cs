@@ -226,4 +226,29 @@ public static partial class OutsideFound
         for (int i = 0; i < n; i++) s += Scaled(1.0 + i, s * 0.1 + x);
         return s;
     }
+
+    // A checked expression the loop does not change stays in the loop: moved before it, it would run
+    // (and throw) when the loop runs zero times.
+    [Differentiable]
+    public static double CheckedInvariantInLoop(double x, int n, int m)
+    {
+        double s = x;
+        for (int i = 0; i < n; i++)
+        {
+            int k = checked(m * 1000);
+            s += x * k;
+        }
+
+        return s;
+    }
+
+    // A [NoDerivative] scalar of a method of a generic type, called through a constructed type.
+    [Differentiable]
+    public static double ThroughGenericType(double x) => Generic<int>.Scaled(x, x * 2);
+}
+
+public static partial class Generic<T>
+{
+    [Differentiable]
+    public static double Scaled(double a, [NoDerivative] double b) => a * b * b;
 }

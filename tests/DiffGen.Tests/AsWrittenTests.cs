@@ -1,0 +1,44 @@
+using System;
+using A = DiffGen.Tests.Programs.AsWritten;
+
+namespace DiffGen.Tests;
+
+/// <summary>Issue 13's programs as first written, against central finite differences.</summary>
+public class AsWrittenTests
+{
+    [Fact]
+    public void IntegerAndBoolArraysAreConstants()
+    {
+        var logits = new[] { 0.3, -0.2, 0.5, 0.1, 0.7, -0.4, 1.1, 0.2, -0.6 };
+        var labels = new[] { 2, 0, 1 };
+        var use = new[] { true, false, true };
+        GradientAssert.Vector(l => A.CrossEntropy(l, labels, use, 3), (l, d, s) => A.CrossEntropyGradient(l, labels, use, 3, d, s), logits);
+
+        var table = new[] { 0.5, -1.5, 2.0, 0.25 };
+        var indices = new[] { 3, 0, 3, 2 };
+        var weights = new long[] { 1, 2, 3, 4 };
+        GradientAssert.Vector(t => A.Gather(t, indices, weights), (t, d, s) => A.GatherGradient(t, indices, weights, d, s), table);
+
+        var mask = new[] { true, false, true, true };
+        GradientAssert.Vector(x => A.MaskedSum(x, mask), (x, d, s) => A.MaskedSumGradient(x, mask, d, s), table);
+    }
+
+    [Fact]
+    public void StaticReadonlyTablesAndConstants()
+    {
+        GradientAssert.Matches(A.NormalCdf, A.NormalCdfGradient, -1.3, 0.4, 2.1);
+
+        // The Greeks: delta, strike sensitivity, rho, vega, theta (as −∂/∂T), against finite differences.
+        GradientAssert.Vector(
+            v => A.CallPrice(v[0], v[1], v[2], v[3], v[4]),
+            (v, d, s) => A.CallPriceGradient(v[0], v[1], v[2], v[3], v[4], ref d[0], ref d[1], ref d[2], ref d[3], ref d[4], s),
+            new[] { 100.0, 95.0, 0.03, 0.25, 0.75 });
+        double delta = 0, dk = 0, rho = 0, vega = 0, dt = 0;
+        A.CallPriceGradient(100, 95, 0.03, 0.25, 0.75, ref delta, ref dk, ref rho, ref vega, ref dt);
+        Assert.InRange(delta, 0.672, 0.675); // N(d1), d1 = 0.449
+    }
+
+    [Fact]
+    public void ParamsArray() =>
+        GradientAssert.Vector(A.SumOfSquares, (x, d, s) => A.SumOfSquaresGradient(x, d, s), new[] { 0.5, -1.5, 2.0 });
+}
