@@ -1,7 +1,9 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Threading;
 
 namespace DiffGen;
 
@@ -10,6 +12,8 @@ namespace DiffGen;
 /// loop overwrites and the reverse still needs). Storage is rented from <see cref="ArrayPool{T}"/> and
 /// returned by <see cref="Dispose"/>, which generated code calls in <c>finally</c>: after warm-up a
 /// gradient call allocates nothing. Used by generated code; not meant to be called by hand.
+/// Disposing twice, or disposing a copy of the struct as well as the original, returns the storage
+/// once: a pooled array is never handed to two later callers.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -18,6 +22,7 @@ public struct Tape<T> : IDisposable
 {
     private T[]? _items;
     private int _count;
+    private long _lease;
 
     /// <summary>The number of values on the tape.</summary>
     public readonly int Count => _count;
@@ -28,7 +33,7 @@ public struct Tape<T> : IDisposable
     {
         if (_items is null || _count == _items.Length)
         {
-            _items = Grow(_items, _count, 1);
+            _items = Grow(_items, _count, 1, ref _lease);
         }
 
         _items[_count++] = value;
@@ -39,7 +44,7 @@ public struct Tape<T> : IDisposable
     {
         if (count > 0 && (_items is null || _count + count > _items.Length))
         {
-            _items = Grow(_items, _count, count);
+            _items = Grow(_items, _count, count, ref _lease);
         }
     }
 
@@ -64,20 +69,21 @@ public struct Tape<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Pop() => _items![--_count];
 
-    /// <summary>Returns the storage to the pool.</summary>
+    /// <summary>Returns the storage to the pool, once: a second call, or a call on a copy whose original was disposed, does nothing.</summary>
     public void Dispose()
     {
         if (_items is not null)
         {
-            ArrayPool<T>.Shared.Return(_items);
+            PoolLeases.Return(_items, _lease);
             _items = null;
         }
 
         _count = 0;
     }
 
-    // Static, so that the inlined Push never passes the tape's address to a call.
-    private static T[] Grow(T[]? items, int count, long more)
+    // Static, so that the inlined Push never passes the tape's address to a call (the lease is a
+    // field passed by reference only on this slow path).
+    private static T[] Grow(T[]? items, int count, long more, ref long lease)
     {
         var wanted = Math.Max(count + more, items is null ? 256 : items.Length * 2L);
         if (wanted > Array.MaxLength)
@@ -85,13 +91,14 @@ public struct Tape<T> : IDisposable
             throw new OutOfMemoryException("A tape of " + wanted + " values is larger than an array can be.");
         }
 
-        var larger = ArrayPool<T>.Shared.Rent((int)wanted);
+        var larger = PoolLeases.Rent<T>((int)wanted, out var newLease);
         if (items is not null)
         {
             Array.Copy(items, larger, count);
-            ArrayPool<T>.Shared.Return(items);
+            PoolLeases.Return(items, lease);
         }
 
+        lease = newLease;
         return larger;
     }
 }
@@ -107,7 +114,8 @@ public static class Tape
 
 /// <summary>
 /// A zeroed, pooled buffer: the adjoint of a local array in a generated gradient. Returned to the
-/// pool by <see cref="Dispose"/> in <c>finally</c>. Used by generated code; not meant to be called by hand.
+/// pool by <see cref="Dispose"/> in <c>finally</c>, once (as <see cref="Tape{T}"/>). Used by generated code;
+/// not meant to be called by hand.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -116,11 +124,12 @@ public struct PooledBuffer<T> : IDisposable
 {
     private T[]? _array;
     private int _length;
+    private long _lease;
 
     /// <summary>Rents a buffer of <paramref name="length"/> zeros.</summary>
     public PooledBuffer(int length)
     {
-        _array = ArrayPool<T>.Shared.Rent(length);
+        _array = PoolLeases.Rent<T>(length, out _lease);
         _length = length;
         Array.Clear(_array, 0, length);
     }
@@ -128,15 +137,86 @@ public struct PooledBuffer<T> : IDisposable
     /// <summary>The buffer, exactly the requested length.</summary>
     public readonly Span<T> Span => _array.AsSpan(0, _length);
 
-    /// <summary>Returns the buffer to the pool.</summary>
+    /// <summary>Returns the buffer to the pool, once: a second call, or a call on a copy whose original was disposed, does nothing.</summary>
     public void Dispose()
     {
         if (_array is not null)
         {
-            ArrayPool<T>.Shared.Return(_array);
+            PoolLeases.Return(_array, _lease);
             _array = null;
         }
 
         _length = 0;
+    }
+}
+
+/// <summary>
+/// Which rented array is out under which lease. A struct (<see cref="Tape{T}"/>, <see cref="PooledBuffer{T}"/>)
+/// copied by value holds its array twice, and nulling the field on dispose clears one copy only;
+/// <see cref="ArrayPool{T}"/> does not detect a second return and would hand the array to two later
+/// renters. Each rental gets a lease number; an array goes back to the pool only when the returning
+/// lease is the one it is out under, so a stale copy's return is ignored (even after the array was
+/// rented again, under a new lease). Dictionaries keep their entries' storage after removal, so
+/// after warm-up renting and returning allocate nothing; striped locks keep threads apart. An array
+/// never returned (a tape never disposed) stays referenced here; generated code disposes in <c>finally</c>.
+/// </summary>
+internal static class PoolLeases
+{
+    private const int Stripes = 16;
+    private static readonly Dictionary<object, long>[] Out = CreateStripes();
+    private static long _lastLease;
+
+    private static Dictionary<object, long>[] CreateStripes()
+    {
+        var stripes = new Dictionary<object, long>[Stripes];
+        for (var i = 0; i < Stripes; i++)
+        {
+            stripes[i] = new Dictionary<object, long>(ReferenceEqualityComparer.Instance);
+        }
+
+        return stripes;
+    }
+
+    private static Dictionary<object, long> StripeOf(object array) => Out[RuntimeHelpers.GetHashCode(array) & (Stripes - 1)];
+
+    /// <summary>Rents an array of at least <paramref name="length"/> values under a new lease.</summary>
+    public static T[] Rent<T>(int length, out long lease)
+    {
+        var array = ArrayPool<T>.Shared.Rent(length);
+        lease = Interlocked.Increment(ref _lastLease);
+        if (array.Length == 0)
+        {
+            return array; // Array.Empty<T>(), shared by all: not the pool's to track or take back
+        }
+
+        var stripe = StripeOf(array);
+        lock (stripe)
+        {
+            stripe[array] = lease;
+        }
+
+        return array;
+    }
+
+    /// <summary>Returns <paramref name="array"/> to the pool if it is out under <paramref name="lease"/>; otherwise does nothing.</summary>
+    public static void Return<T>(T[] array, long lease)
+    {
+        if (array.Length == 0)
+        {
+            return;
+        }
+
+        var stripe = StripeOf(array);
+        lock (stripe)
+        {
+            if (!stripe.TryGetValue(array, out var current) || current != lease)
+            {
+                return;
+            }
+
+            stripe.Remove(array);
+        }
+
+        ArrayPool<T>.Shared.Return(array);
     }
 }
