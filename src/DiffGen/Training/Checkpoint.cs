@@ -45,7 +45,7 @@ public sealed class CheckpointException : Exception
 /// Files are untrusted input. Loading streams the file, checking every count, name and length
 /// against the model as it is read, so a file for another model fails at the first difference,
 /// having read no further; values are read into buffers sized from the model, never from the file
-/// (at most the size of the model and its optimizer state, plus a fixed 64 KB), and the checksum is
+/// (at most the size of the model and its optimizer state, plus a buffer of at most 64 KB), and the checksum is
 /// computed as the bytes pass. Only when the whole file has been read and its checksum, options and
 /// values (learning rate, step counts) checked does anything change: a damaged, mismatched or
 /// tampered file throws <see cref="CheckpointException"/> and leaves the model, optimizer and
@@ -320,7 +320,9 @@ public static class Checkpoint
             throw new CheckpointException($"Checkpoint '{path}' holds {(type == 8 ? "double" : type == 4 ? "float" : "unknown")} values; the model is {typeof(T).Name}.");
         }
 
-        var reader = new Reader(file, length, header);
+        // The reader's buffer is sized from the model too (values larger than it bypass it): a hostile
+        // file for a small model costs a small buffer.
+        var reader = new Reader(file, length, header, Math.Max(1024L, (long)parameters.Length * Unsafe.SizeOf<T>()));
         var count = reader.ReadInt32();
         if (count != parameters.Count)
         {
@@ -618,7 +620,7 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// Reads a file front to back through a buffer of at most 64 KB (less for a smaller file),
+    /// Reads a file front to back through a buffer of at most 64 KB (less for a smaller file or model),
     /// computing the CRC-32 of what it consumes; runs out with <see cref="EndOfStreamException"/>.
     /// </summary>
     private sealed class Reader
@@ -630,11 +632,11 @@ public static class Checkpoint
         private long _remaining;
         private uint _crc;
 
-        public Reader(Stream stream, long length, ReadOnlySpan<byte> header)
+        public Reader(Stream stream, long length, ReadOnlySpan<byte> header, long bufferLimit)
         {
             _stream = stream;
             _remaining = length - header.Length;
-            _buffer = new byte[(int)Math.Clamp(_remaining, 16, 64 * 1024)];
+            _buffer = new byte[(int)Math.Clamp(Math.Min(_remaining, bufferLimit), 16, 64 * 1024)];
             _crc = Crc32.Update(Crc32.Start, header);
         }
 
