@@ -53,3 +53,74 @@ public class TapeTests
         tape.Dispose();
     }
 }
+
+/// <summary>Disposing a tape or a pooled buffer twice (say, through a copy of the struct) returns its array to the pool once.</summary>
+public class DoubleDisposalTests
+{
+    // Element types of their own, so no other test shares these pools.
+    private struct TapeCell
+    {
+        public long Value;
+    }
+
+    private struct BufferCell
+    {
+        public long Value;
+    }
+
+    [Fact]
+    public void ACopiedTapeDisposedTwiceDoesNotHandOneArrayToTwoLaterTapes()
+    {
+        var tape = new Tape<TapeCell>();
+        tape.Push(new TapeCell { Value = 1 });
+        var copy = tape;
+        tape.Dispose();
+        copy.Dispose();
+        tape.Dispose();
+
+        var first = new Tape<TapeCell>();
+        var second = new Tape<TapeCell>();
+        first.Push(new TapeCell { Value = 10 });
+        second.Push(new TapeCell { Value = 20 });
+        Assert.Equal(20, second.Pop().Value);
+        Assert.Equal(10, first.Pop().Value); // 20 if both tapes had been handed the same array
+        first.Dispose();
+        second.Dispose();
+    }
+
+    [Fact]
+    public void ACopiedPooledBufferDisposedTwiceDoesNotHandOneArrayToTwoLaterBuffers()
+    {
+        var buffer = new PooledBuffer<BufferCell>(8);
+        var copy = buffer;
+        buffer.Dispose();
+        copy.Dispose();
+
+        var first = new PooledBuffer<BufferCell>(8);
+        var second = new PooledBuffer<BufferCell>(8);
+        first.Span[0].Value = 10;
+        second.Span[0].Value = 20;
+        Assert.Equal(10, first.Span[0].Value);
+        first.Dispose();
+        second.Dispose();
+    }
+
+    [Fact]
+    public void ATapeGrownAfterBeingCopiedStillReturnsEachArrayOnce()
+    {
+        var tape = new Tape<TapeCell>();
+        tape.Push(new TapeCell { Value = 1 });
+        var copy = tape;
+        tape.Reserve(10_000); // returns the shared array, rents a larger one
+        copy.Dispose();       // the stale copy must not return the shared array again
+        tape.Dispose();
+
+        var first = new Tape<TapeCell>();
+        var second = new Tape<TapeCell>();
+        first.Push(new TapeCell { Value = 10 });
+        second.Push(new TapeCell { Value = 20 });
+        Assert.Equal(10, first.Pop().Value);
+        first.Dispose();
+        second.Dispose();
+    }
+}

@@ -150,7 +150,7 @@ public static partial class Regression
 
             var report = new EpochReport(epoch, lossSum / batchesPerEpoch, Evaluate(model, xValidation, yValidation), optimizer.LearningRate, clipped);
             reports.Add(report);
-            Checkpoint.Save(checkpoint, model, optimizer);
+            Checkpoint.Save(checkpoint, model, optimizer, schedule); // the schedule's position too: a resumed run follows the same rates
             onEpoch?.Invoke(report);
         }
 
@@ -161,7 +161,9 @@ public static partial class Regression
 
         // Reload the last checkpoint into a fresh model, as a user resuming would.
         var reloaded = CreateModel(options.Hidden, seed: 0);
-        Checkpoint.Load(checkpoint, reloaded, new Adam<double>(reloaded, options.LearningRate));
+        var reloadedOptimizer = new Adam<double>(reloaded, options.LearningRate);
+        var reloadedSchedule = new WarmupCosineLR(reloadedOptimizer, options.WarmupEpochs * batchesPerEpoch, options.Epochs * batchesPerEpoch);
+        Checkpoint.Load(checkpoint, reloaded, reloadedOptimizer, reloadedSchedule);
         return new Result(reports, checkpoint, plot, Evaluate(reloaded, xValidation, yValidation));
     }
 }

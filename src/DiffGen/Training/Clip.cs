@@ -13,10 +13,16 @@ public static class Clip
     /// multiplied by min(1, maxNorm / (n + 1e-6)).
     /// </summary>
     /// <returns>The norm before clipping.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxNorm"/> is NaN or negative (positive infinity clips nothing).</exception>
     public static double GradientsByNorm<T>(ParameterSet<T> parameters, double maxNorm)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        if (!(maxNorm >= 0))
+        {
+            throw Guard.Out(maxNorm, nameof(maxNorm), ">= 0 (or positive infinity, no clipping)");
+        }
+
         var sumOfSquares = 0.0;
         foreach (var parameter in parameters)
         {
@@ -38,11 +44,20 @@ public static class Clip
     }
 
     /// <summary>Clamps every gradient element to [−<paramref name="clipValue"/>, <paramref name="clipValue"/>].</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="clipValue"/> is NaN or negative (positive infinity clips nothing).</exception>
     public static void GradientsByValue<T>(ParameterSet<T> parameters, double clipValue)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        var high = T.CreateChecked(Math.Abs(clipValue));
+
+        // A negative limit once meant its absolute value here; it is refused now, as PyTorch's
+        // clip_grad_value_ gives nonsense for it, and NaN would turn every gradient into NaN.
+        if (!(clipValue >= 0))
+        {
+            throw Guard.Out(clipValue, nameof(clipValue), ">= 0 (or positive infinity, no clipping)");
+        }
+
+        var high = T.CreateChecked(clipValue);
         foreach (var parameter in parameters)
         {
             var gradients = parameter.Gradients;

@@ -6,7 +6,10 @@ namespace DiffGen;
 /// <summary>An optimizer: updates a <see cref="ParameterSet{T}"/> from its gradients.</summary>
 public interface IOptimizer
 {
-    /// <summary>The learning rate the next <see cref="Step"/> uses (schedules change it).</summary>
+    /// <summary>
+    /// The learning rate the next <see cref="Step"/> uses (schedules change it). DiffGen's optimizers
+    /// refuse a value that is not finite and &gt;= 0 with an <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
     double LearningRate { get; set; }
 
     /// <summary>One update of every parameter from its current gradients.</summary>
@@ -25,20 +28,22 @@ public abstract class Optimizer<T> : IOptimizer
     protected Optimizer(ParameterSet<T> parameters, double learningRate)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!(learningRate >= 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be a non-negative number.");
-        }
-
         Parameters = parameters;
-        LearningRate = learningRate;
+        _learningRate = Guard.NonNegative(learningRate, nameof(learningRate));
     }
 
     /// <summary>The parameters updated.</summary>
     public ParameterSet<T> Parameters { get; }
 
+    private double _learningRate;
+
     /// <inheritdoc/>
-    public double LearningRate { get; set; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is NaN, infinite or negative: the next step would turn every parameter into NaN.</exception>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = Guard.NonNegative(value, nameof(value));
+    }
 
     /// <summary>The number of steps taken.</summary>
     public long StepCount { get; protected set; }
@@ -62,6 +67,13 @@ public abstract class Optimizer<T> : IOptimizer
 
     /// <summary>Restores the step count (checkpoints).</summary>
     internal void RestoreStepCount(long stepCount) => StepCount = stepCount;
+
+    /// <summary>
+    /// The options that shape the update but not the state (betas, epsilon, weight decay, momentum,
+    /// flags as 0 or 1), in a fixed order: checkpoints save them and refuse to load into an optimizer
+    /// whose options differ, since the resumed run would silently follow another algorithm.
+    /// </summary>
+    internal abstract (string Name, double Value)[] Options { get; }
 
     /// <summary>Updates parameter <paramref name="index"/> in place.</summary>
     protected abstract void Update(int index, Span<T> values, ReadOnlySpan<T> gradients);
@@ -97,17 +109,24 @@ public sealed class Sgd<T> : Optimizer<T>
     private readonly T[][] _momentumBuffers;
 
     /// <summary>Creates SGD with PyTorch's defaults.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A learning rate, momentum or weight decay that is not finite and &gt;= 0, a dampening outside [0, 1], or
+    /// Nesterov momentum without momentum &gt; 0 and dampening == 0.
+    /// </exception>
     public Sgd(ParameterSet<T> parameters, double learningRate, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false)
         : base(parameters, learningRate)
     {
+        Momentum = Guard.NonNegative(momentum, nameof(momentum));
+
+        // PyTorch does not check dampening; outside [0, 1] the gradient's weight 1 − dampening in
+        // the momentum buffer would be negative or above one, which no schedule of SGD intends.
+        Dampening = Guard.Fraction(dampening, nameof(dampening));
+        WeightDecay = Guard.NonNegative(weightDecay, nameof(weightDecay));
         if (nesterov && (momentum <= 0 || dampening != 0))
         {
-            throw new ArgumentException("Nesterov momentum requires a positive momentum and zero dampening.", nameof(nesterov));
+            throw Guard.Out(nesterov, nameof(nesterov), $"false unless momentum > 0 and dampening == 0 (momentum is {momentum}, dampening {dampening})");
         }
 
-        Momentum = momentum;
-        Dampening = dampening;
-        WeightDecay = weightDecay;
         Nesterov = nesterov;
         _momentumBuffers = StateBuffers();
     }
@@ -116,6 +135,8 @@ public sealed class Sgd<T> : Optimizer<T>
     public double Momentum { get; }
 
     internal override T[][][] State => new[] { _momentumBuffers };
+
+    internal override (string Name, double Value)[] Options => [("momentum", Momentum), ("dampening", Dampening), ("weightDecay", WeightDecay), ("nesterov", Nesterov ? 1 : 0)];
 
     /// <summary>The dampening of the momentum.</summary>
     public double Dampening { get; }
@@ -194,13 +215,19 @@ public class Adam<T> : Optimizer<T>
     private readonly T[][] _maxSecondMoments;
 
     /// <summary>Creates Adam with PyTorch's defaults.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A learning rate or weight decay that is not finite and &gt;= 0, a beta outside [0, 1), or an epsilon that is not finite and &gt; 0.
+    /// </exception>
     public Adam(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0, bool amsGrad = false)
         : base(parameters, learningRate)
     {
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = epsilon;
-        WeightDecay = weightDecay;
+        Beta1 = Guard.FractionBelowOne(beta1, nameof(beta1));
+        Beta2 = Guard.FractionBelowOne(beta2, nameof(beta2));
+
+        // PyTorch allows epsilon = 0, but then an element whose gradient and moments are zero (an
+        // unused parameter) becomes 0/0 = NaN on the first step: refused.
+        Epsilon = Guard.Positive(epsilon, nameof(epsilon));
+        WeightDecay = Guard.NonNegative(weightDecay, nameof(weightDecay));
         AmsGrad = amsGrad;
         _firstMoments = StateBuffers();
         _secondMoments = StateBuffers();
@@ -223,6 +250,8 @@ public class Adam<T> : Optimizer<T>
     public bool AmsGrad { get; }
 
     internal override T[][][] State => new[] { _firstMoments, _secondMoments, _maxSecondMoments };
+
+    internal override (string Name, double Value)[] Options => [("beta1", Beta1), ("beta2", Beta2), ("epsilon", Epsilon), ("weightDecay", WeightDecay), ("amsGrad", AmsGrad ? 1 : 0)];
 
     /// <summary>Whether weight decay is decoupled from the gradient (AdamW).</summary>
     protected virtual bool DecoupledWeightDecay => false;
@@ -309,6 +338,7 @@ public sealed class AdamW<T> : Adam<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Creates AdamW with PyTorch's defaults (weight decay 0.01).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="Adam{T}"/>'s constructor.</exception>
     public AdamW(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 1e-2, bool amsGrad = false)
         : base(parameters, learningRate, beta1, beta2, epsilon, weightDecay, amsGrad)
     {
@@ -333,12 +363,19 @@ public sealed class AdaGrad<T> : Optimizer<T>
     private readonly T[][] _sums;
 
     /// <summary>Creates AdaGrad with PyTorch's defaults.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A learning rate, learning-rate decay, weight decay or initial accumulator value that is not finite and &gt;= 0,
+    /// or an epsilon that is not finite and &gt; 0.
+    /// </exception>
     public AdaGrad(ParameterSet<T> parameters, double learningRate = 1e-2, double learningRateDecay = 0, double weightDecay = 0, double initialAccumulatorValue = 0, double epsilon = 1e-10)
         : base(parameters, learningRate)
     {
-        LearningRateDecay = learningRateDecay;
-        WeightDecay = weightDecay;
-        Epsilon = epsilon;
+        LearningRateDecay = Guard.NonNegative(learningRateDecay, nameof(learningRateDecay));
+        WeightDecay = Guard.NonNegative(weightDecay, nameof(weightDecay));
+        Guard.NonNegative(initialAccumulatorValue, nameof(initialAccumulatorValue));
+
+        // PyTorch allows 0; then a zero gradient on a zero accumulator is 0/0 = NaN (see Adam).
+        Epsilon = Guard.Positive(epsilon, nameof(epsilon));
         _sums = StateBuffers();
         foreach (var sum in _sums)
         {
@@ -347,6 +384,9 @@ public sealed class AdaGrad<T> : Optimizer<T>
     }
 
     internal override T[][][] State => new[] { _sums };
+
+    // The initial accumulator value is not an option of the update: it is the state's start, which a checkpoint replaces.
+    internal override (string Name, double Value)[] Options => [("learningRateDecay", LearningRateDecay), ("weightDecay", WeightDecay), ("epsilon", Epsilon)];
 
     /// <summary>The decay of the learning rate per step.</summary>
     public double LearningRateDecay { get; }
@@ -415,13 +455,20 @@ public sealed class RmsProp<T> : Optimizer<T>
     private readonly T[][] _momentumBuffers;
 
     /// <summary>Creates RMSProp with PyTorch's defaults.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A learning rate, weight decay or momentum that is not finite and &gt;= 0, an alpha outside [0, 1], or an epsilon that is not finite and &gt; 0.
+    /// </exception>
     public RmsProp(ParameterSet<T> parameters, double learningRate = 1e-2, double alpha = 0.99, double epsilon = 1e-8, double weightDecay = 0, double momentum = 0, bool centered = false)
         : base(parameters, learningRate)
     {
-        Alpha = alpha;
-        Epsilon = epsilon;
-        WeightDecay = weightDecay;
-        Momentum = momentum;
+        // PyTorch checks alpha >= 0 only; above 1 the weight 1 − alpha of g² is negative, the average
+        // can go negative and its square root NaN.
+        Alpha = Guard.Fraction(alpha, nameof(alpha));
+
+        // PyTorch allows 0; then a zero gradient on a zero average is 0/0 = NaN (see Adam).
+        Epsilon = Guard.Positive(epsilon, nameof(epsilon));
+        WeightDecay = Guard.NonNegative(weightDecay, nameof(weightDecay));
+        Momentum = Guard.NonNegative(momentum, nameof(momentum));
         Centered = centered;
         _squareAverages = StateBuffers();
         _gradientAverages = centered ? StateBuffers() : Array.Empty<T[]>();
@@ -429,6 +476,8 @@ public sealed class RmsProp<T> : Optimizer<T>
     }
 
     internal override T[][][] State => new[] { _squareAverages, _gradientAverages, _momentumBuffers };
+
+    internal override (string Name, double Value)[] Options => [("alpha", Alpha), ("epsilon", Epsilon), ("weightDecay", WeightDecay), ("momentum", Momentum), ("centered", Centered ? 1 : 0)];
 
     /// <summary>The smoothing constant of the averages.</summary>
     public double Alpha { get; }

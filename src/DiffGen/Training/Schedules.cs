@@ -3,10 +3,37 @@ using System;
 namespace DiffGen;
 
 /// <summary>
+/// Anything that sets an optimizer's learning rate as training goes: a <see cref="LearningRateSchedule"/>
+/// or <see cref="ReduceLROnPlateau"/>. <see cref="Checkpoint"/> saves and restores its position
+/// (PyTorch's scheduler <c>state_dict</c>), so a resumed run follows the same learning rates.
+/// </summary>
+public interface ILearningRateSchedule
+{
+    /// <summary>The optimizer whose learning rate this schedule sets.</summary>
+    IOptimizer Optimizer { get; }
+}
+
+/// <summary>What a checkpoint saves of a schedule: its options (checked on load) and its position.</summary>
+internal interface ICheckpointedSchedule
+{
+    /// <summary>The options given when created, in a fixed order: a checkpoint loads only into a schedule with the same.</summary>
+    (string Name, double Value)[] Options { get; }
+
+    /// <summary>The position: what changes as the schedule steps.</summary>
+    double[] State { get; }
+
+    /// <summary>Why <paramref name="state"/> (read from a file, as long as <see cref="State"/>) cannot be this schedule's position, or null if it can.</summary>
+    string? Invalid(double[] state);
+
+    /// <summary>Takes <paramref name="state"/>, which <see cref="Invalid"/> accepted.</summary>
+    void Restore(double[] state);
+}
+
+/// <summary>
 /// A learning-rate schedule: each <see cref="Step"/> (once per epoch or per batch, after the
 /// optimizer's step, as in PyTorch) sets the optimizer's <see cref="IOptimizer.LearningRate"/>.
 /// </summary>
-public abstract class LearningRateSchedule
+public abstract class LearningRateSchedule : ILearningRateSchedule, ICheckpointedSchedule
 {
     /// <summary>Creates a schedule that starts from the optimizer's current learning rate.</summary>
     protected LearningRateSchedule(IOptimizer optimizer)
@@ -19,8 +46,8 @@ public abstract class LearningRateSchedule
     /// <summary>The optimizer whose learning rate this schedule sets.</summary>
     public IOptimizer Optimizer { get; }
 
-    /// <summary>The learning rate the optimizer had when the schedule was created.</summary>
-    public double BaseLearningRate { get; }
+    /// <summary>The learning rate the optimizer had when the schedule was created (restored by <see cref="Checkpoint.Load{T}(string, ParameterSet{T}, IOptimizer?, ILearningRateSchedule?)"/>).</summary>
+    public double BaseLearningRate { get; private set; }
 
     /// <summary>The number of steps taken (PyTorch's <c>last_epoch</c>).</summary>
     public int StepCount { get; private set; }
@@ -34,6 +61,30 @@ public abstract class LearningRateSchedule
 
     /// <summary>The learning rate after step <paramref name="step"/>, given the current one.</summary>
     protected abstract double Next(int step, double current);
+
+    /// <summary>The options given when created (periods, factors), for checkpoints; none for a schedule defined outside DiffGen.</summary>
+    internal virtual (string Name, double Value)[] Options => [];
+
+    /// <summary>The last step count the schedule can reach (OneCycleLR ends); a checkpoint claiming more is refused.</summary>
+    internal virtual int MaxStepCount => int.MaxValue;
+
+    (string Name, double Value)[] ICheckpointedSchedule.Options => Options;
+
+    // The position of every schedule here is its step count and base rate: each computes the next
+    // rate from those, its options and the optimizer's current rate, which the checkpoint restores too.
+    // A schedule derived outside DiffGen keeps any state of its own fields unsaved.
+    double[] ICheckpointedSchedule.State => [StepCount, BaseLearningRate];
+
+    string? ICheckpointedSchedule.Invalid(double[] state) =>
+        !(state[0] >= 0 && state[0] <= MaxStepCount && state[0] == Math.Floor(state[0])) ? $"a step count of {state[0]} (expected a whole number in [0, {MaxStepCount}])"
+        : !(double.IsFinite(state[1]) && state[1] >= 0) ? $"a base learning rate of {state[1]} (expected finite and >= 0)"
+        : null;
+
+    void ICheckpointedSchedule.Restore(double[] state)
+    {
+        StepCount = (int)state[0];
+        BaseLearningRate = state[1];
+    }
 }
 
 /// <summary>Multiplies the learning rate by <c>gamma</c> every <c>stepSize</c> steps (<c>torch.optim.lr_scheduler.StepLR</c>).</summary>
@@ -43,12 +94,15 @@ public sealed class StepLR : LearningRateSchedule
     private readonly double _gamma;
 
     /// <summary>Creates the schedule.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A period or step count that is not positive, a factor, gamma or rate outside its range; the message names the argument and the range.</exception>
     public StepLR(IOptimizer optimizer, int stepSize, double gamma = 0.1)
         : base(optimizer)
     {
-        _stepSize = stepSize > 0 ? stepSize : throw new ArgumentOutOfRangeException(nameof(stepSize), stepSize, "The step size must be positive.");
-        _gamma = gamma;
+        _stepSize = Guard.Positive(stepSize, nameof(stepSize));
+        _gamma = Guard.Positive(gamma, nameof(gamma));
     }
+
+    internal override (string Name, double Value)[] Options => [("stepSize", _stepSize), ("gamma", _gamma)];
 
     /// <inheritdoc/>
     protected override double Next(int step, double current) => step % _stepSize == 0 ? current * _gamma : current;
@@ -60,8 +114,11 @@ public sealed class ExponentialLR : LearningRateSchedule
     private readonly double _gamma;
 
     /// <summary>Creates the schedule.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A period or step count that is not positive, a factor, gamma or rate outside its range; the message names the argument and the range.</exception>
     public ExponentialLR(IOptimizer optimizer, double gamma)
-        : base(optimizer) => _gamma = gamma;
+        : base(optimizer) => _gamma = Guard.Positive(gamma, nameof(gamma));
+
+    internal override (string Name, double Value)[] Options => [("gamma", _gamma)];
 
     /// <inheritdoc/>
     protected override double Next(int step, double current) => current * _gamma;
@@ -78,12 +135,15 @@ public sealed class CosineAnnealingLR : LearningRateSchedule
     private readonly double _etaMin;
 
     /// <summary>Creates the schedule.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A period or step count that is not positive, a factor, gamma or rate outside its range; the message names the argument and the range.</exception>
     public CosineAnnealingLR(IOptimizer optimizer, int tMax, double etaMin = 0)
         : base(optimizer)
     {
-        _tMax = tMax > 0 ? tMax : throw new ArgumentOutOfRangeException(nameof(tMax), tMax, "tMax must be positive.");
-        _etaMin = etaMin;
+        _tMax = Guard.Positive(tMax, nameof(tMax));
+        _etaMin = Guard.NonNegative(etaMin, nameof(etaMin));
     }
+
+    internal override (string Name, double Value)[] Options => [("tMax", _tMax), ("etaMin", _etaMin)];
 
     /// <inheritdoc/>
     protected override double Next(int step, double current)
@@ -107,12 +167,15 @@ public sealed class LinearWarmup : LearningRateSchedule
     private readonly int _warmupSteps;
 
     /// <summary>Creates the schedule and sets the first learning rate.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A period or step count that is not positive, a factor, gamma or rate outside its range; the message names the argument and the range.</exception>
     public LinearWarmup(IOptimizer optimizer, int warmupSteps)
         : base(optimizer)
     {
-        _warmupSteps = warmupSteps > 0 ? warmupSteps : throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "The warm-up must last at least one step.");
+        _warmupSteps = Guard.Positive(warmupSteps, nameof(warmupSteps));
         optimizer.LearningRate = BaseLearningRate / warmupSteps;
     }
+
+    internal override (string Name, double Value)[] Options => [("warmupSteps", _warmupSteps)];
 
     /// <inheritdoc/>
     protected override double Next(int step, double current) => BaseLearningRate * Math.Min(1.0, (step + 1.0) / _warmupSteps);
@@ -131,14 +194,17 @@ public sealed class WarmupCosineLR : LearningRateSchedule
     private readonly double _etaMin;
 
     /// <summary>Creates the schedule and sets the first learning rate.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A period or step count that is not positive, a factor, gamma or rate outside its range; the message names the argument and the range.</exception>
     public WarmupCosineLR(IOptimizer optimizer, int warmupSteps, int totalSteps, double etaMin = 0)
         : base(optimizer)
     {
-        _warmupSteps = warmupSteps > 0 ? warmupSteps : throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "The warm-up must last at least one step.");
-        _totalSteps = totalSteps > warmupSteps ? totalSteps : throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "The schedule must last longer than its warm-up.");
-        _etaMin = etaMin;
+        _warmupSteps = Guard.Positive(warmupSteps, nameof(warmupSteps));
+        _totalSteps = totalSteps > warmupSteps ? totalSteps : throw Guard.Out(totalSteps, nameof(totalSteps), $"> warmupSteps ({warmupSteps}): the schedule must last longer than its warm-up");
+        _etaMin = Guard.NonNegative(etaMin, nameof(etaMin));
         optimizer.LearningRate = At(0);
     }
+
+    internal override (string Name, double Value)[] Options => [("warmupSteps", _warmupSteps), ("totalSteps", _totalSteps), ("etaMin", _etaMin)];
 
     /// <inheritdoc/>
     protected override double Next(int step, double current) => At(step);
@@ -167,18 +233,28 @@ public sealed class OneCycleLR : LearningRateSchedule
     private readonly double _max;
     private readonly double _min;
     private readonly double _warmupEnd;
+    private readonly (string Name, double Value)[] _options;
 
     /// <summary>Creates the schedule and sets the first learning rate.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A period or step count that is not positive, a factor, gamma or rate outside its range; the message names the argument and the range.</exception>
     public OneCycleLR(IOptimizer optimizer, double maxLearningRate, int totalSteps, double pctStart = 0.3, double divFactor = 25, double finalDivFactor = 1e4)
         : base(optimizer)
     {
-        _totalSteps = totalSteps > 1 ? totalSteps : throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "At least two steps.");
-        _max = maxLearningRate;
+        _totalSteps = totalSteps > 1 ? totalSteps : throw Guard.Out(totalSteps, nameof(totalSteps), "> 1");
+        _max = Guard.NonNegative(maxLearningRate, nameof(maxLearningRate));
+        Guard.Fraction(pctStart, nameof(pctStart));
+        Guard.Positive(divFactor, nameof(divFactor));
+        Guard.Positive(finalDivFactor, nameof(finalDivFactor));
+        _options = [("maxLearningRate", maxLearningRate), ("totalSteps", totalSteps), ("pctStart", pctStart), ("divFactor", divFactor), ("finalDivFactor", finalDivFactor)];
         _initial = maxLearningRate / divFactor;
         _min = _initial / finalDivFactor;
         _warmupEnd = pctStart * totalSteps - 1;
         optimizer.LearningRate = _initial;
     }
+
+    internal override (string Name, double Value)[] Options => _options;
+
+    internal override int MaxStepCount => _totalSteps - 1;
 
     /// <inheritdoc/>
     protected override double Next(int step, double current)
@@ -201,7 +277,7 @@ public sealed class OneCycleLR : LearningRateSchedule
 /// than <c>threshold</c> (relative) for more than <c>patience</c> steps (<c>ReduceLROnPlateau</c>,
 /// mode "min", threshold mode "rel", no cooldown), never below <c>minLearningRate</c>.
 /// </summary>
-public sealed class ReduceLROnPlateau
+public sealed class ReduceLROnPlateau : ILearningRateSchedule, ICheckpointedSchedule
 {
     private readonly double _factor;
     private readonly int _patience;
@@ -211,19 +287,30 @@ public sealed class ReduceLROnPlateau
     private int _badSteps;
 
     /// <summary>Creates the schedule.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A period or step count that is not positive, a factor, gamma or rate outside its range; the message names the argument and the range.</exception>
     public ReduceLROnPlateau(IOptimizer optimizer, double factor = 0.1, int patience = 10, double threshold = 1e-4, double minLearningRate = 0)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        if (!(factor < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(factor), factor, "The factor must be below 1.");
-        }
-
         Optimizer = optimizer;
-        _factor = factor;
-        _patience = patience;
-        _threshold = threshold;
-        _minLearningRate = minLearningRate;
+        _factor = Guard.FractionBelowOne(factor, nameof(factor));
+        _patience = Guard.NonNegative(patience, nameof(patience));
+        _threshold = Guard.NonNegative(threshold, nameof(threshold));
+        _minLearningRate = Guard.NonNegative(minLearningRate, nameof(minLearningRate));
+    }
+
+    (string Name, double Value)[] ICheckpointedSchedule.Options => [("factor", _factor), ("patience", _patience), ("threshold", _threshold), ("minLearningRate", _minLearningRate)];
+
+    double[] ICheckpointedSchedule.State => [_best, _badSteps];
+
+    string? ICheckpointedSchedule.Invalid(double[] state) =>
+        double.IsNaN(state[0]) ? "a best metric of NaN"
+        : !(state[1] >= 0 && state[1] <= _patience && state[1] == Math.Floor(state[1])) ? $"a count of {state[1]} steps without improvement (expected a whole number in [0, {_patience}])"
+        : null;
+
+    void ICheckpointedSchedule.Restore(double[] state)
+    {
+        _best = state[0];
+        _badSteps = (int)state[1];
     }
 
     /// <summary>The optimizer whose learning rate this schedule sets.</summary>
