@@ -41,4 +41,21 @@ public class AsWrittenTests
     [Fact]
     public void ParamsArray() =>
         GradientAssert.Vector(A.SumOfSquares, (x, d, s) => A.SumOfSquaresGradient(x, d, s), new[] { 0.5, -1.5, 2.0 });
+
+    [Fact]
+    public void LocalFunctions()
+    {
+        var x = new[] { 0.5, -1.0, 1.5, 0.25, -0.75, 2.0 };
+        var y = new[] { 1, 0, 1 };
+        GradientAssert.Vector(w => A.LogisticLoss(w, x, y, 2), (w, d, s) => A.LogisticLossGradient(w, x, y, 2, d, s), new[] { 0.3, -0.6 });
+    }
+
+    [Fact]
+    public void TupleSwapAndDeconstruction()
+    {
+        foreach (var n in new[] { 0, 1, 4 })
+        {
+            GradientAssert.Matches((a, b) => A.Recurrence(a, b, n), (double a, double b, ref double da, ref double db, double s) => A.RecurrenceGradient(a, b, n, ref da, ref db, s), (0.7, -0.4), (1.2, 0.3));
+        }
+    }
 }

@@ -375,8 +375,7 @@ internal sealed class BodyLowerer
                     break;
 
                 case ILocalFunctionOperation:
-                    UnsupportedStatement(operation, "a local function", "move it out as a static [Differentiable] method of the same type and call it");
-                    break;
+                    break; // inlined where it is called
 
                 case ITryOperation:
                     UnsupportedStatement(operation, "'try'", "remove the try statement; a [Differentiable] body is pure arithmetic");
@@ -798,6 +797,11 @@ internal sealed class BodyLowerer
             case ICompoundAssignmentOperation compound:
                 return LowerCompoundAssignment(compound);
 
+            case IDeconstructionAssignmentOperation deconstruction when TupleElements(deconstruction.Value) is { } sources
+                && TupleElements(deconstruction.Target is IDeclarationExpressionOperation declared ? declared.Expression : deconstruction.Target) is { } targets
+                && sources.Length == targets.Length:
+                return LowerDeconstruction(deconstruction, sources, targets);
+
             case IIncrementOrDecrementOperation increment:
             {
                 var place = LowerPlace(increment.Target);
@@ -852,6 +856,38 @@ internal sealed class BodyLowerer
             default:
                 return UnsupportedExpression(operation, DescribeExpression(operation), "use arithmetic, Math functions, comparisons, ?: and calls to [Differentiable] methods");
         }
+    }
+
+    // (a, b) = (b, a + b), var (m, v) = (x, y): every value on the right is computed first, then each
+    // target assigned in turn, as C# does (so a swap swaps).
+    private Operand LowerDeconstruction(IDeconstructionAssignmentOperation deconstruction, ImmutableArray<IOperation> sources, ImmutableArray<IOperation> targets)
+    {
+        var values = sources.Select(source => (Value: LowerExpression(source), Type: RequireType(source))).ToList();
+        for (var i = 0; i < targets.Length; i++)
+        {
+            if (targets[i] is IDiscardOperation)
+            {
+                continue;
+            }
+
+            var place = LowerPlace(targets[i] is IDeclarationExpressionOperation { Expression: var declared } ? declared : targets[i]);
+            place?.Write(Convert(values[i].Value, values[i].Type, place.Type));
+        }
+
+        return Dummy(deconstruction);
+    }
+
+    // The elements of a tuple literal of scalars (through a conversion of the whole tuple), or null.
+    private static ImmutableArray<IOperation>? TupleElements(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation is ITupleOperation tuple && tuple.Elements.All(e => e is not ITupleOperation && TypeMapping.TryMap(e.Type) is not null || e is IDiscardOperation)
+            ? tuple.Elements
+            : null;
     }
 
     private Operand LowerConversion(IConversionOperation conversion)
@@ -977,7 +1013,7 @@ internal sealed class BodyLowerer
         var method = invocation.TargetMethod;
         if (method.MethodKind == MethodKind.LocalFunction)
         {
-            return Dummy(invocation); // the local function's declaration is reported
+            return InlineLocalFunction(invocation);
         }
 
         if (invocation.Instance is not null || !method.IsStatic)
@@ -1046,6 +1082,58 @@ internal sealed class BodyLowerer
         var name = method.ContainingType!.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + method.Name;
         return Compute(resultType, new OpaqueCall(name, arguments, piecewiseConstant, DiagnosticInfo.From(invocation.Syntax.GetLocation())!));
     }
+
+    // A local function is lowered where it is called, its parameters bound to the arguments' values: its
+    // reads and writes of the method's locals are then the method's own, and it is differentiated as
+    // part of the method. Its body is statements and one final return (or none, for void).
+    private Operand InlineLocalFunction(IInvocationOperation invocation)
+    {
+        var function = invocation.TargetMethod.OriginalDefinition;
+        var body = LocalFunctionBody(function);
+        if (body is null)
+        {
+            return UnsupportedExpression(invocation, "calling this local function", "declare it in the [Differentiable] method that calls it, or make it a static [Differentiable] method");
+        }
+
+        if (_inlining.Contains(function, SymbolEqualityComparer.Default))
+        {
+            return UnsupportedExpression(invocation, "a recursive local function", "make it a static [Differentiable] method of the type: recursion between those is supported");
+        }
+
+        var statements = body.Operations;
+        var last = statements.Length > 0 ? statements[statements.Length - 1] : null;
+        var returned = last is IReturnOperation { ReturnedValue: { } returnValue } ? returnValue : null;
+        var leading = last is IReturnOperation ? statements.RemoveAt(statements.Length - 1) : statements; // a void function's return; is implicit or last
+        if (leading.Any(ContainsReturn) || (returned is null && !function.ReturnsVoid))
+        {
+            return UnsupportedExpression(invocation, "calling a local function that returns early", "end the local function with its only return, or make it a static [Differentiable] method");
+        }
+
+        if (invocation.Arguments.Any(a => a.Parameter?.RefKind is RefKind.Ref or RefKind.Out or RefKind.In))
+        {
+            return UnsupportedExpression(invocation, "a call with 'ref', 'out' or 'in' arguments", "pass each value as a plain argument");
+        }
+
+        // Arguments in source order, bound to the parameters; the function's own names are forgotten after.
+        var arguments = invocation.Arguments.Select(a => (a.Parameter!, Value: LowerArgument(a))).ToList();
+        foreach (var (parameter, value) in arguments)
+        {
+            _values = _values.SetItem(parameter, value);
+        }
+
+        _inlining.Add(function);
+        LowerWork(Prepend(leading, null));
+        var result = returned is null ? Dummy(invocation) : LowerExpression(returned);
+        _inlining.RemoveAt(_inlining.Count - 1);
+        foreach (var own in function.Parameters.Cast<ISymbol>().Concat(body.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol)))
+        {
+            _values = _values.Remove(own);
+        }
+
+        return result;
+    }
+
+    private readonly List<IMethodSymbol> _inlining = new();
 
     private Operand LowerArgument(IArgumentOperation argument)
     {
@@ -1822,18 +1910,62 @@ internal sealed class BodyLowerer
     private IEnumerable<ISymbol> CarriedSymbols(IOperation loop) =>
         AssignedSymbols(loop).Distinct(SymbolEqualityComparer.Default).Where(_values.ContainsKey).OrderBy(SymbolOrder);
 
-    private static IEnumerable<ISymbol> AssignedSymbols(IOperation operation) =>
-        operation.DescendantsAndSelf().Select(o => o switch
+    // Locals and parameters the operation assigns: by assignment, ++/--, deconstruction, or inside a
+    // local function it calls (inlined there, so its writes of the method's locals are the caller's).
+    private IEnumerable<ISymbol> AssignedSymbols(IOperation operation)
+    {
+        var assigned = new List<ISymbol>();
+        var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        void Collect(IOperation root)
         {
-            IAssignmentOperation a => a.Target,
-            IIncrementOrDecrementOperation i => i.Target,
-            _ => null,
-        }).Select(t => t switch
+            foreach (var o in root.DescendantsAndSelf())
+            {
+                var targets = o switch
+                {
+                    IDeconstructionAssignmentOperation d => TupleElements(d.Target is IDeclarationExpressionOperation declared ? declared.Expression : d.Target) ?? ImmutableArray<IOperation>.Empty,
+                    IAssignmentOperation a => ImmutableArray.Create(a.Target),
+                    IIncrementOrDecrementOperation i => ImmutableArray.Create(i.Target),
+                    _ => ImmutableArray<IOperation>.Empty,
+                };
+                foreach (var target in targets)
+                {
+                    switch (target)
+                    {
+                        case ILocalReferenceOperation l:
+                            assigned.Add(l.Local);
+                            break;
+                        case IParameterReferenceOperation p:
+                            assigned.Add(p.Parameter);
+                            break;
+                    }
+                }
+
+                if (o is IInvocationOperation { TargetMethod: { MethodKind: MethodKind.LocalFunction } function }
+                    && visited.Add(function.OriginalDefinition)
+                    && LocalFunctionBody(function) is { } body)
+                {
+                    Collect(body);
+                }
+            }
+        }
+
+        Collect(operation);
+        return assigned;
+    }
+
+    // The body of a local function declared in this file, or null.
+    private IBlockOperation? LocalFunctionBody(IMethodSymbol function)
+    {
+        var reference = function.OriginalDefinition.DeclaringSyntaxReferences.FirstOrDefault();
+        if (reference is null || reference.SyntaxTree != _model.SyntaxTree)
         {
-            ILocalReferenceOperation l => (ISymbol?)l.Local,
-            IParameterReferenceOperation p => p.Parameter,
-            _ => null,
-        }).Where(s => s is not null)!;
+            return null;
+        }
+
+        return _model.GetOperation(reference.GetSyntax(_cancellationToken), _cancellationToken) is ILocalFunctionOperation declaration
+            ? declaration.Body ?? declaration.IgnoredBody
+            : null;
+    }
 
     private static string LoopHeader(ILoopOperation loop) => loop.Syntax switch
     {

@@ -87,4 +87,43 @@ public static partial class AsWritten
         foreach (var v in values) s += v * v;
         return s;
     }
+
+    // Local functions, static or reading the method's locals, expression- or block-bodied.
+    [Differentiable]
+    public static double LogisticLoss(double[] w, [NoDerivative] double[] x, int[] y, int features)
+    {
+        static double Sigmoid(double z) => 1.0 / (1.0 + Math.Exp(-z));
+
+        double Dot(int row)
+        {
+            double s = 0;
+            for (int k = 0; k < features; k++) s += w[k] * x[row * features + k];
+            return s;
+        }
+
+        double loss = 0;
+        int count = 0;
+        void Count() => count++;
+        for (int i = 0; i < y.Length; i++)
+        {
+            double p = Sigmoid(Dot(i));
+            loss -= y[i] == 1 ? Math.Log(p) : Math.Log(1 - p);
+            Count();
+        }
+
+        return loss / count;
+    }
+
+    // Tuples: a swap and a deconstruction, as in a Fibonacci-style recurrence or a moment pair.
+    [Differentiable]
+    public static double Recurrence(double a, double b, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            (a, b) = (b, 0.5 * a + 0.25 * b * b);
+        }
+
+        var (m, s) = (a + b, a * b);
+        return m * s;
+    }
 }
