@@ -92,6 +92,8 @@ public class DiagnosticTableTests
         { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|GGradient(x, ref d)|] + d; }", "call 'G' itself" },
         { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|C.GGradient(x, ref d, 1.0)|] * d; }", "derivatives of gradients are not supported yet" },
 
+        { "DG0008", "file static class Tables { public static readonly double K = 2.5; }\npublic static partial class C", "[Differentiable] public static double F(double x) => [|Tables.K|] * x;", "make the type internal" },
+
         // DG0016: a gradient method the user declared with the generated signature.
         { "DG0016", Partial, "[Differentiable] public static double F(double x, double[] w) => x * w[0]; public static double [|FGradient|](double x, double[] w, ref double dx, Span<double> dw, double seed) => 0;", "rename or remove it" },
 

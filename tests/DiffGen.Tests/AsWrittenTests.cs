@@ -58,4 +58,23 @@ public class AsWrittenTests
             GradientAssert.Matches((a, b) => A.Recurrence(a, b, n), (double a, double b, ref double da, ref double db, double s) => A.RecurrenceGradient(a, b, n, ref da, ref db, s), (0.7, -0.4), (1.2, 0.3));
         }
     }
+
+    [Fact]
+    public void ReviewFindings()
+    {
+        GradientAssert.Matches(A.DeconstructIntoElement, A.DeconstructIntoElementGradient, (0.7, 1.3));
+        double dx = 0, dy = 0;
+        Assert.Equal(0.7 * 3 + 1.3 + 2, A.DeconstructIntoElementGradient(0.7, 1.3, ref dx, ref dy), 12);
+        Assert.Equal((3.0, 1.0), (dx, dy));
+
+        GradientAssert.Matches(A.NestedAndGenericLocalFunctions, A.NestedAndGenericLocalFunctionsGradient, (0.7, 1.3), (-0.4, 0.9));
+
+        dx = 0;
+        dy = 0;
+        A.RootAtZeroGradient(0, 0, ref dx, ref dy);
+        Assert.Equal((1.0, double.PositiveInfinity), (dx, dy));
+        GradientAssert.Matches(A.RootAtZero, A.RootAtZeroGradient, (0.7, 1.3), (2.0, -8.0));
+
+        GradientAssert.Matches(A.TablePassedOn, A.TablePassedOnGradient, 0.7, -1.1);
+    }
 }

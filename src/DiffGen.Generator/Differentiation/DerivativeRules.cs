@@ -145,7 +145,7 @@ internal static class DerivativeRules
         Rule("ReciprocalEstimate", new Partial("-{r} * {r}", "−1/{0}²", Singular: true)),
         Rule("ReciprocalSqrtEstimate", new Partial("{c:-0.5} * {r} * {r} * {r}", "−1/(2·{0}^(3/2))", Singular: true)),
         // x^(1/n): r/(n·x); the integer n has no derivative
-        Rule("RootN", new Partial("{r} / ({1} * {0})", "{0}^(1/{1})/({1}·{0})", Singular: true), new Partial("0", "0")),
+        Rule("RootN", new Partial("{0} == {c:0} ? ({1} == 1 ? {c:1} : {T}.PositiveInfinity) : {r} / ({1} * {0})", "{0}^(1/{1})/({1}·{0}); at 0, 1 for n = 1 and +∞ otherwise (as Cbrt)", Singular: true), new Partial("0", "0")),
         // x·2^n: 2^n
         Rule("ScaleB", new Partial("{T}.ScaleB({c:1}, {1})", "2^{1}"), new Partial("0", "0")),
         // a + (b − a)·t

@@ -830,12 +830,21 @@ internal sealed class BodyLowerer
             case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } array } when IsArrayReference(array):
                 return ArrayVariable(array) is { } lengthOf ? Compute(TypeRef.Int, new LengthRead(lengthOf)) : Dummy(operation);
 
+            case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } fileLocal } when InFileLocalType(fileLocal):
+                return UnsupportedExpression(operation, "reading a field of a file-local type", "make the type internal (the gradient is generated in another file), or pass the value in as a parameter");
+
             case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field } when TypeMapping.TryMap(field.Type) is not null:
                 return new VariableOperand(ReadOnlyField(field, TypeMapping.TryMap(field.Type)!, ParameterShape.Scalar));
 
+            case IFieldReferenceOperation when IsArrayReference(operation):
+                return ArrayVariable(operation) is { } table ? new VariableOperand(table) : Dummy(operation);
+
+            case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: false } }:
+                return UnsupportedExpression(operation, "reading a field or property", "pass the value in as a parameter (mark it [NoDerivative] if it is data), declare it const, or make the static field readonly");
+
             case IFieldReferenceOperation:
             case IPropertyReferenceOperation:
-                return UnsupportedExpression(operation, "reading a field or property", "pass the value in as a parameter (mark it [NoDerivative] if it is data), declare it const, or make a static field readonly");
+                return UnsupportedExpression(operation, "reading a field or property", "pass the value in as a parameter (mark it [NoDerivative] if it is data) or declare it const");
 
             case IInstanceReferenceOperation:
                 return UnsupportedExpression(operation, "'this'", "a [Differentiable] method is static; pass what it reads as parameters");
@@ -862,16 +871,13 @@ internal sealed class BodyLowerer
     // target assigned in turn, as C# does (so a swap swaps).
     private Operand LowerDeconstruction(IDeconstructionAssignmentOperation deconstruction, ImmutableArray<IOperation> sources, ImmutableArray<IOperation> targets)
     {
+        // C# evaluates the targets' indices first ((i, a[i]) = (2, x) writes a[0]), then the values.
+        var places = targets.Select(target => target is IDiscardOperation ? null
+            : LowerPlace(target is IDeclarationExpressionOperation { Expression: var declared } ? declared : target)).ToList();
         var values = sources.Select(source => (Value: LowerExpression(source), Type: RequireType(source))).ToList();
         for (var i = 0; i < targets.Length; i++)
         {
-            if (targets[i] is IDiscardOperation)
-            {
-                continue;
-            }
-
-            var place = LowerPlace(targets[i] is IDeclarationExpressionOperation { Expression: var declared } ? declared : targets[i]);
-            place?.Write(Convert(values[i].Value, values[i].Type, place.Type));
+            places[i]?.Write(Convert(values[i].Value, values[i].Type, places[i]!.Type));
         }
 
         return Dummy(deconstruction);
@@ -1115,7 +1121,7 @@ internal sealed class BodyLowerer
         }
 
         // Arguments in source order, bound to the parameters; the function's own names are forgotten after.
-        var arguments = invocation.Arguments.Select(a => (a.Parameter!, Value: LowerArgument(a))).ToList();
+        var arguments = invocation.Arguments.Select(a => (a.Parameter!.OriginalDefinition, Value: LowerArgument(a))).ToList();
         foreach (var (parameter, value) in arguments)
         {
             _values = _values.SetItem(parameter, value);
@@ -1312,14 +1318,14 @@ internal sealed class BodyLowerer
     }
 
     private static bool IsArrayReference(IOperation operation) =>
-        operation is IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type: IArrayTypeSymbol f } } && TypeMapping.TryMapAnyCollection(f) is not null
+        operation is IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type: IArrayTypeSymbol f } field } && TypeMapping.TryMapAnyCollection(f) is not null && !InFileLocalType(field)
         || operation is IParameterReferenceOperation { Type: { } p } && TypeMapping.TryMapAnyCollection(p) is not null
         || operation is ILocalReferenceOperation { Local.Type: { } l } && LocalArrayType(l) is not null;
 
     /// <summary>The IR variable of an array or span parameter or local array; null (reported) when it has none.</summary>
     private int? ArrayVariable(IOperation array)
     {
-        if (array is IFieldReferenceOperation { Field: var field } && TypeMapping.TryMapAnyCollection(field.Type) is { } table)
+        if (array is IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field } && TypeMapping.TryMapAnyCollection(field.Type) is { } table)
         {
             return ReadOnlyField(field, table.Element, ParameterShape.Array);
         }
@@ -1399,6 +1405,20 @@ internal sealed class BodyLowerer
     }
 
     // ---- helpers -----------------------------------------------------------------------------
+
+    // A member of a file-local type is out of reach of the generated file.
+    private static bool InFileLocalType(ISymbol member)
+    {
+        for (var type = member.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsFileLocal)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     // A static readonly field (a coefficient or a table) is read once, at the top of the method, into a
     // variable of its own: a constant for the call, which the reverse sweep never needs to restore.
@@ -1536,7 +1556,32 @@ internal sealed class BodyLowerer
     private void CommentIf(IConditionalOperation conditional) =>
         Comment(conditional.Syntax, "if (" + conditional.Condition.Syntax + ")");
 
-    private static bool ContainsReturn(IOperation operation) => operation.DescendantsAndSelf().OfType<IReturnOperation>().Any();
+    // Whether the operation returns on some path: a return in a local function declared inside it is that function's.
+    private static bool ContainsReturn(IOperation operation)
+    {
+        var pending = new Stack<IOperation>();
+        pending.Push(operation);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            if (current is IReturnOperation)
+            {
+                return true;
+            }
+
+            if (current is ILocalFunctionOperation)
+            {
+                continue;
+            }
+
+            foreach (var child in current.ChildOperations)
+            {
+                pending.Push(child);
+            }
+        }
+
+        return false;
+    }
 
     private static bool IsTarget(IBranchOperation branch, ILabelSymbol? label) =>
         label is not null && SymbolEqualityComparer.Default.Equals(branch.Target, label);

@@ -126,4 +126,43 @@ public static partial class AsWritten
         var (m, s) = (a + b, a * b);
         return m * s;
     }
+
+    // C# evaluates a deconstruction's target indices before its values: this writes a[0].
+    [Differentiable]
+    public static double DeconstructIntoElement(double x, double y)
+    {
+        double[] a = new double[3];
+        int i = 0;
+        (i, a[i]) = (2, x);
+        a[1] = y;
+        return a[0] * 3 + a[1] + a[2] * 7 + i;
+    }
+
+    [Differentiable]
+    public static double NestedAndGenericLocalFunctions(double x, double y)
+    {
+        double Outer(double a)
+        {
+            double Inner(double b) => b * a;
+            return Inner(y) + a;
+        }
+
+        double Scale<T>(double v) => 2 * v * y;
+        return Outer(x) + Scale<int>(x);
+    }
+
+    [Differentiable]
+    public static double RootAtZero(double x, double y) => double.RootN(x, 1) + double.RootN(y, 3);
+
+    [Differentiable]
+    public static double Norm(double[] v)
+    {
+        double s = 0;
+        for (int i = 0; i < v.Length; i++) s += v[i] * v[i];
+        return s;
+    }
+
+    // A static readonly table passed on to another differentiable method.
+    [Differentiable]
+    public static double TablePassedOn(double x) => x * Norm(B);
 }
