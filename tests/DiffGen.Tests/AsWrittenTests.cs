@@ -77,4 +77,18 @@ public class AsWrittenTests
 
         GradientAssert.Matches(A.TablePassedOn, A.TablePassedOnGradient, 0.7, -1.1);
     }
+
+    [Fact]
+    public void BuffersFilledAndCopied()
+    {
+        foreach (var decay in new[] { 0.5, -1.2 })
+        {
+            GradientAssert.Vector(x => A.Buffers(x, decay), (x, d, s) =>
+            {
+                double dDecay = 0;
+                return A.BuffersGradient(x, decay, d, ref dDecay, s);
+            }, new[] { 0.3, -0.2, 0.8 });
+            GradientAssert.Matches(dc => A.Buffers(new[] { 0.3, -0.2, 0.8 }, dc), (double dc, ref double ddc, double s) => A.BuffersGradient(new[] { 0.3, -0.2, 0.8 }, dc, new double[3], ref ddc, s), decay);
+        }
+    }
 }

@@ -1022,6 +1022,11 @@ internal sealed class BodyLowerer
             return InlineLocalFunction(invocation);
         }
 
+        if (ArrayCopyOrFill(invocation) is { } lowered)
+        {
+            return lowered;
+        }
+
         if (invocation.Instance is not null || !method.IsStatic)
         {
             return UnsupportedExpression(invocation, "calling the instance method '" + method.Name + "'", "call static methods: Math functions or other [Differentiable] methods");
@@ -1087,6 +1092,65 @@ internal sealed class BodyLowerer
         var piecewiseConstant = !resultType.IsFloating || (isMathType && DerivativeRules.IsPiecewiseConstant(method.Name));
         var name = method.ContainingType!.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + method.Name;
         return Compute(resultType, new OpaqueCall(name, arguments, piecewiseConstant, DiagnosticInfo.From(invocation.Syntax.GetLocation())!));
+    }
+
+    // Array.Fill(a, v), a.AsSpan().Fill(v), src.CopyTo(dst), src.AsSpan().CopyTo(dst) and
+    // Array.Copy(src, dst, n) into a local array: element writes in a counted loop, differentiated as such.
+    private Operand? ArrayCopyOrFill(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        var containing = method.ContainingType?.ToDisplayString();
+        IOperation? Unwrap(IOperation? operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            // a.AsSpan() is a itself
+            return operation is IInvocationOperation { TargetMethod.Name: "AsSpan", Arguments.Length: 1 } asSpan ? Unwrap(asSpan.Arguments[0].Value) : operation;
+        }
+
+        IOperation? Argument(int i) => i < invocation.Arguments.Length ? invocation.Arguments[i].Value : null;
+        (IOperation Destination, IOperation? Source, IOperation? Value, IOperation? Count)? shape = (method.Name, containing) switch
+        {
+            ("Fill", "System.Array") when invocation.Arguments.Length == 2 => (Argument(0)!, null, Argument(1), null),
+            ("Fill", _) when invocation.Instance is not null && invocation.Arguments.Length == 1 => (invocation.Instance, null, Argument(0), null),
+            ("CopyTo", _) when invocation.Instance is not null && invocation.Arguments.Length == 1 => (Argument(0)!, invocation.Instance, null, null),
+            ("CopyTo", "System.MemoryExtensions") when invocation.Arguments.Length == 2 => (Argument(1)!, Argument(0), null, null),
+            ("Copy", "System.Array") when invocation.Arguments.Length == 3 => (Argument(1)!, Argument(0), null, Argument(2)),
+            _ => null,
+        };
+        if (shape is not { } s)
+        {
+            return null;
+        }
+
+        var destination = Unwrap(s.Destination);
+        var source = Unwrap(s.Source);
+        if (destination is not ILocalReferenceOperation { Local: var local } || LocalArrayType(local.Type) is null
+            || (source is not null && !IsArrayReference(source)))
+        {
+            return null; // reported as the call it is
+        }
+
+        if (ArrayVariable(destination) is not { } target || (source is not null && ArrayVariable(source) is not { } _))
+        {
+            return Dummy(invocation);
+        }
+
+        var from = source is null ? (int?)null : ArrayVariable(source)!.Value;
+        var value = s.Value is null ? null : Convert(LowerExpression(s.Value), RequireType(s.Value), _variables[target].Type);
+        var count = s.Count is not null ? LowerExpression(s.Count) : Compute(TypeRef.Int, new LengthRead(from ?? target));
+        var index = NewVariable(TypeRef.Int, "k");
+        var outer = _block;
+        _block = new List<IrStatement>();
+        var element = value ?? Convert(Compute(_variables[from!.Value].Type, new ElementRead(from.Value, new VariableOperand(index))), _variables[from.Value].Type, _variables[target].Type);
+        Emit(new ElementWriteStatement(target, new VariableOperand(index), element));
+        var body = _block;
+        _block = outer;
+        Emit(new LoopStatement(body.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count), -1, -1, EquatableArray<int>.Empty));
+        return Dummy(invocation);
     }
 
     // A local function is lowered where it is called, its parameters bound to the arguments' values: its

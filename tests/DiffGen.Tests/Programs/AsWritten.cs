@@ -165,4 +165,26 @@ public static partial class AsWritten
     // A static readonly table passed on to another differentiable method.
     [Differentiable]
     public static double TablePassedOn(double x) => x * Norm(B);
+
+    // Buffers filled and copied with the library calls people use (a time-stepped recurrence).
+    [Differentiable]
+    public static double Buffers(double[] x, double decay)
+    {
+        var h = new double[x.Length];
+        var next = new double[x.Length];
+        Array.Fill(h, 0.5);
+        for (int step = 0; step < 3; step++)
+        {
+            for (int i = 0; i < x.Length; i++) next[i] = Math.Tanh(decay * h[i] + x[i]);
+            next.CopyTo(h);
+        }
+
+        var copy = new double[x.Length];
+        Array.Copy(h, copy, x.Length);
+        copy.AsSpan().Fill(copy[0] * 0.5);
+        h.AsSpan().CopyTo(next);
+        double s = 0;
+        for (int i = 0; i < x.Length; i++) s += next[i] * copy[i];
+        return s;
+    }
 }
