@@ -16,9 +16,14 @@ public readonly struct Dual<T>
 {
     private static readonly T Half = T.CreateChecked(0.5);
 
+    // Beyond this an intermediate (value or derivative) makes the point unfit for comparison: a later
+    // exact cancellation (x − x) leaves forward mode an exact 0 but reverse mode, which sums the same
+    // terms in another order, a rounding residue times the huge derivative (seed fiVC91WtjSn1: 1e31).
+    private static readonly T Huge = T.CreateChecked(1e6);
+
     public Dual(T value, T derivative)
     {
-        if (!T.IsFinite(value))
+        if (!T.IsFinite(value) || T.Abs(value) > Huge || T.Abs(derivative) > Huge)
         {
             Trace.Overflow();
         }
