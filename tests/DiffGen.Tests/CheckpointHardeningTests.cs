@@ -20,24 +20,10 @@ public sealed class CheckpointHardeningTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_directory, name);
 
-    private static (ParameterSet<double> Parameters, Parameter<double> P) Model()
-    {
-        var parameters = new ParameterSet<double>();
-        var p = parameters.Add("p", 4);
-        new[] { -1.2, 1.0, 0.5, -0.3 }.CopyTo(p.Values, 0);
-        parameters.Add("unused", 2);
-        return (parameters, p);
-    }
+    private static (ParameterSet<double> Parameters, Parameter<double> P) Model() => CheckpointModel.Create();
 
-    private static void Train(ParameterSet<double> parameters, Parameter<double> p, IOptimizer optimizer, int steps)
-    {
-        for (var i = 0; i < steps; i++)
-        {
-            parameters.ZeroGradients();
-            Objectives.RosenbrockGradient(p.Values, p.Gradients);
-            optimizer.Step();
-        }
-    }
+    private static void Train(ParameterSet<double> parameters, Parameter<double> p, IOptimizer optimizer, int steps) =>
+        CheckpointModel.Train(parameters, p, optimizer, null, steps);
 
     /// <summary>CRC-32 as zlib computes it, to re-seal a tampered file.</summary>
     internal static uint Crc32(ReadOnlySpan<byte> data)

@@ -16,14 +16,7 @@ public sealed class CheckpointResumeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static (ParameterSet<double> Parameters, Parameter<double> P) Model()
-    {
-        var parameters = new ParameterSet<double>();
-        var p = parameters.Add("p", 4);
-        new[] { -1.2, 1.0, 0.5, -0.3 }.CopyTo(p.Values, 0);
-        parameters.Add("unused", 2);
-        return (parameters, p);
-    }
+    private static (ParameterSet<double> Parameters, Parameter<double> P) Model() => CheckpointModel.Create();
 
     /// <summary>A run: the model, its optimizer, its schedule, and how the schedule steps (with a metric for ReduceLROnPlateau).</summary>
     private sealed record Run(ParameterSet<double> Parameters, Parameter<double> P, IOptimizer Optimizer, ILearningRateSchedule Schedule)

@@ -11,25 +11,10 @@ public sealed class CheckpointTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static (ParameterSet<double> Parameters, Parameter<double> P) Model()
-    {
-        var parameters = new ParameterSet<double>();
-        var p = parameters.Add("p", 4);
-        new[] { -1.2, 1.0, 0.5, -0.3 }.CopyTo(p.Values, 0);
-        parameters.Add("unused", 2);
-        return (parameters, p);
-    }
+    private static (ParameterSet<double> Parameters, Parameter<double> P) Model() => CheckpointModel.Create();
 
-    private static void Train(ParameterSet<double> parameters, Parameter<double> p, IOptimizer optimizer, LearningRateSchedule? schedule, int steps)
-    {
-        for (var i = 0; i < steps; i++)
-        {
-            parameters.ZeroGradients();
-            Objectives.RosenbrockGradient(p.Values, p.Gradients);
-            optimizer.Step();
-            schedule?.Step();
-        }
-    }
+    private static void Train(ParameterSet<double> parameters, Parameter<double> p, IOptimizer optimizer, LearningRateSchedule? schedule, int steps) =>
+        CheckpointModel.Train(parameters, p, optimizer, schedule, steps);
 
     [Theory]
     [InlineData("adam")]
