@@ -135,7 +135,7 @@ public sealed class Tally
     }
 
     public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6 or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
+        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
         _checked, _float, _derivatives, _finiteDifferences, _discarded, _gated, _reserved,
         string.Join("\n", _shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"  {s.Key,-28} {s.Value}")));
 }
