@@ -165,28 +165,6 @@ internal static class MethodParser
 
         var containing = ContainingTypes(method.ContainingType);
         var ns = method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        // With a [NoDerivative] floating scalar, a second gradient also differentiates those, for callers that pass them varied values.
-        MethodSpec? full = null;
-        if (specs.Any(p => p.Shape == ParameterShape.Scalar && p.Type.IsFloating && !p.IsDifferentiable))
-        {
-            var fullParameters = specs.Select(p => p.Shape == ParameterShape.Scalar && p.Type.IsFloating && !p.IsDifferentiable
-                ? p with { GradientName = names.Claim("d" + p.Name.TrimStart('@')) }
-                : p).ToEquatableArray();
-            full = new MethodSpec(
-                HintName(method, ns, suffix: ".Full"),
-                ns,
-                containing.ToEquatableArray(),
-                Accessibility(method.DeclaredAccessibility),
-                method.Name,
-                FullGradientName(method),
-                Escape(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p => TypeText(p.Type).Replace('<', '{').Replace('>', '}'))) + ")",
-                returnType,
-                fullParameters,
-                seedName,
-                program,
-                IsFull: true);
-        }
-
         var spec = new MethodSpec(
             HintName(method, ns),
             ns,
@@ -199,6 +177,18 @@ internal static class MethodParser
             specs.ToEquatableArray(),
             seedName,
             program);
+
+        // With a [NoDerivative] floating scalar, a second gradient also differentiates those, for callers that pass them varied values.
+        static bool ConstantScalar(ParameterSpec p) => p.Shape == ParameterShape.Scalar && p.Type.IsFloating && !p.IsDifferentiable;
+        var full = specs.Any(ConstantScalar)
+            ? spec with
+            {
+                HintName = HintName(method, ns, suffix: ".Full"),
+                GradientName = FullGradientName(method),
+                Parameters = specs.Select(p => ConstantScalar(p) ? p with { GradientName = names.Claim("d" + p.Name.TrimStart('@')) } : p).ToEquatableArray(),
+                IsFull = true,
+            }
+            : null;
         var fullName = FullGradientKey(method);
         // Counted with the full gradient's inputs when it has one: its own reverse sweep may call full gradients too.
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs));
