@@ -38,14 +38,16 @@ internal sealed class CSharpSpelling
         return text.StartsWith("-", System.StringComparison.Ordinal) ? "(" + text + ")" : text;
     }
 
-    public string Operation(Operation operation, TypeRef type) => operation switch
+    public string Operation(Operation operation, TypeRef type) =>
+        operation is BinaryOperation { Checked: true } or UnaryOperation { Checked: true } or ConversionOperation { Checked: true }
+            ? "checked(" + Unchecked(operation, type) + ")"
+            : Unchecked(operation, type);
+
+    private string Unchecked(Operation operation, TypeRef type) => operation switch
     {
         CopyOperation c => Operand(c.Value),
-        BinaryOperation { Checked: true } b => "checked(" + Term(b.Left) + " " + BinaryText(b.Operator) + " " + Term(b.Right) + ")",
         BinaryOperation b => Term(b.Left) + " " + BinaryText(b.Operator) + " " + Term(b.Right),
-        UnaryOperation { Checked: true } u => "checked(" + UnaryText(u.Operator) + Term(u.Value) + ")",
         UnaryOperation u => UnaryText(u.Operator) + Term(u.Value),
-        ConversionOperation { Checked: true } c => "checked((" + type.Name + ")" + Term(c.Value) + ")",
         ConversionOperation c => "(" + type.Name + ")" + Term(c.Value),
         IntrinsicCall i => type.Name + "." + i.Function + "(" + Arguments(i.Arguments) + ")",
         OpaqueCall o => o.Method + "(" + Arguments(o.Arguments) + ")",
