@@ -82,7 +82,7 @@ public class DiagnosticTests
     [InlineData("Field * x", "Field", "reading a field or property")]
     [InlineData("Prop * x", "Prop", "reading a field or property")]
     [InlineData("x.CompareTo(1.0)", "x.CompareTo(1.0)", "calling the instance method 'CompareTo'")]
-    [InlineData("new double[] { x }[0]", "new double[] { x }", "creating an array")]
+    [InlineData("(new double[1, 1])[0, 0]", "new double[1, 1]", "creating this array")]
     [InlineData("Apply(v => v * 2, x)", "v => v * 2", "a lambda")]
     public void DG0008_UnsupportedExpression(string expression, string span, string what)
     {
@@ -100,19 +100,30 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void DG0007_LocalArrayInsideALoop()
+    public void DG0007_StackallocInsideALoop()
     {
-        var diagnostic = Expect("DG0007", "h = new double[2]",
-            "    [Differentiable] public static double F(double x)\n    {\n        double s = 0;\n        for (int i = 0; i < 3; i++)\n        {\n            double[] h = new double[2];\n            h[0] = x;\n            s += h[0];\n        }\n\n        return s;\n    }");
-        Assert.Contains("declare it before the loop", diagnostic.GetMessage(), StringComparison.Ordinal);
+        var diagnostic = Expect("DG0007", "h = stackalloc double[2]",
+            "    [Differentiable] public static double F(double x)\n    {\n        double s = 0;\n        for (int i = 0; i < 3; i++)\n        {\n            Span<double> h = stackalloc double[2];\n            h[0] = x;\n            s += h[0];\n        }\n\n        return s;\n    }");
+        Assert.Contains("stackalloc once before it", diagnostic.GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]
     public void DG0009_CallWithoutDerivative()
     {
         var diagnostic = Expect("DG0009", "Helper(x * 2)",
-            "    static double Helper(double v) => v * v;\n    [Differentiable] public static double F(double x) => Helper(x * 2) + 1;");
+            "    static extern double Helper(double v);\n    [Differentiable] public static double F(double x) => Helper(x * 2) + 1;");
         Assert.Contains("C.Helper", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DG0009_HelperThatCannotBeDifferentiatedSaysWhyInItsBody()
+    {
+        var source = Prelude + "public static partial class C\n{\n    static double Helper(double v)\n    {\n        Console.WriteLine(v);\n        return v * v;\n    }\n\n"
+            + "    [Differentiable] public static double F(double x) => Helper(x * 2) + Helper(3.0);\n}\n";
+        var (result, _) = GeneratorHarness.Run(source);
+        Assert.Null(result.Exception);
+        var reported = result.Diagnostics.Select(d => (d.Id, source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length))).OrderBy(d => d.Id).ToList();
+        Assert.Equal(new[] { ("DG0008", "Console.WriteLine(v)"), ("DG0009", "Helper(x * 2)") }, reported);
     }
 
     [Fact]

@@ -347,4 +347,32 @@ public class SnapshotTests
             }
         }
         """);
+    [Fact]
+    public void HelpersInlinedAndAnArrayPerIteration() => VerifySingle(Usings + """
+        public static partial class Net
+        {
+            static double[] Scale(double[] v, double by)
+            {
+                var result = new double[v.Length];
+                for (int i = 0; i < v.Length; i++) result[i] = v[i] * by;
+                return result;
+            }
+
+            static (double low, double high) Range(double a, double b) => (Math.Min(a, b), Math.Max(a, b));
+
+            [Differentiable]
+            public static double Loss(double[] w, int steps)
+            {
+                double total = 0;
+                for (int t = 0; t < steps; t++)
+                {
+                    var h = Scale(w, t + 1);
+                    var (low, high) = Range(h[0], h[1]);
+                    total += high - low;
+                }
+
+                return total;
+            }
+        }
+        """);
 }

@@ -23,7 +23,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Error(
         "DG0003",
         "Unsupported return type",
-        "[Differentiable] method '{0}' returns '{1}'; it must return double or float");
+        "[Differentiable] method '{0}' returns '{1}'; it must return double or float (a helper that [Differentiable] callers differentiate in place may also return double[], float[], a tuple of numbers, or void and write an output array)");
 
     public static readonly DiagnosticDescriptor UnsupportedParameterType = Error(
         "DG0004",

@@ -185,6 +185,12 @@ internal sealed class ReverseModeBuilder
         nested.UnionWith(ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>().Where(l => l.Counter is null).Select(l => l.Trips));
 
         var statements = new List<SweepStatement>();
+        var capacities = _arrayAdjoints.Where(a => a.Capacity is not null).Select(a => a.Capacity!).ToEquatableArray();
+        if (capacities.Count > 0)
+        {
+            statements.Add(new DeclareZero(TypeRef.Int, capacities));
+        }
+
         foreach (var group in nested.OrderBy(v => v).GroupBy(v => (_program.Variables[v].Type, _program.Variables[v].Shape)))
         {
             statements.Add(new DeclareZero(
@@ -207,6 +213,11 @@ internal sealed class ReverseModeBuilder
                     break;
                 case AssignStatement assignment when live[assignment.Target]:
                     yield return new PrimalStatement(assignment, Declare: !predeclared.Contains(assignment.Target));
+                    if (assignment.Operation is ArrayAllocation && _arrayAdjoints.Find(a => a.Array == assignment.Target) is { Capacity: { } capacity })
+                    {
+                        yield return new TrackCapacity(assignment.Target, capacity);
+                    }
+
                     break;
                 case ElementWriteStatement write when live[write.Array]:
                     yield return new ElementWrite(write);
@@ -524,7 +535,7 @@ internal sealed class ReverseModeBuilder
         var cheap = definition.Operation switch
         {
             ElementRead read => _program.Variables[read.Array].Origin == VariableOrigin.Parameter,
-            LengthRead => true,
+            LengthRead length => _loops.Home(length.Array) is null, // not of a local array that is new each iteration: the reverse has none
             BinaryOperation { Operator: BinaryOperator.Divide or BinaryOperator.Remainder } => !_program.Variables[variable].Type.IsFloating,
             BinaryOperation or UnaryOperation or ConversionOperation or CopyOperation => true,
             IntrinsicCall { Function: "Max" or "Min" or "Abs" or "Clamp" or "FusedMultiplyAdd" } => true,
@@ -648,6 +659,12 @@ internal sealed class ReverseModeBuilder
     private void Pullback(AssignStatement assignment, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
     {
         var target = assignment.Target;
+        if (assignment.Operation is ArrayAllocation && _loops.Home(target) is not null && _adjoints[target] is { } arrayAdjoint)
+        {
+            output.Add(new ClearArrayAdjoint(arrayAdjoint));
+            return;
+        }
+
         if (!_activity.IsActive(target) || !_declared[target] || _program.Variables[target].Shape != ParameterShape.Scalar)
         {
             return; // inactive, an array (its elements carry the adjoints), or statically zero on every path
@@ -882,7 +899,8 @@ internal sealed class ReverseModeBuilder
 
         name = Adjoint(array);
         _declared[array] = true;
-        _arrayAdjoints.Add(new ArrayAdjoint(array, name, _names.Claim(name + "Buffer"), _program.Variables[array].Type));
+        var capacity = _loops.Home(array) is not null ? _names.Claim(_program.Variables[array].Name + "Capacity") : null;
+        _arrayAdjoints.Add(new ArrayAdjoint(array, name, _names.Claim(name + "Buffer"), _program.Variables[array].Type, capacity));
         return name;
     }
 }

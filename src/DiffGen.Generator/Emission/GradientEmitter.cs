@@ -319,13 +319,21 @@ internal static class GradientEmitter
                     writer.Line(Accumulate(spelling, accumulate));
                     break;
 
+                case TrackCapacity track:
+                    writer.Line(track.Capacity + " = global::System.Math.Max(" + track.Capacity + ", " + spelling.Name(track.Array) + ".Length);   // the adjoint buffer serves every iteration's array");
+                    break;
+
+                case ClearArrayAdjoint clear:
+                    writer.Line(clear.Name + ".Clear();   // a new array each iteration: the adjoints of this one's elements start over");
+                    break;
+
                 case ResetAdjoint reset:
                     writer.Line(Element(spelling, reset.Target) + " = 0;   // overwritten in the forward sweep: its adjoint starts over");
                     break;
 
                 case DeclareArrayAdjoint array:
                     var adjoint = array.Adjoint;
-                    writer.Line(adjoint.Buffer + " = new global::DiffGen.PooledBuffer<" + adjoint.Type.Name + ">(" + spelling.Name(adjoint.Array) + ".Length);");
+                    writer.Line(adjoint.Buffer + " = new global::DiffGen.PooledBuffer<" + adjoint.Type.Name + ">(" + (adjoint.Capacity ?? spelling.Name(adjoint.Array) + ".Length") + ");");
                     writer.Line("global::System.Span<" + adjoint.Type.Name + "> " + adjoint.Name + " = " + adjoint.Buffer + ".Span;");
                     break;
 

@@ -146,7 +146,20 @@ internal sealed record AccumulateStatement(
 internal sealed record ResetAdjoint(AdjointRef Target) : SweepStatement;
 
 /// <summary>The adjoint of a local array: a pooled, zeroed buffer of the same length.</summary>
-internal sealed record ArrayAdjoint(int Array, string Name, string Buffer, TypeRef Type);
+/// <param name="Capacity">
+/// For an array allocated inside a loop (a new array each iteration, of any length): the variable the forward
+/// sweep keeps the longest length in, which sizes the one buffer every iteration's array uses in turn.
+/// </param>
+internal sealed record ArrayAdjoint(int Array, string Name, string Buffer, TypeRef Type, string? Capacity = null);
+
+/// <summary>After a loop allocates a local array: <c>Capacity = max(Capacity, Array.Length)</c>.</summary>
+internal sealed record TrackCapacity(int Array, string Capacity) : SweepStatement;
+
+/// <summary>
+/// The reverse of a loop's allocation of a local array: the adjoints in the buffer belonged to this
+/// iteration's array, and the iteration reversed next has its own; they start over from zero.
+/// </summary>
+internal sealed record ClearArrayAdjoint(string Name) : SweepStatement;
 
 /// <summary>Rents the adjoint buffer of a local array.</summary>
 internal sealed record DeclareArrayAdjoint(ArrayAdjoint Adjoint) : SweepStatement;

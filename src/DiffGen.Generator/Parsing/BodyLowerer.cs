@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Text.RegularExpressions;
 using System.Threading;
+using DiffGen.Generator.Analysis;
 using DiffGen.Generator.Diagnostics;
 using DiffGen.Generator.Differentiation;
 using DiffGen.Generator.Model;
@@ -19,7 +20,7 @@ namespace DiffGen.Generator.Parsing;
 /// (static single assignment), branches merge through copies. Unsupported constructs become
 /// diagnostics here and nowhere else.
 /// </summary>
-internal sealed class BodyLowerer
+internal sealed partial class BodyLowerer
 {
     /// <summary>
     /// Bound on intermediates: the gradient method declares a local for each and for its adjoint, and
@@ -30,7 +31,8 @@ internal sealed class BodyLowerer
     /// <summary>Bound on IR statements, which stays linear in the source (see <see cref="Lower"/>), as a guard on emitted size.</summary>
     private const int MaxStatements = 100_000;
 
-    private readonly SemanticModel _model;
+    // The model of the tree being lowered: the method's, or an inlined helper's.
+    private SemanticModel _model;
     private readonly NameScope _names;
     private readonly CancellationToken _cancellationToken;
     private readonly List<IrVariable> _variables = new();
@@ -90,6 +92,11 @@ internal sealed class BodyLowerer
         catch (TooLargeException)
         {
             _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, DiagnosticInfo.From(body.Syntax.GetLocation()), method.Name, MaxIntermediates.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (_diagnostics.Count == 0 && MisplacedValue() is { } misplaced)
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedExpression, DiagnosticInfo.From(body.Syntax.GetLocation()), misplaced, "keep array and tuple values in locals that are assigned once, outside loops that change them"));
         }
 
         if (_diagnostics.Count > 0)
@@ -563,9 +570,30 @@ internal sealed class BodyLowerer
         }
 
         var initializer = declarator.Initializer ?? declaration.Initializer;
-        if (LocalArrayType(local.Type) is { } element)
+        if (LocalArrayType(local.Type) is not null)
         {
-            LowerLocalArray(declarator, local, element, initializer?.Value);
+            LowerLocalArray(declarator, local, initializer?.Value);
+            return;
+        }
+
+        if (local.Type is INamedTypeSymbol { IsTupleType: true } tupleType && !tupleType.TupleElements.IsDefault
+            && tupleType.TupleElements.All(e => TypeMapping.TryMap(e.Type) is not null))
+        {
+            // A tuple local names its elements' values; it needs an initializer (a tuple or a helper's tuple result).
+            var errors = _diagnostics.Count;
+            if (initializer is not null && LowerExpression(initializer.Value) is TupleValue tuple)
+            {
+                _values = _values.SetItem(local, tuple);
+            }
+            else
+            {
+                _rejected.Add(local);
+                if (_diagnostics.Count == errors)
+                {
+                    UnsupportedStatement(declarator, "this tuple local", "initialize a tuple local where it is declared: var t = (a, b); or var t = Helper(x);");
+                }
+            }
+
             return;
         }
 
@@ -699,6 +727,21 @@ internal sealed class BodyLowerer
                 continue;
             }
 
+            if (a is TupleValue ta && b is TupleValue tb && ta.Elements.Count == tb.Elements.Count)
+            {
+                var elements = new List<Operand>();
+                for (var i = 0; i < ta.Elements.Count; i++)
+                {
+                    var element = NewVariable(ta.Types[i]);
+                    trueBlock.Add(new AssignStatement(element, new CopyOperation(ta.Elements[i])));
+                    falseBlock.Add(new AssignStatement(element, new CopyOperation(tb.Elements[i])));
+                    elements.Add(new VariableOperand(element));
+                }
+
+                merged = merged.SetItem(symbol, new TupleValue(elements.ToEquatableArray(), ta.Types));
+                continue;
+            }
+
             var merge = NewVariable(TypeOfSymbol(symbol));
             trueBlock.Add(new AssignStatement(merge, new CopyOperation(a)));
             falseBlock.Add(new AssignStatement(merge, new CopyOperation(b)));
@@ -772,6 +815,9 @@ internal sealed class BodyLowerer
             case IUnaryOperation unary:
                 return LowerUnary(unary);
 
+            case IConditionalOperation { WhenFalse: not null, IsRef: false } conditional when TypeMapping.TryMap(conditional.Type) is null:
+                return UnsupportedExpression(operation, "a ?: whose result is an array or tuple", "branch with if/else and compute the elements in each arm");
+
             case IConditionalOperation conditional when conditional.WhenFalse is not null && !conditional.IsRef:
             {
                 var resultType = RequireType(operation);
@@ -802,6 +848,10 @@ internal sealed class BodyLowerer
                 && sources.Length == targets.Length:
                 return LowerDeconstruction(deconstruction, sources, targets);
 
+            case IDeconstructionAssignmentOperation deconstruction
+                when TupleElements(deconstruction.Target is IDeclarationExpressionOperation declared ? declared.Expression : deconstruction.Target) is { } targets:
+                return LowerDeconstruction(deconstruction, targets);
+
             case IIncrementOrDecrementOperation increment:
             {
                 var place = LowerPlace(increment.Target);
@@ -823,6 +873,22 @@ internal sealed class BodyLowerer
 
             case IArrayElementReferenceOperation element:
                 return LowerElementRead(operation, element.ArrayReference, element.Indices);
+
+            case ITupleOperation tuple when tuple.Elements.All(e => TypeMapping.TryMap(e.Type) is not null):
+                return new TupleValue(
+                    tuple.Elements.Select(LowerExpression).ToEquatableArray(),
+                    tuple.Elements.Select(e => TypeMapping.TryMap(e.Type)!).ToEquatableArray());
+
+            case IFieldReferenceOperation { Instance: { } instance, Field: { ContainingType.IsTupleType: true } tupleField }:
+            {
+                var tuple = LowerExpression(instance);
+                var item = (tupleField.CorrespondingTupleField ?? tupleField).Name;
+                return tuple is TupleValue t && item.StartsWith("Item", StringComparison.Ordinal)
+                       && int.TryParse(item.Substring(4), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                       && n >= 1 && n <= t.Elements.Count
+                    ? t.Elements[n - 1]
+                    : tuple is TupleValue ? UnsupportedExpression(operation, "this tuple element", "read a tuple's elements by name or as Item1, Item2, …") : Dummy(operation);
+            }
 
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } indexer when IsArrayReference(instance):
                 return LowerElementRead(operation, instance, indexer.Arguments.Select(a => a.Value).ToImmutableArray());
@@ -853,8 +919,11 @@ internal sealed class BodyLowerer
             case IDelegateCreationOperation:
                 return UnsupportedExpression(operation, "a lambda", "write a static [Differentiable] method and call it");
 
+            case IArrayCreationOperation { DimensionSizes.Length: 1 } creation when creation.Type is { } arrayType && LocalArrayType(arrayType) is not null:
+                return AllocateArray(creation, "array", operation) is { } created ? new VariableOperand(created) : Dummy(operation);
+
             case IArrayCreationOperation:
-                return UnsupportedExpression(operation, "creating an array inside an expression", "create local arrays in a declaration (double[] a = new double[n];) and read their elements");
+                return UnsupportedExpression(operation, "creating this array", "create one-dimensional double[] or float[] arrays: new double[n] or new[] { … }");
 
             case IThrowOperation:
                 return UnsupportedExpression(operation, "a throw expression", "validate arguments before calling the method, or return a value such as double.NaN");
@@ -883,6 +952,27 @@ internal sealed class BodyLowerer
         return Dummy(deconstruction);
     }
 
+    // var (m, v) = Moments(x): the value is a tuple computed elsewhere (a helper's result, a tuple local).
+    private Operand LowerDeconstruction(IDeconstructionAssignmentOperation deconstruction, ImmutableArray<IOperation> targets)
+    {
+        var places = targets.Select(target => target is IDiscardOperation ? null
+            : LowerPlace(target is IDeclarationExpressionOperation { Expression: var declared } ? declared : target)).ToList();
+        var errors = _diagnostics.Count;
+        if (LowerExpression(deconstruction.Value) is TupleValue tuple && tuple.Elements.Count == targets.Length)
+        {
+            for (var i = 0; i < targets.Length; i++)
+            {
+                places[i]?.Write(Convert(tuple.Elements[i], tuple.Types[i], places[i]!.Type));
+            }
+        }
+        else if (_diagnostics.Count == errors)
+        {
+            UnsupportedExpression(deconstruction.Value, "deconstructing this value", "deconstruct a tuple of scalars: (a, b), a tuple local, or a helper's tuple result");
+        }
+
+        return Dummy(deconstruction);
+    }
+
     // The elements of a tuple literal of scalars (through a conversion of the whole tuple), or null.
     private static ImmutableArray<IOperation>? TupleElements(IOperation operation)
     {
@@ -899,6 +989,22 @@ internal sealed class BodyLowerer
     private Operand LowerConversion(IConversionOperation conversion)
     {
         var value = LowerExpression(conversion.Operand);
+        if (value is TupleValue tuple && conversion.Type is INamedTypeSymbol { IsTupleType: true } tupleType && !tupleType.TupleElements.IsDefault
+            && tupleType.TupleElements.Length == tuple.Elements.Count && tupleType.TupleElements.All(e => TypeMapping.TryMap(e.Type) is not null))
+        {
+            // (double, double) from (int, double): each element converted
+            var types = tupleType.TupleElements.Select(e => TypeMapping.TryMap(e.Type)!).ToList();
+            return new TupleValue(
+                tuple.Elements.Select((e, i) => Convert(e, tuple.Types[i], types[i])).ToEquatableArray(),
+                types.ToEquatableArray());
+        }
+
+        if (value is VariableOperand { Id: var array } && _variables[array].Shape != ParameterShape.Scalar && conversion.Type is { } collection
+            && (LocalArrayType(collection) is not null || TypeMapping.TryMapAnyCollection(collection) is not null))
+        {
+            return value; // an array seen as a span
+        }
+
         var target = TypeMapping.TryMap(conversion.Type);
         if (target is null || conversion.OperatorMethod is not null)
         {
@@ -1027,6 +1133,11 @@ internal sealed class BodyLowerer
             return lowered;
         }
 
+        if (HelperToInline(invocation) is { } helper && TryInlineHelper(invocation, helper) is { } inlined)
+        {
+            return inlined;
+        }
+
         if (invocation.Instance is not null || !method.IsStatic)
         {
             return UnsupportedExpression(invocation, "calling the instance method '" + method.Name + "'", "call static methods: Math functions or other [Differentiable] methods");
@@ -1117,6 +1228,7 @@ internal sealed class BodyLowerer
             ("Fill", "System.Array") when invocation.Arguments.Length == 2 => (Argument(0)!, null, Argument(1), null),
             ("Fill", _) when invocation.Instance is not null && invocation.Arguments.Length == 1 => (invocation.Instance, null, Argument(0), null),
             ("CopyTo", _) when invocation.Instance is not null && invocation.Arguments.Length == 1 => (Argument(0)!, invocation.Instance, null, null),
+            ("CopyTo", "System.Array") when invocation.Instance is not null && invocation.Arguments.Length == 2 && Argument(1)!.ConstantValue is { HasValue: true, Value: 0 } => (Argument(0)!, invocation.Instance, null, null),
             ("CopyTo", "System.MemoryExtensions") when invocation.Arguments.Length == 2 => (Argument(1)!, Argument(0), null, null),
             ("Copy", "System.Array") when invocation.Arguments.Length == 3 => (Argument(1)!, Argument(0), null, Argument(2)),
             _ => null,
@@ -1152,58 +1264,6 @@ internal sealed class BodyLowerer
         Emit(new LoopStatement(body.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count), -1, -1, EquatableArray<int>.Empty));
         return Dummy(invocation);
     }
-
-    // A local function is lowered where it is called, its parameters bound to the arguments' values: its
-    // reads and writes of the method's locals are then the method's own, and it is differentiated as
-    // part of the method. Its body is statements and one final return (or none, for void).
-    private Operand InlineLocalFunction(IInvocationOperation invocation)
-    {
-        var function = invocation.TargetMethod.OriginalDefinition;
-        var body = LocalFunctionBody(function);
-        if (body is null)
-        {
-            return UnsupportedExpression(invocation, "calling this local function", "declare it in the [Differentiable] method that calls it, or make it a static [Differentiable] method");
-        }
-
-        if (_inlining.Contains(function, SymbolEqualityComparer.Default))
-        {
-            return UnsupportedExpression(invocation, "a recursive local function", "make it a static [Differentiable] method of the type: recursion between those is supported");
-        }
-
-        var statements = body.Operations;
-        var last = statements.Length > 0 ? statements[statements.Length - 1] : null;
-        var returned = last is IReturnOperation { ReturnedValue: { } returnValue } ? returnValue : null;
-        var leading = last is IReturnOperation ? statements.RemoveAt(statements.Length - 1) : statements; // a void function's return; is implicit or last
-        if (leading.Any(ContainsReturn) || (returned is null && !function.ReturnsVoid))
-        {
-            return UnsupportedExpression(invocation, "calling a local function that returns early", "end the local function with its only return, or make it a static [Differentiable] method");
-        }
-
-        if (invocation.Arguments.Any(a => a.Parameter?.RefKind is RefKind.Ref or RefKind.Out or RefKind.In))
-        {
-            return UnsupportedExpression(invocation, "a call with 'ref', 'out' or 'in' arguments", "pass each value as a plain argument");
-        }
-
-        // Arguments in source order, bound to the parameters; the function's own names are forgotten after.
-        var arguments = invocation.Arguments.Select(a => (a.Parameter!.OriginalDefinition, Value: LowerArgument(a))).ToList();
-        foreach (var (parameter, value) in arguments)
-        {
-            _values = _values.SetItem(parameter, value);
-        }
-
-        _inlining.Add(function);
-        LowerWork(Prepend(leading, null));
-        var result = returned is null ? Dummy(invocation) : LowerExpression(returned);
-        _inlining.RemoveAt(_inlining.Count - 1);
-        foreach (var own in function.Parameters.Cast<ISymbol>().Concat(body.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol)))
-        {
-            _values = _values.Remove(own);
-        }
-
-        return result;
-    }
-
-    private readonly List<IMethodSymbol> _inlining = new();
 
     private Operand LowerArgument(IArgumentOperation argument)
     {
@@ -1259,10 +1319,25 @@ internal sealed class BodyLowerer
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)
     {
-        if (array is IArrayCreationOperation)
+        if (array is IArrayCreationOperation && (indices.Length != 1 || array.Type is not { } created || LocalArrayType(created) is null))
         {
             LowerExpression(array); // reports the creation
             return Dummy(operation);
+        }
+
+        if (!IsArrayReference(array) && indices.Length == 1 && array.Type is { } arrayType && LocalArrayType(arrayType) is not null)
+        {
+            // An array computed here: new[] { … }[i], Softmax(z)[i].
+            var errors = _diagnostics.Count;
+            if (LowerExpression(array) is VariableOperand { Id: var made } && _variables[made].Shape != ParameterShape.Scalar)
+            {
+                return Compute(_variables[made].Type, new ElementRead(made, LowerExpression(indices[0])));
+            }
+
+            if (_diagnostics.Count > errors)
+            {
+                return Dummy(operation);
+            }
         }
 
         if (array is ILocalReferenceOperation { Local: var local } && _rejected.Contains(local))
@@ -1340,6 +1415,9 @@ internal sealed class BodyLowerer
     {
         switch (target)
         {
+            case ILocalReferenceOperation { Local.Type.IsTupleType: true }:
+                UnsupportedExpression(target, "assigning a tuple local", "declare a new tuple local (var next = …) or deconstruct into number locals: (a, b) = …");
+                return null;
             case ILocalReferenceOperation local when LocalArrayType(local.Local.Type) is null:
                 return new VariablePlace(this, local.Local, target);
             case IParameterReferenceOperation parameter when TypeMapping.TryMapAnyCollection(parameter.Type!) is null:
@@ -1350,6 +1428,10 @@ internal sealed class BodyLowerer
                 return ElementPlaceOf(instance, indexer.Arguments[0].Value);
             case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation rejected } when _rejected.Contains(rejected.Local):
                 return null; // its declaration is reported
+            case IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation output, Indices.Length: 1 } element when NamesLocalArray(output.Parameter):
+                return ElementPlaceOf(output, element.Indices[0]);
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation output } indexer when indexer.Arguments.Length == 1 && NamesLocalArray(output.Parameter):
+                return ElementPlaceOf(output, indexer.Arguments[0].Value);
             case IArrayElementReferenceOperation { ArrayReference: IParameterReferenceOperation }:
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation }:
                 UnsupportedExpression(target, "writing into a parameter's elements", "parameters are read-only; copy into a local array (new double[n]) and write there");
@@ -1378,12 +1460,20 @@ internal sealed class BodyLowerer
             return null;
         }
 
+        if (_variables[arrayId].Origin == VariableOrigin.Parameter || _fields.ContainsValue(arrayId))
+        {
+            // a local or a helper's parameter that names a parameter's array, or a static table
+            UnsupportedExpression(array, "writing into a parameter's elements", "parameters are read-only; copy into a local array (new double[n]) and write there");
+            return null;
+        }
+
         return new ElementPlace(this, arrayId, LowerExpression(index));
     }
 
-    private static bool IsArrayReference(IOperation operation) =>
+    private bool IsArrayReference(IOperation operation) =>
         operation is IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type: IArrayTypeSymbol f } field } && TypeMapping.TryMapAnyCollection(f) is not null && !InFileLocalType(field)
         || operation is IParameterReferenceOperation { Type: { } p } && TypeMapping.TryMapAnyCollection(p) is not null
+        || operation is IParameterReferenceOperation { Parameter: var inlined, Type: { } span } && LocalArrayType(span) is not null && _values.ContainsKey(inlined)
         || operation is ILocalReferenceOperation { Local.Type: { } l } && LocalArrayType(l) is not null;
 
     /// <summary>The IR variable of an array or span parameter or local array; null (reported) when it has none.</summary>
@@ -1418,20 +1508,56 @@ internal sealed class BodyLowerer
                 : null;
     }
 
-    private void LowerLocalArray(IVariableDeclaratorOperation declarator, ILocalSymbol local, TypeRef element, IOperation? initializer)
+    private void LowerLocalArray(IVariableDeclaratorOperation declarator, ILocalSymbol local, IOperation? initializer)
     {
-        if (_loop is not null)
-        {
-            UnsupportedStatement(declarator, "a local array declared inside a loop", "declare it before the loop and overwrite its elements in each iteration");
-            return;
-        }
-
         var creation = initializer;
         while (creation is IConversionOperation conversion)
         {
             creation = conversion.Operand;
         }
 
+        if (creation is not null && !IsArrayCreation(creation))
+        {
+            // An array made elsewhere (a helper's result, another local array): this local names the same array.
+            var errors = _diagnostics.Count;
+            if (LowerExpression(creation) is VariableOperand { Id: var same } && _variables[same].Shape != ParameterShape.Scalar)
+            {
+                _values = _values.SetItem(local, new VariableOperand(same));
+            }
+            else if (_diagnostics.Count == errors)
+            {
+                UnsupportedStatement(declarator, "this array initialization", "create local arrays with new T[n], new T[] { … }, { … } or stackalloc T[n], or from a helper that returns one");
+            }
+            else
+            {
+                _rejected.Add(local);
+            }
+
+            return;
+        }
+
+        if (creation is null || AllocateArray(creation, local.Name, declarator) is not { } id)
+        {
+            if (creation is null)
+            {
+                UnsupportedStatement(declarator, "this array initialization", "create local arrays with new T[n], new T[] { … }, { … } or stackalloc T[n]");
+            }
+
+            _rejected.Add(local);
+            return;
+        }
+
+        _values = _values.SetItem(local, new VariableOperand(id));
+    }
+
+    private static bool IsArrayCreation(IOperation operation) =>
+        operation is IArrayCreationOperation
+        || operation.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.StackAllocArrayCreationExpressionSyntax;
+
+    // new T[n], new T[] { … }, { … } or stackalloc T[n]: a new local array variable, zero-initialized then
+    // given its initializer's elements; null when reported.
+    private int? AllocateArray(IOperation creation, string name, IOperation reportAt)
+    {
         Operand? length = null;
         var onStack = false;
         ImmutableArray<IOperation> elements = ImmutableArray<IOperation>.Empty;
@@ -1440,7 +1566,7 @@ internal sealed class BodyLowerer
             length = LowerExpression(array.DimensionSizes[0]);
             elements = array.Initializer?.ElementValues ?? ImmutableArray<IOperation>.Empty;
         }
-        else if (creation?.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.StackAllocArrayCreationExpressionSyntax
+        else if (creation.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.StackAllocArrayCreationExpressionSyntax
                  { Type: Microsoft.CodeAnalysis.CSharp.Syntax.ArrayTypeSyntax { RankSpecifiers.Count: 1 } arrayType }
                  && arrayType.RankSpecifiers[0].Sizes.Count == 1
                  && arrayType.RankSpecifiers[0].Sizes[0] is not Microsoft.CodeAnalysis.CSharp.Syntax.OmittedArraySizeExpressionSyntax
@@ -1450,25 +1576,65 @@ internal sealed class BodyLowerer
             onStack = true;
         }
 
-        if (length is null)
+        var element = creation.Type is { } type ? LocalArrayType(type) : null;
+        if (length is null || element is null)
         {
-            UnsupportedStatement(declarator, "this array initialization", "create local arrays with new T[n], new T[] { … }, { … } or stackalloc T[n]");
-            return;
+            UnsupportedStatement(reportAt, "this array initialization", "create local arrays of double or float with new T[n], new T[] { … }, { … } or stackalloc T[n]");
+            return null;
+        }
+
+        if (onStack && _loop is not null)
+        {
+            // Each iteration's stackalloc would stay on the stack until the method returns.
+            UnsupportedStatement(reportAt, "stackalloc inside a loop", "allocate with new T[n] inside the loop, or stackalloc once before it and overwrite the elements");
+            return null;
         }
 
         var id = _variables.Count;
-        _variables.Add(new IrVariable(id, _names.Claim(local.Name), element, VariableOrigin.Intermediate, ParameterShape.Array));
+        _variables.Add(new IrVariable(id, _names.Claim(name), element, VariableOrigin.Intermediate, ParameterShape.Array));
         Emit(new AssignStatement(id, new ArrayAllocation(length, onStack)));
         for (var i = 0; i < elements.Length; i++)
         {
-            var value = LowerExpression(elements[i]);
+            var value = Convert(LowerExpression(elements[i]), RequireType(elements[i]), element);
             Emit(new ElementWriteStatement(id, new LiteralOperand(i.ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int), value));
         }
 
-        _values = _values.SetItem(local, new VariableOperand(id));
+        return id;
     }
 
     // ---- helpers -----------------------------------------------------------------------------
+
+    // A tuple while lowering: tuples are not IR values, their elements are (a tuple local names them).
+    private sealed record TupleValue(EquatableArray<Operand> Elements, EquatableArray<TypeRef> Types) : Operand;
+
+    // The IR holds only scalars where scalars belong. An array or tuple value that reached a scalar's place
+    // (a branch merge or a loop-carried copy of a tuple local) would be emitted as invalid C#: reported instead.
+    private string? MisplacedValue()
+    {
+        bool Misplaced(Operand operand) =>
+            operand is TupleValue || (operand is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar);
+
+        foreach (var statement in ActivityAnalysis.Walk(_block))
+        {
+            var misplaced = statement switch
+            {
+                AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead } => false,
+                AssignStatement { Operation: DifferentiableCall call } => call.Arguments.Any(a => a is TupleValue),
+                AssignStatement { Operation: OpaqueCall call } => call.Arguments.Any(a => a is TupleValue),
+                AssignStatement assign => ActivityAnalysis.Operands(assign.Operation).Any(Misplaced),
+                ElementWriteStatement write => Misplaced(write.Value) || Misplaced(write.Index),
+                IfStatement branch => Misplaced(branch.Condition),
+                LoopStatement loop => loop.Latch.Any(l => ActivityAnalysis.Operands(l.Operation).Any(Misplaced)),
+                _ => false,
+            };
+            if (misplaced)
+            {
+                return "an array or tuple value where a number is expected";
+            }
+        }
+
+        return null;
+    }
 
     // A member of a file-local type is out of reach of the generated file.
     private static bool InFileLocalType(ISymbol member)
@@ -2060,20 +2226,6 @@ internal sealed class BodyLowerer
 
         Collect(operation);
         return assigned;
-    }
-
-    // The body of a local function declared in this file, or null.
-    private IBlockOperation? LocalFunctionBody(IMethodSymbol function)
-    {
-        var reference = function.OriginalDefinition.DeclaringSyntaxReferences.FirstOrDefault();
-        if (reference is null || reference.SyntaxTree != _model.SyntaxTree)
-        {
-            return null;
-        }
-
-        return _model.GetOperation(reference.GetSyntax(_cancellationToken), _cancellationToken) is ILocalFunctionOperation declaration
-            ? declaration.Body ?? declaration.IgnoredBody
-            : null;
     }
 
     private static string LoopHeader(ILoopOperation loop) => loop.Syntax switch

@@ -97,6 +97,13 @@ internal static class MethodParser
             }
         }
 
+        if (method.IsStatic && diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
+        {
+            // Its result is an array, a tuple or written into an output array: each [Differentiable] caller of
+            // this compilation differentiates it in place, from its body; it has no gradient method of its own.
+            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
         var returnType = TypeMapping.TryMap(method.ReturnType);
         if (returnType is not { IsFloating: true } || method.ReturnsByRef || method.ReturnsByRefReadonly)
         {
@@ -157,7 +164,7 @@ internal static class MethodParser
             return new ParseResult(null, lowerer.Diagnostics.ToEquatableArray());
         }
 
-        var callErrors = CallsWithoutDerivative(program, specs, lowerer.CallSites);
+        var callErrors = CallsWithoutDerivative(program, specs, lowerer.CallSites, lowerer.InlineFailures);
         if (callErrors.Count > 0)
         {
             return new ParseResult(null, callErrors.ToEquatableArray());
@@ -253,17 +260,29 @@ internal static class MethodParser
         }
     }
 
+    /// <summary>void, a <c>double[]</c>/<c>float[]</c>, or a tuple of scalars: a helper's result that callers differentiate in place.</summary>
+    internal static bool IsInlinedResult(ITypeSymbol type) =>
+        type.SpecialType == SpecialType.System_Void
+        || type is IArrayTypeSymbol { IsSZArray: true, ElementType.SpecialType: SpecialType.System_Double or SpecialType.System_Single }
+        || type is INamedTypeSymbol { IsTupleType: true } tuple && !tuple.TupleElements.IsDefault && tuple.TupleElements.All(e => TypeMapping.TryMap(e.Type) is not null);
+
     // A derivative would be silently lost through a call: DG0009 for a call that has none, DG0014 for
     // a varied argument of a [NoDerivative] parameter, DG0015 for a local array written after the call
     // (the callee's pullback reads the array in the reverse sweep, when it holds its final contents).
-    private static List<DiagnosticInfo> CallsWithoutDerivative(IrProgram program, List<ParameterSpec> parameters, IReadOnlyList<CallSite> callSites)
+    // A helper of this compilation that could not be differentiated in place adds why (in its body) to DG0009.
+    private static List<DiagnosticInfo> CallsWithoutDerivative(
+        IrProgram program,
+        List<ParameterSpec> parameters,
+        IReadOnlyList<CallSite> callSites,
+        IReadOnlyDictionary<LocationInfo, IReadOnlyList<DiagnosticInfo>> inlineFailures)
     {
         var activity = ActivityAnalysis.Run(program, parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
         var errors = ActivityAnalysis.Flatten(program.Body)
             .Select(a => a.Operation)
             .OfType<OpaqueCall>()
             .Where(call => !call.PiecewiseConstant && call.Arguments.Any(activity.IsVaried))
-            .Select(call => DiagnosticInfo.Create(DiagnosticDescriptors.CallWithoutDerivative, call.Location, call.Method.Replace("global::", string.Empty)))
+            .SelectMany(call => new[] { DiagnosticInfo.Create(DiagnosticDescriptors.CallWithoutDerivative, call.Location, call.Method.Replace("global::", string.Empty)) }
+                .Concat(inlineFailures.TryGetValue(call.Location, out var why) ? why : System.Array.Empty<DiagnosticInfo>()))
             .ToList();
 
         var calls = ActivityAnalysis.Flatten(program.Body)

@@ -1,0 +1,287 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using DiffGen.Generator.Diagnostics;
+using DiffGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DiffGen.Generator.Parsing;
+
+// Calls lowered in place: local functions, and static methods of this compilation whose body is visible
+// (helpers not marked [Differentiable], and [Differentiable] ones whose result is not a scalar: an array,
+// a tuple, or elements written into an output array). The callee's statements become the caller's and its
+// parameters name the arguments' values, so a helper's output array is the caller's local array and its
+// returned array is the caller's too: the caller's sweeps differentiate it exactly, as if written inline.
+internal sealed partial class BodyLowerer
+{
+    private readonly List<IMethodSymbol> _inlining = new();
+    private readonly Dictionary<LocationInfo, IReadOnlyList<DiagnosticInfo>> _inlineFailures = new();
+
+    /// <summary>
+    /// For a call left as it is (its arguments then must be constants) because its helper could not be
+    /// lowered in place: why, by the call's location. Reported with DG0009 when an argument varies.
+    /// </summary>
+    public IReadOnlyDictionary<LocationInfo, IReadOnlyList<DiagnosticInfo>> InlineFailures => _inlineFailures;
+
+    /// <summary>A method to lower in place, with the model of its tree.</summary>
+    /// <param name="CanBeCalled">When lowering it in place fails: whether it can be called as it is instead (a scalar result).</param>
+    private sealed record Inlinee(IMethodSymbol Method, IBlockOperation Body, SemanticModel Model, bool CanBeCalled);
+
+    private Operand InlineLocalFunction(IInvocationOperation invocation)
+    {
+        var function = invocation.TargetMethod.OriginalDefinition;
+        var body = LocalFunctionBody(function);
+        if (body is null)
+        {
+            return UnsupportedExpression(invocation, "calling this local function", "declare it in the [Differentiable] method that calls it, or make it a static [Differentiable] method");
+        }
+
+        return Inline(invocation, new Inlinee(function, body, _model, CanBeCalled: false), "local function");
+    }
+
+    // The body of a local function declared in this file, or null.
+    private IBlockOperation? LocalFunctionBody(IMethodSymbol function)
+    {
+        var reference = function.OriginalDefinition.DeclaringSyntaxReferences.FirstOrDefault();
+        if (reference is null || reference.SyntaxTree != _model.SyntaxTree)
+        {
+            return null;
+        }
+
+        return _model.GetOperation(reference.GetSyntax(_cancellationToken), _cancellationToken) is ILocalFunctionOperation declaration
+            ? declaration.Body ?? declaration.IgnoredBody
+            : null;
+    }
+
+    // A static method of this compilation to lower in place, or null: a [Differentiable] method with a
+    // scalar result is called through its generated gradient, and a method without a visible body as it is.
+    private Inlinee? HelperToInline(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        if (!method.IsStatic || invocation.Instance is not null || method.IsGenericMethod || method.IsExtern
+            || method.ContainingType is null or { IsGenericType: true } || method.MethodKind != MethodKind.Ordinary)
+        {
+            return null;
+        }
+
+        var scalarResult = TypeMapping.TryMap(method.ReturnType) is not null;
+        var differentiable = method.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute);
+        if (differentiable && scalarResult)
+        {
+            return null;
+        }
+
+        var definition = method.PartialImplementationPart ?? method;
+        if (definition.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is not MethodDeclarationSyntax syntax
+            || (syntax.Body is null && syntax.ExpressionBody is null))
+        {
+            return null;
+        }
+
+        var compilation = _model.Compilation;
+        if (!compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+        {
+            return null;
+        }
+
+        var model = syntax.SyntaxTree == _model.SyntaxTree ? _model : compilation.GetSemanticModel(syntax.SyntaxTree);
+        var body = model.GetOperation(syntax, _cancellationToken) is IMethodBodyOperation bodies ? bodies.BlockBody ?? bodies.ExpressionBody : null;
+        return body is null ? null : new Inlinee(method.OriginalDefinition, body, model, CanBeCalled: scalarResult && !differentiable);
+    }
+
+    // Lowers a helper in place. A helper that cannot be (it does something a [Differentiable] body may not)
+    // but returns a scalar is called as it is instead, as before: null, with why kept for DG0009 should an
+    // argument vary. Anything else reports its diagnostics.
+    private Operand? TryInlineHelper(IInvocationOperation invocation, Inlinee helper)
+    {
+        if (!helper.CanBeCalled)
+        {
+            return Inline(invocation, helper, "helper");
+        }
+
+        var checkpoint = new Checkpoint(this);
+        var result = Inline(invocation, helper, "helper");
+        if (_diagnostics.Count == checkpoint.Diagnostics)
+        {
+            return result;
+        }
+
+        var failures = _diagnostics.Skip(checkpoint.Diagnostics).ToList();
+        checkpoint.Restore(this);
+        if (DiagnosticInfo.From(invocation.Syntax.GetLocation()) is { } location)
+        {
+            _inlineFailures[location] = failures;
+        }
+
+        return null;
+    }
+
+    // Binds the parameters to the arguments' values (in source order), lowers the statements and the
+    // one final return (none for void), then forgets the callee's own names.
+    private Operand Inline(IInvocationOperation invocation, Inlinee callee, string kind)
+    {
+        var function = callee.Method;
+        if (_inlining.Contains(function, SymbolEqualityComparer.Default))
+        {
+            return UnsupportedExpression(invocation, "a recursive " + kind, "make it a static [Differentiable] method of the type: recursion between those is supported");
+        }
+
+        var statements = callee.Body.Operations;
+        var last = statements.Length > 0 ? statements[statements.Length - 1] : null;
+        var returned = last is IReturnOperation { ReturnedValue: { } returnValue } ? returnValue : null;
+        var leading = last is IReturnOperation ? statements.RemoveAt(statements.Length - 1) : statements; // a void function's return; is implicit or last
+        if (leading.Any(ContainsReturn) || (returned is null && !function.ReturnsVoid))
+        {
+            return UnsupportedExpression(invocation, "calling a " + kind + " that returns early", "end the " + kind + " with its only return (a ?: or an if/else that assigns a local), or make it a static [Differentiable] method");
+        }
+
+        if (invocation.Arguments.Any(a => a.Parameter?.RefKind is RefKind.Ref or RefKind.Out or RefKind.In))
+        {
+            return UnsupportedExpression(invocation, "a call with 'ref', 'out' or 'in' arguments", "pass each value as a plain argument; return several results as a tuple or write them into an array argument");
+        }
+
+        var bindings = new List<(ISymbol Parameter, Operand Value)>();
+        foreach (var argument in invocation.Arguments)
+        {
+            var parameter = argument.Parameter!.OriginalDefinition;
+            if (TypeMapping.TryMap(parameter.Type) is not null)
+            {
+                bindings.Add((parameter, LowerArgument(argument)));
+            }
+            else if (ArrayArgument(argument.Value) is { } array)
+            {
+                bindings.Add((parameter, new VariableOperand(array)));
+            }
+            else
+            {
+                return Dummy(invocation); // reported
+            }
+        }
+
+        foreach (var (parameter, value) in bindings)
+        {
+            _values = _values.SetItem(parameter, value);
+        }
+
+        if (kind == "helper")
+        {
+            var origin = function.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute) ? "[Differentiable]" : "not [Differentiable]";
+            Emit(new SourceComment(function.ContainingType.Name + "." + function.Name + " (" + origin + "), differentiated here from its body"));
+        }
+
+        var outerModel = _model;
+        _model = callee.Model;
+        _inlining.Add(function);
+        Operand result;
+        try
+        {
+            LowerWork(Prepend(leading, null));
+            result = returned is null ? Dummy(invocation) : LowerExpression(returned);
+        }
+        finally
+        {
+            _inlining.RemoveAt(_inlining.Count - 1);
+            _model = outerModel;
+        }
+
+        foreach (var own in function.Parameters.Cast<ISymbol>().Concat(callee.Body.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol)))
+        {
+            _values = _values.Remove(own);
+        }
+
+        return result;
+    }
+
+    // The array an argument passes to a callee's array or span parameter: a parameter, a local array
+    // (through an implicit conversion to a span, or .AsSpan()), an array created for it (params).
+    private int? ArrayArgument(IOperation value)
+    {
+        while (true)
+        {
+            if (value is IConversionOperation conversion)
+            {
+                value = conversion.Operand;
+            }
+            else if (value is IInvocationOperation { TargetMethod.Name: "AsSpan", Arguments.Length: 1 } asSpan)
+            {
+                value = asSpan.Arguments[0].Value;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        if (IsArrayReference(value))
+        {
+            return ArrayVariable(value);
+        }
+
+        var errors = _diagnostics.Count;
+        if (LowerExpression(value) is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar)
+        {
+            return id;
+        }
+
+        if (_diagnostics.Count == errors)
+        {
+            UnsupportedExpression(value, "passing this as an array", "pass an array or span parameter, a local array or a helper's returned array as it is (not a slice)");
+        }
+
+        return null;
+    }
+
+    // Whether a parameter of an inlined helper names one of the caller's local arrays: its elements may be written (an output).
+    private bool NamesLocalArray(IParameterSymbol parameter) =>
+        _values.TryGetValue(parameter, out var value) && value is VariableOperand { Id: var id }
+        && _variables[id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar }
+        && !_fields.ContainsValue(id);
+
+    /// <summary>The lowerer's state before an attempt it may take back.</summary>
+    private sealed class Checkpoint
+    {
+        private readonly int _variables;
+        private readonly List<IrStatement> _block;
+        private readonly int _blockCount;
+        private readonly int _callSites;
+        private readonly int _statements;
+        private readonly ImmutableDictionary<object, Operand> _values;
+        private readonly HashSet<ISymbol> _rejected;
+
+        public Checkpoint(BodyLowerer lowerer)
+        {
+            _variables = lowerer._variables.Count;
+            Diagnostics = lowerer._diagnostics.Count;
+            _block = lowerer._block;
+            _blockCount = lowerer._block.Count;
+            _callSites = lowerer._callSites.Count;
+            _statements = lowerer._statementCount;
+            _values = lowerer._values;
+            _rejected = new HashSet<ISymbol>(lowerer._rejected, SymbolEqualityComparer.Default);
+        }
+
+        public int Diagnostics { get; }
+
+        public void Restore(BodyLowerer lowerer)
+        {
+            // Static fields first read by the attempt were read at the top of the method: forget them too.
+            foreach (var field in lowerer._fields.Where(f => f.Value >= _variables).Select(f => f.Key).ToList())
+            {
+                lowerer._fields.Remove(field);
+            }
+
+            lowerer._topBlock.RemoveAll(s => s is AssignStatement { Operation: StaticRead } read && read.Target >= _variables);
+            _block.RemoveRange(_blockCount, _block.Count - _blockCount);
+            lowerer._block = _block;
+            lowerer._variables.RemoveRange(_variables, lowerer._variables.Count - _variables);
+            lowerer._diagnostics.RemoveRange(Diagnostics, lowerer._diagnostics.Count - Diagnostics);
+            lowerer._callSites.RemoveRange(_callSites, lowerer._callSites.Count - _callSites);
+            lowerer._statementCount = _statements;
+            lowerer._values = _values;
+            lowerer._rejected.Clear();
+            lowerer._rejected.UnionWith(_rejected);
+        }
+    }
+}

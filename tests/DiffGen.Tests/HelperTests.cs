@@ -1,0 +1,64 @@
+using System;
+using H = DiffGen.Tests.Programs.Helpers;
+
+namespace DiffGen.Tests;
+
+/// <summary>Helpers returning arrays and tuples, output spans, unmarked helpers, arrays made in loops: against central finite differences.</summary>
+public class HelperTests
+{
+    private static double[] Random(int n, int seed, double scale = 1)
+    {
+        var random = new Random(seed);
+        var values = new double[n];
+        for (int i = 0; i < n; i++) values[i] = (random.NextDouble() * 2 - 1) * scale;
+        return values;
+    }
+
+    [Fact]
+    public void SoftmaxClassifierWithHelpersReturningArrays()
+    {
+        int d = 3, classes = 4, n = 5;
+        var xs = Random(n * d, 1);
+        var labels = new[] { 0, 3, 1, 2, 3 };
+        var w = Random(classes * d, 2);
+        var b = Random(classes, 3);
+        GradientAssert.Vector(v => H.SoftmaxLoss(v, b, xs, labels, d), (v, g, s) => H.SoftmaxLossGradient(v, b, xs, labels, d, g, new double[classes], s), w);
+        GradientAssert.Vector(v => H.SoftmaxLoss(w, v, xs, labels, d), (v, g, s) => H.SoftmaxLossGradient(w, v, xs, labels, d, new double[w.Length], g, s), b);
+    }
+
+    [Fact]
+    public void LayerNormWithATupleHelper()
+    {
+        var x = Random(6, 4, 2);
+        var gamma = Random(6, 5);
+        var beta = Random(6, 6);
+        GradientAssert.Vector(v => H.LayerNormEnergy(v, gamma, beta), (v, g, s) => H.LayerNormEnergyGradient(v, gamma, beta, g, new double[6], new double[6], s), x);
+        GradientAssert.Vector(v => H.LayerNormEnergy(x, v, beta), (v, g, s) => H.LayerNormEnergyGradient(x, v, beta, new double[6], g, new double[6], s), gamma);
+        GradientAssert.Vector(v => H.LayerNormEnergy(x, gamma, v), (v, g, s) => H.LayerNormEnergyGradient(x, gamma, v, new double[6], new double[6], g, s), beta);
+    }
+
+    [Fact]
+    public void RnnWithAVoidHelperAndANewStateEachStep()
+    {
+        int n = 3;
+        var xs = Random(7, 7);
+        var targets = Random(7, 8, 0.5);
+        var wh = Random(n * n, 9, 0.8);
+        var wx = Random(n, 10);
+        GradientAssert.Vector(v => H.RnnLoss(v, wx, xs, targets, n), (v, g, s) => H.RnnLossGradient(v, wx, xs, targets, n, g, new double[n], s), wh);
+        GradientAssert.Vector(v => H.RnnLoss(wh, v, xs, targets, n), (v, g, s) => H.RnnLossGradient(wh, v, xs, targets, n, new double[n * n], g, s), wx);
+    }
+
+    [Fact]
+    public void UnmarkedHelpersTuplesParamsAndArraysInExpressions() =>
+        GradientAssert.Matches(H.Mixed, H.MixedGradient, (0.7, -0.4), (1.2, 0.3), (-0.5, 2.0));
+
+    [Fact]
+    public void ArraysOfChangingLengthPartlyWrittenInEachIteration()
+    {
+        foreach (var steps in new[] { 0, 1, 2, 5 })
+        {
+            GradientAssert.Vector(v => H.Ragged(v, steps), (v, g, s) => H.RaggedGradient(v, steps, g, s), Random(4, 11 + steps));
+        }
+    }
+}

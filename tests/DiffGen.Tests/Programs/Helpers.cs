@@ -1,0 +1,171 @@
+using System;
+
+namespace DiffGen.Tests.Programs;
+
+/// <summary>
+/// Issue 13, items 1, 2, 6 and 10 as people write them: helpers that return an array or a tuple, void
+/// helpers that fill an output span, unmarked helpers, arrays allocated inside loops.
+/// </summary>
+public static partial class Helpers
+{
+    // ---- a softmax classifier, as in the CS231n notes: Forward returns the logits, Softmax the probabilities ----
+
+    static double[] Forward(double[] x, double[] w, double[] b)
+    {
+        var logits = new double[b.Length];
+        for (int c = 0; c < b.Length; c++)
+        {
+            double z = b[c];
+            for (int k = 0; k < x.Length; k++)
+                z += w[c * x.Length + k] * x[k];
+            logits[c] = z;
+        }
+
+        return logits;
+    }
+
+    static double[] Softmax(double[] z)
+    {
+        double max = z[0];
+        for (int i = 1; i < z.Length; i++) max = Math.Max(max, z[i]);
+        var e = new double[z.Length];
+        double sum = 0;
+        for (int i = 0; i < z.Length; i++)
+        {
+            e[i] = Math.Exp(z[i] - max);
+            sum += e[i];
+        }
+
+        for (int i = 0; i < z.Length; i++) e[i] /= sum;
+        return e;
+    }
+
+    [Differentiable]
+    public static double SoftmaxLoss(double[] w, double[] b, [NoDerivative] double[] xs, int[] labels, int d)
+    {
+        double loss = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            var x = new double[d];
+            for (int k = 0; k < d; k++) x[k] = xs[i * d + k];
+            var p = Softmax(Forward(x, w, b));
+            loss -= Math.Log(p[labels[i]]);
+        }
+
+        return loss / labels.Length;
+    }
+
+    // ---- layer normalization (Ba et al. 2016) with a helper returning (mean, variance) ----
+
+    static (double mean, double variance) Moments(ReadOnlySpan<double> x)
+    {
+        double mean = 0;
+        foreach (var v in x) mean += v;
+        mean /= x.Length;
+        double variance = 0;
+        foreach (var v in x) variance += (v - mean) * (v - mean);
+        return (mean, variance / x.Length);
+    }
+
+    [Differentiable]
+    public static double LayerNormEnergy(double[] x, double[] gamma, double[] beta)
+    {
+        var (mean, variance) = Moments(x);
+        var stats = Moments(gamma);
+        double energy = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double y = gamma[i] * (x[i] - mean) / Math.Sqrt(variance + 1e-5) + beta[i];
+            energy += y * y * (1 + stats.mean) + stats.variance;
+        }
+
+        return energy;
+    }
+
+    // ---- an Elman RNN step written as a void helper filling its output, a new state array each step ----
+
+    static void Step(double[] h, double x, double[] wh, double[] wx, Span<double> next)
+    {
+        for (int j = 0; j < next.Length; j++)
+        {
+            double z = wx[j] * x;
+            for (int k = 0; k < h.Length; k++)
+                z += wh[j * h.Length + k] * h[k];
+            next[j] = Math.Tanh(z);
+        }
+    }
+
+    [Differentiable]
+    public static double RnnLoss(double[] wh, double[] wx, [NoDerivative] double[] xs, [NoDerivative] double[] targets, int n)
+    {
+        var h = new double[n];
+        double loss = 0;
+        for (int t = 0; t < xs.Length; t++)
+        {
+            var next = new double[n];
+            Step(h, xs[t], wh, wx, next);
+            double error = next[0] - targets[t];
+            loss += error * error;
+            next.CopyTo(h, 0);
+        }
+
+        return loss;
+    }
+
+    // ---- an unmarked scalar helper, and one marked [Differentiable] that returns an array ----
+
+    static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
+
+    [Differentiable]
+    public static double[] Polynomial(double x, int degree)
+    {
+        var powers = new double[degree + 1];
+        powers[0] = 1;
+        for (int k = 1; k <= degree; k++) powers[k] = powers[k - 1] * x;
+        return powers;
+    }
+
+    static double Total(params double[] values)
+    {
+        double total = 0;
+        foreach (var v in values) total += v;
+        return total;
+    }
+
+    [Differentiable]
+    public static double Mixed(double x, double y)
+    {
+        var p = Polynomial(x, 3);
+        var pair = (first: Sigmoid(x * y), second: p[2]);
+        return Total(pair.first, pair.Item2, Polynomial(y, 2)[2]) + Sum(new[] { x, y, x * y });
+    }
+
+    [Differentiable]
+    static double Sum(double[] v)
+    {
+        double s = 0;
+        for (int i = 0; i < v.Length; i++) s += v[i];
+        return s;
+    }
+
+    // ---- arrays of different lengths in each iteration, only partly written: the adjoints must not leak ----
+
+    [Differentiable]
+    public static double Ragged(double[] w, int steps)
+    {
+        double carry = 0.5;
+        double loss = 0;
+        for (int t = 0; t < steps; t++)
+        {
+            var h = new double[w.Length + t];
+            for (int j = 0; j < w.Length; j++)
+                if (j % 2 == t % 2) h[j] = Math.Tanh(w[j] * carry + t);
+            double s = 0;
+            for (int j = 0; j < h.Length; j++) s += h[j] * h[j] + h[j];
+            carry = s / h.Length;
+            loss += carry;
+        }
+
+        return loss;
+    }
+}
