@@ -35,6 +35,12 @@ public sealed record Element(string Array, string Index) : Expr;
 /// </summary>
 public sealed record HelperCall(string Helper, IReadOnlyList<Expr> Arguments, IReadOnlyList<int>? Order = null) : Expr;
 
+/// <summary><c>Call[Index]</c>: an element of a helper's array result.</summary>
+public sealed record HelperElement(HelperCall Call, string Index) : Expr;
+
+/// <summary><c>Call.Item1</c> or <c>Call.Item2</c> of a helper's tuple result.</summary>
+public sealed record HelperItem(HelperCall Call, int Item) : Expr;
+
 /// <summary><c>(name = value)</c>: an assignment used as a value, a side effect inside an argument.</summary>
 public sealed record AssignValue(string Name, Expr Value) : Expr;
 
@@ -52,6 +58,15 @@ public sealed record ElementWrite(string Array, string Index, string Op, Expr Va
 
 /// <summary><c>{ … }</c>: a template's statements in their own scope.</summary>
 public sealed record BlockStatement(IReadOnlyList<Stmt> Body) : Stmt;
+
+/// <summary><c>var Name = new T[4];</c> inside a loop body: a new array each iteration.</summary>
+public sealed record DeclareArray(string Name) : Stmt;
+
+/// <summary><c>var Name = Call;</c>: a helper's array result.</summary>
+public sealed record DeclareArrayFrom(string Name, HelperCall Call) : Stmt;
+
+/// <summary><c>var (First, Second) = Call;</c>: a helper's tuple result.</summary>
+public sealed record DeconstructCall(string First, string Second, HelperCall Call) : Stmt;
 
 public sealed record If(Condition Test, IReadOnlyList<Stmt> Then, IReadOnlyList<Stmt>? Else) : Stmt;
 
@@ -122,8 +137,26 @@ public enum ParameterKind
 
 public sealed record HelperParameter(string Name, ParameterKind Kind);
 
-/// <summary>A [Differentiable] helper: an expression body when <see cref="Body"/> is empty, else a block ending in <c>return Result</c>.</summary>
-public sealed record Helper(string Name, IReadOnlyList<HelperParameter> Parameters, IReadOnlyList<Stmt> Body, Expr Result);
+/// <summary>What a helper returns: a number, a new array of length 4 (<c>Result</c> names it), or a pair (<c>(Result, Second)</c>).</summary>
+public enum HelperResult
+{
+    Scalar,
+    Array,
+    Tuple,
+}
+
+/// <summary>
+/// A helper: an expression body when <see cref="Body"/> is empty, else a block ending in <c>return Result</c>.
+/// <paramref name="Marked"/>: [Differentiable] (an unmarked one, or one whose result is not a number, is differentiated in each caller).
+/// </summary>
+public sealed record Helper(
+    string Name,
+    IReadOnlyList<HelperParameter> Parameters,
+    IReadOnlyList<Stmt> Body,
+    Expr Result,
+    bool Marked = true,
+    HelperResult Returns = HelperResult.Scalar,
+    Expr? Second = null);
 
 /// <summary>A local array (<c>new T[4]</c>) or span (<c>stackalloc T[4]</c>) declared at the top of the method.</summary>
 public sealed record LocalArray(string Name, bool IsSpan);

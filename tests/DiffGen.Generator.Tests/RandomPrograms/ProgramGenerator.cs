@@ -43,6 +43,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "switch", "do-while", "foreach-parameter", "foreach-local", "modulo-index", "checked-index", "stackalloc-span",
         "long-sum", "long-product", "deep-if", "nested-early-returns",
         "array-helper-local", "array-helper-parameter",
+        "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration",
     ];
 
     private static int _ids;
@@ -110,7 +111,9 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             _inHelper = true;
             for (var h = Next(4); h > 0; h--)
             {
-                _helpers.Add(Chance(30) ? ArrayHelper() : ScalarHelper(Chance(30)));
+                var roll = Next(100);
+                var helper = roll < 25 ? ArrayHelper() : roll < 40 ? ArrayResultHelper() : roll < 55 ? TupleHelper() : ScalarHelper(Chance(30));
+                _helpers.Add(helper with { Marked = helper.Returns == HelperResult.Scalar ? Chance(75) : Chance(50) });
             }
 
             // A rejected shape's helper, last: its [NoDerivative] k or its array q matters to its value (were it
@@ -147,7 +150,23 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 _writable.Add(array);
             }
 
+            // An array a helper returns, read (and written) by the whole body.
+            Stmt? made = null;
+            if (_helpers.Any(h => h.Returns == HelperResult.Array) && Chance(50))
+            {
+                var call = Invoke(Pick(_helpers.Where(h => h.Returns == HelperResult.Array).ToList()), 2);
+                var array = new LocalArray(Fresh("r"), false);
+                made = new DeclareArrayFrom(array.Name, call);
+                _readable.Add(array);
+                _writable.Add(array);
+                _shapes.Add("helper-returns-array");
+            }
+
             var body = Block(2 + Next(5), depth: 0, deepIf: Chance(15));
+            if (made is not null)
+            {
+                body.Insert(0, made);
+            }
             var result = Expression(2);
             if (rejection != Rejection.None)
             {
@@ -226,6 +245,36 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             var helper = new Helper("H" + _helpers.Count, parameters, body, Expression(2));
             _scopes.Clear();
             _readable.Clear();
+            return helper;
+        }
+
+        // h(p0[, p1]) { var r = new T[4]; for (j < 4) [if (…)] r[j] = …; return r; }: a new array, sometimes only partly written.
+        private Helper ArrayResultHelper()
+        {
+            var parameters = Enumerable.Range(0, 1 + Next(2)).Select(i => new HelperParameter("p" + i, ParameterKind.Scalar)).ToList();
+            _scopes.Add(new Scope(parameters.Select(p => p.Name)));
+            var result = Fresh("r");
+            var counter = new Counter(Fresh("j"), Counting.Default);
+            _counters.Add(counter);
+            Stmt write = new ElementWrite(result, counter.Name, "=", Expression(2));
+            if (Chance(30))
+            {
+                write = new If(Test(), [write], null);
+            }
+
+            var body = new List<Stmt> { new DeclareArray(result), new For(counter.Name, Text(RandomProgram.ArrayLength), [write]) };
+            _counters.Clear();
+            _scopes.Clear();
+            return new Helper("H" + _helpers.Count, parameters, body, new Var(result), Returns: HelperResult.Array);
+        }
+
+        // h(p0[, p1]) => (…, …).
+        private Helper TupleHelper()
+        {
+            var parameters = Enumerable.Range(0, 1 + Next(2)).Select(i => new HelperParameter("p" + i, ParameterKind.Scalar)).ToList();
+            _scopes.Add(new Scope(parameters.Select(p => p.Name)));
+            var helper = new Helper("H" + _helpers.Count, parameters, [], Expression(2), Returns: HelperResult.Tuple, Second: Expression(2));
+            _scopes.Clear();
             return helper;
         }
 
@@ -341,6 +390,16 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 return new ReturnIf(Test(), Expression(2));
             }
 
+            if (roll < 96 && _helpers.Any(h => h.Returns == HelperResult.Tuple))
+            {
+                var call = Invoke(Pick(_helpers.Where(h => h.Returns == HelperResult.Tuple).ToList()), 2);
+                var (first, second) = (Fresh("v"), Fresh("v"));
+                _scopes[^1].Names.Add(first);
+                _scopes[^1].Names.Add(second);
+                _shapes.Add("helper-returns-tuple");
+                return new DeconstructCall(first, second, call);
+            }
+
             return Declaration(Expression(2));
         }
 
@@ -404,6 +463,20 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 _scopes[^1].ReadOnly.Add(element);
             }
 
+            // A new array each iteration, made here or returned by a helper, first in the body.
+            Stmt? declaration = null;
+            LocalArray? fresh = null;
+            if (Chance(30))
+            {
+                var makers = _helpers.Where(h => h.Returns == HelperResult.Array).ToList();
+                var call = makers.Count > 0 && Chance(50) ? Invoke(Pick(makers), 2) : null;
+                fresh = new LocalArray(Fresh(call is null ? "a" : "r"), false);
+                declaration = call is null ? new DeclareArray(fresh.Name) : new DeclareArrayFrom(fresh.Name, call);
+                _shapes.Add(call is null ? "array-per-iteration" : "helper-returns-array");
+                _readable.Add(fresh);
+                _writable.Add(fresh);
+            }
+
             var body = Block(1 + Next(4), depth + 1);
             if (Chance(40))
             {
@@ -417,6 +490,13 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             if (canContinue && Chance(25))
             {
                 body.Insert(Next(body.Count + 1), new ContinueIf(Test()));
+            }
+
+            if (declaration is not null)
+            {
+                body.Insert(0, declaration);
+                _readable.Remove(fresh!);
+                _writable.Remove(fresh!);
             }
 
             _scopes.RemoveAt(_scopes.Count - 1);
@@ -849,7 +929,18 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             var callable = _helpers.Where(h => h.Parameters.All(p => p.Kind != ParameterKind.ConstantArray) && (!IsArrayHelper(h) || PassableArray() is not null)).ToList();
             if (callable.Count > 0)
             {
-                return Invoke(Pick(callable), depth);
+                var helper = Pick(callable);
+                switch (helper.Returns)
+                {
+                    case HelperResult.Array:
+                        _shapes.Add("helper-array-element");
+                        return new HelperElement(Invoke(helper, depth), _counters.Count > 0 && Chance(50) ? Index(new LocalArray("r", false), Pick(_counters), modulo: true) : Text(Next(RandomProgram.ArrayLength)));
+                    case HelperResult.Tuple:
+                        _shapes.Add("helper-tuple-item");
+                        return new HelperItem(Invoke(helper, depth), 1 + Next(2));
+                    default:
+                        return Invoke(helper, depth);
+                }
             }
 
             return new Call("FusedMultiplyAdd", [Expression(depth - 1), Expression(depth - 1), Expression(depth - 1)]);
@@ -866,6 +957,11 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         // in the first argument written that a later argument reads (C# evaluates arguments in source order).
         private HelperCall Invoke(Helper helper, int depth)
         {
+            if (!helper.Marked)
+            {
+                _shapes.Add("helper-unmarked");
+            }
+
             var array = PassableArray();
             if (array == "w")
             {

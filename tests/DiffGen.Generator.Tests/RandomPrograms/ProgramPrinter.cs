@@ -146,12 +146,19 @@ public static class ProgramPrinter
 
         public void Helper(StringBuilder sb, Helper helper)
         {
-            sb.Append(dialect == Dialect.Original ? "    [Differentiable]\n" : string.Empty);
-            sb.Append("    public static ").Append(Scalar).Append(' ').Append(helper.Name).Append(Suffix).Append('(')
+            sb.Append(dialect == Dialect.Original && helper.Marked ? "    [Differentiable]\n" : string.Empty);
+            var returns = helper.Returns switch
+            {
+                HelperResult.Array => Scalar + "[]",
+                HelperResult.Tuple => "(" + Scalar + ", " + Scalar + ")",
+                _ => Scalar,
+            };
+            var result = helper.Returns == HelperResult.Tuple ? "(" + Expression(helper.Result) + ", " + Expression(helper.Second!) + ")" : Expression(helper.Result);
+            sb.Append("    public static ").Append(returns).Append(' ').Append(helper.Name).Append(Suffix).Append('(')
               .Append(string.Join(", ", helper.Parameters.Select(Parameter))).Append(')');
             if (helper.Body.Count == 0)
             {
-                sb.Append(" =>\n        ").Append(Expression(helper.Result)).Append(";\n\n");
+                sb.Append(" =>\n        ").Append(result).Append(";\n\n");
                 return;
             }
 
@@ -161,7 +168,7 @@ public static class ProgramPrinter
                 Statement(sb, statement, 2);
             }
 
-            sb.Append("        return ").Append(Expression(helper.Result)).Append(";\n    }\n\n");
+            sb.Append("        return ").Append(result).Append(";\n    }\n\n");
         }
 
         // A [NoDerivative] scalar is a plain number in the original and a dual number in the twin, so that a varied
@@ -215,6 +222,15 @@ public static class ProgramPrinter
             {
                 case Declare d:
                     sb.Append(pad).Append(Scalar).Append(' ').Append(d.Name).Append(" = ").Append(Expression(d.Value)).Append(";\n");
+                    break;
+                case DeclareArray a:
+                    sb.Append(pad).Append("var ").Append(a.Name).Append(" = new ").Append(Scalar).Append('[').Append(RandomProgram.ArrayLength).Append("];\n");
+                    break;
+                case DeclareArrayFrom a:
+                    sb.Append(pad).Append("var ").Append(a.Name).Append(" = ").Append(Expression(a.Call)).Append(";\n");
+                    break;
+                case DeconstructCall t:
+                    sb.Append(pad).Append("var (").Append(t.First).Append(", ").Append(t.Second).Append(") = ").Append(Expression(t.Call)).Append(";\n");
                     break;
                 case Assign a:
                     sb.Append(pad).Append(a.Name).Append(' ').Append(a.Op).Append(' ').Append(Expression(a.Value)).Append(";\n");
@@ -371,6 +387,8 @@ public static class ProgramPrinter
             Element e => e.Array + "[" + e.Index + "]",
             HelperCall { Order: null } h => h.Helper + Suffix + "(" + string.Join(", ", h.Arguments.Select(Expression)) + ")",
             HelperCall h => h.Helper + Suffix + "(" + string.Join(", ", h.Order.Select(i => ParameterName(h.Helper, i) + ": " + Expression(h.Arguments[i]))) + ")",
+            HelperElement e => Expression(e.Call) + "[" + e.Index + "]",
+            HelperItem i => Expression(i.Call) + ".Item" + i.Item.ToString(CultureInfo.InvariantCulture),
             _ => throw new InvalidOperationException(expression.ToString()),
         };
 
