@@ -61,4 +61,12 @@ public class HelperTests
             GradientAssert.Vector(v => H.Ragged(v, steps), (v, g, s) => H.RaggedGradient(v, steps, g, s), Random(4, 11 + steps));
         }
     }
+
+    [Fact]
+    public void SlicesOfParametersAndLocalArrays()
+    {
+        int d = 3, h = 4;
+        var xs = Random(4 * d, 12);
+        GradientAssert.Vector(v => H.Rows(v, xs, d, h), (v, g, s) => H.RowsGradient(v, xs, d, h, g, s), Random(h * d + 2, 13, 0.6));
+    }
 }

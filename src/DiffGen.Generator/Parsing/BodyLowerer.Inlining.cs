@@ -152,7 +152,7 @@ internal sealed partial class BodyLowerer
             }
             else if (ArrayArgument(argument.Value) is { } array)
             {
-                bindings.Add((parameter, new VariableOperand(array)));
+                bindings.Add((parameter, array));
             }
             else
             {
@@ -194,48 +194,14 @@ internal sealed partial class BodyLowerer
         return result;
     }
 
-    // The array an argument passes to a callee's array or span parameter: a parameter, a local array
-    // (through an implicit conversion to a span, or .AsSpan()), an array created for it (params).
-    private int? ArrayArgument(IOperation value)
-    {
-        while (true)
-        {
-            if (value is IConversionOperation conversion)
-            {
-                value = conversion.Operand;
-            }
-            else if (value is IInvocationOperation { TargetMethod.Name: "AsSpan", Arguments.Length: 1 } asSpan)
-            {
-                value = asSpan.Arguments[0].Value;
-            }
-            else
-            {
-                break;
-            }
-        }
-
-        if (IsArrayReference(value))
-        {
-            return ArrayVariable(value);
-        }
-
-        var errors = _diagnostics.Count;
-        if (LowerExpression(value) is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar)
-        {
-            return id;
-        }
-
-        if (_diagnostics.Count == errors)
-        {
-            UnsupportedExpression(value, "passing this as an array", "pass an array or span parameter, a local array or a helper's returned array as it is (not a slice)");
-        }
-
-        return null;
-    }
+    // The array an argument passes to a callee's array or span parameter: a parameter, a local array (through
+    // an implicit conversion to a span, or .AsSpan()), a slice of one, an array made for it (new[] { … }, params).
+    private Operand? ArrayArgument(IOperation value) => ViewOf(value) is { } view ? AsOperand(view) : null;
 
     // Whether a parameter of an inlined helper names one of the caller's local arrays: its elements may be written (an output).
     private bool NamesLocalArray(IParameterSymbol parameter) =>
-        _values.TryGetValue(parameter, out var value) && value is VariableOperand { Id: var id }
+        _values.TryGetValue(parameter, out var value)
+        && (value is VariableOperand { Id: var id } || value is SliceValue { ReadOnly: false, Array: var sliced } && (id = sliced) >= 0)
         && _variables[id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar }
         && !_fields.ContainsValue(id);
 

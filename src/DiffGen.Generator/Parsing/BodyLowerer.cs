@@ -570,7 +570,7 @@ internal sealed partial class BodyLowerer
         }
 
         var initializer = declarator.Initializer ?? declaration.Initializer;
-        if (LocalArrayType(local.Type) is not null)
+        if (LocalArrayType(local.Type) is not null || TypeMapping.TryMapAnyCollection(local.Type) is not null)
         {
             LowerLocalArray(declarator, local, initializer?.Value);
             return;
@@ -800,6 +800,9 @@ internal sealed partial class BodyLowerer
 
         switch (operation)
         {
+            case IInvocationOperation or IArrayElementReferenceOperation or IImplicitIndexerReferenceOperation when IsSliceExpression(operation):
+                return ViewOf(operation) is { } slice ? AsOperand(slice) : Dummy(operation);
+
             case IConversionOperation conversion:
                 return LowerConversion(conversion);
 
@@ -890,11 +893,12 @@ internal sealed partial class BodyLowerer
                     : tuple is TupleValue ? UnsupportedExpression(operation, "this tuple element", "read a tuple's elements by name or as Item1, Item2, …") : Dummy(operation);
             }
 
-            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } indexer when IsArrayReference(instance):
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } indexer when IsArrayReference(instance) || NamesSlice(instance):
                 return LowerElementRead(operation, instance, indexer.Arguments.Select(a => a.Value).ToImmutableArray());
 
-            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } array } when IsArrayReference(array):
-                return ArrayVariable(array) is { } lengthOf ? Compute(TypeRef.Int, new LengthRead(lengthOf)) : Dummy(operation);
+            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } array } when IsArrayReference(array) || NamesSlice(array) || IsSliceExpression(array):
+                return ViewOf(array) is { } lengthOf ? LengthOf(lengthOf) : Dummy(operation);
+
 
             case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } fileLocal } when InFileLocalType(fileLocal):
                 return UnsupportedExpression(operation, "reading a field of a file-local type", "make the type internal (the gradient is generated in another file), or pass the value in as a parameter");
@@ -1240,25 +1244,33 @@ internal sealed partial class BodyLowerer
 
         var destination = Unwrap(s.Destination);
         var source = Unwrap(s.Source);
-        if (destination is not ILocalReferenceOperation { Local: var local } || LocalArrayType(local.Type) is null
-            || (source is not null && !IsArrayReference(source)))
+        bool ArrayLike(IOperation operation) => IsArrayReference(operation) || NamesSlice(operation) || IsSliceExpression(operation);
+        if (destination is null || !ArrayLike(destination) || (source is not null && !ArrayLike(source)))
         {
             return null; // reported as the call it is
         }
 
-        if (ArrayVariable(destination) is not { } target || (source is not null && ArrayVariable(source) is not { } _))
+        // Source first: C# evaluates the receiver (a.CopyTo(b)) or the first argument first.
+        var from = source is null ? null : ViewOf(source);
+        if (ViewOf(destination) is not { } target || (source is not null && from is null))
         {
             return Dummy(invocation);
         }
 
-        var from = source is null ? (int?)null : ArrayVariable(source)!.Value;
-        var value = s.Value is null ? null : Convert(LowerExpression(s.Value), RequireType(s.Value), _variables[target].Type);
-        var count = s.Count is not null ? LowerExpression(s.Count) : Compute(TypeRef.Int, new LengthRead(from ?? target));
+        if (_variables[target.Array].Origin == VariableOrigin.Parameter || _fields.ContainsValue(target.Array) || target.ReadOnly)
+        {
+            return UnsupportedExpression(s.Destination, "writing into a parameter's elements", "parameters are read-only; copy into a local array (new double[n]) and write there");
+        }
+
+        var targetType = _variables[target.Array].Type;
+        var value = s.Value is null ? null : Convert(LowerExpression(s.Value), RequireType(s.Value), targetType);
+        var count = s.Count is not null ? LowerExpression(s.Count) : LengthOf(from ?? target);
         var index = NewVariable(TypeRef.Int, "k");
         var outer = _block;
         _block = new List<IrStatement>();
-        var element = value ?? Convert(Compute(_variables[from!.Value].Type, new ElementRead(from.Value, new VariableOperand(index))), _variables[from.Value].Type, _variables[target].Type);
-        Emit(new ElementWriteStatement(target, new VariableOperand(index), element));
+        var k = new VariableOperand(index);
+        var element = value ?? Convert(Compute(_variables[from!.Array].Type, new ElementRead(from.Array, IndexIn(from, k))), _variables[from.Array].Type, targetType);
+        Emit(new ElementWriteStatement(target.Array, IndexIn(target, k), element));
         var body = _block;
         _block = outer;
         Emit(new LoopStatement(body.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count), -1, -1, EquatableArray<int>.Empty));
@@ -1345,18 +1357,17 @@ internal sealed partial class BodyLowerer
             return Dummy(operation); // its declaration is reported
         }
 
-        if (!IsArrayReference(array) || indices.Length != 1)
+        if (indices.Length != 1 || !(IsArrayReference(array) || NamesSlice(array) || IsSliceExpression(array)))
         {
             return UnsupportedExpression(operation, "this element access", "read elements of array or span parameters and local arrays with a single integer index");
         }
 
-        if (ArrayVariable(array) is not { } arrayId)
+        if (ViewOf(array) is not { } view)
         {
             return Dummy(operation);
         }
 
-        var index = LowerExpression(indices[0]);
-        return Compute(_variables[arrayId].Type, new ElementRead(arrayId, index));
+        return Compute(_variables[view.Array].Type, new ElementRead(view.Array, ViewIndex(view, indices[0])));
     }
 
     // ---- places: what an assignment writes --------------------------------------------------
@@ -1455,8 +1466,15 @@ internal sealed partial class BodyLowerer
 
     private Place? ElementPlaceOf(IOperation array, IOperation index)
     {
-        if (ArrayVariable(array) is not { } arrayId)
+        if (ViewOf(array) is not { } view)
         {
+            return null;
+        }
+
+        var arrayId = view.Array;
+        if (view.ReadOnly)
+        {
+            UnsupportedExpression(array, "writing into a range's copy", "take a view with AsSpan(start, length), or copy the elements into a new local array");
             return null;
         }
 
@@ -1467,14 +1485,27 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        return new ElementPlace(this, arrayId, LowerExpression(index));
+        return new ElementPlace(this, arrayId, ViewIndex(view, index));
+    }
+
+    // An element's index into the viewed array: checked to int when the view has an offset (a span's index is an int).
+    private Operand ViewIndex(ArrayView view, IOperation index)
+    {
+        var value = LowerExpression(index);
+        if (view.Offset is not null && RequireType(index) is var type && type != TypeRef.Int)
+        {
+            value = Compute(TypeRef.Int, new ConversionOperation(value, Checked: true));
+        }
+
+        return IndexIn(view, value);
     }
 
     private bool IsArrayReference(IOperation operation) =>
         operation is IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type: IArrayTypeSymbol f } field } && TypeMapping.TryMapAnyCollection(f) is not null && !InFileLocalType(field)
         || operation is IParameterReferenceOperation { Type: { } p } && TypeMapping.TryMapAnyCollection(p) is not null
         || operation is IParameterReferenceOperation { Parameter: var inlined, Type: { } span } && LocalArrayType(span) is not null && _values.ContainsKey(inlined)
-        || operation is ILocalReferenceOperation { Local.Type: { } l } && LocalArrayType(l) is not null;
+        || operation is ILocalReferenceOperation { Local.Type: { } l } && LocalArrayType(l) is not null
+        || operation is ILocalReferenceOperation { Local: var view } && TypeMapping.TryMapAnyCollection(view.Type) is not null && _values.TryGetValue(view, out var bound) && bound is VariableOperand;
 
     /// <summary>The IR variable of an array or span parameter or local array; null (reported) when it has none.</summary>
     private int? ArrayVariable(IOperation array)
@@ -1520,9 +1551,10 @@ internal sealed partial class BodyLowerer
         {
             // An array made elsewhere (a helper's result, another local array): this local names the same array.
             var errors = _diagnostics.Count;
-            if (LowerExpression(creation) is VariableOperand { Id: var same } && _variables[same].Shape != ParameterShape.Scalar)
+            var value = LowerExpression(creation);
+            if (value is VariableOperand { Id: var same } && _variables[same].Shape != ParameterShape.Scalar || value is SliceValue)
             {
-                _values = _values.SetItem(local, new VariableOperand(same));
+                _values = _values.SetItem(local, value);
             }
             else if (_diagnostics.Count == errors)
             {
@@ -1612,15 +1644,15 @@ internal sealed partial class BodyLowerer
     private string? MisplacedValue()
     {
         bool Misplaced(Operand operand) =>
-            operand is TupleValue || (operand is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar);
+            operand is TupleValue or SliceValue || (operand is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar);
 
         foreach (var statement in ActivityAnalysis.Walk(_block))
         {
             var misplaced = statement switch
             {
                 AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead } => false,
-                AssignStatement { Operation: DifferentiableCall call } => call.Arguments.Any(a => a is TupleValue),
-                AssignStatement { Operation: OpaqueCall call } => call.Arguments.Any(a => a is TupleValue),
+                AssignStatement { Operation: DifferentiableCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue),
+                AssignStatement { Operation: OpaqueCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue),
                 AssignStatement assign => ActivityAnalysis.Operands(assign.Operation).Any(Misplaced),
                 ElementWriteStatement write => Misplaced(write.Value) || Misplaced(write.Index),
                 IfStatement branch => Misplaced(branch.Condition),
@@ -1947,20 +1979,21 @@ internal sealed partial class BodyLowerer
             collection = conversion.Operand;
         }
 
-        if (!IsArrayReference(collection) || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var element })
+        if (!(IsArrayReference(collection) || NamesSlice(collection) || IsSliceExpression(collection)) || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var element })
         {
-            UnsupportedStatement(loop, "this foreach", "iterate over an array or span parameter or a local array");
+            UnsupportedStatement(loop, "this foreach", "iterate over an array or span parameter, a local array, or a slice of one");
             return;
         }
 
-        if (ArrayVariable(collection) is not { } array)
+        if (ViewOf(collection) is not { } view)
         {
             return;
         }
 
-        var length = Compute(TypeRef.Int, new LengthRead(array));
+        var array = view.Array;
+        var length = LengthOf(view);
         var elementType = _variables[array].Type;
-        void BindElement(Operand index) => _values = _values.SetItem(element, Convert(Compute(elementType, new ElementRead(array, index)), elementType, TypeOfSymbol(element)));
+        void BindElement(Operand index) => _values = _values.SetItem(element, Convert(Compute(elementType, new ElementRead(array, IndexIn(view, index))), elementType, TypeOfSymbol(element)));
 
         var jumps = ContainsReturn(loop) || loop.Body.DescendantsAndSelf().OfType<IBranchOperation>().Any(b => IsTarget(b, loop.ExitLabel));
         if (!jumps)

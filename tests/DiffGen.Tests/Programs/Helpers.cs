@@ -168,4 +168,42 @@ public static partial class Helpers
 
         return loss;
     }
+    // ---- slices: rows of a row-major batch as spans, views of local arrays, ranges of parameters ----
+
+    static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    static void Relu(ReadOnlySpan<double> z, Span<double> output)
+    {
+        for (int i = 0; i < z.Length; i++) output[i] = Math.Max(0.0, z[i]);
+    }
+
+    [Differentiable]
+    public static double Rows(double[] w, [NoDerivative] double[] xs, int d, int h)
+    {
+        double loss = 0;
+        int n = xs.Length / d;
+        for (int i = 0; i < n; i++)
+        {
+            ReadOnlySpan<double> x = xs.AsSpan(i * d, d);
+            var z = new double[h];
+            for (int j = 0; j < h; j++)
+                z[j] = Dot(w.AsSpan(j * d, d), x);
+            var a = new double[2 * h];
+            Relu(z, a.AsSpan(h, h));
+            a.AsSpan(0, h).Fill(0.5);
+            z.AsSpan(1).CopyTo(a.AsSpan(0, h - 1));
+            double s = 0;
+            foreach (var v in a.AsSpan(1, 2 * h - 1)) s += v * v;
+            var tail = w[(w.Length - 2)..];
+            var middle = a.AsSpan()[1..3];
+            loss += s * tail[0] + tail[1] * middle[1] + Dot(x.Slice(1), w.AsSpan(0, d - 1));
+        }
+
+        return loss / n;
+    }
 }
