@@ -72,7 +72,7 @@ public sealed record GraphNode(
 /// </summary>
 /// <param name="From">The operand's node id.</param>
 /// <param name="To">The result's node id.</param>
-/// <param name="Formula">The local derivative as the generated gradient's comment writes it (<c>∂u1/∂w1 = x1</c>); empty for a constant's edge.</param>
+/// <param name="Formula">The local derivative as the generated gradient's comment writes it (<c>∂u1/∂w1 = x1</c>); empty for a constant's edge and an argument's link, <c>result</c> for an expanded callee's result.</param>
 /// <param name="Value">The local derivative's value (in a summary, that of the last evaluation); NaN for a constant's edge.</param>
 /// <param name="Count">How many evaluations the edge summarizes.</param>
 /// <param name="Kind">A derivative, a constant input (no adjoint flows), or the link of an expanded call.</param>

@@ -13,6 +13,9 @@ namespace DiffGen;
 /// </summary>
 internal static class DotWriter
 {
+    /// <summary>The formula of the link from an expanded callee's result to its call node.</summary>
+    public const string ResultLink = "result";
+
     public static string Write(ComputationGraph graph)
     {
         var dot = new StringBuilder();
@@ -140,8 +143,10 @@ internal static class DotWriter
         {
             case GraphEdgeKind.Input:
                 return "style=dashed, color=\"#9ca3af\", arrowsize=0.6, tooltip=\"a constant input: no adjoint flows back\"";
+            case GraphEdgeKind.CallLink when edge.Formula == ResultLink:
+                return "style=dotted, color=\"#9ca3af\", arrowsize=0.6, tooltip=\"the callee's result is the call's value: its adjoint\"";
             case GraphEdgeKind.CallLink:
-                return "style=dotted, color=\"#9ca3af\", arrowsize=0.6, tooltip=\"the expanded call's argument or result\"";
+                return "style=dotted, color=\"#9ca3af\", arrowsize=0.6, tooltip=\"the argument passed to the callee's parameter\"";
         }
 
         // ∂u1/∂w1 = x1 = -1, unless the formula is already the number (∂u3/∂u1 = 1).

@@ -263,7 +263,10 @@ public sealed class GraphRecorder
             }
         }
 
-        var order = nodes.Select((n, i) => (n, i)).OrderBy(p => p.n.Definition.Kind is GraphNodeKind.Parameter or GraphNodeKind.Constant ? 0 : 1).ThenBy(p => p.i).Select(p => p.i).ToList();
+        // Parameters first, in the method's order; then the intermediates as the forward sweep computed them.
+        var order = nodes.Select((n, i) => (n, i))
+            .OrderBy(p => p.n.Definition.Kind is GraphNodeKind.Parameter or GraphNodeKind.Constant ? p.n.Definition.Id : int.MaxValue)
+            .ThenBy(p => p.i).Select(p => p.i).ToList();
         var ids = new string[nodes.Count];
         for (var i = 0; i < order.Count; i++)
         {
@@ -346,7 +349,7 @@ public sealed class GraphRecorder
 
             if (expansion.Callee.Nodes.FirstOrDefault(n => n.IsResult) is { } result)
             {
-                edges.Add(new GraphEdge(prefix + result.Id, call.Id, string.Empty, double.NaN, 1, GraphEdgeKind.CallLink));
+                edges.Add(new GraphEdge(prefix + result.Id, call.Id, DotWriter.ResultLink, double.NaN, 1, GraphEdgeKind.CallLink));
             }
         }
     }
