@@ -326,5 +326,11 @@ public class GraphTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new GraphOptions { Decimals = 16 });
         Assert.Equal("0.0529", Read(Neuron.Graph()).Node("w1").Label.Split('\n')[2].Split(' ')[1]);
         Assert.Equal("0.05", Read(Neuron.CostGraph(2, -3, -3, -1, -2, 1, new GraphOptions { Decimals = 2 })).Node("w1").Label.Split('\n')[2].Split(' ')[1]);
+
+        // Without statement clusters, a loop's nodes sit in the loop's cluster itself.
+        var flat = Read(Graphs.IterateGraph(0.6, new[] { 0.9, -0.4 }, new GraphOptions { GroupByStatement = false }));
+        var loop = Assert.Single(flat.Clusters.Values);
+        Assert.Equal(loop.Name, flat.Node("u11").Clusters.Single());
+        Assert.Empty(flat.Node("u20").Clusters);
     }
 }
