@@ -10,7 +10,7 @@ var commands = new (string Name, string Description, Action Run)[]
     ("line", "apples versus oranges: a separating line y = m·x + c fitted with a root-mean-square loss", () => Line.Run()),
     ("xor", "a 2-4-1 sigmoid network learning XOR with binary cross-entropy", () => Xor.Run()),
     ("two-layer", "the ReLU network's MSE as u1..u5: every generated gradient beside central finite differences", () => TwoLayer.Run()),
-    ("neuron", "the hand-worked sigmoid neuron: the tutorial's rounded numbers beside exact ones", Neuron.Run),
+    ("neuron", "the hand-worked sigmoid neuron: the tutorial's rounded numbers beside exact ones", () => Neuron.Run()),
     ("vanishing", "gradient magnitude by layer in 5- and 20-layer tanh, ReLU and residual stacks, with a plot", () => Vanishing.Run()),
     ("exploding", "a vanilla RNN trained by backpropagation through time, with and without gradient clipping", () => Exploding.Run()),
     ("optimizers", "one problem trained with SGD, momentum, AdaGrad, RMSProp and Adam; their loss curves on one plot", () => OptimizerRace.Run()),

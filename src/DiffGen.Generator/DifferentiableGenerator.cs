@@ -25,6 +25,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         public const string Parse = nameof(Parse);
         public const string Differentiate = nameof(Differentiate);
         public const string Diagnostics = nameof(Diagnostics);
+        public const string Graph = nameof(Graph);
     }
 
     internal static readonly string Version = typeof(DifferentiableGenerator).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -77,11 +78,18 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             })
             .Select(static (spec, _) => Differentiate(spec))
             .WithTrackingName(Steps.Differentiate);
+        // [Differentiable(Graph = true)]: {Method}Graph, in a file of its own, so the gradient's stays as it is.
+        var graphs = parsed
+            .Where(static result => result.Spec is { Graph: true })
+            .Select(static (result, _) => EmitGraph(result.Spec!))
+            .WithTrackingName(Steps.Graph);
+
         // Hint names must be unique ignoring case (F and f, class C and class c) and valid file
         // names: all of them are decided together, in ordinal order, so the same input always gives
         // the same names. Each method's differentiation stays cached on its own.
-        context.RegisterSourceOutput(gradients.Collect(), static (production, outcomes) =>
+        context.RegisterSourceOutput(gradients.Collect().Combine(graphs.Collect()), static (production, input) =>
         {
+            var outcomes = input.Left.AddRange(input.Right);
             var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var outcome in outcomes.OrderBy(o => o.HintName, StringComparer.Ordinal).ThenBy(o => o.Source ?? string.Empty, StringComparer.Ordinal))
             {
@@ -116,6 +124,22 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         catch (Exception exception)
         {
             return new EmittedGradient(spec.HintName, spec.Name, null, DiagnosticInfo.Create(
+                DiagnosticDescriptors.InternalError,
+                null,
+                spec.Name,
+                exception.GetType().Name + ": " + exception.Message));
+        }
+    }
+
+    private static EmittedGradient EmitGraph(MethodSpec spec)
+    {
+        try
+        {
+            return new EmittedGradient(GraphEmitter.HintName(spec), spec.Name, GraphEmitter.Emit(spec, Version), null);
+        }
+        catch (Exception exception)
+        {
+            return new EmittedGradient(GraphEmitter.HintName(spec), spec.Name, null, DiagnosticInfo.Create(
                 DiagnosticDescriptors.InternalError,
                 null,
                 spec.Name,

@@ -11,6 +11,13 @@ namespace DiffGen;
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class DifferentiableAttribute : Attribute
 {
+    /// <summary>
+    /// Also generate <c>{Method}Graph</c>: the same inputs and a <see cref="GraphOptions"/>, returning the
+    /// <see cref="ComputationGraph"/> of one evaluation (the intermediates u1..un with their values and
+    /// adjoints, edges labelled with the local derivatives), to write as Graphviz DOT or render as SVG.
+    /// Off by default: without it nothing is generated and the gradient is unchanged.
+    /// </summary>
+    public bool Graph { get; set; }
 }
 
 /// <summary>

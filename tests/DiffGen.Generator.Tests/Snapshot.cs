@@ -8,17 +8,18 @@ namespace DiffGen.Generator.Tests;
 
 /// <summary>
 /// Snapshot testing in Verify's conventions (design.md §5): the reviewed expected file is
-/// <c>Snapshots/&lt;Class&gt;.&lt;Test&gt;.verified.cs</c>; a mismatch writes <c>.received.cs</c> beside it and fails
+/// <c>Snapshots/&lt;Class&gt;.&lt;Test&gt;.verified.cs</c> (<c>.verified.dot</c> for graphs); a mismatch writes <c>.received.cs</c> beside it and fails
 /// with a unified diff; <c>DIFFGEN_ACCEPT=1</c> accepts received output.
 /// </summary>
 internal static class Snapshot
 {
-    public static void Verify(string actual, string? suffix = null, [CallerFilePath] string callerFile = "", [CallerMemberName] string test = "")
+    /// <param name="extension">The snapshot's file extension: <c>cs</c> for generated code, <c>dot</c> for Graphviz text.</param>
+    public static void Verify(string actual, string? suffix = null, string extension = "cs", [CallerFilePath] string callerFile = "", [CallerMemberName] string test = "")
     {
         var directory = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
         var name = Path.GetFileNameWithoutExtension(callerFile) + "." + test + (suffix is null ? string.Empty : "." + suffix);
-        var verified = Path.Combine(directory, name + ".verified.cs");
-        var received = Path.Combine(directory, name + ".received.cs");
+        var verified = Path.Combine(directory, name + ".verified." + extension);
+        var received = Path.Combine(directory, name + ".received." + extension);
         actual = actual.TrimStart('\uFEFF').Replace("\r\n", "\n");
 
         var expected = File.Exists(verified) ? File.ReadAllText(verified).Replace("\r\n", "\n") : null;

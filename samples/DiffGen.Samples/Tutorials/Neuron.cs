@@ -1,4 +1,5 @@
 using System;
+using DiffGen.Samples.Support;
 
 namespace DiffGen.Samples.Tutorials;
 
@@ -8,7 +9,7 @@ namespace DiffGen.Samples.Tutorials;
 /// </summary>
 public static partial class Neuron
 {
-    [Differentiable]
+    [Differentiable(Graph = true)]
     public static double Cost(double w1, double w2, double b,
                               [NoDerivative] double x1, [NoDerivative] double x2, [NoDerivative] double y)
     {
@@ -17,7 +18,7 @@ public static partial class Neuron
         return 0.5 * (y - a) * (y - a);
     }
 
-    public static void Run()
+    public static void Run(string outputDirectory = "out")
     {
         double w1 = 2, w2 = -3, b = -3;
         const double x1 = -1, x2 = -2, y = 1;
@@ -48,5 +49,13 @@ public static partial class Neuron
         Console.WriteLine($"  one step of gradient descent, learning rate {learningRate}:");
         Console.WriteLine($"    w1 = {w1:F3}, w2 = {w2:F3}, b = {b:F3}   (tutorial: 1.947, -3.106, -2.947)");
         Console.WriteLine($"    new activation a = {newActivation:F2}   (tutorial: 0.79; the target is 1)");
+
+        // The tutorial's figure: every intermediate with its value and adjoint, every edge its local derivative.
+        Console.WriteLine();
+        Console.WriteLine("  the computation graph at the starting point (∂C/∂w1 on w1's node, 0.0529 to the tutorial's 4 digits):");
+        GraphFiles.Write(Graph(), "neuron-graph", outputDirectory);
     }
+
+    /// <summary>The tutorial's neuron at its starting point, as a computation graph.</summary>
+    public static ComputationGraph Graph() => CostGraph(2, -3, -3, -1, -2, 1);
 }

@@ -1,4 +1,5 @@
 using System;
+using DiffGen.Samples.Support;
 
 namespace DiffGen.Samples.Tutorials;
 
@@ -13,19 +14,19 @@ public static partial class Shower
     public const double LitresPerTurn = 4;
 
     /// <summary>The house flow x for the main valve opened <paramref name="m"/> turns.</summary>
-    [Differentiable]
+    [Differentiable(Graph = true)]
     public static double HouseFlow(double m) => LitresPerTurn * m;
 
     /// <summary>The shower flow y: the handle, open by a fraction <paramref name="h"/>, passes that fraction of the house flow.</summary>
-    [Differentiable]
+    [Differentiable(Graph = true)]
     public static double ShowerFlow(double h, double x) => h * x;
 
     /// <summary>The shower flow from both valves: the two stages chained.</summary>
-    [Differentiable]
+    [Differentiable(Graph = true)]
     public static double Flow(double m, double h) => ShowerFlow(h, HouseFlow(m));
 
     /// <summary>How far the shower is from the ideal flow.</summary>
-    [Differentiable]
+    [Differentiable(Graph = true)]
     public static double Error(double m, double h, [NoDerivative] double ideal) => Math.Abs(Flow(m, h) - ideal);
 
     /// <summary>The valves and flow after each step of gradient descent.</summary>
@@ -61,13 +62,17 @@ public static partial class Shower
         return (dyDh, dyDx, dxDm, dyDx * dxDm, dyDm);
     }
 
-    public static void Run(double ideal = 6, double learningRate = 0.001, int steps = 400)
+    /// <summary>The two valves' chain at (m, h) as a computation graph, each call expanded into its own graph.</summary>
+    public static ComputationGraph Graph(double m = 1, double h = 0.25) => FlowGraph(m, h, new GraphOptions { ExpandCalls = 1 });
+
+    public static void Run(double ideal = 6, double learningRate = 0.001, int steps = 400, string outputDirectory = "out")
     {
         const double m = 1, h = 0.25;
         Console.WriteLine($"Shower: main valve m = {m} turns (house flow x = {LitresPerTurn}·m), handle h = {h} (shower flow y = h·x), ideal y′ = {ideal} l/min");
         var s = Sensitivities(m, h);
         Console.WriteLine($"  ∂y/∂h = x = {s.DyDh}   ∂y/∂x = h = {s.DyDx}   ∂x/∂m = {s.DxDm}");
         Console.WriteLine($"  chained by hand: ∂y/∂m = ∂y/∂x · ∂x/∂m = {s.DyDx} × {s.DxDm} = {s.Chained};  DiffGen's FlowGradient: {s.DyDm}");
+        GraphFiles.Write(Graph(m, h), "shower-graph", outputDirectory);
         Console.WriteLine($"  gradient descent on |y − y′|, learning rate {learningRate}:");
         var states = Descend(m, h, ideal, learningRate, steps);
         foreach (var state in states)

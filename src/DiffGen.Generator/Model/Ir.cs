@@ -118,6 +118,7 @@ internal sealed record CalleeParameter(bool Differentiable, ParameterShape Shape
 /// callee has one: a caller that passes a varied value to such a parameter pulls back through it.
 /// </param>
 /// <param name="FullGradientKey">The full gradient's name on the callee's own definition (<c>Gen&lt;T&gt;</c>, not <c>Gen&lt;int&gt;</c>), by which the callee knows a caller needs it.</param>
+/// <param name="GraphMethod"><c>global::Ns.Type.FGraph</c> when the callee asks for a graph method (<c>Graph = true</c>): a caller's graph can expand the call into it.</param>
 internal sealed record CalleeSpec(
     string ValueMethod,
     string GradientMethod,
@@ -125,7 +126,8 @@ internal sealed record CalleeSpec(
     TypeRef ReturnType,
     EquatableArray<CalleeParameter> Parameters,
     string? FullGradientMethod = null,
-    string? FullGradientKey = null);
+    string? FullGradientKey = null,
+    string? GraphMethod = null);
 
 /// <summary>What a call of a differentiable method needs of its callee's gradients.</summary>
 internal static class CallNeeds

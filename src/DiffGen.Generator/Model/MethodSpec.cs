@@ -21,6 +21,7 @@ internal sealed record ParameterSpec(string Name, string TypeText, ParameterShap
 
 /// <summary>Everything needed to emit one gradient method: the cached model of the pipeline.</summary>
 /// <remarks>Structural equality throughout; holds no Roslyn symbol, node or location.</remarks>
+/// <param name="Graph">Whether <c>[Differentiable(Graph = true)]</c> asks for the <c>{Method}Graph</c> method too.</param>
 internal sealed record MethodSpec(
     string HintName,
     string? Namespace,
@@ -33,7 +34,8 @@ internal sealed record MethodSpec(
     EquatableArray<ParameterSpec> Parameters,
     string SeedName,
     IrProgram Body,
-    bool IsFull = false);
+    bool IsFull = false,
+    bool Graph = false);
 
 /// <summary>The result of parsing one method: a spec when it can be differentiated, and its diagnostics.</summary>
 /// <param name="Full">The spec of its full gradient (outputs for the [NoDerivative] floating scalars too), when it has such parameters; emitted when a caller needs it.</param>

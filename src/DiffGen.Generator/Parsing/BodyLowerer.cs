@@ -1291,6 +1291,11 @@ internal sealed partial class BodyLowerer
         return LowerExpression(argument.Value);
     }
 
+    // The attribute may sit on a partial method's declaration or its implementation.
+    private static bool AsksForGraph(IMethodSymbol method) =>
+        new[] { method.OriginalDefinition, method.OriginalDefinition.PartialDefinitionPart, method.OriginalDefinition.PartialImplementationPart }
+            .Any(m => m is not null && m.GetAttributes().Any(TypeMapping.AsksForGraph));
+
     private static CalleeSpec? DescribeCallee(IMethodSymbol method, TypeRef resultType)
     {
         var parameters = new List<CalleeParameter>();
@@ -1326,7 +1331,8 @@ internal sealed partial class BodyLowerer
             resultType,
             parameters.ToEquatableArray(),
             hasFull ? containing + "." + fullName : null,
-            hasFull ? MethodParser.FullGradientKey(method) : null);
+            hasFull ? MethodParser.FullGradientKey(method) : null,
+            AsksForGraph(method) ? containing + "." + method.Name + "Graph" : null);
     }
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)

@@ -53,7 +53,7 @@ internal static class MethodParser
         try
         {
             FaultInjection?.Invoke(method.Name);
-            return ParseMethod(context.SemanticModel, method, syntax, cancellationToken);
+            return ParseMethod(context.SemanticModel, method, syntax, context.Attributes.Any(TypeMapping.AsksForGraph), cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -70,7 +70,7 @@ internal static class MethodParser
         }
     }
 
-    private static ParseResult ParseMethod(SemanticModel model, IMethodSymbol method, MethodDeclarationSyntax syntax, CancellationToken cancellationToken)
+    private static ParseResult ParseMethod(SemanticModel model, IMethodSymbol method, MethodDeclarationSyntax syntax, bool graph, CancellationToken cancellationToken)
     {
         var at = DiagnosticInfo.From(syntax.Identifier.GetLocation());
         var diagnostics = new List<DiagnosticInfo>();
@@ -183,7 +183,8 @@ internal static class MethodParser
             returnType,
             specs.ToEquatableArray(),
             seedName,
-            program);
+            program,
+            Graph: graph);
 
         // With a [NoDerivative] floating scalar, a second gradient also differentiates those, for callers that pass them varied values.
         static bool ConstantScalar(ParameterSpec p) => p.Shape == ParameterShape.Scalar && p.Type.IsFloating && !p.IsDifferentiable;
@@ -194,6 +195,7 @@ internal static class MethodParser
                 GradientName = FullGradientName(method),
                 Parameters = specs.Select(p => ConstantScalar(p) ? p with { GradientName = names.Claim("d" + p.Name.TrimStart('@')) } : p).ToEquatableArray(),
                 IsFull = true,
+                Graph = false,
             }
             : null;
         var fullName = FullGradientKey(method);

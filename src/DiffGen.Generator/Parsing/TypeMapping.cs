@@ -1,3 +1,4 @@
+using System.Linq;
 using DiffGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 
@@ -85,6 +86,11 @@ internal static class TypeMapping
 
     public static bool IsDifferentiableAttribute(AttributeData attribute) =>
         attribute.AttributeClass?.ToDisplayString() == "DiffGen.DifferentiableAttribute";
+
+    /// <summary>Whether a [Differentiable] attribute asks for the graph method too (<c>Graph = true</c>).</summary>
+    public static bool AsksForGraph(AttributeData attribute) =>
+        IsDifferentiableAttribute(attribute)
+        && attribute.NamedArguments.Any(argument => argument.Key == "Graph" && argument.Value.Value is true);
 
     public static bool IsNoDerivativeAttribute(AttributeData attribute) =>
         attribute.AttributeClass?.ToDisplayString() == "DiffGen.NoDerivativeAttribute";

@@ -18,7 +18,8 @@ public sealed record CompiledProgram(
     Func<double[], int, double> Tangent,
     Func<double[], double> Twin,
     bool Gated,
-    bool Reserved);
+    bool Reserved,
+    Func<double[], int, int, double[]>? GraphAdjoints = null);
 
 /// <summary>
 /// Compiles a batch of random programs in memory, as a build does: the generator runs through
@@ -77,9 +78,10 @@ public sealed class ProgramBatch : IDisposable
             .ToHashSet()).ToList();
     }
 
-    public static ProgramBatch Compile(IReadOnlyList<RandomProgram> programs)
+    /// <param name="graphs">Also generate every method's graph method and bind <see cref="CompiledProgram.GraphAdjoints"/>.</param>
+    public static ProgramBatch Compile(IReadOnlyList<RandomProgram> programs, bool graphs = false)
     {
-        var sources = programs.Select(p => ProgramPrinter.Print(p)).ToList();
+        var sources = programs.Select(p => ProgramPrinter.Print(p, graphs: graphs)).ToList();
         var compilation = Parse(programs, sources);
         var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var result = driver.GetRunResult().Results.Single();
@@ -130,7 +132,8 @@ public sealed class ProgramBatch : IDisposable
                 Entry<Func<double[], int, double>>("Tangent"),
                 Entry<Func<double[], double>>("Twin"),
                 Emits(i, ".PushIf("),
-                Emits(i, "global::DiffGen.Tape.Trips(")));
+                Emits(i, "global::DiffGen.Tape.Trips("),
+                graphs ? Entry<Func<double[], int, int, double[]>>("GraphAdjoints") : null));
         }
 
         return batch;

@@ -24,7 +24,8 @@ public static class ProgramPrinter
     public static string ClassName(RandomProgram program) => "P" + program.Id;
 
     /// <summary>The program's source; with <paramref name="originalOnly"/> only the [Differentiable] methods (a rejected shape has no twins).</summary>
-    public static string Print(RandomProgram program, bool originalOnly = false)
+    /// <param name="graphs">Every [Differentiable] method also gets its graph method (<c>Graph = true</c>), and the harness a <c>GraphAdjoints</c> entry.</param>
+    public static string Print(RandomProgram program, bool originalOnly = false, bool graphs = false)
     {
         var t = program.IsFloat ? "float" : "double";
         var dual = $"Dual<{t}>";
@@ -40,7 +41,7 @@ public static class ProgramPrinter
                 continue;
             }
 
-            var printer = new Writer(program, dialect);
+            var printer = new Writer(program, dialect, graphs);
             foreach (var helper in program.Helpers)
             {
                 printer.Helper(sb, helper);
@@ -52,6 +53,10 @@ public static class ProgramPrinter
         if (!originalOnly)
         {
             Harness(sb, program, t, dual);
+            if (graphs)
+            {
+                GraphHarness(sb, program, t);
+            }
         }
 
         sb.Append("}\n");
@@ -112,6 +117,25 @@ public static class ProgramPrinter
         sb.Append("    }\n");
     }
 
+    // The adjoints the graph method drew for the inputs, in the gradient's order, with calls expanded and loops unrolled as asked.
+    private static void GraphHarness(StringBuilder sb, RandomProgram program, string t)
+    {
+        var w0 = program.Scalars;
+        var arguments = Enumerable.Range(0, program.Scalars).Select(i => $"({t})v[{i}]")
+            .Concat(program.HasWeights ? ["w"] : [])
+            .Concat(program.HasConstants ? ["C"] : [])
+            .Append(program.N.ToString(CultureInfo.InvariantCulture));
+        sb.Append("\n    public static double[] GraphAdjoints(double[] v, int expand, int unroll)\n    {\n");
+        sb.Append("        var w = new ").Append(t).Append("[4];\n");
+        sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = (").Append(t).Append(")v[").Append(w0).Append(" + j];\n");
+        sb.Append("        var graph = FGraph(").Append(string.Join(", ", arguments)).Append(", new GraphOptions { ExpandCalls = expand, UnrollIterations = unroll });\n");
+        sb.Append("        _ = graph.ToDot();\n");
+        sb.Append("        var g = new double[").Append(program.Inputs).Append("];\n");
+        sb.Append("        for (int i = 0; i < ").Append(program.Scalars).Append("; i++) g[i] = graph.Node(\"x\" + i).Adjoint;\n");
+        sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) g[").Append(w0).Append(" + j] = graph.Node(\"w\").ElementAdjoints![j];\n");
+        sb.Append("        return g;\n    }\n");
+    }
+
     /// <summary>A literal of the program's precision, never an integer literal (2 / 3 would divide integers) and parenthesized when negative.</summary>
     private static string Literal(double value, bool isFloat)
     {
@@ -125,7 +149,7 @@ public static class ProgramPrinter
         return double.IsNegative(value) ? "(" + text + ")" : text;
     }
 
-    private sealed class Writer(RandomProgram program, Dialect dialect)
+    private sealed class Writer(RandomProgram program, Dialect dialect, bool graphs)
     {
         private readonly bool _float = program.IsFloat && dialect != Dialect.Twin;
 
@@ -146,7 +170,7 @@ public static class ProgramPrinter
 
         public void Helper(StringBuilder sb, Helper helper)
         {
-            sb.Append(dialect == Dialect.Original && helper.Marked ? "    [Differentiable]\n" : string.Empty);
+            sb.Append(dialect == Dialect.Original && helper.Marked ? (graphs && helper.Returns == HelperResult.Scalar ? "    [Differentiable(Graph = true)]\n" : "    [Differentiable]\n") : string.Empty);
             var returns = helper.Returns switch
             {
                 HelperResult.Array => Scalar + "[]",
@@ -195,7 +219,7 @@ public static class ProgramPrinter
             }
 
             parameters.Add("int n");
-            sb.Append(dialect == Dialect.Original ? "    [Differentiable]\n" : string.Empty);
+            sb.Append(dialect == Dialect.Original ? (graphs ? "    [Differentiable(Graph = true)]\n" : "    [Differentiable]\n") : string.Empty);
             sb.Append("    public static ").Append(Scalar).Append(" F").Append(Suffix).Append('(').Append(string.Join(", ", parameters)).Append(")\n    {\n");
             foreach (var array in program.LocalArrays)
             {

@@ -42,6 +42,40 @@ public class RandomProgramTests(ITestOutputHelper output)
         Assert.True(wanted < 1000 || missing.Count == 0, "No checked program had the shapes " + string.Join(", ", missing) + ": " + tally);
     }
 
+    /// <summary>
+    /// Every random program's graph method (<c>Graph = true</c> on all its methods), collapsed and with calls
+    /// expanded and loops unrolled: the adjoints it draws for the inputs are the generated gradient.
+    /// <c>DIFFGEN_RANDOM_GRAPHS</c> sets how many (200 by default).
+    /// </summary>
+    [Fact]
+    public void GraphsDrawTheGradientsAdjoints()
+    {
+        var wanted = int.TryParse(Environment.GetEnvironmentVariable("DIFFGEN_RANDOM_GRAPHS"), out var n) ? n : 200;
+        var (compared, skipped) = (0, 0);
+        new ProgramGenerator().Array[BatchSize].Sample(
+            programs =>
+            {
+                using var batch = ProgramBatch.Compile(programs, graphs: true);
+                foreach (var program in batch.Programs)
+                {
+                    if (GraphCheck.Run(program))
+                    {
+                        Interlocked.Increment(ref compared);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref skipped);
+                    }
+                }
+            },
+            seed: Environment.GetEnvironmentVariable("DIFFGEN_RANDOM_SEED"),
+            iter: (int)Math.Ceiling(wanted / (double)BatchSize),
+            threads: Environment.ProcessorCount,
+            print: programs => $"a batch of {programs.Length} programs; the failing one is printed above");
+        output.WriteLine($"{compared} programs' graphs compared with their gradients, {skipped} skipped (a value or derivative beyond 1e6, or not finite)");
+        Assert.True(compared >= wanted / 2, $"only {compared} of {wanted} compared");
+    }
+
     private static void Check(RandomProgram[] programs, Tally tally)
     {
         using var batch = ProgramBatch.Compile(programs);
@@ -225,5 +259,46 @@ public static class ProgramCheck
         {
             throw new Exception($"{what}\nat ({string.Join(", ", compiled.Program.Point.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))})\n{compiled.Source}");
         }
+    }
+}
+
+/// <summary>The comparison of one compiled program's graph adjoints with its gradient.</summary>
+public static class GraphCheck
+{
+    /// <summary>Whether the program was compared (false: its point left the domain or its numbers are too large to compare).</summary>
+    public static bool Run(CompiledProgram compiled)
+    {
+        var program = compiled.Program;
+        var point = program.Point.ToArray();
+        var gradient = new double[program.Inputs];
+        double value;
+        try
+        {
+            value = compiled.Gradient(point, gradient);
+        }
+        catch (ArithmeticException)
+        {
+            return false; // Math.Sign of a NaN throws: the point left the program's domain
+        }
+
+        if (!double.IsFinite(value) || Math.Abs(value) > 1e6 || gradient.Any(g => !double.IsFinite(g) || Math.Abs(g) > 1e6))
+        {
+            return false;
+        }
+
+        var tolerance = program.IsFloat ? 2e-3 : 1e-9;
+        foreach (var (expand, unroll) in new[] { (0, 0), (2, 2) })
+        {
+            var drawn = compiled.GraphAdjoints!(point, expand, unroll);
+            for (var k = 0; k < program.Inputs; k++)
+            {
+                if (Math.Abs(drawn[k] - gradient[k]) > tolerance * Math.Max(1, Math.Abs(gradient[k])))
+                {
+                    throw new Exception($"∂F/∂input{k}: the gradient {gradient[k]:R}, the graph (expand {expand}, unroll {unroll}) {drawn[k]:R}\nat ({string.Join(", ", point.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))})\n{compiled.Source}");
+                }
+            }
+        }
+
+        return true;
     }
 }
