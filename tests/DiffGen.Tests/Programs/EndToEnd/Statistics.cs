@@ -1,0 +1,68 @@
+using System;
+using System.Linq;
+
+namespace DiffGen.Tests.Programs.EndToEnd;
+
+/// <summary>Statistics programs as first written (issue 13, end to end).</summary>
+public static partial class Statistics
+{
+    // Gaussian log-likelihood of a sample (Bishop, "Pattern Recognition and Machine Learning",
+    // 2006, eq. 1.54).
+    [Differentiable]
+    public static double GaussianLogLikelihood(double mu, double sigma, [NoDerivative] double[] data)
+    {
+        double n = data.Length;
+        double ss = 0;
+        foreach (var x in data)
+        {
+            ss += (x - mu) * (x - mu);
+        }
+
+        return -0.5 * n * Math.Log(2 * Math.PI * sigma * sigma) - ss / (2 * sigma * sigma);
+    }
+
+    // Student-t log-likelihood with location, scale and degrees of freedom; log Γ by the Lanczos
+    // approximation of Numerical Recipes in C, 2nd ed., §6.1 (gammln).
+    static double LogGamma(double xx)
+    {
+        double[] cof = { 76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5 };
+        double x = xx, y = xx;
+        double tmp = x + 5.5;
+        tmp -= (x + 0.5) * Math.Log(tmp);
+        double ser = 1.000000000190015;
+        for (int j = 0; j < 6; j++) ser += cof[j] / ++y;
+        return -tmp + Math.Log(2.5066282746310005 * ser / x);
+    }
+
+    [Differentiable]
+    public static double StudentTLogLikelihood(double mu, double sigma, double nu, [NoDerivative] double[] data)
+    {
+        double logNorm = LogGamma((nu + 1) / 2) - LogGamma(nu / 2) - 0.5 * Math.Log(nu * Math.PI) - Math.Log(sigma);
+        double ll = 0;
+        for (int i = 0; i < data.Length; i++)
+        {
+            double z = (data[i] - mu) / sigma;
+            ll += logNorm - (nu + 1) / 2 * Math.Log(1 + z * z / nu);
+        }
+
+        return ll;
+    }
+
+    // Half the squared Mahalanobis distance with a precision matrix stored row-major in a double[]
+    // (the exponent of the multivariate normal, Bishop eq. 2.43).
+    [Differentiable]
+    public static double MahalanobisHalf(double[] x, double[] mean, [NoDerivative] double[] precision)
+    {
+        int n = x.Length;
+        double q = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                q += (x[i] - mean[i]) * precision[i * n + j] * (x[j] - mean[j]);
+            }
+        }
+
+        return 0.5 * q;
+    }
+}
