@@ -301,6 +301,17 @@ public class EndToEndTests
         for (int j = 0; j < d; j++) Assert.Equal(0.0, Enumerable.Range(0, n).Sum(i => dk[i * d + j]), 1e-12);
     }
 
+    [Fact]
+    public void Conv1dWithSpanSlices()
+    {
+        var signal = new[] { 0.3, -1.2, 0.8, 2.0, -0.4, 0.9, 1.5, -0.7 };
+        var target = new[] { 0.5, 0.1, 1.2, 0.0, 0.7, 0.3 };
+        GradientAssert.Vector(
+            p => MachineLearning.Conv1dLoss(p[..3], p[3], signal, target),
+            (p, g, s) => MachineLearning.Conv1dLossGradient(p[..3], p[3], signal, target, g.AsSpan(0, 3), ref g[3], s),
+            new[] { 0.4, -0.3, 0.6, 0.1 });
+    }
+
     // ---- Physics ----
 
     [Fact]

@@ -855,6 +855,10 @@ internal sealed partial class BodyLowerer
                 when TupleElements(deconstruction.Target is IDeclarationExpressionOperation declared ? declared.Expression : deconstruction.Target) is { } targets:
                 return LowerDeconstruction(deconstruction, targets);
 
+            case IDeconstructionAssignmentOperation arrays when arrays.Target.Type is INamedTypeSymbol { IsTupleType: true } targetTuple && !targetTuple.TupleElements.IsDefault
+                && targetTuple.TupleElements.Any(e => LocalArrayType(e.Type) is not null || TypeMapping.TryMapAnyCollection(e.Type) is not null):
+                return UnsupportedExpression(operation, "swapping or reassigning array locals", "swap the elements in a loop (or copy: next.CopyTo(current, 0)), or declare new locals for the new arrays");
+
             case IIncrementOrDecrementOperation increment:
             {
                 var place = LowerPlace(increment.Target);
@@ -1084,6 +1088,11 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(unary, "a user-defined operator", "use double or float arithmetic");
         }
 
+        if (unary.OperatorKind == UnaryOperatorKind.Hat)
+        {
+            return UnsupportedExpression(unary, "an index from the end (^k)", "index from the start: x[x.Length - k]");
+        }
+
         var value = LowerExpression(unary.Operand);
         return unary.OperatorKind switch
         {
@@ -1127,6 +1136,12 @@ internal sealed partial class BodyLowerer
     private Operand LowerInvocation(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod;
+        var owner = method.ContainingType;
+        if (owner is not null && owner.ToDisplayString() == "System.Linq.Enumerable")
+        {
+            return UnsupportedExpression(invocation, "LINQ ('" + method.Name + "')", "write the loop: double sum = 0; for (int i = 0; i < x.Length; i++) sum += …;");
+        }
+
         if (method.MethodKind == MethodKind.LocalFunction)
         {
             return InlineLocalFunction(invocation);
@@ -1458,7 +1473,7 @@ internal sealed partial class BodyLowerer
                 UnsupportedExpression(target, "writing into this element", "write elements of a one-dimensional local double[] or float[] (or a Span from stackalloc) with a single index");
                 return null;
             case ILocalReferenceOperation:
-                UnsupportedExpression(target, "assigning a local array variable", "assign a local array once, where it is declared, and write its elements");
+                UnsupportedExpression(target, "assigning a local array variable", "copy the elements instead (next.CopyTo(current, 0)), or declare a new local for the new array");
                 return null;
             case IFieldReferenceOperation:
             case IPropertyReferenceOperation:
@@ -1983,6 +1998,12 @@ internal sealed partial class BodyLowerer
         while (collection is IConversionOperation conversion)
         {
             collection = conversion.Operand;
+        }
+
+        if (collection is IInvocationOperation { TargetMethod.ContainingType: { } linq } query && linq.ToDisplayString() == "System.Linq.Enumerable")
+        {
+            UnsupportedStatement(loop, "foreach over LINQ ('" + query.TargetMethod.Name + "')", "loop over the index: for (int i = 0; i < data.Length; i++) { var x = data[i]; … }");
+            return;
         }
 
         if (!(IsArrayReference(collection) || NamesSlice(collection) || IsSliceExpression(collection)) || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var element })

@@ -100,4 +100,27 @@ public static partial class MachineLearning
         for (int j = 0; j < d; j++) loss += (output[j] - target[j]) * (output[j] - target[j]);
         return loss;
     }
+
+    // A 1-D convolution ("valid", cross-correlation as in PyTorch's Conv1d) + ReLU + MSE, each
+    // window taken as a span slice and dotted with the kernel.
+    static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    [Differentiable]
+    public static double Conv1dLoss(double[] kernel, double bias, [NoDerivative] double[] signal, [NoDerivative] double[] target)
+    {
+        int outLen = signal.Length - kernel.Length + 1;
+        double loss = 0;
+        for (int i = 0; i < outLen; i++)
+        {
+            double y = Math.Max(0, Dot(kernel, signal.AsSpan(i, kernel.Length)) + bias);
+            loss += (y - target[i]) * (y - target[i]);
+        }
+
+        return loss / outLen;
+    }
 }
