@@ -43,7 +43,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "switch", "do-while", "foreach-parameter", "foreach-local", "modulo-index", "checked-index", "stackalloc-span",
         "long-sum", "long-product", "deep-if", "nested-early-returns",
         "array-helper-local", "array-helper-parameter",
-        "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration",
+        "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument",
     ];
 
     private static int _ids;
@@ -83,6 +83,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         private bool _hasWeights;
         private bool _hasConstants;
         private bool _inHelper;
+        private bool _helperMarked;
 
         private int _names;
         private int _loopDepth;
@@ -112,8 +113,9 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             for (var h = Next(4); h > 0; h--)
             {
                 var roll = Next(100);
+                _helperMarked = roll >= 25 && roll < 55 ? Chance(50) : Chance(75); // decided first: an unmarked helper's array is a span
                 var helper = roll < 25 ? ArrayHelper() : roll < 40 ? ArrayResultHelper() : roll < 55 ? TupleHelper() : ScalarHelper(Chance(30));
-                _helpers.Add(helper with { Marked = helper.Returns == HelperResult.Scalar ? Chance(75) : Chance(50) });
+                _helpers.Add(helper with { Marked = _helperMarked });
             }
 
             // A rejected shape's helper, last: its [NoDerivative] k or its array q matters to its value (were it
@@ -926,7 +928,9 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
 
             // The rejected shape's helper (a [NoDerivative] array) is called only where the shape is built.
-            var callable = _helpers.Where(h => h.Parameters.All(p => p.Kind != ParameterKind.ConstantArray) && (!IsArrayHelper(h) || PassableArray() is not null)).ToList();
+            // Inside a helper, its q (an array, or a span when unmarked) goes only to a helper that takes the same.
+            var callable = _helpers.Where(h => h.Parameters.All(p => p.Kind != ParameterKind.ConstantArray)
+                && (!IsArrayHelper(h) || PassableArray() is not null && (!_inHelper || h.Marked == _helperMarked))).ToList();
             if (callable.Count > 0)
             {
                 var helper = Pick(callable);
@@ -966,6 +970,13 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             if (array == "w")
             {
                 _shapes.Add("array-helper-parameter");
+            }
+
+            if (array is not null && !_inHelper && !helper.Marked && IsArrayHelper(helper) && Chance(50))
+            {
+                // a view of the whole array (the helper reads any of its 4 elements), through each way to slice
+                array += new[] { ".AsSpan(0, 4)", ".AsSpan()[0..]", ".AsSpan().Slice(0, 4)" }[Next(3)];
+                _shapes.Add("slice-argument");
             }
 
             var arguments = Arguments(helper, depth, array);

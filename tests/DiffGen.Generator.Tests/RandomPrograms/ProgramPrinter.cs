@@ -179,7 +179,7 @@ public static class ProgramPrinter
             };
             var result = helper.Returns == HelperResult.Tuple ? "(" + Expression(helper.Result) + ", " + Expression(helper.Second!) + ")" : Expression(helper.Result);
             sb.Append("    public static ").Append(returns).Append(' ').Append(helper.Name).Append(Suffix).Append('(')
-              .Append(string.Join(", ", helper.Parameters.Select(Parameter))).Append(')');
+              .Append(string.Join(", ", helper.Parameters.Select(p => Parameter(p, helper.Marked)))).Append(')');
             if (helper.Body.Count == 0)
             {
                 sb.Append(" =>\n        ").Append(result).Append(";\n\n");
@@ -197,8 +197,10 @@ public static class ProgramPrinter
 
         // A [NoDerivative] scalar is a plain number in the original and a dual number in the twin, so that a varied
         // value passed to it carries its derivative there: DiffGen's full gradient must give the same.
-        private string Parameter(HelperParameter parameter) => parameter.Kind switch
+        // An unmarked helper takes its array as a span: callers may pass a slice (x.AsSpan(a, b)).
+        private string Parameter(HelperParameter parameter, bool marked) => parameter.Kind switch
         {
+            ParameterKind.Array when !marked => "ReadOnlySpan<" + Scalar + "> " + parameter.Name,
             ParameterKind.Array => Scalar + "[] " + parameter.Name,
             ParameterKind.Constant => dialect == Dialect.Original ? "[NoDerivative] " + Plain + " " + parameter.Name : Scalar + " " + parameter.Name,
             ParameterKind.ConstantArray => (dialect == Dialect.Original ? "[NoDerivative] " + Plain : Scalar) + "[] " + parameter.Name,
