@@ -199,11 +199,16 @@ internal sealed partial class BodyLowerer
     private Operand? ArrayArgument(IOperation value) => ViewOf(value) is { } view ? AsOperand(view) : null;
 
     // Whether a parameter of an inlined helper names one of the caller's local arrays: its elements may be written (an output).
-    private bool NamesLocalArray(IParameterSymbol parameter) =>
-        _values.TryGetValue(parameter, out var value)
-        && (value is VariableOperand { Id: var id } || value is SliceValue { ReadOnly: false, Array: var sliced } && (id = sliced) >= 0)
-        && _variables[id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar }
-        && !_fields.ContainsValue(id);
+    private bool NamesLocalArray(IParameterSymbol parameter)
+    {
+        var array = _values.TryGetValue(parameter, out var value) ? value switch
+        {
+            VariableOperand v => v.Id,
+            SliceValue { ReadOnly: false } slice => slice.Array,
+            _ => -1,
+        } : -1;
+        return array >= 0 && _variables[array] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar } && !_fields.ContainsValue(array);
+    }
 
     /// <summary>The lowerer's state before an attempt it may take back.</summary>
     private sealed class Checkpoint
