@@ -312,6 +312,17 @@ public class EndToEndTests
             new[] { 0.4, -0.3, 0.6, 0.1 });
     }
 
+    [Fact]
+    public void BondOnAZeroCurveWithAnEarlyReturningHelper()
+    {
+        var pillars = new[] { 0.5, 1.0, 2.0, 3.5, 5.0 };
+        // Years 1..6 hit a pillar exactly (1, 2, 5), fall between pillars (3, 4) and beyond the last (6).
+        GradientAssert.Vector(
+            p => Finance.BondPrice(p[..5], pillars, p[5], 6),
+            (p, g, s) => Finance.BondPriceGradient(p[..5], pillars, p[5], 6, g.AsSpan(0, 5), ref g[5], s),
+            new[] { 0.02, 0.025, 0.03, 0.033, 0.035, 4.0 });
+    }
+
     // ---- Physics ----
 
     [Fact]

@@ -69,4 +69,13 @@ public class HelperTests
         var xs = Random(4 * d, 12);
         GradientAssert.Vector(v => H.Rows(v, xs, d, h), (v, g, s) => H.RowsGradient(v, xs, d, h, g, s), Random(h * d + 2, 13, 0.6));
     }
+
+    [Fact]
+    public void HelperReturningFromItsLoopAndBranches()
+    {
+        var xs = new[] { 0.3, 1.7, 4.0, 2.6, 12.0, 5.5, 0.9 };
+        var knots = new[] { 1.0, 2.0, 3.0 };
+        // w moves the points across the knots: each return of the helper is taken at one of these.
+        GradientAssert.Matches(w => H.PiecewiseTotal(w, xs, knots), (double w, ref double d, double s) => H.PiecewiseTotalGradient(w, xs, knots, ref d, s), 0.45, 0.8, 1.3, 2.1);
+    }
 }

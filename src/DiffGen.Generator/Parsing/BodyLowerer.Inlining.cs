@@ -132,9 +132,11 @@ internal sealed partial class BodyLowerer
         var last = statements.Length > 0 ? statements[statements.Length - 1] : null;
         var returned = last is IReturnOperation { ReturnedValue: { } returnValue } ? returnValue : null;
         var leading = last is IReturnOperation ? statements.RemoveAt(statements.Length - 1) : statements; // a void function's return; is implicit or last
-        if (leading.Any(ContainsReturn) || (returned is null && !function.ReturnsVoid))
+        var scalarResult = TypeMapping.TryMap(function.ReturnType) is not null;
+        var returnsEarly = leading.Any(ContainsReturn) || (returned is null && !function.ReturnsVoid);
+        if (returnsEarly && !scalarResult)
         {
-            return UnsupportedExpression(invocation, "calling a " + kind + " that returns early", "end the " + kind + " with its only return (a ?: or an if/else that assigns a local), or make it a static [Differentiable] method");
+            return UnsupportedExpression(invocation, "calling a " + kind + " that returns an array or tuple early", "end the " + kind + " with its only return (an if/else that assigns a local before it)");
         }
 
         if (invocation.Arguments.Any(a => a.Parameter?.RefKind is RefKind.Ref or RefKind.Out or RefKind.In))
@@ -177,8 +179,8 @@ internal sealed partial class BodyLowerer
         Operand result;
         try
         {
-            LowerWork(Prepend(leading, null));
-            result = returned is null ? Dummy(invocation) : LowerExpression(returned);
+            result = returnsEarly ? LowerReturningEarly(callee.Body, TypeMapping.TryMap(function.ReturnType)!)
+                : LowerThenReturn(leading, returned, invocation);
         }
         finally
         {
@@ -192,6 +194,34 @@ internal sealed partial class BodyLowerer
         }
 
         return result;
+    }
+
+    private Operand LowerThenReturn(ImmutableArray<IOperation> leading, IOperation? returned, IOperation invocation)
+    {
+        LowerWork(Prepend(leading, null));
+        return returned is null ? Dummy(invocation) : LowerExpression(returned);
+    }
+
+    // A callee with returns anywhere is lowered as a method is: each return assigns its own result and sets
+    // its own returned flag, and what follows runs under a test of that flag. The caller's loop is not the
+    // callee's: a return inside it leaves the callee, so the lowering sees no enclosing loop meanwhile.
+    private Operand LowerReturningEarly(IBlockOperation body, TypeRef resultType)
+    {
+        var (outerReturned, outerResult, outerLoop) = (_returned, _result, _loop);
+        _returned = new FlagKey(TypeRef.Bool, "returned" + _inlining.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _result = NewVariable(resultType);
+        _loop = null;
+        _values = _values.SetItem(_returned, new LiteralOperand("false", TypeRef.Bool));
+        try
+        {
+            LowerWork(new Work(body, new Work(MethodEnd.Instance, null)));
+            return new VariableOperand(_result);
+        }
+        finally
+        {
+            _values = _values.Remove(_returned);
+            (_returned, _result, _loop) = (outerReturned, outerResult, outerLoop);
+        }
     }
 
     // The array an argument passes to a callee's array or span parameter: a parameter, a local array (through

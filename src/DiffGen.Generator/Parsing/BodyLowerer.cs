@@ -201,7 +201,7 @@ internal sealed partial class BodyLowerer
     private LoopContext? _loop;
 
     /// <summary>The key under which <see cref="_values"/> holds whether this path has returned (outside loops).</summary>
-    private readonly FlagKey _returned = new(TypeRef.Bool, "returned");
+    private FlagKey _returned = new(TypeRef.Bool, "returned");
 
     /// <summary>A value lowering tracks that is no C# symbol: how the method or an iteration has been left.</summary>
     /// <remarks>Its name orders merges deterministically: flags of nested loops differ by depth.</remarks>

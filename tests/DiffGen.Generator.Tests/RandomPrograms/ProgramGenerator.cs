@@ -43,7 +43,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "switch", "do-while", "foreach-parameter", "foreach-local", "modulo-index", "checked-index", "stackalloc-span",
         "long-sum", "long-product", "deep-if", "nested-early-returns",
         "array-helper-local", "array-helper-parameter",
-        "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument",
+        "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return",
     ];
 
     private static int _ids;
@@ -204,7 +204,9 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
 
             _scopes.Add(new Scope(parameters.Select(p => p.Name)));
-            var helper = new Helper("H" + _helpers.Count, parameters, [], Expression(2));
+            // Sometimes a return before the last (if (…) return …; return …;).
+            List<Stmt> body = Chance(30) ? [new ReturnIf(Test(), Expression(2))] : [];
+            var helper = new Helper("H" + _helpers.Count, parameters, body, Expression(2));
             _scopes.Clear();
             return helper;
         }
@@ -963,7 +965,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         {
             if (!helper.Marked)
             {
-                _shapes.Add("helper-unmarked");
+                _shapes.Add(helper.Body.Any(s => s is ReturnIf) ? "helper-early-return" : "helper-unmarked");
             }
 
             var array = PassableArray();

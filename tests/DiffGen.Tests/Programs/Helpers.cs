@@ -206,4 +206,34 @@ public static partial class Helpers
 
         return loss / n;
     }
+    // ---- a helper that returns from inside its loop and from branches, called inside the caller's loop ----
+
+    static double Piecewise(double x, double[] knots)
+    {
+        for (int i = 0; i < knots.Length; i++)
+        {
+            if (x < knots[i])
+                return x * (i + 1);
+        }
+
+        if (x > 10)
+            return 10;
+        return Math.Sqrt(x) + knots.Length;
+    }
+
+    [Differentiable]
+    public static double PiecewiseTotal(double w, [NoDerivative] double[] xs, [NoDerivative] double[] knots)
+    {
+        double total = 0;
+        for (int i = 0; i < xs.Length; i++)
+        {
+            if (i == 2)
+                continue;
+            total += Piecewise(xs[i] * w, knots) * w;
+            if (total > 1e3)
+                break;
+        }
+
+        return total;
+    }
 }

@@ -99,4 +99,33 @@ public static partial class Finance
 
         return pv;
     }
+
+    // A fixed-coupon bond priced on a zero curve with linear interpolation of continuously
+    // compounded zero rates (Hull §4.4; Hagan & West, "Interpolation Methods for Curve
+    // Construction", 2006, §2), pillar lookup with Array.BinarySearch.
+    static double ZeroRate(double[] pillarTimes, double[] zeroRates, double t)
+    {
+        if (t <= pillarTimes[0]) return zeroRates[0];
+        if (t >= pillarTimes[pillarTimes.Length - 1]) return zeroRates[zeroRates.Length - 1];
+        int idx = Array.BinarySearch(pillarTimes, t);
+        if (idx >= 0) return zeroRates[idx];
+        int hi = ~idx;
+        int lo = hi - 1;
+        double w = (t - pillarTimes[lo]) / (pillarTimes[hi] - pillarTimes[lo]);
+        return zeroRates[lo] + w * (zeroRates[hi] - zeroRates[lo]);
+    }
+
+    [Differentiable]
+    public static double BondPrice(double[] zeroRates, [NoDerivative] double[] pillarTimes, double coupon, int years)
+    {
+        double price = 0;
+        for (int y = 1; y <= years; y++)
+        {
+            double r = ZeroRate(pillarTimes, zeroRates, y);
+            double cashflow = y == years ? 100 + coupon : coupon;
+            price += cashflow * Math.Exp(-r * y);
+        }
+
+        return price;
+    }
 }
