@@ -380,4 +380,54 @@ public class EndToEndTests
         Assert.InRange(dv / (2 * 30 * Math.Sin(1.4) / 9.81), 0.98, 1.02);
         Assert.True(ddrag < 0);
     }
+
+    // ---- Array locals reassigned or swapped in a time loop (copied into the local's array by DiffGen) ----
+
+    [Fact]
+    public void GruWithTheStateReassignedEachStep()
+    {
+        const int n = 3;
+        var random = new Random(21);
+        double[] Rand(int count) => Enumerable.Range(0, count).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var inputs = new[] { 0.5, -1.0, 0.8, 0.2, -0.3 };
+        var sizes = new[] { n, n * n, n, n * n, n, n * n };
+        var starts = new int[7];
+        for (int i = 0; i < 6; i++) starts[i + 1] = starts[i] + sizes[i];
+        double[] Part(double[] v, int i) => v[starts[i]..starts[i + 1]];
+        GradientAssert.Vector(
+            v => MachineLearning.GruSequenceLoss(Part(v, 0), Part(v, 1), Part(v, 2), Part(v, 3), Part(v, 4), Part(v, 5), inputs, v[^1]),
+            (v, g, s) => MachineLearning.GruSequenceLossGradient(Part(v, 0), Part(v, 1), Part(v, 2), Part(v, 3), Part(v, 4), Part(v, 5), inputs, v[^1],
+                g.AsSpan(starts[0], n), g.AsSpan(starts[1], n * n), g.AsSpan(starts[2], n), g.AsSpan(starts[3], n * n), g.AsSpan(starts[4], n), g.AsSpan(starts[5], n * n), ref g[^1], s),
+            Cat(Rand(starts[6]), new[] { 0.3 }));
+    }
+
+    [Fact]
+    public void PendulumRk4WithTheStateReassignedEachStep() =>
+        GradientAssert.Vector(
+            p => Physics.PendulumAngle(p[0], p[1], p[2], p[3], 50),
+            (p, g, s) => Physics.PendulumAngleGradient(p[0], p[1], p[2], p[3], 50, ref g[0], ref g[1], ref g[2], ref g[3], s),
+            new[] { 0.6, -0.2, 1.5, 0.02 });
+
+    [Fact]
+    public void HeatEquationWithBuffersSwapped()
+    {
+        var initial = new[] { 0.0, 0.4, 1.0, 0.7, 0.2, 0.0 };
+        foreach (var steps in new[] { 0, 1, 2, 7 })
+        {
+            GradientAssert.Vector(
+                p => Physics.HeatEquation(p[..6], p[6], p[7], p[8], steps),
+                (p, g, s) => Physics.HeatEquationGradient(p[..6], p[6], p[7], p[8], steps, g.AsSpan(0, 6), ref g[6], ref g[7], ref g[8], s),
+                Cat(initial, new[] { 0.8, 0.01, 0.2 }));
+        }
+    }
+
+    [Fact]
+    public void AdvectionWithCloneAndANewArrayEachStep()
+    {
+        var readout = new[] { 0.1, 0.5, -0.3, 0.8, 0.2 };
+        GradientAssert.Vector(
+            p => Physics.Advection(p[..5], p[5], p[6], p[7], 6, readout),
+            (p, g, s) => Physics.AdvectionGradient(p[..5], p[5], p[6], p[7], 6, readout, g.AsSpan(0, 5), ref g[5], ref g[6], ref g[7], s),
+            new[] { 0.0, 1.0, 0.5, 0.2, 0.0, 0.7, 0.05, 0.1 });
+    }
 }

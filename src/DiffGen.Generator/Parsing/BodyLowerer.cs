@@ -803,6 +803,9 @@ internal sealed partial class BodyLowerer
             case IInvocationOperation or IArrayElementReferenceOperation or IImplicitIndexerReferenceOperation when IsSliceExpression(operation):
                 return ViewOf(operation) is { } slice ? AsOperand(slice) : Dummy(operation);
 
+            case IConversionOperation clone when IsClone(clone):
+                return LowerClone(clone);
+
             case IConversionOperation conversion:
                 return LowerConversion(conversion);
 
@@ -835,6 +838,9 @@ internal sealed partial class BodyLowerer
             case IInvocationOperation invocation:
                 return LowerInvocation(invocation);
 
+            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation { Local: var arrayLocal } } arrayAssignment when LocalArrayType(arrayLocal.Type) is not null:
+                return LowerArrayAssignment(arrayAssignment, arrayLocal);
+
             case ISimpleAssignmentOperation assignment:
             {
                 var place = LowerPlace(assignment.Target);
@@ -857,7 +863,7 @@ internal sealed partial class BodyLowerer
 
             case IDeconstructionAssignmentOperation arrays when arrays.Target.Type is INamedTypeSymbol { IsTupleType: true } targetTuple && !targetTuple.TupleElements.IsDefault
                 && targetTuple.TupleElements.Any(e => LocalArrayType(e.Type) is not null || TypeMapping.TryMapAnyCollection(e.Type) is not null):
-                return UnsupportedExpression(operation, "swapping or reassigning array locals", "swap the elements in a loop (or copy: next.CopyTo(current, 0)), or declare new locals for the new arrays");
+                return LowerArraySwap(arrays);
 
             case IIncrementOrDecrementOperation increment:
             {
@@ -1563,7 +1569,7 @@ internal sealed partial class BodyLowerer
     private void LowerLocalArray(IVariableDeclaratorOperation declarator, ILocalSymbol local, IOperation? initializer)
     {
         var creation = initializer;
-        while (creation is IConversionOperation conversion)
+        while (creation is IConversionOperation conversion && !IsClone(conversion))
         {
             creation = conversion.Operand;
         }
@@ -2266,8 +2272,8 @@ internal sealed partial class BodyLowerer
                 {
                     switch (target)
                     {
-                        case ILocalReferenceOperation l:
-                            assigned.Add(l.Local);
+                        case ILocalReferenceOperation l when LocalArrayType(l.Local.Type) is null:
+                            assigned.Add(l.Local); // an array local keeps its array: an assignment copies elements into it
                             break;
                         case IParameterReferenceOperation p:
                             assigned.Add(p.Parameter);

@@ -65,6 +65,9 @@ public sealed record DeclareArray(string Name) : Stmt;
 /// <summary><c>var Name = Call;</c>: a helper's array result.</summary>
 public sealed record DeclareArrayFrom(string Name, HelperCall Call) : Stmt;
 
+/// <summary><c>(First, Second) = (Second, First);</c>: two local arrays swapped.</summary>
+public sealed record SwapArrays(string First, string Second) : Stmt;
+
 /// <summary><c>var (First, Second) = Call;</c>: a helper's tuple result.</summary>
 public sealed record DeconstructCall(string First, string Second, HelperCall Call) : Stmt;
 

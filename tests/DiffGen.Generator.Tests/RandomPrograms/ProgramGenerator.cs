@@ -43,7 +43,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "switch", "do-while", "foreach-parameter", "foreach-local", "modulo-index", "checked-index", "stackalloc-span",
         "long-sum", "long-product", "deep-if", "nested-early-returns",
         "array-helper-local", "array-helper-parameter",
-        "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return",
+        "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
     ];
 
     private static int _ids;
@@ -494,6 +494,20 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             if (canContinue && Chance(25))
             {
                 body.Insert(Next(body.Count + 1), new ContinueIf(Test()));
+            }
+
+            // At the end, sometimes: an array local given the new array (h = hNext), or two array locals swapped.
+            var owned = _writable.Where(a => !a.IsSpan && a != fresh).ToList();
+            if (fresh is not null && owned.Count > 0 && Chance(40))
+            {
+                body.Add(new Assign(Pick(owned).Name, "=", new Var(fresh.Name)));
+                _shapes.Add("array-reassigned");
+            }
+            else if (owned.Count >= 2 && Chance(10))
+            {
+                var first = Pick(owned);
+                body.Add(new SwapArrays(first.Name, Pick(owned.Where(a => a != first).ToList()).Name));
+                _shapes.Add("array-swap");
             }
 
             if (declaration is not null)

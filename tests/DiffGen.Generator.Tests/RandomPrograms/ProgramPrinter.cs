@@ -255,6 +255,9 @@ public static class ProgramPrinter
                 case DeclareArrayFrom a:
                     sb.Append(pad).Append("var ").Append(a.Name).Append(" = ").Append(Expression(a.Call)).Append(";\n");
                     break;
+                case SwapArrays w:
+                    sb.Append(pad).Append('(').Append(w.First).Append(", ").Append(w.Second).Append(") = (").Append(w.Second).Append(", ").Append(w.First).Append(");\n");
+                    break;
                 case DeconstructCall t:
                     sb.Append(pad).Append("var (").Append(t.First).Append(", ").Append(t.Second).Append(") = ").Append(Expression(t.Call)).Append(";\n");
                     break;

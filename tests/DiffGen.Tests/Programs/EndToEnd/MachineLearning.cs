@@ -123,4 +123,40 @@ public static partial class MachineLearning
 
         return loss / outLen;
     }
+
+    // A GRU cell (Cho et al. 2014, eqs. 5–8) over a scalar input sequence, squared error on the
+    // last hidden state; a new state array each step.
+    static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
+
+    [Differentiable]
+    public static double GruSequenceLoss(double[] wz, double[] uz, double[] wr, double[] ur, double[] wh, double[] uh, [NoDerivative] double[] inputs, double target)
+    {
+        int n = wz.Length;
+        var h = new double[n];
+        foreach (var x in inputs)
+        {
+            var hNext = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                double az = wz[i] * x, ar = wr[i] * x, ah = 0;
+                for (int j = 0; j < n; j++)
+                {
+                    az += uz[i * n + j] * h[j];
+                    ar += ur[i * n + j] * h[j];
+                    ah += uh[i * n + j] * h[j];
+                }
+
+                double z = Sigmoid(az);
+                double r = Sigmoid(ar);
+                double candidate = Math.Tanh(wh[i] * x + r * ah);
+                hNext[i] = (1 - z) * h[i] + z * candidate;
+            }
+
+            h = hNext;
+        }
+
+        double loss = 0;
+        for (int i = 0; i < n; i++) loss += (h[i] - target) * (h[i] - target);
+        return loss;
+    }
 }

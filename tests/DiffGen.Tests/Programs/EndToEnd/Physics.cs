@@ -71,4 +71,84 @@ public static partial class Physics
 
         return prevX + (x - prevX) * prevY / (prevY - y);
     }
+
+    // A simple pendulum integrated with classical RK4 (Press et al., Numerical Recipes, 3rd ed.,
+    // §17.1), the right-hand side and the stage states as helpers returning arrays.
+    static double[] PendulumRhs(double[] y, double g, double length) => new[] { y[1], -g / length * Math.Sin(y[0]) };
+
+    static double[] Axpy(double[] y, double h, double[] k)
+    {
+        var r = new double[y.Length];
+        for (int i = 0; i < y.Length; i++) r[i] = y[i] + h * k[i];
+        return r;
+    }
+
+    [Differentiable]
+    public static double PendulumAngle(double theta0, double omega0, double length, double dt, int steps)
+    {
+        const double g = 9.81;
+        double[] y = { theta0, omega0 };
+        for (int s = 0; s < steps; s++)
+        {
+            var k1 = PendulumRhs(y, g, length);
+            var k2 = PendulumRhs(Axpy(y, dt / 2, k1), g, length);
+            var k3 = PendulumRhs(Axpy(y, dt / 2, k2), g, length);
+            var k4 = PendulumRhs(Axpy(y, dt, k3), g, length);
+            var next = new double[2];
+            for (int i = 0; i < 2; i++) next[i] = y[i] + dt / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+            y = next;
+        }
+
+        return y[0];
+    }
+
+    // 1-D heat equation, explicit FTCS scheme with Dirichlet ends (LeVeque, "Finite Difference
+    // Methods for ODEs and PDEs", 2007, §9.1), two buffers swapped each step; the final L2 energy.
+    [Differentiable]
+    public static double HeatEquation(double[] initial, double alpha, double dt, double dx, int steps)
+    {
+        int n = initial.Length;
+        var u = new double[n];
+        initial.CopyTo(u, 0);
+        var uNext = new double[n];
+        double r = alpha * dt / (dx * dx);
+        for (int s = 0; s < steps; s++)
+        {
+            uNext[0] = 0;
+            uNext[n - 1] = 0;
+            for (int i = 1; i < n - 1; i++)
+            {
+                uNext[i] = u[i] + r * (u[i - 1] - 2 * u[i] + u[i + 1]);
+            }
+
+            (u, uNext) = (uNext, u);
+        }
+
+        double energy = 0;
+        for (int i = 0; i < n; i++) energy += u[i] * u[i] * dx;
+        return energy;
+    }
+
+    // Linear advection on a periodic grid, first-order upwind (LeVeque §10.4), a new array each
+    // step; a weighted readout of the final profile.
+    [Differentiable]
+    public static double Advection(double[] u0, double speed, double dt, double dx, int steps, [NoDerivative] double[] readout)
+    {
+        int n = u0.Length;
+        var u = (double[])u0.Clone();
+        for (int s = 0; s < steps; s++)
+        {
+            var uNext = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                uNext[i] = u[i] - speed * dt / dx * (u[i] - u[(i - 1 + n) % n]);
+            }
+
+            u = uNext;
+        }
+
+        double result = 0;
+        for (int i = 0; i < n; i++) result += readout[i] * u[i];
+        return result;
+    }
 }

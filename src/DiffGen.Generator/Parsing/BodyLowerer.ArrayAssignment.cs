@@ -1,0 +1,217 @@
+using System.Collections.Generic;
+using System.Linq;
+using DiffGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DiffGen.Generator.Parsing;
+
+// h = hNext, (u, uNext) = (uNext, u), u = (double[])u0.Clone(): a local array variable given another
+// array. In the IR a local array is one array variable for the method, so the assignment becomes a copy:
+// the target's array is allocated anew at the source's length and gets its elements, and the reverse sweep
+// differentiates the copy like any element writes (a new array in a loop gets its adjoints cleared where
+// the reversed iteration reaches the allocation). A copy means what the reference assignment means as long
+// as nothing else sees the difference: no other local or slice names either array, and the source is not
+// used after the assignment (it is declared in the same iteration, so its next value is a new array).
+// Otherwise the assignment is reported.
+internal sealed partial class BodyLowerer
+{
+    private Operand LowerArrayAssignment(ISimpleAssignmentOperation assignment, ILocalSymbol target)
+    {
+        if (OwnArray(target) is not { } to)
+        {
+            return UnsupportedExpression(assignment.Target, "assigning this array variable", "assign local arrays that were created with new T[n], new[] { … }, a helper's result or Clone()");
+        }
+
+        var value = assignment.Value;
+        while (value is IConversionOperation conversion && conversion.OperatorMethod is null && !IsClone(conversion))
+        {
+            value = conversion.Operand;
+        }
+
+        int from;
+        if (value is ILocalReferenceOperation { Local: var source })
+        {
+            if (OwnArray(source) is not { } sourceArray)
+            {
+                return UnsupportedExpression(value, "assigning this array to an array local", "copy its elements into the local array: source.CopyTo(target, 0)");
+            }
+
+            if (UsedAfter(source, assignment) is { } later)
+            {
+                return UnsupportedExpression(assignment, "'" + target.Name + " = " + source.Name + "' where '" + source.Name + "' is used again after it (" + later + ")",
+                    "copy the elements instead (" + source.Name + ".CopyTo(" + target.Name + ", 0)), or declare '" + source.Name + "' inside the loop so that each iteration has a new one");
+            }
+
+            from = sourceArray;
+        }
+        else
+        {
+            // A new array: a helper's result, new T[n], Clone().
+            var errors = _diagnostics.Count;
+            if (LowerExpression(value) is not VariableOperand { Id: var made } || _variables[made].Shape == ParameterShape.Scalar || _variables[made].Origin != VariableOrigin.Intermediate)
+            {
+                return _diagnostics.Count > errors ? Dummy(assignment)
+                    : UnsupportedExpression(value, "assigning this array to an array local", "copy its elements into the local array: source.CopyTo(target, 0)");
+            }
+
+            from = made;
+        }
+
+        if (from == to)
+        {
+            return new VariableOperand(to); // a helper that returned the array it was given
+        }
+
+        var alias = OtherName(to, target) ?? OtherName(from, value is ILocalReferenceOperation named ? named.Local : null);
+        if (alias is not null)
+        {
+            return UnsupportedExpression(assignment, "assigning an array local that another local or slice also names ('" + alias + "')", "copy the elements (source.CopyTo(target, 0)) and keep one name per array");
+        }
+
+        CopyArray(to, from);
+        return new VariableOperand(to);
+    }
+
+    // (u, uNext) = (uNext, u): the two arrays exchange their elements (and lengths), through a temporary copy.
+    private Operand LowerArraySwap(IDeconstructionAssignmentOperation swap)
+    {
+        static ImmutableLocals? Locals(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation is ITupleOperation { Elements.Length: 2 } tuple
+                   && tuple.Elements[0] is ILocalReferenceOperation a && tuple.Elements[1] is ILocalReferenceOperation b
+                ? new ImmutableLocals(a.Local, b.Local)
+                : null;
+        }
+
+        var targets = Locals(swap.Target);
+        var sources = Locals(swap.Value);
+        if (targets is null || sources is null
+            || !SymbolEqualityComparer.Default.Equals(targets.First, sources.Second) || !SymbolEqualityComparer.Default.Equals(targets.Second, sources.First)
+            || OwnArray(targets.First) is not { } first || OwnArray(targets.Second) is not { } second || first == second)
+        {
+            return UnsupportedExpression(swap, "this assignment of array locals", "swap two local arrays as (a, b) = (b, a), or copy elements: source.CopyTo(target, 0)");
+        }
+
+        var alias = OtherName(first, targets.First, targets.Second) ?? OtherName(second, targets.First, targets.Second);
+        if (alias is not null)
+        {
+            return UnsupportedExpression(swap, "swapping array locals that another local or slice also names ('" + alias + "')", "keep one name per array");
+        }
+
+        var temporary = _variables.Count;
+        _variables.Add(new IrVariable(temporary, _names.Claim("swap"), _variables[first].Type, VariableOrigin.Intermediate, ParameterShape.Array));
+        CopyArray(temporary, first);
+        CopyArray(first, second);
+        CopyArray(second, temporary);
+        return Dummy(swap);
+    }
+
+    private sealed record ImmutableLocals(ILocalSymbol First, ILocalSymbol Second);
+
+    // target = new T[source.Length], then target[k] = source[k] for every k.
+    private void CopyArray(int target, int source)
+    {
+        var length = Compute(TypeRef.Int, new LengthRead(source));
+        Emit(new AssignStatement(target, new ArrayAllocation(length, OnStack: false)));
+        var index = NewVariable(TypeRef.Int, "k");
+        var outer = _block;
+        _block = new List<IrStatement>();
+        var k = new VariableOperand(index);
+        Emit(new ElementWriteStatement(target, k, Convert(Compute(_variables[source].Type, new ElementRead(source, k)), _variables[source].Type, _variables[target].Type)));
+        var body = _block;
+        _block = outer;
+        Emit(new LoopStatement(body.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, length), -1, -1, EquatableArray<int>.Empty));
+    }
+
+    // (double[])x.Clone(): a new local array with x's elements.
+    private static bool IsClone(IConversionOperation conversion) =>
+        conversion.Operand is IInvocationOperation { TargetMethod.Name: "Clone", Instance: { Type: IArrayTypeSymbol }, Arguments.Length: 0 };
+
+    private Operand LowerClone(IConversionOperation conversion)
+    {
+        var instance = ((IInvocationOperation)conversion.Operand).Instance!;
+        if (LocalArrayType(conversion.Type!) is not { } element || ViewOf(instance) is not { } view)
+        {
+            return Dummy(conversion);
+        }
+
+        var copy = _variables.Count;
+        _variables.Add(new IrVariable(copy, _names.Claim("clone"), element, VariableOrigin.Intermediate, ParameterShape.Array));
+        var length = LengthOf(view);
+        Emit(new AssignStatement(copy, new ArrayAllocation(length, OnStack: false)));
+        var index = NewVariable(TypeRef.Int, "k");
+        var outer = _block;
+        _block = new List<IrStatement>();
+        var k = new VariableOperand(index);
+        Emit(new ElementWriteStatement(copy, k, Convert(Compute(_variables[view.Array].Type, new ElementRead(view.Array, IndexIn(view, k))), _variables[view.Array].Type, element)));
+        var body = _block;
+        _block = outer;
+        Emit(new LoopStatement(body.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, length), -1, -1, EquatableArray<int>.Empty));
+        return new VariableOperand(copy);
+    }
+
+    // The local array a local names, when it is the method's own (not a parameter's, a table's or a slice).
+    private int? OwnArray(ILocalSymbol local) =>
+        _values.TryGetValue(local, out var value) && value is VariableOperand { Id: var id }
+        && _variables[id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar } && !_fields.ContainsValue(id)
+            ? id
+            : null;
+
+    // Another local or parameter (not one of the given) that names the array or a slice of it.
+    private string? OtherName(int array, params ISymbol?[] except)
+    {
+        foreach (var entry in _values)
+        {
+            if (entry.Key is not ISymbol symbol || except.Any(e => SymbolEqualityComparer.Default.Equals(e, symbol)))
+            {
+                continue;
+            }
+
+            if (entry.Value is VariableOperand { Id: var id } && id == array || entry.Value is SliceValue { Array: var sliced } && sliced == array)
+            {
+                return symbol.Name;
+            }
+        }
+
+        return null;
+    }
+
+    // Where the source of h = source is read or written after the assignment: later in its scope, or, when it
+    // is declared outside a loop around the assignment, anywhere in that loop (the next iteration runs after).
+    private string? UsedAfter(ILocalSymbol source, ISimpleAssignmentOperation assignment)
+    {
+        var declaration = source.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
+        var scope = declaration?.Ancestors().FirstOrDefault(a => a is BlockSyntax or SwitchSectionSyntax or ForStatementSyntax or ForEachStatementSyntax);
+        if (scope is null || !scope.Span.Contains(assignment.Syntax.Span))
+        {
+            return "outside this scope";
+        }
+
+        var loopBetween = assignment.Syntax.Ancestors().TakeWhile(a => a != scope)
+            .FirstOrDefault(a => a is ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax or ForEachStatementSyntax);
+        var region = loopBetween ?? scope;
+        foreach (var name in region.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (name.Identifier.ValueText != source.Name || assignment.Syntax.Span.Contains(name.Span)
+                || (loopBetween is null && name.SpanStart < assignment.Syntax.Span.End))
+            {
+                continue;
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(name, _cancellationToken).Symbol, source))
+            {
+                return "line " + (name.GetLocation().GetLineSpan().StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+}
