@@ -430,4 +430,54 @@ public class EndToEndTests
             (p, g, s) => Physics.AdvectionGradient(p[..5], p[5], p[6], p[7], 6, readout, g.AsSpan(0, 5), ref g[5], ref g[6], ref g[7], s),
             new[] { 0.0, 1.0, 0.5, 0.2, 0.0, 0.7, 0.05, 0.1 });
     }
+
+    // ---- LINQ, as first written ----
+
+    [Fact]
+    public void BondPriceFromYieldWithRangeSum()
+    {
+        GradientAssert.Matches(
+            (y, c) => Finance.PriceFromYield(y, c, 10),
+            (double y, double c, ref double dy, ref double dc, double s) => Finance.PriceFromYieldGradient(y, c, 10, ref dy, ref dc, s),
+            (0.05, 0.04), (0.03, 0.06), (0.0, 0.05));
+        // At yield = coupon the bond prices at par (100).
+        double dyield = 0, dcoupon = 0;
+        Assert.Equal(100.0, Finance.PriceFromYieldGradient(0.05, 0.05, 10, ref dyield, ref dcoupon), 1e-9);
+    }
+
+    [Fact]
+    public void RastriginWithASumLambda()
+    {
+        GradientAssert.Vector(Optimization.Rastrigin, (x, g, s) => Optimization.RastriginGradient(x, g, s), new[] { 0.3, -1.2, 2.5, 0.05 });
+        // The analytic gradient: 2x + 20π sin(2πx).
+        var at = new[] { 0.3, -1.2 };
+        var gradient = new double[2];
+        Optimization.RastriginGradient(at, gradient);
+        for (int i = 0; i < 2; i++) Assert.Equal(2 * at[i] + 20 * Math.PI * Math.Sin(2 * Math.PI * at[i]), gradient[i], 1e-9);
+    }
+
+    [Fact]
+    public void SoftmaxCrossEntropyWithLinqMaxInTheHelper()
+    {
+        var x = new[] { 0.5, -1.0, 2.0 };
+        var random = new Random(5);
+        var weights = Enumerable.Range(0, 12).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var bias = new[] { 0.1, -0.2, 0.3, 0.0 };
+        GradientAssert.Vector(w => MachineLearning.SoftmaxCrossEntropy(w, bias, x, 2), (w, g, s) => MachineLearning.SoftmaxCrossEntropyGradient(w, bias, x, 2, g, new double[4], s), weights);
+        // ∂L/∂bias = softmax − onehot: it sums to zero.
+        var dbias = new double[4];
+        MachineLearning.SoftmaxCrossEntropyGradient(weights, bias, x, 2, new double[12], dbias);
+        Assert.Equal(0.0, dbias.Sum(), 1e-12);
+    }
+
+    [Fact]
+    public void MixtureLikelihoodOverAZipOfPairs()
+    {
+        var data = new[] { -1.2, 0.3, 2.2, 1.9, -0.4, 3.1 };
+        var sampleWeights = new[] { 1.0, 0.5, 2.0, 1.0, 1.5 }; // one shorter: Zip stops at the shorter
+        GradientAssert.Vector(
+            p => Statistics.MixtureLogLikelihood(p[0], p[1], p[2], p[3], data, sampleWeights),
+            (p, g, s) => Statistics.MixtureLogLikelihoodGradient(p[0], p[1], p[2], p[3], data, sampleWeights, ref g[0], ref g[1], ref g[2], ref g[3], s),
+            new[] { -0.5, 2.0, 1.1, 0.4 });
+    }
 }

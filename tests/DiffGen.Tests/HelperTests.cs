@@ -78,4 +78,17 @@ public class HelperTests
         // w moves the points across the knots: each return of the helper is taken at one of these.
         GradientAssert.Matches(w => H.PiecewiseTotal(w, xs, knots), (double w, ref double d, double s) => H.PiecewiseTotalGradient(w, xs, knots, ref d, s), 0.45, 0.8, 1.3, 2.1);
     }
+
+    [Fact]
+    public void LinqReductionsSelectZipWhereAggregateAndForeach()
+    {
+        var x = new[] { 0.5, -1.0, 2.0, 0.25 };
+        foreach (var t in new[] { 0.3, 0.55 })
+        {
+            GradientAssert.Vector(w => H.Linq(w, x, t), (w, g, s) => H.LinqGradient(w, x, t, g, ref Unused, s), new[] { 0.4, -0.3, 1.1, 0.2 });
+            GradientAssert.Matches(v => H.Linq(new[] { 0.4, -0.3, 1.1, 0.2 }, x, v), (double v, ref double d, double s) => H.LinqGradient(new[] { 0.4, -0.3, 1.1, 0.2 }, x, v, new double[4], ref d, s), t);
+        }
+    }
+
+    private static double Unused;
 }

@@ -1142,10 +1142,9 @@ internal sealed partial class BodyLowerer
     private Operand LowerInvocation(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod;
-        var owner = method.ContainingType;
-        if (owner is not null && owner.ToDisplayString() == "System.Linq.Enumerable")
+        if (IsLinq(method))
         {
-            return UnsupportedExpression(invocation, "LINQ ('" + method.Name + "')", "write the loop: double sum = 0; for (int i = 0; i < x.Length; i++) sum += …;");
+            return LowerLinq(invocation) ?? Dummy(invocation);
         }
 
         if (method.MethodKind == MethodKind.LocalFunction)
@@ -2006,27 +2005,52 @@ internal sealed partial class BodyLowerer
             collection = conversion.Operand;
         }
 
-        if (collection is IInvocationOperation { TargetMethod.ContainingType: { } linq } query && linq.ToDisplayString() == "System.Linq.Enumerable")
+        // foreach (var v in …) or foreach (var (a, b) in xs.Zip(ys)).
+        var variables = loop.LoopControlVariable switch
         {
-            UnsupportedStatement(loop, "foreach over LINQ ('" + query.TargetMethod.Name + "')", "loop over the index: for (int i = 0; i < data.Length; i++) { var x = data[i]; … }");
+            IVariableDeclaratorOperation single => new[] { single.Symbol },
+            IDeclarationExpressionOperation { Expression: ITupleOperation tuple } when tuple.Elements.All(e => e is ILocalReferenceOperation) =>
+                tuple.Elements.Select(e => ((ILocalReferenceOperation)e).Local).ToArray(),
+            _ => null,
+        };
+        var isLinq = collection is IInvocationOperation { TargetMethod: var query } && IsLinq(query);
+        if (variables is null || !(isLinq || IsArrayReference(collection) || NamesSlice(collection) || IsSliceExpression(collection)))
+        {
+            UnsupportedStatement(loop, "this foreach", "iterate over an array or span parameter, a local array, a slice of one, or LINQ's Select, Zip or Range of them");
             return;
         }
 
-        if (!(IsArrayReference(collection) || NamesSlice(collection) || IsSliceExpression(collection)) || loop.LoopControlVariable is not IVariableDeclaratorOperation { Symbol: var element })
-        {
-            UnsupportedStatement(loop, "this foreach", "iterate over an array or span parameter, a local array, or a slice of one");
-            return;
-        }
-
-        if (ViewOf(collection) is not { } view)
+        if (SequenceOf(collection) is not { } sequence)
         {
             return;
         }
 
-        var array = view.Array;
-        var length = LengthOf(view);
-        var elementType = _variables[array].Type;
-        void BindElement(Operand index) => _values = _values.SetItem(element, Convert(Compute(elementType, new ElementRead(array, IndexIn(view, index))), elementType, TypeOfSymbol(element)));
+        if (sequence.Keep is not null)
+        {
+            UnsupportedStatement(loop, "foreach over Where", "iterate over all the elements and test the condition with if inside the loop");
+            return;
+        }
+
+        var length = sequence.Count;
+        void BindElement(Operand index)
+        {
+            var value = sequence.Element(index);
+            if (variables.Length == 1)
+            {
+                _values = _values.SetItem(variables[0], value is TupleValue ? value : Convert(value, sequence.Type, TypeOfSymbol(variables[0])));
+            }
+            else if (value is TupleValue tuple && tuple.Elements.Count == variables.Length)
+            {
+                for (var i = 0; i < variables.Length; i++)
+                {
+                    _values = _values.SetItem(variables[i], Convert(tuple.Elements[i], tuple.Types[i], TypeOfSymbol(variables[i])));
+                }
+            }
+            else
+            {
+                UnsupportedStatement(loop, "deconstructing these elements", "deconstruct the pairs of Zip: foreach (var (x, y) in xs.Zip(ys))");
+            }
+        }
 
         var jumps = ContainsReturn(loop) || loop.Body.DescendantsAndSelf().OfType<IBranchOperation>().Any(b => IsTarget(b, loop.ExitLabel));
         if (!jumps)

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 
 namespace DiffGen.Tests.Programs;
 
@@ -235,5 +236,25 @@ public static partial class Helpers
         }
 
         return total;
+    }
+    // ---- LINQ over arrays and spans, every reduction and step ----
+
+    [Differentiable]
+    public static double Linq(double[] w, [NoDerivative] double[] x, double t)
+    {
+        double dot = x.Zip(w, (a, b) => a * b).Sum();
+        double squares = w.Select(v => v * v).Sum();
+        double weighted = w.Select((v, i) => v * (i + 1)).Sum();
+        double positive = w.Where(v => v > 0).Sum() + w.Where(v => v > 0).Count() + w.Where(v => v < t).Average(v => v * t);
+        double top = w.Max() - w.Min(v => v * t) + w.Max(v => Math.Sin(v));
+        double product = w.Aggregate(1.0, (p, v) => p * (1 + v * t));
+        double chained = w.Aggregate((p, v) => p * 0.5 + v);
+        var scaled = w.Select(v => v * t).ToArray();
+        double fromArray = 0;
+        foreach (var v in w.Select(v => Math.Exp(v)))
+            fromArray += v * scaled[0];
+        foreach (var (a, b) in x.Zip(scaled))
+            fromArray += a * b;
+        return dot + squares + weighted + positive + top + product + chained + fromArray + Enumerable.Range(0, 3).Sum(k => k * t * t) + w.Average();
     }
 }

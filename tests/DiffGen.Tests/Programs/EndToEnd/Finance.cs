@@ -128,4 +128,11 @@ public static partial class Finance
 
         return price;
     }
+
+    // Price of an annual-coupon bond from its yield, in LINQ (Fabozzi, "Bond Markets, Analysis, and
+    // Strategies", ch. 2); −(∂P/∂y)/P is the modified duration.
+    [Differentiable]
+    public static double PriceFromYield(double yield, double couponRate, int years) =>
+        Enumerable.Range(1, years).Sum(t => 100 * couponRate / Math.Pow(1 + yield, t))
+        + 100 / Math.Pow(1 + yield, years);
 }

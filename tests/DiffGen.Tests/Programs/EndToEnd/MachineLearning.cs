@@ -159,4 +159,36 @@ public static partial class MachineLearning
         for (int i = 0; i < n; i++) loss += (h[i] - target) * (h[i] - target);
         return loss;
     }
+
+    // Softmax classifier (multinomial logistic regression) with cross-entropy loss, CS231n
+    // "Linear classification" notes; weights row-major classes × features.
+    static double[] Softmax(double[] z)
+    {
+        double max = z.Max();
+        var exp = new double[z.Length];
+        double sum = 0;
+        for (int i = 0; i < z.Length; i++)
+        {
+            exp[i] = Math.Exp(z[i] - max);
+            sum += exp[i];
+        }
+
+        for (int i = 0; i < z.Length; i++) exp[i] /= sum;
+        return exp;
+    }
+
+    [Differentiable]
+    public static double SoftmaxCrossEntropy(double[] weights, double[] bias, [NoDerivative] double[] x, int label)
+    {
+        int classes = bias.Length;
+        var logits = new double[classes];
+        for (int c = 0; c < classes; c++)
+        {
+            logits[c] = bias[c];
+            for (int j = 0; j < x.Length; j++) logits[c] += weights[c * x.Length + j] * x[j];
+        }
+
+        var p = Softmax(logits);
+        return -Math.Log(p[label]);
+    }
 }

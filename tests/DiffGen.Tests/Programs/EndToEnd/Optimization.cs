@@ -42,4 +42,9 @@ public static partial class Optimization
     [Differentiable]
     public static double Himmelblau(double x, double y) =>
         Math.Pow(x * x + y - 11, 2) + Math.Pow(x + y * y - 7, 2);
+
+    // Rastrigin function (Rastrigin 1974; Mühlenbein et al. 1991), written with LINQ.
+    [Differentiable]
+    public static double Rastrigin(double[] x) =>
+        10 * x.Length + x.Sum(xi => xi * xi - 10 * Math.Cos(2 * Math.PI * xi));
 }

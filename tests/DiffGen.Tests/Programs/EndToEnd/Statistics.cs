@@ -65,4 +65,21 @@ public static partial class Statistics
 
         return 0.5 * q;
     }
+
+    // Log-likelihood of a two-component 1-D Gaussian mixture, log-sum-exp per weighted sample
+    // (Bishop eq. 9.14), iterating over (sample, weight) pairs.
+    [Differentiable]
+    public static double MixtureLogLikelihood(double mu1, double mu2, double sigma, double mix, [NoDerivative] double[] data, [NoDerivative] double[] sampleWeights)
+    {
+        double ll = 0;
+        foreach (var (x, weight) in data.Zip(sampleWeights))
+        {
+            double a = Math.Log(mix) - 0.5 * Math.Pow((x - mu1) / sigma, 2);
+            double b = Math.Log(1 - mix) - 0.5 * Math.Pow((x - mu2) / sigma, 2);
+            double m = Math.Max(a, b);
+            ll += weight * (m + Math.Log(Math.Exp(a - m) + Math.Exp(b - m)) - Math.Log(sigma * Math.Sqrt(2 * Math.PI)));
+        }
+
+        return ll;
+    }
 }

@@ -1,0 +1,308 @@
+using System.Collections.Generic;
+using System.Linq;
+using DiffGen.Generator.Diagnostics;
+using DiffGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DiffGen.Generator.Parsing;
+
+// LINQ over arrays and spans, as people write a sum or a maximum: x.Sum(), x.Sum(v => …), x.Select(…).Sum(),
+// x.Zip(w, (a, b) => a * b).Sum(), Enumerable.Range(1, n).Sum(t => …), Where before Sum, Count or Average,
+// Max, Min, Average, Count, Aggregate, ToArray(), and foreach over such a sequence. A chain is lowered to the
+// counted loop it stands for, each lambda inlined at its element: no delegate, no enumerator, no allocation,
+// and the loop is differentiated like any other.
+internal sealed partial class BodyLowerer
+{
+    /// <summary>
+    /// A sequence as lowering sees it: how many elements, the k-th one, and whether a Where keeps the k-th
+    /// (its predicate applied to the element the Where saw, whatever a later Select or count makes of it).
+    /// </summary>
+    private sealed class Sequence
+    {
+        public Sequence(Operand count, TypeRef type, System.Func<Operand, Operand> element, System.Func<Operand, Operand?>? keep = null)
+        {
+            Count = count;
+            Type = type;
+            Element = element;
+            Keep = keep;
+        }
+
+        public Operand Count { get; }
+
+        /// <summary>The element type (a tuple's elements are numbers of their own types).</summary>
+        public TypeRef Type { get; }
+
+        public System.Func<Operand, Operand> Element { get; }
+
+        /// <summary>Given an index, whether that element is kept (a bool operand); null when every element is.</summary>
+        public System.Func<Operand, Operand?>? Keep { get; }
+    }
+
+    private static bool IsLinq(IMethodSymbol method) => method.ContainingType?.ToDisplayString() == "System.Linq.Enumerable";
+
+    // x.Sum(), x.Max(v => …), …: the reduction's value; null when the call is no LINQ reduction this lowers.
+    private Operand? LowerLinq(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        var name = method.Name;
+        if (name is "Sum" or "Max" or "Min" or "Average" or "Count" or "Aggregate" or "ToArray" && invocation.Arguments.Length >= 1)
+        {
+            if (SequenceOf(invocation.Arguments[0].Value) is not { } source)
+            {
+                return Dummy(invocation);
+            }
+
+            var selector = name != "Aggregate" && invocation.Arguments.Length == 2 ? invocation.Arguments[1].Value : null;
+            var sequence = selector is null ? source : Map(source, selector, RequireElementType(invocation));
+            if (sequence is null)
+            {
+                return Dummy(invocation);
+            }
+
+            return name switch
+            {
+                "Sum" => Reduce(sequence, Literals.TryCreate(0, sequence.Type)!, (total, v) => Compute(sequence.Type, new BinaryOperation(BinaryOperator.Add, total, v))),
+                "Count" => Reduce(new Sequence(sequence.Count, TypeRef.Int, _ => new LiteralOperand("1", TypeRef.Int), sequence.Keep), new LiteralOperand("0", TypeRef.Int),
+                    (count, one) => Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, count, one))),
+                "Average" => Average(sequence, invocation),
+                "Max" or "Min" => Extreme(sequence, name, invocation),
+                "Aggregate" => Aggregate(source, invocation),
+                _ => ToArray(sequence, invocation),
+            };
+        }
+
+        return UnsupportedExpression(invocation, "LINQ ('" + name + "')", "use Sum, Max, Min, Average, Count, Aggregate or ToArray over Select, Zip, Where and Range of arrays, or write the loop");
+    }
+
+    private TypeRef RequireElementType(IInvocationOperation invocation) =>
+        TypeMapping.TryMap(invocation.Type) ?? (invocation.Type is IArrayTypeSymbol array ? TypeMapping.TryMap(array.ElementType) : null) ?? TypeRef.Double;
+
+    // The elements a LINQ source stands for: an array or span (or a slice), Enumerable.Range, Select, Zip, Where.
+    private Sequence? SequenceOf(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        if (operation is IInvocationOperation { TargetMethod: var method } call && IsLinq(method))
+        {
+            var arguments = call.Arguments;
+            switch (method.Name)
+            {
+                case "Range" when arguments.Length == 2:
+                    var start = LowerExpression(arguments[0].Value);
+                    var count = LowerExpression(arguments[1].Value);
+                    return new Sequence(count, TypeRef.Int, k => Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, start, k)));
+                case "Select" when arguments.Length == 2 && SequenceOf(arguments[0].Value) is { } source:
+                    return Map(source, arguments[1].Value, TypeMapping.TryMap((call.Type as INamedTypeSymbol)?.TypeArguments.FirstOrDefault()) ?? TypeRef.Double);
+                case "Where" when arguments.Length == 2 && SequenceOf(arguments[0].Value) is { } source:
+                    var predicate = arguments[1].Value;
+                    return source.Keep is null
+                        ? new Sequence(source.Count, source.Type, source.Element, k => InlineLambda(predicate, source.Element(k)))
+                        : Unsupported(call, "two Where filters");
+                case "Zip" when arguments.Length is 2 or 3 && SequenceOf(arguments[0].Value) is { } first && SequenceOf(arguments[1].Value) is { } second:
+                    if (first.Keep is not null || second.Keep is not null)
+                    {
+                        return Unsupported(call, "Zip after Where");
+                    }
+
+                    // As many elements as the shorter has.
+                    var shorter = Compute(TypeRef.Int, new OpaqueCall("global::System.Math.Min", new[] { first.Count, second.Count }.ToEquatableArray(), PiecewiseConstant: true, DiagnosticInfo.From(call.Syntax.GetLocation())!));
+                    if (arguments.Length == 3)
+                    {
+                        var selector = arguments[2].Value;
+                        return new Sequence(shorter, TypeMapping.TryMap((call.Type as INamedTypeSymbol)?.TypeArguments.FirstOrDefault()) ?? TypeRef.Double,
+                            k => InlineLambda(selector, first.Element(k), second.Element(k)) ?? Dummy(selector));
+                    }
+
+                    return new Sequence(shorter, first.Type, k => new TupleValue(new[] { first.Element(k), second.Element(k) }.ToEquatableArray(), new[] { first.Type, second.Type }.ToEquatableArray()));
+                case "Select" or "Where" or "Zip":
+                    return null; // its source was reported
+                default:
+                    return Unsupported(call, "'" + method.Name + "'");
+            }
+        }
+
+        if ((IsArrayReference(operation) || NamesSlice(operation) || IsSliceExpression(operation)) && ViewOf(operation) is { } view)
+        {
+            var type = _variables[view.Array].Type;
+            return new Sequence(LengthOf(view), type, k => Compute(type, new ElementRead(view.Array, IndexIn(view, k))));
+        }
+
+        if (operation.Type is { } collection && (LocalArrayType(collection) is not null || TypeMapping.TryMapAnyCollection(collection) is not null) && ViewOf(operation) is { } made)
+        {
+            var type = _variables[made.Array].Type;
+            return new Sequence(LengthOf(made), type, k => Compute(type, new ElementRead(made.Array, IndexIn(made, k))));
+        }
+
+        UnsupportedExpression(operation, "this LINQ source", "use LINQ over arrays, spans and Enumerable.Range, or write the loop");
+        return null;
+    }
+
+    private Sequence? Unsupported(IOperation at, string what)
+    {
+        UnsupportedExpression(at, "LINQ with " + what, "write the loop");
+        return null;
+    }
+
+    // source.Select(selector): each element through the lambda (with its index, for (v, i) => …).
+    private Sequence? Map(Sequence source, IOperation selector, TypeRef type)
+    {
+        var takesIndex = Lambda(selector)?.Symbol.Parameters.Length == 2;
+        return new Sequence(source.Count, type, k => (takesIndex ? InlineLambda(selector, source.Element(k), k) : InlineLambda(selector, source.Element(k))) ?? Dummy(selector), source.Keep);
+    }
+
+    private static IAnonymousFunctionOperation? Lambda(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation switch
+        {
+            IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } => lambda,
+            IAnonymousFunctionOperation lambda => lambda,
+            _ => null,
+        };
+    }
+
+    // The lambda's body where the element is, its parameters bound to the arguments; null when reported.
+    private Operand? InlineLambda(IOperation operation, params Operand[] arguments)
+    {
+        if (Lambda(operation) is not { } lambda || lambda.Symbol.Parameters.Length != arguments.Length)
+        {
+            UnsupportedExpression(operation, "this delegate", "write a lambda, x => …, over the elements");
+            return null;
+        }
+
+        // A lambda that assigns the method's locals would carry values from one element to the next: a loop.
+        var own = new HashSet<ISymbol>(lambda.Symbol.Parameters.Cast<ISymbol>().Concat(lambda.Body.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol)), SymbolEqualityComparer.Default);
+        if (AssignedSymbols(lambda.Body).FirstOrDefault(s => !own.Contains(s)) is { } captured)
+        {
+            UnsupportedExpression(operation, "a lambda that assigns '" + captured.Name + "'", "write the loop, or compute the value inside the lambda and reduce it with Sum or Aggregate");
+            return null;
+        }
+
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            _values = _values.SetItem(lambda.Symbol.Parameters[i], arguments[i]);
+        }
+
+        var statements = lambda.Body.Operations;
+        var last = statements.Length > 0 ? statements[statements.Length - 1] : null;
+        var returned = last is IReturnOperation { ReturnedValue: { } value } ? value : null;
+        var leading = last is IReturnOperation ? statements.RemoveAt(statements.Length - 1) : statements;
+        var result = returned is not null && !leading.Any(ContainsReturn)
+            ? LowerThenReturn(leading, returned, operation)
+            : TypeMapping.TryMap(lambda.Symbol.ReturnType) is { } type ? LowerReturningEarly(lambda.Body, type) : Dummy(operation);
+        foreach (var symbol in own)
+        {
+            _values = _values.Remove(symbol);
+        }
+
+        return result;
+    }
+
+    // A counted loop over the elements: accumulator = step(accumulator, element) for each kept element.
+    private Operand Reduce(Sequence sequence, Operand initial, System.Func<Operand, Operand, Operand> step, Operand? from = null)
+    {
+        var accumulator = NewVariable(TypeOfOperand(initial, sequence.Type));
+        Emit(new AssignStatement(accumulator, new CopyOperation(initial)));
+        var index = NewVariable(TypeRef.Int, "k");
+        var outerBlock = _block;
+        var outerValues = _values;
+        _block = new List<IrStatement>();
+        var k = new VariableOperand(index);
+        var current = new VariableOperand(accumulator);
+        Operand next;
+        if (sequence.Keep is null)
+        {
+            next = step(current, sequence.Element(k));
+        }
+        else
+        {
+            var keep = sequence.Keep(k) ?? new LiteralOperand("true", TypeRef.Bool);
+            next = LowerBranches(keep, () => step(current, sequence.Element(k)), () => current, _variables[accumulator].Type)!;
+        }
+
+        var body = _block;
+        _block = outerBlock;
+        _values = outerValues;
+        Emit(new LoopStatement(body.ToEquatableArray(), new[] { new AssignStatement(accumulator, new CopyOperation(next)) }.ToEquatableArray(),
+            new CounterSpec(index, from ?? new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, sequence.Count), -1, -1, EquatableArray<int>.Empty));
+        return current;
+    }
+
+    private TypeRef TypeOfOperand(Operand operand, TypeRef fallback) => operand switch
+    {
+        VariableOperand v => _variables[v.Id].Type,
+        LiteralOperand l => l.Type,
+        _ => fallback,
+    };
+
+    private Operand Average(Sequence sequence, IInvocationOperation invocation)
+    {
+        var type = TypeMapping.TryMap(invocation.Type) ?? TypeRef.Double;
+        var sum = Reduce(new Sequence(sequence.Count, type, k => Convert(sequence.Element(k), sequence.Type, type), sequence.Keep), Literals.TryCreate(0, type)!,
+            (total, v) => Compute(type, new BinaryOperation(BinaryOperator.Add, total, v)));
+        var count = sequence.Keep is null ? sequence.Count
+            : Reduce(new Sequence(sequence.Count, TypeRef.Int, _ => new LiteralOperand("1", TypeRef.Int), sequence.Keep), new LiteralOperand("0", TypeRef.Int),
+                (n, one) => Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, n, one)));
+        return Compute(type, new BinaryOperation(BinaryOperator.Divide, sum, Convert(count, TypeRef.Int, type)));
+    }
+
+    // Max and Min start from the first element (an empty sequence throws in C# and reads past the end here).
+    private Operand Extreme(Sequence sequence, string which, IInvocationOperation invocation)
+    {
+        if (sequence.Keep is not null || !sequence.Type.IsFloating)
+        {
+            return UnsupportedExpression(invocation, "'" + which + "' after Where or of integers", "write the loop");
+        }
+
+        var first = sequence.Element(new LiteralOperand("0", TypeRef.Int));
+        return Reduce(sequence, first, (best, v) => Compute(sequence.Type, new IntrinsicCall(which, new[] { best, v }.ToEquatableArray())), new LiteralOperand("1", TypeRef.Int));
+    }
+
+    // source.Aggregate(seed, (acc, v) => …) or source.Aggregate((acc, v) => …).
+    private Operand Aggregate(Sequence source, IInvocationOperation invocation)
+    {
+        var arguments = invocation.Arguments;
+        if (source.Keep is not null || arguments.Length is not (2 or 3) || arguments.Length == 3 && invocation.TargetMethod.Parameters.Length == 4)
+        {
+            return UnsupportedExpression(invocation, "this Aggregate", "write Aggregate(seed, (total, v) => …) or Aggregate((total, v) => …), or the loop");
+        }
+
+        var type = TypeMapping.TryMap(invocation.Type) ?? TypeRef.Double;
+        var function = arguments[arguments.Length - 1].Value;
+        var seeded = arguments.Length == 3;
+        var initial = seeded ? Convert(LowerExpression(arguments[1].Value), RequireType(arguments[1].Value), type) : Convert(source.Element(new LiteralOperand("0", TypeRef.Int)), source.Type, type);
+        return Reduce(source, initial, (total, v) => InlineLambda(function, total, v) ?? Dummy(function), seeded ? null : new LiteralOperand("1", TypeRef.Int));
+    }
+
+    // source.ToArray(): a new local array of the elements.
+    private Operand ToArray(Sequence sequence, IInvocationOperation invocation)
+    {
+        if (sequence.Keep is not null || !sequence.Type.IsFloating)
+        {
+            return UnsupportedExpression(invocation, "this ToArray", "make arrays of double or float from Select, Zip or an array, without Where");
+        }
+
+        var array = _variables.Count;
+        _variables.Add(new IrVariable(array, _names.Claim("array"), sequence.Type, VariableOrigin.Intermediate, ParameterShape.Array));
+        Emit(new AssignStatement(array, new ArrayAllocation(sequence.Count, OnStack: false)));
+        var index = NewVariable(TypeRef.Int, "k");
+        var outerBlock = _block;
+        var outerValues = _values;
+        _block = new List<IrStatement>();
+        var k = new VariableOperand(index);
+        Emit(new ElementWriteStatement(array, k, sequence.Element(k)));
+        var body = _block;
+        _block = outerBlock;
+        _values = outerValues;
+        Emit(new LoopStatement(body.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, sequence.Count), -1, -1, EquatableArray<int>.Empty));
+        return new VariableOperand(array);
+    }
+}
