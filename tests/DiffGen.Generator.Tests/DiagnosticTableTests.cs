@@ -97,6 +97,7 @@ public class DiagnosticTableTests
         { "DG0008", Partial, "[Differentiable] public static double F(double x) { var a = new double[2]; var b = new double[2]; for (int i = 0; i < 3; i++) { b[0] = a[0] + x; [|a = b|]; } return a[0]; }", "declare 'b' inside the loop" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x) { var a = new double[2]; var view = a; var b = new double[2]; b[0] = x; [|a = b|]; return view[0]; }", "keep one name per array" },
         { "DG0008", Partial, "[Differentiable] public static double F(double[] p, double x) { var a = new double[2]; a[0] = x; a = [|p|]; return a[0]; }", "source.CopyTo(target, 0)" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) { var a = new double[2]; var b = new double[2]; a[0] = x; double s = 0; foreach (var v in a) { s += v; [|(a, b) = (b, a)|]; } return s; }", "keep one name per array" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|x is > 0 and < 1|] ? x : 0;", "use arithmetic, Math functions, comparisons" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|$\"{x}\".Length|] * x;", "pass the value in as a parameter" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|new Random(1).NextDouble()|] * x;", "call static methods" },

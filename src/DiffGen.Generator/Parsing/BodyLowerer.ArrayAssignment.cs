@@ -65,7 +65,7 @@ internal sealed partial class BodyLowerer
             return new VariableOperand(to); // a helper that returned the array it was given
         }
 
-        var alias = OtherName(to, target) ?? OtherName(from, value is ILocalReferenceOperation named ? named.Local : null);
+        var alias = OtherName(to, target) ?? OtherName(from, value is ILocalReferenceOperation named ? named.Local : null) ?? Iterated(to) ?? Iterated(from);
         if (alias is not null)
         {
             return UnsupportedExpression(assignment, "assigning an array local that another local or slice also names ('" + alias + "')", "copy the elements (source.CopyTo(target, 0)) and keep one name per array");
@@ -100,7 +100,7 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(swap, "this assignment of array locals", "swap two local arrays as (a, b) = (b, a), or copy elements: source.CopyTo(target, 0)");
         }
 
-        var alias = OtherName(first, targets.First, targets.Second) ?? OtherName(second, targets.First, targets.Second);
+        var alias = OtherName(first, targets.First, targets.Second) ?? OtherName(second, targets.First, targets.Second) ?? Iterated(first) ?? Iterated(second);
         if (alias is not null)
         {
             return UnsupportedExpression(swap, "swapping array locals that another local or slice also names ('" + alias + "')", "keep one name per array");
@@ -164,6 +164,9 @@ internal sealed partial class BodyLowerer
         && _variables[id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar } && !_fields.ContainsValue(id)
             ? id
             : null;
+
+    // An enclosing foreach that iterates over the array: it holds it to its end, whatever the local names then.
+    private string? Iterated(int array) => _iterated.Contains(array) ? "the foreach around this" : null;
 
     // Another local or parameter (not one of the given) that names the array or a slice of it.
     private string? OtherName(int array, params ISymbol?[] except)

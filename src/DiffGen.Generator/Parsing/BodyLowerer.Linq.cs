@@ -20,13 +20,17 @@ internal sealed partial class BodyLowerer
     /// </summary>
     private sealed class Sequence
     {
-        public Sequence(Operand count, TypeRef type, System.Func<Operand, Operand> element, System.Func<Operand, Operand?>? keep = null)
+        public Sequence(Operand count, TypeRef type, System.Func<Operand, Operand> element, System.Func<Operand, Operand?>? keep = null, IReadOnlyList<int>? arrays = null)
         {
             Count = count;
             Type = type;
             Element = element;
             Keep = keep;
+            Arrays = arrays ?? System.Array.Empty<int>();
         }
+
+        /// <summary>The arrays it reads its elements from (a foreach over it holds them until it ends).</summary>
+        public IReadOnlyList<int> Arrays { get; }
 
         public Operand Count { get; }
 
@@ -100,7 +104,7 @@ internal sealed partial class BodyLowerer
                 case "Where" when arguments.Length == 2 && SequenceOf(arguments[0].Value) is { } source:
                     var predicate = arguments[1].Value;
                     return source.Keep is null
-                        ? new Sequence(source.Count, source.Type, source.Element, k => InlineLambda(predicate, source.Element(k)))
+                        ? new Sequence(source.Count, source.Type, source.Element, k => InlineLambda(predicate, source.Element(k)), source.Arrays)
                         : Unsupported(call, "two Where filters");
                 case "Zip" when arguments.Length is 2 or 3 && SequenceOf(arguments[0].Value) is { } first && SequenceOf(arguments[1].Value) is { } second:
                     if (first.Keep is not null || second.Keep is not null)
@@ -114,10 +118,11 @@ internal sealed partial class BodyLowerer
                     {
                         var selector = arguments[2].Value;
                         return new Sequence(shorter, TypeMapping.TryMap((call.Type as INamedTypeSymbol)?.TypeArguments.FirstOrDefault()) ?? TypeRef.Double,
-                            k => InlineLambda(selector, first.Element(k), second.Element(k)) ?? Dummy(selector));
+                            k => InlineLambda(selector, first.Element(k), second.Element(k)) ?? Dummy(selector), arrays: first.Arrays.Concat(second.Arrays).ToList());
                     }
 
-                    return new Sequence(shorter, first.Type, k => new TupleValue(new[] { first.Element(k), second.Element(k) }.ToEquatableArray(), new[] { first.Type, second.Type }.ToEquatableArray()));
+                    return new Sequence(shorter, first.Type, k => new TupleValue(new[] { first.Element(k), second.Element(k) }.ToEquatableArray(), new[] { first.Type, second.Type }.ToEquatableArray()),
+                        arrays: first.Arrays.Concat(second.Arrays).ToList());
                 case "Select" or "Where" or "Zip":
                     return null; // its source was reported
                 default:
@@ -128,13 +133,13 @@ internal sealed partial class BodyLowerer
         if ((IsArrayReference(operation) || NamesSlice(operation) || IsSliceExpression(operation)) && ViewOf(operation) is { } view)
         {
             var type = _variables[view.Array].Type;
-            return new Sequence(LengthOf(view), type, k => Compute(type, new ElementRead(view.Array, IndexIn(view, k))));
+            return new Sequence(LengthOf(view), type, k => Compute(type, new ElementRead(view.Array, IndexIn(view, k))), arrays: new[] { view.Array });
         }
 
         if (operation.Type is { } collection && (LocalArrayType(collection) is not null || TypeMapping.TryMapAnyCollection(collection) is not null) && ViewOf(operation) is { } made)
         {
             var type = _variables[made.Array].Type;
-            return new Sequence(LengthOf(made), type, k => Compute(type, new ElementRead(made.Array, IndexIn(made, k))));
+            return new Sequence(LengthOf(made), type, k => Compute(type, new ElementRead(made.Array, IndexIn(made, k))), arrays: new[] { made.Array });
         }
 
         UnsupportedExpression(operation, "this LINQ source", "use LINQ over arrays, spans and Enumerable.Range, or write the loop");
@@ -151,7 +156,7 @@ internal sealed partial class BodyLowerer
     private Sequence? Map(Sequence source, IOperation selector, TypeRef type)
     {
         var takesIndex = Lambda(selector)?.Symbol.Parameters.Length == 2;
-        return new Sequence(source.Count, type, k => (takesIndex ? InlineLambda(selector, source.Element(k), k) : InlineLambda(selector, source.Element(k))) ?? Dummy(selector), source.Keep);
+        return new Sequence(source.Count, type, k => (takesIndex ? InlineLambda(selector, source.Element(k), k) : InlineLambda(selector, source.Element(k))) ?? Dummy(selector), source.Keep, source.Arrays);
     }
 
     private static IAnonymousFunctionOperation? Lambda(IOperation operation)

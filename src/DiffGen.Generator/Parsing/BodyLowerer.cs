@@ -2031,6 +2031,23 @@ internal sealed partial class BodyLowerer
             return;
         }
 
+        // C# reads a foreach's array through a reference taken at its start: an array local assigned inside
+        // the loop must not change what it iterates (see LowerArrayAssignment).
+        _iterated.AddRange(sequence.Arrays);
+        try
+        {
+            LowerForEachOver(loop, sequence, variables);
+        }
+        finally
+        {
+            _iterated.RemoveRange(_iterated.Count - sequence.Arrays.Count, sequence.Arrays.Count);
+        }
+    }
+
+    private readonly List<int> _iterated = new();
+
+    private void LowerForEachOver(IForEachLoopOperation loop, Sequence sequence, ILocalSymbol[] variables)
+    {
         var length = sequence.Count;
         void BindElement(Operand index)
         {

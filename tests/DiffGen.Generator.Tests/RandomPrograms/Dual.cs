@@ -255,3 +255,59 @@ public static class Trace
         return a < b ? -1 : a > b ? 1 : 0;
     }
 }
+
+/// <summary>The LINQ reductions the random programs use, over dual numbers, folding as DiffGen lowers them.</summary>
+public static class DualLinq
+{
+    public static Dual<T> Sum<TIn, T>(TIn[] source, Func<TIn, Dual<T>> f)
+        where T : IFloatingPointIeee754<T>
+    {
+        Dual<T> total = T.Zero;
+        foreach (var v in source)
+        {
+            total += f(v);
+        }
+
+        return total;
+    }
+
+    public static Dual<T> Max<TIn, T>(TIn[] source, Func<TIn, Dual<T>> f)
+        where T : IFloatingPointIeee754<T>
+    {
+        var best = f(source[0]);
+        for (var i = 1; i < source.Length; i++)
+        {
+            best = Dual<T>.Max(best, f(source[i]));
+        }
+
+        return best;
+    }
+
+    public static Dual<T> Min<TIn, T>(TIn[] source, Func<TIn, Dual<T>> f)
+        where T : IFloatingPointIeee754<T>
+    {
+        var best = f(source[0]);
+        for (var i = 1; i < source.Length; i++)
+        {
+            best = Dual<T>.Min(best, f(source[i]));
+        }
+
+        return best;
+    }
+
+    public static Dual<T> Average<TIn, T>(TIn[] source, Func<TIn, Dual<T>> f)
+        where T : IFloatingPointIeee754<T> =>
+        Sum(source, f) / (Dual<T>)T.CreateChecked(source.Length);
+
+    public static Dual<T> ZipSum<TA, TB, T>(TA[] a, TB[] b, Func<TA, TB, Dual<T>> f)
+        where T : IFloatingPointIeee754<T>
+    {
+        Dual<T> total = T.Zero;
+        for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
+        {
+            total += f(a[i], b[i]);
+        }
+
+        return total;
+    }
+}

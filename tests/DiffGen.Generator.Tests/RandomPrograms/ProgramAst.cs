@@ -35,6 +35,12 @@ public sealed record Element(string Array, string Index) : Expr;
 /// </summary>
 public sealed record HelperCall(string Helper, IReadOnlyList<Expr> Arguments, IReadOnlyList<int>? Order = null) : Expr;
 
+/// <summary>
+/// LINQ over an array: <c>Source.Reducer(p => Body)</c> for Sum, Max, Min and Average, or for ZipSum
+/// <c>Source.Zip(Second, (p0, p1) => Body).Sum()</c>.
+/// </summary>
+public sealed record LinqReduce(string Reducer, string Source, string? Second, IReadOnlyList<string> Parameters, Expr Body) : Expr;
+
 /// <summary><c>Call[Index]</c>: an element of a helper's array result.</summary>
 public sealed record HelperElement(HelperCall Call, string Index) : Expr;
 

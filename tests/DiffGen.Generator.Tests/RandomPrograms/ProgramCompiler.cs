@@ -43,7 +43,7 @@ public sealed class ProgramBatch : IDisposable
 
     private static CSharpCompilation Parse(IReadOnlyList<RandomProgram> programs, List<string> sources)
     {
-        const string Prelude = "using System;\nusing DiffGen;\nusing DiffGen.Generator.Tests.RandomPrograms;\n\n";
+        const string Prelude = "using System;\nusing System.Linq;\nusing DiffGen;\nusing DiffGen.Generator.Tests.RandomPrograms;\n\n";
         var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(Prelude + s, GeneratorHarness.ParseOptions, path: ProgramPrinter.ClassName(programs[i]) + ".cs")).ToList();
         return CSharpCompilation.Create(
             "RandomPrograms" + Guid.NewGuid().ToString("N"),

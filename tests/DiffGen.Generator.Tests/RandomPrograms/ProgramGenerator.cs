@@ -44,6 +44,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "long-sum", "long-product", "deep-if", "nested-early-returns",
         "array-helper-local", "array-helper-parameter",
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
+        "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum",
     ];
 
     private static int _ids;
@@ -84,6 +85,8 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         private bool _hasConstants;
         private bool _inHelper;
         private bool _helperMarked;
+        private bool _inLambda;
+        private readonly List<string> _iterated = [];
 
         private int _names;
         private int _loopDepth;
@@ -431,7 +434,10 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                     var array = Pick(_readable);
                     var element = Fresh("e");
                     _shapes.Add(array.Name is "w" or "c" ? "foreach-parameter" : "foreach-local");
-                    return new Foreach(element, array.Name, LoopBody(null, depth, element, canContinue: true));
+                    _iterated.Add(array.Name); // C# iterates the array it had at the start: never assigned inside (DG0008)
+                    var foreachBody = LoopBody(null, depth, element, canContinue: true);
+                    _iterated.RemoveAt(_iterated.Count - 1);
+                    return new Foreach(element, array.Name, foreachBody);
                 }
             }
 
@@ -497,7 +503,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
 
             // At the end, sometimes: an array local given the new array (h = hNext), or two array locals swapped.
-            var owned = _writable.Where(a => !a.IsSpan && a != fresh).ToList();
+            var owned = _writable.Where(a => !a.IsSpan && a != fresh && !_iterated.Contains(a.Name)).ToList();
             if (fresh is not null && owned.Count > 0 && Chance(40))
             {
                 body.Add(new Assign(Pick(owned).Name, "=", new Var(fresh.Name)));
@@ -938,6 +944,11 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 };
             }
 
+            if (roll >= 86 && roll < 90 && !_inHelper && !_inLambda && LinqSources() is { Count: > 0 } sources && Chance(50))
+            {
+                return Linq(sources, depth);
+            }
+
             if (roll < 90)
             {
                 return new Conditional(Test(), Expression(depth - 1), Expression(depth - 1));
@@ -964,6 +975,30 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
 
             return new Call("FusedMultiplyAdd", [Expression(depth - 1), Expression(depth - 1), Expression(depth - 1)]);
+        }
+
+        // Arrays LINQ may read: w, c and the method's own arrays (spans have no LINQ).
+        private List<string> LinqSources() => _readable.Where(a => !a.IsSpan && a.Name != "q").Select(a => a.Name).ToList();
+
+        // w.Sum(e => …), .Max, .Min, .Average, or x.Zip(y, (e, f) => …).Sum(): the lambda reads its elements and captures the rest.
+        private Expr Linq(List<string> sources, int depth)
+        {
+            var reducer = new[] { "Sum", "Max", "Min", "Average", "ZipSum" }[Next(5)];
+            var source = Pick(sources);
+            var second = reducer == "ZipSum" ? Pick(sources) : null;
+            var parameters = reducer == "ZipSum" ? new[] { Fresh("e"), Fresh("e") } : new[] { Fresh("e") };
+            _scopes.Add(new Scope([]));
+            _scopes[^1].ReadOnly.AddRange(parameters);
+            _inLambda = true;
+            var readable = _readable.ToList();
+            _readable.RemoveAll(a => a.IsSpan); // a lambda cannot capture a span
+            var body = Expression(Math.Max(1, depth - 1));
+            _readable.Clear();
+            _readable.AddRange(readable);
+            _inLambda = false;
+            _scopes.RemoveAt(_scopes.Count - 1);
+            _shapes.Add("linq-" + reducer.ToLowerInvariant());
+            return new LinqReduce(reducer, source, second, parameters, body);
         }
 
         // An array a helper may be given: w (never written), a frozen local array, or inside a helper its own q.
@@ -1010,7 +1045,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
             var scalars = order.Where(i => helper.Parameters[i].Kind == ParameterKind.Scalar).ToList();
             var targets = Writable();
-            if (!_inHelper && scalars.Count >= 2 && targets.Count > 0 && Chance(50))
+            if (!_inHelper && !_inLambda && scalars.Count >= 2 && targets.Count > 0 && Chance(50))
             {
                 _shapes.Add("named-argument-side-effect");
                 var x = Pick(targets);

@@ -416,10 +416,27 @@ public static class ProgramPrinter
             Element e => e.Array + "[" + e.Index + "]",
             HelperCall { Order: null } h => h.Helper + Suffix + "(" + string.Join(", ", h.Arguments.Select(Expression)) + ")",
             HelperCall h => h.Helper + Suffix + "(" + string.Join(", ", h.Order.Select(i => ParameterName(h.Helper, i) + ": " + Expression(h.Arguments[i]))) + ")",
+            LinqReduce l => Linq(l),
             HelperElement e => Expression(e.Call) + "[" + e.Index + "]",
             HelperItem i => Expression(i.Call) + ".Item" + i.Item.ToString(CultureInfo.InvariantCulture),
             _ => throw new InvalidOperationException(expression.ToString()),
         };
+
+        // The dual twin cannot use Enumerable (it sums numbers only): DualLinq folds the same way, in the same order.
+        private string Linq(LinqReduce l)
+        {
+            var lambda = (l.Parameters.Count == 1 ? l.Parameters[0] : "(" + string.Join(", ", l.Parameters) + ")") + " => " + Expression(l.Body);
+            if (dialect != Dialect.Dual)
+            {
+                return l.Reducer == "ZipSum" ? "(" + l.Source + ".Zip(" + l.Second + ", " + lambda + ").Sum())" : "(" + l.Source + "." + l.Reducer + "(" + lambda + "))";
+            }
+
+            string ElementType(string array) => array == "c" ? Plain : Scalar;
+            var t = program.IsFloat ? "float" : "double";
+            return l.Reducer == "ZipSum"
+                ? "DualLinq.ZipSum<" + ElementType(l.Source) + ", " + ElementType(l.Second!) + ", " + t + ">(" + l.Source + ", " + l.Second + ", " + lambda + ")"
+                : "DualLinq." + l.Reducer + "<" + ElementType(l.Source) + ", " + t + ">(" + l.Source + ", " + lambda + ")";
+        }
 
         private string ParameterName(string helper, int index) => program.Helpers.Single(h => h.Name == helper).Parameters[index].Name;
 
