@@ -66,7 +66,7 @@ internal sealed partial class BodyLowerer
 
             return name switch
             {
-                "Sum" => Reduce(sequence, Literals.TryCreate(0, sequence.Type)!, (total, v) => Compute(sequence.Type, new BinaryOperation(BinaryOperator.Add, total, v))),
+                "Sum" => Sum(sequence),
                 "Count" => Reduce(new Sequence(sequence.Count, TypeRef.Int, _ => new LiteralOperand("1", TypeRef.Int), sequence.Keep), new LiteralOperand("0", TypeRef.Int),
                     (count, one) => Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, count, one))),
                 "Average" => Average(sequence, invocation),
@@ -248,15 +248,29 @@ internal sealed partial class BodyLowerer
         _ => fallback,
     };
 
+    // Enumerable.Sum as .NET computes it: floats summed in double, integers checked.
+    private Operand Sum(Sequence sequence)
+    {
+        var total = AccumulatorType(sequence.Type);
+        var sum = Reduce(new Sequence(sequence.Count, total, k => Convert(sequence.Element(k), sequence.Type, total), sequence.Keep), Literals.TryCreate(0, total)!,
+            (t, v) => Compute(total, new BinaryOperation(BinaryOperator.Add, t, v, Checked: !total.IsFloating)));
+        return Convert(sum, total, sequence.Type);
+    }
+
+    private static TypeRef AccumulatorType(TypeRef element) => element.Kind == ScalarKind.Float ? TypeRef.Double : element;
+
+    // Enumerable.Average: the sum (floats in double; integers in double, exact below 2⁵³ as .NET's long) over the count.
     private Operand Average(Sequence sequence, IInvocationOperation invocation)
     {
         var type = TypeMapping.TryMap(invocation.Type) ?? TypeRef.Double;
-        var sum = Reduce(new Sequence(sequence.Count, type, k => Convert(sequence.Element(k), sequence.Type, type), sequence.Keep), Literals.TryCreate(0, type)!,
-            (total, v) => Compute(type, new BinaryOperation(BinaryOperator.Add, total, v)));
+        var total = sequence.Type.IsFloating ? AccumulatorType(sequence.Type) : TypeRef.Double;
+        var sum = Reduce(new Sequence(sequence.Count, total, k => Convert(sequence.Element(k), sequence.Type, total), sequence.Keep), Literals.TryCreate(0, total)!,
+            (t, v) => Compute(total, new BinaryOperation(BinaryOperator.Add, t, v, Checked: !total.IsFloating)));
         var count = sequence.Keep is null ? sequence.Count
             : Reduce(new Sequence(sequence.Count, TypeRef.Int, _ => new LiteralOperand("1", TypeRef.Int), sequence.Keep), new LiteralOperand("0", TypeRef.Int),
                 (n, one) => Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, n, one)));
-        return Compute(type, new BinaryOperation(BinaryOperator.Divide, sum, Convert(count, TypeRef.Int, type)));
+        var divided = total.IsFloating ? total : TypeRef.Double;
+        return Convert(Compute(divided, new BinaryOperation(BinaryOperator.Divide, Convert(sum, total, divided), Convert(count, TypeRef.Int, divided))), divided, type);
     }
 
     // Max and Min start from the first element (an empty sequence throws in C# and reads past the end here).

@@ -86,6 +86,9 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         private bool _inHelper;
         private bool _helperMarked;
         private bool _inLambda;
+
+        // A rejected shape is placed at the end of the body: no return may make it unreachable (it would then rightly go unreported).
+        private bool MayReturn => rejection == Rejection.None;
         private readonly List<string> _iterated = [];
 
         private int _names;
@@ -329,7 +332,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             var nestAt = deepIf ? Next(statements + 1) : -1;
             for (var i = 0; i <= statements; i++)
             {
-                if (i == nestAt)
+                if (i == nestAt && MayReturn)
                 {
                     block.Add(DeepIf());
                 }
@@ -392,7 +395,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 return Loop(depth);
             }
 
-            if (roll < 92)
+            if (roll < 92 && MayReturn)
             {
                 return new ReturnIf(Test(), Expression(2));
             }
@@ -490,7 +493,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             var body = Block(1 + Next(4), depth + 1);
             if (Chance(40))
             {
-                body.Insert(Next(body.Count + 1), Chance(50) ? new BreakIf(Test()) : new ReturnIf(Test(), Expression(2)));
+                body.Insert(Next(body.Count + 1), Chance(50) || !MayReturn ? new BreakIf(Test()) : new ReturnIf(Test(), Expression(2)));
                 if (element is not null)
                 {
                     _shapes.Add("foreach-early-exit");
@@ -591,7 +594,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         private List<Stmt> SectionBody(int depth)
         {
             var body = Block(1 + Next(2), depth + 1);
-            if (Chance(15))
+            if (Chance(15) && MayReturn)
             {
                 body.Add(new Return(Expression(2)));
             }
