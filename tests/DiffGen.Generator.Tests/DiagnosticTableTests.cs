@@ -83,6 +83,8 @@ public class DiagnosticTableTests
         { "DG0008", Partial, "[Differentiable] public static double F(double x) { var a = new double[3]; a[1] = x; var b = [|a[1..]|]; a[1] = 2 * x; return b[0]; }", "a.AsSpan(start, length)" },
         { "DG0008", Partial, "[Differentiable] public static double F(double[] x) { var b = x[1..]; [|b|][0] = 2; return b[0]; }", "copy the elements into a new local array" },
         { "DG0008", Partial, "[Differentiable] public static double F(double[] x) => x[[|^1|]] * x[0];", "x[x.Length - k]" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x) { var m = new double[2, 2]; var n = new double[2, 2]; m[0, 0] = x; [|n|] = m; return n[0, 0]; }", "copy the elements in a loop" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x, int d) { var m = new double[2, 2]; m[0, 0] = x; return m[0, 0] * [|m.GetLength(d)|]; }", "GetLength(0) for the rows" },
         { "DG0008", Partial, "[Differentiable] public static double F(double[] x) => [|System.Linq.Enumerable.First(System.Linq.Enumerable.OrderBy(x, v => v))|];", "use Sum, Max, Min, Average" },
         { "DG0008", Partial, "[Differentiable] public static double F(double[] x) => [|System.Linq.Enumerable.Max(System.Linq.Enumerable.Where(x, v => v > 0))|];", "write the loop" },
         { "DG0008", Partial, "[Differentiable] public static double F(double[] x) { double c = 0; return System.Linq.Enumerable.Sum(x, [|v => c += v|]) + c; }", "reduce it with Sum or Aggregate" },
@@ -103,7 +105,7 @@ public class DiagnosticTableTests
         { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|new Random(1).NextDouble()|] * x;", "call static methods" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x) { switch (x) { [|case > 0:|] return x; default: return -x; } }", "use constant case labels" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|x switch { > 0 => x, _ => -x }|];", "use arithmetic, Math functions, comparisons" },
-        { "DG0007", Partial, "[Differentiable] public static double F(double x) { double[,] [|m = new double[2, 2]|]; m[0, 0] = x; return x * m[0, 0]; }", "a local of type 'double[,]' is not supported" },
+        { "DG0007", Partial, "[Differentiable] public static double F(double x) { double[,,] [|m = new double[2, 2, 2]|]; m[0, 0, 0] = x; return x * m[0, 0, 0]; }", "a local of type 'double[,,]' is not supported" },
         { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|GGradient(x, ref d)|] + d; }", "call 'G' itself" },
         { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|C.GGradient(x, ref d, 1.0)|] * d; }", "derivatives of gradients are not supported yet" },
 

@@ -480,4 +480,15 @@ public class EndToEndTests
             (p, g, s) => Statistics.MixtureLogLikelihoodGradient(p[0], p[1], p[2], p[3], data, sampleWeights, ref g[0], ref g[1], ref g[2], ref g[3], s),
             new[] { -0.5, 2.0, 1.1, 0.4 });
     }
+
+    [Fact]
+    public void GaussianProcessLikelihoodWithCholeskyOnAMatrix()
+    {
+        var xs = new[] { -1.5, -0.4, 0.3, 1.1, 2.0 };
+        var ys = new[] { 0.2, -0.5, 0.1, 0.9, 0.4 };
+        GradientAssert.Vector(
+            p => Statistics.GpNegLogMarginalLikelihood(p[0], p[1], p[2], xs, ys),
+            (p, g, s) => Statistics.GpNegLogMarginalLikelihoodGradient(p[0], p[1], p[2], xs, ys, ref g[0], ref g[1], ref g[2], s),
+            new[] { 0.8, 1.3, 0.1 });
+    }
 }

@@ -91,4 +91,12 @@ public class HelperTests
     }
 
     private static double Unused;
+
+    [Fact]
+    public void LocalMatricesWithHelpersGetLengthAndForeach()
+    {
+        var w = new[] { 0.4, -0.3, 1.1, 0.2, -0.8, 0.5 };
+        GradientAssert.Vector(v => H.Matrices(v, 0.7), (v, g, s) => H.MatricesGradient(v, 0.7, g, ref Unused, s), w);
+        GradientAssert.Matches(t => H.Matrices(w, t), (double t, ref double d, double s) => H.MatricesGradient(w, t, new double[6], ref d, s), 0.7, -1.2);
+    }
 }

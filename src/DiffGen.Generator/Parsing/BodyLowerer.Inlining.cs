@@ -152,6 +152,17 @@ internal sealed partial class BodyLowerer
             {
                 bindings.Add((parameter, LowerArgument(argument)));
             }
+            else if (MatrixElementType(parameter.Type) is not null)
+            {
+                var errors = _diagnostics.Count;
+                if (LowerExpression(argument.Value) is not MatrixValue matrix)
+                {
+                    return _diagnostics.Count > errors ? Dummy(invocation)
+                        : UnsupportedExpression(argument.Value, "passing this matrix", "pass a local matrix (new double[rows, columns])");
+                }
+
+                bindings.Add((parameter, matrix));
+            }
             else if (ArrayArgument(argument.Value) is { } array)
             {
                 bindings.Add((parameter, array));

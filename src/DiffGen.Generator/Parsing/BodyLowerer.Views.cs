@@ -36,12 +36,12 @@ internal sealed partial class BodyLowerer
         };
     }
 
-    // Whether a local or parameter names a slice.
+    // Whether a local or parameter names a slice (or a matrix: its elements in row-major order).
     private bool NamesSlice(IOperation operation) =>
         operation switch
         {
-            ILocalReferenceOperation l => _values.TryGetValue(l.Local, out var v) && v is SliceValue,
-            IParameterReferenceOperation p => _values.TryGetValue(p.Parameter, out var v) && v is SliceValue,
+            ILocalReferenceOperation l => _values.TryGetValue(l.Local, out var v) && v is SliceValue or MatrixValue,
+            IParameterReferenceOperation p => _values.TryGetValue(p.Parameter, out var v) && v is SliceValue or MatrixValue,
             _ => false,
         };
 
@@ -57,6 +57,10 @@ internal sealed partial class BodyLowerer
         {
             case ILocalReferenceOperation { Local: var rejected } when _rejected.Contains(rejected):
                 return null; // its declaration is reported
+            case ILocalReferenceOperation { Local: var whole } when _values.TryGetValue(whole, out var bound) && bound is MatrixValue matrix:
+                return new ArrayView(matrix.Array, null, null, false);
+            case IParameterReferenceOperation { Parameter: var whole } when _values.TryGetValue(whole, out var bound) && bound is MatrixValue matrix:
+                return new ArrayView(matrix.Array, null, null, false);
             case ILocalReferenceOperation { Local: var local } when _values.TryGetValue(local, out var bound) && bound is SliceValue slice:
                 return new ArrayView(slice.Array, slice.Offset, slice.Length, slice.ReadOnly);
             case IParameterReferenceOperation { Parameter: var parameter } when _values.TryGetValue(parameter, out var bound) && bound is SliceValue slice:

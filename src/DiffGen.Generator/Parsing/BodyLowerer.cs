@@ -576,6 +576,12 @@ internal sealed partial class BodyLowerer
             return;
         }
 
+        if (MatrixElementType(local.Type) is { } matrixElement)
+        {
+            LowerMatrixLocal(declarator, local, matrixElement, initializer?.Value);
+            return;
+        }
+
         if (local.Type is INamedTypeSymbol { IsTupleType: true } tupleType && !tupleType.TupleElements.IsDefault
             && tupleType.TupleElements.All(e => TypeMapping.TryMap(e.Type) is not null))
         {
@@ -1147,6 +1153,11 @@ internal sealed partial class BodyLowerer
             return LowerLinq(invocation) ?? Dummy(invocation);
         }
 
+        if (MatrixDimension(invocation) is { } dimension)
+        {
+            return dimension;
+        }
+
         if (method.MethodKind == MethodKind.LocalFunction)
         {
             return InlineLocalFunction(invocation);
@@ -1357,6 +1368,11 @@ internal sealed partial class BodyLowerer
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)
     {
+        if (indices.Length == 2 && MatrixOf(array) is { } matrix)
+        {
+            return Compute(_variables[matrix.Array].Type, new ElementRead(matrix.Array, MatrixIndex(matrix, indices[0], indices[1])));
+        }
+
         if (array is IArrayCreationOperation && (indices.Length != 1 || array.Type is not { } created || LocalArrayType(created) is null))
         {
             LowerExpression(array); // reports the creation
@@ -1452,6 +1468,9 @@ internal sealed partial class BodyLowerer
     {
         switch (target)
         {
+            case ILocalReferenceOperation { Local.Type: IArrayTypeSymbol { Rank: 2 } }:
+                UnsupportedExpression(target, "assigning a matrix local", "copy the elements in a loop, or declare a new local");
+                return null;
             case ILocalReferenceOperation { Local.Type.IsTupleType: true }:
                 UnsupportedExpression(target, "assigning a tuple local", "declare a new tuple local (var next = …) or deconstruct into number locals: (a, b) = …");
                 return null;
@@ -1459,6 +1478,8 @@ internal sealed partial class BodyLowerer
                 return new VariablePlace(this, local.Local, target);
             case IParameterReferenceOperation parameter when TypeMapping.TryMapAnyCollection(parameter.Type!) is null:
                 return new VariablePlace(this, parameter.Parameter, target);
+            case IArrayElementReferenceOperation { Indices.Length: 2 } cell when MatrixOf(cell.ArrayReference) is { } matrix:
+                return new ElementPlace(this, matrix.Array, MatrixIndex(matrix, cell.Indices[0], cell.Indices[1]));
             case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation, Indices.Length: 1 } element:
                 return ElementPlaceOf(element.ArrayReference, element.Indices[0]);
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: ILocalReferenceOperation instance } indexer when indexer.Arguments.Length == 1:
@@ -1670,15 +1691,15 @@ internal sealed partial class BodyLowerer
     private string? MisplacedValue()
     {
         bool Misplaced(Operand operand) =>
-            operand is TupleValue or SliceValue || (operand is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar);
+            operand is TupleValue or SliceValue or MatrixValue || (operand is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar);
 
         foreach (var statement in ActivityAnalysis.Walk(_block))
         {
             var misplaced = statement switch
             {
                 AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead } => false,
-                AssignStatement { Operation: DifferentiableCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue),
-                AssignStatement { Operation: OpaqueCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue),
+                AssignStatement { Operation: DifferentiableCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
+                AssignStatement { Operation: OpaqueCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
                 AssignStatement assign => ActivityAnalysis.Operands(assign.Operation).Any(Misplaced),
                 ElementWriteStatement write => Misplaced(write.Value) || Misplaced(write.Index),
                 IfStatement branch => Misplaced(branch.Condition),

@@ -257,4 +257,38 @@ public static partial class Helpers
             fromArray += a * b;
         return dot + squares + weighted + positive + top + product + chained + fromArray + Enumerable.Range(0, 3).Sum(k => k * t * t) + w.Average();
     }
+    // ---- local matrices: double[,] with GetLength, initializers, helpers that take one, foreach over it ----
+
+    static double Trace(double[,] m)
+    {
+        double t = 0;
+        for (int i = 0; i < Math.Min(m.GetLength(0), m.GetLength(1)); i++) t += m[i, i];
+        return t;
+    }
+
+    static void Scale(double[,] m, double by)
+    {
+        for (int i = 0; i < m.GetLength(0); i++)
+            for (int j = 0; j < m.GetLength(1); j++)
+                m[i, j] *= by;
+    }
+
+    [Differentiable]
+    public static double Matrices(double[] w, double t)
+    {
+        var a = new double[2, 3];
+        for (int i = 0; i < a.GetLength(0); i++)
+            for (int j = 0; j < a.GetLength(1); j++)
+                a[i, j] = w[i * 3 + j] * (j + 1);
+        var rotation = new double[,] { { Math.Cos(t), -Math.Sin(t) }, { Math.Sin(t), Math.Cos(t) } };
+        var product = new double[2, 3];
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 3; j++)
+                for (int k = 0; k < 2; k++)
+                    product[i, j] += rotation[i, k] * a[k, j];
+        Scale(product, t);
+        double sum = 0;
+        foreach (var v in product) sum += v * v;
+        return sum + Trace(rotation) * Trace(a) + product.Length;
+    }
 }

@@ -82,4 +82,51 @@ public static partial class Statistics
 
         return ll;
     }
+
+    // Gaussian-process negative log marginal likelihood with a squared-exponential kernel,
+    // Rasmussen & Williams, "Gaussian Processes for Machine Learning", 2006, Algorithm 2.1
+    // (Cholesky, forward substitution, eq. 2.30); the kernel matrix as double[,].
+    [Differentiable]
+    public static double GpNegLogMarginalLikelihood(double lengthScale, double signalVariance, double noiseVariance, [NoDerivative] double[] xs, [NoDerivative] double[] ys)
+    {
+        int n = xs.Length;
+        var K = new double[n, n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double d = xs[i] - xs[j];
+                K[i, j] = signalVariance * Math.Exp(-0.5 * d * d / (lengthScale * lengthScale));
+                if (i == j) K[i, j] += noiseVariance;
+            }
+        }
+
+        var L = new double[n, n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j <= i; j++)
+            {
+                double s = K[i, j];
+                for (int p = 0; p < j; p++) s -= L[i, p] * L[j, p];
+                L[i, j] = i == j ? Math.Sqrt(s) : s / L[j, j];
+            }
+        }
+
+        var alpha = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double s = ys[i];
+            for (int p = 0; p < i; p++) s -= L[i, p] * alpha[p];
+            alpha[i] = s / L[i, i];
+        }
+
+        double quad = 0, logDet = 0;
+        for (int i = 0; i < n; i++)
+        {
+            quad += alpha[i] * alpha[i];
+            logDet += Math.Log(L[i, i]);
+        }
+
+        return 0.5 * quad + logDet + 0.5 * n * Math.Log(2 * Math.PI);
+    }
 }

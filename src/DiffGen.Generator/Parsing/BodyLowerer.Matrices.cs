@@ -1,0 +1,107 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using DiffGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DiffGen.Generator.Parsing;
+
+// Local two-dimensional arrays, double[,] and float[,]: a kernel matrix, a Cholesky factor. In the IR a
+// matrix is a one-dimensional array in row-major order with its dimensions beside it, so m[i, j] is the
+// element i * columns + j, GetLength gives the dimensions, and everything that works for local arrays
+// (element writes in loops, adjoints, helpers) works for matrices. An index checks only against the
+// whole matrix: m[i, j] with j past the columns reads the next row where C# throws (the method itself
+// still throws).
+internal sealed partial class BodyLowerer
+{
+    /// <summary>A local matrix: the array of its elements, row after row, and its dimensions.</summary>
+    private sealed record MatrixValue(int Array, Operand Rows, Operand Columns) : Operand;
+
+    private static TypeRef? MatrixElementType(ITypeSymbol? type) =>
+        type is IArrayTypeSymbol { Rank: 2 } matrix && TypeMapping.TryMap(matrix.ElementType) is { IsFloating: true } element ? element : null;
+
+    // var m = new double[r, c] (or { { … }, { … } }), or a matrix made elsewhere (a helper's result).
+    private void LowerMatrixLocal(IVariableDeclaratorOperation declarator, ILocalSymbol local, TypeRef element, IOperation? initializer)
+    {
+        var creation = initializer;
+        while (creation is IConversionOperation conversion)
+        {
+            creation = conversion.Operand;
+        }
+
+        if (creation is IArrayCreationOperation { DimensionSizes.Length: 2 } array)
+        {
+            var rows = Convert(LowerExpression(array.DimensionSizes[0]), RequireType(array.DimensionSizes[0]), TypeRef.Int);
+            var columns = Convert(LowerExpression(array.DimensionSizes[1]), RequireType(array.DimensionSizes[1]), TypeRef.Int);
+            var id = _variables.Count;
+            _variables.Add(new IrVariable(id, _names.Claim(local.Name), element, VariableOrigin.Intermediate, ParameterShape.Array));
+            var count = Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Multiply, rows, columns, Checked: true));
+            Emit(new AssignStatement(id, new ArrayAllocation(count, OnStack: false)));
+            var index = 0;
+            foreach (var row in array.Initializer?.ElementValues ?? ImmutableArray<IOperation>.Empty)
+            {
+                foreach (var value in (row as IArrayInitializerOperation)?.ElementValues ?? ImmutableArray<IOperation>.Empty)
+                {
+                    Emit(new ElementWriteStatement(id, new LiteralOperand(index++.ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int),
+                        Convert(LowerExpression(value), RequireType(value), element)));
+                }
+            }
+
+            _values = _values.SetItem(local, new MatrixValue(id, rows, columns));
+            return;
+        }
+
+        var errors = _diagnostics.Count;
+        if (creation is not null && LowerExpression(creation) is MatrixValue made)
+        {
+            _values = _values.SetItem(local, made);
+            return;
+        }
+
+        _rejected.Add(local);
+        if (_diagnostics.Count == errors)
+        {
+            UnsupportedStatement(declarator, "this matrix initialization", "create local matrices with new double[rows, columns] or { { … }, { … } }");
+        }
+    }
+
+    // The matrix a local or an inlined helper's parameter names, or null.
+    private MatrixValue? MatrixOf(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        var symbol = operation switch
+        {
+            ILocalReferenceOperation l => (ISymbol)l.Local,
+            IParameterReferenceOperation p => p.Parameter,
+            _ => null,
+        };
+        return symbol is not null && _values.TryGetValue(symbol, out var value) ? value as MatrixValue : null;
+    }
+
+    // m[i, j]: the element i * columns + j of the matrix's array.
+    private Operand MatrixIndex(MatrixValue matrix, IOperation row, IOperation column)
+    {
+        var i = Convert(LowerExpression(row), RequireType(row), TypeRef.Int);
+        var j = Convert(LowerExpression(column), RequireType(column), TypeRef.Int);
+        var start = Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Multiply, i, matrix.Columns));
+        return Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, start, j));
+    }
+
+    // m.GetLength(0) and m.GetLength(1); null when the call is no such thing.
+    private Operand? MatrixDimension(IInvocationOperation invocation)
+    {
+        if (invocation is not { TargetMethod.Name: "GetLength", Instance: { } instance, Arguments.Length: 1 } || MatrixOf(instance) is not { } matrix)
+        {
+            return null;
+        }
+
+        return invocation.Arguments[0].Value.ConstantValue is { HasValue: true, Value: int dimension and (0 or 1) }
+            ? dimension == 0 ? matrix.Rows : matrix.Columns
+            : UnsupportedExpression(invocation, "GetLength of a dimension that is not 0 or 1", "write GetLength(0) for the rows and GetLength(1) for the columns");
+    }
+}
