@@ -65,6 +65,9 @@ public sealed record ElementWrite(string Array, string Index, string Op, Expr Va
 /// <summary><c>{ … }</c>: a template's statements in their own scope.</summary>
 public sealed record BlockStatement(IReadOnlyList<Stmt> Body) : Stmt;
 
+/// <summary><c>var Name = new T[2, 3];</c>: a local matrix.</summary>
+public sealed record DeclareMatrix(string Name) : Stmt;
+
 /// <summary><c>var Name = new T[4];</c> inside a loop body: a new array each iteration.</summary>
 public sealed record DeclareArray(string Name) : Stmt;
 

@@ -44,7 +44,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "long-sum", "long-product", "deep-if", "nested-early-returns",
         "array-helper-local", "array-helper-parameter",
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
-        "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum",
+        "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local",
     ];
 
     private static int _ids;
@@ -86,6 +86,14 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         private bool _inHelper;
         private bool _helperMarked;
         private bool _inLambda;
+        private readonly List<string> _matrices = [];
+
+        // "row, column" of a 2 × 3 matrix: literals or loop counters modulo the dimension.
+        private string MatrixCell()
+        {
+            string Dimension(int size) => _counters.Count > 0 && Chance(60) ? "(int)(" + Pick(_counters).Index + " % " + Text(size) + ")" : Text(Next(size));
+            return Dimension(2) + ", " + Dimension(3);
+        }
 
         // A rejected shape is placed at the end of the body: no return may make it unreachable (it would then rightly go unreported).
         private bool MayReturn => rejection == Rejection.None;
@@ -170,10 +178,22 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 _shapes.Add("helper-returns-array");
             }
 
+            // A 2 × 3 matrix the body reads and writes (rows and columns differ, so a swapped index shows).
+            if (Chance(20))
+            {
+                _matrices.Add(Fresh("m"));
+                _shapes.Add("matrix-local");
+            }
+
             var body = Block(2 + Next(5), depth: 0, deepIf: Chance(15));
             if (made is not null)
             {
                 body.Insert(0, made);
+            }
+
+            foreach (var matrix in _matrices)
+            {
+                body.Insert(0, new DeclareMatrix(matrix));
             }
             var result = Expression(2);
             if (rejection != Rejection.None)
@@ -369,6 +389,12 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             if (roll < 46)
             {
                 return new Assign(Pick(Writable()), new[] { "=", "+=", "-=", "*=" }[Next(4)], Expression(3));
+            }
+
+            if (roll < 56 && _matrices.Count > 0 && !_inHelper && Chance(30))
+            {
+                var op = new[] { "=", "+=", "-=", "*=" }[Next(4)];
+                return new ElementWrite(Pick(_matrices), MatrixCell(), op, Expression(2));
             }
 
             if (roll < 56 && _writable.Count > 0)
@@ -1119,6 +1145,11 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             if (roll < 20)
             {
                 return new Lit(Math.Round(Uniform(-2, 2), 2));
+            }
+
+            if (roll < 25 && _matrices.Count > 0 && !_inHelper)
+            {
+                return new Element(Pick(_matrices), MatrixCell());
             }
 
             var others = _readable.Where(a => a.Name is not ("w" or "c")).ToList();

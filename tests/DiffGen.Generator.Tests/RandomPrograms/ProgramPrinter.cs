@@ -249,6 +249,9 @@ public static class ProgramPrinter
                 case Declare d:
                     sb.Append(pad).Append(Scalar).Append(' ').Append(d.Name).Append(" = ").Append(Expression(d.Value)).Append(";\n");
                     break;
+                case DeclareMatrix m:
+                    sb.Append(pad).Append("var ").Append(m.Name).Append(" = new ").Append(Scalar).Append("[2, 3];\n");
+                    break;
                 case DeclareArray a:
                     sb.Append(pad).Append("var ").Append(a.Name).Append(" = new ").Append(Scalar).Append('[').Append(RandomProgram.ArrayLength).Append("];\n");
                     break;
