@@ -41,6 +41,8 @@ public class DiagnosticTableTests
         { "DG0004", Partial, "[Differentiable] public static double F([|System.Collections.Generic.List<double> xs|]) => 1.0;", "double[]" },
         { "DG0004", Partial, "[Differentiable] public static double F([|object o|]) => 1.0;", "use double, float" },
         { "DG0004", Partial, "[Differentiable] public static double F([|double[,] m|]) => 1.0;", "double[]" },
+        { "DG0004", Partial, "[Differentiable] public static double F(double x, [|double[][] rows|]) => x * rows[0][0];", "may be [NoDerivative]" },
+        { "DG0008", Partial, "[Differentiable] public static double F(double x, [NoDerivative] double[][] rows) { var row = rows[0]; [|row|][0] = x; return row[0] * x; }", "parameters are read-only" },
         { "DG0004", Partial, "[Differentiable] public static double F([|Func<double, double> f|], double x) => x;", "use double, float" },
         { "DG0004", Partial, "[Differentiable] public static double F([|double? x|]) => 1.0;", "use double, float" },
         { "DG0004", Partial, "[Differentiable] public static double F(double x, [|string[] names|]) => x;", "an integral type or bool" },

@@ -491,4 +491,31 @@ public class EndToEndTests
             (p, g, s) => Statistics.GpNegLogMarginalLikelihoodGradient(p[0], p[1], p[2], xs, ys, ref g[0], ref g[1], ref g[2], s),
             new[] { 0.8, 1.3, 0.1 });
     }
+
+    // ---- Jagged [NoDerivative] data ----
+
+    [Fact]
+    public void AsianCallOverJaggedPaths()
+    {
+        var random = new Random(17);
+        var paths = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, 12).Select(_ => NormalSample(random)).ToArray()).ToArray();
+        GradientAssert.Vector(
+            p => Finance.MonteCarloAsianCall(p[0], p[1], p[2], p[3], p[4], paths),
+            (p, g, s) => Finance.MonteCarloAsianCallGradient(p[0], p[1], p[2], p[3], p[4], paths, ref g[0], ref g[1], ref g[2], ref g[3], ref g[4], s),
+            new[] { 100.0, 95.0, 0.02, 0.3, 1.0 });
+    }
+
+    [Fact]
+    public void LogisticRegressionOverJaggedFeatureRows()
+    {
+        var features = new[] { new[] { 0.5, -1.0, 2.0 }, new[] { 1.5, 0.3, -0.7 }, new[] { -0.2, 0.8, 0.1 }, new[] { 0.9, -0.4, 1.2 } };
+        var labels = new[] { 1, 0, 0, 1 };
+        GradientAssert.Vector(
+            p => Statistics.LogisticRegressionNll(p[..3], p[3], features, labels),
+            (p, g, s) => Statistics.LogisticRegressionNllGradient(p[..3], p[3], features, labels, g.AsSpan(0, 3), ref g[3], s),
+            new[] { 0.3, -0.2, 0.5, 0.1 });
+    }
+
+    private static double NormalSample(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

@@ -166,6 +166,7 @@ internal sealed class ActivityAnalysis
         OpaqueCall o => o.Arguments,
         DifferentiableCall d => d.Arguments,
         ElementRead e => new Operand[] { new VariableOperand(e.Array), e.Index },
+        RowRead r => new Operand[] { new VariableOperand(r.Array), r.Index },
         LengthRead l => new Operand[] { new VariableOperand(l.Array) },
         ArrayAllocation a => new[] { a.Length },
         _ => System.Array.Empty<Operand>(),
@@ -178,7 +179,7 @@ internal sealed class ActivityAnalysis
             or BinaryOperator.Divide or BinaryOperator.Remainder => new[] { b.Left, b.Right },
         BinaryOperation => System.Array.Empty<Operand>(),
         UnaryOperation u => u.Operator == UnaryOperator.Negate ? new[] { u.Value } : System.Array.Empty<Operand>(),
-        OpaqueCall or LengthRead or ArrayAllocation => System.Array.Empty<Operand>(),
+        OpaqueCall or LengthRead or ArrayAllocation or RowRead => System.Array.Empty<Operand>(),
         DifferentiableCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable
             || (d.Callee.FullGradientMethod is not null && d.Callee.Parameters[i].InFullGradient)),
         ElementRead e => new Operand[] { new VariableOperand(e.Array) },

@@ -28,7 +28,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedParameterType = Error(
         "DG0004",
         "Unsupported parameter type",
-        "Parameter '{0}' has type '{1}', which DiffGen cannot differentiate; use double, float, double[], float[], ReadOnlySpan<double>, ReadOnlySpan<float>, an integral type or bool");
+        "Parameter '{0}' has type '{1}', which DiffGen cannot differentiate; use double, float, double[], float[], ReadOnlySpan<double>, ReadOnlySpan<float>, an integral type or bool (a jagged double[][] of data may be [NoDerivative])");
 
     public static readonly DiagnosticDescriptor MixedPrecision = Error(
         "DG0005",

@@ -53,6 +53,7 @@ internal sealed class CSharpSpelling
         OpaqueCall o => o.Method + "(" + Arguments(o.Arguments) + ")",
         DifferentiableCall d => d.Callee.ValueMethod + "(" + Arguments(d.Arguments) + ")",
         ElementRead e => Name(e.Array) + "[" + Operand(e.Index) + "]",
+        RowRead r => Name(r.Array) + "[" + Operand(r.Index) + "]",
         StaticRead r => r.Member,
         LengthRead l => Name(l.Array) + ".Length",
         ArrayAllocation { OnStack: true } a => "stackalloc " + type.Name + "[" + Operand(a.Length) + "]",

@@ -98,6 +98,9 @@ internal sealed record StaticRead(string Member) : Operation;
 /// <summary><c>u = a[i]</c> of an array or span parameter.</summary>
 internal sealed record ElementRead(int Array, Operand Index) : Operation;
 
+/// <summary><c>u = a[i]</c> of a jagged <c>[NoDerivative]</c> parameter: a row, itself an array (a constant: no adjoint).</summary>
+internal sealed record RowRead(int Array, Operand Index) : Operation;
+
 /// <summary><c>u = a.Length</c>.</summary>
 internal sealed record LengthRead(int Array) : Operation;
 

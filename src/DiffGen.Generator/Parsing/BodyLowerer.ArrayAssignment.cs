@@ -161,7 +161,7 @@ internal sealed partial class BodyLowerer
     // The local array a local names, when it is the method's own (not a parameter's, a table's or a slice).
     private int? OwnArray(ILocalSymbol local) =>
         _values.TryGetValue(local, out var value) && value is VariableOperand { Id: var id }
-        && _variables[id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar } && !_fields.ContainsValue(id)
+        && _variables[id] is { Shape: not ParameterShape.Scalar } && !IsReadOnlyArray(id)
             ? id
             : null;
 

@@ -248,7 +248,7 @@ internal sealed partial class BodyLowerer
             SliceValue { ReadOnly: false } slice => slice.Array,
             _ => -1,
         } : -1;
-        return array >= 0 && _variables[array] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar } && !_fields.ContainsValue(array);
+        return array >= 0 && _variables[array] is { Shape: not ParameterShape.Scalar } && !IsReadOnlyArray(array);
     }
 
     /// <summary>The lowerer's state before an attempt it may take back.</summary>
@@ -285,6 +285,7 @@ internal sealed partial class BodyLowerer
             }
 
             lowerer._topBlock.RemoveAll(s => s is AssignStatement { Operation: StaticRead } read && read.Target >= _variables);
+            lowerer._rows.RemoveWhere(row => row >= _variables);
             _block.RemoveRange(_blockCount, _block.Count - _blockCount);
             lowerer._block = _block;
             lowerer._variables.RemoveRange(_variables, lowerer._variables.Count - _variables);

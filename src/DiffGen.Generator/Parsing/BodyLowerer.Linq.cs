@@ -130,6 +130,12 @@ internal sealed partial class BodyLowerer
             }
         }
 
+        if (JaggedVariable(operation) is { } jagged)
+        {
+            var rowType = _variables[jagged].Type;
+            return new Sequence(Compute(TypeRef.Int, new LengthRead(jagged)), rowType, k => new VariableOperand(RowOf(jagged, k)));
+        }
+
         if ((IsArrayReference(operation) || NamesSlice(operation) || IsSliceExpression(operation)) && ViewOf(operation) is { } view)
         {
             var type = _variables[view.Array].Type;

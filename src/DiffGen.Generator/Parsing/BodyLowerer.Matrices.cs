@@ -104,4 +104,50 @@ internal sealed partial class BodyLowerer
             ? dimension == 0 ? matrix.Rows : matrix.Columns
             : UnsupportedExpression(invocation, "GetLength of a dimension that is not 0 or 1", "write GetLength(0) for the rows and GetLength(1) for the columns");
     }
+
+    // ---- jagged [NoDerivative] parameters: double[][] of data, read row by row ----
+
+    // The rows read from jagged parameters: arrays of the caller's, never written.
+    private readonly HashSet<int> _rows = new();
+
+    // Arrays the body may only read: parameters, static tables, rows of a jagged parameter.
+    private bool IsReadOnlyArray(int array) =>
+        _variables[array].Origin == VariableOrigin.Parameter || _fields.ContainsValue(array) || _rows.Contains(array);
+
+    // The variable of a jagged parameter (or of a local or helper parameter naming one), or null.
+    private int? JaggedVariable(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        if (operation.Type is not IArrayTypeSymbol { ElementType: IArrayTypeSymbol })
+        {
+            return null;
+        }
+
+        var symbol = operation switch
+        {
+            IParameterReferenceOperation p => (ISymbol)p.Parameter,
+            ILocalReferenceOperation l => l.Local,
+            _ => null,
+        };
+        return symbol is not null && _values.TryGetValue(symbol, out var value) && value is VariableOperand { Id: var id } && _variables[id].Origin == VariableOrigin.Parameter
+            ? id
+            : null;
+    }
+
+    // rows[i]: the row, an array variable of its own.
+    private Operand Row(int jagged, IOperation index) =>
+        new VariableOperand(RowOf(jagged, Convert(LowerExpression(index), RequireType(index), TypeRef.Int)));
+
+    private int RowOf(int jagged, Operand index)
+    {
+        var row = _variables.Count;
+        _variables.Add(new IrVariable(row, _names.Claim("row"), _variables[jagged].Type, VariableOrigin.Intermediate, ParameterShape.Array));
+        Emit(new AssignStatement(row, new RowRead(jagged, index)));
+        _rows.Add(row);
+        return row;
+    }
 }

@@ -912,7 +912,11 @@ internal sealed partial class BodyLowerer
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } indexer when IsArrayReference(instance) || NamesSlice(instance):
                 return LowerElementRead(operation, instance, indexer.Arguments.Select(a => a.Value).ToImmutableArray());
 
-            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } array } when IsArrayReference(array) || NamesSlice(array) || IsSliceExpression(array):
+            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } rows } when JaggedVariable(rows) is { } jaggedArray:
+                return Compute(TypeRef.Int, new LengthRead(jaggedArray));
+
+            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } array }
+                when IsArrayReference(array) || NamesSlice(array) || IsSliceExpression(array) || array is IArrayElementReferenceOperation { ArrayReference: var outer } && JaggedVariable(outer) is not null:
                 return ViewOf(array) is { } lengthOf ? LengthOf(lengthOf) : Dummy(operation);
 
 
@@ -1288,7 +1292,7 @@ internal sealed partial class BodyLowerer
             return Dummy(invocation);
         }
 
-        if (_variables[target.Array].Origin == VariableOrigin.Parameter || _fields.ContainsValue(target.Array) || target.ReadOnly)
+        if (IsReadOnlyArray(target.Array) || target.ReadOnly)
         {
             return UnsupportedExpression(s.Destination, "writing into a parameter's elements", "parameters are read-only; copy into a local array (new double[n]) and write there");
         }
@@ -1368,6 +1372,11 @@ internal sealed partial class BodyLowerer
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)
     {
+        if (indices.Length == 1 && JaggedVariable(array) is { } jagged)
+        {
+            return Row(jagged, indices[0]);
+        }
+
         if (indices.Length == 2 && MatrixOf(array) is { } matrix)
         {
             return Compute(_variables[matrix.Array].Type, new ElementRead(matrix.Array, MatrixIndex(matrix, indices[0], indices[1])));
@@ -1525,7 +1534,7 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        if (_variables[arrayId].Origin == VariableOrigin.Parameter || _fields.ContainsValue(arrayId))
+        if (IsReadOnlyArray(arrayId))
         {
             // a local or a helper's parameter that names a parameter's array, or a static table
             UnsupportedExpression(array, "writing into a parameter's elements", "parameters are read-only; copy into a local array (new double[n]) and write there");
@@ -1697,7 +1706,7 @@ internal sealed partial class BodyLowerer
         {
             var misplaced = statement switch
             {
-                AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead } => false,
+                AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead or RowRead } => false,
                 AssignStatement { Operation: DifferentiableCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
                 AssignStatement { Operation: OpaqueCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
                 AssignStatement assign => ActivityAnalysis.Operands(assign.Operation).Any(Misplaced),
@@ -2035,7 +2044,7 @@ internal sealed partial class BodyLowerer
             _ => null,
         };
         var isLinq = collection is IInvocationOperation { TargetMethod: var query } && IsLinq(query);
-        if (variables is null || !(isLinq || IsArrayReference(collection) || NamesSlice(collection) || IsSliceExpression(collection)))
+        if (variables is null || !(isLinq || IsArrayReference(collection) || NamesSlice(collection) || IsSliceExpression(collection) || JaggedVariable(collection) is not null))
         {
             UnsupportedStatement(loop, "this foreach", "iterate over an array or span parameter, a local array, a slice of one, or LINQ's Select, Zip or Range of them");
             return;
@@ -2075,7 +2084,8 @@ internal sealed partial class BodyLowerer
             var value = sequence.Element(index);
             if (variables.Length == 1)
             {
-                _values = _values.SetItem(variables[0], value is TupleValue ? value : Convert(value, sequence.Type, TypeOfSymbol(variables[0])));
+                var row = value is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar;
+                _values = _values.SetItem(variables[0], value is TupleValue || row ? value : Convert(value, sequence.Type, TypeOfSymbol(variables[0])));
             }
             else if (value is TupleValue tuple && tuple.Elements.Count == variables.Length)
             {

@@ -233,6 +233,13 @@ internal static class MethodParser
                 CheckPrecision(parameter, scalar, returnType, location, diagnostics);
                 result.Add((parameter, ParameterShape.Scalar, scalar, scalar.IsFloating && !noDerivative));
             }
+            else if (collection is null && parameter.Type is IArrayTypeSymbol { IsSZArray: true, ElementType: var rowType }
+                     && TypeMapping.TryMapAnyCollection(rowType) is { Shape: ParameterShape.Array } row && (noDerivative || !row.Element.IsFloating))
+            {
+                // A jagged [NoDerivative] array (paths, feature rows): a constant whose rows are read as arrays.
+                CheckPrecision(parameter, row.Element, returnType, location, diagnostics);
+                result.Add((parameter, ParameterShape.Array, row.Element, false));
+            }
             else if (collection is { } c)
             {
                 // An array of integers or bools (labels, masks, indices) is a constant, like an integer scalar.

@@ -135,4 +135,27 @@ public static partial class Finance
     public static double PriceFromYield(double yield, double couponRate, int years) =>
         Enumerable.Range(1, years).Sum(t => 100 * couponRate / Math.Pow(1 + yield, t))
         + 100 / Math.Pow(1 + yield, years);
+
+    // Arithmetic Asian call by Monte Carlo, one row of pre-drawn normals per path (Glasserman §3.2).
+    [Differentiable]
+    public static double MonteCarloAsianCall(double spot, double strike, double rate, double vol, double maturity, [NoDerivative] double[][] paths)
+    {
+        int steps = paths[0].Length;
+        double dt = maturity / steps;
+        double payoffSum = 0;
+        foreach (var path in paths)
+        {
+            double s = spot;
+            double average = 0;
+            for (int i = 0; i < steps; i++)
+            {
+                s *= Math.Exp((rate - 0.5 * vol * vol) * dt + vol * Math.Sqrt(dt) * path[i]);
+                average += s / steps;
+            }
+
+            payoffSum += Math.Max(average - strike, 0);
+        }
+
+        return Math.Exp(-rate * maturity) * payoffSum / paths.Length;
+    }
 }

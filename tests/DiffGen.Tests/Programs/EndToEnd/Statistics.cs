@@ -129,4 +129,20 @@ public static partial class Statistics
 
         return 0.5 * quad + logDet + 0.5 * n * Math.Log(2 * Math.PI);
     }
+
+    // Logistic regression negative log-likelihood (Bishop eq. 4.90), features as a jagged array
+    // and the dot product in LINQ.
+    [Differentiable]
+    public static double LogisticRegressionNll(double[] w, double b, [NoDerivative] double[][] features, [NoDerivative] int[] labels)
+    {
+        double nll = 0;
+        for (int i = 0; i < features.Length; i++)
+        {
+            double z = features[i].Zip(w, (a, c) => a * c).Sum() + b;
+            double p = 1 / (1 + Math.Exp(-z));
+            nll -= labels[i] == 1 ? Math.Log(p) : Math.Log(1 - p);
+        }
+
+        return nll;
+    }
 }
