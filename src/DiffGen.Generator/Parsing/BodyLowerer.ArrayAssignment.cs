@@ -10,9 +10,10 @@ namespace DiffGen.Generator.Parsing;
 
 // h = hNext, (u, uNext) = (uNext, u), u = (double[])u0.Clone(): a local array variable given another
 // array. In the IR a local array is one array variable for the method, so the assignment becomes a copy:
-// the target's array is allocated anew at the source's length and gets its elements, and the reverse sweep
-// differentiates the copy like any element writes (a new array in a loop gets its adjoints cleared where
-// the reversed iteration reaches the allocation). A copy means what the reference assignment means as long
+// of the elements into the target's array when the lengths agree (no allocation the user's code does not
+// make), else into a new array of the source's length; the reverse sweep differentiates the copy like any
+// element writes (a new array in a loop gets its adjoints cleared where the reversed iteration reaches the
+// allocation). A copy means what the reference assignment means as long
 // as nothing else sees the difference: no other local or slice names either array, and the source is not
 // used after the assignment (it is declared in the same iteration, so its next value is a new array).
 // Otherwise the assignment is reported.
@@ -106,29 +107,79 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(swap, "swapping array locals that another local or slice also names ('" + alias + "')", "keep one name per array");
         }
 
-        var temporary = _variables.Count;
-        _variables.Add(new IrVariable(temporary, _names.Claim("swap"), _variables[first].Type, VariableOrigin.Intermediate, ParameterShape.Array));
-        CopyArray(temporary, first);
-        CopyArray(first, second);
-        CopyArray(second, temporary);
+        // Equal lengths (the usual double buffer): the elements change places, one at a time. Else through a copy.
+        var sameLength = Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal,
+            Compute(TypeRef.Int, new LengthRead(first)), Compute(TypeRef.Int, new LengthRead(second))));
+        LowerBranches(
+            sameLength,
+            () =>
+            {
+                ForEachIndex(Compute(TypeRef.Int, new LengthRead(first)), k =>
+                {
+                    var a = Compute(_variables[first].Type, new ElementRead(first, k));
+                    var b = Compute(_variables[second].Type, new ElementRead(second, k));
+                    Emit(new ElementWriteStatement(first, k, b));
+                    Emit(new ElementWriteStatement(second, k, a));
+                });
+                return null;
+            },
+            () =>
+            {
+                var temporary = _variables.Count;
+                _variables.Add(new IrVariable(temporary, _names.Claim("swap"), _variables[first].Type, VariableOrigin.Intermediate, ParameterShape.Array));
+                AllocateCopy(temporary, first);
+                AllocateCopy(first, second);
+                AllocateCopy(second, temporary);
+                return null;
+            },
+            resultType: null);
         return Dummy(swap);
     }
 
     private sealed record ImmutableLocals(ILocalSymbol First, ILocalSymbol Second);
 
-    // target = new T[source.Length], then target[k] = source[k] for every k.
+    // target gets source's elements: in place when the lengths agree, else in a new array of source's length.
     private void CopyArray(int target, int source)
     {
         var length = Compute(TypeRef.Int, new LengthRead(source));
+        var sameLength = Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal, Compute(TypeRef.Int, new LengthRead(target)), length));
+        LowerBranches(
+            sameLength,
+            () =>
+            {
+                CopyElements(target, source, length);
+                return null;
+            },
+            () =>
+            {
+                AllocateCopy(target, source);
+                return null;
+            },
+            resultType: null);
+    }
+
+    // target = new T[source.Length], then target[k] = source[k] for every k.
+    private void AllocateCopy(int target, int source)
+    {
+        var length = Compute(TypeRef.Int, new LengthRead(source));
         Emit(new AssignStatement(target, new ArrayAllocation(length, OnStack: false)));
+        CopyElements(target, source, length);
+    }
+
+    private void CopyElements(int target, int source, Operand length) =>
+        ForEachIndex(length, k => Emit(new ElementWriteStatement(target, k,
+            Convert(Compute(_variables[source].Type, new ElementRead(source, k)), _variables[source].Type, _variables[target].Type))));
+
+    // for (k = 0; k < count; k++) body(k), as a counted loop of the IR.
+    private void ForEachIndex(Operand count, System.Action<Operand> body)
+    {
         var index = NewVariable(TypeRef.Int, "k");
         var outer = _block;
         _block = new List<IrStatement>();
-        var k = new VariableOperand(index);
-        Emit(new ElementWriteStatement(target, k, Convert(Compute(_variables[source].Type, new ElementRead(source, k)), _variables[source].Type, _variables[target].Type)));
-        var body = _block;
+        body(new VariableOperand(index));
+        var statements = _block;
         _block = outer;
-        Emit(new LoopStatement(body.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, length), -1, -1, EquatableArray<int>.Empty));
+        Emit(new LoopStatement(statements.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count), -1, -1, EquatableArray<int>.Empty));
     }
 
     // (double[])x.Clone(): a new local array with x's elements.
