@@ -375,4 +375,49 @@ public class SnapshotTests
             }
         }
         """);
+    [Fact]
+    public void LinqAndSlices() => VerifySingle(Usings + """
+        using System.Linq;
+
+        public static partial class Stats
+        {
+            [Differentiable]
+            public static double Loss(double[] w, [NoDerivative] double[] xs, int d)
+            {
+                double total = 0;
+                for (int i = 0; i < xs.Length / d; i++)
+                {
+                    var row = xs.AsSpan(i * d, d);
+                    double z = 0;
+                    for (int k = 0; k < d; k++) z += row[k] * w[k];
+                    total += z * z;
+                }
+
+                return total + w.Where(v => v > 0).Sum(v => v * v) + w.Max();
+            }
+        }
+        """);
+
+    [Fact]
+    public void SwappedBuffersAndAMatrix() => VerifySingle(Usings + """
+        public static partial class Heat
+        {
+            [Differentiable]
+            public static double Energy(double[] initial, double r, int steps)
+            {
+                var u = (double[])initial.Clone();
+                var next = new double[u.Length];
+                for (int s = 0; s < steps; s++)
+                {
+                    for (int i = 1; i < u.Length - 1; i++) next[i] = u[i] + r * (u[i - 1] - 2 * u[i] + u[i + 1]);
+                    (u, next) = (next, u);
+                }
+
+                var m = new double[2, 2];
+                m[0, 1] = u[0];
+                m[1, 0] = u[1];
+                return m[0, 1] * m[1, 0] + m.GetLength(1);
+            }
+        }
+        """);
 }

@@ -186,7 +186,7 @@ internal sealed partial class BodyLowerer
     private static bool IsClone(IConversionOperation conversion) =>
         conversion.Operand is IInvocationOperation { TargetMethod.Name: "Clone", Instance: { Type: IArrayTypeSymbol }, Arguments.Length: 0 };
 
-    private Operand LowerClone(IConversionOperation conversion)
+    private Operand LowerClone(IConversionOperation conversion, string name = "clone")
     {
         var instance = ((IInvocationOperation)conversion.Operand).Instance!;
         if (LocalArrayType(conversion.Type!) is not { } element || ViewOf(instance) is not { } view)
@@ -195,7 +195,7 @@ internal sealed partial class BodyLowerer
         }
 
         var copy = _variables.Count;
-        _variables.Add(new IrVariable(copy, _names.Claim("clone"), element, VariableOrigin.Intermediate, ParameterShape.Array));
+        _variables.Add(new IrVariable(copy, _names.Claim(name), element, VariableOrigin.Intermediate, ParameterShape.Array));
         var length = LengthOf(view);
         Emit(new AssignStatement(copy, new ArrayAllocation(length, OnStack: false)));
         var index = NewVariable(TypeRef.Int, "k");

@@ -1607,7 +1607,7 @@ internal sealed partial class BodyLowerer
         {
             // An array made elsewhere (a helper's result, another local array): this local names the same array.
             var errors = _diagnostics.Count;
-            var value = LowerExpression(creation);
+            var value = creation is IConversionOperation clone && IsClone(clone) ? LowerClone(clone, local.Name) : LowerExpression(creation);
             if (value is VariableOperand { Id: var same } && _variables[same].Shape != ParameterShape.Scalar || value is SliceValue)
             {
                 _values = _values.SetItem(local, value);
