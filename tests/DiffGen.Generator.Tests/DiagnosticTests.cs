@@ -82,7 +82,7 @@ public class DiagnosticTests
     [InlineData("Field * x", "Field", "reading a field or property")]
     [InlineData("Prop * x", "Prop", "reading a field or property")]
     [InlineData("x.CompareTo(1.0)", "x.CompareTo(1.0)", "calling the instance method 'CompareTo'")]
-    [InlineData("(new double[1, 1])[0, 0]", "new double[1, 1]", "creating this array")]
+    [InlineData("(new double[1, 1, 1])[0, 0, 0]", "new double[1, 1, 1]", "creating this array")]
     [InlineData("Apply(v => v * 2, x)", "v => v * 2", "a lambda")]
     public void DG0008_UnsupportedExpression(string expression, string span, string what)
     {

@@ -99,4 +99,12 @@ public class HelperTests
         GradientAssert.Vector(v => H.Matrices(v, 0.7), (v, g, s) => H.MatricesGradient(v, 0.7, g, ref Unused, s), w);
         GradientAssert.Matches(t => H.Matrices(w, t), (double t, ref double d, double s) => H.MatricesGradient(w, t, new double[6], ref d, s), 0.7, -1.2);
     }
+
+    [Fact]
+    public void DesignMatrixParameter()
+    {
+        var x = new double[,] { { 1, 0.5 }, { 1, -1.0 }, { 1, 2.0 }, { 1, 0.0 } };
+        var y = new[] { 1.0, 0.2, 3.1, 0.7 };
+        GradientAssert.Vector(b => H.LeastSquares(b, x, y), (b, g, s) => H.LeastSquaresGradient(b, x, y, g, s), new[] { 0.3, 0.7 });
+    }
 }

@@ -167,6 +167,8 @@ internal sealed class ActivityAnalysis
         DifferentiableCall d => d.Arguments,
         ElementRead e => new Operand[] { new VariableOperand(e.Array), e.Index },
         RowRead r => new Operand[] { new VariableOperand(r.Array), r.Index },
+        MatrixRead m => new Operand[] { new VariableOperand(m.Array), m.Row, m.Column },
+        DimensionRead d => new Operand[] { new VariableOperand(d.Array) },
         LengthRead l => new Operand[] { new VariableOperand(l.Array) },
         ArrayAllocation a => new[] { a.Length },
         _ => System.Array.Empty<Operand>(),
@@ -179,7 +181,8 @@ internal sealed class ActivityAnalysis
             or BinaryOperator.Divide or BinaryOperator.Remainder => new[] { b.Left, b.Right },
         BinaryOperation => System.Array.Empty<Operand>(),
         UnaryOperation u => u.Operator == UnaryOperator.Negate ? new[] { u.Value } : System.Array.Empty<Operand>(),
-        OpaqueCall or LengthRead or ArrayAllocation or RowRead => System.Array.Empty<Operand>(),
+        OpaqueCall or LengthRead or ArrayAllocation or RowRead or DimensionRead => System.Array.Empty<Operand>(),
+        MatrixRead m => new Operand[] { new VariableOperand(m.Array) },
         DifferentiableCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable
             || (d.Callee.FullGradientMethod is not null && d.Callee.Parameters[i].InFullGradient)),
         ElementRead e => new Operand[] { new VariableOperand(e.Array) },

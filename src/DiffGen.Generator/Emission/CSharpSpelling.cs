@@ -54,6 +54,8 @@ internal sealed class CSharpSpelling
         DifferentiableCall d => d.Callee.ValueMethod + "(" + Arguments(d.Arguments) + ")",
         ElementRead e => Name(e.Array) + "[" + Operand(e.Index) + "]",
         RowRead r => Name(r.Array) + "[" + Operand(r.Index) + "]",
+        MatrixRead m => Name(m.Array) + "[" + Operand(m.Row) + ", " + Operand(m.Column) + "]",
+        DimensionRead d => Name(d.Array) + ".GetLength(" + d.Dimension.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")",
         StaticRead r => r.Member,
         LengthRead l => Name(l.Array) + ".Length",
         ArrayAllocation { OnStack: true } a => "stackalloc " + type.Name + "[" + Operand(a.Length) + "]",

@@ -101,6 +101,12 @@ internal sealed record ElementRead(int Array, Operand Index) : Operation;
 /// <summary><c>u = a[i]</c> of a jagged <c>[NoDerivative]</c> parameter: a row, itself an array (a constant: no adjoint).</summary>
 internal sealed record RowRead(int Array, Operand Index) : Operation;
 
+/// <summary><c>u = m[i, j]</c> of a <c>[NoDerivative]</c> matrix parameter (a constant: no adjoint).</summary>
+internal sealed record MatrixRead(int Array, Operand Row, Operand Column) : Operation;
+
+/// <summary><c>u = m.GetLength(Dimension)</c> of a matrix parameter.</summary>
+internal sealed record DimensionRead(int Array, int Dimension) : Operation;
+
 /// <summary><c>u = a.Length</c>.</summary>
 internal sealed record LengthRead(int Array) : Operation;
 

@@ -21,6 +21,11 @@ internal sealed partial class BodyLowerer
 {
     private Operand LowerArrayAssignment(ISimpleAssignmentOperation assignment, ILocalSymbol target)
     {
+        if (LocalFunctionSeeing(assignment, target, (assignment.Value as ILocalReferenceOperation)?.Local) is { } function)
+        {
+            return UnsupportedExpression(assignment, "assigning an array local that the local function '" + function + "' also uses", "copy the elements (source.CopyTo(target, 0)), or pass the arrays to the local function as parameters");
+        }
+
         if (OwnArray(target) is not { } to)
         {
             return UnsupportedExpression(assignment.Target, "assigning this array variable", "assign local arrays that were created with new T[n], new[] { … }, a helper's result or Clone()");
@@ -94,6 +99,11 @@ internal sealed partial class BodyLowerer
 
         var targets = Locals(swap.Target);
         var sources = Locals(swap.Value);
+        if (targets is not null && LocalFunctionSeeing(swap, targets.First, targets.Second) is { } function)
+        {
+            return UnsupportedExpression(swap, "swapping array locals that the local function '" + function + "' also uses", "swap the elements in a loop, or pass the arrays to the local function as parameters");
+        }
+
         if (targets is null || sources is null
             || !SymbolEqualityComparer.Default.Equals(targets.First, sources.Second) || !SymbolEqualityComparer.Default.Equals(targets.Second, sources.First)
             || OwnArray(targets.First) is not { } first || OwnArray(targets.Second) is not { } second || first == second)
@@ -215,6 +225,32 @@ internal sealed partial class BodyLowerer
         && _variables[id] is { Shape: not ParameterShape.Scalar } && !IsReadOnlyArray(id)
             ? id
             : null;
+
+    // A copy is what the reference assignment means only when every use of the arrays is where lowering sees it in
+    // order: an assignment inside a local function, or arrays a local function reads or writes (it runs wherever
+    // it is called), could see the two arrays as one. The local function's name, or null.
+    private string? LocalFunctionSeeing(IOperation assignment, params ILocalSymbol?[] locals)
+    {
+        if (assignment.Syntax.Ancestors().OfType<LocalFunctionStatementSyntax>().FirstOrDefault() is { } inside)
+        {
+            return inside.Identifier.ValueText;
+        }
+
+        var method = assignment.Syntax.Ancestors().OfType<MemberDeclarationSyntax>().FirstOrDefault();
+        foreach (var function in method?.DescendantNodes().OfType<LocalFunctionStatementSyntax>() ?? Enumerable.Empty<LocalFunctionStatementSyntax>())
+        {
+            foreach (var name in function.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (locals.Any(l => l is not null && l.Name == name.Identifier.ValueText)
+                    && _model.GetSymbolInfo(name, _cancellationToken).Symbol is ILocalSymbol used && locals.Any(l => SymbolEqualityComparer.Default.Equals(l, used)))
+                {
+                    return function.Identifier.ValueText;
+                }
+            }
+        }
+
+        return null;
+    }
 
     // An enclosing foreach that iterates over the array: it holds it to its end, whatever the local names then.
     private string? Iterated(int array) => _iterated.Contains(array) ? "the foreach around this" : null;

@@ -57,8 +57,20 @@ internal sealed partial class BodyLowerer
                 return Dummy(invocation);
             }
 
-            var selector = name != "Aggregate" && invocation.Arguments.Length == 2 ? invocation.Arguments[1].Value : null;
+            var selector = name is not ("Aggregate" or "Count") && invocation.Arguments.Length == 2 ? invocation.Arguments[1].Value : null;
             var sequence = selector is null ? source : Map(source, selector, RequireElementType(invocation));
+            if (name == "Count" && invocation.Arguments.Length == 2)
+            {
+                // Count(predicate) is Where(predicate).Count()
+                if (source.Keep is not null)
+                {
+                    return UnsupportedExpression(invocation, "Count with a predicate after Where", "write one Where with both conditions, then Count()");
+                }
+
+                var predicate = invocation.Arguments[1].Value;
+                sequence = new Sequence(source.Count, source.Type, source.Element, k => InlineLambda(predicate, source.Element(k)), source.Arrays);
+            }
+
             if (sequence is null)
             {
                 return Dummy(invocation);
@@ -136,8 +148,13 @@ internal sealed partial class BodyLowerer
             return new Sequence(Compute(TypeRef.Int, new LengthRead(jagged)), rowType, k => new VariableOperand(RowOf(jagged, k)));
         }
 
-        if ((IsArrayReference(operation) || NamesSlice(operation) || IsSliceExpression(operation)) && ViewOf(operation) is { } view)
+        if (IsArrayReference(operation) || NamesSlice(operation) || IsSliceExpression(operation))
         {
+            if (ViewOf(operation) is not { } view)
+            {
+                return null; // reported
+            }
+
             var type = _variables[view.Array].Type;
             return new Sequence(LengthOf(view), type, k => Compute(type, new ElementRead(view.Array, IndexIn(view, k))), arrays: new[] { view.Array });
         }
@@ -183,9 +200,16 @@ internal sealed partial class BodyLowerer
     // The lambda's body where the element is, its parameters bound to the arguments; null when reported.
     private Operand? InlineLambda(IOperation operation, params Operand[] arguments)
     {
-        if (Lambda(operation) is not { } lambda || lambda.Symbol.Parameters.Length != arguments.Length)
+        if (Lambda(operation) is not { } lambda)
         {
             UnsupportedExpression(operation, "this delegate", "write a lambda, x => …, over the elements");
+            return null;
+        }
+
+        if (lambda.Symbol.Parameters.Length != arguments.Length)
+        {
+            UnsupportedExpression(operation, "a lambda with " + lambda.Symbol.Parameters.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " parameters here (an index overload)",
+                "use the overload with one parameter per element, x => …; of the index overloads only Select((x, i) => …) is supported");
             return null;
         }
 
@@ -279,7 +303,10 @@ internal sealed partial class BodyLowerer
         return Convert(Compute(divided, new BinaryOperation(BinaryOperator.Divide, Convert(sum, total, divided), Convert(count, TypeRef.Int, divided))), divided, type);
     }
 
-    // Max and Min start from the first element (an empty sequence throws in C# and reads past the end here).
+    // Max and Min as Enumerable computes them, from the first element (an empty sequence throws in C# and reads
+    // past the end here): a later element replaces the best only when strictly greater (smaller), so the first of
+    // equal extremes is the value and gets the derivative; Max passes over NaN (NaN ranks below every number),
+    // Min returns it. The branch taken carries the derivative.
     private Operand Extreme(Sequence sequence, string which, IInvocationOperation invocation)
     {
         if (sequence.Keep is not null || !sequence.Type.IsFloating)
@@ -287,8 +314,20 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(invocation, "'" + which + "' after Where or of integers", "write the loop");
         }
 
+        var type = sequence.Type;
+        var isNaN = type.Kind == ScalarKind.Float ? "global::System.Single.IsNaN" : "global::System.Double.IsNaN";
+        var at = DiagnosticInfo.From(invocation.Syntax.GetLocation())!;
+        Operand IsNaN(Operand x) => Compute(TypeRef.Bool, new OpaqueCall(isNaN, new[] { x }.ToEquatableArray(), PiecewiseConstant: true, at));
         var first = sequence.Element(new LiteralOperand("0", TypeRef.Int));
-        return Reduce(sequence, first, (best, v) => Compute(sequence.Type, new IntrinsicCall(which, new[] { best, v }.ToEquatableArray())), new LiteralOperand("1", TypeRef.Int));
+        return Reduce(sequence, first, (best, v) =>
+        {
+            var take = which == "Max"
+                ? Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Or, Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Greater, v, best)), IsNaN(best)))
+                : Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.And,
+                    Compute(TypeRef.Bool, new UnaryOperation(UnaryOperator.Not, IsNaN(best))),
+                    Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Or, IsNaN(v), Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Less, v, best))))));
+            return LowerBranches(take, () => v, () => best, type)!;
+        }, new LiteralOperand("1", TypeRef.Int));
     }
 
     // source.Aggregate(seed, (acc, v) => …) or source.Aggregate((acc, v) => …).

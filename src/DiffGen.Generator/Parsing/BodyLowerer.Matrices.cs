@@ -32,23 +32,7 @@ internal sealed partial class BodyLowerer
 
         if (creation is IArrayCreationOperation { DimensionSizes.Length: 2 } array)
         {
-            var rows = Convert(LowerExpression(array.DimensionSizes[0]), RequireType(array.DimensionSizes[0]), TypeRef.Int);
-            var columns = Convert(LowerExpression(array.DimensionSizes[1]), RequireType(array.DimensionSizes[1]), TypeRef.Int);
-            var id = _variables.Count;
-            _variables.Add(new IrVariable(id, _names.Claim(local.Name), element, VariableOrigin.Intermediate, ParameterShape.Array));
-            var count = Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Multiply, rows, columns, Checked: true));
-            Emit(new AssignStatement(id, new ArrayAllocation(count, OnStack: false)));
-            var index = 0;
-            foreach (var row in array.Initializer?.ElementValues ?? ImmutableArray<IOperation>.Empty)
-            {
-                foreach (var value in (row as IArrayInitializerOperation)?.ElementValues ?? ImmutableArray<IOperation>.Empty)
-                {
-                    Emit(new ElementWriteStatement(id, new LiteralOperand(index++.ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int),
-                        Convert(LowerExpression(value), RequireType(value), element)));
-                }
-            }
-
-            _values = _values.SetItem(local, new MatrixValue(id, rows, columns));
+            _values = _values.SetItem(local, CreateMatrix(array, element, local.Name));
             return;
         }
 
@@ -64,6 +48,28 @@ internal sealed partial class BodyLowerer
         {
             UnsupportedStatement(declarator, "this matrix initialization", "create local matrices with new double[rows, columns] or { { … }, { … } }");
         }
+    }
+
+    // new T[rows, columns] (with its initializer's elements, row after row).
+    private MatrixValue CreateMatrix(IArrayCreationOperation array, TypeRef element, string name)
+    {
+        var rows = Convert(LowerExpression(array.DimensionSizes[0]), RequireType(array.DimensionSizes[0]), TypeRef.Int);
+        var columns = Convert(LowerExpression(array.DimensionSizes[1]), RequireType(array.DimensionSizes[1]), TypeRef.Int);
+        var id = _variables.Count;
+        _variables.Add(new IrVariable(id, _names.Claim(name), element, VariableOrigin.Intermediate, ParameterShape.Array));
+        var count = Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Multiply, rows, columns, Checked: true));
+        Emit(new AssignStatement(id, new ArrayAllocation(count, OnStack: false)));
+        var index = 0;
+        foreach (var row in array.Initializer?.ElementValues ?? ImmutableArray<IOperation>.Empty)
+        {
+            foreach (var value in (row as IArrayInitializerOperation)?.ElementValues ?? ImmutableArray<IOperation>.Empty)
+            {
+                Emit(new ElementWriteStatement(id, new LiteralOperand(index++.ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int),
+                    Convert(LowerExpression(value), RequireType(value), element)));
+            }
+        }
+
+        return new MatrixValue(id, rows, columns);
     }
 
     // The matrix a local or an inlined helper's parameter names, or null.

@@ -28,6 +28,7 @@ internal sealed partial class BodyLowerer
         return operation switch
         {
             IInvocationOperation { TargetMethod.Name: "AsSpan" or "AsMemory", Arguments.Length: 2 or 3 } => true,
+            IInvocationOperation { TargetMethod.Name: "AsSpan", Arguments.Length: 1 } whole => whole.Arguments[0].Value.Type is IArrayTypeSymbol,
             IInvocationOperation { TargetMethod.Name: "Slice", Instance: not null, Arguments.Length: 1 or 2 } => true,
             IInvocationOperation { TargetMethod.Name: "GetSubArray", Arguments.Length: 2 } subArray => subArray.Arguments[1].Value is IRangeOperation,
             IArrayElementReferenceOperation { Indices.Length: 1 } element when element.Indices[0] is IRangeOperation => true,
@@ -58,8 +59,20 @@ internal sealed partial class BodyLowerer
             case ILocalReferenceOperation { Local: var rejected } when _rejected.Contains(rejected):
                 return null; // its declaration is reported
             case ILocalReferenceOperation { Local: var whole } when _values.TryGetValue(whole, out var bound) && bound is MatrixValue matrix:
+                if (_variables[matrix.Array].Origin == VariableOrigin.Parameter)
+                {
+                    UnsupportedExpression(operation, "iterating over a matrix parameter's elements", "loop over m.GetLength(0) and m.GetLength(1) and read m[i, j]");
+                    return null;
+                }
+
                 return new ArrayView(matrix.Array, null, null, false);
             case IParameterReferenceOperation { Parameter: var whole } when _values.TryGetValue(whole, out var bound) && bound is MatrixValue matrix:
+                if (_variables[matrix.Array].Origin == VariableOrigin.Parameter)
+                {
+                    UnsupportedExpression(operation, "iterating over a matrix parameter's elements", "loop over m.GetLength(0) and m.GetLength(1) and read m[i, j]");
+                    return null;
+                }
+
                 return new ArrayView(matrix.Array, null, null, false);
             case ILocalReferenceOperation { Local: var local } when _values.TryGetValue(local, out var bound) && bound is SliceValue slice:
                 return new ArrayView(slice.Array, slice.Offset, slice.Length, slice.ReadOnly);

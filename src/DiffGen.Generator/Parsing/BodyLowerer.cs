@@ -71,6 +71,13 @@ internal sealed partial class BodyLowerer
         var id = _variables.Count;
         _variables.Add(new IrVariable(id, name, type, VariableOrigin.Parameter, shape));
         _values = _values.SetItem(parameter, new VariableOperand(id));
+        if (parameter.Type is IArrayTypeSymbol { Rank: 2 })
+        {
+            // A matrix parameter: its dimensions, read once at the start.
+            _values = _values.SetItem(parameter, new MatrixValue(id,
+                Compute(TypeRef.Int, new DimensionRead(id, 0)), Compute(TypeRef.Int, new DimensionRead(id, 1))));
+        }
+
         return id;
     }
 
@@ -912,6 +919,9 @@ internal sealed partial class BodyLowerer
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } instance } indexer when IsArrayReference(instance) || NamesSlice(instance):
                 return LowerElementRead(operation, instance, indexer.Arguments.Select(a => a.Value).ToImmutableArray());
 
+            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } cells } when MatrixOf(cells) is { } matrixOfCells:
+                return Compute(TypeRef.Int, new LengthRead(matrixOfCells.Array));
+
             case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } rows } when JaggedVariable(rows) is { } jaggedArray:
                 return Compute(TypeRef.Int, new LengthRead(jaggedArray));
 
@@ -945,6 +955,9 @@ internal sealed partial class BodyLowerer
 
             case IArrayCreationOperation { DimensionSizes.Length: 1 } creation when creation.Type is { } arrayType && LocalArrayType(arrayType) is not null:
                 return AllocateArray(creation, "array", operation) is { } created ? new VariableOperand(created) : Dummy(operation);
+
+            case IArrayCreationOperation { DimensionSizes.Length: 2 } matrixCreation when MatrixElementType(matrixCreation.Type) is { } matrixElement:
+                return CreateMatrix(matrixCreation, matrixElement, "matrix");
 
             case IArrayCreationOperation:
                 return UnsupportedExpression(operation, "creating this array", "create one-dimensional double[] or float[] arrays: new double[n] or new[] { … }");
@@ -1300,6 +1313,16 @@ internal sealed partial class BodyLowerer
         var targetType = _variables[target.Array].Type;
         var value = s.Value is null ? null : Convert(LowerExpression(s.Value), RequireType(s.Value), targetType);
         var count = s.Count is not null ? LowerExpression(s.Count) : LengthOf(from ?? target);
+        if (from is not null && from.Array == target.Array)
+        {
+            // Within one array the ranges may overlap: C# copies as if through a buffer, and so does this.
+            var buffer = _variables.Count;
+            _variables.Add(new IrVariable(buffer, _names.Claim("buffer"), _variables[from.Array].Type, VariableOrigin.Intermediate, ParameterShape.Array));
+            Emit(new AssignStatement(buffer, new ArrayAllocation(count, OnStack: false)));
+            ForEachIndex(count, k => Emit(new ElementWriteStatement(buffer, k, Compute(_variables[from.Array].Type, new ElementRead(from.Array, IndexIn(from, k))))));
+            from = new ArrayView(buffer, null, null, false);
+        }
+
         var index = NewVariable(TypeRef.Int, "k");
         var outer = _block;
         _block = new List<IrStatement>();
@@ -1379,13 +1402,26 @@ internal sealed partial class BodyLowerer
 
         if (indices.Length == 2 && MatrixOf(array) is { } matrix)
         {
+            if (_variables[matrix.Array].Origin == VariableOrigin.Parameter)
+            {
+                var row = Convert(LowerExpression(indices[0]), RequireType(indices[0]), TypeRef.Int);
+                var column = Convert(LowerExpression(indices[1]), RequireType(indices[1]), TypeRef.Int);
+                return Compute(_variables[matrix.Array].Type, new MatrixRead(matrix.Array, row, column));
+            }
+
             return Compute(_variables[matrix.Array].Type, new ElementRead(matrix.Array, MatrixIndex(matrix, indices[0], indices[1])));
         }
 
         if (array is IArrayCreationOperation && (indices.Length != 1 || array.Type is not { } created || LocalArrayType(created) is null))
         {
-            LowerExpression(array); // reports the creation
-            return Dummy(operation);
+            // new double[r, c] { … }[i, j], or a creation that is reported
+            var errors = _diagnostics.Count;
+            if (LowerExpression(array) is MatrixValue made && indices.Length == 2)
+            {
+                return Compute(_variables[made.Array].Type, new ElementRead(made.Array, MatrixIndex(made, indices[0], indices[1])));
+            }
+
+            return _diagnostics.Count > errors ? Dummy(operation) : UnsupportedExpression(operation, "this element access", "read elements of arrays with one index and of matrices with two");
         }
 
         if (!IsArrayReference(array) && indices.Length == 1 && array.Type is { } arrayType && LocalArrayType(arrayType) is not null)
@@ -1488,6 +1524,12 @@ internal sealed partial class BodyLowerer
             case IParameterReferenceOperation parameter when TypeMapping.TryMapAnyCollection(parameter.Type!) is null:
                 return new VariablePlace(this, parameter.Parameter, target);
             case IArrayElementReferenceOperation { Indices.Length: 2 } cell when MatrixOf(cell.ArrayReference) is { } matrix:
+                if (IsReadOnlyArray(matrix.Array))
+                {
+                    UnsupportedExpression(target, "writing into a parameter's elements", "parameters are read-only; copy into a local matrix (new double[rows, columns]) and write there");
+                    return null;
+                }
+
                 return new ElementPlace(this, matrix.Array, MatrixIndex(matrix, cell.Indices[0], cell.Indices[1]));
             case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation, Indices.Length: 1 } element:
                 return ElementPlaceOf(element.ArrayReference, element.Indices[0]);
@@ -1706,7 +1748,7 @@ internal sealed partial class BodyLowerer
         {
             var misplaced = statement switch
             {
-                AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead or RowRead } => false,
+                AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead or RowRead or MatrixRead or DimensionRead } => false,
                 AssignStatement { Operation: DifferentiableCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
                 AssignStatement { Operation: OpaqueCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
                 AssignStatement assign => ActivityAnalysis.Operands(assign.Operation).Any(Misplaced),

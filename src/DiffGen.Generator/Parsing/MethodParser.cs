@@ -233,6 +233,13 @@ internal static class MethodParser
                 CheckPrecision(parameter, scalar, returnType, location, diagnostics);
                 result.Add((parameter, ParameterShape.Scalar, scalar, scalar.IsFloating && !noDerivative));
             }
+            else if (parameter.Type is IArrayTypeSymbol { Rank: 2, ElementType: var cellType } && TypeMapping.TryMap(cellType) is { } cell
+                     && cell.Kind != ScalarKind.Other && (noDerivative || !cell.IsFloating))
+            {
+                // A [NoDerivative] matrix of data (a design matrix, a kernel): a constant read as m[i, j].
+                CheckPrecision(parameter, cell, returnType, location, diagnostics);
+                result.Add((parameter, ParameterShape.Array, cell, false));
+            }
             else if (collection is null && parameter.Type is IArrayTypeSymbol { IsSZArray: true, ElementType: var rowType }
                      && TypeMapping.TryMapAnyCollection(rowType) is { Shape: ParameterShape.Array } row && (noDerivative || !row.Element.IsFloating))
             {

@@ -271,25 +271,35 @@ public static class DualLinq
         return total;
     }
 
+    // As Enumerable.Max: a later element replaces the best only when strictly greater; NaN ranks below every number.
     public static Dual<T> Max<TIn, T>(TIn[] source, Func<TIn, Dual<T>> f)
         where T : IFloatingPointIeee754<T>
     {
         var best = f(source[0]);
         for (var i = 1; i < source.Length; i++)
         {
-            best = Dual<T>.Max(best, f(source[i]));
+            var v = f(source[i]);
+            if (v.Value > best.Value || T.IsNaN(best.Value))
+            {
+                best = v;
+            }
         }
 
         return best;
     }
 
+    // As Enumerable.Min: replaced only when strictly smaller; a NaN is the result.
     public static Dual<T> Min<TIn, T>(TIn[] source, Func<TIn, Dual<T>> f)
         where T : IFloatingPointIeee754<T>
     {
         var best = f(source[0]);
         for (var i = 1; i < source.Length; i++)
         {
-            best = Dual<T>.Min(best, f(source[i]));
+            var v = f(source[i]);
+            if (!T.IsNaN(best.Value) && (T.IsNaN(v.Value) || v.Value < best.Value))
+            {
+                best = v;
+            }
         }
 
         return best;

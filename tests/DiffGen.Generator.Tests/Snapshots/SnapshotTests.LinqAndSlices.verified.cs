@@ -19,13 +19,14 @@ partial class Stats
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double LossGradient(double[] w, double[] xs, int d, global::System.Span<double> dw, double seed = 1.0)
     {
+        var tapeBool = new global::DiffGen.Tape<bool>();
         var tapeDouble = new global::DiffGen.Tape<double>();
         try
         {
             // Forward sweep: the value, one operation per intermediate.
-            double u3 = 0, u6 = 0, u13 = 0, u14 = 0, u16 = 0, u17 = 0, u19 = 0, u20 = 0, u21 = 0, u22 = 0, u26 = 0, u27 = 0, u28 = 0;
+            double u3 = 0, u6 = 0, u13 = 0, u14 = 0, u16 = 0, u17 = 0, u19 = 0, u20 = 0, u21 = 0, u22 = 0, u26 = 0, u27 = 0, u31 = 0;
             int u5 = 0;
-            bool u18 = false;
+            bool u18 = false, u28 = false, u29 = false, u30 = false;
             // double total = 0;
             // for (int i = 0; i < xs.Length / d; i++)
             int u1 = xs.Length;
@@ -83,34 +84,55 @@ partial class Stats
             double u25 = w[0];
             u26 = u25;
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
+            tapeBool.Reserve(global::DiffGen.Tape.Trips(1, u24));
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(1, u24));
             for (int k__ = 1; k__ < u24; k__++)
             {
                 u27 = w[k__];
-                u28 = double.Max(u26, u27);
+                u28 = u27 > u26;
+                u29 = global::System.Double.IsNaN(u26);
+                u30 = u28 | u29;
+                if (u30)
+                {
+                    u31 = u27;
+                }
+                else
+                {
+                    u31 = u26;
+                }
                 // save what this iteration overwrites and the reverse sweep needs
                 tapeDouble.PushReserved(u26);
-                u26 = u28;   // to the next iteration
+                tapeBool.PushReserved(u29);
+                u26 = u31;   // to the next iteration
             }
-            double u29 = u23 + u26;
-            double value_ = u29;
+            double u32 = u23 + u26;
+            double value_ = u32;
 
             // Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.
             double du26 = 0, du3 = 0, du16 = 0;
-            double du29 = seed;   // the adjoint of the value is the incoming adjoint
+            double du32 = seed;   // the adjoint of the value is the incoming adjoint
             // return total + w.Where(v => v > 0).Sum(v => v * v) + w.Max();
-            double du23 = du29;   // ∂u29/∂u23 = 1
-            du26 += du29;   // ∂u29/∂u26 = 1
+            double du23 = du32;   // ∂u32/∂u23 = 1
+            du26 += du32;   // ∂u32/∂u26 = 1
             for (int k__ = u24; k__ > 1;)
             {
                 k__--;
+                u29 = tapeBool.Pop();
                 u26 = tapeDouble.Pop();
                 u27 = w[k__];
-                double du28 = 0;
-                du28 += du26;   // ∂u26/∂u28 = 1
+                u28 = u27 > u26;
+                u30 = u28 | u29;
+                double du31 = 0, du27 = 0;
+                du31 += du26;   // ∂u26/∂u31 = 1
                 du26 = 0;   // overwritten in the forward sweep: its adjoint starts over
-                du26 += du28 * (u26 > u27 ? 1.0 : u26 == u27 ? 0.5 : 0.0);   // ∂u28/∂u26 = 1 if u26 > u27, ½ at a tie
-                double du27 = du28 * (u27 > u26 ? 1.0 : u26 == u27 ? 0.5 : 0.0);   // ∂u28/∂u27 = 1 if u27 > u26, ½ at a tie
+                if (u30)
+                {
+                    du27 += du31;   // ∂u31/∂u27 = 1
+                }
+                else
+                {
+                    du26 += du31;   // ∂u31/∂u26 = 1
+                }
                 dw[k__] += du27;   // ∂u27/∂w[k__] = 1
             }
             double du25 = du26;   // ∂u26/∂u25 = 1
@@ -163,6 +185,7 @@ partial class Stats
         }
         finally
         {
+            tapeBool.Dispose();
             tapeDouble.Dispose();
         }
     }

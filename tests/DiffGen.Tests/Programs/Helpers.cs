@@ -291,4 +291,28 @@ public static partial class Helpers
         foreach (var v in product) sum += v * v;
         return sum + Trace(rotation) * Trace(a) + product.Length;
     }
+    // ---- a [NoDerivative] design matrix as a double[,] parameter: least squares with a ridge term ----
+
+    static double Quadratic(double[,] a, double[] v)
+    {
+        double s = 0;
+        for (int i = 0; i < a.GetLength(0); i++)
+            for (int j = 0; j < a.GetLength(1); j++)
+                s += v[i] * a[i, j] * v[j];
+        return s;
+    }
+
+    [Differentiable]
+    public static double LeastSquares(double[] beta, [NoDerivative] double[,] x, [NoDerivative] double[] y)
+    {
+        double loss = 0;
+        for (int i = 0; i < x.GetLength(0); i++)
+        {
+            double r = y[i];
+            for (int j = 0; j < x.GetLength(1); j++) r -= x[i, j] * beta[j];
+            loss += r * r;
+        }
+
+        return loss / x.Length + Quadratic(new double[,] { { 1, 0.5 }, { 0.5, 2 } }, beta) + new double[,] { { 1, 2 }, { 3, 4 } }[1, 0] * beta[0];
+    }
 }
