@@ -47,5 +47,6 @@ public class ReviewFoundTests
     {
         GradientAssert.Matches(R.Shift, R.ShiftGradient, (1.0, 2.0), (-0.5, 3.0));
         GradientAssert.Matches(R.ShiftBack, R.ShiftBackGradient, (1.0, 2.0, 3.0), (-0.5, 3.0, 0.25));
+        GradientAssert.Matches(R.CopyRange, R.CopyRangeGradient, (1.0, 2.0, 3.0), (-0.5, 3.0, 0.25));
     }
 }

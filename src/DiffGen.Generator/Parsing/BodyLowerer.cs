@@ -1283,8 +1283,12 @@ internal sealed partial class BodyLowerer
             ("CopyTo", "System.Array") when invocation.Instance is not null && invocation.Arguments.Length == 2 && Argument(1)!.ConstantValue is { HasValue: true, Value: 0 } => (Argument(0)!, invocation.Instance, null, null),
             ("CopyTo", "System.MemoryExtensions") when invocation.Arguments.Length == 2 => (Argument(1)!, Argument(0), null, null),
             ("Copy", "System.Array") when invocation.Arguments.Length == 3 => (Argument(1)!, Argument(0), null, Argument(2)),
+            ("Copy", "System.Array") when invocation.Arguments.Length == 5 => (Argument(2)!, Argument(0), null, Argument(4)),
             _ => null,
         };
+
+        // Array.Copy(source, sourceIndex, destination, destinationIndex, length): both from their index.
+        var (sourceIndex, destinationIndex) = method.Name == "Copy" && invocation.Arguments.Length == 5 ? (Argument(1), Argument(3)) : (null, null);
         if (shape is not { } s)
         {
             return null;
@@ -1300,7 +1304,18 @@ internal sealed partial class BodyLowerer
 
         // Source first: C# evaluates the receiver (a.CopyTo(b)) or the first argument first.
         var from = source is null ? null : ViewOf(source);
-        if (ViewOf(destination) is not { } target || (source is not null && from is null))
+        if (from is not null && sourceIndex is not null)
+        {
+            from = new ArrayView(from.Array, IndexIn(from, Convert(LowerExpression(sourceIndex), RequireType(sourceIndex), TypeRef.Int)), null, from.ReadOnly);
+        }
+
+        var target = ViewOf(destination);
+        if (target is not null && destinationIndex is not null)
+        {
+            target = new ArrayView(target.Array, IndexIn(target, Convert(LowerExpression(destinationIndex), RequireType(destinationIndex), TypeRef.Int)), null, target.ReadOnly);
+        }
+
+        if (target is null || (source is not null && from is null))
         {
             return Dummy(invocation);
         }

@@ -33,4 +33,15 @@ public static partial class ReviewFound
         z.AsSpan(1, 3).CopyTo(z);
         return z[0] + 2 * z[1] + 3 * z[2] + 4 * z[3];
     }
+
+    // The five-argument Array.Copy (it was reported as a call that returns void), overlapping too.
+    [Differentiable]
+    public static double CopyRange(double a, double b, double c)
+    {
+        double[] z = { a, b, c, 0, 0 };
+        var y = new double[5];
+        Array.Copy(z, 1, y, 2, 3);
+        Array.Copy(z, 0, z, 1, 3);
+        return y[2] + 2 * y[3] + 3 * y[4] + 4 * z[1] + 5 * z[2] + 6 * z[3];
+    }
 }
