@@ -49,4 +49,8 @@ public class ReviewFoundTests
         GradientAssert.Matches(R.ShiftBack, R.ShiftBackGradient, (1.0, 2.0, 3.0), (-0.5, 3.0, 0.25));
         GradientAssert.Matches(R.CopyRange, R.CopyRangeGradient, (1.0, 2.0, 3.0), (-0.5, 3.0, 0.25));
     }
+
+    [Fact]
+    public void HelperWithLambdasAndSpanToArray() =>
+        GradientAssert.Vector(w => R.SoftmaxOfTail(w, 1), (w, g, s) => R.SoftmaxOfTailGradient(w, 1, g, s), new[] { 0.3, -0.2, 0.5, 1.1 });
 }

@@ -133,7 +133,11 @@ internal sealed class GraphEmitter
             var handle = _names.Claim("g" + parameter.Name.TrimStart('@'));
             _handles[parameter.Variable] = handle;
             var raw = parameter.Name.TrimStart('@');
-            var arguments = parameter.Variable + ", " + Literal(raw) + ", " + parameter.Name + ", differentiable: " + (parameter.IsDifferentiable ? "true" : "false");
+
+            // Jagged and 2-D data are drawn as one constant node, without their values.
+            var nested = parameter.TypeText.Contains("][") || parameter.TypeText.Contains(",");
+            var values = nested ? "default(global::System.ReadOnlySpan<" + parameter.Type.Name + ">)" : parameter.Name;
+            var arguments = parameter.Variable + ", " + Literal(raw) + ", " + values + ", differentiable: " + (parameter.IsDifferentiable ? "true" : "false");
             _writer.Line("int " + handle + " = " + _graph + (parameter.Shape == ParameterShape.Scalar ? ".Parameter(" : ".ArrayParameter(") + arguments + ");");
             if (!parameter.IsDifferentiable)
             {

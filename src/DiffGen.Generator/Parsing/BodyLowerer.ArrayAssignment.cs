@@ -204,6 +204,13 @@ internal sealed partial class BodyLowerer
             return Dummy(conversion);
         }
 
+        return CopyOfView(view, name, element);
+    }
+
+    // A new local array with the elements a view shows.
+    private Operand CopyOfView(ArrayView view, string name, TypeRef? element = null)
+    {
+        element ??= _variables[view.Array].Type;
         var copy = _variables.Count;
         _variables.Add(new IrVariable(copy, _names.Claim(name), element, VariableOrigin.Intermediate, ParameterShape.Array));
         var length = LengthOf(view);

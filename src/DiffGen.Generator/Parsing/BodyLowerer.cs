@@ -1175,6 +1175,11 @@ internal sealed partial class BodyLowerer
             return dimension;
         }
 
+        if (invocation is { TargetMethod.Name: "ToArray", Instance: { } copied, Arguments.Length: 0 } && (NamesSlice(copied) || IsSliceExpression(copied) || IsArrayReference(copied)))
+        {
+            return ViewOf(copied) is { } view ? CopyOfView(view, "array") : Dummy(invocation); // span.ToArray(): a new array of its elements
+        }
+
         if (method.MethodKind == MethodKind.LocalFunction)
         {
             return InlineLocalFunction(invocation);
@@ -1944,9 +1949,9 @@ internal sealed partial class BodyLowerer
                 return true;
             }
 
-            if (current is ILocalFunctionOperation)
+            if (current is ILocalFunctionOperation or IAnonymousFunctionOperation)
             {
-                continue;
+                continue; // their returns are their own
             }
 
             foreach (var child in current.ChildOperations)

@@ -44,4 +44,16 @@ public static partial class ReviewFound
         Array.Copy(z, 0, z, 1, 3);
         return y[2] + 2 * y[3] + 3 * y[4] + 4 * z[1] + 5 * z[2] + 6 * z[3];
     }
+
+    // A helper whose LINQ lambdas return values was taken for a helper that returns early; span.ToArray() was an instance call.
+    static double[] Softmax(double[] z)
+    {
+        var m = z.Max();
+        var e = z.Select(v => Math.Exp(v - m)).ToArray();
+        var s = e.Sum();
+        return e.Select(v => v / s).ToArray();
+    }
+
+    [Differentiable]
+    public static double SoftmaxOfTail(double[] w, int label) => Math.Log(Softmax(w.AsSpan(1).ToArray())[label]);
 }
