@@ -135,11 +135,9 @@ internal sealed partial class BodyLowerer
             },
             () =>
             {
-                var temporary = _variables.Count;
-                _variables.Add(new IrVariable(temporary, _names.Claim("swap"), _variables[first].Type, VariableOrigin.Intermediate, ParameterShape.Array));
-                AllocateCopy(temporary, first);
+                var temporary = CopyOfView(new ArrayView(first, null, null, false), "swap");
                 AllocateCopy(first, second);
-                AllocateCopy(second, temporary);
+                AllocateCopy(second, ((VariableOperand)temporary).Id);
                 return null;
             },
             resultType: null);
@@ -184,11 +182,11 @@ internal sealed partial class BodyLowerer
     private void ForEachIndex(Operand count, System.Action<Operand> body)
     {
         var index = NewVariable(TypeRef.Int, "k");
-        var outer = _block;
+        var (outer, outerValues) = (_block, _values);
         _block = new List<IrStatement>();
         body(new VariableOperand(index));
         var statements = _block;
-        _block = outer;
+        (_block, _values) = (outer, outerValues); // names bound inside (a lambda's) end with the loop body
         Emit(new LoopStatement(statements.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count), -1, -1, EquatableArray<int>.Empty));
     }
 
@@ -210,20 +208,21 @@ internal sealed partial class BodyLowerer
     // A new local array with the elements a view shows.
     private Operand CopyOfView(ArrayView view, string name, TypeRef? element = null)
     {
-        element ??= _variables[view.Array].Type;
-        var copy = _variables.Count;
-        _variables.Add(new IrVariable(copy, _names.Claim(name), element, VariableOrigin.Intermediate, ParameterShape.Array));
+        var type = element ?? _variables[view.Array].Type;
         var length = LengthOf(view);
-        Emit(new AssignStatement(copy, new ArrayAllocation(length, OnStack: false)));
-        var index = NewVariable(TypeRef.Int, "k");
-        var outer = _block;
-        _block = new List<IrStatement>();
-        var k = new VariableOperand(index);
-        Emit(new ElementWriteStatement(copy, k, Convert(Compute(_variables[view.Array].Type, new ElementRead(view.Array, IndexIn(view, k))), _variables[view.Array].Type, element)));
-        var body = _block;
-        _block = outer;
-        Emit(new LoopStatement(body.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, length), -1, -1, EquatableArray<int>.Empty));
+        var copy = NewLocalArray(name, type, length);
+        ForEachIndex(length, k => Emit(new ElementWriteStatement(copy, k,
+            Convert(Compute(_variables[view.Array].Type, new ElementRead(view.Array, IndexIn(view, k))), _variables[view.Array].Type, type))));
         return new VariableOperand(copy);
+    }
+
+    // A new local array variable, allocated here (new T[length]).
+    private int NewLocalArray(string name, TypeRef element, Operand length)
+    {
+        var array = _variables.Count;
+        _variables.Add(new IrVariable(array, _names.Claim(name), element, VariableOrigin.Intermediate, ParameterShape.Array));
+        Emit(new AssignStatement(array, new ArrayAllocation(length, OnStack: false)));
+        return array;
     }
 
     // The local array a local names, when it is the method's own (not a parameter's, a table's or a slice).

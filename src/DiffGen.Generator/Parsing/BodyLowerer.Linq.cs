@@ -354,19 +354,8 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(invocation, "this ToArray", "make arrays of double or float from Select, Zip or an array, without Where");
         }
 
-        var array = _variables.Count;
-        _variables.Add(new IrVariable(array, _names.Claim("array"), sequence.Type, VariableOrigin.Intermediate, ParameterShape.Array));
-        Emit(new AssignStatement(array, new ArrayAllocation(sequence.Count, OnStack: false)));
-        var index = NewVariable(TypeRef.Int, "k");
-        var outerBlock = _block;
-        var outerValues = _values;
-        _block = new List<IrStatement>();
-        var k = new VariableOperand(index);
-        Emit(new ElementWriteStatement(array, k, sequence.Element(k)));
-        var body = _block;
-        _block = outerBlock;
-        _values = outerValues;
-        Emit(new LoopStatement(body.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, sequence.Count), -1, -1, EquatableArray<int>.Empty));
+        var array = NewLocalArray("array", sequence.Type, sequence.Count);
+        ForEachIndex(sequence.Count, k => Emit(new ElementWriteStatement(array, k, sequence.Element(k))));
         return new VariableOperand(array);
     }
 }

@@ -1336,22 +1336,15 @@ internal sealed partial class BodyLowerer
         if (from is not null && from.Array == target.Array)
         {
             // Within one array the ranges may overlap: C# copies as if through a buffer, and so does this.
-            var buffer = _variables.Count;
-            _variables.Add(new IrVariable(buffer, _names.Claim("buffer"), _variables[from.Array].Type, VariableOrigin.Intermediate, ParameterShape.Array));
-            Emit(new AssignStatement(buffer, new ArrayAllocation(count, OnStack: false)));
-            ForEachIndex(count, k => Emit(new ElementWriteStatement(buffer, k, Compute(_variables[from.Array].Type, new ElementRead(from.Array, IndexIn(from, k))))));
-            from = new ArrayView(buffer, null, null, false);
+            var buffer = CopyOfView(new ArrayView(from.Array, from.Offset, count, from.ReadOnly), "buffer");
+            from = new ArrayView(((VariableOperand)buffer).Id, null, null, false);
         }
 
-        var index = NewVariable(TypeRef.Int, "k");
-        var outer = _block;
-        _block = new List<IrStatement>();
-        var k = new VariableOperand(index);
-        var element = value ?? Convert(Compute(_variables[from!.Array].Type, new ElementRead(from.Array, IndexIn(from, k))), _variables[from.Array].Type, targetType);
-        Emit(new ElementWriteStatement(target.Array, IndexIn(target, k), element));
-        var body = _block;
-        _block = outer;
-        Emit(new LoopStatement(body.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count), -1, -1, EquatableArray<int>.Empty));
+        ForEachIndex(count, k =>
+        {
+            var element = value ?? Convert(Compute(_variables[from!.Array].Type, new ElementRead(from.Array, IndexIn(from, k))), _variables[from.Array].Type, targetType);
+            Emit(new ElementWriteStatement(target.Array, IndexIn(target, k), element));
+        });
         return Dummy(invocation);
     }
 
