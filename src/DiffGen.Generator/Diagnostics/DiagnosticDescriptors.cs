@@ -28,7 +28,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedParameterType = Error(
         "DG0004",
         "Unsupported parameter type",
-        "Parameter '{0}' has type '{1}', which DiffGen cannot differentiate; use double, float, double[], float[], ReadOnlySpan<double>, ReadOnlySpan<float>, an integral type or bool (a jagged double[][] of data may be [NoDerivative])");
+        "Parameter '{0}' has type '{1}', which DiffGen cannot differentiate; use double, float, double[], float[], ReadOnlySpan<double>, ReadOnlySpan<float>, an integral type or bool (data in a double[,] or a jagged double[][] may be [NoDerivative]; pass a differentiable matrix as a row-major double[])");
 
     public static readonly DiagnosticDescriptor MixedPrecision = Error(
         "DG0005",
