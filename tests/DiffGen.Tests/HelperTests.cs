@@ -107,4 +107,11 @@ public class HelperTests
         var y = new[] { 1.0, 0.2, 3.1, 0.7 };
         GradientAssert.Vector(b => H.LeastSquares(b, x, y), (b, g, s) => H.LeastSquaresGradient(b, x, y, g, s), new[] { 0.3, 0.7 });
     }
+
+    [Fact]
+    public void LocalFunctionReturningEarlyAndCountingIntoALocal()
+    {
+        GradientAssert.Vector(v => H.Clipped(v, 0.8), (v, g, s) => H.ClippedGradient(v, 0.8, g, ref Unused, s), new[] { 0.5, -0.3, 0.6, 0.1, -0.5 });
+        GradientAssert.Matches(l => H.Clipped(new[] { 0.5, -0.3, 0.6, 0.1, -0.5 }, l), (double l, ref double d, double s) => H.ClippedGradient(new[] { 0.5, -0.3, 0.6, 0.1, -0.5 }, l, new double[5], ref d, s), 0.8, 1.3);
+    }
 }

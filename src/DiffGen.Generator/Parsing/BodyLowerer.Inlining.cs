@@ -225,7 +225,9 @@ internal sealed partial class BodyLowerer
         _values = _values.SetItem(_returned, new LiteralOperand("false", TypeRef.Bool));
         try
         {
-            LowerWork(new Work(body, new Work(MethodEnd.Instance, null)));
+            // No method end in the work: the caller goes on after the body, so every path's values (a local
+            // function's writes of the caller's locals) must merge where the paths meet, not continue apart.
+            LowerWork(new Work(body, null));
             return new VariableOperand(_result);
         }
         finally

@@ -65,6 +65,15 @@ public sealed record ElementWrite(string Array, string Index, string Op, Expr Va
 /// <summary><c>{ … }</c>: a template's statements in their own scope.</summary>
 public sealed record BlockStatement(IReadOnlyList<Stmt> Body) : Stmt;
 
+/// <summary>
+/// A local function <c>T Name(T Parameter) { Body; return Result; }</c> declared where it stands: its body may
+/// return early and assign the method's locals (it is lowered where it is called).
+/// </summary>
+public sealed record LocalFunction(string Name, string Parameter, IReadOnlyList<Stmt> Body, Expr Result) : Stmt;
+
+/// <summary><c>Name(Argument)</c>: a call of a local function.</summary>
+public sealed record LocalCall(string Name, Expr Argument) : Expr;
+
 /// <summary><c>var Name = new T[2, 3];</c>: a local matrix.</summary>
 public sealed record DeclareMatrix(string Name) : Stmt;
 

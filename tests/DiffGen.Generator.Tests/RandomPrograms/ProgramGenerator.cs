@@ -44,7 +44,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "long-sum", "long-product", "deep-if", "nested-early-returns",
         "array-helper-local", "array-helper-parameter",
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
-        "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local",
+        "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
     ];
 
     private static int _ids;
@@ -424,6 +424,11 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             if (roll < 92 && MayReturn)
             {
                 return new ReturnIf(Test(), Expression(2));
+            }
+
+            if (roll >= 92 && roll < 94 && !_inHelper && !_inLambda && MayReturn && Writable().Count > 0)
+            {
+                return LocalFunctionAndCall();
             }
 
             if (roll < 96 && _helpers.Any(h => h.Returns == HelperResult.Tuple))
@@ -1004,6 +1009,34 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
 
             return new Call("FusedMultiplyAdd", [Expression(depth - 1), Expression(depth - 1), Expression(depth - 1)]);
+        }
+
+        // { T fK(T p) { if (…) { x += …; return …; } return …; } y += fK(…); }: a local function that assigns one of the
+        // method's locals on its early-return path (every path's writes must reach the caller), then its call.
+        private Stmt LocalFunctionAndCall()
+        {
+            _shapes.Add("local-function-early-return");
+            var name = Fresh("f");
+            var parameter = Fresh("p");
+            var captured = Pick(Writable());
+            _scopes.Add(new Scope([]));
+            _scopes[^1].ReadOnly.Add(parameter);
+            _inLambda = true; // no assignments in argument lists inside it
+            var readable = _readable.ToList();
+            var matrices = _matrices.ToList();
+            var (weights, constants) = (_hasWeights, _hasConstants);
+            _readable.Clear(); // it reads no arrays: spans cannot be captured, and an array it reads may not be reassigned
+            _matrices.Clear();
+            (_hasWeights, _hasConstants) = (false, false);
+            var early = new If(Test(), [new Assign(captured, "+=", Expression(2)), new Return(Expression(2))], null);
+            var result = Expression(2);
+            (_hasWeights, _hasConstants) = (weights, constants);
+            _readable.AddRange(readable);
+            _matrices.AddRange(matrices);
+            _inLambda = false;
+            _scopes.RemoveAt(_scopes.Count - 1);
+            var target = Pick(Writable());
+            return new BlockStatement([new LocalFunction(name, parameter, [early], result), new Assign(target, "+=", new LocalCall(name, Expression(2)))]);
         }
 
         // Arrays LINQ may read: w, c and the method's own arrays (spans have no LINQ).

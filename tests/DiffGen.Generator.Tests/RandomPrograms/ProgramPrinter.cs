@@ -249,6 +249,10 @@ public static class ProgramPrinter
                 case Declare d:
                     sb.Append(pad).Append(Scalar).Append(' ').Append(d.Name).Append(" = ").Append(Expression(d.Value)).Append(";\n");
                     break;
+                case LocalFunction f:
+                    sb.Append(pad).Append(Scalar).Append(' ').Append(f.Name).Append('(').Append(Scalar).Append(' ').Append(f.Parameter).Append(")\n");
+                    Block(sb, [.. f.Body, new Return(f.Result)], indent);
+                    break;
                 case DeclareMatrix m:
                     sb.Append(pad).Append("var ").Append(m.Name).Append(" = new ").Append(Scalar).Append("[2, 3];\n");
                     break;
@@ -420,6 +424,7 @@ public static class ProgramPrinter
             HelperCall { Order: null } h => h.Helper + Suffix + "(" + string.Join(", ", h.Arguments.Select(Expression)) + ")",
             HelperCall h => h.Helper + Suffix + "(" + string.Join(", ", h.Order.Select(i => ParameterName(h.Helper, i) + ": " + Expression(h.Arguments[i]))) + ")",
             LinqReduce l => Linq(l),
+            LocalCall c => c.Name + "(" + Expression(c.Argument) + ")",
             HelperElement e => Expression(e.Call) + "[" + e.Index + "]",
             HelperItem i => Expression(i.Call) + ".Item" + i.Item.ToString(CultureInfo.InvariantCulture),
             _ => throw new InvalidOperationException(expression.ToString()),

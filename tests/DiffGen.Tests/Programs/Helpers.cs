@@ -315,4 +315,27 @@ public static partial class Helpers
 
         return loss / x.Length + Quadratic(new double[,] { { 1, 0.5 }, { 0.5, 2 } }, beta) + new double[,] { { 1, 2 }, { 3, 4 } }[1, 0] * beta[0];
     }
+    // ---- a local function that returns early and updates the method's locals, called in a loop ----
+
+    [Differentiable]
+    public static double Clipped(double[] w, double limit)
+    {
+        double total = 0;
+        int clipped = 0;
+        for (int i = 0; i < w.Length; i++)
+            total += Clip(w[i] * (i + 1));
+        return total + clipped * limit;
+
+        double Clip(double v)
+        {
+            if (v > limit)
+            {
+                clipped++;
+                return limit + 0.1 * (v - limit);
+            }
+
+            if (v < -limit) return -limit;
+            return v * v / limit;
+        }
+    }
 }
