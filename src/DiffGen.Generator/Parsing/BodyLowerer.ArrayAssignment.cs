@@ -84,7 +84,7 @@ internal sealed partial class BodyLowerer
     // (u, uNext) = (uNext, u): the two arrays exchange their elements (and lengths), through a temporary copy.
     private Operand LowerArraySwap(IDeconstructionAssignmentOperation swap)
     {
-        static ImmutableLocals? Locals(IOperation operation)
+        static LocalPair? Locals(IOperation operation)
         {
             while (operation is IConversionOperation conversion)
             {
@@ -93,7 +93,7 @@ internal sealed partial class BodyLowerer
 
             return operation is ITupleOperation { Elements.Length: 2 } tuple
                    && tuple.Elements[0] is ILocalReferenceOperation a && tuple.Elements[1] is ILocalReferenceOperation b
-                ? new ImmutableLocals(a.Local, b.Local)
+                ? new LocalPair(a.Local, b.Local)
                 : null;
         }
 
@@ -144,7 +144,7 @@ internal sealed partial class BodyLowerer
         return Dummy(swap);
     }
 
-    private sealed record ImmutableLocals(ILocalSymbol First, ILocalSymbol Second);
+    private sealed record LocalPair(ILocalSymbol First, ILocalSymbol Second);
 
     // target gets source's elements: in place when the lengths agree, else in a new array of source's length.
     private void CopyArray(int target, int source)
