@@ -40,14 +40,15 @@ public class DiagnosticTableTests
         { "DG0004", Partial, "[Differentiable] public static double F([|decimal m|]) => 1.0;", "use double, float" },
         { "DG0004", Partial, "[Differentiable] public static double F([|System.Collections.Generic.List<double> xs|]) => 1.0;", "double[]" },
         { "DG0004", Partial, "[Differentiable] public static double F([|object o|]) => 1.0;", "use double, float" },
-        { "DG0004", Partial, "[Differentiable] public static double F([|double[,] m|]) => 1.0;", "double[]" },
+        { "DG0004", Partial, "[Differentiable] public static double F([|double[,,] m|]) => 1.0;", "double[]" },
+        { "DG0008", Partial, "[Differentiable] static double G(double[,] m) => m[0, 0]; [Differentiable] public static double F(double[,] m) => [|G(m)|];", "it is then differentiated in place here" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x, [NoDerivative] double[,] m) { [|m[0, 0]|] = x; return x; }", "copy into a local matrix" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x, [NoDerivative] double[,] m) { double s = 0; foreach (var v in [|m|]) s += v * x; return s; }", "loop over m.GetLength(0)" },
         { "DG0004", Partial, "[Differentiable] public static double F(double x, [|double[][] rows|]) => x * rows[0][0];", "may be [NoDerivative]" },
         { "DG0008", Partial, "[Differentiable] public static double F(double x, [NoDerivative] double[][] rows) { var row = rows[0]; [|row|][0] = x; return row[0] * x; }", "parameters are read-only" },
         { "DG0004", Partial, "[Differentiable] public static double F([|Func<double, double> f|], double x) => x;", "use double, float" },
         { "DG0004", Partial, "[Differentiable] public static double F([|double? x|]) => 1.0;", "use double, float" },
-        { "DG0004", Partial, "[Differentiable] public static double F(double x, [|string[] names|]) => x;", "an integral type or bool" },
+        { "DG0004", Partial, "[Differentiable] public static double F(double x, [|string[] names|]) => x;", "an integral type, bool" },
 
         // DG0005: one precision per method.
         { "DG0005", Partial, "[Differentiable] public static double F([|float x|], double y) => x * y;", "declare it 'double'" },

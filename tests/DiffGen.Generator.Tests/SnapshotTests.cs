@@ -420,4 +420,23 @@ public class SnapshotTests
             }
         }
         """);
+    [Fact]
+    public void WeightMatrixAndJaggedData() => VerifySingle(Usings + """
+        public static partial class Layer
+        {
+            [Differentiable]
+            public static double Loss(double[,] w, [NoDerivative] double[][] rows)
+            {
+                double loss = 0;
+                foreach (var row in rows)
+                {
+                    double z = 0;
+                    for (int j = 0; j < w.GetLength(1); j++) z += w[0, j] * row[j];
+                    loss += z * z;
+                }
+
+                return loss;
+            }
+        }
+        """);
 }

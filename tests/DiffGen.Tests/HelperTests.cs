@@ -114,4 +114,40 @@ public class HelperTests
         GradientAssert.Vector(v => H.Clipped(v, 0.8), (v, g, s) => H.ClippedGradient(v, 0.8, g, ref Unused, s), new[] { 0.5, -0.3, 0.6, 0.1, -0.5 });
         GradientAssert.Matches(l => H.Clipped(new[] { 0.5, -0.3, 0.6, 0.1, -0.5 }, l), (double l, ref double d, double s) => H.ClippedGradient(new[] { 0.5, -0.3, 0.6, 0.1, -0.5 }, l, new double[5], ref d, s), 0.8, 1.3);
     }
+
+    [Fact]
+    public void DifferentiableWeightMatrix()
+    {
+        var w = new double[,] { { 0.3, -0.2, 0.5 }, { 0.1, 0.4, -0.6 } };
+        var b = new[] { 0.1, -0.1 };
+        var x = new double[,] { { 1.0, 0.5, -1.0 }, { -0.3, 0.8, 0.2 } };
+        var y = new[] { 0.2, -0.3, 0.5, 0.1 };
+        var dw = new double[2, 3];
+        var db = new double[2];
+        Assert.Equal(H.DenseLayer(w, b, x, y), H.DenseLayerGradient(w, b, x, y, dw, db));
+        for (int i = 0; i < 2; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                var old = w[i, j];
+                w[i, j] = old + 1e-6;
+                var up = H.DenseLayer(w, b, x, y);
+                w[i, j] = old - 1e-6;
+                var down = H.DenseLayer(w, b, x, y);
+                w[i, j] = old;
+                Assert.Equal((up - down) / 2e-6, dw[i, j], 1e-7);
+            }
+        }
+
+        // The output accumulates, as every gradient output does.
+        H.DenseLayerGradient(w, b, x, y, dw, db);
+        var once = new double[2, 3];
+        H.DenseLayerGradient(w, b, x, y, once, new double[2]);
+        Assert.Equal(2 * once[1, 2], dw[1, 2], 1e-12);
+
+        var wf = new float[,] { { 0.3f, -0.2f }, { 0.1f, 0.4f } };
+        var dwf = new float[2, 2];
+        H.DenseLayerFGradient(wf, new[] { 1.0f, 0.5f }, dwf);
+        Assert.Equal(MathF.Tanh(0.3f - 0.1f), dwf[1, 0], 1e-6f);
+    }
 }

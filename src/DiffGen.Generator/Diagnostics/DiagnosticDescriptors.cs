@@ -28,7 +28,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedParameterType = Error(
         "DG0004",
         "Unsupported parameter type",
-        "Parameter '{0}' has type '{1}', which DiffGen cannot differentiate; use double, float, double[], float[], ReadOnlySpan<double>, ReadOnlySpan<float>, an integral type or bool (data in a double[,] or a jagged double[][] may be [NoDerivative]; pass a differentiable matrix as a row-major double[])");
+        "Parameter '{0}' has type '{1}', which DiffGen cannot differentiate; use double, float, double[], float[], ReadOnlySpan<double>, ReadOnlySpan<float>, an integral type, bool, or a double[,] or float[,] matrix (data in a jagged double[][] may be [NoDerivative])");
 
     public static readonly DiagnosticDescriptor MixedPrecision = Error(
         "DG0005",

@@ -727,6 +727,19 @@ internal sealed class ReverseModeBuilder
                     Declare: false,
                     StrongZero: false));
                 break;
+            case MatrixRead read when _activity.IsActive(read.Array):
+                var matrix = _program.Variables[read.Array];
+                output.Add(new AccumulateStatement(
+                    new AdjointRef(ArrayAdjoint(read.Array), read.Row, matrix.Name, read.Column),
+                    source,
+                    DerivativeRules.Identity.Partials[0],
+                    EquatableArray<Operand>.Empty,
+                    result,
+                    type,
+                    matrix.Type,
+                    Declare: false,
+                    StrongZero: false));
+                break;
             case DifferentiableCall call:
                 PullbackCall(call, source.Name, definedHere, output);
                 break;

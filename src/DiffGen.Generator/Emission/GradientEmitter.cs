@@ -124,9 +124,12 @@ internal static class GradientEmitter
         var parameters = spec.Parameters.Select(p => p.TypeText + " " + p.Name).ToList();
         foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable))
         {
-            parameters.Add(parameter.Shape == ParameterShape.Scalar
-                ? "ref " + parameter.Type.Name + " " + parameter.GradientName
-                : "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName);
+            parameters.Add(parameter.Shape switch
+            {
+                ParameterShape.Scalar => "ref " + parameter.Type.Name + " " + parameter.GradientName,
+                ParameterShape.Matrix => parameter.Type.Name + "[,] " + parameter.GradientName,
+                _ => "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName,
+            });
         }
 
         parameters.Add(spec.ReturnType.Name + " " + spec.SeedName + " = " + (spec.ReturnType.Kind == ScalarKind.Float ? "1f" : "1.0"));
@@ -159,7 +162,12 @@ internal static class GradientEmitter
         {
             var raw = parameter.Name.TrimStart('@');
             writer.Line("/// <param name=\"" + parameter.GradientName + "\">Receives " + spec.SeedName + " × ∂" + name + "/∂" + raw
-                + (parameter.Shape == ParameterShape.Scalar ? string.Empty : "[i] for each element i (same length as " + raw + ")")
+                + parameter.Shape switch
+                {
+                    ParameterShape.Scalar => string.Empty,
+                    ParameterShape.Matrix => "[i, j] for each element (same dimensions as " + raw + ")",
+                    _ => "[i] for each element i (same length as " + raw + ")",
+                }
                 + ", added to its current value.</param>");
         }
 
@@ -577,18 +585,18 @@ internal static class GradientEmitter
         _ => ">=",
     };
 
-    private static string Element(CSharpSpelling spelling, AdjointRef adjoint) => Indexed(spelling, adjoint.Name, adjoint.Index);
+    private static string Element(CSharpSpelling spelling, AdjointRef adjoint) => Indexed(spelling, adjoint.Name, adjoint.Index, adjoint.Column);
 
-    // name, or name[index] for an element of an array or span.
-    private static string Indexed(CSharpSpelling spelling, string name, Operand? index) =>
-        name + (index is { } i ? "[" + spelling.SpanIndex(i) + "]" : string.Empty);
+    // name, name[index] for an element of an array or span, name[row, column] for one of a matrix.
+    private static string Indexed(CSharpSpelling spelling, string name, Operand? index, Operand? column = null) =>
+        name + (index is { } i ? "[" + (column is { } j ? spelling.Operand(i) + ", " + spelling.Operand(j) : spelling.SpanIndex(i)) + "]" : string.Empty);
 
     private static string Accumulate(CSharpSpelling spelling, AccumulateStatement a)
     {
         var target = Element(spelling, a.Target);
         var source = Element(spelling, a.Source);
-        var primal = Indexed(spelling, a.Target.PrimalName, a.Target.Index);
-        var sourcePrimal = Indexed(spelling, a.Source.PrimalName, a.Source.Index);
+        var primal = Indexed(spelling, a.Target.PrimalName, a.Target.Index, a.Target.Column);
+        var sourcePrimal = Indexed(spelling, a.Source.PrimalName, a.Source.Index, a.Source.Column);
         var comment = "// ∂" + sourcePrimal + "/∂" + primal + " = " + spelling.Math(a.Partial.Math, a.Arguments, a.Result);
         const string Reciprocal = "{c:1} / ";
 

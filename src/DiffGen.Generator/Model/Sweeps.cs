@@ -121,7 +121,8 @@ internal sealed record SeedStatement(string Target, TypeRef Type, string Seed) :
 /// <param name="Name">The adjoint's identifier.</param>
 /// <param name="Index">The element index for arrays.</param>
 /// <param name="PrimalName">The primal it is the adjoint of, for the comment (<c>∂u3/∂w[u4]</c>).</param>
-internal sealed record AdjointRef(string Name, Operand? Index, string PrimalName);
+/// <param name="Column">For an element of a matrix parameter's gradient output: the column (<c>Index</c> is the row).</param>
+internal sealed record AdjointRef(string Name, Operand? Index, string PrimalName, Operand? Column = null);
 
 /// <summary>
 /// One step of the chain rule: <c>Target += Source × ∂(result)/∂(argument)</c>, where the local

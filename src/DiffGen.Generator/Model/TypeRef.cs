@@ -46,6 +46,9 @@ internal enum ParameterShape
 
     /// <summary>A <c>ReadOnlySpan&lt;T&gt;</c>; its gradient output is <c>Span&lt;T&gt;</c>.</summary>
     Span,
+
+    /// <summary>A <c>T[,]</c> parameter; its gradient output is a <c>T[,]</c> of the same dimensions (its IR variable is array-shaped).</summary>
+    Matrix,
 }
 
 /// <summary>A source location that is safe to cache: a file path and a span, never a Roslyn <c>Location</c>.</summary>

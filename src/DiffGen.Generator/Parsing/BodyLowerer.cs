@@ -1228,7 +1228,9 @@ internal sealed partial class BodyLowerer
             var callee = DescribeCallee(method, resultType);
             if (callee is null)
             {
-                return UnsupportedExpression(invocation, "calling '" + method.Name + "', which has a parameter DiffGen cannot differentiate", "give it the parameter types of a [Differentiable] method");
+                return method.Parameters.Any(p => p.Type is IArrayTypeSymbol { Rank: 2 })
+                    ? UnsupportedExpression(invocation, "calling the [Differentiable] method '" + method.Name + "', which takes a matrix, through its gradient", "remove [Differentiable] from '" + method.Name + "' (if it is in this compilation): it is then differentiated in place here")
+                    : UnsupportedExpression(invocation, "calling '" + method.Name + "', which has a parameter DiffGen cannot differentiate", "give it the parameter types of a [Differentiable] method");
             }
 
             for (var i = 0; i < arguments.Count; i++)

@@ -142,7 +142,7 @@ internal static class MethodParser
         foreach (var (parameter, shape, type, differentiable) in parameters)
         {
             var name = Escape(parameter.Name);
-            var variable = lowerer.AddParameter(parameter, name, type, shape);
+            var variable = lowerer.AddParameter(parameter, name, type, shape == ParameterShape.Matrix ? ParameterShape.Array : shape);
             var gradientName = differentiable ? names.Claim("d" + parameter.Name) : null;
             specs.Add(new ParameterSpec(name, TypeText(parameter.Type), shape, type, gradientName, variable));
         }
@@ -233,12 +233,11 @@ internal static class MethodParser
                 CheckPrecision(parameter, scalar, returnType, location, diagnostics);
                 result.Add((parameter, ParameterShape.Scalar, scalar, scalar.IsFloating && !noDerivative));
             }
-            else if (parameter.Type is IArrayTypeSymbol { Rank: 2, ElementType: var cellType } && TypeMapping.TryMap(cellType) is { } cell
-                     && cell.Kind != ScalarKind.Other && (noDerivative || !cell.IsFloating))
+            else if (parameter.Type is IArrayTypeSymbol { Rank: 2, ElementType: var cellType } && TypeMapping.TryMap(cellType) is { } cell && cell.Kind != ScalarKind.Other)
             {
-                // A [NoDerivative] matrix of data (a design matrix, a kernel): a constant read as m[i, j].
+                // A matrix: data read as m[i, j] ([NoDerivative]), or weights whose gradient output is a matrix too.
                 CheckPrecision(parameter, cell, returnType, location, diagnostics);
-                result.Add((parameter, ParameterShape.Array, cell, false));
+                result.Add((parameter, ParameterShape.Matrix, cell, cell.IsFloating && !noDerivative));
             }
             else if (collection is null && parameter.Type is IArrayTypeSymbol { IsSZArray: true, ElementType: var rowType }
                      && TypeMapping.TryMapAnyCollection(rowType) is { Shape: ParameterShape.Array } row && (noDerivative || !row.Element.IsFloating))

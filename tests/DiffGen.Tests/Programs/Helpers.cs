@@ -338,4 +338,35 @@ public static partial class Helpers
             return v * v / limit;
         }
     }
+    // ---- a differentiable weight matrix: its gradient output is a matrix too ----
+
+    static double Frobenius(double[,] m)
+    {
+        double s = 0;
+        foreach (var i in Enumerable.Range(0, m.GetLength(0)))
+            for (int j = 0; j < m.GetLength(1); j++)
+                s += m[i, j] * m[i, j];
+        return s;
+    }
+
+    [Differentiable]
+    public static double DenseLayer(double[,] w, double[] b, [NoDerivative] double[,] x, [NoDerivative] double[] y)
+    {
+        double loss = 0;
+        for (int n = 0; n < x.GetLength(0); n++)
+        {
+            for (int i = 0; i < w.GetLength(0); i++)
+            {
+                double z = b[i];
+                for (int j = 0; j < w.GetLength(1); j++) z += w[i, j] * x[n, j];
+                double error = Math.Tanh(z) - y[n * w.GetLength(0) + i];
+                loss += error * error;
+            }
+        }
+
+        return loss / w.Length + 0.01 * Frobenius(w);
+    }
+
+    [Differentiable]
+    public static float DenseLayerF(float[,] w, [NoDerivative] float[] x) => MathF.Tanh(w[0, 0] * x[0] + w[0, 1] * x[1]) * w[1, 0];
 }
