@@ -17,6 +17,7 @@ namespace DiffGen.Generator.Parsing;
 internal sealed partial class BodyLowerer
 {
     private readonly List<IMethodSymbol> _inlining = new();
+    private readonly Dictionary<SyntaxTree, SemanticModel> _models = new();
     private readonly Dictionary<LocationInfo, IReadOnlyList<DiagnosticInfo>> _inlineFailures = new();
 
     /// <summary>
@@ -86,7 +87,13 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        var model = syntax.SyntaxTree == _model.SyntaxTree ? _model : compilation.GetSemanticModel(syntax.SyntaxTree);
+        if (!_models.TryGetValue(syntax.SyntaxTree, out var model))
+        {
+            // One model per tree for the whole method, however many calls reach into it.
+            model = syntax.SyntaxTree == _model.SyntaxTree ? _model : compilation.GetSemanticModel(syntax.SyntaxTree);
+            _models.Add(syntax.SyntaxTree, model);
+        }
+
         var body = model.GetOperation(syntax, _cancellationToken) is IMethodBodyOperation bodies ? bodies.BlockBody ?? bodies.ExpressionBody : null;
         return body is null ? null : new Inlinee(method.OriginalDefinition, body, model, CanBeCalled: scalarResult && !differentiable);
     }
@@ -128,10 +135,7 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(invocation, "a recursive " + kind, "make it a static [Differentiable] method of the type: recursion between those is supported");
         }
 
-        var statements = callee.Body.Operations;
-        var last = statements.Length > 0 ? statements[statements.Length - 1] : null;
-        var returned = last is IReturnOperation { ReturnedValue: { } returnValue } ? returnValue : null;
-        var leading = last is IReturnOperation ? statements.RemoveAt(statements.Length - 1) : statements; // a void function's return; is implicit or last
+        var (leading, returned) = SplitFinalReturn(callee.Body);
         var scalarResult = TypeMapping.TryMap(function.ReturnType) is not null;
         var returnsEarly = leading.Any(ContainsReturn) || (returned is null && !function.ReturnsVoid);
         if (returnsEarly && !scalarResult)
@@ -205,6 +209,16 @@ internal sealed partial class BodyLowerer
         }
 
         return result;
+    }
+
+    // The statements before a body's final return, and the value it returns (null without one, or for void's return;).
+    private static (ImmutableArray<IOperation> Leading, IOperation? Returned) SplitFinalReturn(IBlockOperation body)
+    {
+        var statements = body.Operations;
+        var last = statements.Length > 0 ? statements[statements.Length - 1] : null;
+        return last is IReturnOperation final
+            ? (statements.RemoveAt(statements.Length - 1), final.ReturnedValue)
+            : (statements, null);
     }
 
     private Operand LowerThenReturn(ImmutableArray<IOperation> leading, IOperation? returned, IOperation invocation)

@@ -79,8 +79,7 @@ internal sealed partial class BodyLowerer
             return name switch
             {
                 "Sum" => Sum(sequence),
-                "Count" => Reduce(new Sequence(sequence.Count, TypeRef.Int, _ => new LiteralOperand("1", TypeRef.Int), sequence.Keep), new LiteralOperand("0", TypeRef.Int),
-                    (count, one) => Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, count, one))),
+                "Count" => KeptCount(sequence),
                 "Average" => Average(sequence, invocation),
                 "Max" or "Min" => Extreme(sequence, name, invocation),
                 "Aggregate" => Aggregate(source, invocation),
@@ -226,10 +225,7 @@ internal sealed partial class BodyLowerer
             _values = _values.SetItem(lambda.Symbol.Parameters[i], arguments[i]);
         }
 
-        var statements = lambda.Body.Operations;
-        var last = statements.Length > 0 ? statements[statements.Length - 1] : null;
-        var returned = last is IReturnOperation { ReturnedValue: { } value } ? value : null;
-        var leading = last is IReturnOperation ? statements.RemoveAt(statements.Length - 1) : statements;
+        var (leading, returned) = SplitFinalReturn(lambda.Body);
         var result = returned is not null && !leading.Any(ContainsReturn)
             ? LowerThenReturn(leading, returned, operation)
             : TypeMapping.TryMap(lambda.Symbol.ReturnType) is { } type ? LowerReturningEarly(lambda.Body, type) : Dummy(operation);
@@ -281,26 +277,25 @@ internal sealed partial class BodyLowerer
     // Enumerable.Sum as .NET computes it: floats summed in double, integers checked.
     private Operand Sum(Sequence sequence)
     {
-        var total = AccumulatorType(sequence.Type);
-        var sum = Reduce(new Sequence(sequence.Count, total, k => Convert(sequence.Element(k), sequence.Type, total), sequence.Keep), Literals.TryCreate(0, total)!,
-            (t, v) => Compute(total, new BinaryOperation(BinaryOperator.Add, t, v, Checked: !total.IsFloating)));
-        return Convert(sum, total, sequence.Type);
+        var total = sequence.Type.Kind == ScalarKind.Float ? TypeRef.Double : sequence.Type;
+        return Convert(Total(sequence, total), total, sequence.Type);
     }
 
-    private static TypeRef AccumulatorType(TypeRef element) => element.Kind == ScalarKind.Float ? TypeRef.Double : element;
+    // The kept elements added up in the given type (checked for integers).
+    private Operand Total(Sequence sequence, TypeRef total) =>
+        Reduce(new Sequence(sequence.Count, total, k => Convert(sequence.Element(k), sequence.Type, total), sequence.Keep), Literals.TryCreate(0, total)!,
+            (t, v) => Compute(total, new BinaryOperation(BinaryOperator.Add, t, v, Checked: !total.IsFloating)));
 
-    // Enumerable.Average: the sum (floats in double; integers in double, exact below 2⁵³ as .NET's long) over the count.
+    // How many elements a Where keeps (all of them without one).
+    private Operand KeptCount(Sequence sequence) =>
+        sequence.Keep is null ? sequence.Count : Total(new Sequence(sequence.Count, TypeRef.Int, _ => new LiteralOperand("1", TypeRef.Int), sequence.Keep), TypeRef.Int);
+
+    // Enumerable.Average: the sum in double (integers too, exact below 2⁵³ as .NET's long) over the count.
     private Operand Average(Sequence sequence, IInvocationOperation invocation)
     {
         var type = TypeMapping.TryMap(invocation.Type) ?? TypeRef.Double;
-        var total = sequence.Type.IsFloating ? AccumulatorType(sequence.Type) : TypeRef.Double;
-        var sum = Reduce(new Sequence(sequence.Count, total, k => Convert(sequence.Element(k), sequence.Type, total), sequence.Keep), Literals.TryCreate(0, total)!,
-            (t, v) => Compute(total, new BinaryOperation(BinaryOperator.Add, t, v, Checked: !total.IsFloating)));
-        var count = sequence.Keep is null ? sequence.Count
-            : Reduce(new Sequence(sequence.Count, TypeRef.Int, _ => new LiteralOperand("1", TypeRef.Int), sequence.Keep), new LiteralOperand("0", TypeRef.Int),
-                (n, one) => Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, n, one)));
-        var divided = total.IsFloating ? total : TypeRef.Double;
-        return Convert(Compute(divided, new BinaryOperation(BinaryOperator.Divide, Convert(sum, total, divided), Convert(count, TypeRef.Int, divided))), divided, type);
+        var mean = Compute(TypeRef.Double, new BinaryOperation(BinaryOperator.Divide, Total(sequence, TypeRef.Double), Convert(KeptCount(sequence), TypeRef.Int, TypeRef.Double)));
+        return Convert(mean, TypeRef.Double, type);
     }
 
     // Max and Min as Enumerable computes them, from the first element (an empty sequence throws in C# and reads

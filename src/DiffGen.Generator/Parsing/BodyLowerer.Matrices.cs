@@ -73,30 +73,19 @@ internal sealed partial class BodyLowerer
     }
 
     // The matrix a local or an inlined helper's parameter names, or null.
-    private MatrixValue? MatrixOf(IOperation operation)
-    {
-        while (operation is IConversionOperation conversion)
-        {
-            operation = conversion.Operand;
-        }
-
-        var symbol = operation switch
-        {
-            ILocalReferenceOperation l => (ISymbol)l.Local,
-            IParameterReferenceOperation p => p.Parameter,
-            _ => null,
-        };
-        return symbol is not null && _values.TryGetValue(symbol, out var value) ? value as MatrixValue : null;
-    }
+    private MatrixValue? MatrixOf(IOperation operation) => NamedValue(operation) as MatrixValue;
 
     // m[i, j]: the element i * columns + j of the matrix's array.
     private Operand MatrixIndex(MatrixValue matrix, IOperation row, IOperation column)
     {
-        var i = Convert(LowerExpression(row), RequireType(row), TypeRef.Int);
-        var j = Convert(LowerExpression(column), RequireType(column), TypeRef.Int);
+        var (i, j) = MatrixCell(row, column);
         var start = Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Multiply, i, matrix.Columns));
         return Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, start, j));
     }
+
+    // The row and column of m[i, j], as ints.
+    private (Operand Row, Operand Column) MatrixCell(IOperation row, IOperation column) =>
+        (Convert(LowerExpression(row), RequireType(row), TypeRef.Int), Convert(LowerExpression(column), RequireType(column), TypeRef.Int));
 
     // m.GetLength(0) and m.GetLength(1); null when the call is no such thing.
     private Operand? MatrixDimension(IInvocationOperation invocation)
@@ -128,18 +117,8 @@ internal sealed partial class BodyLowerer
             operation = conversion.Operand;
         }
 
-        if (operation.Type is not IArrayTypeSymbol { ElementType: IArrayTypeSymbol })
-        {
-            return null;
-        }
-
-        var symbol = operation switch
-        {
-            IParameterReferenceOperation p => (ISymbol)p.Parameter,
-            ILocalReferenceOperation l => l.Local,
-            _ => null,
-        };
-        return symbol is not null && _values.TryGetValue(symbol, out var value) && value is VariableOperand { Id: var id } && _variables[id].Origin == VariableOrigin.Parameter
+        return operation.Type is IArrayTypeSymbol { ElementType: IArrayTypeSymbol }
+               && NamedValue(operation) is VariableOperand { Id: var id } && _variables[id].Origin == VariableOrigin.Parameter
             ? id
             : null;
     }

@@ -38,13 +38,24 @@ internal sealed partial class BodyLowerer
     }
 
     // Whether a local or parameter names a slice (or a matrix: its elements in row-major order).
-    private bool NamesSlice(IOperation operation) =>
-        operation switch
+    private bool NamesSlice(IOperation operation) => NamedValue(operation) is SliceValue or MatrixValue;
+
+    // The value a local or parameter (an inlined callee's too) names, through conversions; null for anything else.
+    private Operand? NamedValue(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
         {
-            ILocalReferenceOperation l => _values.TryGetValue(l.Local, out var v) && v is SliceValue or MatrixValue,
-            IParameterReferenceOperation p => _values.TryGetValue(p.Parameter, out var v) && v is SliceValue or MatrixValue,
-            _ => false,
+            operation = conversion.Operand;
+        }
+
+        var symbol = operation switch
+        {
+            ILocalReferenceOperation l => (ISymbol)l.Local,
+            IParameterReferenceOperation p => p.Parameter,
+            _ => null,
         };
+        return symbol is not null && _values.TryGetValue(symbol, out var value) ? value : null;
+    }
 
     /// <summary>What an array operand views: a whole array (parameter, local, table) or a slice of one; null when reported or none.</summary>
     private ArrayView? ViewOf(IOperation operation)
@@ -58,7 +69,7 @@ internal sealed partial class BodyLowerer
         {
             case ILocalReferenceOperation { Local: var rejected } when _rejected.Contains(rejected):
                 return null; // its declaration is reported
-            case ILocalReferenceOperation { Local: var whole } when _values.TryGetValue(whole, out var bound) && bound is MatrixValue matrix:
+            case ILocalReferenceOperation or IParameterReferenceOperation when NamedValue(operation) is MatrixValue matrix:
                 if (_variables[matrix.Array].Origin == VariableOrigin.Parameter)
                 {
                     UnsupportedExpression(operation, "iterating over a matrix parameter's elements", "loop over m.GetLength(0) and m.GetLength(1) and read m[i, j]");
@@ -66,17 +77,7 @@ internal sealed partial class BodyLowerer
                 }
 
                 return new ArrayView(matrix.Array, null, null, false);
-            case IParameterReferenceOperation { Parameter: var whole } when _values.TryGetValue(whole, out var bound) && bound is MatrixValue matrix:
-                if (_variables[matrix.Array].Origin == VariableOrigin.Parameter)
-                {
-                    UnsupportedExpression(operation, "iterating over a matrix parameter's elements", "loop over m.GetLength(0) and m.GetLength(1) and read m[i, j]");
-                    return null;
-                }
-
-                return new ArrayView(matrix.Array, null, null, false);
-            case ILocalReferenceOperation { Local: var local } when _values.TryGetValue(local, out var bound) && bound is SliceValue slice:
-                return new ArrayView(slice.Array, slice.Offset, slice.Length, slice.ReadOnly);
-            case IParameterReferenceOperation { Parameter: var parameter } when _values.TryGetValue(parameter, out var bound) && bound is SliceValue slice:
+            case ILocalReferenceOperation or IParameterReferenceOperation when NamedValue(operation) is SliceValue slice:
                 return new ArrayView(slice.Array, slice.Offset, slice.Length, slice.ReadOnly);
             case IInvocationOperation { TargetMethod.Name: "AsSpan" or "AsMemory", Arguments.Length: 2 or 3 } asSpan:
                 return Slice(asSpan.Arguments[0].Value, asSpan.Arguments[1].Value, asSpan.Arguments.Length == 3 ? asSpan.Arguments[2].Value : null, readOnly: false);

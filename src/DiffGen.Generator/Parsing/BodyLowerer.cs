@@ -1419,8 +1419,7 @@ internal sealed partial class BodyLowerer
         {
             if (_variables[matrix.Array].Origin == VariableOrigin.Parameter)
             {
-                var row = Convert(LowerExpression(indices[0]), RequireType(indices[0]), TypeRef.Int);
-                var column = Convert(LowerExpression(indices[1]), RequireType(indices[1]), TypeRef.Int);
+                var (row, column) = MatrixCell(indices[0], indices[1]);
                 return Compute(_variables[matrix.Array].Type, new MatrixRead(matrix.Array, row, column));
             }
 
