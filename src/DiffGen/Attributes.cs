@@ -23,9 +23,11 @@ public sealed class DifferentiableAttribute : Attribute
 /// <summary>
 /// Marks a parameter of a <see cref="DifferentiableAttribute"/> method as a constant (data,
 /// targets, sizes): no gradient output is generated for it. Parameters of integral or
-/// <c>bool</c> type are always constants.
+/// <c>bool</c> type are always constants. On a field or property of a model type (a struct,
+/// class or record passed to a <see cref="DifferentiableAttribute"/> method, or the instance of
+/// one), the member is a constant of the model: its gradient is not computed.
 /// </summary>
-[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Field | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class NoDerivativeAttribute : Attribute
 {
 }

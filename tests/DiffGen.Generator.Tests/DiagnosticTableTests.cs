@@ -24,9 +24,9 @@ public class DiagnosticTableTests
         { "DG0001", "public struct S", "[Differentiable] public static double [|F|](double x) => x * x;", "partial" },
         { "DG0001", "public sealed class C", "[Differentiable] internal static float [|G|](float x) => x;", "partial" },
 
-        // DG0002: static only.
-        { "DG0002", "public partial class C", "[Differentiable] public double [|F|](double x) => x;", "make it static" },
-        { "DG0002", "public partial struct S", "[Differentiable] public double [|F|](double x) { return x * 2; }", "make it static" },
+        // DG0002: static, or an instance method of a model type (not of an interface).
+        { "DG0002", "public partial interface I", "[Differentiable] public double [|F|](double x) => x;", "make it static" },
+        { "DG0002", "public partial interface I", "[Differentiable] double [|F|](double x) { return x * 2; }", "instance method of a struct, class or record" },
 
         // DG0003: double or float results.
         { "DG0003", Partial, "[Differentiable] public static [|int|] F(double x) => 1;", "must return double or float" },

@@ -37,7 +37,7 @@ public class DiagnosticTests
 
     [Fact]
     public void DG0002_NotStatic() =>
-        Expect("DG0002", "F", "    [Differentiable] public double F(double x) => x;", "public partial class C");
+        Expect("DG0002", "F", "    [Differentiable] public double F(double x) => x;", "public partial interface I");
 
     [Fact]
     public void DG0003_ReturnType() =>

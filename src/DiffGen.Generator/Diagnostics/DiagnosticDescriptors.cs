@@ -17,8 +17,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MethodNotStatic = Error(
         "DG0002",
-        "Differentiable method must be static",
-        "[Differentiable] method '{0}' must be static; make it static and pass what it reads as parameters");
+        "Differentiable method must be static, or an instance method of a struct, class or record",
+        "[Differentiable] method '{0}' must be static, or an instance method of a struct, class or record; make it static and pass what it reads as parameters");
 
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Error(
         "DG0003",

@@ -27,7 +27,8 @@ internal static class GradientEmitter
             writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         }
 
-        writer.Open(spec.Accessibility + " static " + spec.ReturnType.Name + " " + spec.GradientName + "(" + Signature(spec) + ")");
+        writer.Open(spec.Accessibility + (spec.IsInstance ? " " : " static ") + spec.ReturnType.Name + " " + spec.GradientName + "(" + Signature(spec) + ")");
+        MethodSignature.WriteMemberReads(writer, spec, gradients: true);
 
         var body = method.Body;
         var pooled = body.Tapes.Count > 0 || body.ArrayAdjoints.Count > 0;
@@ -65,6 +66,7 @@ internal static class GradientEmitter
         }
 
         writer.Line();
+        MethodSignature.WriteScalarGradients(writer, spec);
         writer.Line("return " + value + ";");
         if (pooled)
         {
@@ -90,17 +92,8 @@ internal static class GradientEmitter
 
     private static string Signature(MethodSpec spec)
     {
-        var parameters = spec.Parameters.Select(p => p.TypeText + " " + p.Name).ToList();
-        foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable))
-        {
-            parameters.Add(parameter.Shape switch
-            {
-                ParameterShape.Scalar => "ref " + parameter.Type.Name + " " + parameter.GradientName,
-                ParameterShape.Matrix => parameter.Type.Name + "[,] " + parameter.GradientName,
-                _ => "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName,
-            });
-        }
-
+        var parameters = MethodSignature.Inputs(spec);
+        parameters.AddRange(MethodSignature.Outputs(spec));
         parameters.Add(spec.ReturnType.Name + " " + spec.SeedName + " = " + (spec.ReturnType.Kind == ScalarKind.Float ? "1f" : "1.0"));
         return string.Join(", ", parameters);
     }
@@ -119,7 +112,14 @@ internal static class GradientEmitter
         }
 
         writer.Line("/// </summary>");
-        foreach (var parameter in spec.Parameters)
+        foreach (var model in spec.Models.Where(m => m.Position >= 0))
+        {
+            writer.Line("/// <param name=\"" + model.Name.TrimStart('@') + "\">" + (model.GradientName is not null
+                ? "A model: the members it reads are differentiable (except [NoDerivative] ones); their gradients go to the same members of <paramref name=\"" + model.GradientName + "\"/>."
+                : "A constant model: no gradient is computed for it.") + "</param>");
+        }
+
+        foreach (var parameter in spec.Parameters.Where(p => p.Member is null))
         {
             var raw = parameter.Name.TrimStart('@');
             writer.Line("/// <param name=\"" + raw + "\">" + (parameter.IsDifferentiable
@@ -127,7 +127,14 @@ internal static class GradientEmitter
                 : "A constant: no gradient is computed for it.") + "</param>");
         }
 
-        foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable))
+        foreach (var model in spec.Models.Where(m => m.GradientName is not null))
+        {
+            var of = model.Position < 0 ? "this instance" : model.Name.TrimStart('@');
+            writer.Line("/// <param name=\"" + model.GradientName + "\">A model shaped like " + of + ": each member read receives " + spec.SeedName + " × ∂" + name
+                + "/∂(that member of " + of + "), added to its current value; its arrays must have the lengths of " + of + "'s.</param>");
+        }
+
+        foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable && p.Member is null))
         {
             var raw = parameter.Name.TrimStart('@');
             writer.Line("/// <param name=\"" + parameter.GradientName + "\">Receives " + spec.SeedName + " × ∂" + name + "/∂" + raw

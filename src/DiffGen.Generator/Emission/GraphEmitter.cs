@@ -65,8 +65,9 @@ internal sealed class GraphEmitter
         var options = _names.Claim("options");
         WriteDocumentation(options);
         writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
-        writer.Open(spec.Accessibility + " static global::DiffGen.ComputationGraph " + spec.Name + "Graph("
-            + string.Join(", ", spec.Parameters.Select(p => p.TypeText + " " + p.Name).Concat(new[] { "global::DiffGen.GraphOptions? " + options + " = null" })) + ")");
+        writer.Open(spec.Accessibility + (spec.IsInstance ? " " : " static ") + "global::DiffGen.ComputationGraph " + spec.Name + "Graph("
+            + string.Join(", ", MethodSignature.Inputs(spec).Concat(new[] { "global::DiffGen.GraphOptions? " + options + " = null" })) + ")");
+        MethodSignature.WriteMemberReads(writer, spec, gradients: false);
         writer.Line("var " + _graph + " = new " + Recorder + "(" + Literal(DisplayName()) + ", " + options + ");");
         WriteParameters();
         WriteDeclarations();
@@ -90,7 +91,12 @@ internal sealed class GraphEmitter
         _writer.Line("/// per intermediate with its value and its adjoint ∂" + name + "/∂node (the reverse sweep's, seed 1, as " + name + "Gradient computes),");
         _writer.Line("/// an edge per local derivative with its formula and value. Write it with ToDot(), or render it with TryRender().");
         _writer.Line("/// </summary>");
-        foreach (var parameter in _spec.Parameters)
+        foreach (var model in _spec.Models.Where(m => m.Position >= 0))
+        {
+            _writer.Line("/// <param name=\"" + model.Name.TrimStart('@') + "\">As for " + name + "; the members it reads are drawn as parameters.</param>");
+        }
+
+        foreach (var parameter in _spec.Parameters.Where(p => p.Member is null))
         {
             _writer.Line("/// <param name=\"" + parameter.Name.TrimStart('@') + "\">As for " + name + (parameter.IsDifferentiable ? "; drawn with its adjoint." : "; a constant.") + "</param>");
         }

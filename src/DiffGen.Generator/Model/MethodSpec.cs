@@ -14,14 +14,30 @@ internal sealed record ContainingTypeSpec(string Keyword, string Name);
 /// <param name="Type">Its scalar (or element) type.</param>
 /// <param name="GradientName">The gradient output's name (<c>d</c> + name, made unique), or null for a constant.</param>
 /// <param name="Variable">The IR variable that holds it.</param>
-internal sealed record ParameterSpec(string Name, string TypeText, ParameterShape Shape, TypeRef Type, string? GradientName, int Variable)
+/// <param name="Member">For a member of a model (a parameter of a model type, or <c>this</c>): where it is read and where its gradient goes.</param>
+internal sealed record ParameterSpec(string Name, string TypeText, ParameterShape Shape, TypeRef Type, string? GradientName, int Variable, ModelMember? Member = null)
 {
     public bool IsDifferentiable => GradientName is not null;
 }
 
+/// <summary>A member of a model read by the body: a leaf of the model's tree of fields and properties.</summary>
+/// <param name="Access">How the generated method reads it, e.g. <c>model.Layers1.W</c>.</param>
+/// <param name="GradientAccess">Where its gradient goes, e.g. <c>dmodel.Layers1.W</c>: the array itself, or the scalar the gradient is added to.</param>
+internal sealed record ModelMember(string Access, string GradientAccess);
+
+/// <summary>A parameter of a model type (a struct, class or record), or the instance of an instance method.</summary>
+/// <param name="Name">As declared; <c>this</c> for the instance.</param>
+/// <param name="TypeText">Its type as spelled in the signature.</param>
+/// <param name="GradientName">Its gradient output's name, or null when it has none ([NoDerivative], or no floating-point members).</param>
+/// <param name="ByReference">A value type: its gradient output is a <c>ref</c>.</param>
+/// <param name="Position">Its index among the method's parameters; -1 for the instance.</param>
+internal sealed record ModelSpec(string Name, string TypeText, string? GradientName, bool ByReference, int Position);
+
 /// <summary>Everything needed to emit one gradient method: the cached model of the pipeline.</summary>
 /// <remarks>Structural equality throughout; holds no Roslyn symbol, node or location.</remarks>
 /// <param name="Graph">Whether <c>[Differentiable(Graph = true)]</c> asks for the <c>{Method}Graph</c> method too.</param>
+/// <param name="Models">The model parameters (and the instance), whose members the body reads: the <see cref="ParameterSpec"/>s with a <see cref="ParameterSpec.Member"/>.</param>
+/// <param name="IsInstance">An instance method: so is its gradient.</param>
 internal sealed record MethodSpec(
     string HintName,
     string? Namespace,
@@ -35,7 +51,9 @@ internal sealed record MethodSpec(
     string SeedName,
     IrProgram Body,
     bool IsFull = false,
-    bool Graph = false);
+    bool Graph = false,
+    EquatableArray<ModelSpec> Models = default,
+    bool IsInstance = false);
 
 /// <summary>The result of parsing one method: a spec when it can be differentiated, and its diagnostics.</summary>
 /// <param name="Full">The spec of its full gradient (outputs for the [NoDerivative] floating scalars too), when it has such parameters; emitted when a caller needs it.</param>

@@ -28,7 +28,8 @@ internal sealed partial class BodyLowerer
 
     /// <summary>A method to lower in place, with the model of its tree.</summary>
     /// <param name="CanBeCalled">When lowering it in place fails: whether it can be called as it is instead (a scalar result).</param>
-    private sealed record Inlinee(IMethodSymbol Method, IBlockOperation Body, SemanticModel Model, bool CanBeCalled);
+    /// <param name="Receiver">For an instance method or property of a model: the model it is called on, which `this` names inside.</param>
+    private sealed record Inlinee(IMethodSymbol Method, IBlockOperation Body, SemanticModel Model, bool CanBeCalled, ModelValue? Receiver = null);
 
     private Operand InlineLocalFunction(IInvocationOperation invocation)
     {
@@ -39,7 +40,7 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(invocation, "calling this local function", "declare it in the [Differentiable] method that calls it, or make it a static [Differentiable] method");
         }
 
-        return Inline(invocation, new Inlinee(function, body, _model, CanBeCalled: false), "local function");
+        return Inline(invocation, invocation.Arguments, new Inlinee(function, body, _model, CanBeCalled: false), "local function");
     }
 
     // The body of a local function declared in this file, or null.
@@ -56,12 +57,15 @@ internal sealed partial class BodyLowerer
             : null;
     }
 
-    // A static method of this compilation to lower in place, or null: a [Differentiable] method with a
-    // scalar result is called through its generated gradient, and a method without a visible body as it is.
+    // A method of this compilation to lower in place, or null: a static method, or an instance method of a
+    // model called on a model. A static [Differentiable] method with a scalar result and no model parameter is
+    // called through its generated gradient, and a method without a visible body as it is.
     private Inlinee? HelperToInline(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod;
-        if (!method.IsStatic || invocation.Instance is not null || method.IsGenericMethod || method.IsExtern
+        var receiver = invocation.Instance is { } instance && !method.IsStatic ? ModelOf(instance) : null;
+        if ((!method.IsStatic || invocation.Instance is not null) && receiver is null
+            || method.IsGenericMethod || method.IsExtern
             || method.ContainingType is null or { IsGenericType: true } || method.MethodKind != MethodKind.Ordinary)
         {
             return null;
@@ -69,7 +73,7 @@ internal sealed partial class BodyLowerer
 
         var scalarResult = TypeMapping.TryMap(method.ReturnType) is not null;
         var differentiable = method.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute);
-        if (differentiable && scalarResult)
+        if (differentiable && scalarResult && receiver is null && !method.Parameters.Any(p => TypeMapping.IsModelType(p.Type)))
         {
             return null;
         }
@@ -81,21 +85,26 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        var compilation = _model.Compilation;
-        if (!compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+        if (!_model.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
         {
             return null;
         }
 
-        if (!_models.TryGetValue(syntax.SyntaxTree, out var model))
+        var model = ModelOfTree(syntax.SyntaxTree);
+        var body = model.GetOperation(syntax, _cancellationToken) is IMethodBodyOperation bodies ? bodies.BlockBody ?? bodies.ExpressionBody : null;
+        return body is null ? null : new Inlinee(method.OriginalDefinition, body, model, CanBeCalled: scalarResult && !differentiable && receiver is null, receiver);
+    }
+
+    // The semantic model of a tree of this compilation: one per tree for the whole method, however many calls reach into it.
+    private SemanticModel ModelOfTree(SyntaxTree tree)
+    {
+        if (!_models.TryGetValue(tree, out var model))
         {
-            // One model per tree for the whole method, however many calls reach into it.
-            model = syntax.SyntaxTree == _model.SyntaxTree ? _model : compilation.GetSemanticModel(syntax.SyntaxTree);
-            _models.Add(syntax.SyntaxTree, model);
+            model = tree == _model.SyntaxTree ? _model : _model.Compilation.GetSemanticModel(tree);
+            _models.Add(tree, model);
         }
 
-        var body = model.GetOperation(syntax, _cancellationToken) is IMethodBodyOperation bodies ? bodies.BlockBody ?? bodies.ExpressionBody : null;
-        return body is null ? null : new Inlinee(method.OriginalDefinition, body, model, CanBeCalled: scalarResult && !differentiable);
+        return model;
     }
 
     // Lowers a helper in place. A helper that cannot be (it does something a [Differentiable] body may not)
@@ -105,11 +114,11 @@ internal sealed partial class BodyLowerer
     {
         if (!helper.CanBeCalled)
         {
-            return Inline(invocation, helper, "helper");
+            return Inline(invocation, invocation.Arguments, helper, "helper");
         }
 
         var checkpoint = new Checkpoint(this);
-        var result = Inline(invocation, helper, "helper");
+        var result = Inline(invocation, invocation.Arguments, helper, "helper");
         if (_diagnostics.Count == checkpoint.Diagnostics)
         {
             return result;
@@ -127,7 +136,7 @@ internal sealed partial class BodyLowerer
 
     // Binds the parameters to the arguments' values (in source order), lowers the statements and the
     // one final return (none for void), then forgets the callee's own names.
-    private Operand Inline(IInvocationOperation invocation, Inlinee callee, string kind)
+    private Operand Inline(IOperation invocation, ImmutableArray<IArgumentOperation> arguments, Inlinee callee, string kind)
     {
         var function = callee.Method;
         if (_inlining.Contains(function, SymbolEqualityComparer.Default))
@@ -143,13 +152,13 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(invocation, "calling a " + kind + " that returns an array or tuple early", "end the " + kind + " with its only return (an if/else that assigns a local before it)");
         }
 
-        if (invocation.Arguments.Any(a => a.Parameter?.RefKind is RefKind.Ref or RefKind.Out or RefKind.In))
+        if (arguments.Any(a => a.Parameter?.RefKind is RefKind.Ref or RefKind.Out or RefKind.In))
         {
             return UnsupportedExpression(invocation, "a call with 'ref', 'out' or 'in' arguments", "pass each value as a plain argument; return several results as a tuple or write them into an array argument");
         }
 
         var bindings = new List<(ISymbol Parameter, Operand Value)>();
-        foreach (var argument in invocation.Arguments)
+        foreach (var argument in arguments)
         {
             var parameter = argument.Parameter!.OriginalDefinition;
             if (TypeMapping.TryMap(parameter.Type) is not null)
@@ -166,6 +175,10 @@ internal sealed partial class BodyLowerer
                 }
 
                 bindings.Add((parameter, matrix));
+            }
+            else if (TypeMapping.IsModelType(parameter.Type) && ModelOf(argument.Value) is { } model)
+            {
+                bindings.Add((parameter, model));
             }
             else if (ArrayArgument(argument.Value) is { } array)
             {
@@ -185,11 +198,17 @@ internal sealed partial class BodyLowerer
         if (kind == "helper")
         {
             var origin = function.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute) ? "[Differentiable]" : "not [Differentiable]";
-            Emit(new SourceComment(function.ContainingType.Name + "." + function.Name + " (" + origin + "), differentiated here from its body"));
+            var on = callee.Receiver is { } receiver ? " on " + receiver.Access.TrimStart('@') : string.Empty;
+            Emit(new SourceComment(function.ContainingType.Name + "." + function.Name + on + " (" + origin + "), differentiated here from its body"));
+        }
+        else if (kind == "property" && callee.Receiver is { } owner)
+        {
+            Emit(new SourceComment(owner.Access.TrimStart('@') + "." + function.AssociatedSymbol?.Name + ", differentiated here from its getter"));
         }
 
-        var outerModel = _model;
+        var (outerModel, outerThis) = (_model, _this);
         _model = callee.Model;
+        _this = kind == "local function" ? _this : callee.Receiver; // a local function sees the method's `this`
         _inlining.Add(function);
         Operand result;
         try
@@ -200,7 +219,7 @@ internal sealed partial class BodyLowerer
         finally
         {
             _inlining.RemoveAt(_inlining.Count - 1);
-            _model = outerModel;
+            (_model, _this) = (outerModel, outerThis);
         }
 
         foreach (var own in function.Parameters.Cast<ISymbol>().Concat(callee.Body.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol)))
@@ -302,6 +321,12 @@ internal sealed partial class BodyLowerer
 
             lowerer._topBlock.RemoveAll(s => s is AssignStatement { Operation: StaticRead } read && read.Target >= _variables);
             lowerer._rows.RemoveWhere(row => row >= _variables);
+            foreach (var leaf in lowerer._leaves.Where(l => l.Value >= _variables).Select(l => l.Key).ToList())
+            {
+                lowerer._leaves.Remove(leaf);
+            }
+
+            lowerer._leafSpecs.RemoveAll(leaf => leaf.Variable >= _variables);
             _block.RemoveRange(_blockCount, _block.Count - _blockCount);
             lowerer._block = _block;
             lowerer._variables.RemoveRange(_variables, lowerer._variables.Count - _variables);

@@ -610,6 +610,26 @@ internal sealed partial class BodyLowerer
             return;
         }
 
+        if (TypeMapping.IsModelType(local.Type))
+        {
+            // A local naming a model (var layer = model.Layer1;) reads through it: initialized where declared, never reassigned.
+            var errors = _diagnostics.Count;
+            if (initializer is not null && LowerExpression(initializer.Value) is ModelValue named)
+            {
+                _values = _values.SetItem(local, named);
+            }
+            else
+            {
+                _rejected.Add(local);
+                if (_diagnostics.Count == errors)
+                {
+                    UnsupportedStatement(declarator, "this local of type '" + TypeMapping.Display(local.Type) + "'", "name a model the method reads where it is declared (var layer = model.Layer1;); a [Differentiable] method cannot create models");
+                }
+            }
+
+            return;
+        }
+
         if (TypeMapping.TryMap(local.Type) is null)
         {
             _rejected.Add(local);
@@ -854,6 +874,9 @@ internal sealed partial class BodyLowerer
             case ISimpleAssignmentOperation { Target: ILocalReferenceOperation { Local: var arrayLocal } } arrayAssignment when LocalArrayType(arrayLocal.Type) is not null:
                 return LowerArrayAssignment(arrayAssignment, arrayLocal);
 
+            case ISimpleAssignmentOperation { Target.Type: var modelType } when TypeMapping.IsModelType(modelType):
+                return UnsupportedExpression(operation, "assigning a model", "declare a new local for each model it names (var next = model.Layer2;)");
+
             case ISimpleAssignmentOperation assignment:
             {
                 var place = LowerPlace(assignment.Target);
@@ -930,6 +953,9 @@ internal sealed partial class BodyLowerer
                 return ViewOf(array) is { } lengthOf ? LengthOf(lengthOf) : Dummy(operation);
 
 
+            case IFieldReferenceOperation or IPropertyReferenceOperation when ModelMemberRead(operation) is { } member:
+                return member;
+
             case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } fileLocal } when InFileLocalType(fileLocal):
                 return UnsupportedExpression(operation, "reading a field of a file-local type", "make the type internal (the gradient is generated in another file), or pass the value in as a parameter");
 
@@ -945,6 +971,9 @@ internal sealed partial class BodyLowerer
             case IFieldReferenceOperation:
             case IPropertyReferenceOperation:
                 return UnsupportedExpression(operation, "reading a field or property", "pass the value in as a parameter (mark it [NoDerivative] if it is data) or declare it const");
+
+            case IInstanceReferenceOperation when _this is not null:
+                return _this;
 
             case IInstanceReferenceOperation:
                 return UnsupportedExpression(operation, "'this'", "a [Differentiable] method is static; pass what it reads as parameters");
@@ -1559,6 +1588,13 @@ internal sealed partial class BodyLowerer
             case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: IParameterReferenceOperation }:
                 UnsupportedExpression(target, "writing into a parameter's elements", "parameters are read-only; copy into a local array (new double[n]) and write there");
                 return null;
+            case IArrayElementReferenceOperation { ArrayReference: var modelArray } when IsModelArray(modelArray):
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } modelSpan } when IsModelArray(modelSpan):
+                UnsupportedExpression(target, "writing into a model's array", "a [Differentiable] method reads its model; copy into a local array (new double[n]) and write there");
+                return null;
+            case IFieldReferenceOperation or IPropertyReferenceOperation when MemberOf(target) is not null:
+                UnsupportedExpression(target, "assigning a model's member", "a [Differentiable] method reads its model; assign a local and use it");
+                return null;
             case IArrayElementReferenceOperation:
             case IPropertyReferenceOperation { Property.IsIndexer: true }:
                 UnsupportedExpression(target, "writing into this element", "write elements of a one-dimensional local double[] or float[] (or a Span from stackalloc) with a single index");
@@ -1617,7 +1653,8 @@ internal sealed partial class BodyLowerer
         || operation is IParameterReferenceOperation { Type: { } p } && TypeMapping.TryMapAnyCollection(p) is not null
         || operation is IParameterReferenceOperation { Parameter: var inlined, Type: { } span } && LocalArrayType(span) is not null && _values.ContainsKey(inlined)
         || operation is ILocalReferenceOperation { Local.Type: { } l } && LocalArrayType(l) is not null
-        || operation is ILocalReferenceOperation { Local: var view } && TypeMapping.TryMapAnyCollection(view.Type) is not null && _values.TryGetValue(view, out var bound) && bound is VariableOperand;
+        || operation is ILocalReferenceOperation { Local: var view } && TypeMapping.TryMapAnyCollection(view.Type) is not null && _values.TryGetValue(view, out var bound) && bound is VariableOperand
+        || IsModelArray(operation);
 
     /// <summary>The IR variable of an array or span parameter or local array; null (reported) when it has none.</summary>
     private int? ArrayVariable(IOperation array)
@@ -1625,6 +1662,11 @@ internal sealed partial class BodyLowerer
         if (array is IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field } && TypeMapping.TryMapAnyCollection(field.Type) is { } table)
         {
             return ReadOnlyField(field, table.Element, ParameterShape.Array);
+        }
+
+        if (IsModelArray(array))
+        {
+            return ModelMemberRead(array) is VariableOperand leaf ? leaf.Id : null;
         }
 
         var symbol = array switch
@@ -2072,14 +2114,16 @@ internal sealed partial class BodyLowerer
     }
 
     // An expression whose value cannot change while the loop runs: constants, locals and parameters
-    // the loop does not assign, array lengths and integer arithmetic of those.
-    private static bool IsInvariant(IOperation expression, List<ISymbol> assignedInLoop) =>
+    // the loop does not assign, array lengths, a model's members (read-only) and integer arithmetic of those.
+    private bool IsInvariant(IOperation expression, List<ISymbol> assignedInLoop) =>
         expression.DescendantsAndSelf().All(o => o switch
         {
             ILocalReferenceOperation l => !assignedInLoop.Contains(l.Local, SymbolEqualityComparer.Default),
             IParameterReferenceOperation p => !assignedInLoop.Contains(p.Parameter, SymbolEqualityComparer.Default),
             ILiteralOperation or IBinaryOperation or IUnaryOperation or IConversionOperation => true,
             IPropertyReferenceOperation { Property.Name: "Length" } => true,
+            IInstanceReferenceOperation => _this is not null,
+            IFieldReferenceOperation or IPropertyReferenceOperation when MemberOf(o) is { Member: var member } => member is not IPropertySymbol computed || IsStored(computed),
             _ => o.ConstantValue.HasValue,
         });
 

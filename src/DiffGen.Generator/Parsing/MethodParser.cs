@@ -75,7 +75,8 @@ internal static class MethodParser
         var at = DiagnosticInfo.From(syntax.Identifier.GetLocation());
         var diagnostics = new List<DiagnosticInfo>();
 
-        if (!method.IsStatic)
+        // An instance method of a struct, class or record reads its instance's members as inputs.
+        if (!method.IsStatic && method.ContainingType.TypeKind is not (TypeKind.Class or TypeKind.Struct))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodNotStatic, at, method.Name));
         }
@@ -97,7 +98,7 @@ internal static class MethodParser
             }
         }
 
-        if (method.IsStatic && diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
+        if (diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
         {
             // Its result is an array, a tuple or written into an output array: each [Differentiable] caller of
             // this compilation differentiates it in place, from its body; it has no gradient method of its own.
@@ -116,7 +117,8 @@ internal static class MethodParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoBody, at, method.Name));
         }
 
-        var parameters = ClassifyParameters(method, syntax, returnType, diagnostics);
+        var models = new List<(IParameterSymbol Parameter, bool Differentiable)>();
+        var parameters = ClassifyParameters(method, syntax, returnType, diagnostics, models);
         if (diagnostics.Count == 0 && returnType is not null && DeclaredGradient(method, parameters, returnType) is { } declared)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GradientAlreadyDeclared, DiagnosticInfo.From(declared.Locations.FirstOrDefault()), method.ContainingType.Name, declared.Name));
@@ -147,6 +149,23 @@ internal static class MethodParser
             specs.Add(new ParameterSpec(name, TypeText(parameter.Type), shape, type, gradientName, variable));
         }
 
+        // Models: the instance first, then the parameters of model types; their members become inputs as the body reads them.
+        var modelSpecs = new List<ModelSpec>();
+        if (!method.IsStatic)
+        {
+            var instanceGradient = TypeMapping.HasFloatingMembers(method.ContainingType) ? names.Claim("dthis") : null;
+            lowerer.AddInstance(method.ContainingType, instanceGradient);
+            modelSpecs.Add(new ModelSpec("this", TypeText(method.ContainingType), instanceGradient, method.ContainingType.IsValueType, -1));
+        }
+
+        foreach (var (parameter, differentiable) in models)
+        {
+            var name = Escape(parameter.Name);
+            var gradientName = differentiable ? names.Claim("d" + parameter.Name) : null;
+            lowerer.AddModel(parameter, name, gradientName);
+            modelSpecs.Add(new ModelSpec(name, TypeText(parameter.Type), gradientName, parameter.Type.IsValueType, parameter.Ordinal));
+        }
+
         var operation = model.GetOperation(syntax, cancellationToken);
         var body = operation switch
         {
@@ -164,6 +183,7 @@ internal static class MethodParser
             return new ParseResult(null, lowerer.Diagnostics.ToEquatableArray());
         }
 
+        specs.AddRange(lowerer.ModelLeaves);
         var callErrors = CallsWithoutDerivative(program, specs, lowerer.CallSites, lowerer.InlineFailures);
         if (callErrors.Count > 0)
         {
@@ -184,10 +204,12 @@ internal static class MethodParser
             specs.ToEquatableArray(),
             seedName,
             program,
-            Graph: graph);
+            Graph: graph,
+            Models: modelSpecs.ToEquatableArray(),
+            IsInstance: !method.IsStatic);
 
         // With a [NoDerivative] floating scalar, a second gradient also differentiates those, for callers that pass them varied values.
-        static bool ConstantScalar(ParameterSpec p) => p.Shape == ParameterShape.Scalar && p.Type.IsFloating && !p.IsDifferentiable;
+        static bool ConstantScalar(ParameterSpec p) => p.Shape == ParameterShape.Scalar && p.Type.IsFloating && !p.IsDifferentiable && p.Member is null;
         var full = specs.Any(ConstantScalar)
             ? spec with
             {
@@ -204,7 +226,8 @@ internal static class MethodParser
     }
 
     private static List<(IParameterSymbol Parameter, ParameterShape Shape, TypeRef Type, bool Differentiable)> ClassifyParameters(
-        IMethodSymbol method, MethodDeclarationSyntax syntax, TypeRef? returnType, List<DiagnosticInfo> diagnostics)
+        IMethodSymbol method, MethodDeclarationSyntax syntax, TypeRef? returnType, List<DiagnosticInfo> diagnostics,
+        List<(IParameterSymbol Parameter, bool Differentiable)> models)
     {
         var result = new List<(IParameterSymbol, ParameterShape, TypeRef, bool)>();
         for (var i = 0; i < method.Parameters.Length; i++)
@@ -245,6 +268,11 @@ internal static class MethodParser
                 // A jagged [NoDerivative] array (paths, feature rows): a constant whose rows are read as arrays.
                 CheckPrecision(parameter, row.Element, returnType, location, diagnostics);
                 result.Add((parameter, ParameterShape.Array, row.Element, false));
+            }
+            else if (TypeMapping.IsModelType(parameter.Type))
+            {
+                // A model (struct, class, record): its members are read as inputs; its gradient output has its type.
+                models.Add((parameter, !noDerivative && TypeMapping.HasFloatingMembers(parameter.Type)));
             }
             else if (collection is { } c)
             {
@@ -492,7 +520,7 @@ internal static class MethodParser
         return string.Join(".", parts) + suffix + ".g.cs";
     }
 
-    private static string TypeText(ITypeSymbol type) =>
+    internal static string TypeText(ITypeSymbol type) =>
         type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
             SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
 

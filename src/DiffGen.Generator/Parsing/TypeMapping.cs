@@ -84,6 +84,60 @@ internal static class TypeMapping
                 : null;
     }
 
+    /// <summary>
+    /// A model type: a struct, class or record of the user's (not a system type), whose fields and
+    /// properties hold a model's parameters; its members are read as inputs, member by member.
+    /// </summary>
+    public static bool IsModelType(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct, SpecialType: SpecialType.None, IsTupleType: false, IsRefLikeType: false, IsStatic: false } named
+        && !IsSystemNamespace(named.ContainingNamespace)
+        && named.ToDisplayString() is not ("DiffGen.ParameterSet<T>" or "DiffGen.Parameter<T>");
+
+    private static bool IsSystemNamespace(INamespaceSymbol? ns)
+    {
+        for (; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            if (ns.ContainingNamespace is { IsGlobalNamespace: true } && ns.Name is "System" or "Microsoft")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a model type holds floating-point values anywhere in its tree of members (so has a gradient).</summary>
+    public static bool HasFloatingMembers(ITypeSymbol type, int depth = 0)
+    {
+        if (depth > 8 || type is not INamedTypeSymbol named)
+        {
+            return false;
+        }
+
+        foreach (var member in named.GetMembers())
+        {
+            var (memberType, noDerivative) = member switch
+            {
+                IFieldSymbol { IsStatic: false, IsConst: false } f => (f.Type, (f.AssociatedSymbol ?? f).GetAttributes().Any(IsNoDerivativeAttribute)),
+                IPropertySymbol { IsStatic: false, IsIndexer: false } p => (p.Type, p.GetAttributes().Any(IsNoDerivativeAttribute)),
+                _ => ((ITypeSymbol?)null, true),
+            };
+            if (memberType is null || noDerivative)
+            {
+                continue;
+            }
+
+            if (TryMap(memberType) is { IsFloating: true } || TryMapCollection(memberType) is not null
+                || memberType is IArrayTypeSymbol { ElementType: var element } && (TryMap(element) is { IsFloating: true } || IsModelType(element))
+                || IsModelType(memberType) && HasFloatingMembers(memberType, depth + 1))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static bool IsDifferentiableAttribute(AttributeData attribute) =>
         attribute.AttributeClass?.ToDisplayString() == "DiffGen.DifferentiableAttribute";
 

@@ -1,0 +1,107 @@
+using System.Collections.Generic;
+using System.Linq;
+using DiffGen.Generator.Model;
+
+namespace DiffGen.Generator.Emission;
+
+/// <summary>
+/// The generated methods' parameters as the user declared them, models included, and how a model's members
+/// are bound to the IR's parameter variables: read into locals at the start, scalar gradients added back at the end.
+/// </summary>
+internal static class MethodSignature
+{
+    /// <summary>The method's own parameters, in declared order: plain ones and models.</summary>
+    public static List<string> Inputs(MethodSpec spec)
+    {
+        var plain = new Queue<ParameterSpec>(spec.Parameters.Where(p => p.Member is null));
+        var models = spec.Models.Where(m => m.Position >= 0).ToDictionary(m => m.Position);
+        var inputs = new List<string>();
+        for (var position = 0; plain.Count > 0 || models.Count > 0; position++)
+        {
+            if (models.TryGetValue(position, out var model))
+            {
+                inputs.Add(model.TypeText + " " + model.Name);
+                models.Remove(position);
+            }
+            else if (plain.Count > 0)
+            {
+                var parameter = plain.Dequeue();
+                inputs.Add(parameter.TypeText + " " + parameter.Name);
+            }
+        }
+
+        return inputs;
+    }
+
+    /// <summary>The gradient outputs: the instance's first, then one per differentiable parameter in declared order.</summary>
+    public static List<string> Outputs(MethodSpec spec)
+    {
+        var outputs = new List<string>();
+        foreach (var instance in spec.Models.Where(m => m.Position < 0 && m.GradientName is not null))
+        {
+            outputs.Add(ModelOutput(instance));
+        }
+
+        var plain = new Queue<ParameterSpec>(spec.Parameters.Where(p => p.Member is null));
+        var models = spec.Models.Where(m => m.Position >= 0).ToDictionary(m => m.Position);
+        for (var position = 0; plain.Count > 0 || models.Count > 0; position++)
+        {
+            if (models.TryGetValue(position, out var model))
+            {
+                models.Remove(position);
+                if (model.GradientName is not null)
+                {
+                    outputs.Add(ModelOutput(model));
+                }
+            }
+            else if (plain.Count > 0 && plain.Dequeue() is { IsDifferentiable: true } parameter)
+            {
+                outputs.Add(parameter.Shape switch
+                {
+                    ParameterShape.Scalar => "ref " + parameter.Type.Name + " " + parameter.GradientName,
+                    ParameterShape.Matrix => parameter.Type.Name + "[,] " + parameter.GradientName,
+                    _ => "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName,
+                });
+            }
+        }
+
+        return outputs;
+    }
+
+    private static string ModelOutput(ModelSpec model) => (model.ByReference ? "ref " : string.Empty) + model.TypeText + " " + model.GradientName;
+
+    /// <summary>Reads each model member the body uses into the local its IR variable is named by, and (with <paramref name="gradients"/>) binds its gradient.</summary>
+    public static void WriteMemberReads(IndentedWriter writer, MethodSpec spec, bool gradients)
+    {
+        var members = spec.Parameters.Where(p => p.Member is not null).ToList();
+        if (members.Count == 0)
+        {
+            return;
+        }
+
+        writer.Line(gradients
+            ? "// The model members read, and where their gradients go: arrays are the gradient model's own, scalars are added to it at the end."
+            : "// The model members read.");
+        foreach (var parameter in members)
+        {
+            writer.Line(parameter.TypeText + " " + parameter.Name + " = " + parameter.Member!.Access + ";");
+            if (gradients && parameter.IsDifferentiable)
+            {
+                writer.Line(parameter.Shape == ParameterShape.Scalar
+                    ? parameter.Type.Name + " " + parameter.GradientName + " = " + (parameter.Type.Kind == ScalarKind.Float ? "0f" : "0.0") + ";"
+                    : "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName + " = " + parameter.Member.GradientAccess + ";");
+            }
+        }
+
+        writer.Line();
+    }
+
+    /// <summary>Adds each scalar member's gradient to the gradient model (arrays received theirs in place).</summary>
+    public static void WriteScalarGradients(IndentedWriter writer, MethodSpec spec)
+    {
+        foreach (var parameter in spec.Parameters.Where(p => p.Member is not null && p.IsDifferentiable && p.Shape == ParameterShape.Scalar))
+        {
+            writer.Line(parameter.Member!.GradientAccess + " += " + parameter.GradientName + ";");
+        }
+    }
+}

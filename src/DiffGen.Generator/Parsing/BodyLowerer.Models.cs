@@ -1,0 +1,205 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using DiffGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DiffGen.Generator.Parsing;
+
+// Models as types. A parameter of a struct, class or record type, or the instance of an instance method,
+// is a tree of members. Each leaf the body reads (a double or float field or auto-property, an array, an
+// integral or bool value) becomes a parameter variable of the IR, which the generated method binds to
+// the member it reads (model.Layer1.W) and whose gradient goes to the same member of the gradient output
+// (dmodel.Layer1.W). Members nobody reads are not inputs at all. Computed properties and instance methods
+// of a model are lowered in place, with `this` naming the model they are called on.
+internal sealed partial class BodyLowerer
+{
+    /// <summary>A model object: a root (a model parameter, or this) and a path of members below it.</summary>
+    /// <param name="Type">Its type.</param>
+    /// <param name="Access">How generated code reads it: <c>model</c>, <c>model.Layer1</c>, <c>this</c>.</param>
+    /// <param name="GradientAccess">The same object in the gradient output: <c>dmodel.Layer1</c>.</param>
+    /// <param name="Prefix">How the names of its leaves start: <c>model_Layer1_</c> (nothing for this).</param>
+    /// <param name="Differentiable">Whether its floating-point members get gradients: not under [NoDerivative].</param>
+    /// <param name="GradientAssignable">Whether its members can be assigned through <see cref="GradientAccess"/>: a reference type, or a struct reached through a ref and fields only.</param>
+    private sealed record ModelValue(ITypeSymbol Type, string Access, string GradientAccess, string Prefix, bool Differentiable, bool GradientAssignable) : Operand;
+
+    // The model `this` names: the instance of an instance method, or the receiver of one lowered in place.
+    private ModelValue? _this;
+
+    // Each leaf read so far, by how it is read, and its parameter spec.
+    private readonly Dictionary<string, int> _leaves = new(StringComparer.Ordinal);
+    private readonly List<ParameterSpec> _leafSpecs = new();
+
+    /// <summary>The members of models the body reads, as parameters with a <see cref="ParameterSpec.Member"/>, in the order first read.</summary>
+    public IReadOnlyList<ParameterSpec> ModelLeaves => _leafSpecs;
+
+    /// <summary>Registers a parameter of a model type; its members become inputs as the body reads them.</summary>
+    public void AddModel(IParameterSymbol parameter, string name, string? gradientName) =>
+        _values = _values.SetItem(parameter, new ModelValue(parameter.Type, name, gradientName ?? string.Empty, name.TrimStart('@') + "_", gradientName is not null, GradientAssignable: true));
+
+    /// <summary>Registers the instance of an instance method.</summary>
+    public void AddInstance(ITypeSymbol type, string? gradientName) =>
+        _this = new ModelValue(type, "this", gradientName ?? string.Empty, string.Empty, gradientName is not null, GradientAssignable: true);
+
+    // The model an expression names: a model parameter, this, a local naming one, or a member of a model type of one.
+    private ModelValue? ModelOf(IOperation operation)
+    {
+        while (operation is IConversionOperation { Conversion.IsIdentity: true } conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        if (operation is IInstanceReferenceOperation)
+        {
+            return _this;
+        }
+
+        if (operation is IParameterReferenceOperation or ILocalReferenceOperation)
+        {
+            return NamedValue(operation) as ModelValue;
+        }
+
+        return MemberOf(operation) is { } read && TypeMapping.IsModelType(read.Type) && (read.Member is not IPropertySymbol property || IsStored(property))
+            ? Child(read.Owner, read.Member, read.Type)
+            : null;
+    }
+
+    // A field or stored property read from a model: the model, the member and its type. No side effects.
+    private (ModelValue Owner, ISymbol Member, ITypeSymbol Type)? MemberOf(IOperation operation)
+    {
+        var (instance, member, type) = operation switch
+        {
+            IFieldReferenceOperation { Instance: { } i, Field: { IsStatic: false } f } when !f.ContainingType.IsTupleType => (i, (ISymbol)f, f.Type),
+            IPropertyReferenceOperation { Instance: { } i, Property: { IsStatic: false, IsIndexer: false } p } => (i, p, p.Type),
+            _ => (null, null!, null!),
+        };
+        return instance is not null && ModelOf(instance) is { } owner ? (owner, member, type) : null;
+    }
+
+    private static ModelValue Child(ModelValue owner, ISymbol member, ITypeSymbol type)
+    {
+        var name = MethodParser.Escape(member.Name);
+
+        // A struct member is storage only when it is a field of storage; a reference always is.
+        var assignable = type.IsReferenceType || member is IFieldSymbol { IsReadOnly: false } && owner.GradientAssignable;
+        return new ModelValue(
+            type,
+            owner.Access + "." + name,
+            owner.GradientAccess + "." + name,
+            owner.Prefix + member.Name + "_",
+            owner.Differentiable && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute),
+            assignable);
+    }
+
+    // Whether an operation reads an array member of a model (no side effects: a predicate for IsArrayReference).
+    private bool IsModelArray(IOperation operation) =>
+        MemberOf(operation) is { Type: var type } && TypeMapping.TryMapAnyCollection(type) is { Shape: ParameterShape.Array }
+        && !(operation is IPropertyReferenceOperation { Property: var property } && !IsStored(property));
+
+    /// <summary>
+    /// A member of a model read as a value: a leaf's variable, a model (a member of a model type), or a computed
+    /// property lowered in place; null when the operation reads no model's member.
+    /// </summary>
+    private Operand? ModelMemberRead(IOperation operation)
+    {
+        if (MemberOf(operation) is not var (owner, member, type))
+        {
+            return null;
+        }
+
+        if (member is IPropertySymbol property && !IsStored(property))
+        {
+            return ComputedProperty(operation, property, owner);
+        }
+
+        if (TypeMapping.IsModelType(type))
+        {
+            return Child(owner, member, type);
+        }
+
+        if (TypeMapping.TryMap(type) is { Kind: not ScalarKind.Other } scalar)
+        {
+            return Leaf(operation, owner, member, type, scalar, ParameterShape.Scalar) is { } id ? new VariableOperand(id) : Dummy(operation);
+        }
+
+        if (TypeMapping.TryMapAnyCollection(type) is { Shape: ParameterShape.Array, Element: var element })
+        {
+            return Leaf(operation, owner, member, type, element, ParameterShape.Array) is { } id ? new VariableOperand(id) : Dummy(operation);
+        }
+
+        return type is IArrayTypeSymbol { ElementType: var modelElement } && TypeMapping.IsModelType(modelElement)
+            ? UnsupportedExpression(operation, "an array of models ('" + member.Name + "')", "give each " + modelElement.Name + " its own field or property (Layer1, Layer2, …); arrays of models are not supported yet")
+            : UnsupportedExpression(operation, "reading '" + member.Name + "' of type '" + TypeMapping.Display(type) + "'", "keep a model's parameters in double or float fields and properties, double[] or float[] arrays, or members of other model types; mark data [NoDerivative]");
+    }
+
+    // The variable of a leaf, made the first time it is read; null when its gradient has nowhere to go (reported).
+    private int? Leaf(IOperation at, ModelValue owner, ISymbol member, ITypeSymbol type, TypeRef element, ParameterShape shape)
+    {
+        var access = owner.Access + "." + MethodParser.Escape(member.Name);
+        if (_leaves.TryGetValue(access, out var existing))
+        {
+            return existing;
+        }
+
+        var differentiable = owner.Differentiable && element.IsFloating && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
+        var gradientAccess = owner.GradientAccess + "." + MethodParser.Escape(member.Name);
+        if (differentiable && shape == ParameterShape.Scalar && !(owner.GradientAssignable && IsSettable(member)))
+        {
+            var why = owner.GradientAssignable
+                ? "give '" + member.Name + "' a setter ({ get; set; }) or make it a field that is not readonly"
+                : "make the struct members on the way to it fields that are not readonly, not properties";
+            UnsupportedExpression(at, "'" + member.Name + "', whose gradient is added to " + gradientAccess.TrimStart('@') + " and cannot be", why + ", or mark it [NoDerivative] if it is data");
+            return null;
+        }
+
+        var id = _variables.Count;
+        var name = _names.Claim(MethodParser.Escape(owner.Prefix + member.Name));
+        _variables.Add(new IrVariable(id, name, element, VariableOrigin.Parameter, shape));
+        _leaves.Add(access, id);
+        _leafSpecs.Add(new ParameterSpec(
+            name,
+            MethodParser.TypeText(type),
+            shape,
+            element,
+            differentiable ? _names.Claim("d" + name.TrimStart('@')) : null,
+            id,
+            new ModelMember(access, gradientAccess)));
+        return id;
+    }
+
+    private static bool IsSettable(ISymbol member) =>
+        member is IFieldSymbol { IsReadOnly: false, IsConst: false } || member is IPropertySymbol { SetMethod: { IsInitOnly: false } };
+
+    // A stored property: an auto-property (it has a backing field), or one of a referenced assembly (its body is not visible).
+    private static bool IsStored(IPropertySymbol property) =>
+        property.DeclaringSyntaxReferences.Length == 0
+        || property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
+
+    // A computed property of a model (double Scale => Math.Exp(LogScale);), lowered in place with `this` the model.
+    private Operand ComputedProperty(IOperation at, IPropertySymbol property, ModelValue owner)
+    {
+        var getter = property.GetMethod;
+        var syntax = getter?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
+        if (getter is null || syntax is null || !_model.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+        {
+            return UnsupportedExpression(at, "reading the property '" + property.Name + "'", "read fields or auto-properties of a model, or computed properties declared in this compilation");
+        }
+
+        var model = ModelOfTree(syntax.SyntaxTree);
+        var body = model.GetOperation(syntax, _cancellationToken) switch
+        {
+            IMethodBodyOperation bodies => bodies.BlockBody ?? bodies.ExpressionBody,
+            IBlockOperation block => block,
+            _ => null,
+        };
+        if (body is null)
+        {
+            return UnsupportedExpression(at, "reading the property '" + property.Name + "'", "give it a getter with a body (=> expression or { return …; })");
+        }
+
+        return Inline(at, ImmutableArray<IArgumentOperation>.Empty, new Inlinee(getter, body, model, CanBeCalled: false, owner), "property");
+    }
+}

@@ -1,0 +1,189 @@
+using System;
+using System.Linq;
+using DiffGen.Tests.Programs.Models;
+
+namespace DiffGen.Tests;
+
+/// <summary>
+/// Models as types (issue 14): parameters of class, struct and record-struct types, instance methods,
+/// nested models, computed properties and instance helpers of a model. Each gradient lands in a
+/// same-shaped gradient model and is compared with central finite differences over every member.
+/// </summary>
+public class ModelTests
+{
+    static void Fill(double[] values, Random random, double scale)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = scale * (2 * random.NextDouble() - 1);
+        }
+    }
+
+    static double[][] ArraysOf(Mlp m) => new[] { m.Hidden1.W, m.Hidden1.B, m.Hidden2.W, m.Hidden2.B, m.Output.W, m.Output.B };
+
+    [Fact]
+    public void ThreeLayerNetworkAsAClass()
+    {
+        var random = new Random(7);
+        var model = new Mlp(3, 5, 4, 2);
+        foreach (var array in ArraysOf(model))
+        {
+            Fill(array, random, 0.8);
+        }
+
+        const int count = 6;
+        var x = new double[count * 3];
+        var y = new double[count * 2];
+        Fill(x, random, 1);
+        Fill(y, random, 1);
+
+        var gradient = new Mlp(3, 5, 4, 2);
+        double value = model.LossGradient(x, y, count, gradient);
+        Assert.Equal(model.Loss(x, y, count), value, 12);
+
+        // Every weight and bias of every layer, against central differences.
+        var arrays = ArraysOf(model);
+        var gradients = ArraysOf(gradient);
+        int checkedCount = 0, nonzero = 0;
+        for (int a = 0; a < arrays.Length; a++)
+        {
+            for (int i = 0; i < arrays[a].Length; i++)
+            {
+                double saved = arrays[a][i], h = 1e-6;
+                arrays[a][i] = saved + h;
+                double up = model.Loss(x, y, count);
+                arrays[a][i] = saved - h;
+                double down = model.Loss(x, y, count);
+                arrays[a][i] = saved;
+                double expected = (up - down) / (2 * h);
+                Assert.True(Math.Abs(gradients[a][i] - expected) <= 1e-6 * Math.Max(1, Math.Abs(expected)), $"array {a} [{i}]: {gradients[a][i]} vs {expected}");
+                checkedCount++;
+                nonzero += gradients[a][i] != 0 ? 1 : 0;
+            }
+        }
+
+        Assert.Equal(3 * 5 + 5 + 5 * 4 + 4 + 4 * 2 + 2, checkedCount);
+        Assert.True(nonzero > checkedCount / 2, "most weights should matter at this point");
+    }
+
+    [Fact]
+    public void GradientsAccumulateAndSeedScales()
+    {
+        var random = new Random(3);
+        var model = new Mlp(2, 3, 3, 1);
+        foreach (var array in ArraysOf(model))
+        {
+            Fill(array, random, 1);
+        }
+
+        var x = new double[] { 0.3, -0.7, 1.1, 0.4 };
+        var y = new double[] { 0.2, -0.1 };
+        var once = new Mlp(2, 3, 3, 1);
+        model.LossGradient(x, y, 2, once);
+        var twice = new Mlp(2, 3, 3, 1);
+        model.LossGradient(x, y, 2, twice, 0.5);
+        model.LossGradient(x, y, 2, twice, 1.5);
+        var a = ArraysOf(once).SelectMany(v => v).ToArray();
+        var b = ArraysOf(twice).SelectMany(v => v).ToArray();
+        for (int i = 0; i < a.Length; i++)
+        {
+            Assert.Equal(2 * a[i], b[i], 12);
+        }
+    }
+
+    static double[] Pack(HestonParams p) => new[] { p.Kappa, p.Theta, p.Sigma, p.Rho, p.V0 };
+
+    static HestonParams Unpack(double[] v) => new(v[0], v[1], v[2], v[3], v[4]);
+
+    [Fact]
+    public void RecordStructOfCalibrationParameters()
+    {
+        double[] maturities = { 0.25, 0.5, 1, 2, 5 };
+        double[] variances = { 0.045, 0.048, 0.052, 0.056, 0.06 };
+        var p = new HestonParams(1.5, 0.06, 0.6, -0.7, 0.04); // σ² > 2κθ: the Feller penalty is active
+        var dp = default(HestonParams);
+        double value = Calibration.TermStructureErrorGradient(p, maturities, variances, ref dp);
+        Assert.Equal(Calibration.TermStructureError(p, maturities, variances), value, 15);
+
+        GradientAssert.Vector(
+            v => Calibration.TermStructureError(Unpack(v), maturities, variances),
+            (v, d, s) =>
+            {
+                var g = Unpack(d);
+                double r = Calibration.TermStructureErrorGradient(Unpack(v), maturities, variances, ref g, s);
+                Pack(g).CopyTo(d, 0);
+                return r;
+            },
+            Pack(p));
+
+        // ∂/∂ρ of 0.01 ρ² is 0.02 ρ exactly.
+        Assert.Equal(0.02 * p.Rho, dp.Rho, 15);
+    }
+
+    static double[] Pack(Mixture m) => new[] { m.First.Mu, m.First.LogSigma, m.Second.Mu, m.Second.LogSigma, m.Logit };
+
+    static Mixture UnpackMixture(double[] v) => new()
+    {
+        First = new Gaussian { Mu = v[0], LogSigma = v[1] },
+        Second = new Gaussian { Mu = v[2], LogSigma = v[3] },
+        Logit = v[4],
+    };
+
+    [Fact]
+    public void MixtureOfNestedStructsWithComputedProperties()
+    {
+        var random = new Random(11);
+        var data = Enumerable.Range(0, 40).Select(i => i % 3 == 0 ? 2 + 0.5 * random.NextDouble() : -1 + random.NextDouble()).ToArray();
+        var mixture = UnpackMixture(new[] { -0.8, -0.9, 1.9, -1.2, 0.3 });
+        GradientAssert.Vector(
+            v => UnpackMixture(v).NegativeLogLikelihood(data),
+            (v, d, s) =>
+            {
+                var g = UnpackMixture(d);
+                double r = UnpackMixture(v).NegativeLogLikelihoodGradient(data, g, s);
+                Pack(g).CopyTo(d, 0);
+                return r;
+            },
+            Pack(mixture));
+
+        // With one component, ∂NLL/∂μ = −Σ (x − μ)/σ² in closed form: push the logit far so the weight is ~1.
+        var one = UnpackMixture(new[] { 0.4, 0.2, 0, 0, 40 });
+        var gradient = new Mixture();
+        one.NegativeLogLikelihoodGradient(data, gradient);
+        double sigma2 = Math.Exp(2 * 0.2);
+        Assert.Equal(-data.Sum(x => (x - 0.4) / sigma2), gradient.First.Mu, 9);
+    }
+
+    static double[] Pack(Oscillator o) => new[] { o.Stiffness, o.Damping, o.Position, o.Velocity };
+
+    static Oscillator Unpack(double[] v, int steps) => new() { Stiffness = v[0], Damping = v[1], Position = v[2], Velocity = v[3], Steps = steps };
+
+    [Fact]
+    public void StructInstanceMethodWithDataMember()
+    {
+        var oscillator = new Oscillator { Stiffness = 4, Damping = 0.3, Position = 1, Velocity = -0.5, Steps = 50 };
+        GradientAssert.Vector(
+            v => Unpack(v, 50).EnergyAfter(0.02),
+            (v, d, s) =>
+            {
+                var g = Unpack(d, 0);
+                double r = Unpack(v, 50).EnergyAfterGradient(0.02, ref g, ref Unused, s);
+                Pack(g).CopyTo(d, 0);
+                return r;
+            },
+            Pack(oscillator));
+
+        // With no steps the energy is ½v² + ½kx²: ∂/∂k = x²/2, ∂/∂x = kx, ∂/∂v = v, exactly.
+        var still = oscillator with { Steps = 0 };
+        var g = new Oscillator();
+        double ddt = 0;
+        still.EnergyAfterGradient(0.02, ref g, ref ddt);
+        Assert.Equal(0.5, g.Stiffness);
+        Assert.Equal(4, g.Position);
+        Assert.Equal(-0.5, g.Velocity);
+        Assert.Equal(0, g.Steps);
+        Assert.Equal(0, ddt);
+    }
+
+    static double Unused;
+}

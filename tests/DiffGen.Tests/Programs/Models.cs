@@ -1,0 +1,185 @@
+using System;
+
+namespace DiffGen.Tests.Programs.Models;
+
+// Models written as types, the way users organize them: a dense layer with its weights, a network of
+// layers with an instance loss, a record struct of calibration parameters, a mixture of Gaussians as
+// nested structs with computed properties.
+
+/// <summary>A dense layer: y = W x + b, W row-major (outputs × inputs).</summary>
+public sealed class Layer
+{
+    public Layer(int inputs, int outputs)
+    {
+        Inputs = inputs;
+        Outputs = outputs;
+        W = new double[inputs * outputs];
+        B = new double[outputs];
+    }
+
+    [NoDerivative] public int Inputs { get; }
+
+    [NoDerivative] public int Outputs { get; }
+
+    public double[] W { get; }
+
+    public double[] B { get; }
+
+    /// <summary>Writes W x + b into <paramref name="output"/>.</summary>
+    public void Forward(ReadOnlySpan<double> x, Span<double> output)
+    {
+        for (int j = 0; j < Outputs; j++)
+        {
+            double z = B[j];
+            for (int k = 0; k < Inputs; k++)
+            {
+                z += W[j * Inputs + k] * x[k];
+            }
+
+            output[j] = z;
+        }
+    }
+}
+
+/// <summary>A three-layer ReLU network with a mean-squared-error loss over a batch.</summary>
+public sealed partial class Mlp
+{
+    public Mlp(int inputs, int hidden1, int hidden2, int outputs)
+    {
+        Hidden1 = new Layer(inputs, hidden1);
+        Hidden2 = new Layer(hidden1, hidden2);
+        Output = new Layer(hidden2, outputs);
+    }
+
+    public Layer Hidden1 { get; }
+
+    public Layer Hidden2 { get; }
+
+    public Layer Output { get; }
+
+    static void Relu(Span<double> z)
+    {
+        for (int i = 0; i < z.Length; i++)
+        {
+            z[i] = Math.Max(0, z[i]);
+        }
+    }
+
+    [Differentiable]
+    public double Loss([NoDerivative] double[] x, [NoDerivative] double[] y, int count)
+    {
+        int d = Hidden1.Inputs, m = Output.Outputs;
+        var h1 = new double[Hidden1.Outputs];
+        var h2 = new double[Hidden2.Outputs];
+        var output = new double[m];
+        double total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            Hidden1.Forward(x.AsSpan(i * d, d), h1);
+            Relu(h1);
+            Hidden2.Forward(h1, h2);
+            Relu(h2);
+            Output.Forward(h2, output);
+            for (int o = 0; o < m; o++)
+            {
+                double diff = output[o] - y[i * m + o];
+                total += diff * diff;
+            }
+        }
+
+        return total / count;
+    }
+}
+
+/// <summary>Heston-like calibration parameters as a positional record struct.</summary>
+public record struct HestonParams(double Kappa, double Theta, double Sigma, double Rho, double V0);
+
+public static partial class Calibration
+{
+    /// <summary>Expected variance at each maturity under mean reversion, with a vol-of-vol and correlation penalty: a least-squares fit to a term structure.</summary>
+    [Differentiable]
+    public static double TermStructureError(HestonParams p, [NoDerivative] double[] maturities, [NoDerivative] double[] variances)
+    {
+        double error = 0;
+        for (int i = 0; i < maturities.Length; i++)
+        {
+            double t = maturities[i];
+            double decay = (1 - Math.Exp(-p.Kappa * t)) / (p.Kappa * t);
+            double model = p.Theta + (p.V0 - p.Theta) * decay;
+            double diff = model - variances[i];
+            error += diff * diff;
+        }
+
+        // Feller condition as a soft penalty, and a prior on ρ.
+        double feller = Math.Max(0, p.Sigma * p.Sigma - 2 * p.Kappa * p.Theta);
+        return error + 0.1 * feller * feller + 0.01 * p.Rho * p.Rho;
+    }
+}
+
+/// <summary>A Gaussian with a log-scale parameter (so σ stays positive).</summary>
+public struct Gaussian
+{
+    public double Mu;
+    public double LogSigma;
+
+    public readonly double Sigma => Math.Exp(LogSigma);
+
+    public readonly double LogPdf(double x)
+    {
+        double z = (x - Mu) / Sigma;
+        return -0.5 * z * z - LogSigma - 0.5 * Math.Log(2 * Math.PI);
+    }
+}
+
+/// <summary>A two-component Gaussian mixture; the weight of the first is sigmoid(Logit).</summary>
+public sealed partial class Mixture
+{
+    public Gaussian First;
+    public Gaussian Second;
+    public double Logit;
+
+    static double LogSumExp(double a, double b)
+    {
+        double m = Math.Max(a, b);
+        return m + Math.Log(Math.Exp(a - m) + Math.Exp(b - m));
+    }
+
+    /// <summary>The negative log-likelihood of the data.</summary>
+    [Differentiable]
+    public double NegativeLogLikelihood([NoDerivative] double[] data)
+    {
+        double weight = 1 / (1 + Math.Exp(-Logit));
+        var first = First;
+        double nll = 0;
+        foreach (var x in data)
+        {
+            nll -= LogSumExp(Math.Log(weight) + first.LogPdf(x), Math.Log(1 - weight) + Second.LogPdf(x));
+        }
+
+        return nll;
+    }
+}
+
+/// <summary>A damped spring's parameters and state as a mutable struct, with an instance energy after explicit Euler steps.</summary>
+public partial struct Oscillator
+{
+    public double Stiffness;
+    public double Damping;
+    public double Position;
+    public double Velocity;
+    [NoDerivative] public int Steps;
+
+    [Differentiable]
+    public readonly double EnergyAfter(double dt)
+    {
+        double x = Position, v = Velocity;
+        for (int i = 0; i < Steps; i++)
+        {
+            double a = -Stiffness * x - Damping * v;
+            x += dt * v;
+            v += dt * a;
+        }
+
+        return 0.5 * v * v + 0.5 * Stiffness * x * x;
+    }
+}
