@@ -186,4 +186,26 @@ public class ModelTests
     }
 
     static double Unused;
+
+    [Fact]
+    public void ReadonlyRecordStructGreeks()
+    {
+        var market = new Market(100, 95, 0.03, 0.25, 0.75);
+        var greeks = default(Market);
+        Pricing.CallGradient(market, ref greeks);
+        GradientAssert.Vector(
+            v => Pricing.Call(new Market(v[0], v[1], v[2], v[3], v[4])),
+            (v, d, s) =>
+            {
+                var g = new Market(d[0], d[1], d[2], d[3], d[4]);
+                double r = Pricing.CallGradient(new Market(v[0], v[1], v[2], v[3], v[4]), ref g, s);
+                new[] { g.Spot, g.Strike, g.Rate, g.Volatility, g.Maturity }.CopyTo(d, 0);
+                return r;
+            },
+            new[] { market.Spot, market.Strike, market.Rate, market.Volatility, market.Maturity });
+
+        // Vega = S φ(d1) √T in closed form, to the accuracy of the A&S erf (its derivative is φ to ~1e-5 relative).
+        double d1 = (Math.Log(100 / 95.0) + (0.03 + 0.5 * 0.25 * 0.25) * 0.75) / (0.25 * Math.Sqrt(0.75));
+        Assert.Equal(100 * Math.Exp(-0.5 * d1 * d1) / Math.Sqrt(2 * Math.PI) * Math.Sqrt(0.75), greeks.Volatility, 1e-3);
+    }
 }

@@ -99,9 +99,20 @@ internal static class MethodSignature
     /// <summary>Adds each scalar member's gradient to the gradient model (arrays received theirs in place).</summary>
     public static void WriteScalarGradients(IndentedWriter writer, MethodSpec spec)
     {
-        foreach (var parameter in spec.Parameters.Where(p => p.Member is not null && p.IsDifferentiable && p.Shape == ParameterShape.Scalar))
+        var scalars = spec.Parameters.Where(p => p.Member is not null && p.IsDifferentiable && p.Shape == ParameterShape.Scalar).ToList();
+        foreach (var parameter in scalars.Where(p => !p.Member!.ByWith))
         {
             writer.Line(parameter.Member!.GradientAccess + " += " + parameter.GradientName + ";");
         }
+
+        // Init-only members of a struct: one with-expression per struct replaces it with the sums.
+        foreach (var owner in scalars.Where(p => p.Member!.ByWith).GroupBy(p => Owner(p.Member!.GradientAccess)))
+        {
+            writer.Line(owner.Key + " = " + owner.Key + " with { "
+                + string.Join(", ", owner.Select(p => p.Member!.GradientAccess.Substring(owner.Key.Length + 1) + " = " + p.Member!.GradientAccess + " + " + p.GradientName))
+                + " };");
+        }
     }
+
+    private static string Owner(string access) => access.Substring(0, access.LastIndexOf('.'));
 }

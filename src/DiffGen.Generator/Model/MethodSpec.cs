@@ -23,7 +23,8 @@ internal sealed record ParameterSpec(string Name, string TypeText, ParameterShap
 /// <summary>A member of a model read by the body: a leaf of the model's tree of fields and properties.</summary>
 /// <param name="Access">How the generated method reads it, e.g. <c>model.Layers1.W</c>.</param>
 /// <param name="GradientAccess">Where its gradient goes, e.g. <c>dmodel.Layers1.W</c>: the array itself, or the scalar the gradient is added to.</param>
-internal sealed record ModelMember(string Access, string GradientAccess);
+/// <param name="ByWith">An init-only property of a struct: its gradient is added by replacing the struct (<c>d = d with { X = d.X + dX }</c>).</param>
+internal sealed record ModelMember(string Access, string GradientAccess, bool ByWith = false);
 
 /// <summary>A parameter of a model type (a struct, class or record), or the instance of an instance method.</summary>
 /// <param name="Name">As declared; <c>this</c> for the instance.</param>

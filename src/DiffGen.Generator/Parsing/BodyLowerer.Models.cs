@@ -146,10 +146,12 @@ internal sealed partial class BodyLowerer
 
         var differentiable = owner.Differentiable && element.IsFloating && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
         var gradientAccess = owner.GradientAccess + "." + MethodParser.Escape(member.Name);
-        if (differentiable && shape == ParameterShape.Scalar && !(owner.GradientAssignable && IsSettable(member)))
+        // An init-only property of a struct (a readonly record struct's) is added to by replacing the struct: d = d with { X = d.X + dX }.
+        var byWith = owner.Type.IsValueType && member is IPropertySymbol { SetMethod.IsInitOnly: true };
+        if (differentiable && shape == ParameterShape.Scalar && !(owner.GradientAssignable && (IsSettable(member) || byWith)))
         {
             var why = owner.GradientAssignable
-                ? "give '" + member.Name + "' a setter ({ get; set; }) or make it a field that is not readonly"
+                ? "give '" + member.Name + "' a setter ({ get; set; }), make it a field that is not readonly, or make " + owner.Type.Name + " a struct"
                 : "make the struct members on the way to it fields that are not readonly, not properties";
             UnsupportedExpression(at, "'" + member.Name + "', whose gradient is added to " + gradientAccess.TrimStart('@') + " and cannot be", why + ", or mark it [NoDerivative] if it is data");
             return null;
@@ -166,7 +168,7 @@ internal sealed partial class BodyLowerer
             element,
             differentiable ? _names.Claim("d" + name.TrimStart('@')) : null,
             id,
-            new ModelMember(access, gradientAccess)));
+            new ModelMember(access, gradientAccess, byWith && !IsSettable(member))));
         return id;
     }
 

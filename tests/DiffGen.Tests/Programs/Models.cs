@@ -183,3 +183,30 @@ public partial struct Oscillator
         return 0.5 * v * v + 0.5 * Stiffness * x * x;
     }
 }
+
+/// <summary>Black–Scholes inputs as an immutable readonly record struct: its gradient model is built with `with`.</summary>
+public readonly record struct Market(double Spot, double Strike, double Rate, double Volatility, double Maturity);
+
+public static partial class Pricing
+{
+    static double NormCdf(double x) => 0.5 * (1 + Erf(x / Math.Sqrt(2)));
+
+    // Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), odd in x.
+    static double Erf(double x)
+    {
+        double sign = x < 0 ? -1 : 1;
+        x = Math.Abs(x);
+        double t = 1 / (1 + 0.3275911 * x);
+        double y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.Exp(-x * x);
+        return sign * y;
+    }
+
+    [Differentiable]
+    public static double Call(Market m)
+    {
+        double sqrtT = Math.Sqrt(m.Maturity);
+        double d1 = (Math.Log(m.Spot / m.Strike) + (m.Rate + 0.5 * m.Volatility * m.Volatility) * m.Maturity) / (m.Volatility * sqrtT);
+        double d2 = d1 - m.Volatility * sqrtT;
+        return m.Spot * NormCdf(d1) - m.Strike * Math.Exp(-m.Rate * m.Maturity) * NormCdf(d2);
+    }
+}
