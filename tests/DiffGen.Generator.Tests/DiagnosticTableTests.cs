@@ -124,6 +124,17 @@ public class DiagnosticTableTests
         // DG0017: a file-local type cannot be extended from the generated file.
         { "DG0017", "file static partial class C", "[Differentiable] public static double [|F|](double x) => x * x;", "remove 'file'" },
 
+        // Models as types: members the body cannot read, gradients with nowhere to go, writes into a model.
+        { "DG0008", Partial, "public record P(double K); [Differentiable] public static double F(P p) => [|p.K|] * 2;", "give 'K' a setter" },
+        { "DG0008", Partial, "public sealed class L { public readonly double S = 1; } [Differentiable] public static double F(L l) => [|l.S|] * 2;", "not readonly" },
+        { "DG0008", Partial, "public struct In { public double X; } public sealed class O { public In Inner { get; set; } } [Differentiable] public static double F(O o) => [|o.Inner.X|] * 2;", "fields that are not readonly" },
+        { "DG0008", Partial, "public sealed class L { public double[] W = new double[2]; } public sealed class N { public L[] Layers = new L[1]; } [Differentiable] public static double F(N n) => [|n.Layers|][0].W[0];", "arrays of models are not supported yet" },
+        { "DG0008", Partial, "public sealed class L { public System.Collections.Generic.List<double> W = new(); } [Differentiable] public static double F(L l) => [|l.W|][0];", "double[] or float[] arrays" },
+        { "DG0008", Partial, "public sealed class L { public double[] W = new double[2]; } [Differentiable] public static double F(L l, double x) { [|l.W[0]|] = x; return x; }", "copy into a local array" },
+        { "DG0008", Partial, "public sealed class L { public double S; } [Differentiable] public static double F(L l, double x) { [|l.S|] = x; return x; }", "assign a local" },
+        { "DG0008", Partial, "public sealed class L { public double S; } [Differentiable] public static double F(L l, L k, double x) { var m = l; [|m = k|]; return m.S * x; }", "declare a new local" },
+        { "DG0007", Partial, "public sealed class L { public double S; } [Differentiable] public static double F(L l) { var [|m = new L()|]; return l.S; }", "cannot create models" },
+
         // DG0009: calls the generator cannot see through.
         { "DG0009", Partial, "static T Twice<T>(T v) => v; [Differentiable] public static double F(double x) => [|Twice(x * 2)|] + 1;", "mark 'C.Twice' [Differentiable]" },
         { "DG0009", Partial, "[Differentiable] public static double F(double x) => [|Math.IEEERemainder(x, 2.0)|];", "pass only constants to it" },

@@ -172,6 +172,19 @@ internal sealed partial class BodyLowerer
         return id;
     }
 
+    // The model member a read goes through when the read itself is not one: the array in layers[i].W, the list in list[i].
+    private IOperation? UnreadableModelMember(IOperation operation)
+    {
+        var inner = operation switch
+        {
+            IFieldReferenceOperation { Instance: IArrayElementReferenceOperation { ArrayReference: var array } } => array,
+            IPropertyReferenceOperation { Property.IsIndexer: false, Instance: IArrayElementReferenceOperation { ArrayReference: var array } } => array,
+            IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } collection } => collection,
+            _ => null,
+        };
+        return inner is not null && MemberOf(inner) is not null ? inner : null;
+    }
+
     private static bool IsSettable(ISymbol member) =>
         member is IFieldSymbol { IsReadOnly: false, IsConst: false } || member is IPropertySymbol { SetMethod: { IsInitOnly: false } };
 

@@ -613,18 +613,14 @@ internal sealed partial class BodyLowerer
         if (TypeMapping.IsModelType(local.Type))
         {
             // A local naming a model (var layer = model.Layer1;) reads through it: initialized where declared, never reassigned.
-            var errors = _diagnostics.Count;
-            if (initializer is not null && LowerExpression(initializer.Value) is ModelValue named)
+            if (initializer is not null && ModelOf(initializer.Value) is { } named)
             {
                 _values = _values.SetItem(local, named);
             }
             else
             {
                 _rejected.Add(local);
-                if (_diagnostics.Count == errors)
-                {
-                    UnsupportedStatement(declarator, "this local of type '" + TypeMapping.Display(local.Type) + "'", "name a model the method reads where it is declared (var layer = model.Layer1;); a [Differentiable] method cannot create models");
-                }
+                UnsupportedStatement(declarator, "this local of type '" + TypeMapping.Display(local.Type) + "'", "name a model the method reads where it is declared (var layer = model.Layer1;); a [Differentiable] method cannot create models");
             }
 
             return;
@@ -967,6 +963,10 @@ internal sealed partial class BodyLowerer
 
             case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: false } }:
                 return UnsupportedExpression(operation, "reading a field or property", "pass the value in as a parameter (mark it [NoDerivative] if it is data), declare it const, or make the static field readonly");
+
+            case IFieldReferenceOperation or IPropertyReferenceOperation when UnreadableModelMember(operation) is { } member:
+                ModelMemberRead(member); // reports what the member holds: an array of models, a list, …
+                return Dummy(operation);
 
             case IFieldReferenceOperation:
             case IPropertyReferenceOperation:
