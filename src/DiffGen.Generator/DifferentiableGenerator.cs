@@ -84,12 +84,18 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Select(static (result, _) => EmitGraph(result.Spec!))
             .WithTrackingName(Steps.Graph);
 
+        // Each class or record model a method reads: its ParameterSet.FromModel registration, once per type and precision.
+        var layouts = parsed
+            .SelectMany(static (result, _) => result.Layouts)
+            .Collect()
+            .Select(static (all, _) => all.Distinct().OrderBy(l => l.HintName, StringComparer.Ordinal).Select(EmitLayout).ToImmutableArray());
+
         // Hint names must be unique ignoring case (F and f, class C and class c) and valid file
         // names: all of them are decided together, in ordinal order, so the same input always gives
         // the same names. Each method's differentiation stays cached on its own.
-        context.RegisterSourceOutput(gradients.Collect().Combine(graphs.Collect()), static (production, input) =>
+        context.RegisterSourceOutput(gradients.Collect().Combine(graphs.Collect()).Combine(layouts), static (production, input) =>
         {
-            var outcomes = input.Left.AddRange(input.Right);
+            var outcomes = input.Left.Left.AddRange(input.Left.Right).AddRange(input.Right);
             var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var outcome in outcomes.OrderBy(o => o.HintName, StringComparer.Ordinal).ThenBy(o => o.Source ?? string.Empty, StringComparer.Ordinal))
             {
@@ -143,6 +149,22 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                 DiagnosticDescriptors.InternalError,
                 null,
                 spec.Name,
+                exception.GetType().Name + ": " + exception.Message));
+        }
+    }
+
+    private static EmittedGradient EmitLayout(ModelLayoutSpec layout)
+    {
+        try
+        {
+            return new EmittedGradient(layout.HintName, layout.TypeText, ModelLayoutEmitter.Emit(layout, Version), null);
+        }
+        catch (Exception exception)
+        {
+            return new EmittedGradient(layout.HintName, layout.TypeText, null, DiagnosticInfo.Create(
+                DiagnosticDescriptors.InternalError,
+                null,
+                layout.TypeText,
                 exception.GetType().Name + ": " + exception.Message));
         }
     }

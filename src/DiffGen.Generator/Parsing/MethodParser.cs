@@ -222,7 +222,16 @@ internal static class MethodParser
             : null;
         var fullName = FullGradientKey(method);
         // Counted with the full gradient's inputs when it has one: its own reverse sweep may call full gradients too.
-        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs));
+        // Class and record models get a registration for ParameterSet.FromModel, when the runtime has one.
+        var layouts = new List<ModelLayoutSpec>();
+        if (model.Compilation.GetTypeByMetadataName("DiffGen.ModelLayout`2") is not null
+            && model.Compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.ModuleInitializerAttribute") is not null)
+        {
+            var roots = (method.IsStatic ? Enumerable.Empty<ITypeSymbol>() : new[] { method.ContainingType }).Concat(models.Select(m => m.Parameter.Type));
+            layouts.AddRange(roots.Select(type => ModelLayouts.Describe(type, returnType, model.Compilation)).OfType<ModelLayoutSpec>());
+        }
+
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs), layouts.ToEquatableArray());
     }
 
     private static List<(IParameterSymbol Parameter, ParameterShape Shape, TypeRef Type, bool Differentiable)> ClassifyParameters(
