@@ -201,7 +201,8 @@ public sealed record RandomProgram(
     Expr Result,
     IReadOnlyList<double> Point,
     IReadOnlyList<double> ConstantValues,
-    IReadOnlySet<string> Shapes)
+    IReadOnlySet<string> Shapes,
+    bool AsModel = false)
 {
     public const int ArrayLength = 4;
 

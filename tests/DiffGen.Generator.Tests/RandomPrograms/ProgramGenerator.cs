@@ -45,6 +45,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "array-helper-local", "array-helper-parameter",
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
+        "model-instance",
     ];
 
     private static int _ids;
@@ -149,6 +150,14 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
             _inHelper = false;
             _scopes.Add(new Scope(Enumerable.Range(0, scalars).Select(i => "x" + i)));
+
+            // A model program: x0…, w are the fields of a class and F its instance method, reading them as written.
+            _asModel = rejection == Rejection.None && Chance(15);
+            if (_asModel)
+            {
+                _scopes.Add(new Scope(["acc"]));
+                _shapes.Add("model-instance");
+            }
             if (_hasWeights)
             {
                 _readable.Add(new LocalArray("w", false));
@@ -195,6 +204,12 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             {
                 body.Insert(0, new DeclareMatrix(matrix));
             }
+
+            if (_asModel)
+            {
+                body.Insert(0, new Declare("acc", new Lit(0)));
+            }
+
             var result = Expression(2);
             if (rejection != Rejection.None)
             {
@@ -203,7 +218,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
             var point = Enumerable.Range(0, scalars + (_hasWeights ? RandomProgram.ArrayLength : 0)).Select(_ => Math.Round(Uniform(-1.5, 1.5), 3)).ToArray();
             var constants = Enumerable.Range(0, RandomProgram.ArrayLength).Select(_ => Math.Round(Uniform(-1, 1), 2)).ToArray();
-            return new RandomProgram(id, isFloat, scalars, _hasWeights, _hasConstants, n, _localArrays, _helpers, body, result, point, constants, _shapes);
+            return new RandomProgram(id, isFloat, scalars, _hasWeights, _hasConstants, n, _localArrays, _helpers, body, result, point, constants, _shapes, _asModel);
         }
 
         private LocalArray NewLocalArray(bool span)
@@ -367,7 +382,10 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             return block;
         }
 
-        private List<string> Writable() => _scopes.SelectMany(s => s.Names).ToList();
+        // A model's members are read-only: in a model program the parameters' scope (the first) is not written.
+        private List<string> Writable() => _scopes.Skip(_asModel ? 1 : 0).SelectMany(s => s.Names).ToList();
+
+        private bool _asModel;
 
         private Stmt Statement(int depth)
         {

@@ -76,22 +76,35 @@ public static class ProgramPrinter
         sb.Append("    public static double Value(double[] v)\n    {\n");
         sb.Append("        var w = new ").Append(t).Append("[4];\n");
         sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = (").Append(t).Append(")v[").Append(w0).Append(" + j];\n");
-        sb.Append("        return F(").Append(Arguments(i => $"({t})v[{i}]", "w", "C")).Append(");\n    }\n\n");
+        sb.Append("        return ").Append(Call(program, "F", i => $"({t})v[{i}]", "C")).Append(");\n    }\n\n");
 
         sb.Append("    public static double Gradient(double[] v, double[] g)\n    {\n");
         sb.Append("        var w = new ").Append(t).Append("[4];\n");
         sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = (").Append(t).Append(")v[").Append(w0).Append(" + j];\n");
         sb.Append("        var dw = new ").Append(t).Append("[4];\n");
-        foreach (var i in scalars)
+        foreach (var i in scalars.Where(_ => !program.AsModel))
         {
             sb.Append("        ").Append(t).Append(" d").Append(i).Append(" = 0;\n");
         }
 
-        var outputs = scalars.Select(i => $"ref d{i}").Concat(program.HasWeights ? ["dw"] : []);
-        sb.Append("        double value = FGradient(").Append(Arguments(i => $"({t})v[{i}]", "w", "C")).Append(", ").Append(string.Join(", ", outputs)).Append(");\n");
-        foreach (var i in scalars)
+        if (program.AsModel)
         {
-            sb.Append("        g[").Append(i).Append("] = d").Append(i).Append(";\n");
+            // The gradient model: a same-shaped M whose fields receive the gradient.
+            sb.Append("        var dm = new M()").Append(program.HasWeights ? " { w = dw }" : string.Empty).Append(";\n");
+            sb.Append("        double value = ").Append(Call(program, "FGradient", i => $"({t})v[{i}]", "C")).Append(", dm);\n");
+            foreach (var i in scalars)
+            {
+                sb.Append("        g[").Append(i).Append("] = dm.x").Append(i).Append(";\n");
+            }
+        }
+        else
+        {
+            var outputs = scalars.Select(i => $"ref d{i}").Concat(program.HasWeights ? ["dw"] : []);
+            sb.Append("        double value = FGradient(").Append(Arguments(i => $"({t})v[{i}]", "w", "C")).Append(", ").Append(string.Join(", ", outputs)).Append(");\n");
+            foreach (var i in scalars)
+            {
+                sb.Append("        g[").Append(i).Append("] = d").Append(i).Append(";\n");
+            }
         }
 
         sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) g[").Append(w0).Append(" + j] = dw[j];\n");
@@ -117,22 +130,34 @@ public static class ProgramPrinter
         sb.Append("    }\n");
     }
 
+    // A call of F's original or its gradient (without the outputs' closing): on a model M built from v when the program is one.
+    private static string Call(RandomProgram program, string method, Func<int, string> scalar, string constants)
+    {
+        var rest = (program.HasConstants ? [constants] : Array.Empty<string>()).Append(program.N.ToString(CultureInfo.InvariantCulture));
+        if (!program.AsModel)
+        {
+            return method + "(" + string.Join(", ", Enumerable.Range(0, program.Scalars).Select(scalar).Concat(program.HasWeights ? ["w"] : []).Concat(rest));
+        }
+
+        var fields = Enumerable.Range(0, program.Scalars).Select(i => "x" + i + " = " + scalar(i)).Concat(program.HasWeights ? ["w = w"] : []);
+        return "new M { " + string.Join(", ", fields) + " }." + method + "(" + string.Join(", ", rest);
+    }
+
     // The adjoints the graph method drew for the inputs, in the gradient's order, with calls expanded and loops unrolled as asked.
     private static void GraphHarness(StringBuilder sb, RandomProgram program, string t)
     {
         var w0 = program.Scalars;
-        var arguments = Enumerable.Range(0, program.Scalars).Select(i => $"({t})v[{i}]")
-            .Concat(program.HasWeights ? ["w"] : [])
-            .Concat(program.HasConstants ? ["C"] : [])
-            .Append(program.N.ToString(CultureInfo.InvariantCulture));
         sb.Append("\n    public static double[] GraphAdjoints(double[] v, int expand, int unroll)\n    {\n");
         sb.Append("        var w = new ").Append(t).Append("[4];\n");
         sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = (").Append(t).Append(")v[").Append(w0).Append(" + j];\n");
-        sb.Append("        var graph = FGraph(").Append(string.Join(", ", arguments)).Append(", new GraphOptions { ExpandCalls = expand, UnrollIterations = unroll });\n");
+        sb.Append("        var graph = ").Append(Call(program, "FGraph", i => $"({t})v[{i}]", "C")).Append(", new GraphOptions { ExpandCalls = expand, UnrollIterations = unroll });\n");
         sb.Append("        _ = graph.ToDot();\n");
         sb.Append("        var g = new double[").Append(program.Inputs).Append("];\n");
-        sb.Append("        for (int i = 0; i < ").Append(program.Scalars).Append("; i++) g[i] = graph.Node(\"x\" + i).Adjoint;\n");
-        sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) g[").Append(w0).Append(" + j] = graph.Node(\"w\").ElementAdjoints![j];\n");
+        // A model's members are drawn only when read; an unread one has adjoint 0.
+        sb.Append("        for (int i = 0; i < ").Append(program.Scalars).Append("; i++) g[i] = ")
+          .Append(program.AsModel ? "System.Linq.Enumerable.FirstOrDefault(graph.Nodes, node => node.Name == \"x\" + i)?.Adjoint ?? 0" : "graph.Node(\"x\" + i).Adjoint").Append(";\n");
+        sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) g[").Append(w0).Append(" + j] = ")
+          .Append(program.AsModel ? "System.Linq.Enumerable.FirstOrDefault(graph.Nodes, node => node.Name == \"w\")?.ElementAdjoints![j] ?? 0" : "graph.Node(\"w\").ElementAdjoints![j]").Append(";\n");
         sb.Append("        return g;\n    }\n");
     }
 
@@ -221,8 +246,27 @@ public static class ProgramPrinter
             }
 
             parameters.Add("int n");
+            var model = dialect == Dialect.Original && program.AsModel;
+            if (model)
+            {
+                // The scalars and w are the fields of a model class, and F its instance method: the body reads them as written.
+                sb.Append("    public sealed partial class M\n    {\n");
+                foreach (var i in Enumerable.Range(0, program.Scalars))
+                {
+                    sb.Append("        public ").Append(Scalar).Append(" x").Append(i).Append(";\n");
+                }
+
+                if (program.HasWeights)
+                {
+                    sb.Append("        public ").Append(Scalar).Append("[] w = new ").Append(Scalar).Append("[").Append(RandomProgram.ArrayLength).Append("];\n");
+                }
+
+                sb.Append('\n');
+                parameters.RemoveAll(p => p.StartsWith(Scalar + " x", StringComparison.Ordinal) || p == Scalar + "[] w");
+            }
+
             sb.Append(dialect == Dialect.Original ? (graphs ? "    [Differentiable(Graph = true)]\n" : "    [Differentiable]\n") : string.Empty);
-            sb.Append("    public static ").Append(Scalar).Append(" F").Append(Suffix).Append('(').Append(string.Join(", ", parameters)).Append(")\n    {\n");
+            sb.Append(model ? "    public " : "    public static ").Append(Scalar).Append(" F").Append(Suffix).Append('(').Append(string.Join(", ", parameters)).Append(")\n    {\n");
             foreach (var array in program.LocalArrays)
             {
                 // The dual twin's span lives on the heap: its elements are structs, and what matters is the same indexing.
@@ -239,6 +283,10 @@ public static class ProgramPrinter
             }
 
             sb.Append("        return ").Append(Expression(program.Result)).Append(";\n    }\n\n");
+            if (model)
+            {
+                sb.Append("    }\n\n");
+            }
         }
 
         private void Statement(StringBuilder sb, Stmt statement, int indent)
