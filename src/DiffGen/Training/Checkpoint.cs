@@ -42,6 +42,11 @@ public sealed class CheckpointException : Exception
 /// options and no schedule.
 /// </para>
 /// <para>
+/// Parameters are found by name (a model's member path), not by position: a checkpoint loads into a
+/// model whose members were reordered, each parameter's optimizer state following it; a name the model
+/// lacks, a name given twice, or another length is refused.
+/// </para>
+/// <para>
 /// Files are untrusted input. Loading streams the file, checking every count, name and length
 /// against the model as it is read, so a file for another model fails at the first difference,
 /// having read no further; values are read into buffers sized from the model, never from the file
@@ -144,10 +149,14 @@ public static class Checkpoint
         }
 
         // Everything read and checked: only now change the model, the optimizer and the schedule.
+        // (A model's scalar members are read first so that their gradients are written back unchanged.)
+        parameters.ReadModel();
         for (var i = 0; i < parameters.Count; i++)
         {
             staged.Values[i].CopyTo(parameters[i].Values, 0);
         }
+
+        parameters.WriteModel();
 
         if (optimizer is not null)
         {
@@ -255,6 +264,7 @@ public static class Checkpoint
         writer.WriteBytes(Magic);
         writer.WriteUInt16(Version);
         writer.WriteByte(TypeCode<T>());
+        parameters.ReadModel(); // a model's scalar members: their current values
         writer.WriteInt32(parameters.Count);
         foreach (var parameter in parameters)
         {
@@ -329,19 +339,37 @@ public static class Checkpoint
             throw new CheckpointException($"Checkpoint '{path}' has {count} parameters; the model has {parameters.Count}.");
         }
 
+        // Parameters are found by name, not position: a model whose members were reordered (a layout
+        // registered in another order) still loads. order[i] is the model's index of the file's i-th
+        // parameter; the optimizer's state buffers, written in the file's order, follow it.
         var values = new T[parameters.Count][];
+        var order = new int[parameters.Count];
         for (var i = 0; i < parameters.Count; i++)
         {
-            var expected = parameters[i];
-            var (nameMatches, name) = reader.ReadName(expected.Name);
+            var name = reader.ReadName(parameters.MaxNameBytes, out var description);
             var declared = reader.ReadInt32();
-            if (!nameMatches || declared != expected.Length)
+            var index = name is null ? -1 : parameters.IndexOf(name);
+            if (index < 0)
             {
-                throw new CheckpointException($"Checkpoint '{path}' parameter {i} is '{name}' of length {declared}; the model's is '{expected.Name}' of length {expected.Length}.");
+                // Counts are equal, so some parameter of the model is not matched yet.
+                var unmatched = parameters[Array.FindIndex(values, v => v is null)];
+                throw new CheckpointException($"Checkpoint '{path}' parameter {i} is '{description}' of length {declared}; the model's is '{unmatched.Name}' of length {unmatched.Length}, and the model has no parameter of that name.");
             }
 
-            values[i] = new T[expected.Length];
-            reader.ReadValues<T>(values[i]);
+            var expected = parameters[index];
+            if (values[index] is not null)
+            {
+                throw new CheckpointException($"Checkpoint '{path}' parameter {i} is '{description}' again; a checkpoint names each parameter once.");
+            }
+
+            if (declared != expected.Length)
+            {
+                throw new CheckpointException($"Checkpoint '{path}' parameter {i} is '{description}' of length {declared}; the model's is '{expected.Name}' of length {expected.Length}.");
+            }
+
+            values[index] = new T[expected.Length];
+            reader.ReadValues<T>(values[index]);
+            order[i] = index;
         }
 
         var staged = new Staged<T> { Values = values };
@@ -379,16 +407,18 @@ public static class Checkpoint
                     throw AnotherShape(path, savedOptimizer);
                 }
 
+                // Each group holds no buffer or one per parameter, in the file's order of parameters.
                 staged.State[g] = new T[groups[g].Length][];
                 for (var b = 0; b < groups[g].Length; b++)
                 {
-                    if (reader.ReadInt32() != groups[g][b].Length)
+                    var owner = groups[g].Length == parameters.Count ? order[b] : b;
+                    if (reader.ReadInt32() != groups[g][owner].Length)
                     {
                         throw AnotherShape(path, savedOptimizer);
                     }
 
-                    staged.State[g][b] = new T[groups[g][b].Length];
-                    reader.ReadValues<T>(staged.State[g][b]);
+                    staged.State[g][owner] = new T[groups[g][owner].Length];
+                    reader.ReadValues<T>(staged.State[g][owner]);
                 }
             }
         }
@@ -413,9 +443,10 @@ public static class Checkpoint
                 for (var b = 0; b < buffers; b++)
                 {
                     var declared = reader.ReadInt32();
-                    if (declared != parameters[b].Length)
+                    var owner = parameters[order[b]];
+                    if (declared != owner.Length)
                     {
-                        throw new CheckpointException($"Checkpoint '{path}' declares optimizer state of length {declared} for parameter '{parameters[b].Name}' of length {parameters[b].Length}.");
+                        throw new CheckpointException($"Checkpoint '{path}' declares optimizer state of length {declared} for parameter '{owner.Name}' of length {owner.Length}.");
                     }
 
                     reader.Skip((long)declared * Unsafe.SizeOf<T>());
@@ -686,6 +717,42 @@ public static class Checkpoint
             var bytes = new byte[length];
             Read(bytes);
             return (bytes.AsSpan().SequenceEqual(expectedBytes), Encoding.UTF8.GetString(bytes));
+        }
+
+        /// <summary>
+        /// Reads a length-prefixed UTF-8 name of at most <paramref name="maxBytes"/> bytes; a longer one
+        /// (no name the caller knows) is refused before its bytes are read: null, with a description in
+        /// <paramref name="description"/>, which is otherwise the name.
+        /// </summary>
+        public string? ReadName(int maxBytes, out string description)
+        {
+            var length = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                var b = Take(1)[0];
+                if (shift == 28 && b > 0x07)
+                {
+                    description = "(a name whose length does not fit in 32 bits)";
+                    return null;
+                }
+
+                length |= (b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    break;
+                }
+            }
+
+            if (length > maxBytes)
+            {
+                description = $"(a name of {length} bytes)";
+                return null;
+            }
+
+            var bytes = new byte[length];
+            Read(bytes);
+            description = Encoding.UTF8.GetString(bytes);
+            return description;
         }
 
         public void ReadValues<T>(T[] destination)

@@ -23,6 +23,7 @@ public static class Clip
             throw Guard.Out(maxNorm, nameof(maxNorm), ">= 0 (or positive infinity, no clipping)");
         }
 
+        parameters.ReadModel();
         var sumOfSquares = 0.0;
         foreach (var parameter in parameters)
         {
@@ -38,6 +39,8 @@ public static class Clip
             {
                 TensorPrimitives.Multiply<T>(parameter.Gradients, scale, parameter.Gradients);
             }
+
+            parameters.WriteModel();
         }
 
         return norm;
@@ -57,6 +60,7 @@ public static class Clip
             throw Guard.Out(clipValue, nameof(clipValue), ">= 0 (or positive infinity, no clipping)");
         }
 
+        parameters.ReadModel();
         var high = T.CreateChecked(clipValue);
         foreach (var parameter in parameters)
         {
@@ -66,5 +70,7 @@ public static class Clip
                 gradients[i] = T.Clamp(gradients[i], -high, high);
             }
         }
+
+        parameters.WriteModel();
     }
 }

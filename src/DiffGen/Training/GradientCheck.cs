@@ -23,7 +23,10 @@ public static class GradientCheck
     /// Runs <paramref name="computeGradients"/> once on zeroed gradients (it should call a generated
     /// gradient that writes into the parameters' <c>Gradients</c>), then perturbs every value by
     /// ±<paramref name="step"/>·max(1, |value|) and evaluates <paramref name="loss"/>. Values are
-    /// restored; gradients keep the analytic result.
+    /// restored; gradients keep the analytic result. On a set made by
+    /// <see cref="ParameterSet{T}.FromModel{TModel}"/>, every perturbation is written into the model
+    /// before <paramref name="loss"/> runs, and scalar members' gradients are read from the gradient
+    /// model after <paramref name="computeGradients"/>.
     /// </summary>
     /// <returns>The worst relative error per parameter, in the set's order.</returns>
     public static IReadOnlyList<GradientCheckResult> Run<T>(ParameterSet<T> parameters, Func<T> loss, Action computeGradients, double step = 1e-6)
@@ -35,6 +38,11 @@ public static class GradientCheck
         parameters.ZeroGradients();
         computeGradients();
 
+        // A model's scalar members: their gradients are on the gradient model now, and each perturbed
+        // value must reach the model before loss() reads it (ParameterSet<T>.ReadModel/WriteModel).
+        parameters.ReadModel();
+        var scalars = parameters.HasModelScalars;
+
         var results = new List<GradientCheckResult>();
         foreach (var parameter in parameters)
         {
@@ -44,12 +52,16 @@ public static class GradientCheck
                 var original = parameter.Values[i];
                 var h = step * Math.Max(1, Math.Abs(double.CreateChecked(original)));
                 parameter.Values[i] = original + T.CreateChecked(h);
-                var plus = double.CreateChecked(loss());
                 var upper = double.CreateChecked(parameter.Values[i]);
+                var plus = Evaluate();
                 parameter.Values[i] = original - T.CreateChecked(h);
-                var minus = double.CreateChecked(loss());
                 var lower = double.CreateChecked(parameter.Values[i]);
+                var minus = Evaluate();
                 parameter.Values[i] = original;
+                if (scalars)
+                {
+                    parameters.WriteModel();
+                }
 
                 var numeric = (plus - minus) / (upper - lower);
                 var analytic = double.CreateChecked(parameter.Gradients[i]);
@@ -64,6 +76,16 @@ public static class GradientCheck
         }
 
         return results;
+
+        double Evaluate()
+        {
+            if (scalars)
+            {
+                parameters.WriteModel();
+            }
+
+            return double.CreateChecked(loss());
+        }
     }
 
     /// <summary>The largest relative error over all parameters.</summary>

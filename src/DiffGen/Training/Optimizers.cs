@@ -49,13 +49,17 @@ public abstract class Optimizer<T> : IOptimizer
     public long StepCount { get; protected set; }
 
     /// <inheritdoc/>
+    /// <remarks>A model's scalar members are read before the update and written back after it (<see cref="ParameterSet{T}.ReadModel"/>).</remarks>
     public void Step()
     {
         StepCount++;
+        Parameters.ReadModel();
         for (var i = 0; i < Parameters.Count; i++)
         {
             Update(i, Parameters[i].Values, Parameters[i].Gradients);
         }
+
+        Parameters.WriteModel();
     }
 
     /// <summary>
