@@ -492,4 +492,34 @@ public class SnapshotTests
             }
         }
         """, "Fit.Error");
+
+    [Fact]
+    public void ModelLayoutRegistration() => VerifyFile(Usings + """
+        public sealed class Dense
+        {
+            public double[] W = new double[4];
+            public double[] B { get; } = new double[2];
+        }
+
+        public struct Affine
+        {
+            public double Scale;
+            public double Shift;
+        }
+
+        public sealed partial class Net
+        {
+            public Dense[] Blocks = { new Dense() };
+            public Dense Head = new Dense();
+            public Affine Output;
+            public double Temperature { get; set; }
+            public double Prior { get; init; }
+            [NoDerivative] public double Momentum;
+            private double[] _cache = new double[3];
+            public int Epochs;
+
+            [Differentiable]
+            public double Loss(double x) => Output.Scale * Head.W[0] * x / Temperature + _cache.Length;
+        }
+        """, "Net.double.Layout");
 }

@@ -153,7 +153,7 @@ internal sealed partial class BodyLowerer
             var why = owner.GradientAssignable
                 ? "give '" + member.Name + "' a setter ({ get; set; }), make it a field that is not readonly, or make " + owner.Type.Name + " a struct"
                 : "make the struct members on the way to it fields that are not readonly, not properties";
-            UnsupportedExpression(at, "'" + member.Name + "', whose gradient is added to " + gradientAccess.TrimStart('@') + " and cannot be", why + ", or mark it [NoDerivative] if it is data");
+            UnsupportedExpression(at, "'" + member.Name + "' (its gradient is added to " + gradientAccess.TrimStart('@') + ", which cannot be assigned)", why + ", or mark it [NoDerivative] if it is data");
             return null;
         }
 
