@@ -97,18 +97,36 @@ internal static class MethodParser
             }
         }
 
+        // A method that writes output arrays (void) or returns an array is vector-valued: it has a vector-Jacobian
+        // product and a Jacobian of its own, and [Differentiable] callers of this compilation still differentiate
+        // it in place, from its body. A tuple's is for those callers only: it has no generated method.
+        var form = ResultForm.Scalar;
+        TypeRef? returnType;
         if (method.IsStatic && diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
         {
-            // Its result is an array, a tuple or written into an output array: each [Differentiable] caller of
-            // this compilation differentiates it in place, from its body; it has no gradient method of its own.
-            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
-        }
+            if (method.ReturnType is INamedTypeSymbol { IsTupleType: true })
+            {
+                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
 
-        var returnType = TypeMapping.TryMap(method.ReturnType);
-        if (returnType is not { IsFloating: true } || method.ReturnsByRef || method.ReturnsByRefReadonly)
+            form = method.ReturnsVoid ? ResultForm.Outputs : ResultForm.Array;
+            returnType = form == ResultForm.Array
+                ? TypeMapping.TryMap(((IArrayTypeSymbol)method.ReturnType).ElementType)
+                : method.Parameters.Select(p => VectorElement(p.Type) ?? TypeMapping.TryMap(p.Type)).FirstOrDefault(t => t is { IsFloating: true });
+            if (returnType is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedVectorMethod, at,
+                    "a void method without a double or float parameter", "write its results into a Span<double> or double[] parameter, or return them"));
+            }
+        }
+        else
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedReturnType, DiagnosticInfo.From(syntax.ReturnType.GetLocation()), method.Name, TypeMapping.Display(method.ReturnType)));
-            returnType = null;
+            returnType = TypeMapping.TryMap(method.ReturnType);
+            if (returnType is not { IsFloating: true } || method.ReturnsByRef || method.ReturnsByRefReadonly)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedReturnType, DiagnosticInfo.From(syntax.ReturnType.GetLocation()), method.Name, TypeMapping.Display(method.ReturnType)));
+                returnType = null;
+            }
         }
 
         if (syntax.Body is null && syntax.ExpressionBody is null)
@@ -116,8 +134,8 @@ internal static class MethodParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoBody, at, method.Name));
         }
 
-        var parameters = ClassifyParameters(method, syntax, returnType, diagnostics);
-        if (diagnostics.Count == 0 && returnType is not null && DeclaredGradient(method, parameters, returnType) is { } declared)
+        var parameters = ClassifyParameters(method, syntax, returnType, diagnostics, form);
+        if (diagnostics.Count == 0 && returnType is not null && form == ResultForm.Scalar && DeclaredGradient(method, parameters, returnType) is { } declared)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GradientAlreadyDeclared, DiagnosticInfo.From(declared.Locations.FirstOrDefault()), method.ContainingType.Name, declared.Name));
         }
@@ -134,19 +152,6 @@ internal static class MethodParser
             return new ParseResult(null, CallsOfGeneratedGradients(model, bodySyntax, cancellationToken).ToEquatableArray());
         }
 
-        var reserved = method.Parameters.Select(p => p.Name).ToList();
-        var names = new NameScope(reserved);
-        var seedName = names.Claim("seed");
-        var lowerer = new BodyLowerer(model, names, cancellationToken);
-        var specs = new List<ParameterSpec>();
-        foreach (var (parameter, shape, type, differentiable) in parameters)
-        {
-            var name = Escape(parameter.Name);
-            var variable = lowerer.AddParameter(parameter, name, type, shape == ParameterShape.Matrix ? ParameterShape.Array : shape);
-            var gradientName = differentiable ? names.Claim("d" + parameter.Name) : null;
-            specs.Add(new ParameterSpec(name, TypeText(parameter.Type), shape, type, gradientName, variable));
-        }
-
         var operation = model.GetOperation(syntax, cancellationToken);
         var body = operation switch
         {
@@ -158,7 +163,43 @@ internal static class MethodParser
             return Failure(DiagnosticInfo.Create(DiagnosticDescriptors.NoBody, at, method.Name));
         }
 
-        var program = lowerer.Lower(body, returnType, method);
+        // A void method's outputs are the arrays and spans it writes: a first lowering, with every one of them
+        // writable, finds which; the second knows them (the others are inputs, read-only as ever).
+        var written = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
+        if (form == ResultForm.Outputs)
+        {
+            var trial = LowerBody(model, method, body, parameters, returnType, form, new HashSet<IParameterSymbol>(parameters.Where(p => IsWritable(p.Parameter.Type)).Select(p => p.Parameter), SymbolEqualityComparer.Default), cancellationToken);
+            if (trial.Program is null)
+            {
+                return new ParseResult(null, trial.Lowerer.Diagnostics.ToEquatableArray());
+            }
+
+            var writes = new HashSet<int>(ActivityAnalysis.Walk(trial.Program.Body).OfType<ElementWriteStatement>().Select(w => w.Array));
+            written.UnionWith(parameters.Where((p, i) => writes.Contains(trial.Specs[i].Variable)).Select(p => p.Parameter));
+            var outputErrors = new List<DiagnosticInfo>();
+            for (var i = 0; i < parameters.Count; i++)
+            {
+                if (written.Contains(parameters[i].Parameter) && !parameters[i].Type.IsFloating)
+                {
+                    outputErrors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedVectorMethod, DiagnosticInfo.From(syntax.ParameterList.Parameters[method.Parameters.IndexOf(parameters[i].Parameter)].GetLocation()),
+                        "writing into the " + parameters[i].Type.Name + " parameter '" + parameters[i].Parameter.Name + "'",
+                        "its outputs are " + returnType.Name + " elements; compute integer results in a separate method, or write them into a local array"));
+                }
+            }
+
+            if (outputErrors.Count == 0 && !parameters.Any(p => written.Contains(p.Parameter) && p.Differentiable))
+            {
+                outputErrors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedVectorMethod, at,
+                    "a void method that writes no output", "write its results into a Span<" + returnType.Name + "> or " + returnType.Name + "[] parameter without [NoDerivative] (a [NoDerivative] one is scratch, not an output), or return them"));
+            }
+
+            if (outputErrors.Count > 0)
+            {
+                return new ParseResult(null, outputErrors.ToEquatableArray());
+            }
+        }
+
+        var (lowerer, specs, names, seedName, jacobianName, program) = LowerBody(model, method, body, parameters, returnType, form, written, cancellationToken);
         if (program is null)
         {
             return new ParseResult(null, lowerer.Diagnostics.ToEquatableArray());
@@ -184,11 +225,13 @@ internal static class MethodParser
             specs.ToEquatableArray(),
             seedName,
             program,
-            Graph: graph);
+            Graph: graph && form == ResultForm.Scalar,
+            Form: form,
+            JacobianName: jacobianName);
 
         // With a [NoDerivative] floating scalar, a second gradient also differentiates those, for callers that pass them varied values.
         static bool ConstantScalar(ParameterSpec p) => p.Shape == ParameterShape.Scalar && p.Type.IsFloating && !p.IsDifferentiable;
-        var full = specs.Any(ConstantScalar)
+        var full = form == ResultForm.Scalar && specs.Any(ConstantScalar)
             ? spec with
             {
                 HintName = HintName(method, ns, suffix: ".Full"),
@@ -203,8 +246,55 @@ internal static class MethodParser
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs));
     }
 
+    /// <summary>One lowering of a body, with its parameters' specs and the names it claimed.</summary>
+    private sealed record Lowering(BodyLowerer Lowerer, List<ParameterSpec> Specs, NameScope Names, string SeedName, string? JacobianName, IrProgram? Program);
+
+    // Lowers the body with the given parameters as written outputs (Output variables) and the others read-only.
+    private static Lowering LowerBody(
+        SemanticModel model,
+        IMethodSymbol method,
+        IOperation body,
+        List<(IParameterSymbol Parameter, ParameterShape Shape, TypeRef Type, bool Differentiable)> parameters,
+        TypeRef returnType,
+        ResultForm form,
+        HashSet<IParameterSymbol> written,
+        CancellationToken cancellationToken)
+    {
+        var reserved = method.Parameters.Select(p => p.Name).ToList();
+        var names = new NameScope(reserved);
+        var seedName = names.Claim("seed");
+        var lowerer = new BodyLowerer(model, names, cancellationToken);
+        var specs = new List<ParameterSpec>();
+        foreach (var (parameter, shape, type, differentiable) in parameters)
+        {
+            var name = Escape(parameter.Name);
+            var isWritten = written.Contains(parameter);
+            var variable = lowerer.AddParameter(parameter, name, type, shape == ParameterShape.Matrix ? ParameterShape.Array : shape, isWritten ? VariableOrigin.Output : VariableOrigin.Parameter);
+
+            // An output has an incoming adjoint where an input has its gradient output, both d + its name.
+            var gradientName = differentiable && !isWritten ? names.Claim("d" + parameter.Name) : null;
+            var incoming = differentiable && isWritten ? names.Claim("d" + parameter.Name) : null;
+            specs.Add(new ParameterSpec(name, TypeText(parameter.Type), shape, type, gradientName, variable, incoming, isWritten));
+        }
+
+        var jacobianName = form == ResultForm.Scalar ? null : names.Claim("jacobian");
+        return new Lowering(lowerer, specs, names, seedName, jacobianName, lowerer.Lower(body, returnType, method, form));
+    }
+
+    // T[] or Span<T>: a parameter a vector-valued method may write.
+    private static bool IsWritable(ITypeSymbol type) =>
+        type is IArrayTypeSymbol { IsSZArray: true } || IsSpan(type);
+
+    private static bool IsSpan(ITypeSymbol type) =>
+        type is INamedTypeSymbol { IsGenericType: true, Arity: 1 } named && named.ConstructedFrom.ToDisplayString() == "System.Span<T>";
+
+    // The element type of a double[], float[], Span<double> or Span<float>, ReadOnlySpan too.
+    private static TypeRef? VectorElement(ITypeSymbol type) =>
+        TypeMapping.TryMapCollection(type)?.Element
+        ?? (IsSpan(type) && TypeMapping.TryMap(((INamedTypeSymbol)type).TypeArguments[0]) is { IsFloating: true } element ? element : null);
+
     private static List<(IParameterSymbol Parameter, ParameterShape Shape, TypeRef Type, bool Differentiable)> ClassifyParameters(
-        IMethodSymbol method, MethodDeclarationSyntax syntax, TypeRef? returnType, List<DiagnosticInfo> diagnostics)
+        IMethodSymbol method, MethodDeclarationSyntax syntax, TypeRef? returnType, List<DiagnosticInfo> diagnostics, ResultForm form)
     {
         var result = new List<(IParameterSymbol, ParameterShape, TypeRef, bool)>();
         for (var i = 0; i < method.Parameters.Length; i++)
@@ -245,6 +335,12 @@ internal static class MethodParser
                 // A jagged [NoDerivative] array (paths, feature rows): a constant whose rows are read as arrays.
                 CheckPrecision(parameter, row.Element, returnType, location, diagnostics);
                 result.Add((parameter, ParameterShape.Array, row.Element, false));
+            }
+            else if (form == ResultForm.Outputs && IsSpan(parameter.Type) && VectorElement(parameter.Type) is { } spanElement)
+            {
+                // A Span<double> of a method that writes its outputs: an output when it writes it, else an input.
+                CheckPrecision(parameter, spanElement, returnType, location, diagnostics);
+                result.Add((parameter, ParameterShape.Span, spanElement, !noDerivative));
             }
             else if (collection is { } c)
             {
@@ -361,7 +457,7 @@ internal static class MethodParser
                 {
                     case AssignStatement { Operation: DifferentiableCall call } assignment:
                         foreach (var argument in call.Arguments.OfType<VariableOperand>()
-                            .Where(a => program.Variables[a.Id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar }))
+                            .Where(a => program.Variables[a.Id] is { Origin: VariableOrigin.Intermediate or VariableOrigin.Output, Shape: not ParameterShape.Scalar }))
                         {
                             pending.Add((assignment.Target, argument.Id));
                         }
