@@ -305,4 +305,28 @@ public class VectorTests
         e = Assert.Throws<ArgumentException>(() => V.SoftmaxJacobian(new[] { 1.0, 2.0 }, new double[3]));
         Assert.Equal("jacobian", e.ParamName);
     }
+
+    [Fact]
+    public void OutputsWrittenThroughAHelperIntoASlice()
+    {
+        var v = new[] { 0.3, -1.1, 0.8, 2.0 };
+        double[] F(double[] q)
+        {
+            var r = new double[4];
+            V.Stacked(q, r);
+            return r;
+        }
+
+        var expected = FiniteJacobian(F, v);
+        var jacobian = new double[16];
+        var r = new double[4];
+        V.StackedJacobian(v, r, jacobian);
+        Close(expected, jacobian);
+        Assert.Equal(F(v), r);
+
+        var seed = Random(4, 11);
+        var dv = new double[4];
+        V.StackedGradient(v, new double[4], dv, seed);
+        Close(TransposeTimes(expected, seed, new double[4]), dv);
+    }
 }

@@ -125,4 +125,20 @@ public static partial class Vectors
     {
         for (int i = 0; i < v.Length; i++) r[i] = scale * v[i] * v[i];
     }
+
+    // ---- outputs written through a helper, into a slice, with += on what was filled ----
+
+    [Differentiable]
+    public static void Stacked(double[] v, double[] r)
+    {
+        r.AsSpan().Fill(v[0]);
+        AddSquares(v, r.AsSpan(1));
+        r[0] *= r[1];
+    }
+
+    [Differentiable]
+    static void AddSquares(double[] v, Span<double> o)
+    {
+        for (int i = 0; i < o.Length; i++) o[i] += v[i] * Math.Sin(v[i]);
+    }
 }
