@@ -148,6 +148,15 @@ public class DiagnosticTableTests
         { "DG0015", Partial, "[Differentiable] static double Sq(double[] a) => a[0] * a[0]; [Differentiable] public static double F(double x) { var a = new double[1]; a[0] = x; double s = Sq([|a|]); a[0] = 3 * x; return s + a[0]; }", "pass a separate local array" },
         { "DG0015", Partial, "[Differentiable] static double Sq(double[] a) => a[0] * a[0]; [Differentiable] public static double F(double x) { var a = new double[1]; double s = 0; for (int i = 0; i < 3; i++) { a[0] = x * i; s += Sq([|a|]); } return s; }", "finish writing 'a' before the call" },
 
+        // DG0019: vector-valued methods (void with outputs, or returning a new array) in a form their product cannot take.
+        { "DG0019", Partial, "[Differentiable] public static void [|F|](int n) { }", "write its results into a Span<double> or double[] parameter" },
+        { "DG0019", Partial, "[Differentiable] public static void [|F|](double x, double[] w) { double s = x * w[0]; }", "without [NoDerivative]" },
+        { "DG0019", Partial, "[Differentiable] public static void [|F|](double x, [NoDerivative] Span<double> scratch) { scratch[0] = x; }", "a [NoDerivative] one is scratch, not an output" },
+        { "DG0019", Partial, "[Differentiable] public static void F(double x, Span<double> r, [|int[] counts|]) { r[0] = x; counts[0] = 1; }", "compute integer results in a separate method" },
+        { "DG0019", Partial, "[Differentiable] public static double[] F(double x) { [|if (x > 0) return new[] { x };|] return new[] { -x }; }", "end the method with its only return" },
+        { "DG0019", Partial, "[Differentiable] public static double[] F(double[] w) => [|w|];", "copy an input into one first" },
+        { "DG0019", Partial, "static readonly double[] Table = { 1, 2 }; [Differentiable] public static double[] F(double x) { var t = Table; return [|t|]; }", "return a local array the method allocates" },
+
         // DG0011, DG0012: generic methods, no body.
         { "DG0011", Partial, "[Differentiable] public static double F[|<T>|](double x) => x;", "one non-generic method per precision" },
         { "DG0011", Partial, "[Differentiable] public static float F[|<T, U>|](float x) where T : struct => x;", "one non-generic method per precision" },
@@ -186,6 +195,6 @@ public class DiagnosticTableTests
         }
 
         Assert.True(Rows.Count >= 50, $"{Rows.Count} rows");
-        Assert.Equal(new[] { "DG0001", "DG0002", "DG0003", "DG0004", "DG0005", "DG0006", "DG0007", "DG0008", "DG0009", "DG0011", "DG0012", "DG0014", "DG0015", "DG0016", "DG0017" }, ids.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "DG0001", "DG0002", "DG0003", "DG0004", "DG0005", "DG0006", "DG0007", "DG0008", "DG0009", "DG0011", "DG0012", "DG0014", "DG0015", "DG0016", "DG0017", "DG0019" }, ids.Order(StringComparer.Ordinal));
     }
 }

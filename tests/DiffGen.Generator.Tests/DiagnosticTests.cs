@@ -235,3 +235,25 @@ public class DiagnosticTests
             "using DiffGen;\npublic static partial class C\n{\n    [Differentiable] public static partial double F(double x) => x * x;\n}\n");
     }
 }
+
+/// <summary>Vector-valued methods in the forms people write them: each compiles with its product and Jacobian, no diagnostic.</summary>
+public class VectorFormTests
+{
+    [Theory]
+    [InlineData("public static double[] F(double[] v) { var r = (double[])v.Clone(); for (int i = 0; i < r.Length; i++) r[i] *= r[i]; return r; }")]
+    [InlineData("public static double[] F(double[] v) { var r = v.AsSpan().ToArray(); r[0] = 2 * v[1]; return r; }")]
+    [InlineData("public static double[] F(double x, double y) { double[] r = { x * y, x - y }; return r; }")]
+    [InlineData("public static double[] F(double x, double y) => new double[] { x * y, x - y };")]
+    [InlineData("public static float[] F(float x) { var r = new float[3]; Array.Fill(r, x); r[1] *= x; return r; }")]
+    [InlineData("public static void F(double[] v, Span<double> r) { v.CopyTo(r); r[0] *= v[1]; }")]
+    [InlineData("public static void F(double[] v, double[] r) { r.AsSpan().Fill(v[0]); G(v, r.AsSpan(1)); } [Differentiable] static void G(double[] v, Span<double> o) { for (int i = 0; i < o.Length; i++) o[i] += v[i] * v[i]; }")]
+    [InlineData("public static void F(double a, ReadOnlySpan<double> v, Span<double> low, Span<double> high) { if (a < 0) { low[0] = a; return; } high[0] = a * v[0]; }")]
+    [InlineData("public static void F(double a, [NoDerivative] Span<double> scratch, Span<double> r) { scratch[0] = a * a; r[0] = scratch[0] + a; }")]
+    public void CompilesWithItsProductAndJacobian(string members)
+    {
+        var sources = GeneratorHarness.RunClean("using System;\nusing DiffGen;\n\npublic static partial class C\n{\n    [Differentiable] " + members + "\n}\n");
+        var generated = string.Join("\n", sources.Values);
+        Assert.Contains(" FGradient(", generated, StringComparison.Ordinal);
+        Assert.Contains(" FJacobian(", generated, StringComparison.Ordinal);
+    }
+}

@@ -522,4 +522,42 @@ public class SnapshotTests
             public double Loss(double x) => Output.Scale * Head.W[0] * x / Temperature + _cache.Length;
         }
         """, "Net.double.Layout");
+
+    // A void method writing its residuals (Ceres' curve_fitting example): the vector-Jacobian product and the Jacobian.
+    [Fact]
+    public void VectorOutputsCurveFit() => VerifySingle(Usings + """
+        public static partial class CurveFit
+        {
+            [Differentiable]
+            public static void Residuals(double m, double c, [NoDerivative] double[] x, [NoDerivative] double[] y, Span<double> r)
+            {
+                for (int i = 0; i < x.Length; i++)
+                    r[i] = y[i] - Math.Exp(m * x[i] + c);
+            }
+        }
+        """);
+
+    // A method returning a new array (softmax): the product takes the returned array's adjoint as seed.
+    [Fact]
+    public void VectorReturnedSoftmax() => VerifySingle(Usings + """
+        public static partial class Activations
+        {
+            [Differentiable]
+            public static double[] Softmax(double[] z)
+            {
+                double max = z[0];
+                for (int i = 1; i < z.Length; i++) max = Math.Max(max, z[i]);
+                var p = new double[z.Length];
+                double sum = 0;
+                for (int i = 0; i < z.Length; i++)
+                {
+                    p[i] = Math.Exp(z[i] - max);
+                    sum += p[i];
+                }
+
+                for (int i = 0; i < z.Length; i++) p[i] /= sum;
+                return p;
+            }
+        }
+        """);
 }

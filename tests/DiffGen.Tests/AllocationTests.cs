@@ -63,4 +63,37 @@ public class AllocationTests
         Assert.True(method > 0);
         Assert.Equal(method, gradient);
     }
+
+    [Fact]
+    public void VectorJacobianProductOfAVoidMethodAllocatesNothingAfterWarmUp()
+    {
+        double[] x = { 0, 0.5, 1, 1.5, 2 }, y = { 1, 1.4, 2, 2.7, 3.9 };
+        var r = new double[5];
+        var seed = new[] { 1.0, -0.5, 0.25, 2, 1 };
+        double dm = 0, dc = 0;
+        var state = new double[2];
+        var dstart = new double[2];
+        double dk = 0, dd = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            DiffGen.Tests.Programs.Vectors.DecayResidualsGradient(0.3, 0.1, x, y, r, ref dm, ref dc, seed);
+            DiffGen.Tests.Programs.Vectors.OscillatorEndGradient(2, 0.4, x.AsSpan(0, 2), 0.05, 20, state, ref dk, ref dd, dstart, seed.AsSpan(0, 2));
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10; i++)
+        {
+            DiffGen.Tests.Programs.Vectors.DecayResidualsGradient(0.3, 0.1, x, y, r, ref dm, ref dc, seed);
+            DiffGen.Tests.Programs.Vectors.OscillatorEndGradient(2, 0.4, x.AsSpan(0, 2), 0.05, 20, state, ref dk, ref dd, dstart, seed.AsSpan(0, 2));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        // The Jacobian rents its seeds once per call: nothing per row either.
+        var jacobian = new double[5 * 2];
+        DiffGen.Tests.Programs.Vectors.DecayResidualsJacobian(0.3, 0.1, x, y, r, jacobian);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        DiffGen.Tests.Programs.Vectors.DecayResidualsJacobian(0.3, 0.1, x, y, r, jacobian);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

@@ -63,6 +63,11 @@ internal sealed class ActivityAnalysis
         while (changed);
 
         useful[program.Result] = true;
+        foreach (var output in program.Outputs)
+        {
+            useful[output] = true; // a vector-valued method's outputs are results too
+        }
+
         do
         {
             changed = false;

@@ -5,7 +5,7 @@ using DiffGen.Generator.Model;
 namespace DiffGen.Generator.Analysis;
 
 /// <summary>
-/// Which variables the gradient method needs at all: the result, the branch conditions, and what
+/// Which variables the gradient method needs at all: the result (and output parameters), the branch conditions, and what
 /// they are computed from. Other assignments are dead code and are not emitted (they would also be
 /// unused-variable warnings in generated code).
 /// </summary>
@@ -25,6 +25,11 @@ internal static class Liveness
         }
 
         Mark(new VariableOperand(program.Result));
+        foreach (var output in program.Outputs)
+        {
+            Mark(new VariableOperand(output)); // the gradient writes a vector-valued method's outputs as the method does
+        }
+
         foreach (var statement in ActivityAnalysis.Walk(program.Body))
         {
             switch (statement)

@@ -100,12 +100,17 @@ internal static class DiagnosticDescriptors
         "[Differentiable] on a partial declaration whose body is in another file",
         "Partial method '{0}' has [Differentiable] on its declaration but its body in another file; put [Differentiable] on the implementing declaration, the one with the body");
 
+    public static readonly DiagnosticDescriptor UnsupportedVectorMethod = Error(
+        "DG0019",
+        "Unsupported vector-valued method",
+        "{0} is not supported in a vector-valued [Differentiable] method (one that returns void or an array); {1}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         TypeNotPartial, MethodNotStatic, UnsupportedReturnType, UnsupportedParameterType, MixedPrecision,
         ByReferenceParameter, UnsupportedStatement, UnsupportedExpression, CallWithoutDerivative, InternalError,
         GenericMethod, NoBody, TooLarge, ActiveArgumentOfConstantParameter, ArrayWrittenAfterCall, GradientAlreadyDeclared,
-        FileLocalType, PartialBodyInAnotherFile,
+        FileLocalType, PartialBodyInAnotherFile, UnsupportedVectorMethod,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

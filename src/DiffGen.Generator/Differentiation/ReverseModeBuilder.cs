@@ -44,6 +44,8 @@ internal sealed class ReverseModeBuilder
         _names = new NameScope(_program.Variables.Select(v => v.Name)
             .Concat(spec.Parameters.Select(p => p.Name))
             .Concat(spec.Parameters.Where(p => p.IsDifferentiable).Select(p => p.GradientName!))
+            .Concat(spec.Parameters.Where(p => p.IsOutput).Select(p => p.IncomingAdjoint!))
+            .Concat(spec.JacobianName is { } jacobian ? new[] { jacobian } : System.Array.Empty<string>())
             .Concat(new[] { spec.SeedName }));
         _adjoints = new string?[_program.Variables.Count];
         _declared = new bool[_program.Variables.Count];
@@ -124,10 +126,25 @@ internal sealed class ReverseModeBuilder
         // The reverse sweep first: it decides what the forward sweep's loops must save.
         var reverse = new List<SweepStatement>();
         var result = _program.Result;
-        if (_activity.IsActive(result))
+
+        // A vector-valued method's outputs (or returned array) start the reverse sweep with the incoming adjoint span.
+        var seeded = _spec.Parameters.Where(p => p.IsOutput).Select(p => (Array: p.Variable, Seed: p.IncomingAdjoint!)).ToList();
+        if (_spec.Form == ResultForm.Array)
+        {
+            seeded.Add((result, _spec.SeedName));
+        }
+
+        var arraySeeds = seeded.Where(s => _activity.IsActive(s.Array))
+            .Select(s => (SweepStatement)new SeedArrayAdjoint(ArrayAdjoint(s.Array), s.Seed, _program.Variables[s.Array].Name))
+            .ToList();
+        if (_spec.Form == ResultForm.Scalar && _activity.IsActive(result))
         {
             _declared[result] = true;
             reverse.Add(new SeedStatement(Adjoint(result), _program.Variables[result].Type, _spec.SeedName));
+            reverse.AddRange(ReverseBlock(_program.Body, loop: null));
+        }
+        else if (arraySeeds.Count > 0)
+        {
             reverse.AddRange(ReverseBlock(_program.Body, loop: null));
         }
 
@@ -141,6 +158,7 @@ internal sealed class ReverseModeBuilder
 
         var prologue = new List<SweepStatement>();
         prologue.AddRange(_arrayAdjoints.Select(a => new DeclareArrayAdjoint(a)));
+        prologue.AddRange(arraySeeds);
         prologue.AddRange(DeclareZeros(_hoistedAtTop));
         foreach (var scratch in _scratch)
         {
@@ -148,7 +166,7 @@ internal sealed class ReverseModeBuilder
         }
 
         // Reversed loops overwrite primals with the values of earlier iterations: keep the value first.
-        var restores = ActivityAnalysis.Walk(_program.Body).Any(s => s is LoopStatement) && reverse.Count > 0;
+        var restores = _spec.Form == ResultForm.Scalar && ActivityAnalysis.Walk(_program.Body).Any(s => s is LoopStatement) && reverse.Count > 0;
         return new GradientBody(
             _program.Variables,
             BuildForward(),

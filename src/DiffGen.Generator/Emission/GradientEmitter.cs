@@ -27,7 +27,14 @@ internal static class GradientEmitter
             writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         }
 
-        writer.Open(spec.Accessibility + (spec.IsInstance ? " " : " static ") + spec.ReturnType.Name + " " + spec.GradientName + "(" + Signature(spec) + ")");
+        writer.Open(spec.Accessibility + (spec.IsInstance ? " " : " static ") + ReturnText(spec) + " " + spec.GradientName + "(" + Signature(spec) + ")");
+        foreach (var output in spec.Parameters.Where(p => p.IsOutput))
+        {
+            // The incoming adjoint has one element per output element.
+            WriteLengthCheck(writer, output.IncomingAdjoint!, output.Name, "the output " + output.Name.TrimStart('@'));
+            writer.Line();
+        }
+
         MethodSignature.WriteMemberReads(writer, spec, gradients: true);
 
         var body = method.Body;
@@ -58,6 +65,13 @@ internal static class GradientEmitter
             value = body.ValueName;
         }
 
+        if (spec.Form == ResultForm.Array)
+        {
+            writer.Line();
+            writer.Line("// The seed is the incoming adjoint of the returned array: one element per element of it.");
+            WriteLengthCheck(writer, spec.SeedName, value, "the returned array");
+        }
+
         if (body.Reverse.Count > 0)
         {
             writer.Line();
@@ -65,9 +79,17 @@ internal static class GradientEmitter
             WriteStatements(writer, context, body.Reverse);
         }
 
-        writer.Line();
+        if (spec.Form != ResultForm.Outputs || spec.Parameters.Any(p => p.Member is not null))
+        {
+            writer.Line();
+        }
+
         MethodSignature.WriteScalarGradients(writer, spec);
-        writer.Line("return " + value + ";");
+        if (spec.Form != ResultForm.Outputs)
+        {
+            writer.Line("return " + value + ";");
+        }
+
         if (pooled)
         {
             writer.Close();
@@ -86,20 +108,58 @@ internal static class GradientEmitter
         }
 
         writer.Close();
+        if (spec.Form != ResultForm.Scalar && !spec.IsFull)
+        {
+            writer.Line();
+            JacobianEmitter.Write(writer, spec, version);
+        }
+
         GeneratedFile.Close(writer, spec);
         return writer.ToString();
+    }
+
+    /// <summary>The gradient method's return type: the value's (void for a method that writes its outputs).</summary>
+    internal static string ReturnText(MethodSpec spec) => spec.Form switch
+    {
+        ResultForm.Outputs => "void",
+        ResultForm.Array => spec.ReturnType.Name + "[]",
+        _ => spec.ReturnType.Name,
+    };
+
+    /// <summary><c>if (span.Length != expected) throw new ArgumentException(…)</c>, naming the parameter.</summary>
+    internal static void WriteLengthCheck(IndentedWriter writer, string span, string expected, string what)
+    {
+        writer.Open("if (" + span + ".Length != " + expected + ".Length)");
+        writer.Line("throw new global::System.ArgumentException(\"" + span.TrimStart('@') + " has \" + " + span + ".Length + \" elements; it needs one per element of " + what
+            + " (\" + " + expected + ".Length + \").\", nameof(" + span + "));");
+        writer.Close();
     }
 
     private static string Signature(MethodSpec spec)
     {
         var parameters = MethodSignature.Inputs(spec);
         parameters.AddRange(MethodSignature.Outputs(spec));
-        parameters.Add(spec.ReturnType.Name + " " + spec.SeedName + " = " + (spec.ReturnType.Kind == ScalarKind.Float ? "1f" : "1.0"));
+        switch (spec.Form)
+        {
+            case ResultForm.Scalar:
+                parameters.Add(spec.ReturnType.Name + " " + spec.SeedName + " = " + (spec.ReturnType.Kind == ScalarKind.Float ? "1f" : "1.0"));
+                break;
+            case ResultForm.Array:
+                parameters.Add("global::System.ReadOnlySpan<" + spec.ReturnType.Name + "> " + spec.SeedName);
+                break;
+        }
+
         return string.Join(", ", parameters);
     }
 
     private static void WriteDocumentation(IndentedWriter writer, MethodSpec spec)
     {
+        if (spec.Form != ResultForm.Scalar)
+        {
+            WriteVectorDocumentation(writer, spec);
+            return;
+        }
+
         var name = CSharpSpelling.Xml(spec.Name);
         writer.Line("/// <summary>");
         writer.Line("/// Computes <see cref=\"" + CSharpSpelling.Xml(spec.Cref) + "\"/> and its gradient by reverse-mode automatic differentiation:");
@@ -149,6 +209,53 @@ internal static class GradientEmitter
 
         writer.Line("/// <param name=\"" + spec.SeedName + "\">The incoming adjoint: ∂(objective)/∂" + name + ", 1 for the gradient of " + name + " itself.</param>");
         writer.Line("/// <returns>The value of " + name + ".</returns>");
+    }
+
+    // A vector-Jacobian product's documentation: which parameter is an output, which adjoint comes in, which goes out.
+    private static void WriteVectorDocumentation(IndentedWriter writer, MethodSpec spec)
+    {
+        var name = CSharpSpelling.Xml(spec.Name);
+        var outputs = spec.Form == ResultForm.Array ? "the array " + name + " returns" : "its outputs";
+        writer.Line("/// <summary>");
+        writer.Line("/// Computes <see cref=\"" + CSharpSpelling.Xml(spec.Cref) + "\"/> and a vector-Jacobian product by reverse-mode automatic differentiation:");
+        writer.Line("/// " + (spec.Form == ResultForm.Array ? "returns the array " + name + " returns" : "writes the outputs as " + name + " does")
+            + ", and adds Σᵢ ȳ[i] × ∂y[i]/∂p into the output of each differentiable parameter p,");
+        writer.Line("/// where y is " + outputs + " and ȳ the incoming adjoint of y. Outputs accumulate; zero them before the call.");
+        writer.Line("/// </summary>");
+        foreach (var parameter in spec.Parameters)
+        {
+            var raw = parameter.Name.TrimStart('@');
+            writer.Line("/// <param name=\"" + raw + "\">" + (parameter.IsOutput
+                ? "An output: written as " + name + " writes it; its incoming adjoint is <paramref name=\"" + parameter.IncomingAdjoint + "\"/>."
+                : parameter.Written
+                    ? "A [NoDerivative] buffer " + name + " writes: not an output, no adjoint comes in for it."
+                    : parameter.IsDifferentiable
+                        ? "Differentiable; its gradient goes to <paramref name=\"" + parameter.GradientName + "\"/>."
+                        : "A constant: no gradient is computed for it.") + "</param>");
+        }
+
+        foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable || p.IsOutput))
+        {
+            var raw = parameter.Name.TrimStart('@');
+            writer.Line(parameter.IsOutput
+                ? "/// <param name=\"" + parameter.IncomingAdjoint + "\">The incoming adjoint of " + raw + ": ∂(objective)/∂" + raw + "[i], one element per element of " + raw + ".</param>"
+                : "/// <param name=\"" + parameter.GradientName + "\">Receives Σᵢ ȳ[i] × ∂y[i]/∂" + raw
+                    + parameter.Shape switch
+                    {
+                        ParameterShape.Scalar => string.Empty,
+                        ParameterShape.Matrix => "[j, k] for each element (same dimensions as " + raw + ")",
+                        _ => "[j] for each element j (same length as " + raw + ")",
+                    }
+                    + ", added to its current value.</param>");
+        }
+
+        if (spec.Form == ResultForm.Array)
+        {
+            writer.Line("/// <param name=\"" + spec.SeedName + "\">The incoming adjoint ȳ of the returned array: ∂(objective)/∂y[i], one element per element of it.</param>");
+            writer.Line("/// <returns>The array " + name + " returns.</returns>");
+        }
+
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">An incoming adjoint's length is not its output's.</exception>");
     }
 
     /// <summary>What statement writers need besides the writer: names, and which tape holds each type.</summary>
@@ -293,6 +400,10 @@ internal static class GradientEmitter
                     writer.Open("if (!" + latch.Flag + ")");
                     WriteStatements(writer, context, latch.Body);
                     writer.Close();
+                    break;
+
+                case SeedArrayAdjoint seed:
+                    writer.Line(seed.Seed + ".CopyTo(" + seed.Target + ");   // the adjoints of " + seed.PrimalName + "'s elements start as the incoming adjoint");
                     break;
 
                 case SeedStatement seed:

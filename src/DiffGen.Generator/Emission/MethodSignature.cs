@@ -33,7 +33,7 @@ internal static class MethodSignature
         return inputs;
     }
 
-    /// <summary>The gradient outputs: the instance's first, then one per differentiable parameter in declared order.</summary>
+    /// <summary>The gradient outputs: the instance's first, then one per differentiable parameter (and per output of a vector-valued method) in declared order.</summary>
     public static List<string> Outputs(MethodSpec spec)
     {
         var outputs = new List<string>();
@@ -54,14 +54,17 @@ internal static class MethodSignature
                     outputs.Add(ModelOutput(model));
                 }
             }
-            else if (plain.Count > 0 && plain.Dequeue() is { IsDifferentiable: true } parameter)
+            else if (plain.Count > 0 && plain.Dequeue() is { } parameter && (parameter.IsDifferentiable || parameter.IsOutput))
             {
-                outputs.Add(parameter.Shape switch
-                {
-                    ParameterShape.Scalar => "ref " + parameter.Type.Name + " " + parameter.GradientName,
-                    ParameterShape.Matrix => parameter.Type.Name + "[,] " + parameter.GradientName,
-                    _ => "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName,
-                });
+                // A vector-valued method's output takes its incoming adjoint; an input gives its gradient.
+                outputs.Add(parameter.IsOutput
+                    ? "global::System.ReadOnlySpan<" + parameter.Type.Name + "> " + parameter.IncomingAdjoint
+                    : parameter.Shape switch
+                    {
+                        ParameterShape.Scalar => "ref " + parameter.Type.Name + " " + parameter.GradientName,
+                        ParameterShape.Matrix => parameter.Type.Name + "[,] " + parameter.GradientName,
+                        _ => "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName,
+                    });
             }
         }
 

@@ -16,6 +16,12 @@ internal enum VariableOrigin
 
     /// <summary>An intermediate <c>u1..un</c> born in lowering.</summary>
     Intermediate,
+
+    /// <summary>
+    /// An array or span parameter that a vector-valued method writes: its outputs. Lowered like a local
+    /// array whose storage is the caller's (its initial elements are the caller's values, constants).
+    /// </summary>
+    Output,
 }
 
 /// <summary>A typed variable of the IR.</summary>
@@ -208,5 +214,6 @@ internal sealed record SourceComment(string Text) : IrStatement;
 /// <summary>A lowered method body.</summary>
 /// <param name="Variables">All variables, parameters first, indexed by id.</param>
 /// <param name="Body">Statements in execution order.</param>
-/// <param name="Result">The variable every path assigns the returned value to.</param>
-internal sealed record IrProgram(EquatableArray<IrVariable> Variables, EquatableArray<IrStatement> Body, int Result);
+/// <param name="Result">The variable every path assigns the returned value to (a local array for a method returning one; unassigned for void).</param>
+/// <param name="Outputs">The output parameters a vector-valued method writes: results too, their final elements its outputs.</param>
+internal sealed record IrProgram(EquatableArray<IrVariable> Variables, EquatableArray<IrStatement> Body, int Result, EquatableArray<int> Outputs = default);

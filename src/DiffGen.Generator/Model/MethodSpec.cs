@@ -14,10 +14,30 @@ internal sealed record ContainingTypeSpec(string Keyword, string Name);
 /// <param name="Type">Its scalar (or element) type.</param>
 /// <param name="GradientName">The gradient output's name (<c>d</c> + name, made unique), or null for a constant.</param>
 /// <param name="Variable">The IR variable that holds it.</param>
+/// <param name="IncomingAdjoint">
+/// For an output of a vector-valued method (an array or span it writes): the name of the gradient
+/// method's <c>ReadOnlySpan</c> parameter holding the incoming adjoint of its elements (<c>d</c> + name); null otherwise.
+/// </param>
+/// <param name="Written">Whether the method writes its elements (an output, or a [NoDerivative] scratch buffer).</param>
 /// <param name="Member">For a member of a model (a parameter of a model type, or <c>this</c>): where it is read and where its gradient goes.</param>
-internal sealed record ParameterSpec(string Name, string TypeText, ParameterShape Shape, TypeRef Type, string? GradientName, int Variable, ModelMember? Member = null)
+internal sealed record ParameterSpec(string Name, string TypeText, ParameterShape Shape, TypeRef Type, string? GradientName, int Variable, string? IncomingAdjoint = null, bool Written = false, ModelMember? Member = null)
 {
     public bool IsDifferentiable => GradientName is not null;
+
+    public bool IsOutput => IncomingAdjoint is not null;
+}
+
+/// <summary>What a <c>[Differentiable]</c> method computes, which decides its generated methods.</summary>
+internal enum ResultForm
+{
+    /// <summary>Returns a <c>double</c> or <c>float</c>: <c>{Method}Gradient</c> with <c>seed = 1</c>.</summary>
+    Scalar,
+
+    /// <summary>Returns void and writes its outputs into array or span parameters: a vector-Jacobian product and <c>{Method}Jacobian</c>.</summary>
+    Outputs,
+
+    /// <summary>Returns a new <c>double[]</c> or <c>float[]</c>: a vector-Jacobian product with a <c>ReadOnlySpan</c> seed, and <c>{Method}Jacobian</c>.</summary>
+    Array,
 }
 
 /// <summary>A member of a model read by the body: a leaf of the model's tree of fields and properties.</summary>
@@ -37,6 +57,8 @@ internal sealed record ModelSpec(string Name, string TypeText, string? GradientN
 /// <summary>Everything needed to emit one gradient method: the cached model of the pipeline.</summary>
 /// <remarks>Structural equality throughout; holds no Roslyn symbol, node or location.</remarks>
 /// <param name="Graph">Whether <c>[Differentiable(Graph = true)]</c> asks for the <c>{Method}Graph</c> method too.</param>
+/// <param name="Form">Scalar, or one of the vector-valued forms.</param>
+/// <param name="JacobianName">For a vector-valued method: the <c>{Method}Jacobian</c> method's matrix parameter (<c>jacobian</c>, made unique).</param>
 /// <param name="Models">The model parameters (and the instance), whose members the body reads: the <see cref="ParameterSpec"/>s with a <see cref="ParameterSpec.Member"/>.</param>
 /// <param name="IsInstance">An instance method: so is its gradient.</param>
 internal sealed record MethodSpec(
@@ -53,6 +75,8 @@ internal sealed record MethodSpec(
     IrProgram Body,
     bool IsFull = false,
     bool Graph = false,
+    ResultForm Form = ResultForm.Scalar,
+    string? JacobianName = null,
     EquatableArray<ModelSpec> Models = default,
     bool IsInstance = false);
 

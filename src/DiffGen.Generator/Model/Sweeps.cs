@@ -117,6 +117,15 @@ internal sealed record UnlessLastIteration(string Flag, EquatableArray<SweepStat
 /// <summary><c>Target = seed</c>: the adjoint of the result is the incoming adjoint.</summary>
 internal sealed record SeedStatement(string Target, TypeRef Type, string Seed) : SweepStatement;
 
+/// <summary>
+/// The start of a vector-valued method's reverse sweep: the adjoints of an output's elements (or of the
+/// returned array's) are the incoming adjoint span, copied, since the sweep clears those it consumes.
+/// </summary>
+/// <param name="Target">The output's adjoint buffer.</param>
+/// <param name="Seed">The gradient method's <c>ReadOnlySpan</c> parameter holding the incoming adjoint.</param>
+/// <param name="PrimalName">The output's name, for the comment.</param>
+internal sealed record SeedArrayAdjoint(string Target, string Seed, string PrimalName) : SweepStatement;
+
 /// <summary>Where an adjoint lives: a local (<c>du3</c>), a <c>ref</c> output (<c>dw</c>) or an element of a span (<c>dw[u4]</c>).</summary>
 /// <param name="Name">The adjoint's identifier.</param>
 /// <param name="Index">The element index for arrays.</param>

@@ -168,7 +168,7 @@ internal sealed partial class BodyLowerer
             element,
             differentiable ? _names.Claim("d" + name.TrimStart('@')) : null,
             id,
-            new ModelMember(access, gradientAccess, byWith && !IsSettable(member))));
+            Member: new ModelMember(access, gradientAccess, byWith && !IsSettable(member))));
         return id;
     }
 

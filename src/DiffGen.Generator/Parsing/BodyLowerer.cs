@@ -50,6 +50,7 @@ internal sealed partial class BodyLowerer
     private int _statementCount;
     private int _nextIntermediate = 1;
     private int _result = -1;
+    private ResultForm _form;
 
     public BodyLowerer(SemanticModel model, NameScope names, CancellationToken cancellationToken)
     {
@@ -66,10 +67,11 @@ internal sealed partial class BodyLowerer
     private readonly List<CallSite> _callSites = new();
 
     /// <summary>Registers a parameter; its IR variable reads it as passed.</summary>
-    public int AddParameter(IParameterSymbol parameter, string name, TypeRef type, ParameterShape shape)
+    /// <param name="origin"><see cref="VariableOrigin.Output"/> for an array or span a vector-valued method may write.</param>
+    public int AddParameter(IParameterSymbol parameter, string name, TypeRef type, ParameterShape shape, VariableOrigin origin = VariableOrigin.Parameter)
     {
         var id = _variables.Count;
-        _variables.Add(new IrVariable(id, name, type, VariableOrigin.Parameter, shape));
+        _variables.Add(new IrVariable(id, name, type, origin, shape));
         _values = _values.SetItem(parameter, new VariableOperand(id));
         if (parameter.Type is IArrayTypeSymbol { Rank: 2 })
         {
@@ -87,14 +89,30 @@ internal sealed partial class BodyLowerer
     /// like any local) and the statements after it run under <c>if (!returned)</c>: each statement is
     /// lowered once, and the IR grows linearly with the source.
     /// </remarks>
-    public IrProgram? Lower(IOperation body, TypeRef returnType, IMethodSymbol method)
+    /// <param name="body">The method's body.</param>
+    /// <param name="returnType">Its return type, or for a vector-valued method its element type.</param>
+    /// <param name="method">The method, for messages.</param>
+    /// <param name="form">
+    /// For <see cref="ResultForm.Outputs"/>, <c>return;</c> leaves the method and the result is unassigned (the
+    /// outputs are the parameters it writes); for <see cref="ResultForm.Array"/>, the result is the local array
+    /// the body's one final return returns.
+    /// </param>
+    public IrProgram? Lower(IOperation body, TypeRef returnType, IMethodSymbol method, ResultForm form = ResultForm.Scalar)
     {
-        _result = NewVariable(returnType, "value");
+        _form = form;
         _topBlock = _block;
         _values = _values.SetItem(_returned, new LiteralOperand("false", TypeRef.Bool));
         try
         {
-            LowerWork(new Work(body, new Work(MethodEnd.Instance, null)));
+            if (form == ResultForm.Array)
+            {
+                LowerReturnedArray(body, method);
+            }
+            else
+            {
+                _result = NewVariable(returnType, "value");
+                LowerWork(new Work(body, new Work(MethodEnd.Instance, null)));
+            }
         }
         catch (TooLargeException)
         {
@@ -111,7 +129,45 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        return ElideFinalCopy(new IrProgram(_variables.ToEquatableArray(), _block.ToEquatableArray(), _result));
+        var outputs = _variables.Where(v => v.Origin == VariableOrigin.Output).Select(v => v.Id).ToEquatableArray();
+        var program = new IrProgram(_variables.ToEquatableArray(), _block.ToEquatableArray(), _result, outputs);
+        return form == ResultForm.Scalar ? ElideFinalCopy(program) : program;
+    }
+
+    // A method returning an array: the statements before its one final return, then the result is the new
+    // local array that return returns (a parameter, a field or a view would alias what the caller owns).
+    private void LowerReturnedArray(IOperation body, IMethodSymbol method)
+    {
+        var (leading, returned) = body is IBlockOperation block ? SplitFinalReturn(block) : (ImmutableArray<IOperation>.Empty, null);
+        if (returned is null || leading.Any(ContainsReturn))
+        {
+            _result = NewVariable(TypeRef.Int, "value");
+            _diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.UnsupportedVectorMethod,
+                DiagnosticInfo.From((leading.FirstOrDefault(ContainsReturn) ?? body).Syntax.GetLocation()),
+                "a return before the end of '" + method.Name + "'",
+                "end the method with its only return of the array it fills (an if/else that assigns a local before it)"));
+            return;
+        }
+
+        LowerWork(Prepend(leading, new Work(MethodEnd.Instance, null)));
+        var value = _diagnostics.Count == 0 ? LowerExpression(returned) : null;
+        if (value is VariableOperand { Id: var id } && _variables[id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar }
+            && _topBlock.Any(s => s is AssignStatement { Operation: ArrayAllocation { OnStack: false } } a && a.Target == id))
+        {
+            _result = id;
+            return;
+        }
+
+        _result = NewVariable(TypeRef.Int, "value");
+        if (_diagnostics.Count == 0)
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.UnsupportedVectorMethod,
+                DiagnosticInfo.From(returned.Syntax.GetLocation()),
+                "returning an array other than a new local one",
+                "return a local array the method allocates and fills (new double[n], or new[] { … }) outside loops and branches; copy an input into one first"));
+        }
     }
 
     // A body that returns once, at its end, needs no result variable: the value is the operand returned.
@@ -289,6 +345,14 @@ internal sealed partial class BodyLowerer
                 case IReturnOperation ret:
                     // An expression body's return has the expression as its syntax.
                     Comment(ret.Syntax, ret.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax ? null : "return " + ret.Syntax + ";");
+                    if (ret.ReturnedValue is null && _form == ResultForm.Outputs && _inlining.Count == 0)
+                    {
+                        // A method that writes its outputs leaves early: the outputs hold what it wrote so far.
+                        Jump(Returned);
+                        work = AfterJump(work);
+                        break;
+                    }
+
                     if (ret.ReturnedValue is null)
                     {
                         UnsupportedStatement(ret, "a return without a value", "return the method's value");

@@ -98,18 +98,43 @@ internal static class MethodParser
             }
         }
 
-        if (diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
+        if (!method.IsStatic && diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
         {
-            // Its result is an array, a tuple or written into an output array: each [Differentiable] caller of
-            // this compilation differentiates it in place, from its body; it has no gradient method of its own.
+            // An instance method of a model with an array, tuple or void result: [Differentiable] callers of this
+            // compilation differentiate it in place, from its body; it has no generated method of its own.
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
         }
 
-        var returnType = TypeMapping.TryMap(method.ReturnType);
-        if (returnType is not { IsFloating: true } || method.ReturnsByRef || method.ReturnsByRefReadonly)
+        // A method that writes output arrays (void) or returns an array is vector-valued: it has a vector-Jacobian
+        // product and a Jacobian of its own, and [Differentiable] callers of this compilation still differentiate
+        // it in place, from its body. A tuple's is for those callers only: it has no generated method.
+        var form = ResultForm.Scalar;
+        TypeRef? returnType;
+        if (method.IsStatic && diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedReturnType, DiagnosticInfo.From(syntax.ReturnType.GetLocation()), method.Name, TypeMapping.Display(method.ReturnType)));
-            returnType = null;
+            if (method.ReturnType is INamedTypeSymbol { IsTupleType: true })
+            {
+                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            form = method.ReturnsVoid ? ResultForm.Outputs : ResultForm.Array;
+            returnType = form == ResultForm.Array
+                ? TypeMapping.TryMap(((IArrayTypeSymbol)method.ReturnType).ElementType)
+                : method.Parameters.Select(p => VectorElement(p.Type) ?? TypeMapping.TryMap(p.Type)).FirstOrDefault(t => t is { IsFloating: true });
+            if (returnType is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedVectorMethod, at,
+                    "a void method without a double or float parameter", "write its results into a Span<double> or double[] parameter, or return them"));
+            }
+        }
+        else
+        {
+            returnType = TypeMapping.TryMap(method.ReturnType);
+            if (returnType is not { IsFloating: true } || method.ReturnsByRef || method.ReturnsByRefReadonly)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedReturnType, DiagnosticInfo.From(syntax.ReturnType.GetLocation()), method.Name, TypeMapping.Display(method.ReturnType)));
+                returnType = null;
+            }
         }
 
         if (syntax.Body is null && syntax.ExpressionBody is null)
@@ -118,8 +143,13 @@ internal static class MethodParser
         }
 
         var models = new List<(IParameterSymbol Parameter, bool Differentiable)>();
-        var parameters = ClassifyParameters(method, syntax, returnType, diagnostics, models);
-        if (diagnostics.Count == 0 && returnType is not null && DeclaredGradient(method, parameters, returnType) is { } declared)
+        var parameters = ClassifyParameters(method, syntax, returnType, diagnostics, form, models);
+        if (form != ResultForm.Scalar && models.Count > 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedVectorMethod, DiagnosticInfo.From(syntax.ParameterList.Parameters[models[0].Parameter.Ordinal].GetLocation()),
+                "a vector-valued method with a model parameter", "pass the model's arrays and scalars as parameters, or compute a scalar (a [Differentiable] method returning double may take models)"));
+        }
+        if (diagnostics.Count == 0 && returnType is not null && form == ResultForm.Scalar && DeclaredGradient(method, parameters, returnType) is { } declared)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GradientAlreadyDeclared, DiagnosticInfo.From(declared.Locations.FirstOrDefault()), method.ContainingType.Name, declared.Name));
         }
@@ -136,36 +166,6 @@ internal static class MethodParser
             return new ParseResult(null, CallsOfGeneratedGradients(model, bodySyntax, cancellationToken).ToEquatableArray());
         }
 
-        var reserved = method.Parameters.Select(p => p.Name).ToList();
-        var names = new NameScope(reserved);
-        var seedName = names.Claim("seed");
-        var lowerer = new BodyLowerer(model, names, cancellationToken);
-        var specs = new List<ParameterSpec>();
-        foreach (var (parameter, shape, type, differentiable) in parameters)
-        {
-            var name = Escape(parameter.Name);
-            var variable = lowerer.AddParameter(parameter, name, type, shape == ParameterShape.Matrix ? ParameterShape.Array : shape);
-            var gradientName = differentiable ? names.Claim("d" + parameter.Name) : null;
-            specs.Add(new ParameterSpec(name, TypeText(parameter.Type), shape, type, gradientName, variable));
-        }
-
-        // Models: the instance first, then the parameters of model types; their members become inputs as the body reads them.
-        var modelSpecs = new List<ModelSpec>();
-        if (!method.IsStatic)
-        {
-            var instanceGradient = TypeMapping.HasFloatingMembers(method.ContainingType) ? names.Claim("dthis") : null;
-            lowerer.AddInstance(method.ContainingType, instanceGradient);
-            modelSpecs.Add(new ModelSpec("this", TypeText(method.ContainingType), instanceGradient, method.ContainingType.IsValueType, -1));
-        }
-
-        foreach (var (parameter, differentiable) in models)
-        {
-            var name = Escape(parameter.Name);
-            var gradientName = differentiable ? names.Claim("d" + parameter.Name) : null;
-            lowerer.AddModel(parameter, name, gradientName);
-            modelSpecs.Add(new ModelSpec(name, TypeText(parameter.Type), gradientName, parameter.Type.IsValueType, parameter.Ordinal));
-        }
-
         var operation = model.GetOperation(syntax, cancellationToken);
         var body = operation switch
         {
@@ -177,13 +177,48 @@ internal static class MethodParser
             return Failure(DiagnosticInfo.Create(DiagnosticDescriptors.NoBody, at, method.Name));
         }
 
-        var program = lowerer.Lower(body, returnType, method);
+        // A void method's outputs are the arrays and spans it writes: a first lowering, with every one of them
+        // writable, finds which; the second knows them (the others are inputs, read-only as ever).
+        var written = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
+        if (form == ResultForm.Outputs)
+        {
+            var trial = LowerBody(model, method, body, parameters, models, returnType, form, new HashSet<IParameterSymbol>(parameters.Where(p => IsWritable(p.Parameter.Type)).Select(p => p.Parameter), SymbolEqualityComparer.Default), cancellationToken);
+            if (trial.Program is null)
+            {
+                return new ParseResult(null, trial.Lowerer.Diagnostics.ToEquatableArray());
+            }
+
+            var writes = new HashSet<int>(ActivityAnalysis.Walk(trial.Program.Body).OfType<ElementWriteStatement>().Select(w => w.Array));
+            written.UnionWith(parameters.Where((p, i) => writes.Contains(trial.Specs[i].Variable)).Select(p => p.Parameter));
+            var outputErrors = new List<DiagnosticInfo>();
+            for (var i = 0; i < parameters.Count; i++)
+            {
+                if (written.Contains(parameters[i].Parameter) && !parameters[i].Type.IsFloating)
+                {
+                    outputErrors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedVectorMethod, DiagnosticInfo.From(syntax.ParameterList.Parameters[method.Parameters.IndexOf(parameters[i].Parameter)].GetLocation()),
+                        "writing into the " + parameters[i].Type.Name + " parameter '" + parameters[i].Parameter.Name + "'",
+                        "its outputs are " + returnType.Name + " elements; compute integer results in a separate method, or write them into a local array"));
+                }
+            }
+
+            if (outputErrors.Count == 0 && !parameters.Any(p => written.Contains(p.Parameter) && p.Differentiable))
+            {
+                outputErrors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedVectorMethod, at,
+                    "a void method that writes no output", "write its results into a Span<" + returnType.Name + "> or " + returnType.Name + "[] parameter without [NoDerivative] (a [NoDerivative] one is scratch, not an output), or return them"));
+            }
+
+            if (outputErrors.Count > 0)
+            {
+                return new ParseResult(null, outputErrors.ToEquatableArray());
+            }
+        }
+
+        var (lowerer, specs, modelSpecs, names, seedName, jacobianName, program) = LowerBody(model, method, body, parameters, models, returnType, form, written, cancellationToken);
         if (program is null)
         {
             return new ParseResult(null, lowerer.Diagnostics.ToEquatableArray());
         }
 
-        specs.AddRange(lowerer.ModelLeaves);
         var callErrors = CallsWithoutDerivative(program, specs, lowerer.CallSites, lowerer.InlineFailures);
         if (callErrors.Count > 0)
         {
@@ -204,13 +239,15 @@ internal static class MethodParser
             specs.ToEquatableArray(),
             seedName,
             program,
-            Graph: graph,
+            Graph: graph && form == ResultForm.Scalar,
+            Form: form,
+            JacobianName: jacobianName,
             Models: modelSpecs.ToEquatableArray(),
             IsInstance: !method.IsStatic);
 
         // With a [NoDerivative] floating scalar, a second gradient also differentiates those, for callers that pass them varied values.
         static bool ConstantScalar(ParameterSpec p) => p.Shape == ParameterShape.Scalar && p.Type.IsFloating && !p.IsDifferentiable && p.Member is null;
-        var full = specs.Any(ConstantScalar)
+        var full = form == ResultForm.Scalar && specs.Any(ConstantScalar)
             ? spec with
             {
                 HintName = HintName(method, ns, suffix: ".Full"),
@@ -234,8 +271,75 @@ internal static class MethodParser
         return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs), layouts.ToEquatableArray());
     }
 
+    /// <summary>One lowering of a body, with its parameters' specs (model members read included), its models and the names it claimed.</summary>
+    private sealed record Lowering(BodyLowerer Lowerer, List<ParameterSpec> Specs, List<ModelSpec> Models, NameScope Names, string SeedName, string? JacobianName, IrProgram? Program);
+
+    // Lowers the body with the given parameters as written outputs (Output variables) and the others read-only.
+    private static Lowering LowerBody(
+        SemanticModel model,
+        IMethodSymbol method,
+        IOperation body,
+        List<(IParameterSymbol Parameter, ParameterShape Shape, TypeRef Type, bool Differentiable)> parameters,
+        List<(IParameterSymbol Parameter, bool Differentiable)> models,
+        TypeRef returnType,
+        ResultForm form,
+        HashSet<IParameterSymbol> written,
+        CancellationToken cancellationToken)
+    {
+        var reserved = method.Parameters.Select(p => p.Name).ToList();
+        var names = new NameScope(reserved);
+        var seedName = names.Claim("seed");
+        var lowerer = new BodyLowerer(model, names, cancellationToken);
+        var specs = new List<ParameterSpec>();
+        foreach (var (parameter, shape, type, differentiable) in parameters)
+        {
+            var name = Escape(parameter.Name);
+            var isWritten = written.Contains(parameter);
+            var variable = lowerer.AddParameter(parameter, name, type, shape == ParameterShape.Matrix ? ParameterShape.Array : shape, isWritten ? VariableOrigin.Output : VariableOrigin.Parameter);
+
+            // An output has an incoming adjoint where an input has its gradient output, both d + its name.
+            var gradientName = differentiable && !isWritten ? names.Claim("d" + parameter.Name) : null;
+            var incoming = differentiable && isWritten ? names.Claim("d" + parameter.Name) : null;
+            specs.Add(new ParameterSpec(name, TypeText(parameter.Type), shape, type, gradientName, variable, incoming, isWritten));
+        }
+
+        // Models: the instance first, then the parameters of model types; their members become inputs as the body reads them.
+        var modelSpecs = new List<ModelSpec>();
+        if (!method.IsStatic)
+        {
+            var instanceGradient = TypeMapping.HasFloatingMembers(method.ContainingType) ? names.Claim("dthis") : null;
+            lowerer.AddInstance(method.ContainingType, instanceGradient);
+            modelSpecs.Add(new ModelSpec("this", TypeText(method.ContainingType), instanceGradient, method.ContainingType.IsValueType, -1));
+        }
+
+        foreach (var (parameter, differentiable) in models)
+        {
+            var name = Escape(parameter.Name);
+            var gradientName = differentiable ? names.Claim("d" + parameter.Name) : null;
+            lowerer.AddModel(parameter, name, gradientName);
+            modelSpecs.Add(new ModelSpec(name, TypeText(parameter.Type), gradientName, parameter.Type.IsValueType, parameter.Ordinal));
+        }
+
+        var jacobianName = form == ResultForm.Scalar ? null : names.Claim("jacobian");
+        var program = lowerer.Lower(body, returnType, method, form);
+        specs.AddRange(lowerer.ModelLeaves);
+        return new Lowering(lowerer, specs, modelSpecs, names, seedName, jacobianName, program);
+    }
+
+    // T[] or Span<T>: a parameter a vector-valued method may write.
+    private static bool IsWritable(ITypeSymbol type) =>
+        type is IArrayTypeSymbol { IsSZArray: true } || IsSpan(type);
+
+    private static bool IsSpan(ITypeSymbol type) =>
+        type is INamedTypeSymbol { IsGenericType: true, Arity: 1 } named && named.ConstructedFrom.ToDisplayString() == "System.Span<T>";
+
+    // The element type of a double[], float[], Span<double> or Span<float>, ReadOnlySpan too.
+    private static TypeRef? VectorElement(ITypeSymbol type) =>
+        TypeMapping.TryMapCollection(type)?.Element
+        ?? (IsSpan(type) && TypeMapping.TryMap(((INamedTypeSymbol)type).TypeArguments[0]) is { IsFloating: true } element ? element : null);
+
     private static List<(IParameterSymbol Parameter, ParameterShape Shape, TypeRef Type, bool Differentiable)> ClassifyParameters(
-        IMethodSymbol method, MethodDeclarationSyntax syntax, TypeRef? returnType, List<DiagnosticInfo> diagnostics,
+        IMethodSymbol method, MethodDeclarationSyntax syntax, TypeRef? returnType, List<DiagnosticInfo> diagnostics, ResultForm form,
         List<(IParameterSymbol Parameter, bool Differentiable)> models)
     {
         var result = new List<(IParameterSymbol, ParameterShape, TypeRef, bool)>();
@@ -277,6 +381,12 @@ internal static class MethodParser
                 // A jagged [NoDerivative] array (paths, feature rows): a constant whose rows are read as arrays.
                 CheckPrecision(parameter, row.Element, returnType, location, diagnostics);
                 result.Add((parameter, ParameterShape.Array, row.Element, false));
+            }
+            else if (form == ResultForm.Outputs && IsSpan(parameter.Type) && VectorElement(parameter.Type) is { } spanElement)
+            {
+                // A Span<double> of a method that writes its outputs: an output when it writes it, else an input.
+                CheckPrecision(parameter, spanElement, returnType, location, diagnostics);
+                result.Add((parameter, ParameterShape.Span, spanElement, !noDerivative));
             }
             else if (TypeMapping.IsModelType(parameter.Type))
             {
@@ -398,7 +508,7 @@ internal static class MethodParser
                 {
                     case AssignStatement { Operation: DifferentiableCall call } assignment:
                         foreach (var argument in call.Arguments.OfType<VariableOperand>()
-                            .Where(a => program.Variables[a.Id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar }))
+                            .Where(a => program.Variables[a.Id] is { Origin: VariableOrigin.Intermediate or VariableOrigin.Output, Shape: not ParameterShape.Scalar }))
                         {
                             pending.Add((assignment.Target, argument.Id));
                         }

@@ -19,7 +19,8 @@ public sealed record CompiledProgram(
     Func<double[], double> Twin,
     bool Gated,
     bool Reserved,
-    Func<double[], int, int, double[]>? GraphAdjoints = null);
+    Func<double[], int, int, double[]>? GraphAdjoints = null,
+    Func<double[], double[][]>? VectorHelpers = null);
 
 /// <summary>
 /// Compiles a batch of random programs in memory, as a build does: the generator runs through
@@ -133,7 +134,8 @@ public sealed class ProgramBatch : IDisposable
                 Entry<Func<double[], double>>("Twin"),
                 Emits(i, ".PushIf("),
                 Emits(i, "global::DiffGen.Tape.Trips("),
-                graphs ? Entry<Func<double[], int, int, double[]>>("GraphAdjoints") : null));
+                graphs ? Entry<Func<double[], int, int, double[]>>("GraphAdjoints") : null,
+                Entry<Func<double[], double[][]>>("VectorHelpers")));
         }
 
         return batch;

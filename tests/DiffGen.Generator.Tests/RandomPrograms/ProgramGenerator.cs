@@ -45,7 +45,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "array-helper-local", "array-helper-parameter",
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
-        "model-instance",
+        "model-instance", "helper-vector-valued",
     ];
 
     private static int _ids;
@@ -131,6 +131,10 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 _helperMarked = roll >= 25 && roll < 55 ? Chance(50) : Chance(75); // decided first: an unmarked helper's array is a span
                 var helper = roll < 25 ? ArrayHelper() : roll < 40 ? ArrayResultHelper() : roll < 55 ? TupleHelper() : ScalarHelper(Chance(30));
                 _helpers.Add(helper with { Marked = _helperMarked });
+                if (_helperMarked && helper.Returns == HelperResult.Array)
+                {
+                    _shapes.Add("helper-vector-valued"); // its Jacobian and product are checked against dual numbers
+                }
             }
 
             // A rejected shape's helper, last: its [NoDerivative] k or its array q matters to its value (were it

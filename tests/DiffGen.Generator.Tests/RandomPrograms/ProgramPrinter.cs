@@ -115,6 +115,8 @@ public static class ProgramPrinter
         sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = new ").Append(dual).Append("((").Append(t).Append(")v[").Append(w0).Append(" + j], k == ").Append(w0).Append(" + j ? 1 : 0);\n");
         sb.Append("        return FDual(").Append(Arguments(i => $"new {dual}(({t})v[{i}], k == {i} ? 1 : 0)", "w", "C")).Append(").Derivative;\n    }\n\n");
 
+        VectorHarness(sb, program, t, dual);
+
         sb.Append("    public static double Twin(double[] v)\n    {\n");
         if (program.IsFloat)
         {
@@ -141,6 +143,38 @@ public static class ProgramPrinter
 
         var fields = Enumerable.Range(0, program.Scalars).Select(i => "x" + i + " = " + scalar(i)).Concat(program.HasWeights ? ["w = w"] : []);
         return "new M { " + string.Join(", ", fields) + " }." + method + "(" + string.Join(", ", rest);
+    }
+
+    // Each [Differentiable] helper returning an array is vector-valued: its generated Jacobian, the same Jacobian by dual
+    // numbers (one helper evaluation per column), and its generated vector-Jacobian product with a fixed seed, at
+    // scalars taken from the point. Three arrays per helper, row-major 4 × k Jacobians.
+    private static void VectorHarness(StringBuilder sb, RandomProgram program, string t, string dual)
+    {
+        sb.Append("    public static double[][] VectorHelpers(double[] v)\n    {\n");
+        sb.Append("        var result = new System.Collections.Generic.List<double[]>();\n");
+        foreach (var helper in program.Helpers.Where(h => h.Marked && h.Returns == HelperResult.Array && h.Parameters.All(p => p.Kind == ParameterKind.Scalar)))
+        {
+            var k = helper.Parameters.Count;
+            var scalars = Enumerable.Range(0, k).Select(i => $"({t})v[{i} % v.Length]").ToList();
+            sb.Append("        {\n");
+            sb.Append("            var jacobian = new ").Append(t).Append("[4 * ").Append(k).Append("];\n");
+            sb.Append("            ").Append(helper.Name).Append("Jacobian(").Append(string.Join(", ", scalars)).Append(", jacobian);\n");
+            sb.Append("            var duals = new double[4 * ").Append(k).Append("];\n");
+            sb.Append("            for (int column = 0; column < ").Append(k).Append("; column++)\n            {\n");
+            sb.Append("                var d = ").Append(helper.Name).Append("Dual(")
+              .Append(string.Join(", ", Enumerable.Range(0, k).Select(i => $"new {dual}({scalars[i]}, column == {i} ? 1 : 0)"))).Append(");\n");
+            sb.Append("                for (int row = 0; row < 4; row++) duals[row * ").Append(k).Append(" + column] = d[row].Derivative;\n");
+            sb.Append("            }\n");
+            sb.Append("            ").Append(t).Append(' ').Append(string.Join(", ", Enumerable.Range(0, k).Select(i => $"d{i} = 0"))).Append(";\n");
+            sb.Append("            ").Append(helper.Name).Append("Gradient(").Append(string.Join(", ", scalars.Concat(Enumerable.Range(0, k).Select(i => $"ref d{i}"))))
+              .Append(", new ").Append(t).Append("[] { 1, -2, 0.5").Append(program.IsFloat ? "f" : string.Empty).Append(", 3 });\n");
+            sb.Append("            result.Add(Array.ConvertAll(jacobian, x => (double)x));\n");
+            sb.Append("            result.Add(duals);\n");
+            sb.Append("            result.Add(new double[] { ").Append(string.Join(", ", Enumerable.Range(0, k).Select(i => $"d{i}"))).Append(" });\n");
+            sb.Append("        }\n");
+        }
+
+        sb.Append("        return result.ToArray();\n    }\n\n");
     }
 
     // The adjoints the graph method drew for the inputs, in the gradient's order, with calls expanded and loops unrolled as asked.

@@ -38,6 +38,7 @@ public class RandomProgramTests(ITestOutputHelper output)
         Assert.True(tally.Checked >= Math.Min(wanted, batches * BatchSize * 0.9), tally.ToString());
         Assert.True(wanted < 1000 || tally.Gated > 0, "No program had a ReLU-gated loop, so gating went untested: " + tally);
         Assert.True(wanted < 1000 || tally.Reserved > 0, "No program reserved tape room, so reservations went untested: " + tally);
+        Assert.True(wanted < 1000 || tally.VectorJacobians > 0, "No vector-valued helper's Jacobian was checked: " + tally);
         var missing = tally.Shapes.Where(s => s.Value == 0).Select(s => s.Key).ToList();
         Assert.True(wanted < 1000 || missing.Count == 0, "No checked program had the shapes " + string.Join(", ", missing) + ": " + tally);
     }
@@ -124,12 +125,18 @@ public sealed class Tally
     private int _derivatives;
     private int _gated;
     private int _reserved;
+    private int _vectorJacobians;
 
     public int Checked => _checked;
 
     public int Gated => _gated;
 
     public int Reserved => _reserved;
+
+    /// <summary>How many vector-valued helpers' Jacobians and products were checked against dual numbers.</summary>
+    public int VectorJacobians => _vectorJacobians;
+
+    public void VectorJacobian() => Interlocked.Increment(ref _vectorJacobians);
 
     /// <summary>Per shape, how many checked programs contained it (and how many rejected programs reported their diagnostic).</summary>
     public IReadOnlyDictionary<string, int> Shapes => _shapes;
@@ -169,9 +176,10 @@ public sealed class Tally
     }
 
     public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
+        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest, {8} vector-valued helpers' Jacobians and products), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
         _checked, _float, _derivatives, _finiteDifferences, _discarded, _gated, _reserved,
-        string.Join("\n", _shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"  {s.Key,-28} {s.Value}")));
+        string.Join("\n", _shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"  {s.Key,-28} {s.Value}")),
+        _vectorJacobians);
 }
 
 /// <summary>The comparison of one compiled program's gradient with its two references.</summary>
@@ -239,7 +247,52 @@ public static class ProgramCheck
             Require(Close(gradient[k], numeric, finiteTolerance), compiled, $"∂F/∂input{k}: generated {gradient[k]:R}, central difference {numeric:R} (nearest kink {gap:R})");
         }
 
+        CheckVectorHelpers(compiled, point, tolerance, tally);
         tally.Pass(program, withFiniteDifferences, compiled.Gated, compiled.Reserved);
+    }
+
+    // Each vector-valued helper: its generated Jacobian equals the dual-number one, and its generated product
+    // with the seed (1, −2, 0.5, 3) equals Jᵀ·seed. Skipped where the numbers leave the comparable range.
+    private static void CheckVectorHelpers(CompiledProgram compiled, double[] point, double tolerance, Tally tally)
+    {
+        if (compiled.VectorHelpers is null)
+        {
+            return;
+        }
+
+        double[][] results;
+        try
+        {
+            results = compiled.VectorHelpers(point);
+        }
+        catch (ArithmeticException)
+        {
+            return; // Math.Sign of a NaN throws: the point left a helper's domain
+        }
+
+        double[] seed = [1, -2, 0.5, 3];
+        for (var h = 0; h + 2 < results.Length; h += 3)
+        {
+            var (jacobian, duals, product) = (results[h], results[h + 1], results[h + 2]);
+            if (jacobian.Concat(duals).Concat(product).Any(x => !double.IsFinite(x) || Math.Abs(x) > Huge))
+            {
+                continue;
+            }
+
+            var k = product.Length;
+            for (var i = 0; i < jacobian.Length; i++)
+            {
+                Require(Close(jacobian[i], duals[i], tolerance), compiled, $"vector-valued helper {h / 3}: Jacobian[{i / k}, {i % k}] generated {jacobian[i]:R}, dual numbers {duals[i]:R}");
+            }
+
+            for (var j = 0; j < k; j++)
+            {
+                var expected = Enumerable.Range(0, 4).Sum(i => duals[i * k + j] * seed[i]);
+                Require(Close(product[j], expected, tolerance * 10), compiled, $"vector-valued helper {h / 3}: (Jᵀ·seed)[{j}] generated {product[j]:R}, dual numbers {expected:R}");
+            }
+
+            tally.VectorJacobian();
+        }
     }
 
     private static double CentralDifference(Func<double[], double> f, double[] point, int k, double h)
