@@ -14,6 +14,7 @@ var commands = new (string Name, string Description, Action Run)[]
     ("vanishing", "gradient magnitude by layer in 5- and 20-layer tanh, ReLU and residual stacks, with a plot", () => Vanishing.Run()),
     ("exploding", "a vanilla RNN trained by backpropagation through time, with and without gradient clipping", () => Exploding.Run()),
     ("optimizers", "one problem trained with SGD, momentum, AdaGrad, RMSProp and Adam; their loss curves on one plot", () => OptimizerRace.Run()),
+    ("fit", "Ceres' curve fit: y = e^(m·x + c) to noisy data by Levenberg–Marquardt, every iteration printed", () => Fit.Run()),
 };
 
 var name = args.Length == 0 ? "regression" : args[0];

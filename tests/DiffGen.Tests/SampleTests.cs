@@ -241,4 +241,15 @@ public class SampleTests
             },
             parameters);
     }
+
+    [Fact]
+    public void FitRecoversTheExponentialCurveByLevenbergMarquardt()
+    {
+        var (x, y) = Fit.MakeData();
+        var (m, c, result) = Fit.Solve(x, y);
+        Assert.True(result.Converged, result.ToString());
+        Assert.Equal(0.317, Math.Round(m, 3));   // true 0.3; standard error 0.008 (LevenbergMarquardtTests)
+        Assert.Equal(0.030, Math.Round(c, 3));   // true 0.1; standard error 0.032
+        Assert.True(result.Cost < Fit.Cost(Fit.TrueM, Fit.TrueC, x, y));
+    }
 }
