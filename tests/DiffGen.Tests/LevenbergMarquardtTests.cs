@@ -110,7 +110,7 @@ public class LevenbergMarquardtTests(ITestOutputHelper output)
 
         // The default cost tolerance (1e-6) stops near the minimum; tight tolerances agree to 1e-5.
         double[] p = [0, 0];
-        LevenbergMarquardt.Solve((q, r, j) => Fit.ResidualsJacobianByHand(q, x, y, r, j), p, x.Length, Tight);
+        LevenbergMarquardt.Solve((q, r, j) => Fit.ResidualsJacobian(q, x, y, r, j), p, x.Length, Tight);
         Assert.Equal(p[0], m, 1e-5);
         Assert.Equal(p[1], c, 1e-5);
     }
@@ -339,5 +339,22 @@ public class LevenbergMarquardtTests(ITestOutputHelper output)
         Assert.True(result.Converged);
         Assert.Equal(0.3, p[0], 0.01);
         Assert.Equal(0.1, p[1], 0.02);
+    }
+
+    [Fact]
+    public void TheFitSamplesGeneratedJacobianIsTheClosedForm()
+    {
+        var (x, y) = Fit.MakeData();
+        double[] p = [0.27, 0.15];
+        var r = new double[x.Length];
+        var jacobian = new double[2 * x.Length];
+        Fit.ResidualsJacobian(p, x, y, r, jacobian);
+        for (var i = 0; i < x.Length; i++)
+        {
+            var e = Math.Exp(p[0] * x[i] + p[1]);
+            Assert.Equal(y[i] - e, r[i], 14);
+            Assert.Equal(-x[i] * e, jacobian[2 * i], 12);   // ∂rᵢ/∂m = −xᵢ·e^(m·xᵢ + c)
+            Assert.Equal(-e, jacobian[2 * i + 1], 12);      // ∂rᵢ/∂c = −e^(m·xᵢ + c)
+        }
     }
 }

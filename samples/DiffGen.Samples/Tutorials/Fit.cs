@@ -24,22 +24,9 @@ public static partial class Fit
         }
     }
 
-    // TODO(jacobian): use the generated ResidualsJacobian (delete this method and pass
-    // `(p, r, j) => ResidualsJacobian(p, x, y, r, j)` in Solve below).
-    /// <summary>
-    /// TEMPORARY, hand-written: the residuals and their Jacobian, ∂rᵢ/∂m = −xᵢ·e^(m·xᵢ + c) and
-    /// ∂rᵢ/∂c = −e^(m·xᵢ + c), row-major m×2, the shape the generator's <c>ResidualsJacobian</c> will have.
-    /// </summary>
-    public static void ResidualsJacobianByHand(ReadOnlySpan<double> p, double[] x, double[] y, Span<double> r, Span<double> jacobian)
-    {
-        Residuals(p, x, y, r);
-        for (var i = 0; i < x.Length; i++)
-        {
-            var e = Math.Exp(p[0] * x[i] + p[1]);
-            jacobian[2 * i] = -x[i] * e;
-            jacobian[2 * i + 1] = -e;
-        }
-    }
+    // The generator writes, beside it:
+    //   ResidualsGradient(p, x, y, r, dp, dr)   — the vector-Jacobian product: dp += Jᵀ·dr
+    //   ResidualsJacobian(p, x, y, r, jacobian) — r and J = ∂r/∂p, row-major (x.Length × 2), by one reverse pass per row
 
     /// <summary>The data: x = 0, 0.075, … (<paramref name="count"/> points), y = e^(0.3·x + 0.1) + N(0, <paramref name="noise"/>²), seeded.</summary>
     public static (double[] X, double[] Y) MakeData(int count = 67, double noise = 0.2, int seed = 23497)
@@ -75,7 +62,7 @@ public static partial class Fit
     {
         double[] p = [0, 0];
         var result = LevenbergMarquardt.Solve(
-            (q, r, j) => ResidualsJacobianByHand(q, x, y, r, j),   // TODO(jacobian): (q, r, j) => ResidualsJacobian(q, x, y, r, j)
+            (q, r, j) => ResidualsJacobian(q, x, y, r, j),   // generated from Residuals
             p,
             residualCount: x.Length,
             progress: progress);
