@@ -5,7 +5,7 @@ using DiffGen.Samples.Tutorials;
 // The samples program: one command per tutorial. With no command it runs the main job.
 var commands = new (string Name, string Description, Action Run)[]
 {
-    ("regression", "the main job: a two-layer ReLU network, Adam, warm-up + cosine, clipping, checkpoints, a loss plot", () => Regression.Run()),
+    ("regression", "the main job: a three-layer ReLU network written as a class, Adam, warm-up + cosine, clipping, checkpoints resumed bit-exactly, a loss plot", () => Regression.Run()),
     ("shower", "the two valves: sensitivities chained by hand and by DiffGen, gradient descent to the ideal flow", () => Shower.Run()),
     ("line", "apples versus oranges: a separating line y = m·x + c fitted with a root-mean-square loss", () => Line.Run()),
     ("xor", "a 2-4-1 sigmoid network learning XOR with binary cross-entropy", () => Xor.Run()),

@@ -196,7 +196,7 @@ public class SampleTests
         var output = Path.Combine(Path.GetTempPath(), "diffgen-main-job-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var options = new Regression.Options(Samples: 1200, Hidden: 16, Epochs: 6, WarmupEpochs: 1, OutputDirectory: output);
+            var options = new Regression.Options(Samples: 1200, Hidden: 16, Hidden2: 8, Epochs: 6, WarmupEpochs: 1, OutputDirectory: output);
             var batches = 0;
             var epochs = 0;
             var result = Regression.Train(options, onBatch: (_, _) => batches++, onEpoch: _ => epochs++);
@@ -207,6 +207,8 @@ public class SampleTests
             Assert.True(last.ValidationLoss < first.ValidationLoss / 2, $"validation loss went from {first.ValidationLoss} to {last.ValidationLoss}");
             Assert.True(last.ValidationLoss < 0.05, $"validation loss {last.ValidationLoss}");
             Assert.Equal(last.ValidationLoss, result.ReloadedValidationLoss);
+            Assert.Equal(3, result.ResumedFromEpoch);
+            Assert.True(result.ResumedBitIdentical, "training resumed from the halfway checkpoint must end bit-identical");
             Assert.Equal(0, last.LearningRate, 1e-15);
 
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(result.PlotPath)[..4]);
@@ -221,17 +223,34 @@ public class SampleTests
     [Fact]
     public void MainJobLossGradientMatchesFiniteDifferences()
     {
-        const int n = 4, h = 3;
+        const int n = 4;
         var (x, y) = Regression.MakeData(n, seed: 9);
-        var parameters = new double[2 * h + h + h + 1];
+        var model = new RegressionNet(2, 3, 2);
+        var members = new[] { model.Hidden1.W, model.Hidden1.B, model.Hidden2.W, model.Hidden2.B, model.Output.W, model.Output.B };
+        var parameters = new double[members.Sum(m => m.Length)];
         Init.Normal(parameters, 0, 1, seed: 10);
+        void Load(double[] p)
+        {
+            var offset = 0;
+            foreach (var member in members)
+            {
+                p.AsSpan(offset, member.Length).CopyTo(member);
+                offset += member.Length;
+            }
+        }
+
         GradientAssert.Vector(
-            p => Regression.Loss(x, y, n, h, p[..(2 * h)], p[(2 * h)..(3 * h)], p[(3 * h)..(4 * h)], p[(4 * h)..]),
+            p =>
+            {
+                Load(p);
+                return model.Loss(x, y, n);
+            },
             (p, d, s) =>
             {
-                var grads = new[] { new double[2 * h], new double[h], new double[h], new double[1] };
-                var value = Regression.LossGradient(x, y, n, h, p[..(2 * h)], p[(2 * h)..(3 * h)], p[(3 * h)..(4 * h)], p[(4 * h)..], grads[0], grads[1], grads[2], grads[3], s);
-                var flat = grads.SelectMany(g => g).ToArray();
+                Load(p);
+                var gradient = new RegressionNet(2, 3, 2);
+                var value = model.LossGradient(x, y, n, gradient, s);
+                var flat = new[] { gradient.Hidden1.W, gradient.Hidden1.B, gradient.Hidden2.W, gradient.Hidden2.B, gradient.Output.W, gradient.Output.B }.SelectMany(g => g).ToArray();
                 for (var i = 0; i < d.Length; i++)
                 {
                     d[i] += flat[i];

@@ -11,8 +11,8 @@ public static partial class Regression
     public static void Run(Options? options = null)
     {
         options ??= new Options();
-        AnsiConsole.MarkupLine("[bold]Two-layer ReLU regression[/]: y = sin(3·x₁)·x₂ + noise, " +
-            $"{options.Samples} samples ({options.ValidationFraction:P0} held out), 2-{options.Hidden}-1 network, " +
+        AnsiConsole.MarkupLine("[bold]Three-layer ReLU regression[/]: y = sin(3·x₁)·x₂ + noise, " +
+            $"{options.Samples} samples ({options.ValidationFraction:P0} held out), a 2-{options.Hidden}-{options.Hidden2}-1 network written as a class (RegressionNet), " +
             $"Adam {options.LearningRate} with {options.WarmupEpochs} warm-up epochs then cosine decay, " +
             $"clipping at global norm {options.MaxGradientNorm}, batches of {options.BatchSize}");
 
@@ -59,7 +59,9 @@ public static partial class Regression
         var final = result.Epochs[^1];
         AnsiConsole.MarkupLine($"Final: training loss [green]{final.TrainLoss:F6}[/], validation loss [green]{final.ValidationLoss:F6}[/] " +
             $"(the noise alone gives 0.0025), in {watch.Elapsed.TotalSeconds:F1} s");
-        AnsiConsole.MarkupLine($"Checkpoint: [blue]{Markup.Escape(LinePlot.Display(result.CheckpointPath))}[/] (reloaded: validation loss {result.ReloadedValidationLoss:F6})");
+        AnsiConsole.MarkupLine($"Checkpoint: [blue]{Markup.Escape(LinePlot.Display(result.CheckpointPath))}[/] (parameters by member path; reloaded: validation loss {result.ReloadedValidationLoss:F6})");
+        AnsiConsole.MarkupLine($"Resumed from the epoch-{result.ResumedFromEpoch} checkpoint in a fresh model: final parameters " +
+            (result.ResumedBitIdentical ? "[green]bit-identical[/] to the uninterrupted run" : "[red]differ[/] from the uninterrupted run"));
         AnsiConsole.MarkupLine($"Loss curve: [blue]{Markup.Escape(LinePlot.Display(result.PlotPath))}[/]");
     }
 }

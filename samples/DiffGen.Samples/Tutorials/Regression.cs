@@ -1,14 +1,18 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using DiffGen.Samples.Support;
 
 namespace DiffGen.Samples.Tutorials;
 
 /// <summary>
-/// The main job: a two-layer ReLU network learns y = sin(3·x₁)·x₂ + noise from a seeded synthetic
-/// dataset, in minibatches, with Adam, linear warm-up then cosine decay, and global-norm clipping.
-/// Each epoch ends with a checkpoint; the run ends with a loss-curve PNG.
+/// The main job: a three-layer ReLU network (<see cref="RegressionNet"/>, a model class) learns
+/// y = sin(3·x₁)·x₂ + noise from a seeded synthetic dataset, in minibatches, with Adam, linear warm-up
+/// then cosine decay, and global-norm clipping, over a <see cref="ParameterSet{T}"/> built from the model
+/// (its members by path: Hidden1.W, Hidden1.B, …). Each epoch ends with a checkpoint; halfway, one is kept
+/// aside, and at the end training resumes from it in a fresh model and must finish bit-identical. The run
+/// ends with a loss-curve PNG.
 /// </summary>
 public static partial class Regression
 {
@@ -16,7 +20,8 @@ public static partial class Regression
     public sealed record Options(
         int Samples = 6000,
         double ValidationFraction = 1.0 / 6,
-        int Hidden = 64,
+        int Hidden = 32,
+        int Hidden2 = 32,
         int Epochs = 60,
         int BatchSize = 32,
         double LearningRate = 0.01,
@@ -28,33 +33,11 @@ public static partial class Regression
     /// <summary>What an epoch reports: its mean training loss over batches, the validation loss, the learning rate at its end.</summary>
     public readonly record struct EpochReport(int Epoch, double TrainLoss, double ValidationLoss, double LearningRate, int ClippedBatches);
 
-    /// <summary>The losses per epoch, the files written, and the validation loss of the model reloaded from its checkpoint.</summary>
-    public sealed record Result(IReadOnlyList<EpochReport> Epochs, string CheckpointPath, string PlotPath, double ReloadedValidationLoss);
-
     /// <summary>
-    /// Mean squared error of the network over <paramref name="n"/> samples with two features each:
-    /// hidden unit j computes relu(w1[2j]·x₁ + w1[2j+1]·x₂ + b1[j]), the output is w2·hidden + b2[0].
+    /// The losses per epoch, the files written, the validation loss of the model reloaded from its last checkpoint,
+    /// and whether training resumed from the halfway checkpoint ended with bit-identical parameters.
     /// </summary>
-    [Differentiable]
-    public static double Loss([NoDerivative] double[] x, [NoDerivative] double[] y, int n, int h,
-                              double[] w1, double[] b1, double[] w2, double[] b2)
-    {
-        double total = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double output = b2[0];
-            for (int j = 0; j < h; j++)
-            {
-                double z = w1[2 * j] * x[2 * i] + w1[2 * j + 1] * x[2 * i + 1] + b1[j];
-                output += Functions.Relu(z) * w2[j];
-            }
-
-            double diff = output - y[i];
-            total += diff * diff;
-        }
-
-        return total / n;
-    }
+    public sealed record Result(IReadOnlyList<EpochReport> Epochs, string CheckpointPath, string PlotPath, double ReloadedValidationLoss, int ResumedFromEpoch, bool ResumedBitIdentical);
 
     /// <summary>The dataset: features uniform in [−1, 1]², targets sin(3x₁)·x₂ plus Gaussian noise of σ = 0.05.</summary>
     public static (double[] X, double[] Y) MakeData(int samples, int seed)
@@ -74,20 +57,8 @@ public static partial class Regression
         return (x, y);
     }
 
-    /// <summary>The network's parameters, He-initialized from <paramref name="seed"/>.</summary>
-    public static ParameterSet<double> CreateModel(int hidden, int seed)
-    {
-        var model = new ParameterSet<double>();
-        Init.HeNormal(model.Add("w1", 2 * hidden).Values, fanIn: 2, seed);
-        model.Add("b1", hidden);
-        Init.HeNormal(model.Add("w2", hidden).Values, fanIn: hidden, seed + 1);
-        model.Add("b2", 1);
-        return model;
-    }
-
-    /// <summary>The loss of <paramref name="model"/> over a whole dataset.</summary>
-    public static double Evaluate(ParameterSet<double> model, double[] x, double[] y) =>
-        Loss(x, y, y.Length, model["b1"].Length, model["w1"].Values, model["b1"].Values, model["w2"].Values, model["b2"].Values);
+    /// <summary>The network, He-initialized from <paramref name="seed"/>.</summary>
+    public static RegressionNet CreateModel(Options options, int seed) => new RegressionNet(2, options.Hidden, options.Hidden2).Initialize(seed);
 
     /// <summary>
     /// Trains as <paramref name="options"/> says. <paramref name="onBatch"/> hears every batch's loss (for a
@@ -98,72 +69,129 @@ public static partial class Regression
         var (x, y) = MakeData(options.Samples, options.Seed);
         var validation = (int)(options.Samples * options.ValidationFraction);
         var train = options.Samples - validation;
-        var (xTrain, yTrain) = (x.AsSpan(0, 2 * train).ToArray(), y.AsSpan(0, train).ToArray());
-        var (xValidation, yValidation) = (x.AsSpan(2 * train).ToArray(), y.AsSpan(train).ToArray());
-
-        var model = CreateModel(options.Hidden, options.Seed);
-        var (w1, b1, w2, b2) = (model["w1"], model["b1"], model["w2"], model["b2"]);
-        var optimizer = new Adam<double>(model, options.LearningRate);
-        var batchesPerEpoch = (train + options.BatchSize - 1) / options.BatchSize;
-        var schedule = new WarmupCosineLR(optimizer, options.WarmupEpochs * batchesPerEpoch, options.Epochs * batchesPerEpoch);
+        var data = new Data(x.AsSpan(0, 2 * train).ToArray(), y.AsSpan(0, train).ToArray(), x.AsSpan(2 * train).ToArray(), y.AsSpan(train).ToArray());
 
         Directory.CreateDirectory(options.OutputDirectory);
         var checkpoint = Path.GetFullPath(Path.Combine(options.OutputDirectory, "regression.dgck"));
-        var order = new int[train];
-        for (var i = 0; i < train; i++)
-        {
-            order[i] = i;
-        }
+        var halfway = Path.GetFullPath(Path.Combine(options.OutputDirectory, "regression-halfway.dgck"));
+        var resumeEpoch = Math.Max(1, options.Epochs / 2);
 
-        var shuffle = new Random(options.Seed + 2);
-        var xBatch = new double[2 * options.BatchSize];
-        var yBatch = new double[options.BatchSize];
+        var run = new TrainingRun(options, data, CreateModel(options, options.Seed));
         var reports = new List<EpochReport>();
         for (var epoch = 1; epoch <= options.Epochs; epoch++)
         {
-            shuffle.Shuffle(order);
-            double lossSum = 0;
-            var clipped = 0;
-            for (var start = 0; start < train; start += options.BatchSize)
+            var report = run.Epoch(epoch, onBatch);
+            reports.Add(report);
+            Checkpoint.Save(checkpoint, run.Parameters, run.Optimizer, run.Schedule); // the schedule's position too: a resumed run follows the same rates
+            if (epoch == resumeEpoch)
             {
-                var n = Math.Min(options.BatchSize, train - start);
-                for (var i = 0; i < n; i++)
-                {
-                    xBatch[2 * i] = xTrain[2 * order[start + i]];
-                    xBatch[2 * i + 1] = xTrain[2 * order[start + i] + 1];
-                    yBatch[i] = yTrain[order[start + i]];
-                }
-
-                model.ZeroGradients();
-                var loss = LossGradient(xBatch, yBatch, n, options.Hidden, w1.Values, b1.Values, w2.Values, b2.Values,
-                                        w1.Gradients, b1.Gradients, w2.Gradients, b2.Gradients);
-                if (Clip.GradientsByNorm(model, options.MaxGradientNorm) > options.MaxGradientNorm)
-                {
-                    clipped++;
-                }
-
-                optimizer.Step();
-                schedule.Step();
-                lossSum += loss;
-                onBatch?.Invoke(epoch, loss);
+                File.Copy(checkpoint, halfway, overwrite: true);
             }
 
-            var report = new EpochReport(epoch, lossSum / batchesPerEpoch, Evaluate(model, xValidation, yValidation), optimizer.LearningRate, clipped);
-            reports.Add(report);
-            Checkpoint.Save(checkpoint, model, optimizer, schedule); // the schedule's position too: a resumed run follows the same rates
             onEpoch?.Invoke(report);
         }
 
         var plot = LinePlot.Save(Path.Combine(options.OutputDirectory, "regression-loss.png"),
-            "Two-layer ReLU regression: y = sin(3x1)·x2 + noise", "epoch", "mean squared error",
+            "Three-layer ReLU regression: y = sin(3x1)·x2 + noise", "epoch", "mean squared error",
             [new Series("training", reports.ConvertAll(r => r.TrainLoss)), new Series("validation", reports.ConvertAll(r => r.ValidationLoss))],
             logY: true);
 
         // Reload the last checkpoint into a fresh model, as a user resuming would.
-        var reloaded = CreateModel(options.Hidden, seed: 0);
-        var reloadedOptimizer = new Adam<double>(reloaded, options.LearningRate);
-        var reloadedSchedule = new WarmupCosineLR(reloadedOptimizer, options.WarmupEpochs * batchesPerEpoch, options.Epochs * batchesPerEpoch);
-        Checkpoint.Load(checkpoint, reloaded, reloadedOptimizer, reloadedSchedule);
-        return new Result(reports, checkpoint, plot, Evaluate(reloaded, xValidation, yValidation));
+        var reloaded = new TrainingRun(options, data, CreateModel(options, seed: 0));
+        Checkpoint.Load(checkpoint, reloaded.Parameters, reloaded.Optimizer, reloaded.Schedule);
+
+        // Resume from the halfway checkpoint in another fresh model: the remaining epochs must end bit-identical.
+        var resumed = new TrainingRun(options, data, CreateModel(options, seed: 1));
+        Checkpoint.Load(halfway, resumed.Parameters, resumed.Optimizer, resumed.Schedule);
+        resumed.SkipShuffles(resumeEpoch);
+        for (var epoch = resumeEpoch + 1; epoch <= options.Epochs; epoch++)
+        {
+            resumed.Epoch(epoch, onBatch: null);
+        }
+
+        return new Result(reports, checkpoint, plot, reloaded.Model.Loss(data.XValidation, data.YValidation, data.YValidation.Length),
+            resumeEpoch, SameBits(run.Parameters, resumed.Parameters));
+    }
+
+    private static bool SameBits(ParameterSet<double> a, ParameterSet<double> b) =>
+        a.Count == b.Count && Enumerable.Range(0, a.Count).All(i => a[i].Name == b[i].Name
+            && a[i].Values.AsSpan().SequenceEqual(b[i].Values) /* bitwise for doubles: no NaN in a trained net */);
+
+    private sealed record Data(double[] XTrain, double[] YTrain, double[] XValidation, double[] YValidation);
+
+    /// <summary>One training run: the model, its gradient twin, the parameter set over both, Adam, the schedule and the data order.</summary>
+    private sealed class TrainingRun
+    {
+        private readonly Options _options;
+        private readonly Data _data;
+        private readonly RegressionNet _gradient;
+        private readonly int[] _order;
+        private readonly Random _shuffle;
+        private readonly double[] _xBatch;
+        private readonly double[] _yBatch;
+
+        public TrainingRun(Options options, Data data, RegressionNet model)
+        {
+            (_options, _data, Model) = (options, data, model);
+            _gradient = new RegressionNet(2, options.Hidden, options.Hidden2);
+            Parameters = ParameterSet<double>.FromModel(model, _gradient);
+            Optimizer = new Adam<double>(Parameters, options.LearningRate);
+            var batchesPerEpoch = (data.YTrain.Length + options.BatchSize - 1) / options.BatchSize;
+            Schedule = new WarmupCosineLR(Optimizer, options.WarmupEpochs * batchesPerEpoch, options.Epochs * batchesPerEpoch);
+            _order = Enumerable.Range(0, data.YTrain.Length).ToArray();
+            _shuffle = new Random(options.Seed + 2);
+            _xBatch = new double[2 * options.BatchSize];
+            _yBatch = new double[options.BatchSize];
+        }
+
+        public RegressionNet Model { get; }
+
+        public ParameterSet<double> Parameters { get; }
+
+        public Adam<double> Optimizer { get; }
+
+        public WarmupCosineLR Schedule { get; }
+
+        /// <summary>Replays the data order of <paramref name="epochs"/> epochs (the checkpoint holds the model, not the shuffle).</summary>
+        public void SkipShuffles(int epochs)
+        {
+            for (var epoch = 0; epoch < epochs; epoch++)
+            {
+                _shuffle.Shuffle(_order);
+            }
+        }
+
+        public EpochReport Epoch(int epoch, Action<int, double>? onBatch)
+        {
+            _shuffle.Shuffle(_order);
+            var (train, batch) = (_data.YTrain.Length, _options.BatchSize);
+            double lossSum = 0;
+            var clipped = 0;
+            for (var start = 0; start < train; start += batch)
+            {
+                var n = Math.Min(batch, train - start);
+                for (var i = 0; i < n; i++)
+                {
+                    _xBatch[2 * i] = _data.XTrain[2 * _order[start + i]];
+                    _xBatch[2 * i + 1] = _data.XTrain[2 * _order[start + i] + 1];
+                    _yBatch[i] = _data.YTrain[_order[start + i]];
+                }
+
+                Parameters.ZeroGradients();
+                var loss = Model.LossGradient(_xBatch, _yBatch, n, _gradient);
+                if (Clip.GradientsByNorm(Parameters, _options.MaxGradientNorm) > _options.MaxGradientNorm)
+                {
+                    clipped++;
+                }
+
+                Optimizer.Step();
+                Schedule.Step();
+                lossSum += loss;
+                onBatch?.Invoke(epoch, loss);
+            }
+
+            var validation = Model.Loss(_data.XValidation, _data.YValidation, _data.YValidation.Length);
+            return new EpochReport(epoch, lossSum / ((train + batch - 1) / batch), validation, Optimizer.LearningRate, clipped);
+        }
     }
 }
