@@ -41,6 +41,47 @@ public class AllocationTests
     }
 
     [Fact]
+    public void ModelGradientsAllocateNothingBeyondTheMethodItself()
+    {
+        // A model class with an array and a scalar property, and a struct model: nothing at all.
+        var linear = new DiffGen.Tests.Programs.Models.LinearModel(3) { Bias = 0.1 };
+        linear.W[0] = 0.5;
+        var dlinear = new DiffGen.Tests.Programs.Models.LinearModel(3);
+        var x = new double[] { 1, 2, 3, 4, 5, 6 };
+        var y = new double[] { 1, -1 };
+        var market = new DiffGen.Tests.Programs.Models.Market(100, 95, 0.03, 0.25, 0.75);
+        var greeks = default(DiffGen.Tests.Programs.Models.Market);
+        for (var i = 0; i < 3; i++)
+        {
+            linear.MeanSquaredErrorGradient(x, y, dlinear);
+            DiffGen.Tests.Programs.Models.Pricing.CallGradient(market, ref greeks);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        linear.MeanSquaredErrorGradient(x, y, dlinear);
+        DiffGen.Tests.Programs.Models.Pricing.CallGradient(market, ref greeks);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        // The Mlp allocates its activation buffers; its gradient the same ones, nothing more.
+        var mlp = new DiffGen.Tests.Programs.Models.Mlp(2, 4, 4, 1);
+        var dmlp = new DiffGen.Tests.Programs.Models.Mlp(2, 4, 4, 1);
+        var features = new double[] { 0.1, 0.2, 0.3, 0.4 };
+        var targets = new double[] { 1, 2 };
+        for (var i = 0; i < 3; i++)
+        {
+            mlp.Loss(features, targets, 2);
+            mlp.LossGradient(features, targets, 2, dmlp);
+        }
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        mlp.Loss(features, targets, 2);
+        var method = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        mlp.LossGradient(features, targets, 2, dmlp);
+        Assert.Equal(method, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void SwappingBuffersAllocatesNoMoreThanTheMethodItself()
     {
         var initial = new[] { 0.0, 0.4, 1.0, 0.7, 0.2, 0.0 };

@@ -210,3 +210,32 @@ public static partial class Pricing
         return m.Spot * NormCdf(d1) - m.Strike * Math.Exp(-m.Rate * m.Maturity) * NormCdf(d2);
     }
 }
+
+/// <summary>Linear regression as a model class with a learned weight vector and bias: allocates nothing.</summary>
+public sealed partial class LinearModel
+{
+    public LinearModel(int features) => W = new double[features];
+
+    public double[] W { get; }
+
+    public double Bias { get; set; }
+
+    [Differentiable]
+    public double MeanSquaredError([NoDerivative] double[] x, [NoDerivative] double[] y)
+    {
+        int d = W.Length;
+        double total = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            double prediction = Bias;
+            for (int k = 0; k < d; k++)
+            {
+                prediction += W[k] * x[i * d + k];
+            }
+
+            total += (prediction - y[i]) * (prediction - y[i]);
+        }
+
+        return total / y.Length;
+    }
+}
