@@ -210,6 +210,87 @@ public class ModelTests
     }
 }
 
+/// <summary>Arrays of models: a network of any depth as Layers[], read by index, by a local, by foreach.</summary>
+public class ModelArrayTests
+{
+    static double[][] Members(DeepNet net) => net.Layers.SelectMany(l => new[] { l.W, l.B }).ToArray();
+
+    static DeepNet Net(int seed, params int[] sizes)
+    {
+        var net = new DeepNet(sizes);
+        var random = new Random(seed);
+        foreach (var layer in net.Layers)
+        {
+            for (int i = 0; i < layer.W.Length; i++) layer.W[i] = random.NextDouble() - 0.5;
+            for (int i = 0; i < layer.B.Length; i++) layer.B[i] = 0.2 * (random.NextDouble() - 0.5);
+            layer.Scale = 0.8 + 0.4 * random.NextDouble();
+        }
+
+        return net;
+    }
+
+    // Every weight, bias and scale of every layer against central differences.
+    static void CheckAgainstFiniteDifferences(DeepNet net, Func<double> loss, Func<DeepNet, double> gradientInto)
+    {
+        var gradient = new DeepNet(net.Layers.Select(l => l.Inputs).Append(net.Layers[^1].Outputs).ToArray());
+        foreach (var layer in gradient.Layers) layer.Scale = 0;
+        double value = gradientInto(gradient);
+        Assert.Equal(loss(), value, 12);
+        int nonzero = 0;
+        void Check(double analytic, Func<double> get, Action<double> set, string what)
+        {
+            double saved = get(), h = 1e-6;
+            set(saved + h);
+            double up = loss();
+            set(saved - h);
+            double down = loss();
+            set(saved);
+            double expected = (up - down) / (2 * h);
+            Assert.True(Math.Abs(analytic - expected) <= 1e-6 * Math.Max(1, Math.Abs(expected)), $"{what}: {analytic} vs {expected}");
+            nonzero += analytic != 0 ? 1 : 0;
+        }
+
+        for (int l = 0; l < net.Layers.Length; l++)
+        {
+            var (layer, g) = (net.Layers[l], gradient.Layers[l]);
+            for (int i = 0; i < layer.W.Length; i++) { int k = i; Check(g.W[k], () => layer.W[k], v => layer.W[k] = v, $"Layers[{l}].W[{k}]"); }
+            for (int i = 0; i < layer.B.Length; i++) { int k = i; Check(g.B[k], () => layer.B[k], v => layer.B[k] = v, $"Layers[{l}].B[{k}]"); }
+            Check(g.Scale, () => layer.Scale, v => layer.Scale = v, $"Layers[{l}].Scale");
+        }
+
+        Assert.True(nonzero > 0);
+    }
+
+    [Theory]
+    [InlineData(new[] { 3, 1 })]
+    [InlineData(new[] { 3, 5, 1 })]
+    [InlineData(new[] { 2, 4, 3, 4, 1 })]
+    public void NetworkOfAnyDepthAsAnArrayOfLayers(int[] sizes)
+    {
+        var net = Net(sizes.Length, sizes);
+        const int n = 5;
+        var random = new Random(3);
+        var x = Enumerable.Range(0, n * sizes[0]).Select(_ => 2 * random.NextDouble() - 1).ToArray();
+        var y = Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
+        CheckAgainstFiniteDifferences(net, () => net.Loss(x, y, n), gradient => net.LossGradient(x, y, n, gradient));
+    }
+
+    [Fact]
+    public void ForeachOverLayersAndTheirWeights()
+    {
+        var net = Net(9, 3, 4, 2);
+        CheckAgainstFiniteDifferences(net, net.WeightPenalty, gradient => net.WeightPenaltyGradient(gradient));
+
+        // ½Σw² has gradient w itself, exactly.
+        var exact = new DeepNet(3, 4, 2);
+        foreach (var layer in exact.Layers) layer.Scale = 0;
+        net.WeightPenaltyGradient(exact);
+        Assert.Equal(net.Layers[1].W, exact.Layers[1].W);
+        Assert.Equal(net.Layers[0].Scale, exact.Layers[0].Scale);
+        Assert.All(exact.Layers.SelectMany(l => l.B), b => Assert.Equal(0, b));
+    }
+}
+
 /// <summary>The generated registration: ParameterSet.FromModel over a model class a [Differentiable] method reads.</summary>
 public class GeneratedModelLayoutTests
 {

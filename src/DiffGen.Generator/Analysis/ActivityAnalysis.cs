@@ -172,6 +172,7 @@ internal sealed class ActivityAnalysis
         DifferentiableCall d => d.Arguments,
         ElementRead e => new Operand[] { new VariableOperand(e.Array), e.Index },
         RowRead r => new Operand[] { new VariableOperand(r.Array), r.Index },
+        ModelElementRead m => new Operand[] { new VariableOperand(m.Models), m.Index },
         MatrixRead m => new Operand[] { new VariableOperand(m.Array), m.Row, m.Column },
         DimensionRead d => new Operand[] { new VariableOperand(d.Array) },
         LengthRead l => new Operand[] { new VariableOperand(l.Array) },
@@ -187,6 +188,7 @@ internal sealed class ActivityAnalysis
         BinaryOperation => System.Array.Empty<Operand>(),
         UnaryOperation u => u.Operator == UnaryOperator.Negate ? new[] { u.Value } : System.Array.Empty<Operand>(),
         OpaqueCall or LengthRead or ArrayAllocation or RowRead or DimensionRead => System.Array.Empty<Operand>(),
+        ModelElementRead m => m.Differentiable ? new Operand[] { new VariableOperand(m.Models) } : System.Array.Empty<Operand>(),
         MatrixRead m => new Operand[] { new VariableOperand(m.Array) },
         DifferentiableCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable
             || (d.Callee.FullGradientMethod is not null && d.Callee.Parameters[i].InFullGradient)),

@@ -231,7 +231,7 @@ internal sealed class ReverseModeBuilder
                     break;
                 case AssignStatement assignment when live[assignment.Target]:
                     yield return new PrimalStatement(assignment, Declare: !predeclared.Contains(assignment.Target));
-                    if (assignment.Operation is ArrayAllocation && _arrayAdjoints.Find(a => a.Array == assignment.Target) is { Capacity: { } capacity })
+                    if (assignment.Operation is ArrayAllocation or ModelElementRead && _arrayAdjoints.Find(a => a.Array == assignment.Target) is { Capacity: { } capacity })
                     {
                         yield return new TrackCapacity(assignment.Target, capacity);
                     }
@@ -622,6 +622,7 @@ internal sealed class ReverseModeBuilder
             {
                 AccumulateStatement a => TemplateOperands(a).Concat(Indices(a.Target)).Concat(Indices(a.Source)),
                 ResetAdjoint r => Indices(r.Target),
+                FlushRowAdjoint f => new[] { f.Index },
                 SweepBranch b => new[] { b.Condition },
                 PullbackCall c => c.Arguments,
                 PrimalStatement p => ActivityAnalysis.Operands(p.Assignment.Operation),
@@ -680,6 +681,17 @@ internal sealed class ReverseModeBuilder
         if (assignment.Operation is ArrayAllocation && _loops.Home(target) is not null && _adjoints[target] is { } arrayAdjoint)
         {
             output.Add(new ClearArrayAdjoint(arrayAdjoint));
+            return;
+        }
+
+        if (assignment.Operation is ModelElementRead { } rowRead && _program.Variables[target].Shape != ParameterShape.Scalar)
+        {
+            // A row of an array of models: what its reads gathered goes to the gradient model's same row.
+            if (_adjoints[target] is { } rowAdjoint && _adjoints[rowRead.Models] is { } models)
+            {
+                output.Add(new FlushRowAdjoint(rowAdjoint, _program.Variables[target].Name, _program.Variables[rowRead.Models].Name, models, rowRead.Index, rowRead.Member, _program.Variables[target].Type));
+            }
+
             return;
         }
 
@@ -742,6 +754,19 @@ internal sealed class ReverseModeBuilder
                     result,
                     type,
                     array.Type,
+                    Declare: false,
+                    StrongZero: false));
+                break;
+            case ModelElementRead read when _activity.IsActive(read.Models):
+                // A scalar member of an element of an array of models: straight into the gradient model's element.
+                output.Add(new AccumulateStatement(
+                    new AdjointRef(_adjoints[read.Models]!, read.Index, _program.Variables[read.Models].Name, Member: read.Member),
+                    source,
+                    DerivativeRules.Identity.Partials[0],
+                    EquatableArray<Operand>.Empty,
+                    result,
+                    type,
+                    _program.Variables[read.Models].Type,
                     Declare: false,
                     StrongZero: false));
                 break;

@@ -418,6 +418,14 @@ internal static class GradientEmitter
                     writer.Line(track.Capacity + " = global::System.Math.Max(" + track.Capacity + ", " + spelling.Name(track.Array) + ".Length);   // the adjoint buffer serves every iteration's array");
                     break;
 
+                case FlushRowAdjoint flush:
+                    var index = "[" + spelling.Operand(flush.Index) + "]" + flush.Member;
+                    var row = flush.Target + index;
+                    writer.Line("// " + flush.Row + " = " + flush.Models + index + ": the adjoints of its elements go to the gradient model's " + row);
+                    writer.Line("global::DiffGen.Kernels.MultiplyAdd(" + (flush.Type.Kind == ScalarKind.Float ? "1f" : "1.0") + ", " + flush.Adjoint + ".Slice(0, " + row + ".Length), " + row + ");");
+                    writer.Line(flush.Adjoint + ".Clear();");
+                    break;
+
                 case ClearArrayAdjoint clear:
                     writer.Line(clear.Name + ".Clear();   // a new array each iteration: the adjoints of this one's elements start over");
                     break;
@@ -672,7 +680,7 @@ internal static class GradientEmitter
         _ => ">=",
     };
 
-    private static string Element(CSharpSpelling spelling, AdjointRef adjoint) => Indexed(spelling, adjoint.Name, adjoint.Index, adjoint.Column);
+    private static string Element(CSharpSpelling spelling, AdjointRef adjoint) => Indexed(spelling, adjoint.Name, adjoint.Index, adjoint.Column) + adjoint.Member;
 
     // name, name[index] for an element of an array or span, name[row, column] for one of a matrix.
     private static string Indexed(CSharpSpelling spelling, string name, Operand? index, Operand? column = null) =>
@@ -682,8 +690,8 @@ internal static class GradientEmitter
     {
         var target = Element(spelling, a.Target);
         var source = Element(spelling, a.Source);
-        var primal = Indexed(spelling, a.Target.PrimalName, a.Target.Index, a.Target.Column);
-        var sourcePrimal = Indexed(spelling, a.Source.PrimalName, a.Source.Index, a.Source.Column);
+        var primal = Indexed(spelling, a.Target.PrimalName, a.Target.Index, a.Target.Column) + a.Target.Member;
+        var sourcePrimal = Indexed(spelling, a.Source.PrimalName, a.Source.Index, a.Source.Column) + a.Source.Member;
         var comment = "// ∂" + sourcePrimal + "/∂" + primal + " = " + spelling.Math(a.Partial.Math, a.Arguments, a.Result);
         const string Reciprocal = "{c:1} / ";
 

@@ -88,7 +88,11 @@ internal static class MethodSignature
         foreach (var parameter in members)
         {
             writer.Line(parameter.TypeText + " " + parameter.Name + " = " + parameter.Member!.Access + ";");
-            if (gradients && parameter.IsDifferentiable)
+            if (gradients && parameter.IsDifferentiable && parameter.Member.OfModels)
+            {
+                writer.Line(parameter.TypeText + " " + parameter.GradientName + " = " + parameter.Member.GradientAccess + ";");
+            }
+            else if (gradients && parameter.IsDifferentiable)
             {
                 writer.Line(parameter.Shape == ParameterShape.Scalar
                     ? parameter.Type.Name + " " + parameter.GradientName + " = " + (parameter.Type.Kind == ScalarKind.Float ? "0f" : "0.0") + ";"

@@ -107,6 +107,15 @@ internal sealed record ElementRead(int Array, Operand Index) : Operation;
 /// <summary><c>u = a[i]</c> of a jagged <c>[NoDerivative]</c> parameter: a row, itself an array (a constant: no adjoint).</summary>
 internal sealed record RowRead(int Array, Operand Index) : Operation;
 
+/// <summary>
+/// <c>u = models[i].Member</c>: a member of an element of an array of models (<c>Layers[l].W</c>), a scalar or an
+/// array (a row the body reads, never writes). Its adjoint goes to the same member of the gradient model's element.
+/// </summary>
+/// <param name="Models">The variable of the array of models (a model member read as it is).</param>
+/// <param name="Member">The member's path below the element, with its leading dot: <c>.W</c>, <c>.Inner.Scale</c>.</param>
+/// <param name="Differentiable">Whether a derivative flows to it: not a [NoDerivative] member, nor one of a [NoDerivative] model.</param>
+internal sealed record ModelElementRead(int Models, Operand Index, string Member, bool Differentiable) : Operation;
+
 /// <summary><c>u = m[i, j]</c> of a <c>[NoDerivative]</c> matrix parameter (a constant: no adjoint).</summary>
 internal sealed record MatrixRead(int Array, Operand Row, Operand Column) : Operation;
 

@@ -44,7 +44,8 @@ internal enum ResultForm
 /// <param name="Access">How the generated method reads it, e.g. <c>model.Layers1.W</c>.</param>
 /// <param name="GradientAccess">Where its gradient goes, e.g. <c>dmodel.Layers1.W</c>: the array itself, or the scalar the gradient is added to.</param>
 /// <param name="ByWith">An init-only property of a struct: its gradient is added by replacing the struct (<c>d = d with { X = d.X + dX }</c>).</param>
-internal sealed record ModelMember(string Access, string GradientAccess, bool ByWith = false);
+/// <param name="OfModels">An array of models (<c>Layers</c>): its gradient is the gradient model's array of the same models.</param>
+internal sealed record ModelMember(string Access, string GradientAccess, bool ByWith = false, bool OfModels = false);
 
 /// <summary>A parameter of a model type (a struct, class or record), or the instance of an instance method.</summary>
 /// <param name="Name">As declared; <c>this</c> for the instance.</param>

@@ -131,7 +131,8 @@ internal sealed record SeedArrayAdjoint(string Target, string Seed, string Prima
 /// <param name="Index">The element index for arrays.</param>
 /// <param name="PrimalName">The primal it is the adjoint of, for the comment (<c>∂u3/∂w[u4]</c>).</param>
 /// <param name="Column">For an element of a matrix parameter's gradient output: the column (<c>Index</c> is the row).</param>
-internal sealed record AdjointRef(string Name, Operand? Index, string PrimalName, Operand? Column = null);
+/// <param name="Member">For a member of an element of an array of models: its path below the element (<c>dLayers[i].Scale</c>).</param>
+internal sealed record AdjointRef(string Name, Operand? Index, string PrimalName, Operand? Column = null, string? Member = null);
 
 /// <summary>
 /// One step of the chain rule: <c>Target += Source × ∂(result)/∂(argument)</c>, where the local
@@ -161,6 +162,16 @@ internal sealed record ResetAdjoint(AdjointRef Target) : SweepStatement;
 /// sweep keeps the longest length in, which sizes the one buffer every iteration's array uses in turn.
 /// </param>
 internal sealed record ArrayAdjoint(int Array, string Name, string Buffer, TypeRef Type, string? Capacity = null);
+
+/// <summary>
+/// At the reverse of a row read from an array of models (<c>row = Layers[i].W</c>): the adjoints its elements
+/// gathered go to the gradient model's same row (<c>dLayers[i].W += drow</c>), and the buffer starts over.
+/// </summary>
+/// <param name="Adjoint">The row's adjoint buffer.</param>
+/// <param name="Row">The row's name (<c>row</c>).</param>
+/// <param name="Models">The array of models it is read from (<c>Layers</c>).</param>
+/// <param name="Target">The gradient model's array of models (<c>dLayers</c>).</param>
+internal sealed record FlushRowAdjoint(string Adjoint, string Row, string Models, string Target, Operand Index, string Member, TypeRef Type) : SweepStatement;
 
 /// <summary>After a loop allocates a local array: <c>Capacity = max(Capacity, Array.Length)</c>.</summary>
 internal sealed record TrackCapacity(int Array, string Capacity) : SweepStatement;

@@ -63,7 +63,7 @@ internal sealed partial class BodyLowerer
     private Inlinee? HelperToInline(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod;
-        var receiver = invocation.Instance is { } instance && !method.IsStatic ? ModelOf(instance) : null;
+        var receiver = invocation.Instance is { } instance && !method.IsStatic && ModelOf(instance) is { } on ? Evaluated(on) : null;
         if ((!method.IsStatic || invocation.Instance is not null) && receiver is null
             || method.IsGenericMethod || method.IsExtern
             || method.ContainingType is null or { IsGenericType: true } || method.MethodKind != MethodKind.Ordinary)
@@ -178,7 +178,7 @@ internal sealed partial class BodyLowerer
             }
             else if (TypeMapping.IsModelType(parameter.Type) && ModelOf(argument.Value) is { } model)
             {
-                bindings.Add((parameter, model));
+                bindings.Add((parameter, Evaluated(model)));
             }
             else if (ArrayArgument(argument.Value) is { } array)
             {

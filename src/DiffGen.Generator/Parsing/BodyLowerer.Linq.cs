@@ -101,6 +101,13 @@ internal sealed partial class BodyLowerer
             operation = conversion.Operand;
         }
 
+        if (IsModelArrayMember(operation) && ModelArrayVariable(operation) is { } models)
+        {
+            // The elements of an array of models, each a model whose members are read where the body reads them.
+            var count = Compute(TypeRef.Int, new LengthRead(models.Id));
+            return new Sequence(count, TypeRef.Double, k => Evaluated(ElementOf(models, operation, new ModelElement(models.Id, null, k, string.Empty))));
+        }
+
         if (operation is IInvocationOperation { TargetMethod: var method } call && IsLinq(method))
         {
             var arguments = call.Arguments;

@@ -24,7 +24,13 @@ internal sealed partial class BodyLowerer
     /// <param name="Prefix">How the names of its leaves start: <c>model_Layer1_</c> (nothing for this).</param>
     /// <param name="Differentiable">Whether its floating-point members get gradients: not under [NoDerivative].</param>
     /// <param name="GradientAssignable">Whether its members can be assigned through <see cref="GradientAccess"/>: a reference type, or a struct reached through a ref and fields only.</param>
-    private sealed record ModelValue(ITypeSymbol Type, string Access, string GradientAccess, string Prefix, bool Differentiable, bool GradientAssignable) : Operand;
+    /// <param name="Element">For an element of an array of models (<c>Layers[l]</c>, or a model inside one): which; its members are read through <see cref="ModelElementRead"/>.</param>
+    private sealed record ModelValue(ITypeSymbol Type, string Access, string GradientAccess, string Prefix, bool Differentiable, bool GradientAssignable, ModelElement? Element = null) : Operand;
+
+    /// <summary>An element of an array of models: the array's variable, the index, and the path below the element (<c>.Inner</c>).</summary>
+    /// <param name="PendingIndex">An index expression not lowered yet (side-effect free, so lowering it at each read is the same).</param>
+    /// <param name="Reads">Its members read where it was bound (a local, a receiver, a foreach variable), by path: one read of each row, not one per use.</param>
+    private sealed record ModelElement(int Models, IOperation? PendingIndex, Operand? Index, string Suffix, ImmutableDictionary<string, Operand>? Reads = null);
 
     // The model `this` names: the instance of an instance method, or the receiver of one lowered in place.
     private ModelValue? _this;
@@ -62,6 +68,12 @@ internal sealed partial class BodyLowerer
             return NamedValue(operation) as ModelValue;
         }
 
+        if (operation is IArrayElementReferenceOperation { Indices.Length: 1 } element && IsPure(element.Indices[0])
+            && ModelArrayVariable(element.ArrayReference) is { } models)
+        {
+            return ElementOf(models, element.ArrayReference, new ModelElement(models.Id, element.Indices[0], null, string.Empty));
+        }
+
         return MemberOf(operation) is { } read && TypeMapping.IsModelType(read.Type) && (read.Member is not IPropertySymbol property || IsStored(property))
             ? Child(read.Owner, read.Member, read.Type)
             : null;
@@ -91,7 +103,8 @@ internal sealed partial class BodyLowerer
             owner.GradientAccess + "." + name,
             owner.Prefix + member.Name + "_",
             owner.Differentiable && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute),
-            assignable);
+            assignable,
+            owner.Element is { } element ? element with { Suffix = element.Suffix + "." + name } : null);
     }
 
     // Whether an operation reads an array member of a model (no side effects: a predicate for IsArrayReference).
@@ -112,12 +125,17 @@ internal sealed partial class BodyLowerer
 
         if (member is IPropertySymbol property && !IsStored(property))
         {
-            return ComputedProperty(operation, property, owner);
+            return ComputedProperty(operation, property, Evaluated(owner));
         }
 
         if (TypeMapping.IsModelType(type))
         {
             return Child(owner, member, type);
+        }
+
+        if (owner.Element is { } ofElement)
+        {
+            return ElementMemberRead(operation, owner, ofElement, member, type);
         }
 
         if (TypeMapping.TryMap(type) is { Kind: not ScalarKind.Other } scalar)
@@ -130,9 +148,14 @@ internal sealed partial class BodyLowerer
             return Leaf(operation, owner, member, type, element, ParameterShape.Array) is { } id ? new VariableOperand(id) : Dummy(operation);
         }
 
-        return type is IArrayTypeSymbol { ElementType: var modelElement } && TypeMapping.IsModelType(modelElement)
-            ? UnsupportedExpression(operation, "an array of models ('" + member.Name + "')", "give each " + modelElement.Name + " its own field or property (Layer1, Layer2, …); arrays of models are not supported yet")
-            : UnsupportedExpression(operation, "reading '" + member.Name + "' of type '" + TypeMapping.Display(type) + "'", "keep a model's parameters in double or float fields and properties, double[] or float[] arrays, or members of other model types; mark data [NoDerivative]");
+        if (type is IArrayTypeSymbol { ElementType: var modelElement } && TypeMapping.IsModelType(modelElement))
+        {
+            return modelElement.IsValueType
+                ? UnsupportedExpression(operation, "an array of struct models ('" + member.Name + "')", "make " + modelElement.Name + " a class, or give each element its own member")
+                : UnsupportedExpression(operation, "using the array of models '" + member.Name + "' as a value", "index it (" + member.Name + "[i]), loop over it (foreach, or for up to " + member.Name + ".Length), or read its Length");
+        }
+
+        return UnsupportedExpression(operation, "reading '" + member.Name + "' of type '" + TypeMapping.Display(type) + "'", "keep a model's parameters in double or float fields and properties, double[] or float[] arrays, or members of other model types; mark data [NoDerivative]");
     }
 
     // The variable of a leaf, made the first time it is read; null when its gradient has nowhere to go (reported).
@@ -182,7 +205,175 @@ internal sealed partial class BodyLowerer
             IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } collection } => collection,
             _ => null,
         };
-        return inner is not null && MemberOf(inner) is not null ? inner : null;
+        if (inner is null || MemberOf(inner) is null)
+        {
+            return null;
+        }
+
+        // layers[i++].W: the index is what is wrong, reported where the element is read.
+        return IsModelArrayMember(inner) && operation is IMemberReferenceOperation { Instance: IArrayElementReferenceOperation element } ? element : inner;
+    }
+
+    // Whether a member read goes through a local whose declaration was reported (var ls = model.Layers; ls[0].W).
+    private bool ReadsRejectedLocal(IOperation operation)
+    {
+        while (true)
+        {
+            switch (operation)
+            {
+                case IMemberReferenceOperation { Instance: { } instance }:
+                    operation = instance;
+                    break;
+                case IArrayElementReferenceOperation element:
+                    operation = element.ArrayReference;
+                    break;
+                case IConversionOperation conversion:
+                    operation = conversion.Operand;
+                    break;
+                default:
+                    return operation is ILocalReferenceOperation { Local: var local } && _rejected.Contains(local);
+            }
+        }
+    }
+
+    // ---- arrays of models: Layers[l].W ----
+
+    // The variable of an array of class models read from a model (this.Layers), made the first time it is read; null for anything else.
+    private VariableOperand? ModelArrayVariable(IOperation operation)
+    {
+        while (operation is IConversionOperation { Conversion.IsIdentity: true } conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        if (MemberOf(operation) is not var (owner, member, type) || !IsModelArrayType(type) || owner.Element is not null
+            || member is IPropertySymbol property && !IsStored(property))
+        {
+            return null;
+        }
+
+        var access = owner.Access + "." + MethodParser.Escape(member.Name);
+        if (!_leaves.TryGetValue(access, out var id))
+        {
+            id = _variables.Count;
+            var name = _names.Claim(MethodParser.Escape(owner.Prefix + member.Name));
+            var differentiable = owner.Differentiable && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
+            _variables.Add(new IrVariable(id, name, _precision, VariableOrigin.Parameter, ParameterShape.Array));
+            _leaves.Add(access, id);
+            _leafSpecs.Add(new ParameterSpec(
+                name,
+                MethodParser.TypeText(type),
+                ParameterShape.Array,
+                _precision,
+                differentiable ? _names.Claim("d" + name.TrimStart('@')) : null,
+                id,
+                Member: new ModelMember(access, owner.GradientAccess + "." + MethodParser.Escape(member.Name), OfModels: true)));
+        }
+
+        return new VariableOperand(id);
+    }
+
+    // Whether an operation reads an array of class models from a model (a predicate: no side effects).
+    private bool IsModelArrayMember(IOperation operation)
+    {
+        while (operation is IConversionOperation { Conversion.IsIdentity: true } conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return MemberOf(operation) is { Owner.Element: null, Type: var type } && IsModelArrayType(type);
+    }
+
+    private static bool IsModelArrayType(ITypeSymbol type) =>
+        type is IArrayTypeSymbol { IsSZArray: true, ElementType: INamedTypeSymbol { IsReferenceType: true } element } && TypeMapping.IsModelType(element);
+
+    private ModelValue ElementOf(VariableOperand models, IOperation array, ModelElement element)
+    {
+        var spec = _leafSpecs.First(l => l.Variable == models.Id);
+        var type = ((IArrayTypeSymbol)array.Type!).ElementType;
+        return new ModelValue(type, spec.Name + "[…]", spec.Member!.GradientAccess + "[…]", spec.Name.TrimStart('@') + "_", spec.IsDifferentiable, GradientAssignable: true, element);
+    }
+
+    // The element an index names, bound here (a local, a receiver, an argument, a foreach variable): its index lowered
+    // now, and its rows and scalars read once now, so that a loop using them reads (and its reverse flushes) each once.
+    // Reads nobody uses are dead code and not emitted.
+    private ModelValue Evaluated(ModelValue model)
+    {
+        if (model.Element is not { } element || element.Reads is not null)
+        {
+            return model;
+        }
+
+        var index = element.Index ?? ElementIndex(element.PendingIndex!);
+        var reads = ImmutableDictionary.Create<string, Operand>(StringComparer.Ordinal);
+        foreach (var member in model.Type.GetMembers().Where(m => !m.IsStatic && m is IFieldSymbol { IsImplicitlyDeclared: false, IsConst: false } or IPropertySymbol { IsIndexer: false }))
+        {
+            if (member is IPropertySymbol property && !IsStored(property) || !_model.Compilation.IsSymbolAccessibleWithin(member, _model.Compilation.Assembly))
+            {
+                continue;
+            }
+
+            var type = member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;
+            var differentiable = model.Differentiable && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
+            var path = element.Suffix + "." + MethodParser.Escape(member.Name);
+            if (TypeMapping.TryMapAnyCollection(type) is { Shape: ParameterShape.Array, Element: var elementType })
+            {
+                reads = reads.Add(path, Row(model, element.Models, index, path, member.Name, elementType, differentiable && elementType.IsFloating));
+            }
+            else if (TypeMapping.TryMap(type) is { Kind: not ScalarKind.Other } scalar
+                     && (!differentiable || !scalar.IsFloating || IsSettable(member) && model.Type.IsReferenceType && model.GradientAssignable))
+            {
+                reads = reads.Add(path, Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating)));
+            }
+        }
+
+        return model with { Element = element with { Index = index, PendingIndex = null, Reads = reads } };
+    }
+
+    private Operand Row(ModelValue owner, int models, Operand index, string path, string name, TypeRef elementType, bool differentiable)
+    {
+        var row = _variables.Count;
+        _variables.Add(new IrVariable(row, _names.Claim(owner.Prefix + name), elementType, VariableOrigin.Intermediate, ParameterShape.Array));
+        Emit(new AssignStatement(row, new ModelElementRead(models, index, path, differentiable)));
+        _rows.Add(row);
+        return new VariableOperand(row);
+    }
+
+    private Operand ElementIndex(IOperation index) => Convert(LowerExpression(index), RequireType(index), TypeRef.Int);
+
+    // An index of an array of models is lowered where each member is read: it must not change anything.
+    private static bool IsPure(IOperation index) =>
+        !index.DescendantsAndSelf().Any(o => o is IAssignmentOperation or IIncrementOrDecrementOperation or IInvocationOperation or IDeconstructionAssignmentOperation);
+
+    // A member of an element of an array of models: a scalar through ModelElementRead, or a row (an array the body only reads).
+    private Operand ElementMemberRead(IOperation at, ModelValue owner, ModelElement element, ISymbol member, ITypeSymbol type)
+    {
+        var path = element.Suffix + "." + MethodParser.Escape(member.Name);
+        if (element.Reads is { } reads && reads.TryGetValue(path, out var read))
+        {
+            return read;
+        }
+
+        var differentiable = owner.Differentiable && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
+        if (TypeMapping.TryMap(type) is { Kind: not ScalarKind.Other } scalar)
+        {
+            if (differentiable && scalar.IsFloating && !(IsSettable(member) && owner.Type.IsReferenceType && owner.GradientAssignable))
+            {
+                return UnsupportedExpression(at, "'" + member.Name + "' (its gradient is added to the gradient model's element, which cannot be assigned)",
+                    "give '" + member.Name + "' a setter ({ get; set; }) or make it a field that is not readonly, in a class; or mark it [NoDerivative] if it is data");
+            }
+
+            var index = element.Index ?? ElementIndex(element.PendingIndex!);
+            return Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating));
+        }
+
+        if (TypeMapping.TryMapAnyCollection(type) is { Shape: ParameterShape.Array, Element: var elementType })
+        {
+            return Row(owner, element.Models, element.Index ?? ElementIndex(element.PendingIndex!), path, member.Name, elementType, differentiable && elementType.IsFloating);
+        }
+
+        return UnsupportedExpression(at, "reading '" + member.Name + "' of type '" + TypeMapping.Display(type) + "' from an element of an array of models",
+            "keep its parameters in double or float fields and properties, double[] or float[] arrays, or models of their own");
     }
 
     private static bool IsSettable(ISymbol member) =>

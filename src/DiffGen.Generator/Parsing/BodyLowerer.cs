@@ -50,6 +50,9 @@ internal sealed partial class BodyLowerer
     private int _statementCount;
     private int _nextIntermediate = 1;
     private int _result = -1;
+
+    // The method's floating-point type: what an array of models' variable is typed as.
+    private TypeRef _precision = TypeRef.Double;
     private ResultForm _form;
 
     public BodyLowerer(SemanticModel model, NameScope names, CancellationToken cancellationToken)
@@ -99,6 +102,7 @@ internal sealed partial class BodyLowerer
     /// </param>
     public IrProgram? Lower(IOperation body, TypeRef returnType, IMethodSymbol method, ResultForm form = ResultForm.Scalar)
     {
+        _precision = returnType;
         _form = form;
         _topBlock = _block;
         _values = _values.SetItem(_returned, new LiteralOperand("false", TypeRef.Bool));
@@ -674,12 +678,19 @@ internal sealed partial class BodyLowerer
             return;
         }
 
+        if (local.Type is IArrayTypeSymbol { ElementType: var modelElement } && TypeMapping.IsModelType(modelElement))
+        {
+            _rejected.Add(local);
+            UnsupportedStatement(declarator, "a local naming an array of models", "read the array through its model where it is used (model.Layers[i], foreach (var layer in model.Layers))");
+            return;
+        }
+
         if (TypeMapping.IsModelType(local.Type))
         {
             // A local naming a model (var layer = model.Layer1;) reads through it: initialized where declared, never reassigned.
             if (initializer is not null && ModelOf(initializer.Value) is { } named)
             {
-                _values = _values.SetItem(local, named);
+                _values = _values.SetItem(local, Evaluated(named));
             }
             else
             {
@@ -980,6 +991,10 @@ internal sealed partial class BodyLowerer
                 return increment.IsPostfix ? current : updated;
             }
 
+            case IArrayElementReferenceOperation { ArrayReference: var models } when IsModelArrayMember(models):
+                return ModelOf(operation) is { } elementModel ? Evaluated(elementModel)
+                    : UnsupportedExpression(operation, "this index of an array of models", "index it with a local, a parameter or a loop counter (arithmetic of those), not an expression that assigns or calls");
+
             case IArrayElementReferenceOperation element:
                 return LowerElementRead(operation, element.ArrayReference, element.Indices);
 
@@ -1013,6 +1028,9 @@ internal sealed partial class BodyLowerer
                 return ViewOf(array) is { } lengthOf ? LengthOf(lengthOf) : Dummy(operation);
 
 
+            case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } models } when IsModelArrayMember(models):
+                return ModelArrayVariable(models) is { } modelArray ? Compute(TypeRef.Int, new LengthRead(modelArray.Id)) : Dummy(operation);
+
             case IFieldReferenceOperation or IPropertyReferenceOperation when ModelMemberRead(operation) is { } member:
                 return member;
 
@@ -1029,8 +1047,12 @@ internal sealed partial class BodyLowerer
                 return UnsupportedExpression(operation, "reading a field or property", "pass the value in as a parameter (mark it [NoDerivative] if it is data), declare it const, or make the static field readonly");
 
             case IFieldReferenceOperation or IPropertyReferenceOperation when UnreadableModelMember(operation) is { } member:
-                ModelMemberRead(member); // reports what the member holds: an array of models, a list, …
+                // Reports what is wrong: the index of an array of models, or what the member holds (a list, structs, …).
+                _ = member is IArrayElementReferenceOperation ? LowerExpression(member) : ModelMemberRead(member);
                 return Dummy(operation);
+
+            case IFieldReferenceOperation or IPropertyReferenceOperation when ReadsRejectedLocal(operation):
+                return Dummy(operation); // its declaration is reported
 
             case IFieldReferenceOperation:
             case IPropertyReferenceOperation:
@@ -1868,7 +1890,7 @@ internal sealed partial class BodyLowerer
         {
             var misplaced = statement switch
             {
-                AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead or RowRead or MatrixRead or DimensionRead } => false,
+                AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead or RowRead or MatrixRead or DimensionRead or ModelElementRead } => false,
                 AssignStatement { Operation: DifferentiableCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
                 AssignStatement { Operation: OpaqueCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
                 AssignStatement assign => ActivityAnalysis.Operands(assign.Operation).Any(Misplaced),
@@ -2187,6 +2209,7 @@ internal sealed partial class BodyLowerer
             ILiteralOperation or IBinaryOperation or IUnaryOperation or IConversionOperation => true,
             IPropertyReferenceOperation { Property.Name: "Length" } => true,
             IInstanceReferenceOperation => _this is not null,
+            IArrayElementReferenceOperation { ArrayReference: var models } when IsModelArrayMember(models) => true,
             IFieldReferenceOperation or IPropertyReferenceOperation when MemberOf(o) is { Member: var member } => member is not IPropertySymbol computed || IsStored(computed),
             _ => o.ConstantValue.HasValue,
         });
@@ -2208,7 +2231,7 @@ internal sealed partial class BodyLowerer
             _ => null,
         };
         var isLinq = collection is IInvocationOperation { TargetMethod: var query } && IsLinq(query);
-        if (variables is null || !(isLinq || IsArrayReference(collection) || NamesSlice(collection) || IsSliceExpression(collection) || JaggedVariable(collection) is not null))
+        if (variables is null || !(isLinq || IsArrayReference(collection) || NamesSlice(collection) || IsSliceExpression(collection) || JaggedVariable(collection) is not null || IsModelArrayMember(collection)))
         {
             UnsupportedStatement(loop, "this foreach", "iterate over an array or span parameter, a local array, a slice of one, or LINQ's Select, Zip or Range of them");
             return;
@@ -2249,7 +2272,7 @@ internal sealed partial class BodyLowerer
             if (variables.Length == 1)
             {
                 var row = value is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar;
-                _values = _values.SetItem(variables[0], value is TupleValue || row ? value : Convert(value, sequence.Type, TypeOfSymbol(variables[0])));
+                _values = _values.SetItem(variables[0], value is TupleValue or ModelValue || row ? value : Convert(value, sequence.Type, TypeOfSymbol(variables[0])));
             }
             else if (value is TupleValue tuple && tuple.Elements.Count == variables.Length)
             {

@@ -219,6 +219,12 @@ internal static class MethodParser
             return new ParseResult(null, lowerer.Diagnostics.ToEquatableArray());
         }
 
+        if (graph && specs.Any(p => p.Member is { OfModels: true }))
+        {
+            return Failure(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedExpression, at,
+                "drawing the graph (Graph = true) of a method that reads an array of models", "remove Graph = true, or give each layer a member of its own"));
+        }
+
         var callErrors = CallsWithoutDerivative(program, specs, lowerer.CallSites, lowerer.InlineFailures);
         if (callErrors.Count > 0)
         {

@@ -239,3 +239,110 @@ public sealed partial class LinearModel
         return total / y.Length;
     }
 }
+
+/// <summary>A network of any depth: its layers in an array, each with a learned output scale.</summary>
+public sealed partial class DeepNet
+{
+    public DeepNet(params int[] sizes)
+    {
+        Layers = new ScaledLayer[sizes.Length - 1];
+        for (int l = 0; l < Layers.Length; l++)
+        {
+            Layers[l] = new ScaledLayer(sizes[l], sizes[l + 1]);
+        }
+    }
+
+    public ScaledLayer[] Layers { get; }
+
+    static void Tanh(Span<double> z)
+    {
+        for (int i = 0; i < z.Length; i++)
+        {
+            z[i] = Math.Tanh(z[i]);
+        }
+    }
+
+    /// <summary>Mean squared error over <paramref name="n"/> samples; hidden layers tanh, the last linear.</summary>
+    [Differentiable]
+    public double Loss([NoDerivative] double[] x, [NoDerivative] double[] y, int n)
+    {
+        int d = Layers[0].Inputs;
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double[] a = x.AsSpan(i * d, d).ToArray();
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                var layer = Layers[l];
+                var z = new double[layer.Outputs];
+                layer.Forward(a, z);
+                if (l < Layers.Length - 1)
+                {
+                    Tanh(z);
+                }
+
+                a = z;
+            }
+
+            double diff = a[0] - y[i];
+            total += diff * diff;
+        }
+
+        return total / n;
+    }
+
+    /// <summary>An L2 penalty over every layer's weights, through foreach.</summary>
+    [Differentiable]
+    public double WeightPenalty()
+    {
+        double sum = 0;
+        foreach (var layer in Layers)
+        {
+            foreach (var w in layer.W)
+            {
+                sum += w * w;
+            }
+
+            sum += layer.Scale * layer.Scale;
+        }
+
+        return 0.5 * sum;
+    }
+}
+
+/// <summary>A dense layer whose output is scaled by a learned scalar.</summary>
+public sealed class ScaledLayer
+{
+    public ScaledLayer(int inputs, int outputs)
+    {
+        Inputs = inputs;
+        Outputs = outputs;
+        W = new double[outputs * inputs];
+        B = new double[outputs];
+        Scale = 1;
+    }
+
+    [NoDerivative] public int Inputs { get; }
+
+    [NoDerivative] public int Outputs { get; }
+
+    public double[] W { get; }
+
+    public double[] B { get; }
+
+    public double Scale { get; set; }
+
+    public void Forward(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int j = 0; j < Outputs; j++)
+        {
+            double z = B[j];
+            for (int k = 0; k < Inputs; k++)
+            {
+                z += W[j * Inputs + k] * x[k];
+            }
+
+            y[j] = Scale * z;
+        }
+    }
+}
