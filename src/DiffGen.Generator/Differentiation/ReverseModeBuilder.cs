@@ -519,6 +519,12 @@ internal sealed class ReverseModeBuilder
                     }
                 }
             }
+            else if (_program.Variables[variable].Shape != ParameterShape.Scalar)
+            {
+                // A tape holds numbers, not arrays; DG0010 carries this to the user.
+                throw new System.InvalidOperationException("the array '" + _program.Variables[variable].Name + "' is read under a condition inside a loop and its gradient needs it again;"
+                    + " read it where every iteration does (var layer = Layers[i]; before the if), or pass it to an unmarked helper");
+            }
             else
             {
                 saved.Add(variable);
@@ -553,6 +559,7 @@ internal sealed class ReverseModeBuilder
         var cheap = definition.Operation switch
         {
             ElementRead read => _program.Variables[read.Array].Origin == VariableOrigin.Parameter,
+            ModelElementRead => true, // a member of a model: read-only for the whole call
             LengthRead length => _loops.Home(length.Array) is null, // not of a local array that is new each iteration: the reverse has none
             BinaryOperation { Operator: BinaryOperator.Divide or BinaryOperator.Remainder } => !_program.Variables[variable].Type.IsFloating,
             BinaryOperation or UnaryOperation or ConversionOperation or CopyOperation => true,

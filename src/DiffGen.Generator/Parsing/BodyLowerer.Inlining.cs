@@ -319,7 +319,7 @@ internal sealed partial class BodyLowerer
                 lowerer._fields.Remove(field);
             }
 
-            lowerer._topBlock.RemoveAll(s => s is AssignStatement { Operation: StaticRead } read && read.Target >= _variables);
+            lowerer._topBlock.RemoveAll(s => s is AssignStatement { Operation: StaticRead or ModelElementRead } read && read.Target >= _variables);
             lowerer._rows.RemoveWhere(row => row >= _variables);
             foreach (var leaf in lowerer._leaves.Where(l => l.Value >= _variables).Select(l => l.Key).ToList())
             {

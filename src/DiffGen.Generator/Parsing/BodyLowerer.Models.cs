@@ -332,9 +332,26 @@ internal sealed partial class BodyLowerer
 
     private Operand Row(ModelValue owner, int models, Operand index, string path, string name, TypeRef elementType, bool differentiable)
     {
+        // An element at a constant index (parts[1].w) is read once, at the top of the method, wherever the body reads it.
+        var key = models + "[" + (index as LiteralOperand)?.Text + "]" + path;
+        if (index is LiteralOperand && _leaves.TryGetValue(key, out var existing))
+        {
+            return new VariableOperand(existing);
+        }
+
         var row = _variables.Count;
         _variables.Add(new IrVariable(row, _names.Claim(owner.Prefix + name), elementType, VariableOrigin.Intermediate, ParameterShape.Array));
-        Emit(new AssignStatement(row, new ModelElementRead(models, index, path, differentiable)));
+        var read = new AssignStatement(row, new ModelElementRead(models, index, path, differentiable));
+        if (index is LiteralOperand)
+        {
+            _topBlock.Insert(0, read);
+            _leaves.Add(key, row);
+        }
+        else
+        {
+            Emit(read);
+        }
+
         _rows.Add(row);
         return new VariableOperand(row);
     }

@@ -202,7 +202,8 @@ public sealed record RandomProgram(
     IReadOnlyList<double> Point,
     IReadOnlyList<double> ConstantValues,
     IReadOnlySet<string> Shapes,
-    bool AsModel = false)
+    bool AsModel = false,
+    bool WeightsInArray = false)
 {
     public const int ArrayLength = 4;
 

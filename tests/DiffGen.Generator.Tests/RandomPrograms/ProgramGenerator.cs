@@ -45,7 +45,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "array-helper-local", "array-helper-parameter",
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
-        "model-instance", "helper-vector-valued",
+        "model-instance", "model-array-element", "helper-vector-valued",
     ];
 
     private static int _ids;
@@ -161,6 +161,13 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             {
                 _scopes.Add(new Scope(["acc"]));
                 _shapes.Add("model-instance");
+
+                // Half of them keep w in an element of an array of models: the body reads parts[1].w.
+                if (_hasWeights && Chance(50))
+                {
+                    _weightsInArray = true;
+                    _shapes.Add("model-array-element");
+                }
             }
             if (_hasWeights)
             {
@@ -222,7 +229,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
             var point = Enumerable.Range(0, scalars + (_hasWeights ? RandomProgram.ArrayLength : 0)).Select(_ => Math.Round(Uniform(-1.5, 1.5), 3)).ToArray();
             var constants = Enumerable.Range(0, RandomProgram.ArrayLength).Select(_ => Math.Round(Uniform(-1, 1), 2)).ToArray();
-            return new RandomProgram(id, isFloat, scalars, _hasWeights, _hasConstants, n, _localArrays, _helpers, body, result, point, constants, _shapes, _asModel);
+            return new RandomProgram(id, isFloat, scalars, _hasWeights, _hasConstants, n, _localArrays, _helpers, body, result, point, constants, _shapes, _asModel, _weightsInArray);
         }
 
         private LocalArray NewLocalArray(bool span)
@@ -390,6 +397,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         private List<string> Writable() => _scopes.Skip(_asModel ? 1 : 0).SelectMany(s => s.Names).ToList();
 
         private bool _asModel;
+        private bool _weightsInArray;
 
         private Stmt Statement(int depth)
         {

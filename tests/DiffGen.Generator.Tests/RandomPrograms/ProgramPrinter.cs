@@ -90,7 +90,7 @@ public static class ProgramPrinter
         if (program.AsModel)
         {
             // The gradient model: a same-shaped M whose fields receive the gradient.
-            sb.Append("        var dm = new M()").Append(program.HasWeights ? " { w = dw }" : string.Empty).Append(";\n");
+            sb.Append("        var dm = new M()").Append(program.WeightsInArray ? " { parts = new[] { new Part(), new Part { w = dw } } }" : program.HasWeights ? " { w = dw }" : string.Empty).Append(";\n");
             sb.Append("        double value = ").Append(Call(program, "FGradient", i => $"({t})v[{i}]", "C")).Append(", dm);\n");
             foreach (var i in scalars)
             {
@@ -141,7 +141,8 @@ public static class ProgramPrinter
             return method + "(" + string.Join(", ", Enumerable.Range(0, program.Scalars).Select(scalar).Concat(program.HasWeights ? ["w"] : []).Concat(rest));
         }
 
-        var fields = Enumerable.Range(0, program.Scalars).Select(i => "x" + i + " = " + scalar(i)).Concat(program.HasWeights ? ["w = w"] : []);
+        var fields = Enumerable.Range(0, program.Scalars).Select(i => "x" + i + " = " + scalar(i))
+            .Concat(program.WeightsInArray ? ["parts = new[] { new Part(), new Part { w = w } }"] : program.HasWeights ? ["w = w"] : []);
         return "new M { " + string.Join(", ", fields) + " }." + method + "(" + string.Join(", ", rest);
     }
 
@@ -181,6 +182,12 @@ public static class ProgramPrinter
     private static void GraphHarness(StringBuilder sb, RandomProgram program, string t)
     {
         var w0 = program.Scalars;
+        if (program.WeightsInArray)
+        {
+            sb.Append("\n    public static double[] GraphAdjoints(double[] v, int expand, int unroll) => throw new NotSupportedException(\"no graph of a method reading an array of models\");\n");
+            return;
+        }
+
         sb.Append("\n    public static double[] GraphAdjoints(double[] v, int expand, int unroll)\n    {\n");
         sb.Append("        var w = new ").Append(t).Append("[4];\n");
         sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = (").Append(t).Append(")v[").Append(w0).Append(" + j];\n");
@@ -290,7 +297,12 @@ public static class ProgramPrinter
                     sb.Append("        public ").Append(Scalar).Append(" x").Append(i).Append(";\n");
                 }
 
-                if (program.HasWeights)
+                if (program.WeightsInArray)
+                {
+                    // w is a member of the second element of an array of models; the body reads it as parts[1].w.
+                    sb.Append("        public Part[] parts = { new Part(), new Part() };\n");
+                }
+                else if (program.HasWeights)
                 {
                     sb.Append("        public ").Append(Scalar).Append("[] w = new ").Append(Scalar).Append("[").Append(RandomProgram.ArrayLength).Append("];\n");
                 }
@@ -299,7 +311,9 @@ public static class ProgramPrinter
                 parameters.RemoveAll(p => p.StartsWith(Scalar + " x", StringComparison.Ordinal) || p == Scalar + "[] w");
             }
 
-            sb.Append(dialect == Dialect.Original ? (graphs ? "    [Differentiable(Graph = true)]\n" : "    [Differentiable]\n") : string.Empty);
+            // A method reading an array of models has no graph method (DG0008): the graph check skips it.
+            sb.Append(dialect == Dialect.Original ? (graphs && !program.WeightsInArray ? "    [Differentiable(Graph = true)]\n" : "    [Differentiable]\n") : string.Empty);
+            var bodyStart = sb.Length;
             sb.Append(model ? "    public " : "    public static ").Append(Scalar).Append(" F").Append(Suffix).Append('(').Append(string.Join(", ", parameters)).Append(")\n    {\n");
             foreach (var array in program.LocalArrays)
             {
@@ -317,9 +331,22 @@ public static class ProgramPrinter
             }
 
             sb.Append("        return ").Append(Expression(program.Result)).Append(";\n    }\n\n");
+            if (model && program.WeightsInArray)
+            {
+                // Every use of w in F's text, as an array of models' element's member.
+                var text = System.Text.RegularExpressions.Regex.Replace(sb.ToString(bodyStart, sb.Length - bodyStart), @"(?<![\w.])w\b", "parts[1].w");
+                sb.Length = bodyStart;
+                sb.Append(text);
+            }
+
             if (model)
             {
                 sb.Append("    }\n\n");
+            }
+
+            if (model && program.WeightsInArray)
+            {
+                sb.Append("    public sealed class Part\n    {\n        public ").Append(Scalar).Append("[] w = new ").Append(Scalar).Append("[").Append(RandomProgram.ArrayLength).Append("];\n    }\n\n");
             }
         }
 

@@ -322,6 +322,11 @@ public static class GraphCheck
     public static bool Run(CompiledProgram compiled)
     {
         var program = compiled.Program;
+        if (program.WeightsInArray)
+        {
+            return false; // a method reading an array of models has no graph method
+        }
+
         var point = program.Point.ToArray();
         var gradient = new double[program.Inputs];
         double value;
