@@ -84,6 +84,57 @@ public sealed partial class BenchMlp
     }
 }
 
+/// <summary>The same network with its layers in an array (any depth), activations allocated per layer as users write it.</summary>
+public sealed partial class BenchLayeredMlp
+{
+    public BenchLayeredMlp(params int[] widths)
+    {
+        Layers = new BenchLayer[widths.Length - 1];
+        for (var l = 0; l < Layers.Length; l++)
+        {
+            Layers[l] = new BenchLayer(widths[l], widths[l + 1]);
+        }
+    }
+
+    public BenchLayer[] Layers { get; }
+
+    static void Relu(Span<double> z)
+    {
+        for (int i = 0; i < z.Length; i++)
+        {
+            z[i] = Functions.Relu(z[i]);
+        }
+    }
+
+    [Differentiable]
+    public double Loss([NoDerivative] double[] x, [NoDerivative] double[] y, int n)
+    {
+        int d = Layers[0].Inputs;
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double[] activation = x.AsSpan(i * d, d).ToArray();
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                var layer = Layers[l];
+                var z = new double[layer.Outputs];
+                layer.Forward(activation, z);
+                if (l < Layers.Length - 1)
+                {
+                    Relu(z);
+                }
+
+                activation = z;
+            }
+
+            double diff = activation[0] - y[i];
+            total += diff * diff;
+        }
+
+        return total / n;
+    }
+}
+
 /// <summary>The same network as a static method of twelve parameters, the way it had to be written before models.</summary>
 public static partial class StaticMlp
 {
@@ -134,7 +185,8 @@ public static partial class StaticMlp
 
 /// <summary>
 /// Issue 14's bar: the gradient of a network written as a model class (instance loss, layers as members)
-/// against the same network written as a static method of arrays: batch 64, 16-32-32-1.
+/// against the same network written as a static method of arrays: batch 64, 16-32-32-1. Beside them, the
+/// network as an array of layers of any depth (activations allocated per layer and sample, as written).
 /// </summary>
 [MemoryDiagnoser]
 public class ModelBenchmarks
@@ -142,6 +194,7 @@ public class ModelBenchmarks
     private const int N = 64, D = 16, H1 = 32, H2 = 32;
     private double[] _x = null!, _y = null!;
     private BenchMlp _model = null!, _gradient = null!;
+    private BenchLayeredMlp _layered = null!, _layeredGradient = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -165,6 +218,16 @@ public class ModelBenchmarks
         {
             Fill(array, 0.5);
         }
+
+        // The same weights, in an array of layers.
+        _layered = new BenchLayeredMlp(D, H1, H2, 1);
+        _layeredGradient = new BenchLayeredMlp(D, H1, H2, 1);
+        var layers = new[] { _model.Hidden1, _model.Hidden2, _model.Output };
+        for (var l = 0; l < layers.Length; l++)
+        {
+            layers[l].W.CopyTo(_layered.Layers[l].W, 0);
+            layers[l].B.CopyTo(_layered.Layers[l].B, 0);
+        }
     }
 
     [Benchmark(Baseline = true, Description = "static method, 12 parameters")]
@@ -178,4 +241,7 @@ public class ModelBenchmarks
 
     [Benchmark(Description = "model class, instance loss")]
     public double ModelGradient() => _model.LossGradient(_x, _y, N, _gradient);
+
+    [Benchmark(Description = "model class, Layer[] of any depth")]
+    public double LayeredModelGradient() => _layered.LossGradient(_x, _y, N, _layeredGradient);
 }

@@ -225,8 +225,8 @@ public class SampleTests
     {
         const int n = 4;
         var (x, y) = Regression.MakeData(n, seed: 9);
-        var model = new RegressionNet(2, 3, 2);
-        var members = new[] { model.Hidden1.W, model.Hidden1.B, model.Hidden2.W, model.Hidden2.B, model.Output.W, model.Output.B };
+        var model = new RegressionNet(2, 3, 2, 1);
+        var members = model.Layers.SelectMany(l => new[] { l.W, l.B }).ToArray();
         var parameters = new double[members.Sum(m => m.Length)];
         Init.Normal(parameters, 0, 1, seed: 10);
         void Load(double[] p)
@@ -248,9 +248,9 @@ public class SampleTests
             (p, d, s) =>
             {
                 Load(p);
-                var gradient = new RegressionNet(2, 3, 2);
+                var gradient = new RegressionNet(2, 3, 2, 1);
                 var value = model.LossGradient(x, y, n, gradient, s);
-                var flat = new[] { gradient.Hidden1.W, gradient.Hidden1.B, gradient.Hidden2.W, gradient.Hidden2.B, gradient.Output.W, gradient.Output.B }.SelectMany(g => g).ToArray();
+                var flat = gradient.Layers.SelectMany(l => l.W.Concat(l.B)).ToArray();
                 for (var i = 0; i < d.Length; i++)
                 {
                     d[i] += flat[i];

@@ -10,7 +10,7 @@ namespace DiffGen.Samples.Tutorials;
 /// The main job: a three-layer ReLU network (<see cref="RegressionNet"/>, a model class) learns
 /// y = sin(3·x₁)·x₂ + noise from a seeded synthetic dataset, in minibatches, with Adam, linear warm-up
 /// then cosine decay, and global-norm clipping, over a <see cref="ParameterSet{T}"/> built from the model
-/// (its members by path: Hidden1.W, Hidden1.B, …). Each epoch ends with a checkpoint; halfway, one is kept
+/// (its members by path: Layers[0].W, Layers[0].B, …). Each epoch ends with a checkpoint; halfway, one is kept
 /// aside, and at the end training resumes from it in a fresh model and must finish bit-identical. The run
 /// ends with a loss-curve PNG.
 /// </summary>
@@ -58,7 +58,7 @@ public static partial class Regression
     }
 
     /// <summary>The network, He-initialized from <paramref name="seed"/>.</summary>
-    public static RegressionNet CreateModel(Options options, int seed) => new RegressionNet(2, options.Hidden, options.Hidden2).Initialize(seed);
+    public static RegressionNet CreateModel(Options options, int seed) => new RegressionNet(2, options.Hidden, options.Hidden2, 1).Initialize(seed);
 
     /// <summary>
     /// Trains as <paramref name="options"/> says. <paramref name="onBatch"/> hears every batch's loss (for a
@@ -133,7 +133,7 @@ public static partial class Regression
         public TrainingRun(Options options, Data data, RegressionNet model)
         {
             (_options, _data, Model) = (options, data, model);
-            _gradient = new RegressionNet(2, options.Hidden, options.Hidden2);
+            _gradient = new RegressionNet(2, options.Hidden, options.Hidden2, 1);
             Parameters = ParameterSet<double>.FromModel(model, _gradient);
             Optimizer = new Adam<double>(Parameters, options.LearningRate);
             var batchesPerEpoch = (data.YTrain.Length + options.BatchSize - 1) / options.BatchSize;

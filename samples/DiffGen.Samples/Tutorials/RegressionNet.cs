@@ -38,31 +38,32 @@ public sealed class DenseLayer
 }
 
 /// <summary>
-/// The main job's network, written as a model: two ReLU hidden layers and a linear output, each a
-/// <see cref="DenseLayer"/>. <see cref="Loss"/> is an instance method; DiffGen generates
-/// <c>LossGradient(x, y, n, gradient)</c>, which adds ∂Loss/∂(every weight) into a same-shaped network.
+/// The main job's network, written as a model: ReLU hidden layers and a linear output, each a
+/// <see cref="DenseLayer"/>, in an array (any depth). <see cref="Loss"/> is an instance method; DiffGen
+/// generates <c>LossGradient(x, y, n, gradient)</c>, which adds ∂Loss/∂(every weight) into a same-shaped network.
 /// </summary>
 public sealed partial class RegressionNet
 {
-    public RegressionNet(int inputs, int hidden1, int hidden2)
+    /// <summary>A network with layers of the given widths: <c>new RegressionNet(2, 32, 32, 1)</c> is 2-32-32-1.</summary>
+    public RegressionNet(params int[] widths)
     {
-        Hidden1 = new DenseLayer(inputs, hidden1);
-        Hidden2 = new DenseLayer(hidden1, hidden2);
-        Output = new DenseLayer(hidden2, 1);
+        Layers = new DenseLayer[widths.Length - 1];
+        for (var l = 0; l < Layers.Length; l++)
+        {
+            Layers[l] = new DenseLayer(widths[l], widths[l + 1]);
+        }
     }
 
-    public DenseLayer Hidden1 { get; }
-
-    public DenseLayer Hidden2 { get; }
-
-    public DenseLayer Output { get; }
+    public DenseLayer[] Layers { get; }
 
     /// <summary>He-initializes the weights from <paramref name="seed"/> (biases start at zero).</summary>
     public RegressionNet Initialize(int seed)
     {
-        Init.HeNormal(Hidden1.W, fanIn: Hidden1.Inputs, seed);
-        Init.HeNormal(Hidden2.W, fanIn: Hidden2.Inputs, seed + 1);
-        Init.HeNormal(Output.W, fanIn: Output.Inputs, seed + 2);
+        for (var l = 0; l < Layers.Length; l++)
+        {
+            Init.HeNormal(Layers[l].W, fanIn: Layers[l].Inputs, seed + l);
+        }
+
         return this;
     }
 
@@ -74,23 +75,29 @@ public sealed partial class RegressionNet
         }
     }
 
-    /// <summary>Mean squared error over <paramref name="n"/> samples of <c>Hidden1.Inputs</c> features each.</summary>
+    /// <summary>Mean squared error over <paramref name="n"/> samples of <c>Layers[0].Inputs</c> features each, one output.</summary>
     [Differentiable]
     public double Loss([NoDerivative] double[] x, [NoDerivative] double[] y, int n)
     {
-        int d = Hidden1.Inputs;
-        var h1 = new double[Hidden1.Outputs];
-        var h2 = new double[Hidden2.Outputs];
-        var output = new double[1];
+        int d = Layers[0].Inputs;
         double total = 0;
         for (int i = 0; i < n; i++)
         {
-            Hidden1.Forward(x.AsSpan(i * d, d), h1);
-            Relu(h1);
-            Hidden2.Forward(h1, h2);
-            Relu(h2);
-            Output.Forward(h2, output);
-            double diff = output[0] - y[i];
+            double[] activation = x.AsSpan(i * d, d).ToArray();
+            for (int l = 0; l < Layers.Length; l++)
+            {
+                var layer = Layers[l];
+                var z = new double[layer.Outputs];
+                layer.Forward(activation, z);
+                if (l < Layers.Length - 1)
+                {
+                    Relu(z);
+                }
+
+                activation = z;
+            }
+
+            double diff = activation[0] - y[i];
             total += diff * diff;
         }
 
