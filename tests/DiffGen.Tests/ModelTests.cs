@@ -188,6 +188,29 @@ public class ModelTests
     static double Unused;
 
     [Fact]
+    public void PositionalRecordWithInitOnlyAndReadonlyMembers()
+    {
+        double[] t = { 0, 0.5, 1, 2, 4 }, y = { 2.1, 1.3, 0.85, 0.4, 0.15 };
+        var curve = new DecayCurve(1.8, 0.7);
+        var gradient = new DecayCurve(0, 0) with { };
+        curve.ErrorGradient(t, y, gradient);
+
+        // Closed form: ∂/∂A = Σ 2r·e^{−kt}, ∂/∂k = Σ −2r·A·t·e^{−kt}, ∂/∂Offset = Σ 2r.
+        double dA = 0, dk = 0, dOffset = 0;
+        for (int i = 0; i < t.Length; i++)
+        {
+            double e = Math.Exp(-0.7 * t[i]), r = 1.8 * e + 0.1 - y[i];
+            dA += 2 * r * e;
+            dk += -2 * r * 1.8 * t[i] * e;
+            dOffset += 2 * r;
+        }
+
+        Assert.Equal(dA, gradient.Amplitude, 12);
+        Assert.Equal(dk, gradient.Rate, 12);
+        Assert.Equal(dOffset + 0.1, gradient.Offset, 12); // the gradient model's own Offset (0.1) plus the gradient
+    }
+
+    [Fact]
     public void ReadonlyRecordStructGreeks()
     {
         var market = new Market(100, 95, 0.03, 0.25, 0.75);
@@ -294,6 +317,29 @@ public class ModelArrayTests
 /// <summary>The generated registration: ParameterSet.FromModel over a model class a [Differentiable] method reads.</summary>
 public class GeneratedModelLayoutTests
 {
+    [Fact]
+    public void PositionalRecordTrainsInPlaceThroughItsFields()
+    {
+        double[] t = { 0, 0.5, 1, 2, 4 };
+        var y = t.Select(x => 2.0 * Math.Exp(-0.5 * x) + 0.1).ToArray();
+        var curve = new DecayCurve(1, 1);
+        var gradient = new DecayCurve(0, 0);
+        var parameters = ParameterSet<double>.FromModel(curve, gradient);
+        Assert.Equal(new[] { "Amplitude", "Rate", "Offset" }, parameters.Select(p => p.Name));
+        var adam = new Adam<double>(parameters, learningRate: 0.05);
+        for (int step = 0; step < 2000; step++)
+        {
+            parameters.ZeroGradients();
+            curve.ErrorGradient(t, y, gradient);
+            adam.Step();
+        }
+
+        // The record's init-only members moved, in place: the data's amplitude, rate and offset.
+        Assert.Equal(2.0, curve.Amplitude, 2);
+        Assert.Equal(0.5, curve.Rate, 2);
+        Assert.Equal(0.1, curve.Offset, 2);
+    }
+
     [Fact]
     public void MlpParametersByMemberPathTrainWithAdam()
     {

@@ -114,6 +114,7 @@ internal static class GradientEmitter
             JacobianEmitter.Write(writer, spec, version);
         }
 
+        MethodSignature.WriteFieldAccessors(writer, spec);
         GeneratedFile.Close(writer, spec);
         return writer.ToString();
     }

@@ -109,7 +109,9 @@ internal static class MethodSignature
         var scalars = spec.Parameters.Where(p => p.Member is not null && p.IsDifferentiable && p.Shape == ParameterShape.Scalar).ToList();
         foreach (var parameter in scalars.Where(p => !p.Member!.ByWith))
         {
-            writer.Line(parameter.Member!.GradientAccess + " += " + parameter.GradientName + ";");
+            // An init-only or readonly member of a class: through its field's accessor (declared below the method).
+            writer.Line((parameter.Member!.Storage is null ? parameter.Member.GradientAccess : AccessorName(spec, parameter) + "(" + Owner(parameter.Member.GradientAccess) + ")")
+                + " += " + parameter.GradientName + ";");
         }
 
         // Init-only members of a struct: one with-expression per struct replaces it with the sums.
@@ -122,4 +124,29 @@ internal static class MethodSignature
     }
 
     private static string Owner(string access) => access.Substring(0, access.LastIndexOf('.'));
+
+    /// <summary>The [UnsafeAccessor] methods the gradient adds through: one per init-only or readonly class member it reads.</summary>
+    public static void WriteFieldAccessors(IndentedWriter writer, MethodSpec spec)
+    {
+        foreach (var parameter in spec.Parameters.Where(p => p.Member?.Storage is not null && p.IsDifferentiable))
+        {
+            var storage = parameter.Member!.Storage!;
+            writer.Line();
+            writer.Line("// " + parameter.Member.Access.TrimStart('@') + " cannot be assigned (init-only or readonly): its gradient is added to the field behind it.");
+            writer.Line("[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = \"" + storage.Field + "\")]");
+            writer.Line("private static extern ref " + parameter.Type.Name + " " + AccessorName(spec, parameter) + "(" + storage.OwnerTypeText + " owner);");
+        }
+    }
+
+    // Unique across the generated files of one type: their methods are members of the same partial type.
+    private static string AccessorName(MethodSpec spec, ParameterSpec parameter)
+    {
+        var hash = 2166136261u;
+        foreach (var c in spec.HintName)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return "DiffGenField_" + hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + "_" + parameter.GradientName!.TrimStart('@');
+    }
 }

@@ -36,15 +36,25 @@ internal static class ModelLayoutEmitter
         writer.Open("internal static void Register()");
         var element = layout.Element.Name;
         writer.Open("global::DiffGen.ModelLayout<" + layout.TypeText + ", " + element + ">.Register(static (model, gradient, members) =>");
-        WriteMembers(writer, layout.Members, "model", "gradient", "\"", 0);
+        var accessors = new System.Collections.Generic.List<(string Name, FieldStorage Storage)>();
+        WriteMembers(writer, layout.Members, "model", "gradient", "\"", 0, element, accessors);
         writer.Close(");");
         writer.Close();
+        foreach (var (name, storage) in accessors)
+        {
+            // An init-only or readonly member: an optimizer writes the field behind it.
+            writer.Line();
+            writer.Line("[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = \"" + storage.Field + "\")]");
+            writer.Line("private static extern ref " + element + " " + name + "(" + storage.OwnerTypeText + " owner);");
+        }
+
         writer.Close();
         return writer.ToString();
     }
 
     // pathPrefix is C# text that starts a string expression: "\"" at the top, "\"Layers[\" + i0 + \"]." below.
-    private static void WriteMembers(IndentedWriter writer, EquatableArray<LayoutMember> members, string model, string gradient, string pathPrefix, int depth)
+    private static void WriteMembers(IndentedWriter writer, EquatableArray<LayoutMember> members, string model, string gradient, string pathPrefix, int depth,
+        string element, System.Collections.Generic.List<(string Name, FieldStorage Storage)> accessors)
     {
         foreach (var member in members)
         {
@@ -53,6 +63,14 @@ internal static class ModelLayoutEmitter
             {
                 case LayoutKind.Array:
                     writer.Line("members.Array(" + path + ", " + model + member.Access + ", " + gradient + member.Access + ");");
+                    break;
+                case LayoutKind.Scalar when member.Storage is { } storage:
+                    var accessor = "Field" + accessors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    accessors.Add((accessor, storage));
+                    var (modelOwner, gradientOwner) = (Owner(model + member.Access), Owner(gradient + member.Access));
+                    writer.Line("members.Scalar(" + path
+                        + ", () => " + accessor + "(" + modelOwner + "), value => " + accessor + "(" + modelOwner + ") = value"
+                        + ", () => " + accessor + "(" + gradientOwner + "), value => " + accessor + "(" + gradientOwner + ") = value);");
                     break;
                 case LayoutKind.Scalar:
                     writer.Line("members.Scalar(" + path
@@ -64,7 +82,7 @@ internal static class ModelLayoutEmitter
                     writer.Open("for (int " + i + " = 0; " + i + " < " + model + member.Access + ".Length; " + i + "++)");
                     writer.Line("var model" + (depth + 1) + " = " + model + member.Access + "[" + i + "];");
                     writer.Line("var gradient" + (depth + 1) + " = " + gradient + member.Access + "[" + i + "];");
-                    WriteMembers(writer, member.Elements, "model" + (depth + 1), "gradient" + (depth + 1), pathPrefix + member.Path + "[\" + " + i + " + \"].", depth + 1);
+                    WriteMembers(writer, member.Elements, "model" + (depth + 1), "gradient" + (depth + 1), pathPrefix + member.Path + "[\" + " + i + " + \"].", depth + 1, element, accessors);
                     writer.Close();
                     break;
                 default:
@@ -72,6 +90,8 @@ internal static class ModelLayoutEmitter
             }
         }
     }
+
+    private static string Owner(string access) => access.Substring(0, access.LastIndexOf('.'));
 
     private static string ClassName(ModelLayoutSpec layout) =>
         "DiffGenModelLayout_" + new string(layout.TypeText.Replace("global::", string.Empty).Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray()) + "_" + layout.Element.Name;

@@ -45,7 +45,13 @@ internal enum ResultForm
 /// <param name="GradientAccess">Where its gradient goes, e.g. <c>dmodel.Layers1.W</c>: the array itself, or the scalar the gradient is added to.</param>
 /// <param name="ByWith">An init-only property of a struct: its gradient is added by replacing the struct (<c>d = d with { X = d.X + dX }</c>).</param>
 /// <param name="OfModels">An array of models (<c>Layers</c>): its gradient is the gradient model's array of the same models.</param>
-internal sealed record ModelMember(string Access, string GradientAccess, bool ByWith = false, bool OfModels = false);
+/// <param name="Storage">An init-only auto-property or readonly field of a class: the field its gradient is added to, through an [UnsafeAccessor].</param>
+internal sealed record ModelMember(string Access, string GradientAccess, bool ByWith = false, bool OfModels = false, FieldStorage? Storage = null);
+
+/// <summary>A field generated code reaches with <c>[UnsafeAccessor(UnsafeAccessorKind.Field)]</c>.</summary>
+/// <param name="Field">Its name: <c>&lt;Kappa&gt;k__BackingField</c> for an auto-property.</param>
+/// <param name="OwnerTypeText">The class that declares it.</param>
+internal sealed record FieldStorage(string Field, string OwnerTypeText);
 
 /// <summary>A parameter of a model type (a struct, class or record), or the instance of an instance method.</summary>
 /// <param name="Name">As declared; <c>this</c> for the instance.</param>

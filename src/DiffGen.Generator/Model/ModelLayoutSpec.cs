@@ -13,7 +13,8 @@ internal sealed record ModelLayoutSpec(string HintName, string TypeText, TypeRef
 /// <param name="Access">How it is read from the enclosing model, without the model (<c>.Hidden1.W</c>).</param>
 /// <param name="Kind">Array, scalar or an array of models.</param>
 /// <param name="Elements">For an array of models: the members of each element.</param>
-internal sealed record LayoutMember(string Path, string Access, LayoutKind Kind, EquatableArray<LayoutMember> Elements = default);
+/// <param name="Storage">A scalar that cannot be assigned (init-only, readonly) of a class: written through its field's [UnsafeAccessor].</param>
+internal sealed record LayoutMember(string Path, string Access, LayoutKind Kind, EquatableArray<LayoutMember> Elements = default, FieldStorage? Storage = null);
 
 internal enum LayoutKind
 {

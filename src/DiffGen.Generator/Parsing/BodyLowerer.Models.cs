@@ -171,7 +171,12 @@ internal sealed partial class BodyLowerer
         var gradientAccess = owner.GradientAccess + "." + MethodParser.Escape(member.Name);
         // An init-only property of a struct (a readonly record struct's) is added to by replacing the struct: d = d with { X = d.X + dX }.
         var byWith = owner.Type.IsValueType && member is IPropertySymbol { SetMethod.IsInitOnly: true };
-        if (differentiable && shape == ParameterShape.Scalar && !(owner.GradientAssignable && (IsSettable(member) || byWith)))
+
+        // An init-only auto-property or a readonly field of a class (a positional record's): its storage is reached
+        // through an [UnsafeAccessor] (.NET 8), so its gradient is added in place all the same.
+        var storage = differentiable && shape == ParameterShape.Scalar && !IsSettable(member) && !byWith && owner.Type.IsReferenceType
+            ? StorageField(member) : null;
+        if (differentiable && shape == ParameterShape.Scalar && !(owner.GradientAssignable && (IsSettable(member) || byWith || storage is not null)))
         {
             var why = owner.GradientAssignable
                 ? "give '" + member.Name + "' a setter ({ get; set; }), make it a field that is not readonly, or make " + owner.Type.Name + " a struct"
@@ -191,7 +196,7 @@ internal sealed partial class BodyLowerer
             element,
             differentiable ? _names.Claim("d" + name.TrimStart('@')) : null,
             id,
-            Member: new ModelMember(access, gradientAccess, byWith && !IsSettable(member))));
+            Member: new ModelMember(access, gradientAccess, byWith && !IsSettable(member), Storage: storage)));
         return id;
     }
 
@@ -391,6 +396,24 @@ internal sealed partial class BodyLowerer
 
         return UnsupportedExpression(at, "reading '" + member.Name + "' of type '" + TypeMapping.Display(type) + "' from an element of an array of models",
             "keep its parameters in double or float fields and properties, double[] or float[] arrays, or models of their own");
+    }
+
+    // The field an init-only auto-property or a readonly field stores its value in, when an [UnsafeAccessor] can reach it.
+    private FieldStorage? StorageField(ISymbol member)
+    {
+        if (_model.Compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorAttribute") is null
+            || member.ContainingType is not { IsGenericType: false } owner || !_model.Compilation.IsSymbolAccessibleWithin(owner, _model.Compilation.Assembly))
+        {
+            return null;
+        }
+
+        var field = member switch
+        {
+            IFieldSymbol { IsReadOnly: true } readOnly => readOnly.Name,
+            IPropertySymbol property when IsStored(property) && property.DeclaringSyntaxReferences.Length > 0 => "<" + property.Name + ">k__BackingField",
+            _ => null,
+        };
+        return field is null ? null : new FieldStorage(field, MethodParser.TypeText(owner));
     }
 
     private static bool IsSettable(ISymbol member) =>

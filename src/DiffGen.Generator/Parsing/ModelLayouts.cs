@@ -72,9 +72,13 @@ internal static class ModelLayouts
             if (TypeMapping.TryMap(memberType) is { IsFloating: true })
             {
                 var settable = member is IFieldSymbol { IsReadOnly: false } || member is IPropertySymbol { SetMethod: { IsInitOnly: false } setter } && compilation.IsSymbolAccessibleWithin(setter, compilation.Assembly);
-                if (settable)
+                var storage = settable || !type.IsReferenceType || compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorAttribute") is null ? null
+                    : member is IFieldSymbol { IsReadOnly: true } ? new FieldStorage(member.Name, MethodParser.TypeText(type))
+                    : member is IPropertySymbol ? new FieldStorage("<" + member.Name + ">k__BackingField", MethodParser.TypeText(type))
+                    : null;
+                if (settable || storage is not null)
                 {
-                    result.Add(new LayoutMember(path, access, LayoutKind.Scalar));
+                    result.Add(new LayoutMember(path, access, LayoutKind.Scalar, Storage: storage));
                 }
                 else
                 {

@@ -8,7 +8,6 @@
 internal static class DiffGenModelLayout_Net_double
 {
     // Left out of ParameterSet.FromModel:
-    //   Prior: an optimizer could not write it (give it a setter, or make it a field that is not readonly)
     //   _cache: not accessible from generated code (make it internal or public)
 
     [global::System.Runtime.CompilerServices.ModuleInitializer]
@@ -28,6 +27,10 @@ internal static class DiffGenModelLayout_Net_double
             members.Scalar("Output.Scale", () => model.Output.Scale, value => model.Output.Scale = value, () => gradient.Output.Scale, value => gradient.Output.Scale = value);
             members.Scalar("Output.Shift", () => model.Output.Shift, value => model.Output.Shift = value, () => gradient.Output.Shift, value => gradient.Output.Shift = value);
             members.Scalar("Temperature", () => model.Temperature, value => model.Temperature = value, () => gradient.Temperature, value => gradient.Temperature = value);
+            members.Scalar("Prior", () => Field0(model), value => Field0(model) = value, () => Field0(gradient), value => Field0(gradient) = value);
         });
     }
+
+    [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "<Prior>k__BackingField")]
+    private static extern ref double Field0(global::Net owner);
 }

@@ -346,3 +346,22 @@ public sealed class ScaledLayer
         }
     }
 }
+
+/// <summary>Exponential decay as an immutable positional record with an instance error: its init-only members get gradients through their fields.</summary>
+public sealed partial record DecayCurve(double Amplitude, double Rate)
+{
+    public readonly double Offset = 0.1;
+
+    [Differentiable]
+    public double Error([NoDerivative] double[] t, [NoDerivative] double[] y)
+    {
+        double error = 0;
+        for (int i = 0; i < t.Length; i++)
+        {
+            double r = Amplitude * Math.Exp(-Rate * t[i]) + Offset - y[i];
+            error += r * r;
+        }
+
+        return error;
+    }
+}
