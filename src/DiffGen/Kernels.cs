@@ -27,6 +27,37 @@ public static class Kernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => DotCore(a, b);
 
+    /// <summary>
+    /// For generated gradients of arrays of models: adds the adjoints a row gathered (the first
+    /// <c>target.Length</c> of <paramref name="adjoints"/>) into the gradient model's row, then clears them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The gradient model's row has another length than the model's.</exception>
+    /// <param name="adjoints">The adjoint buffer of the row.</param>
+    /// <param name="rowLength">The model's row's length.</param>
+    /// <param name="target">The gradient model's row.</param>
+    /// <param name="models">For the message: the array of models (<c>Layers</c>).</param>
+    /// <param name="index">For the message: the element.</param>
+    /// <param name="member">For the message: the row below the element (<c>.W</c>).</param>
+    public static void AddRowAdjoints(Span<double> adjoints, int rowLength, Span<double> target, string models, int index, string member) =>
+        AddRowAdjointsCore(adjoints, rowLength, target, models, index, member);
+
+    /// <inheritdoc cref="AddRowAdjoints(Span{double}, int, Span{double}, string, int, string)"/>
+    public static void AddRowAdjoints(Span<float> adjoints, int rowLength, Span<float> target, string models, int index, string member) =>
+        AddRowAdjointsCore(adjoints, rowLength, target, models, index, member);
+
+    private static void AddRowAdjointsCore<T>(Span<T> adjoints, int rowLength, Span<T> target, string models, int index, string member)
+        where T : unmanaged, INumber<T>
+    {
+        if (target.Length != rowLength)
+        {
+            throw new ArgumentException($"The gradient model's {models}[{index}]{member} has {target.Length} elements; the model's has {rowLength}: give the gradient model the model's shape.", nameof(target));
+        }
+
+        var gathered = adjoints.Slice(0, rowLength);
+        System.Numerics.Tensors.TensorPrimitives.Add<T>(target, gathered, target);
+        gathered.Clear();
+    }
+
     /// <summary>y[i] += alpha·x[i] over y's length (x must be at least as long): an adjoint update.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void MultiplyAdd(double alpha, ReadOnlySpan<double> x, Span<double> y) => MultiplyAddCore(alpha, x, y);

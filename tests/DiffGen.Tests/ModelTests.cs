@@ -299,6 +299,24 @@ public class ModelArrayTests
     }
 
     [Fact]
+    public void AGradientModelOfAnotherShapeOrTheModelItselfIsRefused()
+    {
+        var net = Net(1, 3, 4, 1);
+        var x = new double[] { 0.1, 0.2, 0.3 };
+        var y = new double[] { 0.5 };
+
+        // A gradient layer one weight short would drop that weight's gradient: an exception instead.
+        var shorter = new DeepNet(3, 4, 1);
+        shorter.Layers[0] = new ScaledLayer(2, 4);
+        var error = Assert.Throws<ArgumentException>(() => net.LossGradient(x, y, 1, shorter));
+        Assert.Contains("Layers[0].W has 8 elements; the model's has 12", error.Message, StringComparison.Ordinal);
+
+        // The model as its own gradient would add gradients into its weights.
+        error = Assert.Throws<ArgumentException>(() => net.LossGradient(x, y, 1, net));
+        Assert.Contains("not this itself", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ForeachOverLayersAndTheirWeights()
     {
         var net = Net(9, 3, 4, 2);

@@ -421,10 +421,9 @@ internal static class GradientEmitter
 
                 case FlushRowAdjoint flush:
                     var index = "[" + spelling.Operand(flush.Index) + "]" + flush.Member;
-                    var row = flush.Target + index;
-                    writer.Line("// " + flush.Row + " = " + flush.Models + index + ": the adjoints of its elements go to the gradient model's " + row);
-                    writer.Line("global::DiffGen.Kernels.MultiplyAdd(" + (flush.Type.Kind == ScalarKind.Float ? "1f" : "1.0") + ", " + flush.Adjoint + ".Slice(0, " + row + ".Length), " + row + ");");
-                    writer.Line(flush.Adjoint + ".Clear();");
+                    writer.Line("// " + flush.Row + " = " + flush.Models + index + ": the adjoints of its elements go to the gradient model's " + flush.Target + index);
+                    writer.Line("global::DiffGen.Kernels.AddRowAdjoints(" + flush.Adjoint + ", " + flush.Models + index + ".Length, " + flush.Target + index
+                        + ", \"" + flush.Models + "\", " + spelling.Operand(flush.Index) + ", \"" + flush.Member + "\");");
                     break;
 
                 case ClearArrayAdjoint clear:

@@ -76,6 +76,16 @@ internal static class MethodSignature
     /// <summary>Reads each model member the body uses into the local its IR variable is named by, and (with <paramref name="gradients"/>) binds its gradient.</summary>
     public static void WriteMemberReads(IndentedWriter writer, MethodSpec spec, bool gradients)
     {
+        if (gradients)
+        {
+            // A class model given as its own gradient would have its gradients added into its values.
+            foreach (var model in spec.Models.Where(m => m.GradientName is not null && !m.ByReference))
+            {
+                writer.Line("if (global::System.Object.ReferenceEquals(" + model.Name + ", " + model.GradientName + ")) throw new global::System.ArgumentException(\""
+                    + model.GradientName + " must be another instance shaped like " + model.Name.TrimStart('@') + ", not " + model.Name.TrimStart('@') + " itself.\", nameof(" + model.GradientName + "));");
+            }
+        }
+
         var members = spec.Parameters.Where(p => p.Member is not null).ToList();
         if (members.Count == 0)
         {
