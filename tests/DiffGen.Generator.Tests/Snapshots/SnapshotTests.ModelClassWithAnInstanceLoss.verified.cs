@@ -17,6 +17,7 @@ partial class Classifier
     [global::System.CodeDom.Compiler.GeneratedCode("DiffGen", "0.1.0")]
     public double LossGradient(double[] x, double label, global::Classifier dthis, double seed = 1.0)
     {
+        if (global::System.Object.ReferenceEquals(this, dthis)) throw new global::System.ArgumentException("dthis must be another instance shaped like this, not this itself.", nameof(dthis));
         // The model members read, and where their gradients go: arrays are the gradient model's own, scalars are added to it at the end.
         double Head_Bias = this.Head.Bias;
         double dHead_Bias = 0.0;
