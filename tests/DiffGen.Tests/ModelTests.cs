@@ -188,6 +188,29 @@ public class ModelTests
     static double Unused;
 
     [Fact]
+    public void PrivateFieldsPrivateSettersAndProtectedBaseFieldsAreReached()
+    {
+        var model = new Encapsulated();
+        model.K.Set(0.7);
+        model.D.Set(2.0);
+        var gradient = new Encapsulated();
+        gradient.K.Set(0);
+        gradient.D.Set(0);
+        gradient.Weights[0] = gradient.Weights[1] = 0;
+        typeof(Calib).GetField("_v", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.SetValue(gradient.C, 0.0);
+        double x = 1.3, dx = 0;
+        double value = model.FGradient(x, gradient, ref dx);
+        Assert.Equal(model.F(x), value, 15);
+
+        // ∂F/∂C._v = x, ∂F/∂K.Gain = x², ∂F/∂D.Prot = W0, ∂F/∂W = (Prot, x), ∂F/∂x = v + 2 Gain x + W1: exactly.
+        Assert.Equal(x, gradient.C.V, 15);
+        Assert.Equal(x * x, gradient.K.Gain, 15);
+        Assert.Equal(0.5, gradient.D.ReadProt, 15);
+        Assert.Equal(new[] { 2.0, x }, gradient.Weights);
+        Assert.Equal(1.5 + 2 * 0.7 * x - 1, dx, 14);
+    }
+
+    [Fact]
     public void PositionalRecordWithInitOnlyAndReadonlyMembers()
     {
         double[] t = { 0, 0.5, 1, 2, 4 }, y = { 2.1, 1.3, 0.85, 0.4, 0.15 };
@@ -335,6 +358,17 @@ public class ModelArrayTests
 /// <summary>The generated registration: ParameterSet.FromModel over a model class a [Differentiable] method reads.</summary>
 public class GeneratedModelLayoutTests
 {
+    [Fact]
+    public void BaseClassMembersAndPrivateFieldsAreParametersToo()
+    {
+        var model = new GainedLinear();
+        var parameters = ParameterSet<double>.FromModel(model, new GainedLinear());
+
+        // The base class's members first, then the model's own private gain; a float member has no place in a double set.
+        Assert.Equal(new[] { "W", "Bias", "_gain" }, parameters.Select(p => p.Name));
+        Assert.Same(model.W, parameters["W"].Values);
+    }
+
     [Fact]
     public void PositionalRecordTrainsInPlaceThroughItsFields()
     {

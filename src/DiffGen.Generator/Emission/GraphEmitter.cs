@@ -67,7 +67,7 @@ internal sealed class GraphEmitter
         writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
         writer.Open(spec.Accessibility + (spec.IsInstance ? " " : " static ") + "global::DiffGen.ComputationGraph " + spec.Name + "Graph("
             + string.Join(", ", MethodSignature.Inputs(spec).Concat(new[] { "global::DiffGen.GraphOptions? " + options + " = null" })) + ")");
-        MethodSignature.WriteMemberReads(writer, spec, gradients: false);
+        MethodSignature.WriteMemberReads(writer, spec, gradients: false, file: "Graph");
         writer.Line("var " + _graph + " = new " + Recorder + "(" + Literal(DisplayName()) + ", " + options + ");");
         WriteParameters();
         WriteDeclarations();
@@ -76,6 +76,7 @@ internal sealed class GraphEmitter
         writer.Line("// The reverse sweep runs over the record: each adjoint times each local derivative, from the value back.");
         writer.Line("return " + _graph + ".Finish(" + (HandleOf(new VariableOperand(_program.Result)) ?? "-1") + ", " + _spelling.Operand(new VariableOperand(_program.Result)) + ");");
         writer.Close();
+        MethodSignature.WriteFieldAccessors(writer, spec, gradients: false, file: "Graph");
         GeneratedFile.Close(writer, spec);
         return writer.ToString();
     }

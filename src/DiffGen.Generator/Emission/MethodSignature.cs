@@ -74,7 +74,8 @@ internal static class MethodSignature
     private static string ModelOutput(ModelSpec model) => (model.ByReference ? "ref " : string.Empty) + model.TypeText + " " + model.GradientName;
 
     /// <summary>Reads each model member the body uses into the local its IR variable is named by, and (with <paramref name="gradients"/>) binds its gradient.</summary>
-    public static void WriteMemberReads(IndentedWriter writer, MethodSpec spec, bool gradients)
+    /// <param name="file">Which generated file (the gradient's, or "Graph"): accessor names are unique per file.</param>
+    public static void WriteMemberReads(IndentedWriter writer, MethodSpec spec, bool gradients, string file = "")
     {
         if (gradients)
         {
@@ -97,7 +98,7 @@ internal static class MethodSignature
             : "// The model members read.");
         foreach (var parameter in members)
         {
-            writer.Line(parameter.TypeText + " " + parameter.Name + " = " + parameter.Member!.Access + ";");
+            writer.Line(parameter.TypeText + " " + parameter.Name + " = " + Reach(spec, parameter, parameter.Member!.Access, file) + ";");
             if (gradients && parameter.IsDifferentiable && parameter.Member.OfModels)
             {
                 writer.Line(parameter.TypeText + " " + parameter.GradientName + " = " + parameter.Member.GradientAccess + ";");
@@ -106,7 +107,7 @@ internal static class MethodSignature
             {
                 writer.Line(parameter.Shape == ParameterShape.Scalar
                     ? parameter.Type.Name + " " + parameter.GradientName + " = " + (parameter.Type.Kind == ScalarKind.Float ? "0f" : "0.0") + ";"
-                    : "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName + " = " + parameter.Member.GradientAccess + ";");
+                    : "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName + " = " + Reach(spec, parameter, parameter.Member.GradientAccess) + ";");
             }
         }
 
@@ -120,8 +121,7 @@ internal static class MethodSignature
         foreach (var parameter in scalars.Where(p => !p.Member!.ByWith))
         {
             // An init-only or readonly member of a class: through its field's accessor (declared below the method).
-            writer.Line((parameter.Member!.Storage is null ? parameter.Member.GradientAccess : AccessorName(spec, parameter) + "(" + Owner(parameter.Member.GradientAccess) + ")")
-                + " += " + parameter.GradientName + ";");
+            writer.Line(Reach(spec, parameter, parameter.Member!.GradientAccess) + " += " + parameter.GradientName + ";");
         }
 
         // Init-only members of a struct: one with-expression per struct replaces it with the sums.
@@ -135,28 +135,33 @@ internal static class MethodSignature
 
     private static string Owner(string access) => access.Substring(0, access.LastIndexOf('.'));
 
-    /// <summary>The [UnsafeAccessor] methods the gradient adds through: one per init-only or readonly class member it reads.</summary>
-    public static void WriteFieldAccessors(IndentedWriter writer, MethodSpec spec)
+    // A member by name, or through the [UnsafeAccessor] to its field when it cannot be named or assigned.
+    private static string Reach(MethodSpec spec, ParameterSpec parameter, string access, string file = "") =>
+        parameter.Member!.Storage is null ? access : AccessorName(spec, parameter, file) + "(" + Owner(access) + ")";
+
+    /// <summary>The [UnsafeAccessor] methods the gradient reads and adds through: one per member it cannot name or assign.</summary>
+    public static void WriteFieldAccessors(IndentedWriter writer, MethodSpec spec, bool gradients = true, string file = "")
     {
-        foreach (var parameter in spec.Parameters.Where(p => p.Member?.Storage is not null && p.IsDifferentiable))
+        foreach (var parameter in spec.Parameters.Where(p => p.Member?.Storage is not null))
         {
             var storage = parameter.Member!.Storage!;
             writer.Line();
-            writer.Line("// " + parameter.Member.Access.TrimStart('@') + " cannot be assigned (init-only or readonly): its gradient is added to the field behind it.");
+            writer.Line("// " + parameter.Member.Access.TrimStart('@') + " cannot be named" + (gradients && parameter.IsDifferentiable ? " or assigned" : string.Empty)
+                + " here (private, init-only or readonly): it is reached through the field behind it.");
             writer.Line("[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = \"" + storage.Field + "\")]");
-            writer.Line("private static extern ref " + parameter.Type.Name + " " + AccessorName(spec, parameter) + "(" + storage.OwnerTypeText + " owner);");
+            writer.Line("private static extern ref " + parameter.TypeText + " " + AccessorName(spec, parameter, file) + "(" + storage.OwnerTypeText + " owner);");
         }
     }
 
     // Unique across the generated files of one type: their methods are members of the same partial type.
-    private static string AccessorName(MethodSpec spec, ParameterSpec parameter)
+    private static string AccessorName(MethodSpec spec, ParameterSpec parameter, string file)
     {
         var hash = 2166136261u;
-        foreach (var c in spec.HintName)
+        foreach (var c in spec.HintName + file)
         {
             hash = (hash ^ c) * 16777619u;
         }
 
-        return "DiffGenField_" + hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + "_" + parameter.GradientName!.TrimStart('@');
+        return "DiffGenField_" + hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + "_" + parameter.Name.TrimStart('@');
     }
 }

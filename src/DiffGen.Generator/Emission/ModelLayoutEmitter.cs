@@ -36,16 +36,16 @@ internal static class ModelLayoutEmitter
         writer.Open("internal static void Register()");
         var element = layout.Element.Name;
         writer.Open("global::DiffGen.ModelLayout<" + layout.TypeText + ", " + element + ">.Register(static (model, gradient, members) =>");
-        var accessors = new System.Collections.Generic.List<(string Name, FieldStorage Storage)>();
+        var accessors = new System.Collections.Generic.List<(string Name, FieldStorage Storage, bool IsArray)>();
         WriteMembers(writer, layout.Members, "model", "gradient", "\"", 0, element, accessors);
         writer.Close(");");
         writer.Close();
-        foreach (var (name, storage) in accessors)
+        foreach (var (name, storage, isArray) in accessors)
         {
-            // An init-only or readonly member: an optimizer writes the field behind it.
+            // A private, init-only or readonly member: reached through the field behind it.
             writer.Line();
             writer.Line("[global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = \"" + storage.Field + "\")]");
-            writer.Line("private static extern ref " + element + " " + name + "(" + storage.OwnerTypeText + " owner);");
+            writer.Line("private static extern ref " + element + (isArray ? "[]" : string.Empty) + " " + name + "(" + storage.OwnerTypeText + " owner);");
         }
 
         writer.Close();
@@ -54,19 +54,24 @@ internal static class ModelLayoutEmitter
 
     // pathPrefix is C# text that starts a string expression: "\"" at the top, "\"Layers[\" + i0 + \"]." below.
     private static void WriteMembers(IndentedWriter writer, EquatableArray<LayoutMember> members, string model, string gradient, string pathPrefix, int depth,
-        string element, System.Collections.Generic.List<(string Name, FieldStorage Storage)> accessors)
+        string element, System.Collections.Generic.List<(string Name, FieldStorage Storage, bool IsArray)> accessors)
     {
         foreach (var member in members)
         {
             var path = pathPrefix + member.Path + "\"";
             switch (member.Kind)
             {
+                case LayoutKind.Array when member.Storage is { } arrayStorage:
+                    var arrayAccessor = "Field" + accessors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    accessors.Add((arrayAccessor, arrayStorage, true));
+                    writer.Line("members.Array(" + path + ", " + arrayAccessor + "(" + Owner(model + member.Access) + "), " + arrayAccessor + "(" + Owner(gradient + member.Access) + "));");
+                    break;
                 case LayoutKind.Array:
                     writer.Line("members.Array(" + path + ", " + model + member.Access + ", " + gradient + member.Access + ");");
                     break;
                 case LayoutKind.Scalar when member.Storage is { } storage:
                     var accessor = "Field" + accessors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    accessors.Add((accessor, storage));
+                    accessors.Add((accessor, storage, false));
                     var (modelOwner, gradientOwner) = (Owner(model + member.Access), Owner(gradient + member.Access));
                     writer.Line("members.Scalar(" + path
                         + ", () => " + accessor + "(" + modelOwner + "), value => " + accessor + "(" + modelOwner + ") = value"

@@ -25,7 +25,8 @@ internal sealed partial class BodyLowerer
     /// <param name="Differentiable">Whether its floating-point members get gradients: not under [NoDerivative].</param>
     /// <param name="GradientAssignable">Whether its members can be assigned through <see cref="GradientAccess"/>: a reference type, or a struct reached through a ref and fields only.</param>
     /// <param name="Element">For an element of an array of models (<c>Layers[l]</c>, or a model inside one): which; its members are read through <see cref="ModelElementRead"/>.</param>
-    private sealed record ModelValue(ITypeSymbol Type, string Access, string GradientAccess, string Prefix, bool Differentiable, bool GradientAssignable, ModelElement? Element = null) : Operand;
+    /// <param name="Unreachable">A member on the way to it that the generated method cannot name (private to another type), or null.</param>
+    private sealed record ModelValue(ITypeSymbol Type, string Access, string GradientAccess, string Prefix, bool Differentiable, bool GradientAssignable, ModelElement? Element = null, string? Unreachable = null) : Operand;
 
     /// <summary>An element of an array of models: the array's variable, the index, and the path below the element (<c>.Inner</c>).</summary>
     /// <param name="PendingIndex">An index expression not lowered yet (side-effect free, so lowering it at each read is the same).</param>
@@ -38,6 +39,21 @@ internal sealed partial class BodyLowerer
     // Each leaf read so far, by how it is read, and its parameter spec.
     private readonly Dictionary<string, int> _leaves = new(StringComparer.Ordinal);
     private readonly List<ParameterSpec> _leafSpecs = new();
+
+    /// <summary>The type the generated methods are members of: what they can name.</summary>
+    public INamedTypeSymbol? GeneratedIn { get; set; }
+
+    // Whether generated code in the method's type can read (or, with write, assign) a member by name.
+    private bool CanName(ISymbol member, bool write = false)
+    {
+        var within = (ISymbol?)GeneratedIn ?? _model.Compilation.Assembly;
+        bool Accessible(ISymbol symbol) => _model.Compilation.IsSymbolAccessibleWithin(symbol, within);
+        return member switch
+        {
+            IPropertySymbol property => Accessible(property) && (write ? property.SetMethod is { } setter && Accessible(setter) : property.GetMethod is { } getter && Accessible(getter)),
+            _ => Accessible(member),
+        };
+    }
 
     /// <summary>The members of models the body reads, as parameters with a <see cref="ParameterSpec.Member"/>, in the order first read.</summary>
     public IReadOnlyList<ParameterSpec> ModelLeaves => _leafSpecs;
@@ -91,7 +107,7 @@ internal sealed partial class BodyLowerer
         return instance is not null && ModelOf(instance) is { } owner ? (owner, member, type) : null;
     }
 
-    private static ModelValue Child(ModelValue owner, ISymbol member, ITypeSymbol type)
+    private ModelValue Child(ModelValue owner, ISymbol member, ITypeSymbol type)
     {
         var name = MethodParser.Escape(member.Name);
 
@@ -104,7 +120,8 @@ internal sealed partial class BodyLowerer
             owner.Prefix + member.Name + "_",
             owner.Differentiable && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute),
             assignable,
-            owner.Element is { } element ? element with { Suffix = element.Suffix + "." + name } : null);
+            owner.Element is { } element ? element with { Suffix = element.Suffix + "." + name } : null,
+            owner.Unreachable ?? (CanName(member) ? null : member.ContainingType.Name + "." + member.Name));
     }
 
     // Whether an operation reads an array member of a model (no side effects: a predicate for IsArrayReference).
@@ -172,14 +189,28 @@ internal sealed partial class BodyLowerer
         // An init-only property of a struct (a readonly record struct's) is added to by replacing the struct: d = d with { X = d.X + dX }.
         var byWith = owner.Type.IsValueType && member is IPropertySymbol { SetMethod.IsInitOnly: true };
 
-        // An init-only auto-property or a readonly field of a class (a positional record's): its storage is reached
-        // through an [UnsafeAccessor] (.NET 8), so its gradient is added in place all the same.
-        var storage = differentiable && shape == ParameterShape.Scalar && !IsSettable(member) && !byWith && owner.Type.IsReferenceType
-            ? StorageField(member) : null;
-        if (differentiable && shape == ParameterShape.Scalar && !(owner.GradientAssignable && (IsSettable(member) || byWith || storage is not null)))
+        if (owner.Unreachable is { } unreachable)
+        {
+            UnsupportedExpression(at, "reading '" + member.Name + "' through '" + unreachable + "', which the generated gradient cannot name", "make '" + unreachable + "' internal or public");
+            return null;
+        }
+
+        // A member generated code cannot name (private to another type: a field behind a computed property, a private
+        // setter), or an init-only auto-property or readonly field of a class (a positional record's): reached through
+        // an [UnsafeAccessor] to its field (.NET 8), read and written in place all the same.
+        var settable = IsSettable(member) && CanName(member, write: true);
+        var needsStorage = !CanName(member) || differentiable && shape == ParameterShape.Scalar && !settable && !byWith;
+        var storage = needsStorage && owner.Type.IsReferenceType ? StorageField(member) : null;
+        if (needsStorage && storage is null && !CanName(member))
+        {
+            UnsupportedExpression(at, "reading '" + member.Name + "', which the generated gradient cannot name", "make '" + member.Name + "' internal or public (or its type a class, whose fields DiffGen reaches through [UnsafeAccessor])");
+            return null;
+        }
+
+        if (differentiable && shape == ParameterShape.Scalar && !(owner.GradientAssignable && (settable || byWith || storage is not null)))
         {
             var why = owner.GradientAssignable
-                ? "give '" + member.Name + "' a setter ({ get; set; }), make it a field that is not readonly, or make " + owner.Type.Name + " a struct"
+                ? "give '" + member.Name + "' a setter ({ get; set; }) or make it a field that is not readonly" + (owner.Type.IsReferenceType ? string.Empty : ", or an init-only property")
                 : "make the struct members on the way to it fields that are not readonly, not properties";
             UnsupportedExpression(at, "'" + member.Name + "' (its gradient is added to " + gradientAccess.TrimStart('@') + ", which cannot be assigned)", why + ", or mark it [NoDerivative] if it is data");
             return null;
@@ -196,7 +227,7 @@ internal sealed partial class BodyLowerer
             element,
             differentiable ? _names.Claim("d" + name.TrimStart('@')) : null,
             id,
-            Member: new ModelMember(access, gradientAccess, byWith && !IsSettable(member), Storage: storage)));
+            Member: new ModelMember(access, gradientAccess, byWith && !settable && storage is null, Storage: storage)));
         return id;
     }
 
@@ -252,7 +283,7 @@ internal sealed partial class BodyLowerer
         }
 
         if (MemberOf(operation) is not var (owner, member, type) || !IsModelArrayType(type) || owner.Element is not null
-            || member is IPropertySymbol property && !IsStored(property))
+            || member is IPropertySymbol property && !IsStored(property) || owner.Unreachable is not null || !CanName(member))
         {
             return null;
         }
@@ -313,7 +344,7 @@ internal sealed partial class BodyLowerer
         var reads = ImmutableDictionary.Create<string, Operand>(StringComparer.Ordinal);
         foreach (var member in model.Type.GetMembers().Where(m => !m.IsStatic && m is IFieldSymbol { IsImplicitlyDeclared: false, IsConst: false } or IPropertySymbol { IsIndexer: false }))
         {
-            if (member is IPropertySymbol property && !IsStored(property) || !_model.Compilation.IsSymbolAccessibleWithin(member, _model.Compilation.Assembly))
+            if (member is IPropertySymbol property && !IsStored(property) || model.Unreachable is not null || !CanName(member))
             {
                 continue;
             }
@@ -326,7 +357,7 @@ internal sealed partial class BodyLowerer
                 reads = reads.Add(path, Row(model, element.Models, index, path, member.Name, elementType, differentiable && elementType.IsFloating));
             }
             else if (TypeMapping.TryMap(type) is { Kind: not ScalarKind.Other } scalar
-                     && (!differentiable || !scalar.IsFloating || IsSettable(member) && model.Type.IsReferenceType && model.GradientAssignable))
+                     && (!differentiable || !scalar.IsFloating || IsSettable(member) && CanName(member, write: true) && model.Type.IsReferenceType && model.GradientAssignable))
             {
                 reads = reads.Add(path, Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating)));
             }
@@ -376,10 +407,15 @@ internal sealed partial class BodyLowerer
             return read;
         }
 
+        if (owner.Unreachable is not null || !CanName(member))
+        {
+            return UnsupportedExpression(at, "reading '" + member.Name + "' of an element of an array of models, which the generated gradient cannot name", "make '" + (owner.Unreachable ?? member.Name) + "' internal or public");
+        }
+
         var differentiable = owner.Differentiable && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
         if (TypeMapping.TryMap(type) is { Kind: not ScalarKind.Other } scalar)
         {
-            if (differentiable && scalar.IsFloating && !(IsSettable(member) && owner.Type.IsReferenceType && owner.GradientAssignable))
+            if (differentiable && scalar.IsFloating && !(IsSettable(member) && CanName(member, write: true) && owner.Type.IsReferenceType && owner.GradientAssignable))
             {
                 return UnsupportedExpression(at, "'" + member.Name + "' (its gradient is added to the gradient model's element, which cannot be assigned)",
                     "give '" + member.Name + "' a setter ({ get; set; }) or make it a field that is not readonly, in a class; or mark it [NoDerivative] if it is data");
@@ -409,7 +445,7 @@ internal sealed partial class BodyLowerer
 
         var field = member switch
         {
-            IFieldSymbol { IsReadOnly: true } readOnly => readOnly.Name,
+            IFieldSymbol { IsImplicitlyDeclared: false } declared => declared.Name,
             IPropertySymbol property when IsStored(property) && property.DeclaringSyntaxReferences.Length > 0 => "<" + property.Name + ">k__BackingField",
             _ => null,
         };

@@ -100,9 +100,12 @@ internal static class MethodParser
 
         if (!method.IsStatic && diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
         {
-            // An instance method of a model with an array, tuple or void result: [Differentiable] callers of this
-            // compilation differentiate it in place, from its body; it has no generated method of its own.
-            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            // A vector-valued instance method would need a Jacobian with respect to its instance: not yet. Its
+            // [Differentiable] callers can still differentiate it in place (a tuple's always do; it has no method of its own).
+            return method.ReturnType is INamedTypeSymbol { IsTupleType: true }
+                ? new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty)
+                : Failure(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedVectorMethod, at,
+                    "an instance method", "remove [Differentiable] (its [Differentiable] callers differentiate it in place), or make it static with the arrays it reads as parameters"));
         }
 
         // A method that writes output arrays (void) or returns an array is vector-valued: it has a vector-Jacobian
@@ -295,7 +298,7 @@ internal static class MethodParser
         var reserved = method.Parameters.Select(p => p.Name).ToList();
         var names = new NameScope(reserved);
         var seedName = names.Claim("seed");
-        var lowerer = new BodyLowerer(model, names, cancellationToken);
+        var lowerer = new BodyLowerer(model, names, cancellationToken) { GeneratedIn = method.ContainingType };
         var specs = new List<ParameterSpec>();
         foreach (var (parameter, shape, type, differentiable) in parameters)
         {

@@ -40,7 +40,16 @@ internal static class ModelLayouts
         }
 
         enclosing.Add(type);
-        foreach (var field in type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst))
+
+        // Its own members and its base classes', the bases' first (declaration order within each).
+        var declaring = new List<INamedTypeSymbol>();
+        for (var t = type; t is not null && t.SpecialType != SpecialType.System_Object && t.SpecialType != SpecialType.System_ValueType; t = t.BaseType)
+        {
+            declaring.Insert(0, t);
+        }
+
+        var canReachFields = compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorAttribute") is not null;
+        foreach (var field in declaring.SelectMany(t => t.GetMembers()).OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst))
         {
             // An auto-property is listed by its property; other compiler-made fields not at all.
             ISymbol member = field.AssociatedSymbol as IPropertySymbol ?? (ISymbol)field;
@@ -60,6 +69,22 @@ internal static class ModelLayouts
                 || memberType is IArrayTypeSymbol { ElementType: var modelElement } && TypeMapping.IsModelType(modelElement);
             if (!trainable)
             {
+                if (TypeMapping.TryMap(memberType) is { IsFloating: true } || TypeMapping.TryMapCollection(memberType) is not null)
+                {
+                    leftOut.Add(path + ": " + TypeMapping.Display(memberType) + " in a model trained in " + element.Name + " (a ParameterSet<" + element.Name + "> holds " + element.Name + " values)");
+                }
+
+                continue;
+            }
+
+            // A private field (behind a computed property) or private auto-property of a class: through its field's accessor.
+            var hidden = !accessible && canReachFields && field.ContainingType is { IsReferenceType: true, IsGenericType: false } owner
+                && (TypeMapping.TryMap(memberType) is not null || TypeMapping.TryMapCollection(memberType) is not null)
+                ? new FieldStorage(field.Name, MethodParser.TypeText(field.ContainingType))
+                : null;
+            if (hidden is not null)
+            {
+                result.Add(new LayoutMember(path, access, TypeMapping.TryMap(memberType) is not null ? LayoutKind.Scalar : LayoutKind.Array, Storage: hidden));
                 continue;
             }
 
@@ -72,10 +97,8 @@ internal static class ModelLayouts
             if (TypeMapping.TryMap(memberType) is { IsFloating: true })
             {
                 var settable = member is IFieldSymbol { IsReadOnly: false } || member is IPropertySymbol { SetMethod: { IsInitOnly: false } setter } && compilation.IsSymbolAccessibleWithin(setter, compilation.Assembly);
-                var storage = settable || !type.IsReferenceType || compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorAttribute") is null ? null
-                    : member is IFieldSymbol { IsReadOnly: true } ? new FieldStorage(member.Name, MethodParser.TypeText(type))
-                    : member is IPropertySymbol ? new FieldStorage("<" + member.Name + ">k__BackingField", MethodParser.TypeText(type))
-                    : null;
+                var storage = settable || !field.ContainingType.IsReferenceType || field.ContainingType.IsGenericType || !canReachFields ? null
+                    : new FieldStorage(field.Name, MethodParser.TypeText(field.ContainingType));
                 if (settable || storage is not null)
                 {
                     result.Add(new LayoutMember(path, access, LayoutKind.Scalar, Storage: storage));

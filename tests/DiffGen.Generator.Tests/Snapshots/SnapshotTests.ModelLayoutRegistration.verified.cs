@@ -7,9 +7,6 @@
 [global::System.CodeDom.Compiler.GeneratedCode("DiffGen", "0.1.0")]
 internal static class DiffGenModelLayout_Net_double
 {
-    // Left out of ParameterSet.FromModel:
-    //   _cache: not accessible from generated code (make it internal or public)
-
     [global::System.Runtime.CompilerServices.ModuleInitializer]
     internal static void Register()
     {
@@ -28,9 +25,13 @@ internal static class DiffGenModelLayout_Net_double
             members.Scalar("Output.Shift", () => model.Output.Shift, value => model.Output.Shift = value, () => gradient.Output.Shift, value => gradient.Output.Shift = value);
             members.Scalar("Temperature", () => model.Temperature, value => model.Temperature = value, () => gradient.Temperature, value => gradient.Temperature = value);
             members.Scalar("Prior", () => Field0(model), value => Field0(model) = value, () => Field0(gradient), value => Field0(gradient) = value);
+            members.Array("_cache", Field1(model), Field1(gradient));
         });
     }
 
     [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "<Prior>k__BackingField")]
     private static extern ref double Field0(global::Net owner);
+
+    [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_cache")]
+    private static extern ref double[] Field1(global::Net owner);
 }

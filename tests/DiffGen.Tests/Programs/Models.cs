@@ -365,3 +365,71 @@ public sealed partial record DecayCurve(double Amplitude, double Rate)
         return error;
     }
 }
+
+/// <summary>A calibration constant kept private behind a computed property.</summary>
+public sealed class Calib
+{
+    private double _v;
+
+    public Calib(double v) => _v = v;
+
+    public double V => _v;
+}
+
+/// <summary>A gain with a private setter.</summary>
+public sealed class Knob
+{
+    public double Gain { get; private set; } = 1;
+
+    public void Set(double gain) => Gain = gain;
+}
+
+/// <summary>A protected field of a base class, read through a public computed property.</summary>
+public class Based
+{
+    protected double Prot = 0.5;
+
+    public double ReadProt => Prot;
+}
+
+public sealed class Derived : Based
+{
+    public void Set(double value) => Prot = value;
+}
+
+/// <summary>Encapsulated models as people write them: private fields behind properties, private setters, protected base fields.</summary>
+public sealed partial class Encapsulated
+{
+    private readonly double[] _weights = { 0.5, -1 };
+
+    public Calib C { get; } = new(1.5);
+
+    public Knob K { get; } = new();
+
+    public Derived D { get; } = new();
+
+    public double[] Weights => _weights;
+
+    [Differentiable]
+    public double F(double x) => C.V * x + K.Gain * x * x + D.ReadProt * Weights[0] + Weights[1] * x;
+}
+
+/// <summary>A base class holding weights, and a model deriving from it with a private field and a float member.</summary>
+public class LinearBase
+{
+    public double[] W = new double[2];
+
+    public double Bias;
+}
+
+public sealed partial class GainedLinear : LinearBase
+{
+    private double _gain = 1;
+
+    public float Unused;
+
+    public double Gain => _gain;
+
+    [Differentiable]
+    public double F(double x) => Gain * (W[0] * x + W[1]) + Bias;
+}
