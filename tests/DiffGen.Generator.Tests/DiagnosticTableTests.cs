@@ -138,6 +138,7 @@ public class DiagnosticTableTests
         { "DG0008", Partial, "public sealed class L { public double S; } [Differentiable] public static double F(L l, double x) { [|l.S|] = x; return x; }", "assign a local" },
         { "DG0008", Partial, "public sealed class L { public double S; } [Differentiable] public static double F(L l, L k, double x) { var m = l; [|m = k|]; return m.S * x; }", "declare a new local" },
         { "DG0007", Partial, "public sealed class L { public double S; } [Differentiable] public static double F(L l) { var [|m = new L()|]; return l.S; }", "cannot create models" },
+        { "DG0007", Partial, "public sealed class L { public double[] W = new double[1]; public double Apply(double x) => W[0] * x; } public sealed class N { public L A = new(), B = new(); } [Differentiable] public static double F(N n, double x) { var [|head = x > 0 ? n.A : n.B|]; return head.Apply(x) + head.W[0]; }", "name a model the method reads" },
 
         // DG0009: calls the generator cannot see through.
         { "DG0009", Partial, "static T Twice<T>(T v) => v; [Differentiable] public static double F(double x) => [|Twice(x * 2)|] + 1;", "mark 'C.Twice' [Differentiable]" },

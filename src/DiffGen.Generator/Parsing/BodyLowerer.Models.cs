@@ -260,6 +260,9 @@ internal sealed partial class BodyLowerer
                 case IMemberReferenceOperation { Instance: { } instance }:
                     operation = instance;
                     break;
+                case IInvocationOperation { Instance: { } receiver }:
+                    operation = receiver;
+                    break;
                 case IArrayElementReferenceOperation element:
                     operation = element.ArrayReference;
                     break;

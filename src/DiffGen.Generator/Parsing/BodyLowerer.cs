@@ -904,6 +904,9 @@ internal sealed partial class BodyLowerer
 
         switch (operation)
         {
+            case IMemberReferenceOperation or IArrayElementReferenceOperation or IInvocationOperation { Instance: not null } when ReadsRejectedLocal(operation):
+                return Dummy(operation); // through a local whose declaration is reported
+
             case IInvocationOperation or IArrayElementReferenceOperation or IImplicitIndexerReferenceOperation when IsSliceExpression(operation):
                 return ViewOf(operation) is { } slice ? AsOperand(slice) : Dummy(operation);
 
@@ -1050,9 +1053,6 @@ internal sealed partial class BodyLowerer
                 // Reports what is wrong: the index of an array of models, or what the member holds (a list, structs, …).
                 _ = member is IArrayElementReferenceOperation ? LowerExpression(member) : ModelMemberRead(member);
                 return Dummy(operation);
-
-            case IFieldReferenceOperation or IPropertyReferenceOperation when ReadsRejectedLocal(operation):
-                return Dummy(operation); // its declaration is reported
 
             case IFieldReferenceOperation:
             case IPropertyReferenceOperation:
