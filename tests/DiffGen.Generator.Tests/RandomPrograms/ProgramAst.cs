@@ -203,7 +203,8 @@ public sealed record RandomProgram(
     IReadOnlyList<double> ConstantValues,
     IReadOnlySet<string> Shapes,
     bool AsModel = false,
-    bool WeightsInArray = false)
+    bool WeightsInArray = false,
+    bool InitOnly = false)
 {
     public const int ArrayLength = 4;
 

@@ -294,7 +294,7 @@ public static class ProgramPrinter
                 sb.Append("    public sealed partial class M\n    {\n");
                 foreach (var i in Enumerable.Range(0, program.Scalars))
                 {
-                    sb.Append("        public ").Append(Scalar).Append(" x").Append(i).Append(";\n");
+                    sb.Append("        public ").Append(Scalar).Append(" x").Append(i).Append(program.InitOnly ? " { get; init; }\n" : ";\n");
                 }
 
                 if (program.WeightsInArray)
