@@ -27,42 +27,6 @@ public class DiagnosticTests
         return diagnostic;
     }
 
-    /// <summary>
-    /// A row of an array of models read under a condition inside a loop and passed to a [Differentiable] helper,
-    /// whose gradient needs the row again: a tape holds numbers, so DG0010 says what to write instead.
-    /// </summary>
-    [Fact]
-    public void DG0010_RowOfAModelArrayNeededFromABranchInALoop()
-    {
-        var source = Prelude + """
-            public sealed class L { public double[] W = new double[2]; }
-            public static partial class C
-            {
-                [Differentiable] public static double Dot(double[] w, double x) => w[0] * x + w[1];
-
-                [Differentiable]
-                public static double F(N n, double x)
-                {
-                    double s = 0;
-                    for (int i = 0; i < n.Layers.Length; i++)
-                    {
-                        if (x > i) s += Dot(n.Layers[i].W, x);
-                    }
-
-                    return s;
-                }
-            }
-
-            public sealed class N { public L[] Layers = { new L(), new L() }; }
-            """;
-        var (result, _) = GeneratorHarness.Run(source);
-        Assert.Null(result.Exception);
-        var diagnostic = Assert.Single(result.Diagnostics);
-        Assert.Equal("DG0010", diagnostic.Id);
-        Assert.Contains("read it where every iteration does", diagnostic.GetMessage(), StringComparison.Ordinal);
-        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.StartsWith("C.F", StringComparison.Ordinal));
-    }
-
     [Fact]
     public void DG0001_TypeNotPartial() =>
         Expect("DG0001", "F", "    [Differentiable] public static double F(double x) => x;", "public static class C");

@@ -340,6 +340,23 @@ public class ModelArrayTests
     }
 
     [Fact]
+    public void RowsPassedToAMarkedHelperFromUnderAConditionInALoop()
+    {
+        // The helper is differentiated in place (its gradient would need the row again in the reverse sweep).
+        var model = new GatedCells();
+        for (int l = 0; l < 3; l++) model.Cells[l].W = new[] { 0.5 + l, -0.25 * l };
+        var gradient = new GatedCells();
+        double x = 1.7, dx = 0;
+        model.FGradient(x, gradient, ref dx);
+
+        // ∂/∂W[l] = (x, x²) for the even cells, 0 for the odd one; ∂/∂x = Σ (W0 + 2 W1 x) over even cells.
+        Assert.Equal(new[] { x, x * x }, gradient.Cells[0].W);
+        Assert.Equal(new[] { 0.0, 0.0 }, gradient.Cells[1].W);
+        Assert.Equal(new[] { x, x * x }, gradient.Cells[2].W);
+        Assert.Equal(0.5 + 2.5 + 2 * x * (0 - 0.5), dx, 14);
+    }
+
+    [Fact]
     public void ForeachOverLayersAndTheirWeights()
     {
         var net = Net(9, 3, 4, 2);

@@ -73,7 +73,10 @@ internal sealed partial class BodyLowerer
 
         var scalarResult = TypeMapping.TryMap(method.ReturnType) is not null;
         var differentiable = method.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute);
-        if (differentiable && scalarResult && receiver is null && !method.Parameters.Any(p => TypeMapping.IsModelType(p.Type)))
+        // Lowered in place too: a marked helper given a row of an array of models (its gradient would need the row
+        // again in the reverse sweep, and a tape holds numbers, not arrays).
+        if (differentiable && scalarResult && receiver is null && !method.Parameters.Any(p => TypeMapping.IsModelType(p.Type))
+            && !invocation.Arguments.Any(a => PassesModelRow(a.Value)))
         {
             return null;
         }

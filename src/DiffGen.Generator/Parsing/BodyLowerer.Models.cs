@@ -455,6 +455,18 @@ internal sealed partial class BodyLowerer
         return field is null ? null : new FieldStorage(field, MethodParser.TypeText(owner));
     }
 
+    // Whether an argument is a row of an array of models: Layers[l].W, or a local naming one (no side effects).
+    private bool PassesModelRow(IOperation argument)
+    {
+        while (argument is IConversionOperation conversion)
+        {
+            argument = conversion.Operand;
+        }
+
+        return MemberOf(argument) is { Owner.Element: not null, Type: IArrayTypeSymbol }
+            || NamedValue(argument) is VariableOperand { Id: var id } && _rows.Contains(id);
+    }
+
     private static bool IsSettable(ISymbol member) =>
         member is IFieldSymbol { IsReadOnly: false, IsConst: false } || member is IPropertySymbol { SetMethod: { IsInitOnly: false } };
 

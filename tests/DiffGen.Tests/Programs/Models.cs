@@ -433,3 +433,32 @@ public sealed partial class GainedLinear : LinearBase
     [Differentiable]
     public double F(double x) => Gain * (W[0] * x + W[1]) + Bias;
 }
+
+/// <summary>Rows of an array of models passed to a [Differentiable] helper from under a condition inside a loop.</summary>
+public sealed partial class GatedCells
+{
+    public sealed class Cell
+    {
+        public double[] W = new double[2];
+    }
+
+    public Cell[] Cells = { new(), new(), new() };
+
+    [Differentiable]
+    public static double Dot(double[] w, double x) => w[0] * x + w[1] * x * x;
+
+    [Differentiable]
+    public double F(double x)
+    {
+        double s = 0;
+        for (int l = 0; l < Cells.Length; l++)
+        {
+            if (l % 2 == 0)
+            {
+                s += Dot(Cells[l].W, x);
+            }
+        }
+
+        return s;
+    }
+}
