@@ -357,6 +357,44 @@ public class ModelArrayTests
     }
 
     [Fact]
+    public void ActivationsChosenByAnEnumPerLayer()
+    {
+        var net = new ActivatedNet();
+        var random = new Random(4);
+        foreach (var layer in net.Layers)
+        {
+            for (int i = 0; i < layer.W.Length; i++) layer.W[i] = random.NextDouble() - 0.3;
+        }
+
+        var x = new[] { 0.7, -0.4 };
+        var gradient = new ActivatedNet();
+        double dtarget = 0;
+        double value = net.LossGradient(x, 0.25, gradient, ref dtarget);
+        Assert.Equal(net.Loss(x, 0.25), value, 14);
+        for (int l = 0; l < net.Layers.Length; l++)
+        {
+            for (int i = 0; i < net.Layers[l].W.Length; i++)
+            {
+                var w = net.Layers[l].W;
+                double saved = w[i], h = 1e-6;
+                w[i] = saved + h;
+                double up = net.Loss(x, 0.25);
+                w[i] = saved - h;
+                double down = net.Loss(x, 0.25);
+                w[i] = saved;
+                Assert.Equal((up - down) / (2 * h), gradient.Layers[l].W[i], 6);
+            }
+        }
+
+        // The output activation is Tanh now: the enum field of the model itself is read too.
+        net.OutputActivation = Activation.Tanh;
+        var tanh = new ActivatedNet();
+        double dt = 0;
+        Assert.Equal(net.Loss(x, 0.25), net.LossGradient(x, 0.25, tanh, ref dt), 14);
+        Assert.NotEqual(dtarget, dt);
+    }
+
+    [Fact]
     public void ForeachOverLayersAndTheirWeights()
     {
         var net = Net(9, 3, 4, 2);

@@ -54,7 +54,7 @@ internal sealed class CSharpSpelling
         DifferentiableCall d => d.Callee.ValueMethod + "(" + Arguments(d.Arguments) + ")",
         ElementRead e => Name(e.Array) + "[" + Operand(e.Index) + "]",
         RowRead r => Name(r.Array) + "[" + Operand(r.Index) + "]",
-        ModelElementRead m => Name(m.Models) + "[" + Operand(m.Index) + "]" + m.Member,
+        ModelElementRead m => (m.ConvertTo is null ? string.Empty : "(" + m.ConvertTo + ")") + Name(m.Models) + "[" + Operand(m.Index) + "]" + m.Member,
         MatrixRead m => Name(m.Array) + "[" + Operand(m.Row) + ", " + Operand(m.Column) + "]",
         DimensionRead d => Name(d.Array) + ".GetLength(" + d.Dimension.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")",
         StaticRead r => r.Member,

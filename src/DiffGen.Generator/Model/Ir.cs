@@ -114,7 +114,8 @@ internal sealed record RowRead(int Array, Operand Index) : Operation;
 /// <param name="Models">The variable of the array of models (a model member read as it is).</param>
 /// <param name="Member">The member's path below the element, with its leading dot: <c>.W</c>, <c>.Inner.Scale</c>.</param>
 /// <param name="Differentiable">Whether a derivative flows to it: not a [NoDerivative] member, nor one of a [NoDerivative] model.</param>
-internal sealed record ModelElementRead(int Models, Operand Index, string Member, bool Differentiable) : Operation;
+/// <param name="ConvertTo">For an enum member: the integer type it is read as.</param>
+internal sealed record ModelElementRead(int Models, Operand Index, string Member, bool Differentiable, string? ConvertTo = null) : Operation;
 
 /// <summary><c>u = m[i, j]</c> of a <c>[NoDerivative]</c> matrix parameter (a constant: no adjoint).</summary>
 internal sealed record MatrixRead(int Array, Operand Row, Operand Column) : Operation;

@@ -201,6 +201,12 @@ internal sealed partial class BodyLowerer
         var settable = IsSettable(member) && CanName(member, write: true);
         var needsStorage = !CanName(member) || differentiable && shape == ParameterShape.Scalar && !settable && !byWith;
         var storage = needsStorage && owner.Type.IsReferenceType ? StorageField(member) : null;
+        if (TypeMapping.IsEnum(type) && needsStorage)
+        {
+            UnsupportedExpression(at, "reading the enum '" + member.Name + "', which the generated gradient cannot name", "make '" + member.Name + "' internal or public");
+            return null;
+        }
+
         if (needsStorage && storage is null && !CanName(member))
         {
             UnsupportedExpression(at, "reading '" + member.Name + "', which the generated gradient cannot name", "make '" + member.Name + "' internal or public (or its type a class, whose fields DiffGen reaches through [UnsafeAccessor])");
@@ -220,14 +226,15 @@ internal sealed partial class BodyLowerer
         var name = _names.Claim(MethodParser.Escape(owner.Prefix + member.Name));
         _variables.Add(new IrVariable(id, name, element, VariableOrigin.Parameter, shape));
         _leaves.Add(access, id);
+        var isEnum = TypeMapping.IsEnum(type);
         _leafSpecs.Add(new ParameterSpec(
             name,
-            MethodParser.TypeText(type),
+            isEnum ? element.Name : MethodParser.TypeText(type), // an enum is read as its integer
             shape,
             element,
             differentiable ? _names.Claim("d" + name.TrimStart('@')) : null,
             id,
-            Member: new ModelMember(access, gradientAccess, byWith && !settable && storage is null, Storage: storage)));
+            Member: new ModelMember(isEnum ? "(" + element.Name + ")" + access : access, gradientAccess, byWith && !settable && storage is null, Storage: storage)));
         return id;
     }
 
@@ -362,7 +369,7 @@ internal sealed partial class BodyLowerer
             else if (TypeMapping.TryMap(type) is { Kind: not ScalarKind.Other } scalar
                      && (!differentiable || !scalar.IsFloating || IsSettable(member) && CanName(member, write: true) && model.Type.IsReferenceType && model.GradientAssignable))
             {
-                reads = reads.Add(path, Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating)));
+                reads = reads.Add(path, Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating, TypeMapping.IsEnum(type) ? scalar.Name : null)));
             }
         }
 
@@ -425,7 +432,7 @@ internal sealed partial class BodyLowerer
             }
 
             var index = element.Index ?? ElementIndex(element.PendingIndex!);
-            return Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating));
+            return Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating, TypeMapping.IsEnum(type) ? scalar.Name : null));
         }
 
         if (TypeMapping.TryMapAnyCollection(type) is { Shape: ParameterShape.Array, Element: var elementType })

@@ -1325,6 +1325,11 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(invocation, "a call with 'params', 'ref' or 'out' arguments", "pass each value as a plain argument");
         }
 
+        if (TypeMapping.IsEnum(method.ReturnType) || method.Parameters.Any(p => TypeMapping.IsEnum(p.Type)))
+        {
+            return UnsupportedExpression(invocation, "calling '" + method.Name + "', which takes or returns an enum, as it is", "compare or switch on the enum in the body and pass numbers, or write the method in this compilation with what a [Differentiable] body may contain (it is then differentiated in place)");
+        }
+
         var resultType = TypeMapping.TryMap(method.ReturnType);
         if (resultType is null)
         {
@@ -1933,7 +1938,8 @@ internal sealed partial class BodyLowerer
 
         var id = _variables.Count;
         _variables.Add(new IrVariable(id, _names.Claim(field.Name), type, VariableOrigin.Intermediate, shape));
-        _topBlock.Insert(0, new AssignStatement(id, new StaticRead(field.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + MethodParser.Escape(field.Name))));
+        var read = field.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + MethodParser.Escape(field.Name);
+        _topBlock.Insert(0, new AssignStatement(id, new StaticRead(TypeMapping.IsEnum(field.Type) ? "(" + type.Name + ")" + read : read)));
         _fields.Add(field, id);
         return id;
     }

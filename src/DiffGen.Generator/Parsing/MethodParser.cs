@@ -373,7 +373,7 @@ internal static class MethodParser
             var noDerivative = parameter.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
             var scalar = TypeMapping.TryMap(parameter.Type);
             var collection = TypeMapping.TryMapAnyCollection(parameter.Type);
-            if (scalar is not null && scalar.Kind != ScalarKind.Other)
+            if (scalar is not null && scalar.Kind != ScalarKind.Other && !TypeMapping.IsEnum(parameter.Type))
             {
                 CheckPrecision(parameter, scalar, returnType, location, diagnostics);
                 result.Add((parameter, ParameterShape.Scalar, scalar, scalar.IsFloating && !noDerivative));

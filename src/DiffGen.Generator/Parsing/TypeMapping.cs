@@ -34,10 +34,15 @@ internal static class TypeMapping
                 return new TypeRef(type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), ScalarKind.Integer);
         }
 
-        return type.TypeKind == TypeKind.Enum
-            ? new TypeRef(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), ScalarKind.Other)
-            : null;
+        // An enum is its underlying integer inside a body (Act.Relu is 1, a comparison compares integers); where
+        // its values meet generated code (a model's member, a static field) they are converted, and parameters,
+        // arrays and calls of enum types are refused (IsEnum).
+        return type is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying } ? TryMap(underlying) : null;
     }
+
+    /// <summary>Whether a type is an enum, or an array of one: values the IR holds as integers.</summary>
+    public static bool IsEnum(ITypeSymbol? type) =>
+        type is { TypeKind: TypeKind.Enum } || type is IArrayTypeSymbol { ElementType.TypeKind: TypeKind.Enum };
 
     /// <summary>The element type of <c>T[]</c> or <c>ReadOnlySpan&lt;T&gt;</c> for T double or float.</summary>
     public static (ParameterShape Shape, TypeRef Element)? TryMapCollection(ITypeSymbol type)
@@ -72,14 +77,14 @@ internal static class TypeMapping
             return floating;
         }
 
-        if (type is IArrayTypeSymbol { IsSZArray: true } array && TryMap(array.ElementType) is { Kind: ScalarKind.Integer or ScalarKind.Bool } element)
+        if (type is IArrayTypeSymbol { IsSZArray: true } array && !IsEnum(array.ElementType) && TryMap(array.ElementType) is { Kind: ScalarKind.Integer or ScalarKind.Bool } element)
         {
             return (ParameterShape.Array, element);
         }
 
         return type is INamedTypeSymbol { IsGenericType: true, Arity: 1 } named
             && named.ConstructedFrom.ToDisplayString() == "System.ReadOnlySpan<T>"
-            && TryMap(named.TypeArguments[0]) is { Kind: ScalarKind.Integer or ScalarKind.Bool } spanElement
+            && !IsEnum(named.TypeArguments[0]) && TryMap(named.TypeArguments[0]) is { Kind: ScalarKind.Integer or ScalarKind.Bool } spanElement
                 ? (ParameterShape.Span, spanElement)
                 : null;
     }

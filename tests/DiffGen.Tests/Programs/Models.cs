@@ -462,3 +462,91 @@ public sealed partial class GatedCells
         return s;
     }
 }
+
+/// <summary>An activation chosen per layer, as an enum.</summary>
+public enum Activation
+{
+    Identity,
+    Relu,
+    Tanh,
+}
+
+/// <summary>A network whose layers each say their activation with an enum, read by switch, == and a static readonly default.</summary>
+public sealed partial class ActivatedNet
+{
+    private static readonly Activation Hidden = Activation.Tanh;
+
+    public sealed class Dense
+    {
+        public Dense(int inputs, int outputs, Activation activation)
+        {
+            Inputs = inputs;
+            Outputs = outputs;
+            Act = activation;
+            W = new double[inputs * outputs];
+        }
+
+        [NoDerivative] public int Inputs { get; }
+
+        [NoDerivative] public int Outputs { get; }
+
+        public Activation Act { get; }
+
+        public double[] W { get; }
+    }
+
+    public Dense[] Layers { get; } =
+    {
+        new(2, 3, Activation.Relu),
+        new(3, 3, Activation.Tanh),
+        new(3, 1, Activation.Identity),
+    };
+
+    public Activation OutputActivation = Activation.Identity;
+
+    static double Apply(Activation act, double z)
+    {
+        if (act == Activation.Relu)
+        {
+            return Math.Max(0, z);
+        }
+
+        return act == Activation.Tanh ? Math.Tanh(z) : z;
+    }
+
+    [Differentiable]
+    public double Loss([NoDerivative] double[] x, double target)
+    {
+        var a = (double[])x.Clone();
+        foreach (var layer in Layers)
+        {
+            var z = new double[layer.Outputs];
+            for (int j = 0; j < layer.Outputs; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < layer.Inputs; k++)
+                {
+                    s += layer.W[j * layer.Inputs + k] * a[k];
+                }
+
+                switch (layer.Act)
+                {
+                    case Activation.Relu:
+                        z[j] = Math.Max(0, s);
+                        break;
+                    case Activation.Tanh:
+                        z[j] = Math.Tanh(s);
+                        break;
+                    default:
+                        z[j] = layer.Act == Hidden ? Math.Tanh(s) : s;
+                        break;
+                }
+            }
+
+            a = z;
+        }
+
+        double output = OutputActivation == Activation.Identity ? a[0] : Apply(OutputActivation, a[0]);
+        return (output - target) * (output - target);
+    }
+}
