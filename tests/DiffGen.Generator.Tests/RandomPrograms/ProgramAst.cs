@@ -204,7 +204,8 @@ public sealed record RandomProgram(
     IReadOnlySet<string> Shapes,
     bool AsModel = false,
     bool WeightsInArray = false,
-    bool InitOnly = false)
+    bool InitOnly = false,
+    bool EnumMode = false)
 {
     public const int ArrayLength = 4;
 

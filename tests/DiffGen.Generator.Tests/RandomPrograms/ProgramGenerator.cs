@@ -45,7 +45,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "array-helper-local", "array-helper-parameter",
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
-        "model-instance", "model-array-element", "model-init-only", "helper-vector-valued",
+        "model-instance", "model-array-element", "model-init-only", "model-enum-member", "helper-vector-valued",
     ];
 
     private static int _ids;
@@ -175,6 +175,13 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                     _initOnly = true;
                     _shapes.Add("model-init-only");
                 }
+
+                // Some switch on an enum member of the model and compare it, as a model's mode or activation is read.
+                if (Chance(40))
+                {
+                    _enumMode = true;
+                    _shapes.Add("model-enum-member");
+                }
             }
             if (_hasWeights)
             {
@@ -236,7 +243,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
             var point = Enumerable.Range(0, scalars + (_hasWeights ? RandomProgram.ArrayLength : 0)).Select(_ => Math.Round(Uniform(-1.5, 1.5), 3)).ToArray();
             var constants = Enumerable.Range(0, RandomProgram.ArrayLength).Select(_ => Math.Round(Uniform(-1, 1), 2)).ToArray();
-            return new RandomProgram(id, isFloat, scalars, _hasWeights, _hasConstants, n, _localArrays, _helpers, body, result, point, constants, _shapes, _asModel, _weightsInArray, _initOnly);
+            return new RandomProgram(id, isFloat, scalars, _hasWeights, _hasConstants, n, _localArrays, _helpers, body, result, point, constants, _shapes, _asModel, _weightsInArray, _initOnly, _enumMode);
         }
 
         private LocalArray NewLocalArray(bool span)
@@ -406,6 +413,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         private bool _asModel;
         private bool _weightsInArray;
         private bool _initOnly;
+        private bool _enumMode;
 
         private Stmt Statement(int depth)
         {

@@ -297,6 +297,11 @@ public static class ProgramPrinter
                     sb.Append("        public ").Append(Scalar).Append(" x").Append(i).Append(program.InitOnly ? " { get; init; }\n" : ";\n");
                 }
 
+                if (program.EnumMode)
+                {
+                    sb.Append("        public Mode mode = Mode.On;\n");
+                }
+
                 if (program.WeightsInArray)
                 {
                     // w is a member of the second element of an array of models; the body reads it as parts[1].w.
@@ -325,12 +330,18 @@ public static class ProgramPrinter
                   .Append('[').Append(RandomProgram.ArrayLength).Append("];\n");
             }
 
+            if (model && program.EnumMode)
+            {
+                // mode is On: the switch never returns early, and the factor is exactly 1 (the dual twin has neither).
+                sb.Append("        switch (mode)\n        {\n            case Mode.Off:\n                return 0;\n            default:\n                break;\n        }\n\n");
+            }
+
             foreach (var statement in program.Body)
             {
                 Statement(sb, statement, 2);
             }
 
-            sb.Append("        return ").Append(Expression(program.Result)).Append(";\n    }\n\n");
+            sb.Append("        return ").Append(model && program.EnumMode ? "(mode == Mode.On ? 1 : 2) * (" + Expression(program.Result) + ")" : Expression(program.Result)).Append(";\n    }\n\n");
             if (model && program.WeightsInArray)
             {
                 // Every use of w in F's text, as an array of models' element's member.
@@ -347,6 +358,11 @@ public static class ProgramPrinter
             if (model && program.WeightsInArray)
             {
                 sb.Append("    public sealed class Part\n    {\n        public ").Append(Scalar).Append("[] w = new ").Append(Scalar).Append("[").Append(RandomProgram.ArrayLength).Append("];\n    }\n\n");
+            }
+
+            if (model && program.EnumMode)
+            {
+                sb.Append("    public enum Mode\n    {\n        Off,\n        On,\n    }\n\n");
             }
         }
 
