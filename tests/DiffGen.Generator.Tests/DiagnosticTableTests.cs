@@ -133,6 +133,7 @@ public class DiagnosticTableTests
         { "DG0008", Partial, "public sealed class L { public double S; } public sealed class N { public L[] Layers = new L[1]; } [Differentiable(Graph = true)] public static double [|F|](N n) => n.Layers[0].S;", "remove Graph = true" },
         { "DG0004", Partial, "public enum E { A, B } [Differentiable] public static double F(double x, [|E e|]) => e == E.A ? x : -x;", "cannot differentiate" },
         { "DG0008", Partial, "public enum E { A, B } static double G(E e, double x) { try { return x; } finally { } } [Differentiable] public static double F(double x) => [|G(E.A, x)|];", "takes or returns an enum" },
+        { "DG0008", Partial, "static void Touch(double[] y) { } [Differentiable] public static double F(double[] x) { double[] a = x; Touch(a); [|a|] = new double[2]; return a[0] * x[0]; }", "assign local arrays that were created with new" },
         { "DG0019", "public sealed partial class M", "public double[] W = new double[2]; [Differentiable] public void [|Residuals|](double x, Span<double> r) { r[0] = W[0] * x; r[1] = W[1]; }", "make it static" },
         { "DG0008", Partial, "public sealed class L { public double S { get; init; } } public sealed class N { public L[] Layers = new L[1]; } [Differentiable] public static double F(N n) => [|n.Layers[0].S|];", "give 'S' a setter" },
         { "DG0008", Partial, "public sealed class L { public System.Collections.Generic.List<double> W = new(); } [Differentiable] public static double F(L l) => [|l.W|][0];", "double[] or float[] arrays" },

@@ -27,6 +27,20 @@ public class DiagnosticTests
         return diagnostic;
     }
 
+    /// <summary>
+    /// double[] a = x; … a = next; starts a as a copy of x only when its elements are never written: here a write
+    /// would be into x in C#, so it stays an error (a copy would silently leave x as it was).
+    /// </summary>
+    [Fact]
+    public void AnArrayLocalStartingAsAParameterIsNotCopiedWhenWritten()
+    {
+        var source = Prelude + "public static partial class C\n{\n    [Differentiable] public static double F(double[] x, bool b) { double[] a = x; if (b) a[0] = 1; else a = new double[2]; return a[0] * x[0]; }\n}\n";
+        var (result, _) = GeneratorHarness.Run(source);
+        Assert.Null(result.Exception);
+        Assert.Contains(result.Diagnostics, d => d.Id == "DG0008" && d.GetMessage().Contains("parameters are read-only", StringComparison.Ordinal));
+        Assert.Empty(result.GeneratedSources);
+    }
+
     [Fact]
     public void DG0001_TypeNotPartial() =>
         Expect("DG0001", "F", "    [Differentiable] public static double F(double x) => x;", "public static class C");

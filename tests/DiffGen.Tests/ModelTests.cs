@@ -395,6 +395,36 @@ public class ModelArrayTests
     }
 
     [Fact]
+    public void ActivationStartingAsTheInputThenEachLayersOutput()
+    {
+        var net = new PlainForwardNet();
+        var random = new Random(8);
+        foreach (var layer in net.Layers)
+        {
+            for (int i = 0; i < layer.W.Length; i++) layer.W[i] = random.NextDouble() - 0.5;
+        }
+
+        var x = new[] { 0.3, -0.9 };
+        var gradient = new PlainForwardNet();
+        Assert.Equal(net.Predict(x), net.PredictGradient(x, gradient), 14);
+        Assert.Equal(new[] { 0.3, -0.9 }, x); // the input is as it was
+        for (int l = 0; l < 2; l++)
+        {
+            var w = net.Layers[l].W;
+            for (int i = 0; i < w.Length; i++)
+            {
+                double saved = w[i], h = 1e-6;
+                w[i] = saved + h;
+                double up = net.Predict(x);
+                w[i] = saved - h;
+                double down = net.Predict(x);
+                w[i] = saved;
+                Assert.Equal((up - down) / (2 * h), gradient.Layers[l].W[i], 7);
+            }
+        }
+    }
+
+    [Fact]
     public void ForeachOverLayersAndTheirWeights()
     {
         var net = Net(9, 3, 4, 2);

@@ -226,6 +226,48 @@ internal sealed partial class BodyLowerer
     }
 
     // The local array a local names, when it is the method's own (not a parameter's, a table's or a slice).
+    // Whether an array local is assigned another array later and its elements are never written (nor passed anywhere
+    // that could write them): starting it as a copy of a read-only array then changes nothing the method can see.
+    private bool IsReassignedNeverWritten(ILocalSymbol local, IOperation declarator)
+    {
+        var method = declarator.Syntax.Ancestors().OfType<MemberDeclarationSyntax>().FirstOrDefault();
+        if (method is null || _model.GetOperation(method, _cancellationToken) is not { } body)
+        {
+            return false;
+        }
+
+        bool Names(IOperation? operation) => operation is ILocalReferenceOperation { Local: var l } && SymbolEqualityComparer.Default.Equals(l, local);
+        var reassigned = false;
+        foreach (var operation in body.Descendants())
+        {
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation { Target: var target } when Names(target):
+                    reassigned = true;
+                    break;
+                case IArrayElementReferenceOperation { ArrayReference: var array } element when Names(array) && IsWrittenTo(element):
+                case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: var span } indexer when Names(span) && IsWrittenTo(indexer):
+                case IInvocationOperation { Instance: var receiver } when Names(receiver):
+                    return false;
+                case IArgumentOperation { Value: var argument } passed when Names(argument) || argument is IConversionOperation { Operand: var converted } && Names(converted):
+                    // Passed where it can only be read (a ReadOnlySpan, a sequence): else a callee could write what C# would share.
+                    if (passed.Parameter?.Type is not INamedTypeSymbol { IsGenericType: true } readOnly
+                        || readOnly.ConstructedFrom.ToDisplayString() is not ("System.ReadOnlySpan<T>" or "System.Collections.Generic.IEnumerable<T>"))
+                    {
+                        return false;
+                    }
+
+                    break;
+            }
+        }
+
+        return reassigned;
+    }
+
+    private static bool IsWrittenTo(IOperation element) =>
+        element.Parent is IAssignmentOperation { Target: var target } && target == element
+        || element.Parent is IIncrementOrDecrementOperation;
+
     private int? OwnArray(ILocalSymbol local) =>
         _values.TryGetValue(local, out var value) && value is VariableOperand { Id: var id }
         && _variables[id] is { Shape: not ParameterShape.Scalar } && !IsReadOnlyArray(id)

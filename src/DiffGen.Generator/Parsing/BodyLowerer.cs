@@ -1797,7 +1797,14 @@ internal sealed partial class BodyLowerer
             // An array made elsewhere (a helper's result, another local array): this local names the same array.
             var errors = _diagnostics.Count;
             var value = creation is IConversionOperation clone && IsClone(clone) ? LowerClone(clone, local.Name) : LowerExpression(creation);
-            if (value is VariableOperand { Id: var same } && _variables[same].Shape != ParameterShape.Scalar || value is SliceValue)
+            if (value is VariableOperand { Id: var readOnly } && _variables[readOnly].Shape != ParameterShape.Scalar && IsReadOnlyArray(readOnly)
+                && IsReassignedNeverWritten(local, declarator))
+            {
+                // double[] a = x; … a = next;: a starts as x's elements, then is the method's own array. Its elements are
+                // only read, so a copy of x is what it names, and it can be given new arrays as local arrays can.
+                _values = _values.SetItem(local, CopyOfView(new ArrayView(readOnly, null, null, false), local.Name));
+            }
+            else if (value is VariableOperand { Id: var same } && _variables[same].Shape != ParameterShape.Scalar || value is SliceValue)
             {
                 _values = _values.SetItem(local, value);
             }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 
 namespace DiffGen.Tests.Programs.Models;
 
@@ -548,5 +549,55 @@ public sealed partial class ActivatedNet
 
         double output = OutputActivation == Activation.Identity ? a[0] : Apply(OutputActivation, a[0]);
         return (output - target) * (output - target);
+    }
+}
+
+/// <summary>The forward pass as most write it: the activation starts as the input and is given each layer's output.</summary>
+public sealed partial class PlainForwardNet
+{
+    public DenseRelu[] Layers { get; } = { new(2, 4), new(4, 1) };
+
+    public sealed class DenseRelu
+    {
+        public DenseRelu(int inputs, int outputs)
+        {
+            Inputs = inputs;
+            Outputs = outputs;
+            W = new double[inputs * outputs];
+        }
+
+        [NoDerivative] public int Inputs { get; }
+
+        [NoDerivative] public int Outputs { get; }
+
+        public double[] W { get; }
+
+        public void Forward(ReadOnlySpan<double> x, Span<double> y)
+        {
+            for (int j = 0; j < Outputs; j++)
+            {
+                double z = 0;
+                for (int k = 0; k < Inputs; k++)
+                {
+                    z += W[j * Inputs + k] * x[k];
+                }
+
+                y[j] = Math.Tanh(z);
+            }
+        }
+    }
+
+    [Differentiable]
+    public double Predict([NoDerivative] double[] x)
+    {
+        double[] a = x;
+        foreach (var layer in Layers)
+        {
+            var next = new double[layer.Outputs];
+            layer.Forward(a, next);
+            a = next;
+        }
+
+        return a.Sum();
     }
 }
