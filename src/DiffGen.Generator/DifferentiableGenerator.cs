@@ -120,51 +120,28 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
     }
 
     // Differentiation and emission are pure; a failure in them still must not escape the generator.
-    private static EmittedGradient Differentiate(MethodSpec spec)
-    {
-        try
-        {
-            var body = ReverseModeBuilder.Differentiate(spec);
-            return new EmittedGradient(spec.HintName, spec.Name, GradientEmitter.Emit(new GradientMethod(spec, body), Version), null);
-        }
-        catch (Exception exception)
-        {
-            return new EmittedGradient(spec.HintName, spec.Name, null, DiagnosticInfo.Create(
-                DiagnosticDescriptors.InternalError,
-                null,
-                spec.Name,
-                exception.GetType().Name + ": " + exception.Message));
-        }
-    }
+    private static EmittedGradient Differentiate(MethodSpec spec) =>
+        Safely(spec.HintName, spec.Name, () => GradientEmitter.Emit(new GradientMethod(spec, ReverseModeBuilder.Differentiate(spec)), Version));
 
-    private static EmittedGradient EmitGraph(MethodSpec spec)
-    {
-        try
-        {
-            return new EmittedGradient(GraphEmitter.HintName(spec), spec.Name, GraphEmitter.Emit(spec, Version), null);
-        }
-        catch (Exception exception)
-        {
-            return new EmittedGradient(GraphEmitter.HintName(spec), spec.Name, null, DiagnosticInfo.Create(
-                DiagnosticDescriptors.InternalError,
-                null,
-                spec.Name,
-                exception.GetType().Name + ": " + exception.Message));
-        }
-    }
+    private static EmittedGradient EmitGraph(MethodSpec spec) =>
+        Safely(GraphEmitter.HintName(spec), spec.Name, () => GraphEmitter.Emit(spec, Version));
 
-    private static EmittedGradient EmitLayout(ModelLayoutSpec layout)
+    private static EmittedGradient EmitLayout(ModelLayoutSpec layout) =>
+        Safely(layout.HintName, layout.TypeText, () => ModelLayoutEmitter.Emit(layout, Version));
+
+    // The file, or DG0010 naming what it is for (a method, a model type) and why.
+    private static EmittedGradient Safely(string hintName, string name, Func<string> emit)
     {
         try
         {
-            return new EmittedGradient(layout.HintName, layout.TypeText, ModelLayoutEmitter.Emit(layout, Version), null);
+            return new EmittedGradient(hintName, name, emit(), null);
         }
         catch (Exception exception)
         {
-            return new EmittedGradient(layout.HintName, layout.TypeText, null, DiagnosticInfo.Create(
+            return new EmittedGradient(hintName, name, null, DiagnosticInfo.Create(
                 DiagnosticDescriptors.InternalError,
                 null,
-                layout.TypeText,
+                name,
                 exception.GetType().Name + ": " + exception.Message));
         }
     }

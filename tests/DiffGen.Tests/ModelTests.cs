@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using DiffGen.Tests.Programs.Models;
 
@@ -356,6 +357,24 @@ public class ModelArrayTests
         Assert.Equal(0.5 + 2.5 + 2 * x * (0 - 0.5), dx, 14);
     }
 
+    // Each weight's gradient against the central difference of the loss, to the given decimal places.
+    static void WeightsMatchFiniteDifferences(IEnumerable<double[]> weights, IEnumerable<double[]> gradients, Func<double> loss, int precision)
+    {
+        foreach (var (w, g) in weights.Zip(gradients))
+        {
+            for (int i = 0; i < w.Length; i++)
+            {
+                double saved = w[i], h = 1e-6;
+                w[i] = saved + h;
+                double up = loss();
+                w[i] = saved - h;
+                double down = loss();
+                w[i] = saved;
+                Assert.Equal((up - down) / (2 * h), g[i], precision);
+            }
+        }
+    }
+
     [Fact]
     public void ActivationsChosenByAnEnumPerLayer()
     {
@@ -371,20 +390,7 @@ public class ModelArrayTests
         double dtarget = 0;
         double value = net.LossGradient(x, 0.25, gradient, ref dtarget);
         Assert.Equal(net.Loss(x, 0.25), value, 14);
-        for (int l = 0; l < net.Layers.Length; l++)
-        {
-            for (int i = 0; i < net.Layers[l].W.Length; i++)
-            {
-                var w = net.Layers[l].W;
-                double saved = w[i], h = 1e-6;
-                w[i] = saved + h;
-                double up = net.Loss(x, 0.25);
-                w[i] = saved - h;
-                double down = net.Loss(x, 0.25);
-                w[i] = saved;
-                Assert.Equal((up - down) / (2 * h), gradient.Layers[l].W[i], 6);
-            }
-        }
+        WeightsMatchFiniteDifferences(net.Layers.Select(l => l.W), gradient.Layers.Select(l => l.W), () => net.Loss(x, 0.25), 6);
 
         // The output activation is Tanh now: the enum field of the model itself is read too.
         net.OutputActivation = Activation.Tanh;
@@ -408,20 +414,7 @@ public class ModelArrayTests
         var gradient = new PlainForwardNet();
         Assert.Equal(net.Predict(x), net.PredictGradient(x, gradient), 14);
         Assert.Equal(new[] { 0.3, -0.9 }, x); // the input is as it was
-        for (int l = 0; l < 2; l++)
-        {
-            var w = net.Layers[l].W;
-            for (int i = 0; i < w.Length; i++)
-            {
-                double saved = w[i], h = 1e-6;
-                w[i] = saved + h;
-                double up = net.Predict(x);
-                w[i] = saved - h;
-                double down = net.Predict(x);
-                w[i] = saved;
-                Assert.Equal((up - down) / (2 * h), gradient.Layers[l].W[i], 7);
-            }
-        }
+        WeightsMatchFiniteDifferences(net.Layers.Select(l => l.W), gradient.Layers.Select(l => l.W), () => net.Predict(x), 7);
     }
 
     [Fact]
