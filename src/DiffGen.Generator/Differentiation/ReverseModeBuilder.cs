@@ -523,7 +523,7 @@ internal sealed class ReverseModeBuilder
             {
                 // A tape holds numbers, not arrays; DG0010 carries this to the user.
                 throw new System.InvalidOperationException("the array '" + _program.Variables[variable].Name + "' is read under a condition inside a loop and its gradient needs it again;"
-                    + " read it where every iteration does (var layer = Layers[i]; before the if), or pass it to an unmarked helper");
+                    + " read it where every iteration does (var layer = Layers[i]; before the if), or pass it to a helper of this compilation, which is differentiated in place");
             }
             else
             {
@@ -713,6 +713,10 @@ internal sealed class ReverseModeBuilder
         void Into(Operand operand, Partial partial, EquatableArray<Operand> arguments) =>
             Contribute(operand, partial, arguments, result, type, source, definedHere, output);
 
+        // A read of an element (of an array, a matrix, an array of models): its adjoint is added to the element's, unchanged.
+        void IntoElement(AdjointRef element, TypeRef elementType) => output.Add(new AccumulateStatement(
+            element, source, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty, result, type, elementType, Declare: false, StrongZero: false));
+
         switch (assignment.Operation)
         {
             case CopyOperation copy:
@@ -752,43 +756,14 @@ internal sealed class ReverseModeBuilder
 
                 break;
             case ElementRead read when _activity.IsActive(read.Array):
-                var array = _program.Variables[read.Array];
-                output.Add(new AccumulateStatement(
-                    new AdjointRef(ArrayAdjoint(read.Array), read.Index, array.Name),
-                    source,
-                    DerivativeRules.Identity.Partials[0],
-                    EquatableArray<Operand>.Empty,
-                    result,
-                    type,
-                    array.Type,
-                    Declare: false,
-                    StrongZero: false));
+                IntoElement(new AdjointRef(ArrayAdjoint(read.Array), read.Index, _program.Variables[read.Array].Name), _program.Variables[read.Array].Type);
                 break;
             case ModelElementRead read when _activity.IsActive(read.Models):
                 // A scalar member of an element of an array of models: straight into the gradient model's element.
-                output.Add(new AccumulateStatement(
-                    new AdjointRef(_adjoints[read.Models]!, read.Index, _program.Variables[read.Models].Name, Member: read.Member),
-                    source,
-                    DerivativeRules.Identity.Partials[0],
-                    EquatableArray<Operand>.Empty,
-                    result,
-                    type,
-                    _program.Variables[read.Models].Type,
-                    Declare: false,
-                    StrongZero: false));
+                IntoElement(new AdjointRef(_adjoints[read.Models]!, read.Index, _program.Variables[read.Models].Name, Member: read.Member), _program.Variables[read.Models].Type);
                 break;
             case MatrixRead read when _activity.IsActive(read.Array):
-                var matrix = _program.Variables[read.Array];
-                output.Add(new AccumulateStatement(
-                    new AdjointRef(ArrayAdjoint(read.Array), read.Row, matrix.Name, read.Column),
-                    source,
-                    DerivativeRules.Identity.Partials[0],
-                    EquatableArray<Operand>.Empty,
-                    result,
-                    type,
-                    matrix.Type,
-                    Declare: false,
-                    StrongZero: false));
+                IntoElement(new AdjointRef(ArrayAdjoint(read.Array), read.Row, _program.Variables[read.Array].Name, read.Column), _program.Variables[read.Array].Type);
                 break;
             case DifferentiableCall call:
                 PullbackCall(call, source.Name, definedHere, output);
