@@ -79,9 +79,9 @@ internal static class GradientEmitter
             WriteStatements(writer, context, body.Reverse);
         }
 
-        if (spec.Form != ResultForm.Outputs || spec.Parameters.Any(p => p.Member is not null))
+        if (spec.Form != ResultForm.Outputs)
         {
-            writer.Line();
+            writer.Line(); // (a vector-valued method takes no model: no scalar gradients to write back either)
         }
 
         MethodSignature.WriteScalarGradients(writer, spec);

@@ -11,50 +11,20 @@ namespace DiffGen.Generator.Emission;
 internal static class MethodSignature
 {
     /// <summary>The method's own parameters, in declared order: plain ones and models.</summary>
-    public static List<string> Inputs(MethodSpec spec)
-    {
-        var plain = new Queue<ParameterSpec>(spec.Parameters.Where(p => p.Member is null));
-        var models = spec.Models.Where(m => m.Position >= 0).ToDictionary(m => m.Position);
-        var inputs = new List<string>();
-        for (var position = 0; plain.Count > 0 || models.Count > 0; position++)
-        {
-            if (models.TryGetValue(position, out var model))
-            {
-                inputs.Add(model.TypeText + " " + model.Name);
-                models.Remove(position);
-            }
-            else if (plain.Count > 0)
-            {
-                var parameter = plain.Dequeue();
-                inputs.Add(parameter.TypeText + " " + parameter.Name);
-            }
-        }
-
-        return inputs;
-    }
+    public static List<string> Inputs(MethodSpec spec) =>
+        Declared(spec).Select(p => p.Model is { } model ? model.TypeText + " " + model.Name : p.Plain!.TypeText + " " + p.Plain.Name).ToList();
 
     /// <summary>The gradient outputs: the instance's first, then one per differentiable parameter (and per output of a vector-valued method) in declared order.</summary>
     public static List<string> Outputs(MethodSpec spec)
     {
-        var outputs = new List<string>();
-        foreach (var instance in spec.Models.Where(m => m.Position < 0 && m.GradientName is not null))
+        var outputs = spec.Models.Where(m => m.Position < 0 && m.GradientName is not null).Select(ModelOutput).ToList();
+        foreach (var (plain, model) in Declared(spec))
         {
-            outputs.Add(ModelOutput(instance));
-        }
-
-        var plain = new Queue<ParameterSpec>(spec.Parameters.Where(p => p.Member is null));
-        var models = spec.Models.Where(m => m.Position >= 0).ToDictionary(m => m.Position);
-        for (var position = 0; plain.Count > 0 || models.Count > 0; position++)
-        {
-            if (models.TryGetValue(position, out var model))
+            if (model is { GradientName: not null })
             {
-                models.Remove(position);
-                if (model.GradientName is not null)
-                {
-                    outputs.Add(ModelOutput(model));
-                }
+                outputs.Add(ModelOutput(model));
             }
-            else if (plain.Count > 0 && plain.Dequeue() is { } parameter && (parameter.IsDifferentiable || parameter.IsOutput))
+            else if (plain is { } parameter && (parameter.IsDifferentiable || parameter.IsOutput))
             {
                 // A vector-valued method's output takes its incoming adjoint; an input gives its gradient.
                 outputs.Add(parameter.IsOutput
@@ -69,6 +39,26 @@ internal static class MethodSignature
         }
 
         return outputs;
+    }
+
+    // The method's parameters in declared order: each a plain parameter (the specs without a member, in order) or a
+    // model (by its position); the instance is not one of them.
+    private static IEnumerable<(ParameterSpec? Plain, ModelSpec? Model)> Declared(MethodSpec spec)
+    {
+        var plain = new Queue<ParameterSpec>(spec.Parameters.Where(p => p.Member is null));
+        var models = spec.Models.Where(m => m.Position >= 0).ToDictionary(m => m.Position);
+        for (var position = 0; plain.Count > 0 || models.Count > 0; position++)
+        {
+            if (models.TryGetValue(position, out var model))
+            {
+                models.Remove(position);
+                yield return (null, model);
+            }
+            else if (plain.Count > 0)
+            {
+                yield return (plain.Dequeue(), null);
+            }
+        }
     }
 
     private static string ModelOutput(ModelSpec model) => (model.ByReference ? "ref " : string.Empty) + model.TypeText + " " + model.GradientName;
