@@ -198,7 +198,7 @@ internal sealed partial class BodyLowerer
         // A member generated code cannot name (private to another type: a field behind a computed property, a private
         // setter), or an init-only auto-property or readonly field of a class (a positional record's): reached through
         // an [UnsafeAccessor] to its field (.NET 8), read and written in place all the same.
-        var settable = IsSettable(member) && CanName(member, write: true);
+        var settable = CanAssign(member);
         var needsStorage = !CanName(member) || differentiable && shape == ParameterShape.Scalar && !settable && !byWith;
         var storage = needsStorage && owner.Type.IsReferenceType ? StorageField(member) : null;
         if (TypeMapping.IsEnum(type) && needsStorage)
@@ -367,7 +367,7 @@ internal sealed partial class BodyLowerer
                 reads = reads.Add(path, Row(model, element.Models, index, path, member.Name, elementType, differentiable && elementType.IsFloating));
             }
             else if (TypeMapping.TryMap(type) is { Kind: not ScalarKind.Other } scalar
-                     && (!differentiable || !scalar.IsFloating || IsSettable(member) && CanName(member, write: true) && model.Type.IsReferenceType && model.GradientAssignable))
+                     && (!differentiable || !scalar.IsFloating || CanAssign(member) && model.Type.IsReferenceType && model.GradientAssignable))
             {
                 reads = reads.Add(path, Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating, TypeMapping.IsEnum(type) ? scalar.Name : null)));
             }
@@ -425,7 +425,7 @@ internal sealed partial class BodyLowerer
         var differentiable = owner.Differentiable && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
         if (TypeMapping.TryMap(type) is { Kind: not ScalarKind.Other } scalar)
         {
-            if (differentiable && scalar.IsFloating && !(IsSettable(member) && CanName(member, write: true) && owner.Type.IsReferenceType && owner.GradientAssignable))
+            if (differentiable && scalar.IsFloating && !(CanAssign(member) && owner.Type.IsReferenceType && owner.GradientAssignable))
             {
                 return UnsupportedExpression(at, "'" + member.Name + "' (its gradient is added to the gradient model's element, which cannot be assigned)",
                     "give '" + member.Name + "' a setter ({ get; set; }) or make it a field that is not readonly, in a class; or mark it [NoDerivative] if it is data");
@@ -474,8 +474,9 @@ internal sealed partial class BodyLowerer
             || NamedValue(argument) is VariableOperand { Id: var id } && _rows.Contains(id);
     }
 
-    private static bool IsSettable(ISymbol member) =>
-        member is IFieldSymbol { IsReadOnly: false, IsConst: false } || member is IPropertySymbol { SetMethod: { IsInitOnly: false } };
+    // Whether generated code in the method's type can assign a member: a field that is not readonly, or a property
+    // with a setter it can reach (not init-only).
+    private bool CanAssign(ISymbol member) => TypeMapping.IsAssignable(member) && CanName(member, write: true);
 
     // A stored property: an auto-property (it has a backing field), or one of a referenced assembly (its body is not visible).
     private static bool IsStored(IPropertySymbol property) =>

@@ -98,26 +98,23 @@ internal static class MethodParser
             }
         }
 
-        if (!method.IsStatic && diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
-        {
-            // A vector-valued instance method would need a Jacobian with respect to its instance: not yet. Its
-            // [Differentiable] callers can still differentiate it in place (a tuple's always do; it has no method of its own).
-            return method.ReturnType is INamedTypeSymbol { IsTupleType: true }
-                ? new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty)
-                : Failure(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedVectorMethod, at,
-                    "an instance method", "remove [Differentiable] (its [Differentiable] callers differentiate it in place), or make it static with the arrays it reads as parameters"));
-        }
-
         // A method that writes output arrays (void) or returns an array is vector-valued: it has a vector-Jacobian
         // product and a Jacobian of its own, and [Differentiable] callers of this compilation still differentiate
         // it in place, from its body. A tuple's is for those callers only: it has no generated method.
         var form = ResultForm.Scalar;
         TypeRef? returnType;
-        if (method.IsStatic && diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
+        if (diagnostics.Count == 0 && IsInlinedResult(method.ReturnType))
         {
             if (method.ReturnType is INamedTypeSymbol { IsTupleType: true })
             {
                 return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            if (!method.IsStatic)
+            {
+                // A vector-valued instance method would need a Jacobian with respect to its instance: not yet.
+                return Failure(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedVectorMethod, at,
+                    "an instance method", "remove [Differentiable] (its [Differentiable] callers differentiate it in place), or make it static with the arrays it reads as parameters"));
             }
 
             form = method.ReturnsVoid ? ResultForm.Outputs : ResultForm.Array;

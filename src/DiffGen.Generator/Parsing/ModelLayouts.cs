@@ -96,7 +96,7 @@ internal static class ModelLayouts
 
             if (TypeMapping.TryMap(memberType) is { IsFloating: true })
             {
-                var settable = member is IFieldSymbol { IsReadOnly: false } || member is IPropertySymbol { SetMethod: { IsInitOnly: false } setter } && compilation.IsSymbolAccessibleWithin(setter, compilation.Assembly);
+                var settable = TypeMapping.IsAssignable(member) && (member is not IPropertySymbol { SetMethod: { } setter } || compilation.IsSymbolAccessibleWithin(setter, compilation.Assembly));
                 var storage = settable || !field.ContainingType.IsReferenceType || field.ContainingType.IsGenericType || !canReachFields ? null
                     : new FieldStorage(field.Name, MethodParser.TypeText(field.ContainingType));
                 if (settable || storage is not null)

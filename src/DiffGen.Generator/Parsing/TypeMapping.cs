@@ -111,6 +111,10 @@ internal static class TypeMapping
         return false;
     }
 
+    /// <summary>Whether a member can be assigned at all: a field that is not readonly, or a property with a setter that is not init-only.</summary>
+    public static bool IsAssignable(ISymbol member) =>
+        member is IFieldSymbol { IsReadOnly: false, IsConst: false } || member is IPropertySymbol { SetMethod: { IsInitOnly: false } };
+
     /// <summary>Whether a model type holds floating-point values anywhere in its tree of members (so has a gradient).</summary>
     public static bool HasFloatingMembers(ITypeSymbol type, int depth = 0)
     {
