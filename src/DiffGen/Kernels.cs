@@ -13,11 +13,12 @@ namespace DiffGen;
 /// layer's fan-in, tens to hundreds of elements): inlined into the caller, no dispatch, bounds checked
 /// once per call, then <see cref="Vector256{T}"/> (or <see cref="Vector128{T}"/>) with two
 /// accumulators and fused multiply-add where the hardware has it. Sums are taken in another order
-/// than a scalar loop's, so they round differently, within a few ulps. Used by generated code; not
-/// meant to be called by hand.
+/// than a scalar loop's, so they round differently, within a few ulps. For matrix products, a blocked
+/// multiply-add of any strides (<c>MatrixMultiplyAdd</c>). Used by generated code; not meant to be
+/// called by hand.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Kernels
+public static partial class Kernels
 {
     /// <summary>Σ a[i]·b[i] over a's length (b must be at least as long).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
