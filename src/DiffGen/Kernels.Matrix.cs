@@ -200,6 +200,7 @@ public static partial class Kernels
     /// step), then rows in blocks of <c>RowBlock</c> (the packed A block stays in L2), then one
     /// micro-panel of B against each micro-panel of A in turn.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Multiply<T, TTile>(int m, int n, int k, Operands<T> x, bool strongZeros)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, ITile<T>
@@ -217,8 +218,8 @@ public static partial class Kernels
         // stride 1, B with column stride 1) is read where it is when its block spans little memory:
         // then copying it would cost more than it saves (it is what limits small products). A block
         // spread wider is copied: its lines a page or more apart would miss the TLB and, at
-        // power-of-two strides, fall into the same few cache sets. Only a last, partial panel is
-        // copied (padded with zeros) either way.
+        // power-of-two strides, fall into the same few cache sets. A last, partial panel is copied
+        // (padded with zeros) either way, unless the kernel reads just its rows (4 or 8 of 12).
         var directA = x.ARow == 1 && (long)depth * x.AColumn * Unsafe.SizeOf<T>() <= DirectSpan;
         var directB = x.BColumn == 1 && (long)depth * x.BRow * Unsafe.SizeOf<T>() <= DirectSpan;
 
@@ -237,7 +238,7 @@ public static partial class Kernels
                 var kc = Math.Min(depth, k - pc);
                 ref var bBlock = ref Unsafe.Add(ref x.B, (pc * x.BRow) + (jc * x.BColumn));
                 var b = directB
-                    ? Panels<T>.Direct(ref bBlock, x.BRow, x.BColumn, columns, kc, nr, ref bBuffer)
+                    ? Panels<T>.Direct(ref bBlock, x.BRow, x.BColumn, columns, kc, nr, readable: nr, ref bBuffer)
                     : Panels<T>.Packed(ref bBlock, x.BColumn, x.BRow, columns, kc, nr, ref bBuffer);
 
                 // The careful kernel only for a block of B that needs it: with B finite, a zero A adds
@@ -248,7 +249,7 @@ public static partial class Kernels
                     var rows = Math.Min(rowBlock, m - ic);
                     ref var aBlock = ref Unsafe.Add(ref x.A, (ic * x.ARow) + (pc * x.AColumn));
                     var a = directA
-                        ? Panels<T>.Direct(ref aBlock, x.AColumn, x.ARow, rows, kc, mr, ref aBuffer)
+                        ? Panels<T>.Direct(ref aBlock, x.AColumn, x.ARow, rows, kc, mr, readable: TTile.Computed(rows % mr), ref aBuffer)
                         : Panels<T>.Packed(ref aBlock, x.ARow, x.AColumn, rows, kc, mr, ref aBuffer);
                     ref var cBlock = ref Unsafe.Add(ref x.C, (ic * x.CRow) + (jc * x.CColumn));
                     if (careful)
@@ -265,6 +266,7 @@ public static partial class Kernels
     }
 
     /// <summary>One block of A's micro-panels against one block of B's, micro-tile by micro-tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block<T, TTile, TZeros>(int rows, int columns, int kc, Panels<T> a, Panels<T> b, ref T c, nint cRow, nint cColumn, ref T tile)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, ITile<T>
@@ -340,18 +342,27 @@ public static partial class Kernels
             return new Panels<T>(ref buffer, lanes * kc, lanes, int.MaxValue, ref buffer, lanes);
         }
 
-        /// <summary>The full panels in place (their lanes contiguous), a partial last one copied into <paramref name="buffer"/>.</summary>
-        public static Panels<T> Direct(ref T source, nint depthStride, nint laneStride, int count, int kc, int lanes, ref T buffer)
+        /// <summary>
+        /// The full panels in place (their lanes contiguous), a partial last one copied into
+        /// <paramref name="buffer"/> unless the kernel reads only its <paramref name="readable"/> lanes.
+        /// </summary>
+        public static Panels<T> Direct(ref T source, nint depthStride, nint laneStride, int count, int kc, int lanes, int readable, ref T buffer)
         {
-            var full = count / lanes;
-            if (full * lanes < count)
+            var inPlace = count / lanes;
+            var tail = count - (inPlace * lanes);
+            if (tail == readable)
             {
-                Pack(ref Unsafe.Add(ref source, full * lanes * laneStride), laneStride, depthStride, count - (full * lanes), kc, lanes, ref buffer);
+                inPlace++;
+            }
+            else if (tail > 0)
+            {
+                Pack(ref Unsafe.Add(ref source, inPlace * lanes * laneStride), laneStride, depthStride, tail, kc, lanes, ref buffer);
             }
 
-            return new Panels<T>(ref source, lanes * laneStride, depthStride, full, ref buffer, lanes);
+            return new Panels<T>(ref source, lanes * laneStride, depthStride, inPlace, ref buffer, lanes);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ref T Get(int index, out nint step)
         {
             if (index < _inPlace)
@@ -366,6 +377,7 @@ public static partial class Kernels
     }
 
     /// <summary>Whether B's <paramref name="kc"/> × <paramref name="columns"/> block is all finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool IsFinite<T>(ref T b, nint rowStride, nint columnStride, int kc, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -400,6 +412,7 @@ public static partial class Kernels
     /// the operand's lines (A's rows, B's columns) cut into panels of <paramref name="lanes"/>, each
     /// interleaved p by p.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pack<T>(ref T source, nint laneStride, nint depthStride, int count, int kc, int lanes, ref T panels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -464,6 +477,7 @@ public static partial class Kernels
     /// panel[p·lanes + i] = source[i·laneStride + p·depthStride] for i &lt; <paramref name="count"/>,
     /// zero for count ≤ i &lt; lanes: one panel of <see cref="Pack"/>, for sources whose lanes are not contiguous.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackPanel<T>(ref T source, nint laneStride, nint depthStride, int count, int kc, int lanes, ref T panel)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -706,6 +720,7 @@ public static partial class Kernels
 
         public static int Computed(int rows) => rows <= 4 ? 4 : rows <= 8 ? 8 : 12;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void MultiplyAdd<TZeros>(int rows, int kc, ref T a, nint aStep, ref T b, nint bStep, ref T c, nint cRow)
             where TZeros : struct, IZeros
         {
@@ -849,6 +864,7 @@ public static partial class Kernels
 
         public static int Computed(int rows) => rows <= 3 ? 3 : 6;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void MultiplyAdd<TZeros>(int rows, int kc, ref T a, nint aStep, ref T b, nint bStep, ref T c, nint cRow)
             where TZeros : struct, IZeros
         {
