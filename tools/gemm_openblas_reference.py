@@ -6,7 +6,7 @@ Run with one thread and OpenBLAS's own choice of kernel:
 
 For each (n, d, h): forward C[n x h] = X[n x d] . W[h x d]^T, and the weight gradient
 dW[h x d] += dZ[n x h]^T . X[n x d]. GFLOP/s = 2 m n k / time, best of several timed repeats.
-With --cpu-time the time is the thread's CPU time (time.thread_time) rather than the wall clock:
+With --float32 the operands are float32 (SGEMM). With --cpu-time the time is the thread's CPU time (time.thread_time) rather than the wall clock:
 steadier on a machine shared with other work, which preempts the wall clock but not the CPU time.
 """
 import sys
@@ -39,14 +39,15 @@ def best_time(f, clock, min_seconds=0.3, repeats=7):
 
 def main():
     clock = time.thread_time if "--cpu-time" in sys.argv else time.perf_counter
+    dtype = np.float32 if "--float32" in sys.argv else np.float64
     rng = np.random.default_rng(1)
-    print(f"numpy {np.__version__}, {'thread CPU time' if clock is time.thread_time else 'wall clock'}")
+    print(f"numpy {np.__version__}, {np.dtype(dtype).name}, {'thread CPU time' if clock is time.thread_time else 'wall clock'}")
     for n, d, h in SHAPES:
-        x = rng.standard_normal((n, d))
-        w = rng.standard_normal((h, d))
-        dz = rng.standard_normal((n, h))
-        c = np.zeros((n, h))
-        dw = np.zeros((h, d))
+        x = rng.standard_normal((n, d)).astype(dtype)
+        w = rng.standard_normal((h, d)).astype(dtype)
+        dz = rng.standard_normal((n, h)).astype(dtype)
+        c = np.zeros((n, h), dtype)
+        dw = np.zeros((h, d), dtype)
 
         def forward():
             # C = X . W^T (MatrixMultiplyAdd adds into C; the add is O(nh), negligible against O(nhd)).
