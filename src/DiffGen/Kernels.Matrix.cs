@@ -313,7 +313,8 @@ public static partial class Kernels
     /// An operand's block as micro-panels of <c>lanes</c> lines (A's rows, B's columns): panel q's
     /// element for step p and lane i at <c>Get(q)[p·step + i]</c>. Packed, all of them are in the pack
     /// buffer with step = lanes; read in place, the full panels are in the operand with its stride
-    /// along p as the step, and a partial last one is packed.
+    /// along p as the step, and so is a partial last one if the kernel reads just its lanes, else that
+    /// one is packed.
     /// </summary>
     private readonly ref struct Panels<T>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -424,10 +425,10 @@ public static partial class Kernels
     {
         if (laneStride == 1)
         {
-            // The lanes are contiguous in the source (row-major B, column-major A): step by step, each
-            // step's line copied across all the panels, so the reads run along the source's lines (panel
-            // by panel they would jump a line each step, and a row of a wide matrix is a page apart).
-            // In vectors: a memmove call per piece would cost more than the few elements it copies.
+            // The lanes are contiguous in the source (row-major B, column-major A): eight steps at a
+            // time, panel by panel, so the eight source lines being read stay in L1 (a whole panel at
+            // once would jump a line each step, and a line of a wide matrix is a page away). Copied in
+            // vectors: a memmove call per piece would cost more than the few elements it copies.
             var vector = Vector256.IsHardwareAccelerated ? Vector256<T>.Count : int.MaxValue;
             var fullWidth = lanes % vector == 0 ? count - (count % lanes) : 0;
             for (var p0 = 0; p0 < kc; p0 += 8)
