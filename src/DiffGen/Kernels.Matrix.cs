@@ -132,10 +132,26 @@ public static partial class Kernels
         CheckExtent(b.Length, k, bRowStride, n, bColumnStride, nameof(b), "B", "k", "n");
         CheckExtent(c.Length, m, cRowStride, n, cColumnStride, nameof(c), "C", "m", "n");
 
-        var operands = new Operands<T>(
-            ref MemoryMarshal.GetReference(a), aRowStride, aColumnStride,
-            ref MemoryMarshal.GetReference(b), bRowStride, bColumnStride,
-            ref MemoryMarshal.GetReference(c), cRowStride, cColumnStride);
+        // The kernels add whole rows of a tile into C, in vectors, where C's columns are contiguous;
+        // elsewhere a tile goes through a buffer, element by element. When C's rows are contiguous
+        // instead (a transposed C), compute Cᵀ += Bᵀ·Aᵀ: its columns are. Every element gets the same
+        // chain of multiply-adds either way, so the same bits; strong zeros then skip zeros of the
+        // kernel's B operand, which is A.
+        var swap = cRowStride == 1 && cColumnStride != 1;
+        var operands = swap
+            ? new Operands<T>(
+                ref MemoryMarshal.GetReference(b), bColumnStride, bRowStride,
+                ref MemoryMarshal.GetReference(a), aColumnStride, aRowStride,
+                ref MemoryMarshal.GetReference(c), cColumnStride, cRowStride)
+            : new Operands<T>(
+                ref MemoryMarshal.GetReference(a), aRowStride, aColumnStride,
+                ref MemoryMarshal.GetReference(b), bRowStride, bColumnStride,
+                ref MemoryMarshal.GetReference(c), cRowStride, cColumnStride);
+        if (swap)
+        {
+            (m, n) = (n, m);
+        }
+
         if (kernel == MatrixKernel.Best)
         {
             kernel = IsSupported(MatrixKernel.Vector512) ? MatrixKernel.Vector512
@@ -150,13 +166,13 @@ public static partial class Kernels
         switch (kernel)
         {
             case MatrixKernel.Vector512:
-                Multiply<T, Tile512<T>>(m, n, k, operands, strongZeros);
+                Multiply<T, Tile512<T>>(m, n, k, operands, strongZeros, zerosOfB: swap);
                 break;
             case MatrixKernel.Vector256:
-                Multiply<T, Tile256<T>>(m, n, k, operands, strongZeros);
+                Multiply<T, Tile256<T>>(m, n, k, operands, strongZeros, zerosOfB: swap);
                 break;
             default:
-                Multiply<T, TileScalar<T>>(m, n, k, operands, strongZeros);
+                Multiply<T, TileScalar<T>>(m, n, k, operands, strongZeros, zerosOfB: swap);
                 break;
         }
     }
@@ -201,7 +217,7 @@ public static partial class Kernels
     /// micro-panel of B against each micro-panel of A in turn.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Multiply<T, TTile>(int m, int n, int k, Operands<T> x, bool strongZeros)
+    private static void Multiply<T, TTile>(int m, int n, int k, Operands<T> x, bool strongZeros, bool zerosOfB)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTile : struct, ITile<T>
     {
@@ -241,9 +257,9 @@ public static partial class Kernels
                     ? Panels<T>.Direct(ref bBlock, x.BRow, x.BColumn, columns, kc, nr, readable: nr, ref bBuffer)
                     : Panels<T>.Packed(ref bBlock, x.BColumn, x.BRow, columns, kc, nr, ref bBuffer);
 
-                // The careful kernel only for a block of B that needs it: with B finite, a zero A adds
-                // exactly zero anyway.
-                var careful = strongZeros && !IsFinite(ref bBlock, x.BRow, x.BColumn, kc, columns);
+                // The careful kernel only for blocks that need it: where the other factor is finite, a
+                // zero adds exactly zero anyway.
+                var bCareful = strongZeros && !zerosOfB && !IsFinite(ref bBlock, x.BRow, x.BColumn, kc, columns);
                 for (var ic = 0; ic < m; ic += rowBlock)
                 {
                     var rows = Math.Min(rowBlock, m - ic);
@@ -252,9 +268,13 @@ public static partial class Kernels
                         ? Panels<T>.Direct(ref aBlock, x.AColumn, x.ARow, rows, kc, mr, readable: TTile.Computed(rows % mr), ref aBuffer)
                         : Panels<T>.Packed(ref aBlock, x.ARow, x.AColumn, rows, kc, mr, ref aBuffer);
                     ref var cBlock = ref Unsafe.Add(ref x.C, (ic * x.CRow) + (jc * x.CColumn));
-                    if (careful)
+                    if (bCareful)
                     {
-                        Block<T, TTile, SkipZeros>(rows, columns, kc, a, b, ref cBlock, x.CRow, x.CColumn, ref tile);
+                        Block<T, TTile, SkipZerosOfA>(rows, columns, kc, a, b, ref cBlock, x.CRow, x.CColumn, ref tile);
+                    }
+                    else if (strongZeros && zerosOfB && !IsFinite(ref aBlock, x.ARow, x.AColumn, rows, kc))
+                    {
+                        Block<T, TTile, SkipZerosOfB>(rows, columns, kc, a, b, ref cBlock, x.CRow, x.CColumn, ref tile);
                     }
                     else
                     {
@@ -377,18 +397,24 @@ public static partial class Kernels
         }
     }
 
-    /// <summary>Whether B's <paramref name="kc"/> × <paramref name="columns"/> block is all finite.</summary>
+    /// <summary>Whether a <paramref name="rows"/> × <paramref name="columns"/> block is all finite.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool IsFinite<T>(ref T b, nint rowStride, nint columnStride, int kc, int columns)
+    private static bool IsFinite<T>(ref T b, nint rowStride, nint columnStride, int rows, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (columnStride != 1 && rowStride == 1)
+        {
+            // Scan along the contiguous direction.
+            (rowStride, columnStride, rows, columns) = (columnStride, rowStride, columns, rows);
+        }
+
         if (columnStride == 1 && rowStride == columns)
         {
             // Contiguous rows: one scan of the whole block.
-            return System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<T>(MemoryMarshal.CreateReadOnlySpan(ref b, kc * columns));
+            return System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<T>(MemoryMarshal.CreateReadOnlySpan(ref b, rows * columns));
         }
 
-        for (var p = 0; p < kc; p++)
+        for (var p = 0; p < rows; p++)
         {
             ref var row = ref Unsafe.Add(ref b, p * rowStride);
             if (columnStride == 1)
@@ -588,20 +614,37 @@ public static partial class Kernels
 
     private static int RoundUp(int value, int multiple) => Ceiling(value, multiple) * multiple;
 
-    /// <summary>How a product with a zero A element counts: by IEEE, or as nothing (<c>strongZeros</c>).</summary>
+    /// <summary>
+    /// How a product with a zero factor counts: by IEEE, or as nothing where the kernel's A operand
+    /// (broadcast) is zero, or where its B operand (vector) is zero (<c>strongZeros</c> with the
+    /// operands swapped).
+    /// </summary>
     private interface IZeros
     {
-        static abstract bool Strong { get; }
+        static abstract bool SkipA { get; }
+
+        static abstract bool SkipB { get; }
     }
 
     private struct IeeeZeros : IZeros
     {
-        public static bool Strong => false;
+        public static bool SkipA => false;
+
+        public static bool SkipB => false;
     }
 
-    private struct SkipZeros : IZeros
+    private struct SkipZerosOfA : IZeros
     {
-        public static bool Strong => true;
+        public static bool SkipA => true;
+
+        public static bool SkipB => false;
+    }
+
+    private struct SkipZerosOfB : IZeros
+    {
+        public static bool SkipA => false;
+
+        public static bool SkipB => true;
     }
 
     /// <summary>A micro-kernel: its tile's shape, the blocking around it, and the tile's multiply-add.</summary>
@@ -977,30 +1020,14 @@ public static partial class Kernels
             for (var p = 0; p < kc; p++)
             {
                 T b0 = b, b1 = Unsafe.Add(ref b, 1), b2 = Unsafe.Add(ref b, 2), b3 = Unsafe.Add(ref b, 3);
-                var x = a;
-                if (!TZeros.Strong || x != T.Zero)
-                {
-                    c00 = FusedScalar(x, b0, c00); c01 = FusedScalar(x, b1, c01); c02 = FusedScalar(x, b2, c02); c03 = FusedScalar(x, b3, c03);
-                }
-
-                x = Unsafe.Add(ref a, 1);
-                if (!TZeros.Strong || x != T.Zero)
-                {
-                    c10 = FusedScalar(x, b0, c10); c11 = FusedScalar(x, b1, c11); c12 = FusedScalar(x, b2, c12); c13 = FusedScalar(x, b3, c13);
-                }
-
-                x = Unsafe.Add(ref a, 2);
-                if (!TZeros.Strong || x != T.Zero)
-                {
-                    c20 = FusedScalar(x, b0, c20); c21 = FusedScalar(x, b1, c21); c22 = FusedScalar(x, b2, c22); c23 = FusedScalar(x, b3, c23);
-                }
-
-                x = Unsafe.Add(ref a, 3);
-                if (!TZeros.Strong || x != T.Zero)
-                {
-                    c30 = FusedScalar(x, b0, c30); c31 = FusedScalar(x, b1, c31); c32 = FusedScalar(x, b2, c32); c33 = FusedScalar(x, b3, c33);
-                }
-
+                var x0 = a;
+                c00 = StepScalar<T, TZeros>(x0, b0, c00); c01 = StepScalar<T, TZeros>(x0, b1, c01); c02 = StepScalar<T, TZeros>(x0, b2, c02); c03 = StepScalar<T, TZeros>(x0, b3, c03);
+                var x1 = Unsafe.Add(ref a, 1);
+                c10 = StepScalar<T, TZeros>(x1, b0, c10); c11 = StepScalar<T, TZeros>(x1, b1, c11); c12 = StepScalar<T, TZeros>(x1, b2, c12); c13 = StepScalar<T, TZeros>(x1, b3, c13);
+                var x2 = Unsafe.Add(ref a, 2);
+                c20 = StepScalar<T, TZeros>(x2, b0, c20); c21 = StepScalar<T, TZeros>(x2, b1, c21); c22 = StepScalar<T, TZeros>(x2, b2, c22); c23 = StepScalar<T, TZeros>(x2, b3, c23);
+                var x3 = Unsafe.Add(ref a, 3);
+                c30 = StepScalar<T, TZeros>(x3, b0, c30); c31 = StepScalar<T, TZeros>(x3, b1, c31); c32 = StepScalar<T, TZeros>(x3, b2, c32); c33 = StepScalar<T, TZeros>(x3, b3, c33);
                 a = ref Unsafe.Add(ref a, aStep);
                 b = ref Unsafe.Add(ref b, bStep);
             }
@@ -1030,33 +1057,50 @@ public static partial class Kernels
     // copies it into the accumulator's register after each row's last multiply-add (measured: a
     // register move per row, 8 per step of the 8×24 kernel).
 
-    /// <summary>sum + x·y in one rounding; under <see cref="SkipZeros"/>, sum unchanged in the lanes where x is zero.</summary>
+    /// <summary>sum + x·y in one rounding; sum unchanged in the lanes where the factor <typeparamref name="TZeros"/> skips is zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<T> Step512<T, TZeros>(Vector512<T> x, Vector512<T> y, Vector512<T> sum)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TZeros : struct, IZeros
     {
-        if (TZeros.Strong)
+        if (TZeros.SkipA)
         {
             return Vector512.ConditionalSelect(Vector512.Equals(x, Vector512<T>.Zero), sum, Fused512(x, y, sum));
+        }
+
+        if (TZeros.SkipB)
+        {
+            return Vector512.ConditionalSelect(Vector512.Equals(y, Vector512<T>.Zero), sum, Fused512(x, y, sum));
         }
 
         return Fused512(x, y, sum);
     }
 
-    /// <summary>sum + x·y in one rounding; under <see cref="SkipZeros"/>, sum unchanged in the lanes where x is zero.</summary>
+    /// <summary>sum + x·y in one rounding; sum unchanged in the lanes where the factor <typeparamref name="TZeros"/> skips is zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> Step256<T, TZeros>(Vector256<T> x, Vector256<T> y, Vector256<T> sum)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TZeros : struct, IZeros
     {
-        if (TZeros.Strong)
+        if (TZeros.SkipA)
         {
             return Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<T>.Zero), sum, Fused256(x, y, sum));
         }
 
+        if (TZeros.SkipB)
+        {
+            return Vector256.ConditionalSelect(Vector256.Equals(y, Vector256<T>.Zero), sum, Fused256(x, y, sum));
+        }
+
         return Fused256(x, y, sum);
     }
+
+    /// <summary>sum + x·y, or sum where the factor <typeparamref name="TZeros"/> skips is zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T StepScalar<T, TZeros>(T x, T y, T sum)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TZeros : struct, IZeros =>
+        (TZeros.SkipA && x == T.Zero) || (TZeros.SkipB && y == T.Zero) ? sum : FusedScalar(x, y, sum);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<T> Fused512<T>(Vector512<T> x, Vector512<T> y, Vector512<T> sum)
