@@ -234,10 +234,12 @@ public static partial class Kernels
         // stride 1, B with column stride 1) is read where it is when its block spans little memory:
         // then copying it would cost more than it saves (it is what limits small products). A block
         // spread wider is copied: its lines a page or more apart would miss the TLB and, at
-        // power-of-two strides, fall into the same few cache sets. A last, partial panel is copied
-        // (padded with zeros) either way, unless the kernel reads just its rows (4 or 8 of 12).
-        var directA = x.ARow == 1 && (long)depth * x.AColumn * Unsafe.SizeOf<T>() <= DirectSpan;
-        var directB = x.BColumn == 1 && (long)depth * x.BRow * Unsafe.SizeOf<T>() <= DirectSpan;
+        // power-of-two strides, fall into the same few cache sets; unless each panel would be read
+        // once only anyway (one panel of the other operand: m ≤ mr, or n ≤ nr, a product with a vector),
+        // when the copy is pure cost. A last, partial panel is copied (padded with zeros) either way,
+        // unless the kernel reads just its rows (4 or 8 of 12).
+        var directA = x.ARow == 1 && ((long)depth * x.AColumn * Unsafe.SizeOf<T>() <= DirectSpan || n <= nr);
+        var directB = x.BColumn == 1 && ((long)depth * x.BRow * Unsafe.SizeOf<T>() <= DirectSpan || m <= mr);
 
         var packedA = RoundUp((directA ? mr : rowBlock) * depth, 64);
         var packedB = RoundUp((directB ? nr : columnBlock) * depth, 64);
