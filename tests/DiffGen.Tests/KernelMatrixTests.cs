@@ -18,13 +18,15 @@ public class KernelMatrixTests
 {
     // A size list that crosses every edge: 0 and 1, the tile's rows and columns (4, 8, 12 rows are
     // the row kernels' bounds; 16 and 32 the tile widths for double and float), the depth block (384:
-    // 385 splits into two blocks of 193), the row block (144) and the column block (1024).
+    // 385 splits into two blocks of 193), the row block (144) and the column block (1024); operands
+    // spanning more than 512 KiB (copied, unless the other one is a single panel: the last two).
     private static readonly (int M, int N, int K)[] Sizes =
     [
         (0, 5, 5), (5, 0, 5), (5, 5, 0), (1, 1, 1), (1, 17, 3), (13, 1, 7), (2, 3, 1), (4, 16, 2),
         (5, 15, 3), (8, 33, 4), (9, 31, 6), (11, 15, 2), (12, 16, 9), (13, 17, 10), (24, 32, 383),
         (25, 48, 384), (23, 47, 385), (7, 9, 800), (143, 31, 9), (144, 16, 12), (145, 47, 20),
         (289, 18, 3), (3, 1025, 2), (2, 2049, 3), (300, 257, 129), (700, 20, 100), (1500, 5, 120),
+        (5, 200, 400), (200, 7, 400),
     ];
 
     private static readonly MatrixKernel[] OtherKernels = [MatrixKernel.Vector512, MatrixKernel.Vector256, MatrixKernel.Scalar];
