@@ -12,7 +12,10 @@ namespace DiffGen;
 // packed micro-panels (B into k-major panels of a micro-tile's width, A into k-major panels of its
 // height), and a register-blocked micro-kernel of fused multiply-adds runs over the panels. The copy
 // reads any strides, so row-major, transposed and sub-block operands all reach the same inner loop at
-// the same speed. Vector512 where the hardware has it, else Vector256 with FMA, else scalar.
+// the same speed. Two departures, both for speed and neither changing a bit of the result: an operand
+// already laid out as the panels want it is read in place when copying it would not pay (small
+// products), and a C with contiguous rows is computed as Cᵀ += Bᵀ·Aᵀ. Vector512 where the hardware has
+// it, else Vector256 with FMA, else scalar.
 public static partial class Kernels
 {
     /// <summary>
