@@ -1,13 +1,15 @@
 """Single-thread OpenBLAS DGEMM speed at the products of a two-layer network, for comparison with
 DiffGen's Kernels.MatrixMultiplyAdd (tests/DiffGen.Benchmarks, MatrixKernelBenchmarks).
 
-Run with one thread and OpenBLAS's own choice of kernel:
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 python3 tools/gemm_openblas_reference.py
+Run with one thread and OpenBLAS's own choice of kernel, with a python3 whose numpy uses OpenBLAS
+(on the project's machines /usr/bin/python3, Debian's numpy; the python3 of pyenv has no numpy):
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/gemm_openblas_reference.py
 
 For each (n, d, h): forward C[n x h] = X[n x d] . W[h x d]^T, and the weight gradient
-dW[h x d] += dZ[n x h]^T . X[n x d]. GFLOP/s = 2 m n k / time, best of several timed repeats.
-With --float32 the operands are float32 (SGEMM). With --cpu-time the time is the thread's CPU time (time.thread_time) rather than the wall clock:
-steadier on a machine shared with other work, which preempts the wall clock but not the CPU time.
+dW[h x d] = dZ[n x h]^T . X[n x d]. GFLOP/s = 2 m n k / time, best of several timed repeats.
+With --float32 the operands are float32 (SGEMM). With --cpu-time the time is the thread's CPU time
+(time.thread_time) rather than the wall clock: steadier on a machine shared with other work, which
+preempts the wall clock but not the CPU time.
 """
 import sys
 import time
