@@ -27,7 +27,9 @@ public static partial class Kernels
     /// <para>
     /// Any strides of zero or more: a row-major matrix has column stride 1, a transposed view swaps the
     /// two strides, a block of a bigger matrix keeps the bigger matrix's row stride (slice the span to
-    /// the block's first element), a stride of 0 repeats a row or column. C should not overlap A or B.
+    /// the block's first element), a stride of 0 repeats a row or column. C should not overlap A or B;
+    /// it may overlap itself (the overlapping windows of a convolution's input, as a gradient): then every
+    /// C(i,j) that lands on one element adds to it, in turn, as a loop over i and j would.
     /// When <paramref name="m"/>, <paramref name="n"/> or <paramref name="k"/> is 0, nothing is read or written.
     /// </para>
     /// <para>
@@ -135,6 +137,12 @@ public static partial class Kernels
         CheckExtent(b.Length, k, bRowStride, n, bColumnStride, nameof(b), "B", "k", "n");
         CheckExtent(c.Length, m, cRowStride, n, cColumnStride, nameof(c), "C", "m", "n");
 
+        if (OverlapsItself(m, n, cRowStride, cColumnStride))
+        {
+            AddThroughBuffer(m, n, k, a, aRowStride, aColumnStride, b, bRowStride, bColumnStride, c, cRowStride, cColumnStride, strongZeros, kernel);
+            return;
+        }
+
         // The kernels add whole rows of a tile into C, in vectors, where C's columns are contiguous;
         // elsewhere a tile goes through a buffer, element by element. When C's rows are contiguous
         // instead (a transposed C), compute Cᵀ += Bᵀ·Aᵀ: its columns are. Every element gets the same
@@ -177,6 +185,43 @@ public static partial class Kernels
             default:
                 Multiply<T, TileScalar<T>>(m, n, k, operands, strongZeros, zerosOfB: swap);
                 break;
+        }
+    }
+
+    // Whether two C(i,j) may be one element: unless the rows (or the columns) occupy disjoint ranges, assume so.
+    private static bool OverlapsItself(int m, int n, int rowStride, int columnStride) =>
+        !(m == 1 ? n == 1 || columnStride > 0
+            : n == 1 ? rowStride > 0
+            : columnStride > 0 && rowStride >= (long)(n - 1) * columnStride + 1
+              || rowStride > 0 && columnStride >= (long)(m - 1) * rowStride + 1);
+
+    // A C that overlaps itself: the product into a zeroed buffer of its own, then added element by element in
+    // (i, j) order, so that no vector store of one row overwrites what another row just added.
+    private static void AddThroughBuffer<T>(
+        int m, int n, int k,
+        ReadOnlySpan<T> a, int aRowStride, int aColumnStride,
+        ReadOnlySpan<T> b, int bRowStride, int bColumnStride,
+        Span<T> c, int cRowStride, int cColumnStride,
+        bool strongZeros, MatrixKernel kernel)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var length = checked(m * n);
+        var product = System.Buffers.ArrayPool<T>.Shared.Rent(length);
+        try
+        {
+            Array.Clear(product, 0, length);
+            MatrixMultiplyAddCore(m, n, k, a, aRowStride, aColumnStride, b, bRowStride, bColumnStride, product.AsSpan(0, length), n, 1, strongZeros, kernel);
+            for (var i = 0; i < m; i++)
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    c[(i * cRowStride) + (j * cColumnStride)] += product[(i * n) + j];
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<T>.Shared.Return(product);
         }
     }
 

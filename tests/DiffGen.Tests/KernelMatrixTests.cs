@@ -240,6 +240,53 @@ public class KernelMatrixTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    /// <summary>
+    /// A C whose elements repeat, as the gradient of a convolution's input (C(t,p) = dx[t + p]): every C(t,p)
+    /// landing on one element adds to it, as the plain loop does, in every kernel.
+    /// </summary>
+    [Theory]
+    [InlineData(40, 5, 3, 1, 1)]    // windows: rows one apart, columns one apart
+    [InlineData(37, 19, 70, 2, 1)]  // rows two apart, wider than the stride
+    [InlineData(13, 17, 9, 1, 3)]   // columns three apart, rows one apart
+    [InlineData(6, 5, 4, 0, 1)]     // every row the same
+    public void ACOverlappingItselfGetsEveryContribution(int m, int n, int k, int cRowStride, int cColumnStride)
+    {
+        var random = new Random(m * 31 + n);
+        var a = Fill(random, m * k);
+        var b = Fill(random, k * n);
+        var length = ((m - 1) * cRowStride) + ((n - 1) * cColumnStride) + 1;
+        var c0 = Fill(random, length);
+        var expected = (double[])c0.Clone();
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (var p = 0; p < k; p++)
+                {
+                    sum += a[(i * k) + p] * b[(p * n) + j];
+                }
+
+                expected[(i * cRowStride) + (j * cColumnStride)] += sum;
+            }
+        }
+
+        foreach (var kernel in OtherKernels)
+        {
+            if (!Kernels.IsSupported(kernel))
+            {
+                continue;
+            }
+
+            var c = (double[])c0.Clone();
+            Kernels.MatrixMultiplyAddCore<double>(m, n, k, a, k, 1, b, n, 1, c, cRowStride, cColumnStride, strongZeros: false, kernel);
+            for (var e = 0; e < length; e++)
+            {
+                Assert.True(Math.Abs(c[e] - expected[e]) <= 1e-12 * (1 + Math.Abs(expected[e])), $"{kernel}: element {e} is {c[e]:R}, the loop gives {expected[e]:R}");
+            }
+        }
+    }
+
     [Fact]
     public void TheComparisonCatchesAWrongProduct()
     {
