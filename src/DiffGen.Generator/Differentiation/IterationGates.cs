@@ -150,6 +150,8 @@ internal static class IterationGates
                     break;
                 case ReverseDot dot when IsZeroLocal(dot.AccumulatorAdjoint):
                     break;
+                case ProductAdjoint product when IsZeroLocal(product.AccumulatorAdjoint):
+                    break;
                 default:
                     return false;
             }

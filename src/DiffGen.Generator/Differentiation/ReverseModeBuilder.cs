@@ -33,6 +33,10 @@ internal sealed class ReverseModeBuilder
     private readonly Dictionary<LoopStatement, IterationGate> _gates = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly Dictionary<LoopStatement, List<RowSlice>> _rowSlices = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly Dictionary<LoopStatement, HoistedSlices> _hoistedSlices = new(ReferenceComparer<LoopStatement>.Instance);
+    private readonly Dictionary<LoopStatement, MatrixProduct> _products = new(ReferenceComparer<LoopStatement>.Instance);
+    private readonly Dictionary<LoopStatement, ProductBlocking> _blockings = new(ReferenceComparer<LoopStatement>.Instance);
+    private readonly HashSet<DotKernel> _reversedDots = new(ReferenceComparer<DotKernel>.Instance);
+    private readonly Dictionary<MatrixProduct, ProductPullback> _pullbacks = new(ReferenceComparer<MatrixProduct>.Instance);
     private TapeReservations? _reservations;
 
     private ReverseModeBuilder(MethodSpec spec)
@@ -57,6 +61,20 @@ internal sealed class ReverseModeBuilder
             if (VectorKernels.MatchDot(loop, _program.Variables) is { } kernel)
             {
                 _dotKernels.Add(loop, kernel);
+            }
+        }
+
+        foreach (var nest in MatrixProducts.Find(_program, _dotKernels, _loops, _names).GroupBy(f => f.Outer, ReferenceComparer<LoopStatement>.Instance))
+        {
+            var counter = _program.Variables[nest.Key.Counter!.Counter].Name;
+            _blockings[nest.Key] = new ProductBlocking(
+                _names.Claim(counter + "Block"),
+                _names.Claim(counter + "BlockEnd"),
+                MatrixProducts.BlockRows,
+                nest.Select(f => f.Product).ToEquatableArray());
+            foreach (var (dot, _, product) in nest)
+            {
+                _products[dot] = product;
             }
         }
 
@@ -85,7 +103,7 @@ internal sealed class ReverseModeBuilder
             bool Fixed(Operand? operand) => operand is not VariableOperand { Id: var id } || !moved.Contains(id);
             foreach (var inner in enclosing.Body.OfType<LoopStatement>())
             {
-                if (!_dotKernels.TryGetValue(inner, out var kernel) || !Fixed(kernel.Counter.Start) || !Fixed(kernel.Counter.Bound))
+                if (!_dotKernels.TryGetValue(inner, out var kernel) || _products.ContainsKey(inner) || !Fixed(kernel.Counter.Start) || !Fixed(kernel.Counter.Bound))
                 {
                     continue;
                 }
@@ -112,11 +130,15 @@ internal sealed class ReverseModeBuilder
         }
     }
 
+    private ProductBlocking BlockingOf(MatrixProduct product) =>
+        _blockings.Values.First(b => b.Products.Any(p => ReferenceEquals(p, product)));
+
     private HoistedSlices SlicesOf(LoopStatement dot) =>
         _hoistedSlices.TryGetValue(dot, out var slices) ? slices : HoistedSlices.None;
 
-    private IEnumerable<SweepStatement> DeclareSlices(LoopStatement enclosing) =>
-        _rowSlices.TryGetValue(enclosing, out var slices) ? slices.Select(s => new DeclareSlice(s)) : Enumerable.Empty<SweepStatement>();
+    // The slices of the dot kernels a sweep runs: a dead or inactive kernel's offset may not be computed there.
+    private IEnumerable<SweepStatement> DeclareSlices(LoopStatement enclosing, System.Func<DotKernel, bool> runs) =>
+        _rowSlices.TryGetValue(enclosing, out var slices) ? slices.Where(s => runs(s.Kernel)).Select(s => new DeclareSlice(s)) : Enumerable.Empty<SweepStatement>();
 
     public static GradientBody Differentiate(MethodSpec spec) =>
         new ReverseModeBuilder(spec with { Body = LoopInvariantCodeMotion.Run(spec.Body) }).Build();
@@ -174,8 +196,16 @@ internal sealed class ReverseModeBuilder
             new VariableOperand(result),
             restores ? _names.Claim("value") : null,
             _tapes.Values.ToEquatableArray(),
-            _arrayAdjoints.ToEquatableArray());
+            _arrayAdjoints.ToEquatableArray(),
+            ProductBuffers());
     }
+
+    // The products' buffers, and the adjoints' of the products the reverse sweep pulls back.
+    private EquatableArray<ProductBuffer> ProductBuffers() =>
+        _blockings.Values.SelectMany(b => b.Products)
+            .SelectMany(p => _pullbacks.ContainsKey(p) ? new[] { p.ProductsBuffer, p.AdjointsBuffer } : new[] { p.ProductsBuffer },
+                (p, name) => new ProductBuffer(name, p.Kernel.Type))
+            .ToEquatableArray();
 
     private IEnumerable<SweepStatement> DeclareZeros(IEnumerable<int> adjoints) =>
         adjoints.GroupBy(v => _program.Variables[v].Type)
@@ -249,12 +279,14 @@ internal sealed class ReverseModeBuilder
                 case LoopStatement loop when _dotKernels.TryGetValue(loop, out var dot):
                     if (live[dot.Accumulator])
                     {
-                        yield return new ForwardDot(dot, SlicesOf(loop));
+                        yield return _products.TryGetValue(loop, out var product)
+                            ? new ForwardProductRead(product, BlockingOf(product).Start)
+                            : new ForwardDot(dot, SlicesOf(loop));
                     }
 
                     break;
                 case LoopStatement loop:
-                    foreach (var slice in DeclareSlices(loop))
+                    foreach (var slice in DeclareSlices(loop, kernel => live[kernel.Accumulator]))
                     {
                         yield return slice;
                     }
@@ -266,7 +298,8 @@ internal sealed class ReverseModeBuilder
                         _saved.TryGetValue(loop, out var saved) ? saved.ToEquatableArray() : EquatableArray<int>.Empty,
                         _gates.TryGetValue(loop, out var gate) ? gate : null,
                         _reservations!.Before.TryGetValue(loop, out var reservations) ? reservations.ToEquatableArray() : EquatableArray<TapeReservation>.Empty,
-                        _reservations.Reserved.Contains(loop));
+                        _reservations.Reserved.Contains(loop),
+                        _blockings.TryGetValue(loop, out var blocking) ? blocking : null);
                     break;
             }
         }
@@ -309,15 +342,30 @@ internal sealed class ReverseModeBuilder
 
                     break;
                 case LoopStatement inner when _dotKernels.TryGetValue(inner, out var dot):
-                    if (_activity.IsActive(dot.Accumulator) && _declared[dot.Accumulator]
-                        && (_activity.IsActive(dot.A) || _activity.IsActive(dot.B)))
+                    if (!_activity.IsActive(dot.Accumulator) || !_declared[dot.Accumulator]
+                        || (!_activity.IsActive(dot.A) && !_activity.IsActive(dot.B)))
                     {
+                        break;
+                    }
+
+                    if (_products.TryGetValue(inner, out var product))
+                    {
+                        // Gathered for the block; the block's end pulls the products back.
+                        pending.Add(new ProductAdjoint(product, Adjoint(dot.Accumulator), BlockingOf(product).Start));
+                        _pullbacks[product] = new ProductPullback(
+                            product,
+                            _activity.IsActive(product.RowArray) ? ArrayAdjoint(product.RowArray) : null,
+                            _activity.IsActive(product.ColumnArray) ? ArrayAdjoint(product.ColumnArray) : null);
+                    }
+                    else
+                    {
+                        _reversedDots.Add(dot);
                         pending.Add(new ReverseDot(
-                            dot,
-                            Adjoint(dot.Accumulator),
-                            _activity.IsActive(dot.A) ? ArrayAdjoint(dot.A) : null,
-                            _activity.IsActive(dot.B) ? ArrayAdjoint(dot.B) : null,
-                            SlicesOf(inner)));
+                                dot,
+                                Adjoint(dot.Accumulator),
+                                _activity.IsActive(dot.A) ? ArrayAdjoint(dot.A) : null,
+                                _activity.IsActive(dot.B) ? ArrayAdjoint(dot.B) : null,
+                                SlicesOf(inner)));
                     }
 
                     break;
@@ -327,7 +375,7 @@ internal sealed class ReverseModeBuilder
                         // At the top level, the forward sweep's slices are still in scope.
                         if (!_program.Body.Any(s => ReferenceEquals(s, inner)))
                         {
-                            pending.AddRange(DeclareSlices(inner));
+                            pending.AddRange(DeclareSlices(inner, _reversedDots.Contains));
                         }
 
                         pending.Add(reversed);
@@ -398,6 +446,14 @@ internal sealed class ReverseModeBuilder
         }
 
         iteration.AddRange(body);
+        if (_blockings.TryGetValue(loop, out var blocking))
+        {
+            // Blocked: the iterations run block by block (no gate), each block ending with its products' pullbacks.
+            var pullbacks = blocking.Products.Where(_pullbacks.ContainsKey).Select(p => _pullbacks[p]).ToEquatableArray();
+            return new ReverseLoop(loop, iteration.ToEquatableArray(), null, IncomingAdjoints(loop, iteration), null,
+                pullbacks.Count > 0 ? blocking : null, pullbacks);
+        }
+
         if (IterationGates.Find(loop, iteration, _program, _saved[loop], _dotKernels.ContainsKey) is { } relu)
         {
             var gate = new IterationGate(
@@ -638,6 +694,7 @@ internal sealed class ReverseModeBuilder
                     .Concat(new[] { dot.Kernel.OffsetA, dot.Kernel.OffsetB }.Where(o => o is not null).Select(o => o!))
                     .Concat(new Operand[] { new VariableOperand(dot.Kernel.A), new VariableOperand(dot.Kernel.B) }),
                 ReverseLoop l => new Operand[] { new VariableOperand(l.Loop.Trips) },
+                ProductAdjoint p => new[] { new VariableOperand(p.Product.Outer.Counter), new VariableOperand(p.Product.Inner.Counter), p.Product.Inner.Start },
                 _ => Enumerable.Empty<Operand>(),
             };
             foreach (var operand in operands.OfType<VariableOperand>())

@@ -38,7 +38,7 @@ internal static class GradientEmitter
         MethodSignature.WriteMemberReads(writer, spec, gradients: true);
 
         var body = method.Body;
-        var pooled = body.Tapes.Count > 0 || body.ArrayAdjoints.Count > 0;
+        var pooled = body.Tapes.Count > 0 || body.ArrayAdjoints.Count > 0 || body.ProductBuffers.Count > 0;
         if (pooled)
         {
             // Tapes and adjoint buffers are rented from ArrayPool and returned whatever happens.
@@ -50,6 +50,11 @@ internal static class GradientEmitter
             foreach (var adjoint in body.ArrayAdjoints)
             {
                 writer.Line("global::DiffGen.PooledBuffer<" + adjoint.Type.Name + "> " + adjoint.Buffer + " = default;");
+            }
+
+            foreach (var buffer in body.ProductBuffers)
+            {
+                writer.Line("global::DiffGen.PooledBuffer<" + buffer.Type.Name + "> " + buffer.Name + " = default;");
             }
 
             writer.Open("try");
@@ -102,6 +107,11 @@ internal static class GradientEmitter
             foreach (var adjoint in body.ArrayAdjoints)
             {
                 writer.Line(adjoint.Buffer + ".Dispose();");
+            }
+
+            foreach (var buffer in body.ProductBuffers)
+            {
+                writer.Line(buffer.Name + ".Dispose();");
             }
 
             writer.Close();
@@ -379,6 +389,14 @@ internal static class GradientEmitter
                     break;
                 }
 
+                case ForwardProductRead read:
+                    MatrixProductEmitter.WriteRead(writer, spelling, read);
+                    break;
+
+                case ProductAdjoint gathered:
+                    MatrixProductEmitter.WriteAdjoint(writer, spelling, gathered);
+                    break;
+
                 case DeclareSlice declare:
                 {
                     var slice = declare.Slice;
@@ -473,7 +491,13 @@ internal static class GradientEmitter
             writer.Line("int " + recording.RecordStart + " = " + recording.CounterTape + ".Count;");
         }
 
-        if (loop.Counter is { } counter)
+        if (loop.Counter is { } blockedCounter && forward.Blocking is { } blocking)
+        {
+            MatrixProductEmitter.OpenForwardBlock(writer, spelling, blockedCounter, blocking);
+            var name = spelling.Name(blockedCounter.Counter);
+            writer.Open("for (int " + name + " = " + blocking.Start + "; " + name + " < " + blocking.End + "; " + name + "++)");
+        }
+        else if (loop.Counter is { } counter)
         {
             var name = spelling.Name(counter.Counter);
             writer.Open("for (" + spelling.Type(counter.Counter).Name + " " + name + " = " + spelling.Operand(counter.Start) + "; "
@@ -523,6 +547,11 @@ internal static class GradientEmitter
         }
 
         writer.Close();
+        if (forward.Blocking is { } blocked)
+        {
+            MatrixProductEmitter.CloseForwardBlock(writer, blocked);
+        }
+
         if (forward.Gate is { } recorded)
         {
             // Each record adds the counter, and any saved value of the counter's type, to the counter's tape.
@@ -541,6 +570,23 @@ internal static class GradientEmitter
         {
             writer.Line("// skipped when no adjoint flows into the loop: every contribution would be zero");
             writer.Open("if (" + string.Join(" || ", reverse.SkipUnlessNonzero.Select(a => a + " != 0")) + ")");
+        }
+
+        if (reverse.Blocking is { } blocking && loop.Counter is { } blockedCounter)
+        {
+            MatrixProductEmitter.OpenReverseBlock(writer, spelling, blockedCounter, blocking, reverse.Pullbacks);
+            var name = spelling.Name(blockedCounter.Counter);
+            writer.Open("for (int " + name + " = " + blocking.End + "; " + name + " > " + blocking.Start + ";)");
+            writer.Line(name + "--;");
+            WriteStatements(writer, context, reverse.Iteration);
+            writer.Close();
+            MatrixProductEmitter.CloseReverseBlock(writer, spelling, blocking, reverse.Pullbacks);
+            if (guarded)
+            {
+                writer.Close();
+            }
+
+            return;
         }
 
         if (reverse.Gate is { } gate)
@@ -634,7 +680,7 @@ internal static class GradientEmitter
     };
 
     // global::DiffGen.Tape.Trips(from, to): how many times a counted loop runs, 0 when it does not.
-    private static string Trips(CSharpSpelling spelling, CounterSpec counter)
+    internal static string Trips(CSharpSpelling spelling, CounterSpec counter)
     {
         // The counter takes the values [low, high): up from the start, or down to the bound.
         string Next(Operand operand) => operand is LiteralOperand literal && int.TryParse(literal.Text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
@@ -651,7 +697,7 @@ internal static class GradientEmitter
     }
 
     // Whether a counted loop runs at all: its condition at the start.
-    private static string NonEmpty(CSharpSpelling spelling, CounterSpec counter) => counter.Comparison switch
+    internal static string NonEmpty(CSharpSpelling spelling, CounterSpec counter) => counter.Comparison switch
     {
         BinaryOperator.Less => spelling.Operand(counter.Bound) + " > " + spelling.Operand(counter.Start),
         BinaryOperator.LessOrEqual => spelling.Operand(counter.Bound) + " >= " + spelling.Operand(counter.Start),

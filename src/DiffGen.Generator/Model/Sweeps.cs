@@ -33,7 +33,8 @@ internal sealed record ForwardLoop(
     EquatableArray<int> Saved,
     IterationGate? Gate,
     EquatableArray<TapeReservation> Reservations,
-    bool Reserved) : SweepStatement;
+    bool Reserved,
+    ProductBlocking? Blocking = null) : SweepStatement;
 
 /// <summary>
 /// The room a loop nest needs on one tape, reserved before it: then no save inside it checks
@@ -80,7 +81,15 @@ internal sealed record IterationGate(int Value, Operand Zero, string Open, strin
 /// skipped: a ReLU unit that was off costs nothing in the reverse sweep, as in hand-written backprop.
 /// </param>
 /// <param name="Gate">When set, the loop replays only the iterations its forward loop recorded, in reverse order.</param>
-internal sealed record ReverseLoop(LoopStatement Loop, EquatableArray<SweepStatement> Iteration, string? LastIteration, EquatableArray<string> SkipUnlessNonzero, IterationGate? Gate) : SweepStatement;
+/// <param name="Blocking">When set, the loop runs in the forward sweep's blocks, last first, and each block ends with the pullbacks of its matrix products.</param>
+internal sealed record ReverseLoop(
+    LoopStatement Loop,
+    EquatableArray<SweepStatement> Iteration,
+    string? LastIteration,
+    EquatableArray<string> SkipUnlessNonzero,
+    IterationGate? Gate,
+    ProductBlocking? Blocking = null,
+    EquatableArray<ProductPullback> Pullbacks = default) : SweepStatement;
 
 /// <summary>A dot-product loop, vectorized: <c>acc += Dot(A slice, B slice)</c>.</summary>
 /// <param name="Slices">The hoisted slices it reads, when the enclosing loop does not move them.</param>
@@ -107,6 +116,25 @@ internal sealed record HoistedSlices(string? A, string? B)
 /// <c>dB[slice] += dacc · A[slice]</c> for the arrays that are active (null adjoint: inactive).
 /// </summary>
 internal sealed record ReverseDot(DotKernel Kernel, string AccumulatorAdjoint, string? AdjointA, string? AdjointB, HoistedSlices Slices) : SweepStatement;
+
+/// <summary>
+/// A dot-product loop of a matrix-product nest: its value is the block's precomputed product,
+/// <c>acc += Products[(outer − blockStart) · Columns + (inner − innerStart)]</c>.
+/// </summary>
+internal sealed record ForwardProductRead(MatrixProduct Product, string BlockStart) : SweepStatement;
+
+/// <summary>
+/// The reverse of a dot-product loop of a matrix-product nest: its adjoint goes to the block's adjoint
+/// of the same product, <c>Adjoints[(outer − blockStart) · Columns + (inner − innerStart)] += dacc</c>,
+/// pulled back by the block's matrix products when the reversed block ends.
+/// </summary>
+internal sealed record ProductAdjoint(MatrixProduct Product, string AccumulatorAdjoint, string BlockStart) : SweepStatement;
+
+/// <summary>The pullback of one matrix product at the end of a reversed block, into the active operands' adjoints (null: inactive).</summary>
+internal sealed record ProductPullback(MatrixProduct Product, string? RowAdjoint, string? ColumnAdjoint);
+
+/// <summary>A pooled buffer a generated gradient rents for its matrix products, disposed in <c>finally</c>.</summary>
+internal sealed record ProductBuffer(string Name, TypeRef Type);
 
 /// <summary>Restores a variable from the tape.</summary>
 internal sealed record TapePop(int Variable) : SweepStatement;
@@ -207,7 +235,8 @@ internal sealed record GradientBody(
     Operand Result,
     string? ValueName,
     EquatableArray<TapeSpec> Tapes,
-    EquatableArray<ArrayAdjoint> ArrayAdjoints);
+    EquatableArray<ArrayAdjoint> ArrayAdjoints,
+    EquatableArray<ProductBuffer> ProductBuffers = default);
 
 /// <summary>What goes out of the pipeline for one method: its spec and its differentiated body.</summary>
 internal sealed record GradientMethod(MethodSpec Spec, GradientBody Body);

@@ -19,6 +19,7 @@ public sealed record CompiledProgram(
     Func<double[], double> Twin,
     bool Gated,
     bool Reserved,
+    bool Blocked,
     Func<double[], int, int, double[]>? GraphAdjoints = null,
     Func<double[], double[][]>? VectorHelpers = null);
 
@@ -134,6 +135,7 @@ public sealed class ProgramBatch : IDisposable
                 Entry<Func<double[], double>>("Twin"),
                 Emits(i, ".PushIf("),
                 Emits(i, "global::DiffGen.Tape.Trips("),
+                Emits(i, "global::DiffGen.Kernels.MatrixMultiplyAdd("),
                 graphs ? Entry<Func<double[], int, int, double[]>>("GraphAdjoints") : null,
                 Entry<Func<double[], double[][]>>("VectorHelpers")));
         }

@@ -46,6 +46,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
         "model-instance", "model-array-element", "model-init-only", "model-enum-member", "helper-vector-valued",
+        "matrix-product-nest",
     ];
 
     private static int _ids;
@@ -699,15 +700,60 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
         private Stmt Template(int depth)
         {
-            var roll = Next(depth == 0 ? 5 : 3);
+            var roll = Next(depth == 0 ? 6 : 3);
             return roll switch
             {
+                5 when _hasWeights && !_inHelper => MatrixProductNest(),
                 0 => SiblingLoops(),
                 1 => SoftmaxRow(),
                 2 => LogSumExpRow(),
                 3 => _shapes.Contains("long-sum") || _shapes.Contains("long-product") ? SoftmaxRow() : LongChain(),
                 _ => _helpers.Any(IsArrayHelper) && _loopDepth == 0 ? ArrayToHelper() : SiblingLoops(),
             };
+        }
+
+        // A dense layer's loop nest, which DiffGen runs as blocked matrix products (a GEMM per block of i):
+        // for (i) for (j) { var z = …; for (k) z += a[i·s + k] · b[j·t + k]; o += f(z) · …; }, in six layouts of
+        // length-4 arrays: strided rows, overlapping rows (a convolution's windows), a base offset, an outer
+        // product, a first column or k past zero; the row operand on either side of the product; a and b the
+        // same array (both adjoints into dw) or w with the constant c.
+        private Stmt MatrixProductNest()
+        {
+            _shapes.Add("matrix-product-nest");
+            var (i, j, k) = (Fresh("i"), Fresh("j"), Fresh("k"));
+            var (rows, columns, jFrom, kFrom, kTrips, rowIndex, columnIndex) = Next(6) switch
+            {
+                0 => (2, 2, 0, 0, 2, i + " * 2 + " + k, j + " * 2 + " + k),
+                1 => (3, 2, 0, 0, 2, i + " + " + k, j + " * 2 + " + k),
+                2 => (2, 3, 0, 0, 1, "2 * " + i + " + 1 + " + k, j + " + " + k),
+                3 => (4, 4, 0, 0, 1, i + " + " + k, j + " + " + k),
+                4 => (2, 3, 1, 0, 2, i + " * 2 + " + k, j + " + " + k),
+                _ => (2, 2, 0, 1, 3, i + " + " + k, j + " + " + k),
+            };
+            var (rowArray, columnArray) = _hasConstants && Chance(60) ? (Chance(50) ? ("c", "w") : ("w", "c")) : ("w", "w");
+            Expr rowRead = new Element(rowArray, rowIndex), columnRead = new Element(columnArray, columnIndex);
+            var target = Pick(Writable());
+
+            _counters.Add(new Counter(i, Counting.Default));
+            _counters.Add(new Counter(j, new Counting(From: jFrom)));
+            _loopDepth += 2;
+            _scopes.Add(new Scope([]));
+            var z = Fresh("z");
+            var preactivation = new Declare(z, Chance(50) ? new Lit(0) : Expression(2));
+            _scopes[^1].Names.Add(z);
+            var dot = new For(k, Text(kTrips), [new Assign(z, "+=", Chance(50) ? new Binary('*', rowRead, columnRead) : new Binary('*', columnRead, rowRead))], new Counting(From: kFrom));
+            Expr activation = Next(3) switch
+            {
+                0 => new Call("Max", [new Lit(0), new Var(z)]),
+                1 => new Call("Tanh", [new Var(z)]),
+                _ => new Var(z),
+            };
+            var unit = new Assign(target, "+=", new Binary('*', activation, Expression(2)));
+            _scopes.RemoveAt(_scopes.Count - 1);
+            _loopDepth -= 2;
+            _counters.RemoveRange(_counters.Count - 2, 2);
+            var inner = new For(j, Text(columns), [preactivation, dot, unit], new Counting(From: jFrom));
+            return new For(i, Text(rows), [inner], Counting.Default);
         }
 
         // for (i) { double s = 0; for (j) s += …; [double t = s;] for (k) o += s * w[k]; }: the second inner loop reads

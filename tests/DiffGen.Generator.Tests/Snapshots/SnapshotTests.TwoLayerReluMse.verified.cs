@@ -30,6 +30,8 @@ partial class TwoLayerNet
     {
         var tapeDouble = new global::DiffGen.Tape<double>();
         var tapeInt = new global::DiffGen.Tape<int>();
+        global::DiffGen.PooledBuffer<double> productsBuffer = default;
+        global::DiffGen.PooledBuffer<double> dproductsBuffer = default;
         try
         {
             // Forward sweep: the value, one operation per intermediate.
@@ -41,48 +43,64 @@ partial class TwoLayerNet
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, n) * (global::DiffGen.Tape.Trips(0, h) + 1));
             tapeInt.Reserve(global::DiffGen.Tape.Trips(0, n) * (global::DiffGen.Tape.Trips(0, h) + 1));
-            for (int i = 0; i < n; i++)
+            // blocked: i runs 256 iterations at a time; before each block, the dot products its nest computes are one matrix product (GEMM) per nest, read below
+            int productColumns = (int)global::DiffGen.Tape.Trips(0, h);
+            productsBuffer = new global::DiffGen.PooledBuffer<double>(checked((int)global::System.Math.Min(global::DiffGen.Tape.Trips(0, n), 256) * productColumns));
+            global::System.Span<double> products = productsBuffer.Span;
+            for (int iBlock = 0; iBlock < n;)
             {
-                // double output = b2;
-                // for (int j = 0; j < h; j++)
-                u3 = b2;
-                u8 = i * d;
-                // the slice of x the dot product below reads does not move with j: sliced once (if the loops run at all, as the reads would)
-                global::System.ReadOnlySpan<double> xSlice = h > 0 && d > 0 ? ((global::System.ReadOnlySpan<double>)x).Slice(u8, d) : default;
-                int recordStart = tapeInt.Count;
-                for (int j = 0; j < h; j++)
+                int iBlockEnd = (int)global::System.Math.Min(iBlock + 256L, n);
+                // products[i − iBlock, j] = Σ over k of x[i·d + k] · w1[j·d + k]   (sums round differently from the scalar loop, within a few ulps)
+                products.Clear();
+                if (productColumns > 0 && d > 0)
                 {
-                    // double z = b1[j];
-                    u5 = b1[j];
-                    // for (int k = 0; k < d; k++)
-                    u6 = u5;
-                    u11 = j * d;
-                    // vectorized: a dot product of two slices (sums round differently from the scalar loop, within a few ulps)
-                    if (d > 0)
-                    {
-                        u6 += global::DiffGen.Kernels.Dot(xSlice, ((global::System.ReadOnlySpan<double>)w1).Slice(u11, d));
-                    }
-                    // output += Math.Max(0, z) * w2[j];
-                    u16 = double.Max(0.0, u6);
-                    u17 = w2[j];
-                    u18 = u16 * u17;
-                    u19 = u3 + u18;
-                    // record this iteration only if max(0.0, u6) is on (or NaN): when it is off, the reverse sweep would add only zeros
-                    bool on = !(u6 < 0.0);
-                    tapeDouble.PushIf(on, u6);
-                    tapeInt.PushIf(on, j);
-                    u3 = u19;   // to the next iteration
+                    global::DiffGen.Kernels.MatrixMultiplyAdd(iBlockEnd - iBlock, productColumns, d,
+                        ((global::System.ReadOnlySpan<double>)x).Slice(iBlock * d), d, 1,
+                        ((global::System.ReadOnlySpan<double>)w1), 1, d,
+                        products, productColumns, 1);
                 }
-                tapeInt.PushReserved(tapeInt.Count - recordStart);   // how many iterations were recorded
-                // double diff = y[i] - output;
-                u20 = y[i];
-                u21 = u20 - u3;
-                // total += diff * diff;
-                u22 = u21 * u21;
-                u23 = u1 + u22;
-                // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.PushReserved(u3);
-                u1 = u23;   // to the next iteration
+                for (int i = iBlock; i < iBlockEnd; i++)
+                {
+                    // double output = b2;
+                    // for (int j = 0; j < h; j++)
+                    u3 = b2;
+                    u8 = i * d;
+                    int recordStart = tapeInt.Count;
+                    for (int j = 0; j < h; j++)
+                    {
+                        // double z = b1[j];
+                        u5 = b1[j];
+                        // for (int k = 0; k < d; k++)
+                        u6 = u5;
+                        u11 = j * d;
+                        // the dot product over k, from the block's matrix product
+                        if (d > 0)
+                        {
+                            u6 += products[(i - iBlock) * productColumns + j];
+                        }
+                        // output += Math.Max(0, z) * w2[j];
+                        u16 = double.Max(0.0, u6);
+                        u17 = w2[j];
+                        u18 = u16 * u17;
+                        u19 = u3 + u18;
+                        // record this iteration only if max(0.0, u6) is on (or NaN): when it is off, the reverse sweep would add only zeros
+                        bool on = !(u6 < 0.0);
+                        tapeDouble.PushIf(on, u6);
+                        tapeInt.PushIf(on, j);
+                        u3 = u19;   // to the next iteration
+                    }
+                    tapeInt.PushReserved(tapeInt.Count - recordStart);   // how many iterations were recorded
+                    // double diff = y[i] - output;
+                    u20 = y[i];
+                    u21 = u20 - u3;
+                    // total += diff * diff;
+                    u22 = u21 * u21;
+                    u23 = u1 + u22;
+                    // save what this iteration overwrites and the reverse sweep needs
+                    tapeDouble.PushReserved(u3);
+                    u1 = u23;   // to the next iteration
+                }
+                iBlock = iBlockEnd;
             }
             // return total / n;
             double u24 = (double)n;
@@ -95,49 +113,58 @@ partial class TwoLayerNet
             // return total / n;
             if (du25 != 0) du1 += du25 / u24;   // ∂u25/∂u1 = 1/u24
             // for (int i = 0; i < n; i++)
-            for (int i = n; i > 0;)
+            dproductsBuffer = new global::DiffGen.PooledBuffer<double>(checked((int)global::System.Math.Min(global::DiffGen.Tape.Trips(0, n), 256) * productColumns));
+            global::System.Span<double> dproducts = dproductsBuffer.Span;
+            // the forward sweep's blocks, last first: each gathers the adjoints of its products, then pulls them back by matrix products
+            for (int iBlockEnd = n; iBlockEnd > 0;)
             {
-                i--;
-                u3 = tapeDouble.Pop();
-                u8 = i * d;
-                u20 = y[i];
-                u21 = u20 - u3;
-                double du3 = 0;
-                // total += diff * diff;
-                double du22 = du1;   // ∂u23/∂u22 = 1
-                double du21 = du22 * u21;   // ∂u22/∂u21 = u21
-                du21 += du22 * u21;   // ∂u22/∂u21 = u21
-                // double diff = y[i] - output;
-                du3 -= du21;   // ∂u21/∂u3 = −1
-                // for (int j = 0; j < h; j++)
-                // the slice of x the dot product below reads does not move with j: sliced once (if the loops run at all, as the reads would)
-                global::System.ReadOnlySpan<double> xSlice = h > 0 && d > 0 ? ((global::System.ReadOnlySpan<double>)x).Slice(u8, d) : default;
-                // only the iterations whose max(0.0, u6) was on: the others add only zeros
-                for (int remaining = tapeInt.Pop(); remaining > 0; remaining--)
+                int iBlock = (iBlockEnd - 1) / 256 * 256;
+                for (int i = iBlockEnd; i > iBlock;)
                 {
-                    int j = tapeInt.Pop();
-                    u6 = tapeDouble.Pop();
-                    u11 = j * d;
-                    u16 = double.Max(0.0, u6);
-                    u17 = w2[j];
-                    double du6 = 0;
-                    // output += Math.Max(0, z) * w2[j];
-                    double du18 = du3;   // ∂u19/∂u18 = 1
-                    double du16 = du18 * u17;   // ∂u18/∂u16 = u17
-                    double du17 = du18 * u16;   // ∂u18/∂u17 = u16
-                    dw2[j] += du17;   // ∂u17/∂w2[j] = 1
-                    du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
-                    // for (int k = 0; k < d; k++)
-                    // vectorized over the slices: dw1 += du6 · x   (∂(a·b)/∂a = b)
-                    if (du6 != 0 && d > 0)
+                    i--;
+                    u3 = tapeDouble.Pop();
+                    u20 = y[i];
+                    u21 = u20 - u3;
+                    double du3 = 0;
+                    // total += diff * diff;
+                    double du22 = du1;   // ∂u23/∂u22 = 1
+                    double du21 = du22 * u21;   // ∂u22/∂u21 = u21
+                    du21 += du22 * u21;   // ∂u22/∂u21 = u21
+                    // double diff = y[i] - output;
+                    du3 -= du21;   // ∂u21/∂u3 = −1
+                    // for (int j = 0; j < h; j++)
+                    // only the iterations whose max(0.0, u6) was on: the others add only zeros
+                    for (int remaining = tapeInt.Pop(); remaining > 0; remaining--)
                     {
-                        global::DiffGen.Kernels.MultiplyAdd(du6, xSlice, dw1.Slice(u11, d));
+                        int j = tapeInt.Pop();
+                        u6 = tapeDouble.Pop();
+                        u16 = double.Max(0.0, u6);
+                        u17 = w2[j];
+                        double du6 = 0;
+                        // output += Math.Max(0, z) * w2[j];
+                        double du18 = du3;   // ∂u19/∂u18 = 1
+                        double du16 = du18 * u17;   // ∂u18/∂u16 = u17
+                        double du17 = du18 * u16;   // ∂u18/∂u17 = u16
+                        dw2[j] += du17;   // ∂u17/∂w2[j] = 1
+                        du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
+                        // for (int k = 0; k < d; k++)
+                        dproducts[(i - iBlock) * productColumns + j] += du6;   // gathered for the block's pullback of products
+                        double du5 = du6;   // ∂u6/∂u5 = 1
+                        // double z = b1[j];
+                        db1[j] += du5;   // ∂u5/∂b1[j] = 1
                     }
-                    double du5 = du6;   // ∂u6/∂u5 = 1
-                    // double z = b1[j];
-                    db1[j] += du5;   // ∂u5/∂b1[j] = 1
+                    db2 += du3;   // ∂u3/∂b2 = 1
                 }
-                db2 += du3;   // ∂u3/∂b2 = 1
+                // the block's pullback: dw1 += dproductsᵀ · x   (∂(a·b)/∂a = b; a zero adjoint adds nothing, even times ∞)
+                if (productColumns > 0 && d > 0)
+                {
+                    global::DiffGen.Kernels.MatrixMultiplyAdd(productColumns, d, iBlockEnd - iBlock,
+                        dproducts, 1, productColumns,
+                        ((global::System.ReadOnlySpan<double>)x).Slice(iBlock * d), d, 1,
+                        dw1, d, 1, strongZeros: true);
+                }
+                dproducts.Clear();
+                iBlockEnd = iBlock;
             }
 
             return value_;
@@ -146,6 +173,8 @@ partial class TwoLayerNet
         {
             tapeDouble.Dispose();
             tapeInt.Dispose();
+            productsBuffer.Dispose();
+            dproductsBuffer.Dispose();
         }
     }
 }

@@ -1,0 +1,193 @@
+using System.Collections.Generic;
+using System.Linq;
+using DiffGen.Generator.Differentiation;
+using DiffGen.Generator.Model;
+
+namespace DiffGen.Generator.Emission;
+
+/// <summary>
+/// Spells the matrix products of a blocked loop nest (<see cref="MatrixProduct"/>): the forward sweep's block
+/// loop with a GEMM before each block's iterations, the reads of its products, the gathering of their
+/// adjoints, and the reverse sweep's block loop ending with the two GEMMs of the pullback.
+/// </summary>
+internal static class MatrixProductEmitter
+{
+    private const string Gemm = "global::DiffGen.Kernels.MatrixMultiplyAdd";
+
+    public static void OpenForwardBlock(IndentedWriter writer, CSharpSpelling spelling, CounterSpec outer, ProductBlocking blocking)
+    {
+        var counter = spelling.Name(outer.Counter);
+        writer.Line("// blocked: " + counter + " runs " + blocking.Rows + " iterations at a time; before each block, the dot products its nest computes are one matrix product (GEMM) per nest, read below");
+        foreach (var product in blocking.Products)
+        {
+            DeclareBuffer(writer, spelling, outer, blocking, product, product.Products, product.ProductsBuffer, columns: true);
+        }
+
+        writer.Open("for (int " + blocking.Start + " = " + spelling.Operand(outer.Start) + "; " + blocking.Start + " < " + spelling.Operand(outer.Bound) + ";)");
+        writer.Line("int " + blocking.End + " = (int)global::System.Math.Min(" + blocking.Start + " + " + blocking.Rows + "L, " + spelling.Operand(outer.Bound) + ");");
+        foreach (var product in blocking.Products)
+        {
+            var k = product.Kernel;
+            writer.Line("// " + product.Products + "[" + counter + " − " + blocking.Start + ", " + Column(spelling, product) + "] = Σ over "
+                + spelling.Name(k.Counter.Counter) + " of " + Element(spelling, product, rows: true) + " · " + Element(spelling, product, rows: false)
+                + "   (sums round differently from the scalar loop, within a few ulps)");
+            writer.Line(product.Products + ".Clear();");
+            writer.Open("if (" + product.Columns + " > 0 && " + GradientEmitter.NonEmpty(spelling, k.Counter) + ")");
+            writer.Line(Gemm + "(" + Rows(blocking) + ", " + product.Columns + ", " + Depth(spelling, k.Counter) + ",");
+            writer.Line("    " + Operand(spelling, product, rows: true, spelling.Name(product.RowArray), readOnly: true, blocking) + ", " + Stride(spelling, product.RowOffset) + ", 1,");
+            writer.Line("    " + Operand(spelling, product, rows: false, spelling.Name(product.ColumnArray), readOnly: true, blocking) + ", 1, " + Stride(spelling, product.ColumnOffset) + ",");
+            writer.Line("    " + product.Products + ", " + product.Columns + ", 1);");
+            writer.Close();
+        }
+    }
+
+    public static void CloseForwardBlock(IndentedWriter writer, ProductBlocking blocking)
+    {
+        writer.Line(blocking.Start + " = " + blocking.End + ";");
+        writer.Close();
+    }
+
+    public static void OpenReverseBlock(IndentedWriter writer, CSharpSpelling spelling, CounterSpec outer, ProductBlocking blocking, EquatableArray<ProductPullback> pullbacks)
+    {
+        foreach (var pullback in pullbacks)
+        {
+            DeclareBuffer(writer, spelling, outer, blocking, pullback.Product, pullback.Product.Adjoints, pullback.Product.AdjointsBuffer, columns: false);
+        }
+
+        // The forward sweep's blocks, last first: each is where its products' adjoints are complete.
+        var start = spelling.Operand(outer.Start);
+        writer.Line("// the forward sweep's blocks, last first: each gathers the adjoints of its products, then pulls them back by matrix products");
+        writer.Open("for (int " + blocking.End + " = " + spelling.Operand(outer.Bound) + "; " + blocking.End + " > " + spelling.Term(outer.Start) + ";)");
+        writer.Line("int " + blocking.Start + " = " + (start == "0"
+            ? "(" + blocking.End + " - 1) / " + blocking.Rows + " * " + blocking.Rows + ";"
+            : "(int)(" + start + " + (" + blocking.End + " - 1L - " + start + ") / " + blocking.Rows + " * " + blocking.Rows + ");"));
+    }
+
+    public static void CloseReverseBlock(IndentedWriter writer, CSharpSpelling spelling, ProductBlocking blocking, EquatableArray<ProductPullback> pullbacks)
+    {
+        foreach (var pullback in pullbacks)
+        {
+            var product = pullback.Product;
+            var k = product.Kernel;
+            var updates = new List<string>();
+            if (pullback.ColumnAdjoint is { } columns)
+            {
+                updates.Add(columns + " += " + product.Adjoints + "ᵀ · " + spelling.Name(product.RowArray));
+            }
+
+            if (pullback.RowAdjoint is { } rows)
+            {
+                updates.Add(rows + " += " + product.Adjoints + " · " + spelling.Name(product.ColumnArray));
+            }
+
+            writer.Line("// the block's pullback: " + string.Join(", ", updates) + "   (∂(a·b)/∂a = b; a zero adjoint adds nothing, even times ∞)");
+            writer.Open("if (" + product.Columns + " > 0 && " + GradientEmitter.NonEmpty(spelling, k.Counter) + ")");
+            if (pullback.ColumnAdjoint is { } columnAdjoint)
+            {
+                writer.Line(Gemm + "(" + product.Columns + ", " + Depth(spelling, k.Counter) + ", " + Rows(blocking) + ",");
+                writer.Line("    " + product.Adjoints + ", 1, " + product.Columns + ",");
+                writer.Line("    " + Operand(spelling, product, rows: true, spelling.Name(product.RowArray), readOnly: true, blocking) + ", " + Stride(spelling, product.RowOffset) + ", 1,");
+                writer.Line("    " + Operand(spelling, product, rows: false, columnAdjoint, readOnly: false, blocking) + ", " + Stride(spelling, product.ColumnOffset) + ", 1, strongZeros: true);");
+            }
+
+            if (pullback.RowAdjoint is { } rowAdjoint)
+            {
+                writer.Line(Gemm + "(" + Rows(blocking) + ", " + Depth(spelling, k.Counter) + ", " + product.Columns + ",");
+                writer.Line("    " + product.Adjoints + ", " + product.Columns + ", 1,");
+                writer.Line("    " + Operand(spelling, product, rows: false, spelling.Name(product.ColumnArray), readOnly: true, blocking) + ", " + Stride(spelling, product.ColumnOffset) + ", 1,");
+                writer.Line("    " + Operand(spelling, product, rows: true, rowAdjoint, readOnly: false, blocking) + ", " + Stride(spelling, product.RowOffset) + ", 1, strongZeros: true);");
+            }
+
+            writer.Close();
+            writer.Line(product.Adjoints + ".Clear();");
+        }
+
+        writer.Line(blocking.End + " = " + blocking.Start + ";");
+        writer.Close();
+    }
+
+    public static void WriteRead(IndentedWriter writer, CSharpSpelling spelling, ForwardProductRead read)
+    {
+        var k = read.Product.Kernel;
+        writer.Line("// the dot product over " + spelling.Name(k.Counter.Counter) + ", from the block's matrix product");
+        writer.Open("if (" + GradientEmitter.NonEmpty(spelling, k.Counter) + ")");
+        writer.Line(spelling.Name(k.Accumulator) + " += " + read.Product.Products + "[" + Index(spelling, read.Product, read.BlockStart) + "];");
+        writer.Close();
+    }
+
+    public static void WriteAdjoint(IndentedWriter writer, CSharpSpelling spelling, ProductAdjoint adjoint) =>
+        writer.Line(adjoint.Product.Adjoints + "[" + Index(spelling, adjoint.Product, adjoint.BlockStart) + "] += " + adjoint.AccumulatorAdjoint
+            + ";   // gathered for the block's pullback of " + adjoint.Product.Products);
+
+    // The product's buffer, rented before the block loop: a block's rows times the columns (declared with the products).
+    private static void DeclareBuffer(IndentedWriter writer, CSharpSpelling spelling, CounterSpec outer, ProductBlocking blocking, MatrixProduct product, string span, string buffer, bool columns)
+    {
+        if (columns)
+        {
+            writer.Line("int " + product.Columns + " = (int)" + GradientEmitter.Trips(spelling, product.Inner) + ";");
+        }
+
+        writer.Line(buffer + " = new global::DiffGen.PooledBuffer<" + product.Kernel.Type.Name + ">(checked((int)global::System.Math.Min("
+            + GradientEmitter.Trips(spelling, outer) + ", " + blocking.Rows + ") * " + product.Columns + "));");
+        writer.Line("global::System.Span<" + product.Kernel.Type.Name + "> " + span + " = " + buffer + ".Span;");
+    }
+
+    private static string Rows(ProductBlocking blocking) => blocking.End + " - " + blocking.Start;
+
+    // (outer − blockStart) · columns + (inner − innerStart)
+    private static string Index(CSharpSpelling spelling, MatrixProduct product, string blockStart) =>
+        "(" + spelling.Name(product.Outer.Counter) + " - " + blockStart + ") * " + product.Columns + " + " + Column(spelling, product);
+
+    private static string Column(CSharpSpelling spelling, MatrixProduct product) =>
+        IsZero(product.Inner.Start)
+            ? spelling.Name(product.Inner.Counter)
+            : "(" + spelling.Name(product.Inner.Counter) + " - " + spelling.Term(product.Inner.Start) + ")";
+
+    // x[i·d + k], for the comment.
+    private static string Element(CSharpSpelling spelling, MatrixProduct product, bool rows)
+    {
+        var (array, offset, counter) = rows
+            ? (product.RowArray, product.RowOffset, product.Outer.Counter)
+            : (product.ColumnArray, product.ColumnOffset, product.Inner.Counter);
+        return spelling.Name(array) + "[" + Affine(spelling, spelling.Name(counter), offset) + " + " + spelling.Name(product.Kernel.Counter.Counter) + "]";
+    }
+
+    private static string Affine(CSharpSpelling spelling, string counter, AffineOffset offset) =>
+        (IsOne(offset.Stride) ? counter : counter + "·" + spelling.Term(offset.Stride))
+        + (offset.Base is { } @base ? " + " + spelling.Term(@base) : string.Empty);
+
+    // The operand's (or its adjoint's) elements from the block's first row, or the nest's first column, at the dot's first k.
+    private static string Operand(CSharpSpelling spelling, MatrixProduct product, bool rows, string name, bool readOnly, ProductBlocking blocking)
+    {
+        var (offset, first) = rows ? (product.RowOffset, blocking.Start) : (product.ColumnOffset, IsZero(product.Inner.Start) ? null : spelling.Term(product.Inner.Start));
+        var terms = new List<string>();
+        if (first is not null)
+        {
+            terms.Add(IsOne(offset.Stride) ? first : first + " * " + spelling.Term(offset.Stride));
+        }
+
+        if (offset.Base is { } @base)
+        {
+            terms.Add(spelling.Term(@base));
+        }
+
+        if (!IsZero(product.Kernel.Counter.Start))
+        {
+            terms.Add(spelling.Term(product.Kernel.Counter.Start));
+        }
+
+        var span = readOnly ? "((global::System.ReadOnlySpan<" + product.Kernel.Type.Name + ">)" + name + ")" : name;
+        return terms.Count == 0 ? span : span + ".Slice(" + string.Join(" + ", terms) + ")";
+    }
+
+    private static string Stride(CSharpSpelling spelling, AffineOffset offset) => spelling.Operand(offset.Stride);
+
+    // How many values of k the dot product sums: bound − start, one more for <=.
+    private static string Depth(CSharpSpelling spelling, CounterSpec counter) =>
+        (IsZero(counter.Start) ? spelling.Term(counter.Bound) : spelling.Term(counter.Bound) + " - " + spelling.Term(counter.Start))
+        + (counter.Comparison == BinaryOperator.LessOrEqual ? " + 1" : string.Empty);
+
+    private static bool IsZero(Operand operand) => operand is LiteralOperand { Text: "0" };
+
+    private static bool IsOne(Operand operand) => operand is LiteralOperand { Text: "1" };
+}
