@@ -549,7 +549,7 @@ internal static class GradientEmitter
         writer.Close();
         if (forward.Blocking is { } blocked)
         {
-            MatrixProductEmitter.CloseForwardBlock(writer, blocked);
+            MatrixProductEmitter.CloseForwardBlock(writer, spelling, loop.Counter!, blocked);
         }
 
         if (forward.Gate is { } recorded)
@@ -580,7 +580,7 @@ internal static class GradientEmitter
             writer.Line(name + "--;");
             WriteStatements(writer, context, reverse.Iteration);
             writer.Close();
-            MatrixProductEmitter.CloseReverseBlock(writer, spelling, blocking, reverse.Pullbacks);
+            MatrixProductEmitter.CloseReverseBlock(writer, spelling, blockedCounter, blocking, reverse.Pullbacks);
             if (guarded)
             {
                 writer.Close();

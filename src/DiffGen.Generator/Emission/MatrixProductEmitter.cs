@@ -31,7 +31,6 @@ internal static class MatrixProductEmitter
             writer.Line("// " + product.Products + "[" + counter + " − " + blocking.Start + ", " + Column(spelling, product) + "] = Σ over "
                 + spelling.Name(k.Counter.Counter) + " of " + Element(spelling, product, rows: true) + " · " + Element(spelling, product, rows: false)
                 + "   (sums round differently from the scalar loop, within a few ulps)");
-            writer.Line(product.Products + ".Clear();");
             writer.Open("if (" + product.Columns + " > 0 && " + GradientEmitter.NonEmpty(spelling, k.Counter) + ")");
             writer.Line(Gemm + "(" + Rows(blocking) + ", " + product.Columns + ", " + Depth(spelling, k.Counter) + ",");
             writer.Line("    " + Operand(spelling, product, rows: true, spelling.Name(product.RowArray), readOnly: true, blocking) + ", " + Stride(spelling, product.RowOffset) + ", 1,");
@@ -41,8 +40,16 @@ internal static class MatrixProductEmitter
         }
     }
 
-    public static void CloseForwardBlock(IndentedWriter writer, ProductBlocking blocking)
+    public static void CloseForwardBlock(IndentedWriter writer, CSharpSpelling spelling, CounterSpec outer, ProductBlocking blocking)
     {
+        // The buffers were rented zeroed; each later block starts from zero again (the kernel adds to them).
+        writer.Open("if (" + blocking.End + " < " + spelling.Operand(outer.Bound) + ")");
+        foreach (var product in blocking.Products)
+        {
+            writer.Line(product.Products + ".Clear();");
+        }
+
+        writer.Close();
         writer.Line(blocking.Start + " = " + blocking.End + ";");
         writer.Close();
     }
@@ -63,7 +70,7 @@ internal static class MatrixProductEmitter
             : "(int)(" + start + " + (" + blocking.End + " - 1L - " + start + ") / " + blocking.Rows + " * " + blocking.Rows + ");"));
     }
 
-    public static void CloseReverseBlock(IndentedWriter writer, CSharpSpelling spelling, ProductBlocking blocking, EquatableArray<ProductPullback> pullbacks)
+    public static void CloseReverseBlock(IndentedWriter writer, CSharpSpelling spelling, CounterSpec outer, ProductBlocking blocking, EquatableArray<ProductPullback> pullbacks)
     {
         foreach (var pullback in pullbacks)
         {
@@ -99,9 +106,16 @@ internal static class MatrixProductEmitter
             }
 
             writer.Close();
-            writer.Line(product.Adjoints + ".Clear();");
         }
 
+        // Rented zeroed, the adjoints start from zero again for each earlier block.
+        writer.Open("if (" + blocking.Start + " > " + spelling.Term(outer.Start) + ")");
+        foreach (var pullback in pullbacks)
+        {
+            writer.Line(pullback.Product.Adjoints + ".Clear();");
+        }
+
+        writer.Close();
         writer.Line(blocking.End + " = " + blocking.Start + ";");
         writer.Close();
     }

@@ -51,7 +51,6 @@ partial class TwoLayerNet
             {
                 int iBlockEnd = (int)global::System.Math.Min(iBlock + 256L, n);
                 // products[i − iBlock, j] = Σ over k of x[i·d + k] · w1[j·d + k]   (sums round differently from the scalar loop, within a few ulps)
-                products.Clear();
                 if (productColumns > 0 && d > 0)
                 {
                     global::DiffGen.Kernels.MatrixMultiplyAdd(iBlockEnd - iBlock, productColumns, d,
@@ -99,6 +98,10 @@ partial class TwoLayerNet
                     // save what this iteration overwrites and the reverse sweep needs
                     tapeDouble.PushReserved(u3);
                     u1 = u23;   // to the next iteration
+                }
+                if (iBlockEnd < n)
+                {
+                    products.Clear();
                 }
                 iBlock = iBlockEnd;
             }
@@ -163,7 +166,10 @@ partial class TwoLayerNet
                         ((global::System.ReadOnlySpan<double>)x).Slice(iBlock * d), d, 1,
                         dw1, d, 1, strongZeros: true);
                 }
-                dproducts.Clear();
+                if (iBlock > 0)
+                {
+                    dproducts.Clear();
+                }
                 iBlockEnd = iBlock;
             }
 
