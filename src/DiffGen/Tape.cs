@@ -31,18 +31,19 @@ public struct Tape<T> : IDisposable
     {
         if (_items is null || _count == _items.Length)
         {
-            _items = Grow(_items, _count, 1, ref _lease);
+            (_items, _lease) = Grow(_items, _count, 1, _lease);
         }
 
         _items[_count++] = value;
     }
 
     /// <summary>Makes room for <paramref name="count"/> more values (none when it is zero or negative), for <see cref="PushIf"/> and <see cref="PushReserved"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reserve(long count)
     {
         if (count > 0 && (_items is null || _count + count > _items.Length))
         {
-            _items = Grow(_items, _count, count, ref _lease);
+            (_items, _lease) = Grow(_items, _count, count, _lease);
         }
     }
 
@@ -68,6 +69,7 @@ public struct Tape<T> : IDisposable
     public T Pop() => _items![--_count];
 
     /// <summary>Returns the storage to the pool, once: a second call, or a call on a copy whose original was disposed, does nothing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Dispose()
     {
         if (_items is not null)
@@ -79,9 +81,12 @@ public struct Tape<T> : IDisposable
         _count = 0;
     }
 
-    // Static, so that the inlined Push never passes the tape's address to a call (the lease is a
-    // field passed by reference only on this slow path).
-    private static T[] Grow(T[]? items, int count, long more, ref long lease)
+    // Static, taking and returning the fields by value, and Push, Reserve and Dispose inlined: the
+    // tape's address is never taken, so the JIT keeps its fields in registers in generated code (a
+    // tape whose address escapes lives in memory: a load and a store of the count per push or pop;
+    // the ReLU-gated loop of the two-layer gradient, 256x32x64, took 3-5% longer that way).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (T[] Items, long Lease) Grow(T[]? items, int count, long more, long lease)
     {
         var wanted = Math.Max(count + more, items is null ? 256 : items.Length * 2L);
         if (wanted > Array.MaxLength)
@@ -96,8 +101,7 @@ public struct Tape<T> : IDisposable
             PoolLeases.Return(items, lease);
         }
 
-        lease = newLease;
-        return larger;
+        return (larger, newLease);
     }
 }
 
