@@ -9,7 +9,7 @@ internal static class GradientEmitter
     public static string Emit(GradientMethod method, string version)
     {
         var spec = method.Spec;
-        var spelling = new CSharpSpelling(method.Body.Variables);
+        var spelling = new CSharpSpelling(method.Body.Variables, mathDirectly: true);
         var writer = new IndentedWriter();
         GeneratedFile.Open(writer, spec, "[Differentiable]");
 

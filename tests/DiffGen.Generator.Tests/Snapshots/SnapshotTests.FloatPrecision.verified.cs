@@ -21,9 +21,9 @@ partial class Calc
         // Forward sweep: the value, one operation per intermediate.
         // return MathF.Log(1f + MathF.Exp(beta * x)) / beta + 0.5f * x;
         float u1 = beta * x;
-        float u2 = float.Exp(u1);
+        float u2 = global::System.MathF.Exp(u1);
         float u3 = 1f + u2;
-        float u4 = float.Log(u3);
+        float u4 = global::System.MathF.Log(u3);
         float u5 = u4 / beta;
         float u6 = 0.5f * x;
         float u7 = u5 + u6;

@@ -40,18 +40,18 @@ partial class Classifier
             u1 += global::DiffGen.Kernels.Dot(((global::System.ReadOnlySpan<double>)Head_W).Slice(0, Head_Inputs), ((global::System.ReadOnlySpan<double>)x).Slice(0, Head_Inputs));
         }
         // this.Head.Temperature, differentiated here from its getter
-        double u7 = double.Exp(Head_LogTemperature);
+        double u7 = global::System.Math.Exp(Head_LogTemperature);
         double u8 = u1 / u7;
         double u9 = -u8;
-        double u10 = double.Exp(u9);
+        double u10 = global::System.Math.Exp(u9);
         double u11 = 1.0 + u10;
         double u12 = 1.0 / u11;
         // return -(label * Math.Log(p) + (1 - label) * Math.Log(1 - p));
-        double u13 = double.Log(u12);
+        double u13 = global::System.Math.Log(u12);
         double u14 = label * u13;
         double u15 = 1.0 - label;
         double u16 = 1.0 - u12;
-        double u17 = double.Log(u16);
+        double u17 = global::System.Math.Log(u16);
         double u18 = u15 * u17;
         double u19 = u14 + u18;
         double u20 = -u19;

@@ -33,7 +33,7 @@ namespace Tutorials
             double u4 = u3 + b;
             // double a = 1 / (1 + Math.Exp(-z));
             double u5 = -u4;
-            double u6 = double.Exp(u5);
+            double u6 = global::System.Math.Exp(u5);
             double u7 = 1.0 + u6;
             double u8 = 1.0 / u7;
             // return 0.5 * (y - a) * (y - a);

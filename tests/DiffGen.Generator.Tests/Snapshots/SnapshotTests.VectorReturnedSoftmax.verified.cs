@@ -54,7 +54,7 @@ partial class Activations
                 // p[i] = Math.Exp(z[i] - max);
                 u11 = z[i_];
                 u12 = u11 - u3;
-                u13 = double.Exp(u12);
+                u13 = global::System.Math.Exp(u12);
                 p[i_] = u13;
                 // sum += p[i];
                 u14 = p[i_];
