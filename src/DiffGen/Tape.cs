@@ -31,18 +31,19 @@ public struct Tape<T> : IDisposable
     {
         if (_items is null || _count == _items.Length)
         {
-            _items = Grow(_items, _count, 1, ref _lease);
+            (_items, _lease) = Grow(_items, _count, 1, _lease);
         }
 
         _items[_count++] = value;
     }
 
     /// <summary>Makes room for <paramref name="count"/> more values (none when it is zero or negative), for <see cref="PushIf"/> and <see cref="PushReserved"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reserve(long count)
     {
         if (count > 0 && (_items is null || _count + count > _items.Length))
         {
-            _items = Grow(_items, _count, count, ref _lease);
+            (_items, _lease) = Grow(_items, _count, count, _lease);
         }
     }
 
@@ -68,6 +69,7 @@ public struct Tape<T> : IDisposable
     public T Pop() => _items![--_count];
 
     /// <summary>Returns the storage to the pool, once: a second call, or a call on a copy whose original was disposed, does nothing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Dispose()
     {
         if (_items is not null)
@@ -79,9 +81,12 @@ public struct Tape<T> : IDisposable
         _count = 0;
     }
 
-    // Static, so that the inlined Push never passes the tape's address to a call (the lease is a
-    // field passed by reference only on this slow path).
-    private static T[] Grow(T[]? items, int count, long more, ref long lease)
+    // Static, taking and returning the fields by value, and Push, Reserve and Dispose inlined: the
+    // tape's address is never taken, so the JIT keeps its fields in registers in generated code (a
+    // tape whose address escapes lives in memory: a load and a store of the count per push or pop;
+    // the ReLU-gated loop of the two-layer gradient, 256x32x64, took 3-5% longer that way).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (T[] Items, long Lease) Grow(T[]? items, int count, long more, long lease)
     {
         var wanted = Math.Max(count + more, items is null ? 256 : items.Length * 2L);
         if (wanted > Array.MaxLength)
@@ -96,8 +101,7 @@ public struct Tape<T> : IDisposable
             PoolLeases.Return(items, lease);
         }
 
-        lease = newLease;
-        return larger;
+        return (larger, newLease);
     }
 }
 
@@ -162,16 +166,35 @@ public struct PooledBuffer<T> : IDisposable
 /// takes no lock or interlocked operation: ~6 ns per rent and return, measured (a shared dictionary
 /// under locks cost ~50 ns). A lease is the thread's id above a count of its own. A return on another
 /// thread than the rent finds nothing and leaves the array to the garbage collector, as does an array
-/// never returned. After warm-up renting and returning allocate nothing.
+/// never returned. Rentals of up to <see cref="SpareLength"/> values take the thread's spare array
+/// first (<see cref="Spare{T}"/>), without the pool or the table. After warm-up renting and returning
+/// allocate nothing.
 /// </remarks>
 internal static class PoolLeases
 {
     [ThreadStatic]
     private static Table? _table;
 
+    /// <summary>
+    /// The longest rental served from the thread's spare array (<see cref="Spare{T}"/>): 1,024 values,
+    /// 8 KB of doubles, kept per thread and element type for as long as the thread lives.
+    /// </summary>
+    internal const int SpareLength = 1024;
+
     /// <summary>Rents an array of at least <paramref name="length"/> values under a new lease.</summary>
     public static T[] Rent<T>(int length, out long lease)
     {
+        if (length <= SpareLength)
+        {
+            // A small tape (a small problem's): the thread's spare when it is in, without the shared pool or the table.
+            var spare = Spare<T>.Slot ??= new Spare<T>();
+            if (spare.Lease == 0)
+            {
+                lease = spare.Lease = ++spare.Issued;
+                return spare.Array ??= new T[SpareLength];
+            }
+        }
+
         var array = ArrayPool<T>.Shared.Rent(length);
         var table = _table ??= new Table();
         lease = table.NextLease();
@@ -186,10 +209,49 @@ internal static class PoolLeases
     /// <summary>Returns <paramref name="array"/> to the pool if it is out under <paramref name="lease"/>; otherwise does nothing.</summary>
     public static void Return<T>(T[] array, long lease)
     {
-        if (array.Length > 0 && _table is { } table && table.Remove(array, lease))
+        if (Spare<T>.Slot is { } spare && ReferenceEquals(array, spare.Array))
+        {
+            // The thread's spare: back in if this is the lease it is out under (not a stale copy's).
+            if (spare.Lease == lease)
+            {
+                spare.Lease = 0;
+            }
+        }
+        else if (array.Length > 0 && _table is { } table && table.Remove(array, lease))
         {
             ArrayPool<T>.Shared.Return(array);
         }
+    }
+
+    /// <summary>
+    /// A thread's spare array of <see cref="SpareLength"/> values of one element type, rented and
+    /// returned without the shared pool or the table: a gradient of a small problem rents and returns
+    /// a tape or two per call, and a tape's rent, reserve and dispose took ~15 ns through
+    /// <see cref="ArrayPool{T}"/> and the table, ~6 ns this way (one thread-static read each way): the
+    /// XOR gradient ~3.5% faster. Its leases are the thread's own count, below every table lease (a
+    /// thread's id is at least 1, shifted 40 bits); it is never in the shared pool, so never handed to
+    /// another thread. Returned on another thread it stays out, and its thread rents from the pool.
+    /// </summary>
+    private sealed class Spare<T>
+    {
+        [ThreadStatic]
+        private static Spare<T>? _slot;
+
+        /// <summary>The thread's spare, made at its first small rental.</summary>
+        public static Spare<T>? Slot
+        {
+            get => _slot;
+            set => _slot = value;
+        }
+
+        /// <summary>The array, allocated at its first rental.</summary>
+        public T[]? Array;
+
+        /// <summary>The lease it is out under; 0 (no lease is 0) when it is in.</summary>
+        public long Lease;
+
+        /// <summary>The last lease issued.</summary>
+        public long Issued;
     }
 
     /// <summary>One thread's arrays out, with their leases, last rented last.</summary>

@@ -1,3 +1,5 @@
+using System.Threading;
+
 namespace DiffGen.Tests;
 
 /// <summary>The tape operations generated code relies on for gated loops and reserved loop nests.</summary>
@@ -68,6 +70,16 @@ public class DoubleDisposalTests
         public long Value;
     }
 
+    private struct SpareCell
+    {
+        public long Value;
+    }
+
+    private struct ThreadCell
+    {
+        public long Value;
+    }
+
     [Fact]
     public void ACopiedTapeDisposedTwiceDoesNotHandOneArrayToTwoLaterTapes()
     {
@@ -119,6 +131,46 @@ public class DoubleDisposalTests
         var second = new Tape<TapeCell>();
         first.Push(new TapeCell { Value = 10 });
         second.Push(new TapeCell { Value = 20 });
+        Assert.Equal(10, first.Pop().Value);
+        first.Dispose();
+        second.Dispose();
+    }
+
+    [Fact]
+    public void AStaleCopyDisposedAfterTheThreadsSpareIsRentedAgainLeavesItWithItsNewTape()
+    {
+        // Small tapes take the thread's spare array: the stale copy's lease is an old one.
+        var tape = new Tape<SpareCell>();
+        tape.Push(new SpareCell { Value = 1 });
+        var stale = tape;
+        tape.Dispose();
+
+        var owner = new Tape<SpareCell>();
+        owner.Push(new SpareCell { Value = 2 });
+        stale.Dispose();
+
+        var other = new Tape<SpareCell>();
+        other.Push(new SpareCell { Value = 3 });
+        Assert.Equal(2, owner.Pop().Value); // 3 if the stale copy had put the spare back for another tape
+        Assert.Equal(3, other.Pop().Value);
+        owner.Dispose();
+        other.Dispose();
+    }
+
+    [Fact]
+    public void ASmallTapeDisposedOnAnotherThreadLeavesTheSpareOutAndLaterTapesApart()
+    {
+        var tape = new Tape<ThreadCell>();
+        tape.Push(new ThreadCell { Value = 1 });
+        var elsewhere = new Thread(() => tape.Dispose());
+        elsewhere.Start();
+        elsewhere.Join();
+
+        var first = new Tape<ThreadCell>();
+        var second = new Tape<ThreadCell>();
+        first.Push(new ThreadCell { Value = 10 });
+        second.Push(new ThreadCell { Value = 20 });
+        Assert.Equal(20, second.Pop().Value);
         Assert.Equal(10, first.Pop().Value);
         first.Dispose();
         second.Dispose();

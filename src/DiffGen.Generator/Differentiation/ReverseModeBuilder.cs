@@ -865,9 +865,9 @@ internal sealed class ReverseModeBuilder
         }
 
         var declare = false;
-        if (!_declared[id] && definedHere.Contains(id) && !partial.Singular)
+        if (!_declared[id] && definedHere.Contains(id))
         {
-            declare = true; // first contribution, in the block that defines it: declare in place
+            declare = true; // first contribution, in the block that defines it: declare in place (a singular one guarded in the expression)
             _declared[id] = true;
         }
         else

@@ -47,8 +47,7 @@ partial class Calc
         // s++;
         double du4 = du5;   // ∂u5/∂u4 = 1
         // s /= y;
-        double du3 = 0;
-        if (du4 != 0) du3 += du4 / y;   // ∂u4/∂u3 = 1/y
+        double du3 = du4 != 0 ? du4 / y : 0;   // ∂u4/∂u3 = 1/y
         if (du4 != 0) dy += du4 * (-u4 / y);   // ∂u4/∂y = −u3/y²
         // s -= 1;
         double du2 = du3;   // ∂u3/∂u2 = 1

@@ -20,10 +20,10 @@ partial class Calc
     {
         // Forward sweep: the value, one operation per intermediate.
         // double a = Math.Pow(x, y) + Math.Log(x, 2) + Math.Atan2(y, x) + double.Hypot(x, y);
-        double u1 = double.Pow(x, y);
-        double u2 = double.Log(x, 2.0);
+        double u1 = global::System.Math.Pow(x, y);
+        double u2 = global::System.Math.Log(x, 2.0);
         double u3 = u1 + u2;
-        double u4 = double.Atan2(y, x);
+        double u4 = global::System.Math.Atan2(y, x);
         double u5 = u3 + u4;
         double u6 = double.Hypot(x, y);
         double u7 = u5 + u6;
@@ -37,7 +37,7 @@ partial class Calc
         double u14 = u13 * x;
         double u15 = u12 + u14;
         // return Math.FusedMultiplyAdd(a, b, Math.Cbrt(y));
-        double u16 = double.Cbrt(y);
+        double u16 = global::System.Math.Cbrt(y);
         double u17 = double.FusedMultiplyAdd(u7, u15, u16);
 
         // Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.
@@ -70,9 +70,9 @@ partial class Calc
         if (du4 != 0) dx += du4 * (-y / (y * y + x * x));   // ∂u4/∂x = −y/(y² + x²)
         double du1 = du3;   // ∂u3/∂u1 = 1
         double du2 = du3;   // ∂u3/∂u2 = 1
-        if (du2 != 0) dx += du2 / (x * double.Log(2.0));   // ∂u2/∂x = 1/(x·ln 2.0)
-        if (du1 != 0) dx += du1 * (y == 0.0 ? 0.0 : y * double.Pow(x, y - 1.0));   // ∂u1/∂x = y·x^(y−1)
-        if (du1 != 0) dy += du1 * (x == 0.0 && y >= 0.0 ? 0.0 : u1 * double.Log(x));   // ∂u1/∂y = x^y·ln x
+        if (du2 != 0) dx += du2 / (x * global::System.Math.Log(2.0));   // ∂u2/∂x = 1/(x·ln 2.0)
+        if (du1 != 0) dx += du1 * (y == 0.0 ? 0.0 : y * global::System.Math.Pow(x, y - 1.0));   // ∂u1/∂x = y·x^(y−1)
+        if (du1 != 0) dy += du1 * (x == 0.0 && y >= 0.0 ? 0.0 : u1 * global::System.Math.Log(x));   // ∂u1/∂y = x^y·ln x
 
         return u17;
     }

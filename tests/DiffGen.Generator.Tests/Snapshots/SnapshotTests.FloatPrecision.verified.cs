@@ -21,9 +21,9 @@ partial class Calc
         // Forward sweep: the value, one operation per intermediate.
         // return MathF.Log(1f + MathF.Exp(beta * x)) / beta + 0.5f * x;
         float u1 = beta * x;
-        float u2 = float.Exp(u1);
+        float u2 = global::System.MathF.Exp(u1);
         float u3 = 1f + u2;
-        float u4 = float.Log(u3);
+        float u4 = global::System.MathF.Log(u3);
         float u5 = u4 / beta;
         float u6 = 0.5f * x;
         float u7 = u5 + u6;
@@ -34,11 +34,9 @@ partial class Calc
         float du5 = du7;   // ∂u7/∂u5 = 1
         float du6 = du7;   // ∂u7/∂u6 = 1
         dx += du6 * 0.5f;   // ∂u6/∂x = 0.5f
-        float du4 = 0;
-        if (du5 != 0) du4 += du5 / beta;   // ∂u5/∂u4 = 1/beta
+        float du4 = du5 != 0 ? du5 / beta : 0;   // ∂u5/∂u4 = 1/beta
         if (du5 != 0) dbeta += du5 * (-u5 / beta);   // ∂u5/∂beta = −u4/beta²
-        float du3 = 0;
-        if (du4 != 0) du3 += du4 / u3;   // ∂u4/∂u3 = 1/u3
+        float du3 = du4 != 0 ? du4 / u3 : 0;   // ∂u4/∂u3 = 1/u3
         float du2 = du3;   // ∂u3/∂u2 = 1
         float du1 = du2 * u2;   // ∂u2/∂u1 = exp(u1)
         dbeta += du1 * x;   // ∂u1/∂beta = x

@@ -31,7 +31,7 @@ partial class Calc
         else
         {
             // r = Math.Sin(y);
-            u3 = double.Sin(y);
+            u3 = global::System.Math.Sin(y);
             u4 = u3;
         }
         // return r * 3;
@@ -54,7 +54,7 @@ partial class Calc
         {
             // r = Math.Sin(y);
             double du3 = du4;   // ∂u4/∂u3 = 1
-            dy += du3 * double.Cos(y);   // ∂u3/∂y = cos(y)
+            dy += du3 * global::System.Math.Cos(y);   // ∂u3/∂y = cos(y)
         }
 
         return u5;

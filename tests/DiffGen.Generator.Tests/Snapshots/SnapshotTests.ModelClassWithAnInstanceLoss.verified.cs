@@ -40,18 +40,18 @@ partial class Classifier
             u1 += global::DiffGen.Kernels.Dot(((global::System.ReadOnlySpan<double>)Head_W).Slice(0, Head_Inputs), ((global::System.ReadOnlySpan<double>)x).Slice(0, Head_Inputs));
         }
         // this.Head.Temperature, differentiated here from its getter
-        double u7 = double.Exp(Head_LogTemperature);
+        double u7 = global::System.Math.Exp(Head_LogTemperature);
         double u8 = u1 / u7;
         double u9 = -u8;
-        double u10 = double.Exp(u9);
+        double u10 = global::System.Math.Exp(u9);
         double u11 = 1.0 + u10;
         double u12 = 1.0 / u11;
         // return -(label * Math.Log(p) + (1 - label) * Math.Log(1 - p));
-        double u13 = double.Log(u12);
+        double u13 = global::System.Math.Log(u12);
         double u14 = label * u13;
         double u15 = 1.0 - label;
         double u16 = 1.0 - u12;
-        double u17 = double.Log(u16);
+        double u17 = global::System.Math.Log(u16);
         double u18 = u15 * u17;
         double u19 = u14 + u18;
         double u20 = -u19;
@@ -65,20 +65,17 @@ partial class Classifier
         double du14 = du19;   // ∂u19/∂u14 = 1
         double du18 = du19;   // ∂u19/∂u18 = 1
         double du17 = du18 * u15;   // ∂u18/∂u17 = u15
-        double du16 = 0;
-        if (du17 != 0) du16 += du17 / u16;   // ∂u17/∂u16 = 1/u16
+        double du16 = du17 != 0 ? du17 / u16 : 0;   // ∂u17/∂u16 = 1/u16
         double du12 = -du16;   // ∂u16/∂u12 = −1
         double du13 = du14 * label;   // ∂u14/∂u13 = label
         if (du13 != 0) du12 += du13 / u12;   // ∂u13/∂u12 = 1/u12
         // this.Head.Temperature, differentiated here from its getter
-        double du11 = 0;
-        if (du12 != 0) du11 += du12 * (-u12 / u11);   // ∂u12/∂u11 = −1.0/u11²
+        double du11 = du12 != 0 ? du12 * (-u12 / u11) : 0;   // ∂u12/∂u11 = −1.0/u11²
         double du10 = du11;   // ∂u11/∂u10 = 1
         double du9 = du10 * u10;   // ∂u10/∂u9 = exp(u9)
         double du8 = -du9;   // ∂u9/∂u8 = −1
         if (du8 != 0) du1 += du8 / u7;   // ∂u8/∂u1 = 1/u7
-        double du7 = 0;
-        if (du8 != 0) du7 += du8 * (-u8 / u7);   // ∂u8/∂u7 = −u1/u7²
+        double du7 = du8 != 0 ? du8 * (-u8 / u7) : 0;   // ∂u8/∂u7 = −u1/u7²
         dHead_LogTemperature += du7 * u7;   // ∂u7/∂Head_LogTemperature = exp(Head_LogTemperature)
         // for (int k = 0; k < Inputs; k++)
         // vectorized over the slices: dHead_W += du1 · x   (∂(a·b)/∂a = b)

@@ -42,7 +42,7 @@ partial class Fit
                 // double r = d.Amplitude * Math.Exp(-d.Rate * t[i]) - y[i];
                 u5 = t[i];
                 u6 = u4 * u5;
-                u7 = double.Exp(u6);
+                u7 = global::System.Math.Exp(u6);
                 u8 = d_Amplitude * u7;
                 u9 = y[i];
                 u10 = u8 - u9;

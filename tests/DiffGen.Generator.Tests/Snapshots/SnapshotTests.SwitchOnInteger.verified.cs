@@ -25,7 +25,7 @@ partial class Calc
         if (u1)
         {
             // a = Math.Tanh(z);
-            u2 = double.Tanh(z);
+            u2 = global::System.Math.Tanh(z);
             u8 = u2;
         }
         else

@@ -44,7 +44,7 @@ partial class CurveFit
                 u3 = x[i];
                 u4 = m * u3;
                 u5 = u4 + c;
-                u6 = double.Exp(u5);
+                u6 = global::System.Math.Exp(u5);
                 u7 = u2 - u6;
                 r[i] = u7;
                 // save what this iteration overwrites and the reverse sweep needs

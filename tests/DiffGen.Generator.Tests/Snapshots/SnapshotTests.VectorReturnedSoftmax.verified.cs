@@ -54,7 +54,7 @@ partial class Activations
                 // p[i] = Math.Exp(z[i] - max);
                 u11 = z[i_];
                 u12 = u11 - u3;
-                u13 = double.Exp(u12);
+                u13 = global::System.Math.Exp(u12);
                 p[i_] = u13;
                 // sum += p[i];
                 u14 = p[i_];
@@ -96,8 +96,7 @@ partial class Activations
                 // p[i] /= sum;
                 double du18 = dp[i__];   // ∂p[i__]/∂u18 = 1
                 dp[i__] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                double du17 = 0;
-                if (du18 != 0) du17 += du18 / u9;   // ∂u18/∂u17 = 1/u9
+                double du17 = du18 != 0 ? du18 / u9 : 0;   // ∂u18/∂u17 = 1/u9
                 if (du18 != 0) du9 += du18 * (-u18 / u9);   // ∂u18/∂u9 = −u17/u9²
                 dp[i__] += du17;   // ∂u17/∂p[i__] = 1
             }

@@ -46,7 +46,7 @@ partial class Calc
                     // r = Math.Tanh(r * w[i]);
                     u9 = w[u4];
                     u10 = u3 * u9;
-                    u11 = double.Tanh(u10);
+                    u11 = global::System.Math.Tanh(u10);
                     // h[i % 2] += r;
                     u12 = u4 % 2;
                     u13 = h[u12];
