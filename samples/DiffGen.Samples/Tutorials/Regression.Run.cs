@@ -14,7 +14,8 @@ public static partial class Regression
         AnsiConsole.MarkupLine("[bold]Three-layer ReLU regression[/]: y = sin(3·x₁)·x₂ + noise, " +
             $"{options.Samples} samples ({options.ValidationFraction:P0} held out), a 2-{options.Hidden}-{options.Hidden2}-1 network written as a class (RegressionNet), " +
             $"Adam {options.LearningRate} with {options.WarmupEpochs} warm-up epochs then cosine decay, " +
-            $"clipping at global norm {options.MaxGradientNorm}, batches of {options.BatchSize}");
+            $"clipping at global norm {options.MaxGradientNorm}, batches of {options.BatchSize} " +
+            $"cut into shards of {options.ShardSize} computed in parallel ({(options.Threads == -1 ? Environment.ProcessorCount : options.Threads)} threads)");
 
         var watch = Stopwatch.StartNew();
         Result? result = null;
@@ -59,6 +60,10 @@ public static partial class Regression
         var final = result.Epochs[^1];
         AnsiConsole.MarkupLine($"Final: training loss [green]{final.TrainLoss:F6}[/], validation loss [green]{final.ValidationLoss:F6}[/] " +
             $"(the noise alone gives 0.0025), in {watch.Elapsed.TotalSeconds:F1} s");
+        var parallelism = result.Parallelism;
+        AnsiConsole.MarkupLine($"Data-parallel: {parallelism.ShardsPerBatch} shards of {parallelism.ShardSize} per batch of {options.BatchSize} " +
+            $"(DataParallel, fixed shards added in order), on up to {parallelism.MaxThreads} threads; " +
+            $"{parallelism.MeanThreadsUsed:F2} threads ran shards per batch on average");
         AnsiConsole.MarkupLine($"Checkpoint: [blue]{Markup.Escape(LinePlot.Display(result.CheckpointPath))}[/] (parameters by member path; reloaded: validation loss {result.ReloadedValidationLoss:F6})");
         AnsiConsole.MarkupLine($"Resumed from the epoch-{result.ResumedFromEpoch} checkpoint in a fresh model: final parameters " +
             (result.ResumedBitIdentical ? "[green]bit-identical[/] to the uninterrupted run" : "[red]differ[/] from the uninterrupted run"));

@@ -10,13 +10,18 @@ namespace DiffGen.Samples.Tutorials;
 /// The main job: a three-layer ReLU network (<see cref="RegressionNet"/>, a model class) learns
 /// y = sin(3·x₁)·x₂ + noise from a seeded synthetic dataset, in minibatches, with Adam, linear warm-up
 /// then cosine decay, and global-norm clipping, over a <see cref="ParameterSet{T}"/> built from the model
-/// (its members by path: Layers[0].W, Layers[0].B, …). Each epoch ends with a checkpoint; halfway, one is kept
+/// (its members by path: Layers[0].W, Layers[0].B, …). Each batch's gradient is computed data-parallel over the
+/// cores (<see cref="DataParallel{TModel, T}"/>: fixed shards, each into a gradient model of its own, added in
+/// shard order), so the numbers are the same on any number of cores. Each epoch ends with a checkpoint; halfway, one is kept
 /// aside, and at the end training resumes from it in a fresh model and must finish bit-identical. The run
 /// ends with a loss-curve PNG.
 /// </summary>
 public static partial class Regression
 {
-    /// <summary>The run's settings; the defaults are the main job's.</summary>
+    /// <summary>
+    /// The run's settings; the defaults are the main job's. A batch is cut into shards of <c>ShardSize</c>
+    /// samples, run on up to <c>Threads</c> threads (−1: one per core), which changes the time, never the numbers.
+    /// </summary>
     public sealed record Options(
         int Samples = 6000,
         double ValidationFraction = 1.0 / 6,
@@ -24,6 +29,8 @@ public static partial class Regression
         int Hidden2 = 32,
         int Epochs = 60,
         int BatchSize = 32,
+        int ShardSize = 8,
+        int Threads = -1,
         double LearningRate = 0.01,
         int WarmupEpochs = 3,
         double MaxGradientNorm = 1.0,
@@ -37,7 +44,13 @@ public static partial class Regression
     /// The losses per epoch, the files written, the validation loss of the model reloaded from its last checkpoint,
     /// and whether training resumed from the halfway checkpoint ended with bit-identical parameters.
     /// </summary>
-    public sealed record Result(IReadOnlyList<EpochReport> Epochs, string CheckpointPath, string PlotPath, double ReloadedValidationLoss, int ResumedFromEpoch, bool ResumedBitIdentical);
+    public sealed record Result(IReadOnlyList<EpochReport> Epochs, string CheckpointPath, string PlotPath, double ReloadedValidationLoss, int ResumedFromEpoch, bool ResumedBitIdentical, Parallelism Parallelism);
+
+    /// <summary>
+    /// How the batches were split: shards per full batch, the most threads a batch may use, and the mean number of
+    /// threads that ran shards per batch (fewer when the thread pool was slow to join).
+    /// </summary>
+    public readonly record struct Parallelism(int ShardsPerBatch, int ShardSize, int MaxThreads, double MeanThreadsUsed);
 
     /// <summary>The dataset: features uniform in [−1, 1]², targets sin(3x₁)·x₂ plus Gaussian noise of σ = 0.05.</summary>
     public static (double[] X, double[] Y) MakeData(int samples, int seed)
@@ -109,8 +122,8 @@ public static partial class Regression
             resumed.Epoch(epoch, onBatch: null);
         }
 
-        return new Result(reports, checkpoint, plot, reloaded.Model.Loss(data.XValidation, data.YValidation, data.YValidation.Length),
-            resumeEpoch, SameBits(run.Parameters, resumed.Parameters));
+        return new Result(reports, checkpoint, plot, reloaded.Model.Loss(data.XValidation, data.YValidation, 0, data.YValidation.Length),
+            resumeEpoch, SameBits(run.Parameters, resumed.Parameters), run.Parallelism);
     }
 
     private static bool SameBits(ParameterSet<double> a, ParameterSet<double> b) =>
@@ -119,12 +132,16 @@ public static partial class Regression
 
     private sealed record Data(double[] XTrain, double[] YTrain, double[] XValidation, double[] YValidation);
 
-    /// <summary>One training run: the model, its gradient twin, the parameter set over both, Adam, the schedule and the data order.</summary>
+    /// <summary>
+    /// One training run: the model, its gradient twin, the parameter set over both, Adam, the schedule, the data
+    /// order, and the data-parallel gradient of a batch (shards on the cores, each into a gradient model of its own).
+    /// </summary>
     private sealed class TrainingRun
     {
         private readonly Options _options;
         private readonly Data _data;
-        private readonly RegressionNet _gradient;
+        private readonly DataParallel<RegressionNet, double> _parallel;
+        private readonly ShardGradient<RegressionNet, double> _shardGradient;
         private readonly int[] _order;
         private readonly Random _shuffle;
         private readonly double[] _xBatch;
@@ -133,8 +150,10 @@ public static partial class Regression
         public TrainingRun(Options options, Data data, RegressionNet model)
         {
             (_options, _data, Model) = (options, data, model);
-            _gradient = new RegressionNet(2, options.Hidden, options.Hidden2, 1);
-            Parameters = ParameterSet<double>.FromModel(model, _gradient);
+            RegressionNet NewShaped() => new(2, options.Hidden, options.Hidden2, 1);
+            Parameters = ParameterSet<double>.FromModel(model, NewShaped());
+            _parallel = new DataParallel<RegressionNet, double>(Parameters, NewShaped,
+                new DataParallelOptions { ShardSize = options.ShardSize, MaxDegreeOfParallelism = options.Threads });
             Optimizer = new Adam<double>(Parameters, options.LearningRate);
             var batchesPerEpoch = (data.YTrain.Length + options.BatchSize - 1) / options.BatchSize;
             Schedule = new WarmupCosineLR(Optimizer, options.WarmupEpochs * batchesPerEpoch, options.Epochs * batchesPerEpoch);
@@ -142,6 +161,9 @@ public static partial class Regression
             _shuffle = new Random(options.Seed + 2);
             _xBatch = new double[2 * options.BatchSize];
             _yBatch = new double[options.BatchSize];
+
+            // One shard: its samples of the current batch, into its own gradient model, weighted count / n.
+            _shardGradient = (start, count, gradient, seed) => Model.LossGradient(_xBatch, _yBatch, start, count, gradient, seed);
         }
 
         public RegressionNet Model { get; }
@@ -151,6 +173,13 @@ public static partial class Regression
         public Adam<double> Optimizer { get; }
 
         public WarmupCosineLR Schedule { get; }
+
+        private long _batches;
+        private long _threadsUsed;
+
+        /// <summary>How the batches were split so far.</summary>
+        public Parallelism Parallelism => new(_parallel.ShardCount(_options.BatchSize), _options.ShardSize, _parallel.MaxDegreeOfParallelism,
+            _batches == 0 ? 0 : (double)_threadsUsed / _batches);
 
         /// <summary>Replays the data order of <paramref name="epochs"/> epochs (the checkpoint holds the model, not the shuffle).</summary>
         public void SkipShuffles(int epochs)
@@ -178,7 +207,9 @@ public static partial class Regression
                 }
 
                 Parameters.ZeroGradients();
-                var loss = Model.LossGradient(_xBatch, _yBatch, n, _gradient);
+                var loss = _parallel.Gradient(n, _shardGradient);
+                _batches++;
+                _threadsUsed += _parallel.ThreadsUsed;
                 if (Clip.GradientsByNorm(Parameters, _options.MaxGradientNorm) > _options.MaxGradientNorm)
                 {
                     clipped++;
@@ -190,7 +221,7 @@ public static partial class Regression
                 onBatch?.Invoke(epoch, loss);
             }
 
-            var validation = Model.Loss(_data.XValidation, _data.YValidation, _data.YValidation.Length);
+            var validation = Model.Loss(_data.XValidation, _data.YValidation, 0, _data.YValidation.Length);
             return new EpochReport(epoch, lossSum / ((train + batch - 1) / batch), validation, Optimizer.LearningRate, clipped);
         }
     }

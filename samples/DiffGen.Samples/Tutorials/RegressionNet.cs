@@ -39,8 +39,9 @@ public sealed class DenseLayer
 
 /// <summary>
 /// The main job's network, written as a model: ReLU hidden layers and a linear output, each a
-/// <see cref="DenseLayer"/>, in an array (any depth). <see cref="Loss"/> is an instance method; DiffGen
-/// generates <c>LossGradient(x, y, n, gradient)</c>, which adds ∂Loss/∂(every weight) into a same-shaped network.
+/// <see cref="DenseLayer"/>, in an array (any depth). <see cref="Loss"/> is an instance method over a range of
+/// samples; DiffGen generates <c>LossGradient(x, y, start, count, gradient, seed)</c>, which adds
+/// seed × ∂Loss/∂(every weight) into a same-shaped network (one per shard when a batch is split over the cores).
 /// </summary>
 public sealed partial class RegressionNet
 {
@@ -75,13 +76,16 @@ public sealed partial class RegressionNet
         }
     }
 
-    /// <summary>Mean squared error over <paramref name="n"/> samples of <c>Layers[0].Inputs</c> features each, one output.</summary>
+    /// <summary>
+    /// Mean squared error over the <paramref name="count"/> samples from <paramref name="start"/> on, of
+    /// <c>Layers[0].Inputs</c> features each, one output: <c>Loss(x, y, 0, n)</c> for all of them.
+    /// </summary>
     [Differentiable]
-    public double Loss([NoDerivative] double[] x, [NoDerivative] double[] y, int n)
+    public double Loss([NoDerivative] double[] x, [NoDerivative] double[] y, int start, int count)
     {
         int d = Layers[0].Inputs;
         double total = 0;
-        for (int i = 0; i < n; i++)
+        for (int i = start; i < start + count; i++)
         {
             double[] activation = x.AsSpan(i * d, d).ToArray();
             for (int l = 0; l < Layers.Length; l++)
@@ -101,6 +105,6 @@ public sealed partial class RegressionNet
             total += diff * diff;
         }
 
-        return total / n;
+        return total / count;
     }
 }
