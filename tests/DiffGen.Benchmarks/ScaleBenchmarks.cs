@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using BenchmarkDotNet.Attributes;
 
 namespace DiffGen.Benchmarks;
@@ -70,6 +71,55 @@ public class ScaleBenchmarks
         {
             Agreement.Require("gradient " + p, generated[p], hand[p], tolerance);
         }
+
+        SetupDataParallel();
+    }
+
+    // The same gradient in two shards of fixed boundaries (DataParallel), on one thread and on two: the
+    // results are bit-identical, only the time differs.
+    private ParameterSet<double> _parameters = null!;
+    private double[] _b2Value = null!;
+    private DataParallel<double> _oneThread = null!, _twoThreads = null!;
+    private ShardGradient<double> _shard = null!;
+
+    private void SetupDataParallel()
+    {
+        _b2Value = [_b2];
+        _parameters = new ParameterSet<double>();
+        _parameters.Add("w1", _w1, new double[_w1.Length]);
+        _parameters.Add("b1", _b1, new double[_b1.Length]);
+        _parameters.Add("w2", _w2, new double[_w2.Length]);
+        _parameters.Add("b2", _b2Value, new double[1]);
+        _shard = (start, count, g, seed) => TwoLayerNet.LossOfRangeGradient(
+            _x, _y, start, count, _n, _d, _h, _w1, _b1, _w2, _b2Value[0], g[0], g[1], g[2], ref g[3][0], seed);
+        DataParallel<double> Make(int threads) => new(_parameters, new DataParallelOptions { ShardCount = 2, MaxDegreeOfParallelism = threads, Reduction = LossReduction.Sum });
+        (_oneThread, _twoThreads) = (Make(1), Make(2));
+
+        var one = OneThread();
+        var first = _parameters.Select(p => (double[])p.Gradients.Clone()).ToArray();
+        var two = TwoThreads();
+        Agreement.Require("data-parallel value, one thread and two", [one], [two], 0);
+        for (var p = 0; p < first.Length; p++)
+        {
+            Agreement.Require("data-parallel gradient " + p + ", one thread and two", first[p], _parameters[p].Gradients, 0);
+        }
+
+        Agreement.Require("data-parallel value against the whole batch", [one], [Generated()], 1e-9);
+        Agreement.Require("data-parallel gradient against the whole batch", first[0], _dw1, 1e-9);
+    }
+
+    [Benchmark(Description = "DiffGen gradient, 2 fixed shards, 1 thread")]
+    public double OneThread()
+    {
+        _parameters.ZeroGradients();
+        return _oneThread.Gradient(_n, _shard);
+    }
+
+    [Benchmark(Description = "DiffGen gradient, 2 fixed shards, 2 threads")]
+    public double TwoThreads()
+    {
+        _parameters.ZeroGradients();
+        return _twoThreads.Gradient(_n, _shard);
     }
 
     [Benchmark(Description = "forward only")]

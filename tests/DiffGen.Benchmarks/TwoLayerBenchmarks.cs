@@ -29,6 +29,34 @@ public static partial class TwoLayerNet
 
         return total / n;
     }
+
+    /// <summary>
+    /// <see cref="Loss"/>'s share of samples [start, start + count): its term of the batch mean (divided by the
+    /// whole batch's n), the loss a data-parallel shard computes. The sum over shards is <see cref="Loss"/>.
+    /// </summary>
+    [Differentiable]
+    public static double LossOfRange([NoDerivative] double[] x, [NoDerivative] double[] y, int start, int count,
+                                     int n, int d, int h,
+                                     double[] w1, double[] b1, double[] w2, double b2)
+    {
+        double total = 0;
+        for (int i = start; i < start + count; i++)
+        {
+            double output = b2;
+            for (int j = 0; j < h; j++)
+            {
+                double z = b1[j];
+                for (int k = 0; k < d; k++)
+                    z += x[i * d + k] * w1[j * d + k];
+                output += Math.Max(0, z) * w2[j];
+            }
+
+            double diff = y[i] - output;
+            total += diff * diff;
+        }
+
+        return total / n;
+    }
 }
 
 /// <summary>
