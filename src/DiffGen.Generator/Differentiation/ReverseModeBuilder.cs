@@ -361,11 +361,11 @@ internal sealed class ReverseModeBuilder
                     {
                         _reversedDots.Add(dot);
                         pending.Add(new ReverseDot(
-                                dot,
-                                Adjoint(dot.Accumulator),
-                                _activity.IsActive(dot.A) ? ArrayAdjoint(dot.A) : null,
-                                _activity.IsActive(dot.B) ? ArrayAdjoint(dot.B) : null,
-                                SlicesOf(inner)));
+                            dot,
+                            Adjoint(dot.Accumulator),
+                            _activity.IsActive(dot.A) ? ArrayAdjoint(dot.A) : null,
+                            _activity.IsActive(dot.B) ? ArrayAdjoint(dot.B) : null,
+                            SlicesOf(inner)));
                     }
 
                     break;

@@ -465,6 +465,10 @@ internal static class GradientEmitter
                         .Concat(new[] { call.Seed });
                     writer.Line(call.Method + "(" + string.Join(", ", arguments) + ");");
                     break;
+
+                default:
+                    // A statement this emitter does not know would otherwise vanish from the gradient: an error (DG0010), never a silent omission.
+                    throw new System.InvalidOperationException("the sweep statement " + statement.GetType().Name + " has no emission");
             }
         }
     }
