@@ -138,6 +138,33 @@ public class MatrixProductTests
         }
     }
 
+    [Theory]
+    [InlineData(3)]    // rows one after another
+    [InlineData(-3)]   // rows last first: the negative stride takes the plain loop
+    [InlineData(0)]    // every row the same
+    public void StridesOfEitherSign(int stride)
+    {
+        const int n = 7, d = 3;
+        var first = stride < 0 ? -stride * (n - 1) : 1;
+        var x = Random(first + Math.Max(0, stride) * (n - 1) + d + 1, 20);
+        var w = Random(2 * d, 21);
+        var (dx, dw) = (new double[x.Length], new double[w.Length]);
+        Check(() => M.Strided(x, w, n, d, stride, first), () => M.StridedGradient(x, w, n, d, stride, first, dx, dw), [x, w], [dx, dw]);
+    }
+
+    [Fact]
+    public void AWideNestTakesFewerRowsPerBlock()
+    {
+        const int n = 300, m = 5000;   // 5,000 columns: 209 rows per block, so two blocks
+        Assert.Equal(209, Kernels.ProductBlockRows(m));
+        Assert.Equal(256, Kernels.ProductBlockRows(4096));
+        Assert.Equal(1, Kernels.ProductBlockRows(int.MaxValue));
+        var q = Random(n + 1, 22);
+        var r = Random(m + 1, 23);
+        var (dq, dr) = (new double[q.Length], new double[r.Length]);
+        Check(() => M.Wide(q, r, n, m), () => M.WideGradient(q, r, n, m, dq, dr), [q, r], [dq, dr], maxChecksPerArray: 12, tolerance: 1e-5);
+    }
+
     /// <summary>
     /// A sample whose input is infinite but whose units are all off contributes nothing to the weights' gradient
     /// (a zero adjoint times ∞ adds nothing, as the scalar loop skips it), not NaN: the blocked pullback keeps strong zeros.

@@ -47,21 +47,16 @@ internal sealed record MatrixProduct(
 }
 
 /// <summary>
-/// An outer loop strip-mined into blocks of <paramref name="Rows"/> iterations for the matrix products of its nests.
+/// An outer loop strip-mined into blocks for the matrix products of its nests.
 /// </summary>
 /// <param name="Start">The block's first iteration.</param>
 /// <param name="End">One past the block's last iteration.</param>
-internal sealed record ProductBlocking(string Start, string End, int Rows, EquatableArray<MatrixProduct> Products);
+/// <param name="Rows">Iterations per block (<c>Kernels.ProductBlockRows</c> of the widest product: 256, fewer for very wide nests).</param>
+internal sealed record ProductBlocking(string Start, string End, string Rows, EquatableArray<MatrixProduct> Products);
 
 /// <summary>Finds the dot kernels whose loop nests are matrix products.</summary>
 internal static class MatrixProducts
 {
-    /// <summary>
-    /// Rows per block: a block's products and adjoints (rows × columns) stay in the 1–2 MiB of L2 a core
-    /// has for widths up to ~512, and each packed block of the column operand is reused by 256 rows.
-    /// </summary>
-    public const int BlockRows = 256;
-
     /// <summary>The dot loops that are matrix products, keyed by the dot loop, with the outer loop of each.</summary>
     public static List<(LoopStatement Dot, LoopStatement Outer, MatrixProduct Product)> Find(
         IrProgram program, IReadOnlyDictionary<LoopStatement, DotKernel> dots, LoopStructure loops, NameScope names)

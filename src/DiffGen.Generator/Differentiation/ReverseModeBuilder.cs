@@ -70,7 +70,7 @@ internal sealed class ReverseModeBuilder
             _blockings[nest.Key] = new ProductBlocking(
                 _names.Claim(counter + "Block"),
                 _names.Claim(counter + "BlockEnd"),
-                MatrixProducts.BlockRows,
+                _names.Claim(counter + "BlockRows"),
                 nest.Select(f => f.Product).ToEquatableArray());
             foreach (var (dot, _, product) in nest)
             {

@@ -12,19 +12,26 @@ namespace DiffGen.Generator.Emission;
 /// </summary>
 internal static class MatrixProductEmitter
 {
-    private const string Gemm = "global::DiffGen.Kernels.MatrixMultiplyAdd";
+    private const string Gemm = "global::DiffGen.Kernels.MatrixMultiplyAddAt";
 
     public static void OpenForwardBlock(IndentedWriter writer, CSharpSpelling spelling, CounterSpec outer, ProductBlocking blocking)
     {
         var counter = spelling.Name(outer.Counter);
-        writer.Line("// blocked: " + counter + " runs " + blocking.Rows + " iterations at a time; before each block, the dot products its nest computes are one matrix product (GEMM) per nest, read below");
+        writer.Line("// blocked: " + counter + " runs " + blocking.Rows + " iterations at a time (256; fewer for a nest wider than 4,096); before each block, the dot products its nest computes are one matrix product (GEMM) per nest, read below");
         foreach (var product in blocking.Products)
         {
-            DeclareBuffer(writer, spelling, outer, blocking, product, product.Products, product.ProductsBuffer, columns: true);
+            writer.Line("int " + product.Columns + " = (int)" + GradientEmitter.Trips(spelling, product.Inner) + ";");
+        }
+
+        var widest = blocking.Products.Select(p => p.Columns).Aggregate((a, b) => "global::System.Math.Max(" + a + ", " + b + ")");
+        writer.Line("int " + blocking.Rows + " = global::DiffGen.Kernels.ProductBlockRows(" + widest + ");");
+        foreach (var product in blocking.Products)
+        {
+            DeclareBuffer(writer, spelling, outer, blocking, product, product.Products, product.ProductsBuffer);
         }
 
         writer.Open("for (int " + blocking.Start + " = " + spelling.Operand(outer.Start) + "; " + blocking.Start + " < " + spelling.Operand(outer.Bound) + ";)");
-        writer.Line("int " + blocking.End + " = (int)global::System.Math.Min(" + blocking.Start + " + " + blocking.Rows + "L, " + spelling.Operand(outer.Bound) + ");");
+        writer.Line("int " + blocking.End + " = (int)global::System.Math.Min((long)" + blocking.Start + " + " + blocking.Rows + ", " + spelling.Operand(outer.Bound) + ");");
         foreach (var product in blocking.Products)
         {
             var k = product.Kernel;
@@ -35,7 +42,7 @@ internal static class MatrixProductEmitter
             writer.Line(Gemm + "(" + Rows(blocking) + ", " + product.Columns + ", " + Depth(spelling, k.Counter) + ",");
             writer.Line("    " + Operand(spelling, product, rows: true, spelling.Name(product.RowArray), readOnly: true, blocking) + ", " + Stride(spelling, product.RowOffset) + ", 1,");
             writer.Line("    " + Operand(spelling, product, rows: false, spelling.Name(product.ColumnArray), readOnly: true, blocking) + ", 1, " + Stride(spelling, product.ColumnOffset) + ",");
-            writer.Line("    " + product.Products + ", " + product.Columns + ", 1);");
+            writer.Line("    " + product.Products + ", 0, " + product.Columns + ", 1);");
             writer.Close();
         }
     }
@@ -58,7 +65,7 @@ internal static class MatrixProductEmitter
     {
         foreach (var pullback in pullbacks)
         {
-            DeclareBuffer(writer, spelling, outer, blocking, pullback.Product, pullback.Product.Adjoints, pullback.Product.AdjointsBuffer, columns: false);
+            DeclareBuffer(writer, spelling, outer, blocking, pullback.Product, pullback.Product.Adjoints, pullback.Product.AdjointsBuffer);
         }
 
         // The forward sweep's blocks, last first: each is where its products' adjoints are complete.
@@ -92,7 +99,7 @@ internal static class MatrixProductEmitter
             if (pullback.ColumnAdjoint is { } columnAdjoint)
             {
                 writer.Line(Gemm + "(" + product.Columns + ", " + Depth(spelling, k.Counter) + ", " + Rows(blocking) + ",");
-                writer.Line("    " + product.Adjoints + ", 1, " + product.Columns + ",");
+                writer.Line("    " + product.Adjoints + ", 0, 1, " + product.Columns + ",");
                 writer.Line("    " + Operand(spelling, product, rows: true, spelling.Name(product.RowArray), readOnly: true, blocking) + ", " + Stride(spelling, product.RowOffset) + ", 1,");
                 writer.Line("    " + Operand(spelling, product, rows: false, columnAdjoint, readOnly: false, blocking) + ", " + Stride(spelling, product.ColumnOffset) + ", 1, strongZeros: true);");
             }
@@ -100,7 +107,7 @@ internal static class MatrixProductEmitter
             if (pullback.RowAdjoint is { } rowAdjoint)
             {
                 writer.Line(Gemm + "(" + Rows(blocking) + ", " + Depth(spelling, k.Counter) + ", " + product.Columns + ",");
-                writer.Line("    " + product.Adjoints + ", " + product.Columns + ", 1,");
+                writer.Line("    " + product.Adjoints + ", 0, " + product.Columns + ", 1,");
                 writer.Line("    " + Operand(spelling, product, rows: false, spelling.Name(product.ColumnArray), readOnly: true, blocking) + ", " + Stride(spelling, product.ColumnOffset) + ", 1,");
                 writer.Line("    " + Operand(spelling, product, rows: true, rowAdjoint, readOnly: false, blocking) + ", " + Stride(spelling, product.RowOffset) + ", 1, strongZeros: true);");
             }
@@ -134,13 +141,8 @@ internal static class MatrixProductEmitter
             + ";   // gathered for the block's pullback of " + adjoint.Product.Products);
 
     // The product's buffer, rented before the block loop: a block's rows times the columns (declared with the products).
-    private static void DeclareBuffer(IndentedWriter writer, CSharpSpelling spelling, CounterSpec outer, ProductBlocking blocking, MatrixProduct product, string span, string buffer, bool columns)
+    private static void DeclareBuffer(IndentedWriter writer, CSharpSpelling spelling, CounterSpec outer, ProductBlocking blocking, MatrixProduct product, string span, string buffer)
     {
-        if (columns)
-        {
-            writer.Line("int " + product.Columns + " = (int)" + GradientEmitter.Trips(spelling, product.Inner) + ";");
-        }
-
         writer.Line(buffer + " = new global::DiffGen.PooledBuffer<" + product.Kernel.Type.Name + ">(checked((int)global::System.Math.Min("
             + GradientEmitter.Trips(spelling, outer) + ", " + blocking.Rows + ") * " + product.Columns + "));");
         writer.Line("global::System.Span<" + product.Kernel.Type.Name + "> " + span + " = " + buffer + ".Span;");
@@ -190,8 +192,9 @@ internal static class MatrixProductEmitter
             terms.Add(spelling.Term(product.Kernel.Counter.Start));
         }
 
+        // The whole array and the offset of the element at the block's first row and k: a stride may be negative.
         var span = readOnly ? "((global::System.ReadOnlySpan<" + product.Kernel.Type.Name + ">)" + name + ")" : name;
-        return terms.Count == 0 ? span : span + ".Slice(" + string.Join(" + ", terms) + ")";
+        return span + ", " + (terms.Count == 0 ? "0" : string.Join(" + ", terms));
     }
 
     private static string Stride(CSharpSpelling spelling, AffineOffset offset) => spelling.Operand(offset.Stride);

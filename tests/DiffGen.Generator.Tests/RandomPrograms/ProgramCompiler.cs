@@ -135,7 +135,7 @@ public sealed class ProgramBatch : IDisposable
                 Entry<Func<double[], double>>("Twin"),
                 Emits(i, ".PushIf("),
                 Emits(i, "global::DiffGen.Tape.Trips("),
-                Emits(i, "global::DiffGen.Kernels.MatrixMultiplyAdd("),
+                Emits(i, "global::DiffGen.Kernels.MatrixMultiplyAddAt("),
                 graphs ? Entry<Func<double[], int, int, double[]>>("GraphAdjoints") : null,
                 Entry<Func<double[], double[][]>>("VectorHelpers")));
         }

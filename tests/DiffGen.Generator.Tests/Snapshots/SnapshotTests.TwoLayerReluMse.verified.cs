@@ -43,20 +43,21 @@ partial class TwoLayerNet
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, n) * (global::DiffGen.Tape.Trips(0, h) + 1));
             tapeInt.Reserve(global::DiffGen.Tape.Trips(0, n) * (global::DiffGen.Tape.Trips(0, h) + 1));
-            // blocked: i runs 256 iterations at a time; before each block, the dot products its nest computes are one matrix product (GEMM) per nest, read below
+            // blocked: i runs iBlockRows iterations at a time (256; fewer for a nest wider than 4,096); before each block, the dot products its nest computes are one matrix product (GEMM) per nest, read below
             int productColumns = (int)global::DiffGen.Tape.Trips(0, h);
-            productsBuffer = new global::DiffGen.PooledBuffer<double>(checked((int)global::System.Math.Min(global::DiffGen.Tape.Trips(0, n), 256) * productColumns));
+            int iBlockRows = global::DiffGen.Kernels.ProductBlockRows(productColumns);
+            productsBuffer = new global::DiffGen.PooledBuffer<double>(checked((int)global::System.Math.Min(global::DiffGen.Tape.Trips(0, n), iBlockRows) * productColumns));
             global::System.Span<double> products = productsBuffer.Span;
             for (int iBlock = 0; iBlock < n;)
             {
-                int iBlockEnd = (int)global::System.Math.Min(iBlock + 256L, n);
+                int iBlockEnd = (int)global::System.Math.Min((long)iBlock + iBlockRows, n);
                 // products[i − iBlock, j] = Σ over k of x[i·d + k] · w1[j·d + k]   (sums round differently from the scalar loop, within a few ulps)
                 if (productColumns > 0 && d > 0)
                 {
-                    global::DiffGen.Kernels.MatrixMultiplyAdd(iBlockEnd - iBlock, productColumns, d,
-                        ((global::System.ReadOnlySpan<double>)x).Slice(iBlock * d), d, 1,
-                        ((global::System.ReadOnlySpan<double>)w1), 1, d,
-                        products, productColumns, 1);
+                    global::DiffGen.Kernels.MatrixMultiplyAddAt(iBlockEnd - iBlock, productColumns, d,
+                        ((global::System.ReadOnlySpan<double>)x), iBlock * d, d, 1,
+                        ((global::System.ReadOnlySpan<double>)w1), 0, 1, d,
+                        products, 0, productColumns, 1);
                 }
                 for (int i = iBlock; i < iBlockEnd; i++)
                 {
@@ -116,12 +117,12 @@ partial class TwoLayerNet
             // return total / n;
             if (du25 != 0) du1 += du25 / u24;   // ∂u25/∂u1 = 1/u24
             // for (int i = 0; i < n; i++)
-            dproductsBuffer = new global::DiffGen.PooledBuffer<double>(checked((int)global::System.Math.Min(global::DiffGen.Tape.Trips(0, n), 256) * productColumns));
+            dproductsBuffer = new global::DiffGen.PooledBuffer<double>(checked((int)global::System.Math.Min(global::DiffGen.Tape.Trips(0, n), iBlockRows) * productColumns));
             global::System.Span<double> dproducts = dproductsBuffer.Span;
             // the forward sweep's blocks, last first: each gathers the adjoints of its products, then pulls them back by matrix products
             for (int iBlockEnd = n; iBlockEnd > 0;)
             {
-                int iBlock = (iBlockEnd - 1) / 256 * 256;
+                int iBlock = (iBlockEnd - 1) / iBlockRows * iBlockRows;
                 for (int i = iBlockEnd; i > iBlock;)
                 {
                     i--;
@@ -161,10 +162,10 @@ partial class TwoLayerNet
                 // the block's pullback: dw1 += dproductsᵀ · x   (∂(a·b)/∂a = b; a zero adjoint adds nothing, even times ∞)
                 if (productColumns > 0 && d > 0)
                 {
-                    global::DiffGen.Kernels.MatrixMultiplyAdd(productColumns, d, iBlockEnd - iBlock,
-                        dproducts, 1, productColumns,
-                        ((global::System.ReadOnlySpan<double>)x).Slice(iBlock * d), d, 1,
-                        dw1, d, 1, strongZeros: true);
+                    global::DiffGen.Kernels.MatrixMultiplyAddAt(productColumns, d, iBlockEnd - iBlock,
+                        dproducts, 0, 1, productColumns,
+                        ((global::System.ReadOnlySpan<double>)x), iBlock * d, d, 1,
+                        dw1, 0, d, 1, strongZeros: true);
                 }
                 if (iBlock > 0)
                 {

@@ -114,6 +114,47 @@ public static partial class MatrixProducts
         return sum;
     }
 
+    /// <summary>Rows read last first, by a stride the caller may pass negative (found by review: the gradient threw).</summary>
+    [Differentiable]
+    public static double Strided(double[] x, double[] w, int n, int d, int stride, int first)
+    {
+        double t = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < 2; j++)
+            {
+                double z = 0;
+                for (int k = 0; k < d; k++)
+                    z += x[i * stride + first + k] * w[j * d + k];
+                t += z * z;
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>
+    /// A nest far wider than a block of 256 rows holds in 8 MiB: each block takes fewer rows (found by review:
+    /// the buffer grew with the width, to an overflow or gigabytes).
+    /// </summary>
+    [Differentiable]
+    public static double Wide(double[] q, double[] r, int n, int m)
+    {
+        double t = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < m; j++)
+            {
+                double z = 0;
+                for (int k = 0; k < 2; k++)
+                    z += q[i + k] * r[j + k];
+                t += Math.Tanh(z);
+            }
+        }
+
+        return t;
+    }
+
     /// <summary>A dense layer in float with a bias row offset: the float kernels.</summary>
     [Differentiable]
     public static float FloatLayer([NoDerivative] float[] x, int n, int d, int h, float[] w, float[] v)
