@@ -133,10 +133,21 @@ public static partial class Kernels
         }
 
         // One check per operand, of its last element; after it the loops index without checks.
-        CheckExtent(a.Length, m, aRowStride, k, aColumnStride, nameof(a), "A", "m", "k");
-        CheckExtent(b.Length, k, bRowStride, n, bColumnStride, nameof(b), "B", "k", "n");
-        CheckExtent(c.Length, m, cRowStride, n, cColumnStride, nameof(c), "C", "m", "n");
+        CheckExtent(a.Length, 0, m, aRowStride, k, aColumnStride, nameof(a), "A", "m", "k");
+        CheckExtent(b.Length, 0, k, bRowStride, n, bColumnStride, nameof(b), "B", "k", "n");
+        CheckExtent(c.Length, 0, m, cRowStride, n, cColumnStride, nameof(c), "C", "m", "n");
+        MultiplyChecked(m, n, k, a, aRowStride, aColumnStride, b, bRowStride, bColumnStride, c, cRowStride, cColumnStride, strongZeros, kernel);
+    }
 
+    /// <summary>The product of operands already checked: non-empty, strides not negative, every element within its span.</summary>
+    private static void MultiplyChecked<T>(
+        int m, int n, int k,
+        ReadOnlySpan<T> a, int aRowStride, int aColumnStride,
+        ReadOnlySpan<T> b, int bRowStride, int bColumnStride,
+        Span<T> c, int cRowStride, int cColumnStride,
+        bool strongZeros, MatrixKernel kernel)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (OverlapsItself(m, n, cRowStride, cColumnStride))
         {
             AddThroughBuffer(m, n, k, a, aRowStride, aColumnStride, b, bRowStride, bColumnStride, c, cRowStride, cColumnStride, strongZeros, kernel);
@@ -225,12 +236,15 @@ public static partial class Kernels
         }
     }
 
-    private static void CheckExtent(int length, int rows, int rowStride, int columns, int columnStride, string name, string matrix, string rowCount, string columnCount)
+    // Every index offset + r·rowStride + q·columnStride (r < rows, q < columns, strides of either sign) within [0, length).
+    private static void CheckExtent(int length, int offset, int rows, int rowStride, int columns, int columnStride, string name, string matrix, string rowCount, string columnCount)
     {
-        var last = ((long)(rows - 1) * rowStride) + ((long)(columns - 1) * columnStride);
-        if (last >= length)
+        long rowSpan = (long)(rows - 1) * rowStride, columnSpan = (long)(columns - 1) * columnStride;
+        var first = offset + Math.Min(0, rowSpan) + Math.Min(0, columnSpan);
+        var last = offset + Math.Max(0, rowSpan) + Math.Max(0, columnSpan);
+        if (first < 0 || last >= length)
         {
-            throw new ArgumentOutOfRangeException(name, $"{matrix} ({rowCount}={rows} by {columnCount}={columns}, strides {rowStride} and {columnStride}) reaches index {last}, but {name} has {length} elements.");
+            throw new ArgumentOutOfRangeException(name, $"{matrix} ({rowCount}={rows} by {columnCount}={columns}, strides {rowStride} and {columnStride}, from index {offset}) reaches indices {first} to {last}, but {name} has {length} elements.");
         }
     }
 

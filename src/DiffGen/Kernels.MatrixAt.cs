@@ -61,12 +61,13 @@ public static partial class Kernels
             return;
         }
 
-        CheckWithin(a.Length, aOffset, m, aRowStride, k, aColumnStride, nameof(a));
-        CheckWithin(b.Length, bOffset, k, bRowStride, n, bColumnStride, nameof(b));
-        CheckWithin(c.Length, cOffset, m, cRowStride, n, cColumnStride, nameof(c));
+        // Checked once, here: the blocked kernel then takes the slices as they are.
+        CheckExtent(a.Length, aOffset, m, aRowStride, k, aColumnStride, nameof(a), "A", "m", "k");
+        CheckExtent(b.Length, bOffset, k, bRowStride, n, bColumnStride, nameof(b), "B", "k", "n");
+        CheckExtent(c.Length, cOffset, m, cRowStride, n, cColumnStride, nameof(c), "C", "m", "n");
         if ((aRowStride | aColumnStride | bRowStride | bColumnStride | cRowStride | cColumnStride) >= 0)
         {
-            MatrixMultiplyAddCore(m, n, k, a.Slice(aOffset), aRowStride, aColumnStride, b.Slice(bOffset), bRowStride, bColumnStride,
+            MultiplyChecked(m, n, k, a.Slice(aOffset), aRowStride, aColumnStride, b.Slice(bOffset), bRowStride, bColumnStride,
                 c.Slice(cOffset), cRowStride, cColumnStride, strongZeros, MatrixKernel.Best);
             return;
         }
@@ -90,19 +91,6 @@ public static partial class Kernels
 
                 c[cOffset + (i * cRowStride) + (j * cColumnStride)] += sum;
             }
-        }
-    }
-
-    // Every index offset + r·rowStride + q·columnStride (r < rows, q < columns) within [0, length).
-    private static void CheckWithin(int length, int offset, int rows, int rowStride, int columns, int columnStride, string name)
-    {
-        long low = offset, high = offset;
-        long rowSpan = (long)(rows - 1) * rowStride, columnSpan = (long)(columns - 1) * columnStride;
-        low += Math.Min(0, rowSpan) + Math.Min(0, columnSpan);
-        high += Math.Max(0, rowSpan) + Math.Max(0, columnSpan);
-        if (low < 0 || high >= length)
-        {
-            throw new ArgumentOutOfRangeException(name, $"The product reads or writes {name} from index {low} to {high}, but it has {length} elements.");
         }
     }
 }
