@@ -201,10 +201,10 @@ internal sealed class ReverseModeBuilder
     }
 
     // The products' buffers, and the adjoints' of the products the reverse sweep pulls back.
-    private EquatableArray<ProductBuffer> ProductBuffers() =>
+    private EquatableArray<PooledBufferSpec> ProductBuffers() =>
         _blockings.Values.SelectMany(b => b.Products)
             .SelectMany(p => _pullbacks.ContainsKey(p) ? new[] { p.ProductsBuffer, p.AdjointsBuffer } : new[] { p.ProductsBuffer },
-                (p, name) => new ProductBuffer(name, p.Kernel.Type))
+                (p, name) => new PooledBufferSpec(name, p.Kernel.Type))
             .ToEquatableArray();
 
     private IEnumerable<SweepStatement> DeclareZeros(IEnumerable<int> adjoints) =>

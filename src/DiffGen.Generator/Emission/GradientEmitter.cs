@@ -38,7 +38,9 @@ internal static class GradientEmitter
         MethodSignature.WriteMemberReads(writer, spec, gradients: true);
 
         var body = method.Body;
-        var pooled = body.Tapes.Count > 0 || body.ArrayAdjoints.Count > 0 || body.ProductBuffers.Count > 0;
+        // The pooled buffers: local arrays' adjoints, and the blocks of matrix products and their adjoints.
+        var buffers = body.ArrayAdjoints.Select(a => new PooledBufferSpec(a.Buffer, a.Type)).Concat(body.ProductBuffers).ToList();
+        var pooled = body.Tapes.Count > 0 || buffers.Count > 0;
         if (pooled)
         {
             // Tapes and adjoint buffers are rented from ArrayPool and returned whatever happens.
@@ -47,12 +49,7 @@ internal static class GradientEmitter
                 writer.Line("var " + tape.Name + " = new global::DiffGen.Tape<" + tape.Type.Name + ">();");
             }
 
-            foreach (var adjoint in body.ArrayAdjoints)
-            {
-                writer.Line("global::DiffGen.PooledBuffer<" + adjoint.Type.Name + "> " + adjoint.Buffer + " = default;");
-            }
-
-            foreach (var buffer in body.ProductBuffers)
+            foreach (var buffer in buffers)
             {
                 writer.Line("global::DiffGen.PooledBuffer<" + buffer.Type.Name + "> " + buffer.Name + " = default;");
             }
@@ -104,12 +101,7 @@ internal static class GradientEmitter
                 writer.Line(tape.Name + ".Dispose();");
             }
 
-            foreach (var adjoint in body.ArrayAdjoints)
-            {
-                writer.Line(adjoint.Buffer + ".Dispose();");
-            }
-
-            foreach (var buffer in body.ProductBuffers)
+            foreach (var buffer in buffers)
             {
                 writer.Line(buffer.Name + ".Dispose();");
             }
@@ -454,8 +446,7 @@ internal static class GradientEmitter
 
                 case DeclareArrayAdjoint array:
                     var adjoint = array.Adjoint;
-                    writer.Line(adjoint.Buffer + " = new global::DiffGen.PooledBuffer<" + adjoint.Type.Name + ">(" + (adjoint.Capacity ?? spelling.Name(adjoint.Array) + ".Length") + ");");
-                    writer.Line("global::System.Span<" + adjoint.Type.Name + "> " + adjoint.Name + " = " + adjoint.Buffer + ".Span;");
+                    WriteRent(writer, adjoint.Buffer, adjoint.Type, adjoint.Capacity ?? spelling.Name(adjoint.Array) + ".Length", adjoint.Name);
                     break;
 
                 case PullbackCall call:
@@ -698,6 +689,13 @@ internal static class GradientEmitter
             _ => (spelling.Operand(counter.Bound), Next(counter.Start)),
         };
         return "global::DiffGen.Tape.Trips(" + low + ", " + high + ")";
+    }
+
+    // Rents a pooled buffer of zeros (declared before the try, disposed in finally) and names its span.
+    internal static void WriteRent(IndentedWriter writer, string buffer, TypeRef type, string length, string span)
+    {
+        writer.Line(buffer + " = new global::DiffGen.PooledBuffer<" + type.Name + ">(" + length + ");");
+        writer.Line("global::System.Span<" + type.Name + "> " + span + " = " + buffer + ".Span;");
     }
 
     // Whether a counted loop runs at all: its condition at the start.

@@ -143,9 +143,8 @@ internal static class MatrixProductEmitter
     // The product's buffer, rented before the block loop: a block's rows times the columns (declared with the products).
     private static void DeclareBuffer(IndentedWriter writer, CSharpSpelling spelling, CounterSpec outer, ProductBlocking blocking, MatrixProduct product, string span, string buffer)
     {
-        writer.Line(buffer + " = new global::DiffGen.PooledBuffer<" + product.Kernel.Type.Name + ">(checked((int)global::System.Math.Min("
-            + GradientEmitter.Trips(spelling, outer) + ", " + blocking.Rows + ") * " + product.Columns + "));");
-        writer.Line("global::System.Span<" + product.Kernel.Type.Name + "> " + span + " = " + buffer + ".Span;");
+        GradientEmitter.WriteRent(writer, buffer, product.Kernel.Type,
+            "checked((int)global::System.Math.Min(" + GradientEmitter.Trips(spelling, outer) + ", " + blocking.Rows + ") * " + product.Columns + ")", span);
     }
 
     private static string Rows(ProductBlocking blocking) => blocking.End + " - " + blocking.Start;

@@ -133,8 +133,8 @@ internal sealed record ProductAdjoint(MatrixProduct Product, string AccumulatorA
 /// <summary>The pullback of one matrix product at the end of a reversed block, into the active operands' adjoints (null: inactive).</summary>
 internal sealed record ProductPullback(MatrixProduct Product, string? RowAdjoint, string? ColumnAdjoint);
 
-/// <summary>A pooled buffer a generated gradient rents for its matrix products, disposed in <c>finally</c>.</summary>
-internal sealed record ProductBuffer(string Name, TypeRef Type);
+/// <summary>A pooled buffer a generated gradient rents (a block of matrix products, their adjoints, a local array's adjoints), disposed in <c>finally</c>.</summary>
+internal sealed record PooledBufferSpec(string Name, TypeRef Type);
 
 /// <summary>Restores a variable from the tape.</summary>
 internal sealed record TapePop(int Variable) : SweepStatement;
@@ -236,7 +236,7 @@ internal sealed record GradientBody(
     string? ValueName,
     EquatableArray<TapeSpec> Tapes,
     EquatableArray<ArrayAdjoint> ArrayAdjoints,
-    EquatableArray<ProductBuffer> ProductBuffers = default);
+    EquatableArray<PooledBufferSpec> ProductBuffers = default);
 
 /// <summary>What goes out of the pipeline for one method: its spec and its differentiated body.</summary>
 internal sealed record GradientMethod(MethodSpec Spec, GradientBody Body);
