@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 
 namespace DiffGen.Tests;
@@ -28,6 +29,51 @@ public class TapeTests
         Assert.Equal(5, tape.Count);
         double[] popped = [tape.Pop(), tape.Pop(), tape.Pop(), tape.Pop(), tape.Pop()];
         Assert.Equal(new double[] { -1, 5, 4, 2, 1 }, popped);
+        tape.Dispose();
+    }
+
+    [Fact]
+    public void ALoopPushesAndPopsThroughStorageAndItsOwnCountThenSetsTheCount()
+    {
+        var tape = new Tape<int>();
+        tape.Push(99);
+        tape.Reserve(4);
+
+        // As a gated forward loop writes: every value written, the local count advanced only for the kept ones.
+        var storage = tape.Storage;
+        var top = tape.Count;
+        for (var i = 0; i < 4; i++)
+        {
+            storage[top] = i;
+            top += i % 2 == 0 ? 1 : 0;
+        }
+
+        tape.SetCount(top);
+        Assert.Equal(3, tape.Count);
+
+        // As the reverse loop replays: last first, through a count of its own.
+        var saved = tape.Storage;
+        var savedTop = tape.Count;
+        int[] replayed = [saved[--savedTop], saved[--savedTop]];
+        tape.SetCount(savedTop);
+        Assert.Equal(new[] { 2, 0 }, replayed);
+        Assert.Equal(99, tape.Pop());
+        Assert.Equal(0, tape.Count);
+        tape.Dispose();
+    }
+
+    [Fact]
+    public void SetCountOutsideTheStorageThrowsAndKeepsTheCount()
+    {
+        var tape = new Tape<double>();
+        Assert.Throws<ArgumentOutOfRangeException>(() => tape.SetCount(1));
+        tape.Push(1.5);
+        var length = tape.Storage.Length;
+        Assert.Throws<ArgumentOutOfRangeException>(() => tape.SetCount(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => tape.SetCount(length + 1));
+        Assert.Equal(1, tape.Count);
+        tape.SetCount(length);
+        Assert.Equal(length, tape.Count);
         tape.Dispose();
     }
 

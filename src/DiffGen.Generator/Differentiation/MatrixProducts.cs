@@ -28,6 +28,8 @@ internal sealed record AffineOffset(Operand Stride, Operand? Base);
 /// <param name="Adjoints">The adjoints of the block's dot products, gathered by the reverse sweep.</param>
 /// <param name="ProductsBuffer">The pooled buffer behind <paramref name="Products"/>.</param>
 /// <param name="AdjointsBuffer">The pooled buffer behind <paramref name="Adjoints"/>.</param>
+/// <param name="ProductsRow">The outer iteration's row of <paramref name="Products"/>, sliced before the inner loop that reads it.</param>
+/// <param name="AdjointsRow">The outer iteration's row of <paramref name="Adjoints"/>, sliced before the reversed inner loop.</param>
 internal sealed record MatrixProduct(
     DotKernel Kernel,
     CounterSpec Outer,
@@ -39,7 +41,9 @@ internal sealed record MatrixProduct(
     string Columns,
     string Adjoints,
     string ProductsBuffer,
-    string AdjointsBuffer)
+    string AdjointsBuffer,
+    string ProductsRow,
+    string AdjointsRow)
 {
     public int RowArray => RowsAreA ? Kernel.A : Kernel.B;
 
@@ -75,7 +79,9 @@ internal static class MatrixProducts
                 Columns: names.Claim("productColumns"),
                 Adjoints: names.Claim("dproducts"),
                 ProductsBuffer: names.Claim("productsBuffer"),
-                AdjointsBuffer: names.Claim("dproductsBuffer"));
+                AdjointsBuffer: names.Claim("dproductsBuffer"),
+                ProductsRow: names.Claim("productsRow"),
+                AdjointsRow: names.Claim("dproductsRow"));
             found.Add((pair.Key, match.Outer, product));
         }
 

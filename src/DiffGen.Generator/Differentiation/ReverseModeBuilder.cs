@@ -456,13 +456,20 @@ internal sealed class ReverseModeBuilder
 
         if (IterationGates.Find(loop, iteration, _program, _saved[loop], _dotKernels.ContainsKey) is { } relu)
         {
+            var counterTape = TapeFor(_program.Variables[loop.Counter!.Counter].Type);
+            var recorded = _saved[loop].Select(v => _program.Variables[v].Type).Append(_program.Variables[loop.Counter.Counter].Type)
+                .GroupBy(t => t.Name).Select(g => (Type: g.First(), Tape: TapeFor(g.First()))).ToList();
+            EquatableArray<TapeCursor> Cursors(string storage, string top) =>
+                recorded.Select(r => new TapeCursor(r.Tape, r.Type, _names.Claim(r.Tape + storage), _names.Claim(r.Tape + top))).ToEquatableArray();
             var gate = new IterationGate(
                 relu.Value,
                 relu.Zero,
                 Open: _names.Claim("on"),
                 RecordStart: _names.Claim("recordStart"),
                 Remaining: _names.Claim("remaining"),
-                CounterTape: TapeFor(_program.Variables[loop.Counter!.Counter].Type));
+                CounterTape: counterTape,
+                ForwardCursors: Cursors("Storage", "Top"),
+                ReverseCursors: Cursors("Saved", "SavedTop"));
             _gates[loop] = gate;
             return new ReverseLoop(loop, iteration.ToEquatableArray(), null, EquatableArray<string>.Empty, gate);
         }

@@ -12,7 +12,7 @@ namespace DiffGen.Generator.Differentiation;
 /// Σ trips × (values per iteration), reserved once before it. Saves inside then need no capacity
 /// check, so the hot loops contain no call (a call makes the JIT keep values in memory across it).
 /// A ReLU-gated loop nests no other loop, so it is always in a reserved nest, if only its own:
-/// its records (<c>Tape.PushIf</c>) rely on the room.
+/// its records (written into <c>Tape.Storage</c> without a check) rely on the room.
 /// </summary>
 internal sealed class TapeReservations
 {

@@ -278,6 +278,76 @@ internal static class GradientEmitter
         public EquatableArray<IrVariable> Variables { get; }
 
         public string TapeOf(int variable) => Tapes[Variables[variable].Type.Name];
+
+        /// <summary>The rows of matrix products sliced before the inner loop being written (<see cref="MatrixProductEmitter.WriteRow"/>).</summary>
+        public System.Collections.Generic.HashSet<string> SlicedRows { get; } = new();
+
+        // Slices, before an inner loop, the rows of the products its iterations read or gather adjoints into.
+        public System.Collections.Generic.List<string> SliceRows(IndentedWriter writer, LoopStatement loop, EquatableArray<SweepStatement> iteration)
+        {
+            var sliced = new System.Collections.Generic.List<string>();
+            foreach (var statement in iteration)
+            {
+                var (product, blockStart, adjoints) = statement switch
+                {
+                    ForwardProductRead read => (read.Product, read.BlockStart, false),
+                    ProductAdjoint gathered => (gathered.Product, gathered.BlockStart, true),
+                    _ => (null!, string.Empty, false),
+                };
+                var row = product is null ? null : adjoints ? product.AdjointsRow : product.ProductsRow;
+                if (row is not null && loop.Counter is { } counter && product!.Inner.Counter == counter.Counter && SlicedRows.Add(row))
+                {
+                    MatrixProductEmitter.WriteRow(writer, Spelling, product, blockStart, adjoints);
+                    sliced.Add(row);
+                }
+            }
+
+            return sliced;
+        }
+
+        /// <summary>The tapes a gated loop being written pushes to or pops from through locals, by tape name.</summary>
+        public System.Collections.Generic.Dictionary<string, TapeCursor> Cursors { get; } = new();
+
+        // Sets the cursors' locals to their tapes' storage and count, and routes the tapes' pushes and pops through them.
+        public void OpenCursors(IndentedWriter writer, EquatableArray<TapeCursor> cursors)
+        {
+            if (Cursors.Count > 0)
+            {
+                throw new System.InvalidOperationException("gated loops do not nest: a second set of tape cursors would leave the first's counts stale");
+            }
+
+            writer.Line("// the tapes' storage and counts in locals for this loop, in registers (the tapes' own fields live into finally, so in memory)");
+            foreach (var cursor in cursors)
+            {
+                writer.Line("global::System.Span<" + cursor.Type.Name + "> " + cursor.Storage + " = " + cursor.Tape + ".Storage;");
+                writer.Line("int " + cursor.Top + " = " + cursor.Tape + ".Count;");
+                Cursors.Add(cursor.Tape, cursor);
+            }
+        }
+
+        // Sets each tape's count to its cursor's, after the loop.
+        public void CloseCursors(IndentedWriter writer, EquatableArray<TapeCursor> cursors)
+        {
+            foreach (var cursor in cursors)
+            {
+                writer.Line(cursor.Tape + ".SetCount(" + cursor.Top + ");");
+                Cursors.Remove(cursor.Tape);
+            }
+        }
+
+        // A tape used through its own fields: never while a cursor holds its count (the two would disagree).
+        public string Direct(string tape) =>
+            Cursors.ContainsKey(tape) ? throw new System.InvalidOperationException("the tape " + tape + " is used directly inside a loop that holds its count in a cursor") : tape;
+
+        // tape.Pop(), or through its cursor: storage[--top].
+        public string Pop(string tape) =>
+            Cursors.TryGetValue(tape, out var cursor) ? cursor.Storage + "[--" + cursor.Top + "]" : tape + ".Pop()";
+
+        // tape.PushIf(open, value), or through its cursor: the value written, the count advanced by 0 or 1.
+        public string PushIf(string tape, string open, string value) =>
+            Cursors.TryGetValue(tape, out var cursor)
+                ? cursor.Storage + "[" + cursor.Top + "] = " + value + "; " + cursor.Top + " += " + open + " ? 1 : 0;"
+                : tape + ".PushIf(" + open + ", " + value + ");";
     }
 
     private static void WriteStatements(IndentedWriter writer, Context context, EquatableArray<SweepStatement> statements)
@@ -336,8 +406,13 @@ internal static class GradientEmitter
                     break;
 
                 case ReverseLoop loop:
+                {
+                    // The rows it slices are in its scope only.
+                    var sliced = context.SlicedRows.ToList();
                     WriteReverseLoop(writer, context, loop);
+                    context.SlicedRows.IntersectWith(sliced);
                     break;
+                }
 
                 case ForwardDot dot:
                 {
@@ -382,11 +457,11 @@ internal static class GradientEmitter
                 }
 
                 case ForwardProductRead read:
-                    MatrixProductEmitter.WriteRead(writer, spelling, read);
+                    MatrixProductEmitter.WriteRead(writer, spelling, read, context.SlicedRows.Contains(read.Product.ProductsRow));
                     break;
 
                 case ProductAdjoint gathered:
-                    MatrixProductEmitter.WriteAdjoint(writer, spelling, gathered);
+                    MatrixProductEmitter.WriteAdjoint(writer, spelling, gathered, context.SlicedRows.Contains(gathered.Product.AdjointsRow));
                     break;
 
                 case DeclareSlice declare:
@@ -404,7 +479,7 @@ internal static class GradientEmitter
                 }
 
                 case TapePop pop:
-                    writer.Line(spelling.Name(pop.Variable) + " = " + context.TapeOf(pop.Variable) + ".Pop();");
+                    writer.Line(spelling.Name(pop.Variable) + " = " + context.Pop(context.TapeOf(pop.Variable)) + ";");
                     break;
 
                 case UnlessLastIteration latch:
@@ -484,7 +559,10 @@ internal static class GradientEmitter
         {
             // A gated loop is always in a reserved nest (TapeReservations): its records need no room of their own.
             writer.Line("int " + recording.RecordStart + " = " + recording.CounterTape + ".Count;");
+            context.OpenCursors(writer, recording.ForwardCursors);
         }
+
+        var slicedRows = context.SliceRows(writer, loop, forward.Body);
 
         if (loop.Counter is { } blockedCounter && forward.Blocking is { } blocking)
         {
@@ -514,17 +592,17 @@ internal static class GradientEmitter
             writer.Line("bool " + gate.Open + " = !(" + value + " < " + spelling.Operand(gate.Zero) + ");");
             foreach (var variable in forward.Saved)
             {
-                writer.Line(context.TapeOf(variable) + ".PushIf(" + gate.Open + ", " + spelling.Name(variable) + ");");
+                writer.Line(context.PushIf(context.TapeOf(variable), gate.Open, spelling.Name(variable)));
             }
 
-            writer.Line(gate.CounterTape + ".PushIf(" + gate.Open + ", " + spelling.Name(loop.Counter!.Counter) + ");");
+            writer.Line(context.PushIf(gate.CounterTape, gate.Open, spelling.Name(loop.Counter!.Counter)));
         }
         else if (forward.Saved.Count > 0)
         {
             writer.Line("// save what this iteration overwrites and the reverse sweep needs");
             foreach (var variable in forward.Saved)
             {
-                writer.Line(context.TapeOf(variable) + (forward.Reserved ? ".PushReserved(" : ".Push(") + spelling.Name(variable) + ");");
+                writer.Line(context.Direct(context.TapeOf(variable)) + (forward.Reserved ? ".PushReserved(" : ".Push(") + spelling.Name(variable) + ");");
             }
         }
 
@@ -542,6 +620,7 @@ internal static class GradientEmitter
         }
 
         writer.Close();
+        context.SlicedRows.ExceptWith(slicedRows);
         if (forward.Blocking is { } blocked)
         {
             MatrixProductEmitter.CloseForwardBlock(writer, spelling, loop.Counter!, blocked);
@@ -549,6 +628,8 @@ internal static class GradientEmitter
 
         if (forward.Gate is { } recorded)
         {
+            context.CloseCursors(writer, recorded.ForwardCursors);
+
             // Each record adds the counter, and any saved value of the counter's type, to the counter's tape.
             var perRecord = 1 + forward.Saved.Count(v => context.TapeOf(v) == recorded.CounterTape);
             var gained = recorded.CounterTape + ".Count - " + recorded.RecordStart;
@@ -566,6 +647,8 @@ internal static class GradientEmitter
             writer.Line("// skipped when no adjoint flows into the loop: every contribution would be zero");
             writer.Open("if (" + string.Join(" || ", reverse.SkipUnlessNonzero.Select(a => a + " != 0")) + ")");
         }
+
+        context.SliceRows(writer, loop, reverse.Iteration);
 
         if (reverse.Blocking is { } blocking && loop.Counter is { } blockedCounter)
         {
@@ -589,8 +672,9 @@ internal static class GradientEmitter
             // The recorded iterations, last first; each restores its counter, then what it saved.
             var counterName = spelling.Name(loop.Counter!.Counter);
             writer.Line("// only the iterations whose max(" + spelling.Operand(gate.Zero) + ", " + spelling.Name(gate.Value) + ") was on: the others add only zeros");
-            writer.Open("for (int " + gate.Remaining + " = " + gate.CounterTape + ".Pop(); " + gate.Remaining + " > 0; " + gate.Remaining + "--)");
-            writer.Line(spelling.Type(loop.Counter.Counter).Name + " " + counterName + " = " + gate.CounterTape + ".Pop();");
+            context.OpenCursors(writer, gate.ReverseCursors);
+            writer.Open("for (int " + gate.Remaining + " = " + context.Pop(gate.CounterTape) + "; " + gate.Remaining + " > 0; " + gate.Remaining + "--)");
+            writer.Line(spelling.Type(loop.Counter.Counter).Name + " " + counterName + " = " + context.Pop(gate.CounterTape) + ";");
         }
         else if (loop.Counter is { } counter)
         {
@@ -643,6 +727,11 @@ internal static class GradientEmitter
 
         WriteStatements(writer, context, reverse.Iteration);
         writer.Close();
+        if (reverse.Gate is { } replayed)
+        {
+            context.CloseCursors(writer, replayed.ReverseCursors);
+        }
+
         if (guarded)
         {
             writer.Close();

@@ -127,18 +127,37 @@ internal static class MatrixProductEmitter
         writer.Close();
     }
 
-    public static void WriteRead(IndentedWriter writer, CSharpSpelling spelling, ForwardProductRead read)
+    /// <summary>
+    /// Before an inner loop whose iterations read a product's entries (or gather their adjoints): the outer
+    /// iteration's row of the buffer, sliced once, so the loop indexes it by its own counter alone.
+    /// </summary>
+    public static void WriteRow(IndentedWriter writer, CSharpSpelling spelling, MatrixProduct product, string blockStart, bool adjoints)
+    {
+        var (buffer, row) = adjoints ? (product.Adjoints, product.AdjointsRow) : (product.Products, product.ProductsRow);
+        writer.Line("global::System.Span<" + product.Kernel.Type.Name + "> " + row + " = " + buffer + ".Slice(("
+            + spelling.Name(product.Outer.Counter) + " - " + blockStart + ") * " + product.Columns + ", " + product.Columns + ");   // this "
+            + spelling.Name(product.Outer.Counter) + "'s row");
+    }
+
+    public static void WriteRead(IndentedWriter writer, CSharpSpelling spelling, ForwardProductRead read, bool rowSliced)
     {
         var k = read.Product.Kernel;
         writer.Line("// the dot product over " + spelling.Name(k.Counter.Counter) + ", from the block's matrix product");
         writer.Open("if (" + GradientEmitter.NonEmpty(spelling, k.Counter) + ")");
-        writer.Line(spelling.Name(k.Accumulator) + " += " + read.Product.Products + "[" + Index(spelling, read.Product, read.BlockStart) + "];");
+        var entry = rowSliced
+            ? read.Product.ProductsRow + "[" + Column(spelling, read.Product) + "]"
+            : read.Product.Products + "[" + Index(spelling, read.Product, read.BlockStart) + "]";
+        writer.Line(spelling.Name(k.Accumulator) + " += " + entry + ";");
         writer.Close();
     }
 
-    public static void WriteAdjoint(IndentedWriter writer, CSharpSpelling spelling, ProductAdjoint adjoint) =>
-        writer.Line(adjoint.Product.Adjoints + "[" + Index(spelling, adjoint.Product, adjoint.BlockStart) + "] += " + adjoint.AccumulatorAdjoint
-            + ";   // gathered for the block's pullback of " + adjoint.Product.Products);
+    public static void WriteAdjoint(IndentedWriter writer, CSharpSpelling spelling, ProductAdjoint adjoint, bool rowSliced)
+    {
+        var entry = rowSliced
+            ? adjoint.Product.AdjointsRow + "[" + Column(spelling, adjoint.Product) + "]"
+            : adjoint.Product.Adjoints + "[" + Index(spelling, adjoint.Product, adjoint.BlockStart) + "]";
+        writer.Line(entry + " += " + adjoint.AccumulatorAdjoint + ";   // gathered for the block's pullback of " + adjoint.Product.Products);
+    }
 
     // The product's buffer, rented before the block loop: a block's rows times the columns (declared with the products).
     private static void DeclareBuffer(IndentedWriter writer, CSharpSpelling spelling, CounterSpec outer, ProductBlocking blocking, MatrixProduct product, string span, string buffer)

@@ -66,6 +66,12 @@ partial class TwoLayerNet
                     u3 = b2;
                     u8 = i * d;
                     int recordStart = tapeInt.Count;
+                    // the tapes' storage and counts in locals for this loop, in registers (the tapes' own fields live into finally, so in memory)
+                    global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                    int tapeDoubleTop = tapeDouble.Count;
+                    global::System.Span<int> tapeIntStorage = tapeInt.Storage;
+                    int tapeIntTop = tapeInt.Count;
+                    global::System.Span<double> productsRow = products.Slice((i - iBlock) * productColumns, productColumns);   // this i's row
                     for (int j = 0; j < h; j++)
                     {
                         // double z = b1[j];
@@ -76,7 +82,7 @@ partial class TwoLayerNet
                         // the dot product over k, from the block's matrix product
                         if (d > 0)
                         {
-                            u6 += products[(i - iBlock) * productColumns + j];
+                            u6 += productsRow[j];
                         }
                         // output += Math.Max(0, z) * w2[j];
                         u16 = double.Max(0.0, u6);
@@ -85,10 +91,12 @@ partial class TwoLayerNet
                         u19 = u3 + u18;
                         // record this iteration only if max(0.0, u6) is on (or NaN): when it is off, the reverse sweep would add only zeros
                         bool on = !(u6 < 0.0);
-                        tapeDouble.PushIf(on, u6);
-                        tapeInt.PushIf(on, j);
+                        tapeDoubleStorage[tapeDoubleTop] = u6; tapeDoubleTop += on ? 1 : 0;
+                        tapeIntStorage[tapeIntTop] = j; tapeIntTop += on ? 1 : 0;
                         u3 = u19;   // to the next iteration
                     }
+                    tapeDouble.SetCount(tapeDoubleTop);
+                    tapeInt.SetCount(tapeIntTop);
                     tapeInt.PushReserved(tapeInt.Count - recordStart);   // how many iterations were recorded
                     // double diff = y[i] - output;
                     u20 = y[i];
@@ -137,11 +145,17 @@ partial class TwoLayerNet
                     // double diff = y[i] - output;
                     du3 -= du21;   // ∂u21/∂u3 = −1
                     // for (int j = 0; j < h; j++)
+                    global::System.Span<double> dproductsRow = dproducts.Slice((i - iBlock) * productColumns, productColumns);   // this i's row
                     // only the iterations whose max(0.0, u6) was on: the others add only zeros
-                    for (int remaining = tapeInt.Pop(); remaining > 0; remaining--)
+                    // the tapes' storage and counts in locals for this loop, in registers (the tapes' own fields live into finally, so in memory)
+                    global::System.Span<double> tapeDoubleSaved = tapeDouble.Storage;
+                    int tapeDoubleSavedTop = tapeDouble.Count;
+                    global::System.Span<int> tapeIntSaved = tapeInt.Storage;
+                    int tapeIntSavedTop = tapeInt.Count;
+                    for (int remaining = tapeIntSaved[--tapeIntSavedTop]; remaining > 0; remaining--)
                     {
-                        int j = tapeInt.Pop();
-                        u6 = tapeDouble.Pop();
+                        int j = tapeIntSaved[--tapeIntSavedTop];
+                        u6 = tapeDoubleSaved[--tapeDoubleSavedTop];
                         u16 = double.Max(0.0, u6);
                         u17 = w2[j];
                         double du6 = 0;
@@ -152,11 +166,13 @@ partial class TwoLayerNet
                         dw2[j] += du17;   // ∂u17/∂w2[j] = 1
                         du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
                         // for (int k = 0; k < d; k++)
-                        dproducts[(i - iBlock) * productColumns + j] += du6;   // gathered for the block's pullback of products
+                        dproductsRow[j] += du6;   // gathered for the block's pullback of products
                         double du5 = du6;   // ∂u6/∂u5 = 1
                         // double z = b1[j];
                         db1[j] += du5;   // ∂u5/∂b1[j] = 1
                     }
+                    tapeDouble.SetCount(tapeDoubleSavedTop);
+                    tapeInt.SetCount(tapeIntSavedTop);
                     db2 += du3;   // ∂u3/∂b2 = 1
                 }
                 // the block's pullback: dw1 += dproductsᵀ · x   (∂(a·b)/∂a = b; a zero adjoint adds nothing, even times ∞)
