@@ -456,20 +456,13 @@ internal sealed class ReverseModeBuilder
 
         if (IterationGates.Find(loop, iteration, _program, _saved[loop], _dotKernels.ContainsKey) is { } relu)
         {
-            var counterTape = TapeFor(_program.Variables[loop.Counter!.Counter].Type);
-            var recorded = _saved[loop].Select(v => _program.Variables[v].Type).Append(_program.Variables[loop.Counter.Counter].Type)
-                .GroupBy(t => t.Name).Select(g => (Type: g.First(), Tape: TapeFor(g.First()))).ToList();
-            EquatableArray<TapeCursor> Cursors(string storage, string top) =>
-                recorded.Select(r => new TapeCursor(r.Tape, r.Type, _names.Claim(r.Tape + storage), _names.Claim(r.Tape + top))).ToEquatableArray();
             var gate = new IterationGate(
                 relu.Value,
                 relu.Zero,
                 Open: _names.Claim("on"),
                 RecordStart: _names.Claim("recordStart"),
                 Remaining: _names.Claim("remaining"),
-                CounterTape: counterTape,
-                ForwardCursors: Cursors("Storage", "Top"),
-                ReverseCursors: Cursors("Saved", "SavedTop"));
+                CounterTape: TapeFor(_program.Variables[loop.Counter!.Counter].Type));
             _gates[loop] = gate;
             return new ReverseLoop(loop, iteration.ToEquatableArray(), null, EquatableArray<string>.Empty, gate);
         }
@@ -482,7 +475,8 @@ internal sealed class ReverseModeBuilder
     {
         if (!_tapes.TryGetValue(type.Name, out var tape))
         {
-            tape = new TapeSpec(type, _names.Claim("tape" + char.ToUpperInvariant(type.Name[0]) + type.Name.Substring(1)));
+            var name = _names.Claim("tape" + char.ToUpperInvariant(type.Name[0]) + type.Name.Substring(1));
+            tape = new TapeSpec(type, name, _names.Claim(name + "Storage"), _names.Claim(name + "Top"));
             _tapes.Add(type.Name, tape);
         }
 

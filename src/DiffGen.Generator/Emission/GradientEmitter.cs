@@ -268,12 +268,15 @@ internal static class GradientEmitter
         {
             Spelling = spelling;
             Tapes = body.Tapes.ToDictionary(t => t.Type.Name, t => t.Name);
+            TapeSpecs = body.Tapes.ToDictionary(t => t.Name);
             Variables = body.Variables;
         }
 
         public CSharpSpelling Spelling { get; }
 
         public System.Collections.Generic.Dictionary<string, string> Tapes { get; }
+
+        public System.Collections.Generic.Dictionary<string, TapeSpec> TapeSpecs { get; }
 
         public EquatableArray<IrVariable> Variables { get; }
 
@@ -305,49 +308,109 @@ internal static class GradientEmitter
             return sliced;
         }
 
-        /// <summary>The tapes a gated loop being written pushes to or pops from through locals, by tape name.</summary>
-        public System.Collections.Generic.Dictionary<string, TapeCursor> Cursors { get; } = new();
+        /// <summary>The tapes whose storage and count are in locals where the writer is (<see cref="OpenCursors"/>).</summary>
+        public System.Collections.Generic.HashSet<string> Cursors { get; } = new();
 
-        // Sets the cursors' locals to their tapes' storage and count, and routes the tapes' pushes and pops through them.
-        public void OpenCursors(IndentedWriter writer, EquatableArray<TapeCursor> cursors)
+        /// <summary>
+        /// Opens a block in which the given tapes are pushed to and popped from through locals, their storage as a span
+        /// and their count as an int, read here and set back at <see cref="CloseCursors"/>: in registers, where the tapes'
+        /// own fields, live into the method's finally, are in memory and written at every push or pop. Tapes already in
+        /// locals stay in the enclosing block's; returns the tapes opened here (none: no block).
+        /// </summary>
+        public System.Collections.Generic.List<TapeSpec> OpenCursors(IndentedWriter writer, System.Collections.Generic.IEnumerable<string> tapes)
         {
-            if (Cursors.Count > 0)
+            var opened = tapes.Distinct().Where(t => !Cursors.Contains(t)).Select(t => TapeSpecs[t]).ToList();
+            if (opened.Count > 0)
             {
-                throw new System.InvalidOperationException("gated loops do not nest: a second set of tape cursors would leave the first's counts stale");
+                writer.Open("// the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)");
+                foreach (var tape in opened)
+                {
+                    writer.Line("global::System.Span<" + tape.Type.Name + "> " + tape.Storage + " = " + tape.Name + ".Storage;");
+                    writer.Line("int " + tape.Top + " = " + tape.Name + ".Count;");
+                    Cursors.Add(tape.Name);
+                }
             }
 
-            writer.Line("// the tapes' storage and counts in locals for this loop, in registers (the tapes' own fields live into finally, so in memory)");
-            foreach (var cursor in cursors)
-            {
-                writer.Line("global::System.Span<" + cursor.Type.Name + "> " + cursor.Storage + " = " + cursor.Tape + ".Storage;");
-                writer.Line("int " + cursor.Top + " = " + cursor.Tape + ".Count;");
-                Cursors.Add(cursor.Tape, cursor);
-            }
+            return opened;
         }
 
-        // Sets each tape's count to its cursor's, after the loop.
-        public void CloseCursors(IndentedWriter writer, EquatableArray<TapeCursor> cursors)
+        /// <summary>Sets each tape opened by <see cref="OpenCursors"/> back to its local count, and closes the block.</summary>
+        public void CloseCursors(IndentedWriter writer, System.Collections.Generic.List<TapeSpec> opened)
         {
-            foreach (var cursor in cursors)
+            if (opened.Count == 0)
             {
-                writer.Line(cursor.Tape + ".SetCount(" + cursor.Top + ");");
-                Cursors.Remove(cursor.Tape);
+                return;
             }
+
+            foreach (var tape in opened)
+            {
+                writer.Line(tape.Name + ".SetCount(" + tape.Top + ");");
+                Cursors.Remove(tape.Name);
+            }
+
+            writer.Close();
         }
 
-        // A tape used through its own fields: never while a cursor holds its count (the two would disagree).
-        public string Direct(string tape) =>
-            Cursors.ContainsKey(tape) ? throw new System.InvalidOperationException("the tape " + tape + " is used directly inside a loop that holds its count in a cursor") : tape;
+        // tape.Count, or its local count.
+        public string Count(string tape) => Cursors.Contains(tape) ? TapeSpecs[tape].Top : tape + ".Count";
 
-        // tape.Pop(), or through its cursor: storage[--top].
-        public string Pop(string tape) =>
-            Cursors.TryGetValue(tape, out var cursor) ? cursor.Storage + "[--" + cursor.Top + "]" : tape + ".Pop()";
+        // tape.Pop(), or through its locals: storage[--top].
+        public string Pop(string tape) => Cursors.Contains(tape) ? TapeSpecs[tape].Storage + "[--" + TapeSpecs[tape].Top + "]" : tape + ".Pop()";
 
-        // tape.PushIf(open, value), or through its cursor: the value written, the count advanced by 0 or 1.
+        // A save in reserved room: tape.PushReserved(value), or through its locals (the value first when it reads the count).
+        public string PushReserved(string tape, string value)
+        {
+            if (!Cursors.Contains(tape))
+            {
+                return tape + ".PushReserved(" + value + ");";
+            }
+
+            var (storage, top) = (TapeSpecs[tape].Storage, TapeSpecs[tape].Top);
+            return value.Contains(top) ? storage + "[" + top + "] = " + value + "; " + top + "++;" : storage + "[" + top + "++] = " + value + ";";
+        }
+
+        // A save with a capacity check: never through locals, whose storage would not grow with it.
+        public string Push(string tape, string value) =>
+            Cursors.Contains(tape)
+                ? throw new System.InvalidOperationException("the tape " + tape + " grows inside a loop that holds its count in a local")
+                : tape + ".Push(" + value + ");";
+
+        // tape.PushIf(open, value), or through its locals: the value written, the count advanced by 0 or 1.
         public string PushIf(string tape, string open, string value) =>
-            Cursors.TryGetValue(tape, out var cursor)
-                ? cursor.Storage + "[" + cursor.Top + "] = " + value + "; " + cursor.Top + " += " + open + " ? 1 : 0;"
+            Cursors.Contains(tape)
+                ? TapeSpecs[tape].Storage + "[" + TapeSpecs[tape].Top + "] = " + value + "; " + TapeSpecs[tape].Top + " += " + open + " ? 1 : 0;"
                 : tape + ".PushIf(" + open + ", " + value + ");";
+    }
+
+    // The tapes a reversed loop pops inside (its replayed counters' tapes included), or null when something in it
+    // uses a tape otherwise (a forward loop's saves): then it keeps the tapes' own fields.
+    private static System.Collections.Generic.List<string>? PoppedTapes(Context context, System.Collections.Generic.IEnumerable<SweepStatement> statements)
+    {
+        var tapes = new System.Collections.Generic.List<string>();
+        foreach (var statement in statements)
+        {
+            var inner = statement switch
+            {
+                TapePop pop => new System.Collections.Generic.List<string> { context.TapeOf(pop.Variable) },
+                ForwardLoop => null,
+                SweepBranch branch => Both(PoppedTapes(context, branch.Then), PoppedTapes(context, branch.Else)),
+                UnlessLastIteration latch => PoppedTapes(context, latch.Body),
+                ReverseLoop { Gate: { } gate } loop => Both(PoppedTapes(context, loop.Iteration), new() { gate.CounterTape }),
+                ReverseLoop loop => PoppedTapes(context, loop.Iteration),
+                _ => new System.Collections.Generic.List<string>(),
+            };
+            if (inner is null)
+            {
+                return null;
+            }
+
+            tapes.AddRange(inner);
+        }
+
+        return tapes;
+
+        static System.Collections.Generic.List<string>? Both(System.Collections.Generic.List<string>? a, System.Collections.Generic.List<string>? b) =>
+            a is null || b is null ? null : a.Concat(b).ToList();
     }
 
     private static void WriteStatements(IndentedWriter writer, Context context, EquatableArray<SweepStatement> statements)
@@ -555,18 +618,27 @@ internal static class GradientEmitter
             }
         }
 
+        if (loop.Counter is { } outerCounter && forward.Blocking is { } outerBlocking)
+        {
+            MatrixProductEmitter.OpenForwardBlock(writer, spelling, outerCounter, outerBlocking);
+        }
+
+        // A reserved nest saves through locals: its saves check no capacity, so its tapes' storage cannot move meanwhile.
+        var cursors = forward.Reserved
+            ? context.OpenCursors(writer, forward.Reservations.Select(r => r.Tape)
+                .Concat(forward.Saved.Select(context.TapeOf))
+                .Concat(forward.Gate is { } gated ? new[] { gated.CounterTape } : System.Array.Empty<string>()))
+            : new System.Collections.Generic.List<TapeSpec>();
         if (forward.Gate is { } recording)
         {
             // A gated loop is always in a reserved nest (TapeReservations): its records need no room of their own.
-            writer.Line("int " + recording.RecordStart + " = " + recording.CounterTape + ".Count;");
-            context.OpenCursors(writer, recording.ForwardCursors);
+            writer.Line("int " + recording.RecordStart + " = " + context.Count(recording.CounterTape) + ";");
         }
 
         var slicedRows = context.SliceRows(writer, loop, forward.Body);
 
         if (loop.Counter is { } blockedCounter && forward.Blocking is { } blocking)
         {
-            MatrixProductEmitter.OpenForwardBlock(writer, spelling, blockedCounter, blocking);
             var name = spelling.Name(blockedCounter.Counter);
             writer.Open("for (int " + name + " = " + blocking.Start + "; " + name + " < " + blocking.End + "; " + name + "++)");
         }
@@ -602,7 +674,8 @@ internal static class GradientEmitter
             writer.Line("// save what this iteration overwrites and the reverse sweep needs");
             foreach (var variable in forward.Saved)
             {
-                writer.Line(context.Direct(context.TapeOf(variable)) + (forward.Reserved ? ".PushReserved(" : ".Push(") + spelling.Name(variable) + ");");
+                var tape = context.TapeOf(variable);
+                writer.Line(forward.Reserved ? context.PushReserved(tape, spelling.Name(variable)) : context.Push(tape, spelling.Name(variable)));
             }
         }
 
@@ -621,26 +694,23 @@ internal static class GradientEmitter
 
         writer.Close();
         context.SlicedRows.ExceptWith(slicedRows);
+        if (forward.Gate is { } recorded)
+        {
+            // Each record adds the counter, and any saved value of the counter's type, to the counter's tape.
+            var perRecord = 1 + forward.Saved.Count(v => context.TapeOf(v) == recorded.CounterTape);
+            var gained = context.Count(recorded.CounterTape) + " - " + recorded.RecordStart;
+            writer.Line(context.PushReserved(recorded.CounterTape, perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + "   // how many iterations were recorded");
+        }
+
+        context.CloseCursors(writer, cursors);
         if (forward.Blocking is { } blocked)
         {
             MatrixProductEmitter.CloseForwardBlock(writer, spelling, loop.Counter!, blocked);
-        }
-
-        if (forward.Gate is { } recorded)
-        {
-            context.CloseCursors(writer, recorded.ForwardCursors);
-
-            // Each record adds the counter, and any saved value of the counter's type, to the counter's tape.
-            var perRecord = 1 + forward.Saved.Count(v => context.TapeOf(v) == recorded.CounterTape);
-            var gained = recorded.CounterTape + ".Count - " + recorded.RecordStart;
-            writer.Line(recorded.CounterTape + ".PushReserved(" + (perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + ");   // how many iterations were recorded");
         }
     }
 
     private static void WriteReverseLoop(IndentedWriter writer, Context context, ReverseLoop reverse)
     {
-        var spelling = context.Spelling;
-        var loop = reverse.Loop;
         var guarded = reverse.SkipUnlessNonzero.Count > 0;
         if (guarded)
         {
@@ -648,8 +718,23 @@ internal static class GradientEmitter
             writer.Open("if (" + string.Join(" || ", reverse.SkipUnlessNonzero.Select(a => a + " != 0")) + ")");
         }
 
-        context.SliceRows(writer, loop, reverse.Iteration);
+        // Pops need no room, so any reversed loop can pop through locals, unless something inside saves.
+        var popped = PoppedTapes(context, new SweepStatement[] { reverse });
+        var cursors = popped is null ? new System.Collections.Generic.List<TapeSpec>() : context.OpenCursors(writer, popped);
+        context.SliceRows(writer, reverse.Loop, reverse.Iteration);
+        WriteReversedIterations(writer, context, reverse);
+        context.CloseCursors(writer, cursors);
+        if (guarded)
+        {
+            writer.Close();
+        }
+    }
 
+    // The reversed loop itself: its header, the iteration, and the blocks' pullbacks when it is blocked.
+    private static void WriteReversedIterations(IndentedWriter writer, Context context, ReverseLoop reverse)
+    {
+        var spelling = context.Spelling;
+        var loop = reverse.Loop;
         if (reverse.Blocking is { } blocking && loop.Counter is { } blockedCounter)
         {
             MatrixProductEmitter.OpenReverseBlock(writer, spelling, blockedCounter, blocking, reverse.Pullbacks);
@@ -659,11 +744,6 @@ internal static class GradientEmitter
             WriteStatements(writer, context, reverse.Iteration);
             writer.Close();
             MatrixProductEmitter.CloseReverseBlock(writer, spelling, blockedCounter, blocking, reverse.Pullbacks);
-            if (guarded)
-            {
-                writer.Close();
-            }
-
             return;
         }
 
@@ -672,7 +752,6 @@ internal static class GradientEmitter
             // The recorded iterations, last first; each restores its counter, then what it saved.
             var counterName = spelling.Name(loop.Counter!.Counter);
             writer.Line("// only the iterations whose max(" + spelling.Operand(gate.Zero) + ", " + spelling.Name(gate.Value) + ") was on: the others add only zeros");
-            context.OpenCursors(writer, gate.ReverseCursors);
             writer.Open("for (int " + gate.Remaining + " = " + context.Pop(gate.CounterTape) + "; " + gate.Remaining + " > 0; " + gate.Remaining + "--)");
             writer.Line(spelling.Type(loop.Counter.Counter).Name + " " + counterName + " = " + context.Pop(gate.CounterTape) + ";");
         }
@@ -709,11 +788,6 @@ internal static class GradientEmitter
                     writer.Close();
                     writer.Close();
                     writer.Close();
-                    if (guarded)
-                    {
-                        writer.Close();
-                    }
-
                     return;
             }
         }
@@ -727,15 +801,6 @@ internal static class GradientEmitter
 
         WriteStatements(writer, context, reverse.Iteration);
         writer.Close();
-        if (reverse.Gate is { } replayed)
-        {
-            context.CloseCursors(writer, replayed.ReverseCursors);
-        }
-
-        if (guarded)
-        {
-            writer.Close();
-        }
     }
 
     // Whether an inclusive counted loop's reverse can step one past its start: the start is a literal

@@ -67,24 +67,7 @@ internal sealed record SpacePerTrip(CounterSpec Counter, TapeSpace PerIteration)
 /// <param name="RecordStart">The counter tape's length before the forward loop: the records are what it gains.</param>
 /// <param name="Remaining">The reverse loop's count of iterations left to replay.</param>
 /// <param name="CounterTape">The tape of the counter's type, which also holds the count.</param>
-/// <param name="ForwardCursors">The tapes the forward loop records on, each through a local span and count (<see cref="TapeCursor"/>).</param>
-/// <param name="ReverseCursors">The same tapes, as the reverse loop replays them (names of its own: the two loops may share a scope).</param>
-internal sealed record IterationGate(
-    int Value,
-    Operand Zero,
-    string Open,
-    string RecordStart,
-    string Remaining,
-    string CounterTape,
-    EquatableArray<TapeCursor> ForwardCursors,
-    EquatableArray<TapeCursor> ReverseCursors);
-
-/// <summary>
-/// A tape a gated loop pushes to or pops from through locals: its storage as a span, and its count,
-/// read before the loop and set back after it (<c>Tape.Storage</c>, <c>Tape.SetCount</c>). The tape's own
-/// fields live into the method's <c>finally</c>, so the JIT keeps them in memory; the locals stay in registers.
-/// </summary>
-internal sealed record TapeCursor(string Tape, TypeRef Type, string Storage, string Top);
+internal sealed record IterationGate(int Value, Operand Zero, string Open, string RecordStart, string Remaining, string CounterTape);
 
 /// <summary>
 /// A loop of the reverse sweep: its iterations in reverse order, each restoring what the forward
@@ -241,7 +224,13 @@ internal sealed record PullbackCall(CalleeSpec Callee, string Method, EquatableA
 internal sealed record CallOutput(string Expression, bool ByReference);
 
 /// <summary>A tape of one element type, declared at the start and disposed in <c>finally</c>.</summary>
-internal sealed record TapeSpec(TypeRef Type, string Name);
+/// <param name="Storage">The local a loop nest pushes to or pops from it through: its storage as a span (<c>Tape.Storage</c>).</param>
+/// <param name="Top">The local that holds its count meanwhile, set back after the nest (<c>Tape.SetCount</c>).</param>
+/// <remarks>
+/// The tapes live into the method's <c>finally</c>, so the JIT keeps their fields in memory and writes the
+/// count back at every push or pop; the two locals stay in registers.
+/// </remarks>
+internal sealed record TapeSpec(TypeRef Type, string Name, string Storage, string Top);
 
 /// <summary>The gradient method's body: forward sweep, reverse sweep, returned value, and the pooled storage they use.</summary>
 /// <param name="ValueName">When the reverse sweep restores loop values, the value is kept in this local first.</param>

@@ -133,7 +133,7 @@ public sealed class ProgramBatch : IDisposable
                 Entry<Func<double[], double[], double>>("Gradient"),
                 Entry<Func<double[], int, double>>("Tangent"),
                 Entry<Func<double[], double>>("Twin"),
-                Emits(i, ".SetCount("),
+                Emits(i, " ? 1 : 0;"),   // a gated record: the count advanced by 0 or 1
                 Emits(i, "global::DiffGen.Tape.Trips("),
                 Emits(i, "global::DiffGen.Kernels.MatrixMultiplyAddAt("),
                 graphs ? Entry<Func<double[], int, int, double[]>>("GraphAdjoints") : null,

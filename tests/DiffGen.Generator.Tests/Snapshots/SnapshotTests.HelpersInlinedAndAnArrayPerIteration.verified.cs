@@ -71,38 +71,44 @@ partial class Net
             global::System.Span<double> dresult = dresultBuffer.Span;
             double du1 = seed;   // the adjoint of the value is the incoming adjoint
             // for (int t = 0; t < steps; t++)
-            for (int t = steps; t > 0;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                t--;
-                u10 = tapeDouble.Pop();
-                u9 = tapeDouble.Pop();
-                u3 = t + 1;
-                u4 = (double)u3;
-                u6 = w.Length;
-                // total += high - low;
-                double du13 = du1;   // ∂u14/∂u13 = 1
-                double du12 = du13;   // ∂u13/∂u12 = 1
-                double du11 = -du13;   // ∂u13/∂u11 = −1
-                // Net.Range (not [Differentiable]), differentiated here from its body
-                double du9 = du12 * (u9 > u10 ? 1.0 : u9 == u10 ? 0.5 : 0.0);   // ∂u12/∂u9 = 1 if u9 > u10, ½ at a tie
-                double du10 = du12 * (u10 > u9 ? 1.0 : u9 == u10 ? 0.5 : 0.0);   // ∂u12/∂u10 = 1 if u10 > u9, ½ at a tie
-                du9 += du11 * (u9 < u10 ? 1.0 : u9 == u10 ? 0.5 : 0.0);   // ∂u11/∂u9 = 1 if u9 < u10, ½ at a tie
-                du10 += du11 * (u10 < u9 ? 1.0 : u9 == u10 ? 0.5 : 0.0);   // ∂u11/∂u10 = 1 if u10 < u9, ½ at a tie
-                // var (low, high) = Range(h[0], h[1]);
-                dresult[1] += du10;   // ∂u10/∂result[1] = 1
-                dresult[0] += du9;   // ∂u9/∂result[0] = 1
-                // for (int i = 0; i < v.Length; i++)
-                for (int i = u6; i > 0;)
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int t = steps; t > 0;)
                 {
-                    i--;
-                    // result[i] = v[i] * by;
-                    double du8 = dresult[i];   // ∂result[i]/∂u8 = 1
-                    dresult[i] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                    double du7 = du8 * u4;   // ∂u8/∂u7 = u4
-                    dw[i] += du7;   // ∂u7/∂w[i] = 1
+                    t--;
+                    u10 = tapeDoubleStorage[--tapeDoubleTop];
+                    u9 = tapeDoubleStorage[--tapeDoubleTop];
+                    u3 = t + 1;
+                    u4 = (double)u3;
+                    u6 = w.Length;
+                    // total += high - low;
+                    double du13 = du1;   // ∂u14/∂u13 = 1
+                    double du12 = du13;   // ∂u13/∂u12 = 1
+                    double du11 = -du13;   // ∂u13/∂u11 = −1
+                    // Net.Range (not [Differentiable]), differentiated here from its body
+                    double du9 = du12 * (u9 > u10 ? 1.0 : u9 == u10 ? 0.5 : 0.0);   // ∂u12/∂u9 = 1 if u9 > u10, ½ at a tie
+                    double du10 = du12 * (u10 > u9 ? 1.0 : u9 == u10 ? 0.5 : 0.0);   // ∂u12/∂u10 = 1 if u10 > u9, ½ at a tie
+                    du9 += du11 * (u9 < u10 ? 1.0 : u9 == u10 ? 0.5 : 0.0);   // ∂u11/∂u9 = 1 if u9 < u10, ½ at a tie
+                    du10 += du11 * (u10 < u9 ? 1.0 : u9 == u10 ? 0.5 : 0.0);   // ∂u11/∂u10 = 1 if u10 < u9, ½ at a tie
+                    // var (low, high) = Range(h[0], h[1]);
+                    dresult[1] += du10;   // ∂u10/∂result[1] = 1
+                    dresult[0] += du9;   // ∂u9/∂result[0] = 1
+                    // for (int i = 0; i < v.Length; i++)
+                    for (int i = u6; i > 0;)
+                    {
+                        i--;
+                        // result[i] = v[i] * by;
+                        double du8 = dresult[i];   // ∂result[i]/∂u8 = 1
+                        dresult[i] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                        double du7 = du8 * u4;   // ∂u8/∂u7 = u4
+                        dw[i] += du7;   // ∂u7/∂w[i] = 1
+                    }
+                    // var result = new double[v.Length];
+                    dresult.Clear();   // a new array each iteration: the adjoints of this one's elements start over
                 }
-                // var result = new double[v.Length];
-                dresult.Clear();   // a new array each iteration: the adjoints of this one's elements start over
+                tapeDouble.SetCount(tapeDoubleTop);
             }
 
             return value_;

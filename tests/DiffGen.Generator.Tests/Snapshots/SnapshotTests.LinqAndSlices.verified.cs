@@ -36,48 +36,60 @@ partial class Stats
             global::System.ReadOnlySpan<double> wSlice = u2 > 0 && d > 0 ? ((global::System.ReadOnlySpan<double>)w).Slice(0, d) : default;
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, u2));
-            for (int i = 0; i < u2; i++)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                // var row = xs.AsSpan(i * d, d);
-                u5 = i * d;
-                // double z = 0;
-                // for (int k = 0; k < d; k++)
-                u6 = 0.0;
-                // vectorized: a dot product of two slices (sums round differently from the scalar loop, within a few ulps)
-                if (d > 0)
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i = 0; i < u2; i++)
                 {
-                    u6 += global::DiffGen.Kernels.Dot(((global::System.ReadOnlySpan<double>)xs).Slice(u5, d), wSlice);
+                    // var row = xs.AsSpan(i * d, d);
+                    u5 = i * d;
+                    // double z = 0;
+                    // for (int k = 0; k < d; k++)
+                    u6 = 0.0;
+                    // vectorized: a dot product of two slices (sums round differently from the scalar loop, within a few ulps)
+                    if (d > 0)
+                    {
+                        u6 += global::DiffGen.Kernels.Dot(((global::System.ReadOnlySpan<double>)xs).Slice(u5, d), wSlice);
+                    }
+                    // total += z * z;
+                    u13 = u6 * u6;
+                    u14 = u3 + u13;
+                    // save what this iteration overwrites and the reverse sweep needs
+                    tapeDoubleStorage[tapeDoubleTop++] = u6;
+                    u3 = u14;   // to the next iteration
                 }
-                // total += z * z;
-                u13 = u6 * u6;
-                u14 = u3 + u13;
-                // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.PushReserved(u6);
-                u3 = u14;   // to the next iteration
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             // return total + w.Where(v => v > 0).Sum(v => v * v) + w.Max();
             int u15 = w.Length;
             u16 = 0.0;
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, u15));
-            for (int k_ = 0; k_ < u15; k_++)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                u17 = w[k_];
-                u18 = u17 > 0.0;
-                if (u18)
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int k_ = 0; k_ < u15; k_++)
                 {
-                    u19 = w[k_];
-                    u20 = u19 * u19;
-                    u21 = u16 + u20;
-                    u22 = u21;
+                    u17 = w[k_];
+                    u18 = u17 > 0.0;
+                    if (u18)
+                    {
+                        u19 = w[k_];
+                        u20 = u19 * u19;
+                        u21 = u16 + u20;
+                        u22 = u21;
+                    }
+                    else
+                    {
+                        u22 = u16;
+                    }
+                    // save what this iteration overwrites and the reverse sweep needs
+                    tapeDoubleStorage[tapeDoubleTop++] = u19;
+                    u16 = u22;   // to the next iteration
                 }
-                else
-                {
-                    u22 = u16;
-                }
-                // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.PushReserved(u19);
-                u16 = u22;   // to the next iteration
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             double u23 = u3 + u16;
             int u24 = w.Length;
@@ -86,24 +98,33 @@ partial class Stats
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeBool.Reserve(global::DiffGen.Tape.Trips(1, u24));
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(1, u24));
-            for (int k__ = 1; k__ < u24; k__++)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                u27 = w[k__];
-                u28 = u27 > u26;
-                u29 = global::System.Double.IsNaN(u26);
-                u30 = u28 | u29;
-                if (u30)
+                global::System.Span<bool> tapeBoolStorage = tapeBool.Storage;
+                int tapeBoolTop = tapeBool.Count;
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int k__ = 1; k__ < u24; k__++)
                 {
-                    u31 = u27;
+                    u27 = w[k__];
+                    u28 = u27 > u26;
+                    u29 = global::System.Double.IsNaN(u26);
+                    u30 = u28 | u29;
+                    if (u30)
+                    {
+                        u31 = u27;
+                    }
+                    else
+                    {
+                        u31 = u26;
+                    }
+                    // save what this iteration overwrites and the reverse sweep needs
+                    tapeDoubleStorage[tapeDoubleTop++] = u26;
+                    tapeBoolStorage[tapeBoolTop++] = u29;
+                    u26 = u31;   // to the next iteration
                 }
-                else
-                {
-                    u31 = u26;
-                }
-                // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.PushReserved(u26);
-                tapeBool.PushReserved(u29);
-                u26 = u31;   // to the next iteration
+                tapeBool.SetCount(tapeBoolTop);
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             double u32 = u23 + u26;
             double value_ = u32;
@@ -114,71 +135,92 @@ partial class Stats
             // return total + w.Where(v => v > 0).Sum(v => v * v) + w.Max();
             double du23 = du32;   // ∂u32/∂u23 = 1
             du26 += du32;   // ∂u32/∂u26 = 1
-            for (int k__ = u24; k__ > 1;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                k__--;
-                u29 = tapeBool.Pop();
-                u26 = tapeDouble.Pop();
-                u27 = w[k__];
-                u28 = u27 > u26;
-                u30 = u28 | u29;
-                double du31 = 0, du27 = 0;
-                du31 += du26;   // ∂u26/∂u31 = 1
-                du26 = 0;   // overwritten in the forward sweep: its adjoint starts over
-                if (u30)
+                global::System.Span<bool> tapeBoolStorage = tapeBool.Storage;
+                int tapeBoolTop = tapeBool.Count;
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int k__ = u24; k__ > 1;)
                 {
-                    du27 += du31;   // ∂u31/∂u27 = 1
+                    k__--;
+                    u29 = tapeBoolStorage[--tapeBoolTop];
+                    u26 = tapeDoubleStorage[--tapeDoubleTop];
+                    u27 = w[k__];
+                    u28 = u27 > u26;
+                    u30 = u28 | u29;
+                    double du31 = 0, du27 = 0;
+                    du31 += du26;   // ∂u26/∂u31 = 1
+                    du26 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                    if (u30)
+                    {
+                        du27 += du31;   // ∂u31/∂u27 = 1
+                    }
+                    else
+                    {
+                        du26 += du31;   // ∂u31/∂u26 = 1
+                    }
+                    dw[k__] += du27;   // ∂u27/∂w[k__] = 1
                 }
-                else
-                {
-                    du26 += du31;   // ∂u31/∂u26 = 1
-                }
-                dw[k__] += du27;   // ∂u27/∂w[k__] = 1
+                tapeBool.SetCount(tapeBoolTop);
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             double du25 = du26;   // ∂u26/∂u25 = 1
             dw[0] += du25;   // ∂u25/∂w[0] = 1
             du3 += du23;   // ∂u23/∂u3 = 1
             du16 += du23;   // ∂u23/∂u16 = 1
-            for (int k_ = u15; k_ > 0;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                k_--;
-                u19 = tapeDouble.Pop();
-                u17 = w[k_];
-                u18 = u17 > 0.0;
-                double du22 = 0;
-                du22 += du16;   // ∂u16/∂u22 = 1
-                du16 = 0;   // overwritten in the forward sweep: its adjoint starts over
-                if (u18)
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int k_ = u15; k_ > 0;)
                 {
-                    double du21 = du22;   // ∂u22/∂u21 = 1
-                    du16 += du21;   // ∂u21/∂u16 = 1
-                    double du20 = du21;   // ∂u21/∂u20 = 1
-                    double du19 = du20 * u19;   // ∂u20/∂u19 = u19
-                    du19 += du20 * u19;   // ∂u20/∂u19 = u19
-                    dw[k_] += du19;   // ∂u19/∂w[k_] = 1
+                    k_--;
+                    u19 = tapeDoubleStorage[--tapeDoubleTop];
+                    u17 = w[k_];
+                    u18 = u17 > 0.0;
+                    double du22 = 0;
+                    du22 += du16;   // ∂u16/∂u22 = 1
+                    du16 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                    if (u18)
+                    {
+                        double du21 = du22;   // ∂u22/∂u21 = 1
+                        du16 += du21;   // ∂u21/∂u16 = 1
+                        double du20 = du21;   // ∂u21/∂u20 = 1
+                        double du19 = du20 * u19;   // ∂u20/∂u19 = u19
+                        du19 += du20 * u19;   // ∂u20/∂u19 = u19
+                        dw[k_] += du19;   // ∂u19/∂w[k_] = 1
+                    }
+                    else
+                    {
+                        du16 += du22;   // ∂u22/∂u16 = 1
+                    }
                 }
-                else
-                {
-                    du16 += du22;   // ∂u22/∂u16 = 1
-                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             // for (int i = 0; i < xs.Length / d; i++)
-            for (int i = u2; i > 0;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                i--;
-                u6 = tapeDouble.Pop();
-                u5 = i * d;
-                double du6 = 0;
-                // total += z * z;
-                double du13 = du3;   // ∂u14/∂u13 = 1
-                du6 += du13 * u6;   // ∂u13/∂u6 = u6
-                du6 += du13 * u6;   // ∂u13/∂u6 = u6
-                // for (int k = 0; k < d; k++)
-                // vectorized over the slices: dw += du6 · xs   (∂(a·b)/∂a = b)
-                if (du6 != 0 && d > 0)
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i = u2; i > 0;)
                 {
-                    global::DiffGen.Kernels.MultiplyAdd(du6, ((global::System.ReadOnlySpan<double>)xs).Slice(u5, d), dw.Slice(0, d));
+                    i--;
+                    u6 = tapeDoubleStorage[--tapeDoubleTop];
+                    u5 = i * d;
+                    double du6 = 0;
+                    // total += z * z;
+                    double du13 = du3;   // ∂u14/∂u13 = 1
+                    du6 += du13 * u6;   // ∂u13/∂u6 = u6
+                    du6 += du13 * u6;   // ∂u13/∂u6 = u6
+                    // for (int k = 0; k < d; k++)
+                    // vectorized over the slices: dw += du6 · xs   (∂(a·b)/∂a = b)
+                    if (du6 != 0 && d > 0)
+                    {
+                        global::DiffGen.Kernels.MultiplyAdd(du6, ((global::System.ReadOnlySpan<double>)xs).Slice(u5, d), dw.Slice(0, d));
+                    }
                 }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
 
             return value_;

@@ -37,21 +37,27 @@ partial class Fit
             double u4 = -d_Rate;
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, u1));
-            for (int i = 0; i < u1; i++)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                // double r = d.Amplitude * Math.Exp(-d.Rate * t[i]) - y[i];
-                u5 = t[i];
-                u6 = u4 * u5;
-                u7 = global::System.Math.Exp(u6);
-                u8 = d_Amplitude * u7;
-                u9 = y[i];
-                u10 = u8 - u9;
-                // error += r * r;
-                u11 = u10 * u10;
-                u12 = u2 + u11;
-                // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.PushReserved(u7);
-                u2 = u12;   // to the next iteration
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i = 0; i < u1; i++)
+                {
+                    // double r = d.Amplitude * Math.Exp(-d.Rate * t[i]) - y[i];
+                    u5 = t[i];
+                    u6 = u4 * u5;
+                    u7 = global::System.Math.Exp(u6);
+                    u8 = d_Amplitude * u7;
+                    u9 = y[i];
+                    u10 = u8 - u9;
+                    // error += r * r;
+                    u11 = u10 * u10;
+                    u12 = u2 + u11;
+                    // save what this iteration overwrites and the reverse sweep needs
+                    tapeDoubleStorage[tapeDoubleTop++] = u7;
+                    u2 = u12;   // to the next iteration
+                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             // return error;
             double value_ = u2;
@@ -60,24 +66,30 @@ partial class Fit
             double du4 = 0;
             double du2 = seed;   // the adjoint of the value is the incoming adjoint
             // for (int i = 0; i < t.Length; i++)
-            for (int i = u1; i > 0;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                i--;
-                u7 = tapeDouble.Pop();
-                u5 = t[i];
-                u8 = d_Amplitude * u7;
-                u9 = y[i];
-                u10 = u8 - u9;
-                // error += r * r;
-                double du11 = du2;   // ∂u12/∂u11 = 1
-                double du10 = du11 * u10;   // ∂u11/∂u10 = u10
-                du10 += du11 * u10;   // ∂u11/∂u10 = u10
-                // double r = d.Amplitude * Math.Exp(-d.Rate * t[i]) - y[i];
-                double du8 = du10;   // ∂u10/∂u8 = 1
-                dd_Amplitude += du8 * u7;   // ∂u8/∂d_Amplitude = u7
-                double du7 = du8 * d_Amplitude;   // ∂u8/∂u7 = d_Amplitude
-                double du6 = du7 * u7;   // ∂u7/∂u6 = exp(u6)
-                du4 += du6 * u5;   // ∂u6/∂u4 = u5
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i = u1; i > 0;)
+                {
+                    i--;
+                    u7 = tapeDoubleStorage[--tapeDoubleTop];
+                    u5 = t[i];
+                    u8 = d_Amplitude * u7;
+                    u9 = y[i];
+                    u10 = u8 - u9;
+                    // error += r * r;
+                    double du11 = du2;   // ∂u12/∂u11 = 1
+                    double du10 = du11 * u10;   // ∂u11/∂u10 = u10
+                    du10 += du11 * u10;   // ∂u11/∂u10 = u10
+                    // double r = d.Amplitude * Math.Exp(-d.Rate * t[i]) - y[i];
+                    double du8 = du10;   // ∂u10/∂u8 = 1
+                    dd_Amplitude += du8 * u7;   // ∂u8/∂d_Amplitude = u7
+                    double du7 = du8 * d_Amplitude;   // ∂u8/∂u7 = d_Amplitude
+                    double du6 = du7 * u7;   // ∂u7/∂u6 = exp(u6)
+                    du4 += du6 * u5;   // ∂u6/∂u4 = u5
+                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             dd_Rate -= du4;   // ∂u4/∂d_Rate = −1
 

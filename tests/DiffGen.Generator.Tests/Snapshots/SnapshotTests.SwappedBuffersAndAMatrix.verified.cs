@@ -55,25 +55,31 @@ partial class Heat
                 u5 = u4 - 1;
                 // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
                 tapeDouble.Reserve(global::DiffGen.Tape.Trips(1, u5) * 3);
-                for (int i = 1; i < u5; i++)
+                // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
                 {
-                    // next[i] = u[i] + r * (u[i - 1] - 2 * u[i] + u[i + 1]);
-                    u6 = u[i];
-                    u7 = i - 1;
-                    u8 = u[u7];
-                    u9 = u[i];
-                    u10 = 2.0 * u9;
-                    u11 = u8 - u10;
-                    u12 = i + 1;
-                    u13 = u[u12];
-                    u14 = u11 + u13;
-                    u15 = r * u14;
-                    u16 = u6 + u15;
-                    next[i] = u16;
-                    // save what this iteration overwrites and the reverse sweep needs
-                    tapeDouble.PushReserved(u8);
-                    tapeDouble.PushReserved(u9);
-                    tapeDouble.PushReserved(u13);
+                    global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                    int tapeDoubleTop = tapeDouble.Count;
+                    for (int i = 1; i < u5; i++)
+                    {
+                        // next[i] = u[i] + r * (u[i - 1] - 2 * u[i] + u[i + 1]);
+                        u6 = u[i];
+                        u7 = i - 1;
+                        u8 = u[u7];
+                        u9 = u[i];
+                        u10 = 2.0 * u9;
+                        u11 = u8 - u10;
+                        u12 = i + 1;
+                        u13 = u[u12];
+                        u14 = u11 + u13;
+                        u15 = r * u14;
+                        u16 = u6 + u15;
+                        next[i] = u16;
+                        // save what this iteration overwrites and the reverse sweep needs
+                        tapeDoubleStorage[tapeDoubleTop++] = u8;
+                        tapeDoubleStorage[tapeDoubleTop++] = u9;
+                        tapeDoubleStorage[tapeDoubleTop++] = u13;
+                    }
+                    tapeDouble.SetCount(tapeDoubleTop);
                 }
                 // (u, next) = (next, u);
                 u17 = u.Length;
@@ -176,88 +182,97 @@ partial class Heat
             dm[u31] = 0;   // overwritten in the forward sweep: its adjoint starts over
             du[0] += du32;   // ∂u32/∂u[0] = 1
             // for (int s = 0; s < steps; s++)
-            for (int s = steps; s > 0;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                s--;
-                u27 = tapeInt.Pop();
-                u25 = tapeInt.Pop();
-                u23 = tapeInt.Pop();
-                u20 = tapeInt.Pop();
-                u18 = tapeInt.Pop();
-                u17 = tapeInt.Pop();
-                u4 = tapeInt.Pop();
-                u5 = u4 - 1;
-                u19 = u17 == u18;
-                // (u, next) = (next, u);
-                if (u19)
+                global::System.Span<int> tapeIntStorage = tapeInt.Storage;
+                int tapeIntTop = tapeInt.Count;
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int s = steps; s > 0;)
                 {
-                    for (int k_ = u20; k_ > 0;)
+                    s--;
+                    u27 = tapeIntStorage[--tapeIntTop];
+                    u25 = tapeIntStorage[--tapeIntTop];
+                    u23 = tapeIntStorage[--tapeIntTop];
+                    u20 = tapeIntStorage[--tapeIntTop];
+                    u18 = tapeIntStorage[--tapeIntTop];
+                    u17 = tapeIntStorage[--tapeIntTop];
+                    u4 = tapeIntStorage[--tapeIntTop];
+                    u5 = u4 - 1;
+                    u19 = u17 == u18;
+                    // (u, next) = (next, u);
+                    if (u19)
                     {
-                        k_--;
-                        double du21 = dnext[k_];   // ∂next[k_]/∂u21 = 1
-                        dnext[k_] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                        double du22 = du[k_];   // ∂u[k_]/∂u22 = 1
-                        du[k_] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                        dnext[k_] += du22;   // ∂u22/∂next[k_] = 1
-                        du[k_] += du21;   // ∂u21/∂u[k_] = 1
+                        for (int k_ = u20; k_ > 0;)
+                        {
+                            k_--;
+                            double du21 = dnext[k_];   // ∂next[k_]/∂u21 = 1
+                            dnext[k_] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                            double du22 = du[k_];   // ∂u[k_]/∂u22 = 1
+                            du[k_] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                            dnext[k_] += du22;   // ∂u22/∂next[k_] = 1
+                            du[k_] += du21;   // ∂u21/∂u[k_] = 1
+                        }
+                    }
+                    else
+                    {
+                        for (int k____ = u27; k____ > 0;)
+                        {
+                            k____--;
+                            double du28 = dnext[k____];   // ∂next[k____]/∂u28 = 1
+                            dnext[k____] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                            dswap[k____] += du28;   // ∂u28/∂swap[k____] = 1
+                        }
+                        dnext.Clear();   // a new array each iteration: the adjoints of this one's elements start over
+                        for (int k___ = u25; k___ > 0;)
+                        {
+                            k___--;
+                            double du26 = du[k___];   // ∂u[k___]/∂u26 = 1
+                            du[k___] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                            dnext[k___] += du26;   // ∂u26/∂next[k___] = 1
+                        }
+                        du.Clear();   // a new array each iteration: the adjoints of this one's elements start over
+                        for (int k__ = u23; k__ > 0;)
+                        {
+                            k__--;
+                            double du24 = dswap[k__];   // ∂swap[k__]/∂u24 = 1
+                            dswap[k__] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                            du[k__] += du24;   // ∂u24/∂u[k__] = 1
+                        }
+                        dswap.Clear();   // a new array each iteration: the adjoints of this one's elements start over
+                    }
+                    // for (int i = 1; i < u.Length - 1; i++)
+                    for (int i = u5; i > 1;)
+                    {
+                        i--;
+                        u13 = tapeDoubleStorage[--tapeDoubleTop];
+                        u9 = tapeDoubleStorage[--tapeDoubleTop];
+                        u8 = tapeDoubleStorage[--tapeDoubleTop];
+                        u7 = i - 1;
+                        u10 = 2.0 * u9;
+                        u11 = u8 - u10;
+                        u12 = i + 1;
+                        u14 = u11 + u13;
+                        // next[i] = u[i] + r * (u[i - 1] - 2 * u[i] + u[i + 1]);
+                        double du16 = dnext[i];   // ∂next[i]/∂u16 = 1
+                        dnext[i] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                        double du6 = du16;   // ∂u16/∂u6 = 1
+                        double du15 = du16;   // ∂u16/∂u15 = 1
+                        dr += du15 * u14;   // ∂u15/∂r = u14
+                        double du14 = du15 * r;   // ∂u15/∂u14 = r
+                        double du11 = du14;   // ∂u14/∂u11 = 1
+                        double du13 = du14;   // ∂u14/∂u13 = 1
+                        du[u12] += du13;   // ∂u13/∂u[u12] = 1
+                        double du8 = du11;   // ∂u11/∂u8 = 1
+                        double du10 = -du11;   // ∂u11/∂u10 = −1
+                        double du9 = du10 * 2.0;   // ∂u10/∂u9 = 2.0
+                        du[i] += du9;   // ∂u9/∂u[i] = 1
+                        du[u7] += du8;   // ∂u8/∂u[u7] = 1
+                        du[i] += du6;   // ∂u6/∂u[i] = 1
                     }
                 }
-                else
-                {
-                    for (int k____ = u27; k____ > 0;)
-                    {
-                        k____--;
-                        double du28 = dnext[k____];   // ∂next[k____]/∂u28 = 1
-                        dnext[k____] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                        dswap[k____] += du28;   // ∂u28/∂swap[k____] = 1
-                    }
-                    dnext.Clear();   // a new array each iteration: the adjoints of this one's elements start over
-                    for (int k___ = u25; k___ > 0;)
-                    {
-                        k___--;
-                        double du26 = du[k___];   // ∂u[k___]/∂u26 = 1
-                        du[k___] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                        dnext[k___] += du26;   // ∂u26/∂next[k___] = 1
-                    }
-                    du.Clear();   // a new array each iteration: the adjoints of this one's elements start over
-                    for (int k__ = u23; k__ > 0;)
-                    {
-                        k__--;
-                        double du24 = dswap[k__];   // ∂swap[k__]/∂u24 = 1
-                        dswap[k__] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                        du[k__] += du24;   // ∂u24/∂u[k__] = 1
-                    }
-                    dswap.Clear();   // a new array each iteration: the adjoints of this one's elements start over
-                }
-                // for (int i = 1; i < u.Length - 1; i++)
-                for (int i = u5; i > 1;)
-                {
-                    i--;
-                    u13 = tapeDouble.Pop();
-                    u9 = tapeDouble.Pop();
-                    u8 = tapeDouble.Pop();
-                    u7 = i - 1;
-                    u10 = 2.0 * u9;
-                    u11 = u8 - u10;
-                    u12 = i + 1;
-                    u14 = u11 + u13;
-                    // next[i] = u[i] + r * (u[i - 1] - 2 * u[i] + u[i + 1]);
-                    double du16 = dnext[i];   // ∂next[i]/∂u16 = 1
-                    dnext[i] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                    double du6 = du16;   // ∂u16/∂u6 = 1
-                    double du15 = du16;   // ∂u16/∂u15 = 1
-                    dr += du15 * u14;   // ∂u15/∂r = u14
-                    double du14 = du15 * r;   // ∂u15/∂u14 = r
-                    double du11 = du14;   // ∂u14/∂u11 = 1
-                    double du13 = du14;   // ∂u14/∂u13 = 1
-                    du[u12] += du13;   // ∂u13/∂u[u12] = 1
-                    double du8 = du11;   // ∂u11/∂u8 = 1
-                    double du10 = -du11;   // ∂u11/∂u10 = −1
-                    double du9 = du10 * 2.0;   // ∂u10/∂u9 = 2.0
-                    du[i] += du9;   // ∂u9/∂u[i] = 1
-                    du[u7] += du8;   // ∂u8/∂u[u7] = 1
-                    du[i] += du6;   // ∂u6/∂u[i] = 1
-                }
+                tapeInt.SetCount(tapeIntTop);
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             // var next = new double[u.Length];
             dnext.Clear();   // a new array each iteration: the adjoints of this one's elements start over

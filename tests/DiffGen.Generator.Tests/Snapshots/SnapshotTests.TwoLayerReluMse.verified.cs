@@ -59,54 +59,56 @@ partial class TwoLayerNet
                         ((global::System.ReadOnlySpan<double>)w1), 0, 1, d,
                         products, 0, productColumns, 1);
                 }
-                for (int i = iBlock; i < iBlockEnd; i++)
+                // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
                 {
-                    // double output = b2;
-                    // for (int j = 0; j < h; j++)
-                    u3 = b2;
-                    u8 = i * d;
-                    int recordStart = tapeInt.Count;
-                    // the tapes' storage and counts in locals for this loop, in registers (the tapes' own fields live into finally, so in memory)
                     global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
                     int tapeDoubleTop = tapeDouble.Count;
                     global::System.Span<int> tapeIntStorage = tapeInt.Storage;
                     int tapeIntTop = tapeInt.Count;
-                    global::System.Span<double> productsRow = products.Slice((i - iBlock) * productColumns, productColumns);   // this i's row
-                    for (int j = 0; j < h; j++)
+                    for (int i = iBlock; i < iBlockEnd; i++)
                     {
-                        // double z = b1[j];
-                        u5 = b1[j];
-                        // for (int k = 0; k < d; k++)
-                        u6 = u5;
-                        u11 = j * d;
-                        // the dot product over k, from the block's matrix product
-                        if (d > 0)
+                        // double output = b2;
+                        // for (int j = 0; j < h; j++)
+                        u3 = b2;
+                        u8 = i * d;
+                        int recordStart = tapeIntTop;
+                        global::System.Span<double> productsRow = products.Slice((i - iBlock) * productColumns, productColumns);   // this i's row
+                        for (int j = 0; j < h; j++)
                         {
-                            u6 += productsRow[j];
+                            // double z = b1[j];
+                            u5 = b1[j];
+                            // for (int k = 0; k < d; k++)
+                            u6 = u5;
+                            u11 = j * d;
+                            // the dot product over k, from the block's matrix product
+                            if (d > 0)
+                            {
+                                u6 += productsRow[j];
+                            }
+                            // output += Math.Max(0, z) * w2[j];
+                            u16 = double.Max(0.0, u6);
+                            u17 = w2[j];
+                            u18 = u16 * u17;
+                            u19 = u3 + u18;
+                            // record this iteration only if max(0.0, u6) is on (or NaN): when it is off, the reverse sweep would add only zeros
+                            bool on = !(u6 < 0.0);
+                            tapeDoubleStorage[tapeDoubleTop] = u6; tapeDoubleTop += on ? 1 : 0;
+                            tapeIntStorage[tapeIntTop] = j; tapeIntTop += on ? 1 : 0;
+                            u3 = u19;   // to the next iteration
                         }
-                        // output += Math.Max(0, z) * w2[j];
-                        u16 = double.Max(0.0, u6);
-                        u17 = w2[j];
-                        u18 = u16 * u17;
-                        u19 = u3 + u18;
-                        // record this iteration only if max(0.0, u6) is on (or NaN): when it is off, the reverse sweep would add only zeros
-                        bool on = !(u6 < 0.0);
-                        tapeDoubleStorage[tapeDoubleTop] = u6; tapeDoubleTop += on ? 1 : 0;
-                        tapeIntStorage[tapeIntTop] = j; tapeIntTop += on ? 1 : 0;
-                        u3 = u19;   // to the next iteration
+                        tapeIntStorage[tapeIntTop] = tapeIntTop - recordStart; tapeIntTop++;   // how many iterations were recorded
+                        // double diff = y[i] - output;
+                        u20 = y[i];
+                        u21 = u20 - u3;
+                        // total += diff * diff;
+                        u22 = u21 * u21;
+                        u23 = u1 + u22;
+                        // save what this iteration overwrites and the reverse sweep needs
+                        tapeDoubleStorage[tapeDoubleTop++] = u3;
+                        u1 = u23;   // to the next iteration
                     }
                     tapeDouble.SetCount(tapeDoubleTop);
                     tapeInt.SetCount(tapeIntTop);
-                    tapeInt.PushReserved(tapeInt.Count - recordStart);   // how many iterations were recorded
-                    // double diff = y[i] - output;
-                    u20 = y[i];
-                    u21 = u20 - u3;
-                    // total += diff * diff;
-                    u22 = u21 * u21;
-                    u23 = u1 + u22;
-                    // save what this iteration overwrites and the reverse sweep needs
-                    tapeDouble.PushReserved(u3);
-                    u1 = u23;   // to the next iteration
                 }
                 if (iBlockEnd < n)
                 {
@@ -125,69 +127,71 @@ partial class TwoLayerNet
             // return total / n;
             if (du25 != 0) du1 += du25 / u24;   // ∂u25/∂u1 = 1/u24
             // for (int i = 0; i < n; i++)
-            dproductsBuffer = new global::DiffGen.PooledBuffer<double>(checked((int)global::System.Math.Min(global::DiffGen.Tape.Trips(0, n), iBlockRows) * productColumns));
-            global::System.Span<double> dproducts = dproductsBuffer.Span;
-            // the forward sweep's blocks, last first: each gathers the adjoints of its products, then pulls them back by matrix products
-            for (int iBlockEnd = n; iBlockEnd > 0;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                int iBlock = (iBlockEnd - 1) / iBlockRows * iBlockRows;
-                for (int i = iBlockEnd; i > iBlock;)
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                global::System.Span<int> tapeIntStorage = tapeInt.Storage;
+                int tapeIntTop = tapeInt.Count;
+                dproductsBuffer = new global::DiffGen.PooledBuffer<double>(checked((int)global::System.Math.Min(global::DiffGen.Tape.Trips(0, n), iBlockRows) * productColumns));
+                global::System.Span<double> dproducts = dproductsBuffer.Span;
+                // the forward sweep's blocks, last first: each gathers the adjoints of its products, then pulls them back by matrix products
+                for (int iBlockEnd = n; iBlockEnd > 0;)
                 {
-                    i--;
-                    u3 = tapeDouble.Pop();
-                    u20 = y[i];
-                    u21 = u20 - u3;
-                    double du3 = 0;
-                    // total += diff * diff;
-                    double du22 = du1;   // ∂u23/∂u22 = 1
-                    double du21 = du22 * u21;   // ∂u22/∂u21 = u21
-                    du21 += du22 * u21;   // ∂u22/∂u21 = u21
-                    // double diff = y[i] - output;
-                    du3 -= du21;   // ∂u21/∂u3 = −1
-                    // for (int j = 0; j < h; j++)
-                    global::System.Span<double> dproductsRow = dproducts.Slice((i - iBlock) * productColumns, productColumns);   // this i's row
-                    // only the iterations whose max(0.0, u6) was on: the others add only zeros
-                    // the tapes' storage and counts in locals for this loop, in registers (the tapes' own fields live into finally, so in memory)
-                    global::System.Span<double> tapeDoubleSaved = tapeDouble.Storage;
-                    int tapeDoubleSavedTop = tapeDouble.Count;
-                    global::System.Span<int> tapeIntSaved = tapeInt.Storage;
-                    int tapeIntSavedTop = tapeInt.Count;
-                    for (int remaining = tapeIntSaved[--tapeIntSavedTop]; remaining > 0; remaining--)
+                    int iBlock = (iBlockEnd - 1) / iBlockRows * iBlockRows;
+                    for (int i = iBlockEnd; i > iBlock;)
                     {
-                        int j = tapeIntSaved[--tapeIntSavedTop];
-                        u6 = tapeDoubleSaved[--tapeDoubleSavedTop];
-                        u16 = double.Max(0.0, u6);
-                        u17 = w2[j];
-                        double du6 = 0;
-                        // output += Math.Max(0, z) * w2[j];
-                        double du18 = du3;   // ∂u19/∂u18 = 1
-                        double du16 = du18 * u17;   // ∂u18/∂u16 = u17
-                        double du17 = du18 * u16;   // ∂u18/∂u17 = u16
-                        dw2[j] += du17;   // ∂u17/∂w2[j] = 1
-                        du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
-                        // for (int k = 0; k < d; k++)
-                        dproductsRow[j] += du6;   // gathered for the block's pullback of products
-                        double du5 = du6;   // ∂u6/∂u5 = 1
-                        // double z = b1[j];
-                        db1[j] += du5;   // ∂u5/∂b1[j] = 1
+                        i--;
+                        u3 = tapeDoubleStorage[--tapeDoubleTop];
+                        u20 = y[i];
+                        u21 = u20 - u3;
+                        double du3 = 0;
+                        // total += diff * diff;
+                        double du22 = du1;   // ∂u23/∂u22 = 1
+                        double du21 = du22 * u21;   // ∂u22/∂u21 = u21
+                        du21 += du22 * u21;   // ∂u22/∂u21 = u21
+                        // double diff = y[i] - output;
+                        du3 -= du21;   // ∂u21/∂u3 = −1
+                        // for (int j = 0; j < h; j++)
+                        global::System.Span<double> dproductsRow = dproducts.Slice((i - iBlock) * productColumns, productColumns);   // this i's row
+                        // only the iterations whose max(0.0, u6) was on: the others add only zeros
+                        for (int remaining = tapeIntStorage[--tapeIntTop]; remaining > 0; remaining--)
+                        {
+                            int j = tapeIntStorage[--tapeIntTop];
+                            u6 = tapeDoubleStorage[--tapeDoubleTop];
+                            u16 = double.Max(0.0, u6);
+                            u17 = w2[j];
+                            double du6 = 0;
+                            // output += Math.Max(0, z) * w2[j];
+                            double du18 = du3;   // ∂u19/∂u18 = 1
+                            double du16 = du18 * u17;   // ∂u18/∂u16 = u17
+                            double du17 = du18 * u16;   // ∂u18/∂u17 = u16
+                            dw2[j] += du17;   // ∂u17/∂w2[j] = 1
+                            du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
+                            // for (int k = 0; k < d; k++)
+                            dproductsRow[j] += du6;   // gathered for the block's pullback of products
+                            double du5 = du6;   // ∂u6/∂u5 = 1
+                            // double z = b1[j];
+                            db1[j] += du5;   // ∂u5/∂b1[j] = 1
+                        }
+                        db2 += du3;   // ∂u3/∂b2 = 1
                     }
-                    tapeDouble.SetCount(tapeDoubleSavedTop);
-                    tapeInt.SetCount(tapeIntSavedTop);
-                    db2 += du3;   // ∂u3/∂b2 = 1
+                    // the block's pullback: dw1 += dproductsᵀ · x   (∂(a·b)/∂a = b; a zero adjoint adds nothing, even times ∞)
+                    if (productColumns > 0 && d > 0)
+                    {
+                        global::DiffGen.Kernels.MatrixMultiplyAddAt(productColumns, d, iBlockEnd - iBlock,
+                            dproducts, 0, 1, productColumns,
+                            ((global::System.ReadOnlySpan<double>)x), iBlock * d, d, 1,
+                            dw1, 0, d, 1, strongZeros: true);
+                    }
+                    if (iBlock > 0)
+                    {
+                        dproducts.Clear();
+                    }
+                    iBlockEnd = iBlock;
                 }
-                // the block's pullback: dw1 += dproductsᵀ · x   (∂(a·b)/∂a = b; a zero adjoint adds nothing, even times ∞)
-                if (productColumns > 0 && d > 0)
-                {
-                    global::DiffGen.Kernels.MatrixMultiplyAddAt(productColumns, d, iBlockEnd - iBlock,
-                        dproducts, 0, 1, productColumns,
-                        ((global::System.ReadOnlySpan<double>)x), iBlock * d, d, 1,
-                        dw1, 0, d, 1, strongZeros: true);
-                }
-                if (iBlock > 0)
-                {
-                    dproducts.Clear();
-                }
-                iBlockEnd = iBlock;
+                tapeDouble.SetCount(tapeDoubleTop);
+                tapeInt.SetCount(tapeIntTop);
             }
 
             return value_;

@@ -37,18 +37,24 @@ partial class CurveFit
             int u1 = x.Length;
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, u1));
-            for (int i = 0; i < u1; i++)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                // r[i] = y[i] - Math.Exp(m * x[i] + c);
-                u2 = y[i];
-                u3 = x[i];
-                u4 = m * u3;
-                u5 = u4 + c;
-                u6 = global::System.Math.Exp(u5);
-                u7 = u2 - u6;
-                r[i] = u7;
-                // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.PushReserved(u6);
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i = 0; i < u1; i++)
+                {
+                    // r[i] = y[i] - Math.Exp(m * x[i] + c);
+                    u2 = y[i];
+                    u3 = x[i];
+                    u4 = m * u3;
+                    u5 = u4 + c;
+                    u6 = global::System.Math.Exp(u5);
+                    u7 = u2 - u6;
+                    r[i] = u7;
+                    // save what this iteration overwrites and the reverse sweep needs
+                    tapeDoubleStorage[tapeDoubleTop++] = u6;
+                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
 
             // Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.
@@ -56,19 +62,25 @@ partial class CurveFit
             global::System.Span<double> dr_ = dr_Buffer.Span;
             dr.CopyTo(dr_);   // the adjoints of r's elements start as the incoming adjoint
             // for (int i = 0; i < x.Length; i++)
-            for (int i = u1; i > 0;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                i--;
-                u6 = tapeDouble.Pop();
-                u3 = x[i];
-                // r[i] = y[i] - Math.Exp(m * x[i] + c);
-                double du7 = dr_[i];   // ∂r[i]/∂u7 = 1
-                dr_[i] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                double du6 = -du7;   // ∂u7/∂u6 = −1
-                double du5 = du6 * u6;   // ∂u6/∂u5 = exp(u5)
-                double du4 = du5;   // ∂u5/∂u4 = 1
-                dc += du5;   // ∂u5/∂c = 1
-                dm += du4 * u3;   // ∂u4/∂m = u3
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i = u1; i > 0;)
+                {
+                    i--;
+                    u6 = tapeDoubleStorage[--tapeDoubleTop];
+                    u3 = x[i];
+                    // r[i] = y[i] - Math.Exp(m * x[i] + c);
+                    double du7 = dr_[i];   // ∂r[i]/∂u7 = 1
+                    dr_[i] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                    double du6 = -du7;   // ∂u7/∂u6 = −1
+                    double du5 = du6 * u6;   // ∂u6/∂u5 = exp(u5)
+                    double du4 = du5;   // ∂u5/∂u4 = 1
+                    dc += du5;   // ∂u5/∂c = 1
+                    dm += du4 * u3;   // ∂u4/∂m = u3
+                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
         }
         finally

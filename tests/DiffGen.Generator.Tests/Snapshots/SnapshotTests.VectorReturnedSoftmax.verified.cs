@@ -31,14 +31,20 @@ partial class Activations
             u3 = u1;
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(1, u2));
-            for (int i = 1; i < u2; i++)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                // max = Math.Max(max, z[i]);
-                u5 = z[i];
-                u6 = double.Max(u3, u5);
-                // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.PushReserved(u3);
-                u3 = u6;   // to the next iteration
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i = 1; i < u2; i++)
+                {
+                    // max = Math.Max(max, z[i]);
+                    u5 = z[i];
+                    u6 = double.Max(u3, u5);
+                    // save what this iteration overwrites and the reverse sweep needs
+                    tapeDoubleStorage[tapeDoubleTop++] = u3;
+                    u3 = u6;   // to the next iteration
+                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             // var p = new double[z.Length];
             int u7 = z.Length;
@@ -49,32 +55,44 @@ partial class Activations
             u9 = 0.0;
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, u8));
-            for (int i_ = 0; i_ < u8; i_++)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                // p[i] = Math.Exp(z[i] - max);
-                u11 = z[i_];
-                u12 = u11 - u3;
-                u13 = global::System.Math.Exp(u12);
-                p[i_] = u13;
-                // sum += p[i];
-                u14 = p[i_];
-                u15 = u9 + u14;
-                // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.PushReserved(u13);
-                u9 = u15;   // to the next iteration
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i_ = 0; i_ < u8; i_++)
+                {
+                    // p[i] = Math.Exp(z[i] - max);
+                    u11 = z[i_];
+                    u12 = u11 - u3;
+                    u13 = global::System.Math.Exp(u12);
+                    p[i_] = u13;
+                    // sum += p[i];
+                    u14 = p[i_];
+                    u15 = u9 + u14;
+                    // save what this iteration overwrites and the reverse sweep needs
+                    tapeDoubleStorage[tapeDoubleTop++] = u13;
+                    u9 = u15;   // to the next iteration
+                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             // for (int i = 0; i < z.Length; i++)
             int u16 = z.Length;
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, u16));
-            for (int i__ = 0; i__ < u16; i__++)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                // p[i] /= sum;
-                u17 = p[i__];
-                u18 = u17 / u9;
-                p[i__] = u18;
-                // save what this iteration overwrites and the reverse sweep needs
-                tapeDouble.PushReserved(u18);
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i__ = 0; i__ < u16; i__++)
+                {
+                    // p[i] /= sum;
+                    u17 = p[i__];
+                    u18 = u17 / u9;
+                    p[i__] = u18;
+                    // save what this iteration overwrites and the reverse sweep needs
+                    tapeDoubleStorage[tapeDoubleTop++] = u18;
+                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
 
             // The seed is the incoming adjoint of the returned array: one element per element of it.
@@ -89,46 +107,64 @@ partial class Activations
             seed.CopyTo(dp);   // the adjoints of p's elements start as the incoming adjoint
             double du9 = 0, du3 = 0;
             // for (int i = 0; i < z.Length; i++)
-            for (int i__ = u16; i__ > 0;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                i__--;
-                u18 = tapeDouble.Pop();
-                // p[i] /= sum;
-                double du18 = dp[i__];   // ∂p[i__]/∂u18 = 1
-                dp[i__] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                double du17 = du18 != 0 ? du18 / u9 : 0;   // ∂u18/∂u17 = 1/u9
-                if (du18 != 0) du9 += du18 * (-u18 / u9);   // ∂u18/∂u9 = −u17/u9²
-                dp[i__] += du17;   // ∂u17/∂p[i__] = 1
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i__ = u16; i__ > 0;)
+                {
+                    i__--;
+                    u18 = tapeDoubleStorage[--tapeDoubleTop];
+                    // p[i] /= sum;
+                    double du18 = dp[i__];   // ∂p[i__]/∂u18 = 1
+                    dp[i__] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                    double du17 = du18 != 0 ? du18 / u9 : 0;   // ∂u18/∂u17 = 1/u9
+                    if (du18 != 0) du9 += du18 * (-u18 / u9);   // ∂u18/∂u9 = −u17/u9²
+                    dp[i__] += du17;   // ∂u17/∂p[i__] = 1
+                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             // for (int i = 0; i < z.Length; i++)
-            for (int i_ = u8; i_ > 0;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                i_--;
-                u13 = tapeDouble.Pop();
-                // sum += p[i];
-                double du14 = du9;   // ∂u15/∂u14 = 1
-                dp[i_] += du14;   // ∂u14/∂p[i_] = 1
-                // p[i] = Math.Exp(z[i] - max);
-                double du13 = dp[i_];   // ∂p[i_]/∂u13 = 1
-                dp[i_] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                double du12 = du13 * u13;   // ∂u13/∂u12 = exp(u12)
-                double du11 = du12;   // ∂u12/∂u11 = 1
-                du3 -= du12;   // ∂u12/∂u3 = −1
-                dz[i_] += du11;   // ∂u11/∂z[i_] = 1
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i_ = u8; i_ > 0;)
+                {
+                    i_--;
+                    u13 = tapeDoubleStorage[--tapeDoubleTop];
+                    // sum += p[i];
+                    double du14 = du9;   // ∂u15/∂u14 = 1
+                    dp[i_] += du14;   // ∂u14/∂p[i_] = 1
+                    // p[i] = Math.Exp(z[i] - max);
+                    double du13 = dp[i_];   // ∂p[i_]/∂u13 = 1
+                    dp[i_] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                    double du12 = du13 * u13;   // ∂u13/∂u12 = exp(u12)
+                    double du11 = du12;   // ∂u12/∂u11 = 1
+                    du3 -= du12;   // ∂u12/∂u3 = −1
+                    dz[i_] += du11;   // ∂u11/∂z[i_] = 1
+                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             // for (int i = 1; i < z.Length; i++)
-            for (int i = u2; i > 1;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                i--;
-                u3 = tapeDouble.Pop();
-                u5 = z[i];
-                double du6 = 0;
-                du6 += du3;   // ∂u3/∂u6 = 1
-                du3 = 0;   // overwritten in the forward sweep: its adjoint starts over
-                // max = Math.Max(max, z[i]);
-                du3 += du6 * (u3 > u5 ? 1.0 : u3 == u5 ? 0.5 : 0.0);   // ∂u6/∂u3 = 1 if u3 > u5, ½ at a tie
-                double du5 = du6 * (u5 > u3 ? 1.0 : u3 == u5 ? 0.5 : 0.0);   // ∂u6/∂u5 = 1 if u5 > u3, ½ at a tie
-                dz[i] += du5;   // ∂u5/∂z[i] = 1
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (int i = u2; i > 1;)
+                {
+                    i--;
+                    u3 = tapeDoubleStorage[--tapeDoubleTop];
+                    u5 = z[i];
+                    double du6 = 0;
+                    du6 += du3;   // ∂u3/∂u6 = 1
+                    du3 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                    // max = Math.Max(max, z[i]);
+                    du3 += du6 * (u3 > u5 ? 1.0 : u3 == u5 ? 0.5 : 0.0);   // ∂u6/∂u3 = 1 if u3 > u5, ½ at a tie
+                    double du5 = du6 * (u5 > u3 ? 1.0 : u3 == u5 ? 0.5 : 0.0);   // ∂u6/∂u5 = 1 if u5 > u3, ½ at a tie
+                    dz[i] += du5;   // ∂u5/∂z[i] = 1
+                }
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             double du1 = du3;   // ∂u3/∂u1 = 1
             // double max = z[0];

@@ -87,44 +87,53 @@ partial class Layer
             // Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.
             double du4 = seed;   // the adjoint of the value is the incoming adjoint
             // foreach (var row in rows)
-            for (int index = u3; index > 0;)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                index--;
-                u6 = tapeDouble.Pop();
-                trips = tapeInt.Pop();
-                double du6 = 0, du8 = 0;
-                // loss += z * z;
-                double du18 = du4;   // ∂u19/∂u18 = 1
-                du6 += du18 * u6;   // ∂u18/∂u6 = u6
-                du6 += du18 * u6;   // ∂u18/∂u6 = u6
-                // int j = 0
-                for (bool lastIteration = true; trips > 0; trips--, lastIteration = false)
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                global::System.Span<int> tapeIntStorage = tapeInt.Storage;
+                int tapeIntTop = tapeInt.Count;
+                for (int index = u3; index > 0;)
                 {
-                    u14 = tapeDouble.Pop();
-                    u9 = tapeInt.Pop();
-                    u12 = u9 < u2;
-                    double du10 = 0;
-                    if (!lastIteration)
+                    index--;
+                    u6 = tapeDoubleStorage[--tapeDoubleTop];
+                    trips = tapeIntStorage[--tapeIntTop];
+                    double du6 = 0, du8 = 0;
+                    // loss += z * z;
+                    double du18 = du4;   // ∂u19/∂u18 = 1
+                    du6 += du18 * u6;   // ∂u18/∂u6 = u6
+                    du6 += du18 * u6;   // ∂u18/∂u6 = u6
+                    // int j = 0
+                    for (bool lastIteration = true; trips > 0; trips--, lastIteration = false)
                     {
-                        du10 += du8;   // ∂u8/∂u10 = 1
-                        du8 = 0;   // overwritten in the forward sweep: its adjoint starts over
-                    }
-                    if (u12)
-                    {
-                        // j++
-                        double du16 = du10;   // ∂u10/∂u16 = 1
-                        // z += w[0, j] * row[j];
-                        du8 += du16;   // ∂u16/∂u8 = 1
-                        double du15 = du16;   // ∂u16/∂u15 = 1
-                        double du13 = du15 * u14;   // ∂u15/∂u13 = u14
-                        dw[0, u9] += du13;   // ∂u13/∂w[0, u9] = 1
-                    }
-                    else
-                    {
-                        du8 += du6;   // ∂u6/∂u8 = 1
-                        du6 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                        u14 = tapeDoubleStorage[--tapeDoubleTop];
+                        u9 = tapeIntStorage[--tapeIntTop];
+                        u12 = u9 < u2;
+                        double du10 = 0;
+                        if (!lastIteration)
+                        {
+                            du10 += du8;   // ∂u8/∂u10 = 1
+                            du8 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                        }
+                        if (u12)
+                        {
+                            // j++
+                            double du16 = du10;   // ∂u10/∂u16 = 1
+                            // z += w[0, j] * row[j];
+                            du8 += du16;   // ∂u16/∂u8 = 1
+                            double du15 = du16;   // ∂u16/∂u15 = 1
+                            double du13 = du15 * u14;   // ∂u15/∂u13 = u14
+                            dw[0, u9] += du13;   // ∂u13/∂w[0, u9] = 1
+                        }
+                        else
+                        {
+                            du8 += du6;   // ∂u6/∂u8 = 1
+                            du6 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                        }
                     }
                 }
+                tapeDouble.SetCount(tapeDoubleTop);
+                tapeInt.SetCount(tapeIntTop);
             }
 
             return value_;

@@ -108,52 +108,64 @@ partial class Calc
             dh[1] += du18;   // ∂u18/∂h[1] = 1
             dh[0] += du17;   // ∂u17/∂h[0] = 1
             // while (i < w.Length)
-            for (bool lastIteration = true; trips > 0; trips--, lastIteration = false)
+            // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
-                u15 = tapeBool.Pop();
-                u12 = tapeInt.Pop();
-                u11 = tapeDouble.Pop();
-                u9 = tapeDouble.Pop();
-                u4 = tapeInt.Pop();
-                u3 = tapeDouble.Pop();
-                u7 = w.Length;
-                u8 = u4 < u7;
-                double du5 = 0, du11 = 0;
-                if (!lastIteration)
+                global::System.Span<bool> tapeBoolStorage = tapeBool.Storage;
+                int tapeBoolTop = tapeBool.Count;
+                global::System.Span<int> tapeIntStorage = tapeInt.Storage;
+                int tapeIntTop = tapeInt.Count;
+                global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
+                int tapeDoubleTop = tapeDouble.Count;
+                for (bool lastIteration = true; trips > 0; trips--, lastIteration = false)
                 {
-                    du5 += du3;   // ∂u3/∂u5 = 1
-                    du3 = 0;   // overwritten in the forward sweep: its adjoint starts over
-                }
-                if (u8)
-                {
-                    // if (r < -0.5)
-                    if (u15)
+                    u15 = tapeBoolStorage[--tapeBoolTop];
+                    u12 = tapeIntStorage[--tapeIntTop];
+                    u11 = tapeDoubleStorage[--tapeDoubleTop];
+                    u9 = tapeDoubleStorage[--tapeDoubleTop];
+                    u4 = tapeIntStorage[--tapeIntTop];
+                    u3 = tapeDoubleStorage[--tapeDoubleTop];
+                    u7 = w.Length;
+                    u8 = u4 < u7;
+                    double du5 = 0, du11 = 0;
+                    if (!lastIteration)
                     {
-                        du11 += du1;   // ∂u1/∂u11 = 1
-                        du1 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                        du5 += du3;   // ∂u3/∂u5 = 1
+                        du3 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                    }
+                    if (u8)
+                    {
+                        // if (r < -0.5)
+                        if (u15)
+                        {
+                            du11 += du1;   // ∂u1/∂u11 = 1
+                            du1 = 0;   // overwritten in the forward sweep: its adjoint starts over
+                        }
+                        else
+                        {
+                            // i++;
+                            du11 += du5;   // ∂u5/∂u11 = 1
+                        }
+                        // h[i % 2] += r;
+                        double du14 = dh[u12];   // ∂h[u12]/∂u14 = 1
+                        dh[u12] = 0;   // overwritten in the forward sweep: its adjoint starts over
+                        double du13 = du14;   // ∂u14/∂u13 = 1
+                        du11 += du14;   // ∂u14/∂u11 = 1
+                        dh[u12] += du13;   // ∂u13/∂h[u12] = 1
+                        // r = Math.Tanh(r * w[i]);
+                        double du10 = du11 * (1.0 - u11 * u11);   // ∂u11/∂u10 = 1 − tanh²(u10)
+                        du3 += du10 * u9;   // ∂u10/∂u3 = u9
+                        double du9 = du10 * u3;   // ∂u10/∂u9 = u3
+                        dw[u4] += du9;   // ∂u9/∂w[u4] = 1
                     }
                     else
                     {
-                        // i++;
-                        du11 += du5;   // ∂u5/∂u11 = 1
+                        du3 += du1;   // ∂u1/∂u3 = 1
+                        du1 = 0;   // overwritten in the forward sweep: its adjoint starts over
                     }
-                    // h[i % 2] += r;
-                    double du14 = dh[u12];   // ∂h[u12]/∂u14 = 1
-                    dh[u12] = 0;   // overwritten in the forward sweep: its adjoint starts over
-                    double du13 = du14;   // ∂u14/∂u13 = 1
-                    du11 += du14;   // ∂u14/∂u11 = 1
-                    dh[u12] += du13;   // ∂u13/∂h[u12] = 1
-                    // r = Math.Tanh(r * w[i]);
-                    double du10 = du11 * (1.0 - u11 * u11);   // ∂u11/∂u10 = 1 − tanh²(u10)
-                    du3 += du10 * u9;   // ∂u10/∂u3 = u9
-                    double du9 = du10 * u3;   // ∂u10/∂u9 = u3
-                    dw[u4] += du9;   // ∂u9/∂w[u4] = 1
                 }
-                else
-                {
-                    du3 += du1;   // ∂u1/∂u3 = 1
-                    du1 = 0;   // overwritten in the forward sweep: its adjoint starts over
-                }
+                tapeBool.SetCount(tapeBoolTop);
+                tapeInt.SetCount(tapeIntTop);
+                tapeDouble.SetCount(tapeDoubleTop);
             }
             dx += du3;   // ∂u3/∂x = 1
 
