@@ -11,7 +11,13 @@ namespace DiffGen.Generator.Analysis;
 /// </summary>
 internal static class Liveness
 {
-    public static bool[] Run(IrProgram program)
+    /// <param name="program">The lowered method.</param>
+    /// <param name="computedElsewhere">
+    /// Loops whose bodies the gradient does not run, with the operands what runs instead reads: the dot loops of a
+    /// matrix-product nest, whose sums a block's matrix product computes from the arrays, strides and bases. The slice
+    /// offsets their bodies read (<c>i * d</c>) are then dead, unless something else reads them.
+    /// </param>
+    public static bool[] Run(IrProgram program, IReadOnlyDictionary<LoopStatement, Operand[]>? computedElsewhere = null)
     {
         var live = new bool[program.Variables.Count];
         var work = new Stack<int>();
@@ -52,7 +58,18 @@ internal static class Liveness
             }
         }
 
-        var definitions = ActivityAnalysis.Edges(program.Body).ToLookup(e => e.Target);
+        var body = program.Body.AsEnumerable();
+        if (computedElsewhere is { Count: > 0 })
+        {
+            foreach (var operand in computedElsewhere.Values.SelectMany(o => o))
+            {
+                Mark(operand);
+            }
+
+            body = WithoutBodies(body, computedElsewhere);
+        }
+
+        var definitions = ActivityAnalysis.Edges(body).ToLookup(e => e.Target);
         while (work.Count > 0)
         {
             foreach (var edge in definitions[work.Pop()])
@@ -66,4 +83,18 @@ internal static class Liveness
 
         return live;
     }
+
+    // The block with the given loops' bodies emptied (their counters stay: the loops still run, as reads of the products).
+    private static IEnumerable<IrStatement> WithoutBodies(IEnumerable<IrStatement> block, IReadOnlyDictionary<LoopStatement, Operand[]> emptied) =>
+        block.Select(statement => statement switch
+        {
+            LoopStatement loop when emptied.ContainsKey(loop) => loop with { Body = EquatableArray<IrStatement>.Empty },
+            LoopStatement loop => loop with { Body = WithoutBodies(loop.Body, emptied).ToEquatableArray() },
+            IfStatement branch => branch with
+            {
+                Then = WithoutBodies(branch.Then, emptied).ToEquatableArray(),
+                Else = WithoutBodies(branch.Else, emptied).ToEquatableArray(),
+            },
+            _ => statement,
+        });
 }

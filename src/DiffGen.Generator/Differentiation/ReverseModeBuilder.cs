@@ -215,7 +215,13 @@ internal sealed class ReverseModeBuilder
 
     private EquatableArray<SweepStatement> BuildForward()
     {
-        var live = Liveness.Run(_program);
+        // A matrix-product nest's dot loops read the block's products, not their slices: the GEMM reads the arrays at the offsets' strides and bases.
+        var computedElsewhere = _products.ToDictionary(
+            p => p.Key,
+            p => new[] { p.Value.RowOffset, p.Value.ColumnOffset }.SelectMany(o => o.Base is { } b ? new[] { o.Stride, b } : new[] { o.Stride })
+                .Append(p.Value.Kernel.Counter.Start).Append(p.Value.Kernel.Counter.Bound).ToArray(),
+            ReferenceComparer<LoopStatement>.Instance);
+        var live = Liveness.Run(_program, computedElsewhere);
 
         // Primals assigned inside a branch or a loop are read by the reverse sweep outside it: declare them first.
         var nested = new HashSet<int>(_program.Body

@@ -36,7 +36,6 @@ partial class TwoLayerNet
         {
             // Forward sweep: the value, one operation per intermediate.
             double u1 = 0, u3 = 0, u5 = 0, u6 = 0, u16 = 0, u17 = 0, u18 = 0, u19 = 0, u20 = 0, u21 = 0, u22 = 0, u23 = 0;
-            int u8 = 0, u11 = 0;
             // double total = 0;
             // for (int i = 0; i < n; i++)
             u1 = 0.0;
@@ -70,7 +69,6 @@ partial class TwoLayerNet
                         // double output = b2;
                         // for (int j = 0; j < h; j++)
                         u3 = b2;
-                        u8 = i * d;
                         int recordStart = tapeIntTop;
                         global::System.Span<double> productsRow = products.Slice((i - iBlock) * productColumns, productColumns);   // this i's row
                         for (int j = 0; j < h; j++)
@@ -79,7 +77,6 @@ partial class TwoLayerNet
                             u5 = b1[j];
                             // for (int k = 0; k < d; k++)
                             u6 = u5;
-                            u11 = j * d;
                             // the dot product over k, from the block's matrix product
                             if (d > 0)
                             {
