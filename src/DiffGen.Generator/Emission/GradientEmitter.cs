@@ -268,15 +268,13 @@ internal static class GradientEmitter
         {
             Spelling = spelling;
             Tapes = body.Tapes.ToDictionary(t => t.Type.Name, t => t.Name);
-            TapeSpecs = body.Tapes.ToDictionary(t => t.Name);
             Variables = body.Variables;
+            Cursors = new TapeCursors(body.Tapes);
         }
 
         public CSharpSpelling Spelling { get; }
 
         public System.Collections.Generic.Dictionary<string, string> Tapes { get; }
-
-        public System.Collections.Generic.Dictionary<string, TapeSpec> TapeSpecs { get; }
 
         public EquatableArray<IrVariable> Variables { get; }
 
@@ -286,131 +284,11 @@ internal static class GradientEmitter
         public System.Collections.Generic.HashSet<string> SlicedRows { get; } = new();
 
         // Slices, before an inner loop, the rows of the products its iterations read or gather adjoints into.
-        public System.Collections.Generic.List<string> SliceRows(IndentedWriter writer, LoopStatement loop, EquatableArray<SweepStatement> iteration)
-        {
-            var sliced = new System.Collections.Generic.List<string>();
-            foreach (var statement in iteration)
-            {
-                var (product, blockStart, adjoints) = statement switch
-                {
-                    ForwardProductRead read => (read.Product, read.BlockStart, false),
-                    ProductAdjoint gathered => (gathered.Product, gathered.BlockStart, true),
-                    _ => (null!, string.Empty, false),
-                };
-                var row = product is null ? null : adjoints ? product.AdjointsRow : product.ProductsRow;
-                if (row is not null && loop.Counter is { } counter && product!.Inner.Counter == counter.Counter && SlicedRows.Add(row))
-                {
-                    MatrixProductEmitter.WriteRow(writer, Spelling, product, blockStart, adjoints);
-                    sliced.Add(row);
-                }
-            }
+        public System.Collections.Generic.List<string> SliceRows(IndentedWriter writer, LoopStatement loop, EquatableArray<SweepStatement> iteration) =>
+            MatrixProductEmitter.SliceRows(writer, Spelling, loop, iteration, SlicedRows);
 
-            return sliced;
-        }
-
-        /// <summary>The tapes whose storage and count are in locals where the writer is (<see cref="OpenCursors"/>).</summary>
-        public System.Collections.Generic.HashSet<string> Cursors { get; } = new();
-
-        /// <summary>
-        /// Opens a block in which the given tapes are pushed to and popped from through locals, their storage as a span
-        /// and their count as an int, read here and set back at <see cref="CloseCursors"/>: in registers, where the tapes'
-        /// own fields, live into the method's finally, are in memory and written at every push or pop. Tapes already in
-        /// locals stay in the enclosing block's; returns the tapes opened here (none: no block).
-        /// </summary>
-        public System.Collections.Generic.List<TapeSpec> OpenCursors(IndentedWriter writer, System.Collections.Generic.IEnumerable<string> tapes)
-        {
-            var opened = tapes.Distinct().Where(t => !Cursors.Contains(t)).Select(t => TapeSpecs[t]).ToList();
-            if (opened.Count > 0)
-            {
-                writer.Open("// the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)");
-                foreach (var tape in opened)
-                {
-                    writer.Line("global::System.Span<" + tape.Type.Name + "> " + tape.Storage + " = " + tape.Name + ".Storage;");
-                    writer.Line("int " + tape.Top + " = " + tape.Name + ".Count;");
-                    Cursors.Add(tape.Name);
-                }
-            }
-
-            return opened;
-        }
-
-        /// <summary>Sets each tape opened by <see cref="OpenCursors"/> back to its local count, and closes the block.</summary>
-        public void CloseCursors(IndentedWriter writer, System.Collections.Generic.List<TapeSpec> opened)
-        {
-            if (opened.Count == 0)
-            {
-                return;
-            }
-
-            foreach (var tape in opened)
-            {
-                writer.Line(tape.Name + ".SetCount(" + tape.Top + ");");
-                Cursors.Remove(tape.Name);
-            }
-
-            writer.Close();
-        }
-
-        // tape.Count, or its local count.
-        public string Count(string tape) => Cursors.Contains(tape) ? TapeSpecs[tape].Top : tape + ".Count";
-
-        // tape.Pop(), or through its locals: storage[--top].
-        public string Pop(string tape) => Cursors.Contains(tape) ? TapeSpecs[tape].Storage + "[--" + TapeSpecs[tape].Top + "]" : tape + ".Pop()";
-
-        // A save in reserved room: tape.PushReserved(value), or through its locals (the value first when it reads the count).
-        public string PushReserved(string tape, string value)
-        {
-            if (!Cursors.Contains(tape))
-            {
-                return tape + ".PushReserved(" + value + ");";
-            }
-
-            var (storage, top) = (TapeSpecs[tape].Storage, TapeSpecs[tape].Top);
-            return value.Contains(top) ? storage + "[" + top + "] = " + value + "; " + top + "++;" : storage + "[" + top + "++] = " + value + ";";
-        }
-
-        // A save with a capacity check: never through locals, whose storage would not grow with it.
-        public string Push(string tape, string value) =>
-            Cursors.Contains(tape)
-                ? throw new System.InvalidOperationException("the tape " + tape + " grows inside a loop that holds its count in a local")
-                : tape + ".Push(" + value + ");";
-
-        // tape.PushIf(open, value), or through its locals: the value written, the count advanced by 0 or 1.
-        public string PushIf(string tape, string open, string value) =>
-            Cursors.Contains(tape)
-                ? TapeSpecs[tape].Storage + "[" + TapeSpecs[tape].Top + "] = " + value + "; " + TapeSpecs[tape].Top + " += " + open + " ? 1 : 0;"
-                : tape + ".PushIf(" + open + ", " + value + ");";
-    }
-
-    // The tapes a reversed loop pops inside (its replayed counters' tapes included), or null when something in it
-    // uses a tape otherwise (a forward loop's saves): then it keeps the tapes' own fields.
-    private static System.Collections.Generic.List<string>? PoppedTapes(Context context, System.Collections.Generic.IEnumerable<SweepStatement> statements)
-    {
-        var tapes = new System.Collections.Generic.List<string>();
-        foreach (var statement in statements)
-        {
-            var inner = statement switch
-            {
-                TapePop pop => new System.Collections.Generic.List<string> { context.TapeOf(pop.Variable) },
-                ForwardLoop => null,
-                SweepBranch branch => Both(PoppedTapes(context, branch.Then), PoppedTapes(context, branch.Else)),
-                UnlessLastIteration latch => PoppedTapes(context, latch.Body),
-                ReverseLoop { Gate: { } gate } loop => Both(PoppedTapes(context, loop.Iteration), new() { gate.CounterTape }),
-                ReverseLoop loop => PoppedTapes(context, loop.Iteration),
-                _ => new System.Collections.Generic.List<string>(),
-            };
-            if (inner is null)
-            {
-                return null;
-            }
-
-            tapes.AddRange(inner);
-        }
-
-        return tapes;
-
-        static System.Collections.Generic.List<string>? Both(System.Collections.Generic.List<string>? a, System.Collections.Generic.List<string>? b) =>
-            a is null || b is null ? null : a.Concat(b).ToList();
+        /// <summary>How the tapes are pushed to and popped from where the writer is: their own fields, or locals.</summary>
+        public TapeCursors Cursors { get; }
     }
 
     private static void WriteStatements(IndentedWriter writer, Context context, EquatableArray<SweepStatement> statements)
@@ -542,7 +420,7 @@ internal static class GradientEmitter
                 }
 
                 case TapePop pop:
-                    writer.Line(spelling.Name(pop.Variable) + " = " + context.Pop(context.TapeOf(pop.Variable)) + ";");
+                    writer.Line(spelling.Name(pop.Variable) + " = " + context.Cursors.Pop(context.TapeOf(pop.Variable)) + ";");
                     break;
 
                 case UnlessLastIteration latch:
@@ -625,14 +503,14 @@ internal static class GradientEmitter
 
         // A reserved nest saves through locals: its saves check no capacity, so its tapes' storage cannot move meanwhile.
         var cursors = forward.Reserved
-            ? context.OpenCursors(writer, forward.Reservations.Select(r => r.Tape)
+            ? context.Cursors.Open(writer, forward.Reservations.Select(r => r.Tape)
                 .Concat(forward.Saved.Select(context.TapeOf))
                 .Concat(forward.Gate is { } gated ? new[] { gated.CounterTape } : System.Array.Empty<string>()))
             : new System.Collections.Generic.List<TapeSpec>();
         if (forward.Gate is { } recording)
         {
             // A gated loop is always in a reserved nest (TapeReservations): its records need no room of their own.
-            writer.Line("int " + recording.RecordStart + " = " + context.Count(recording.CounterTape) + ";");
+            writer.Line("int " + recording.RecordStart + " = " + context.Cursors.Count(recording.CounterTape) + ";");
         }
 
         var slicedRows = context.SliceRows(writer, loop, forward.Body);
@@ -664,10 +542,10 @@ internal static class GradientEmitter
             writer.Line("bool " + gate.Open + " = !(" + value + " < " + spelling.Operand(gate.Zero) + ");");
             foreach (var variable in forward.Saved)
             {
-                writer.Line(context.PushIf(context.TapeOf(variable), gate.Open, spelling.Name(variable)));
+                writer.Line(context.Cursors.PushIf(context.TapeOf(variable), gate.Open, spelling.Name(variable)));
             }
 
-            writer.Line(context.PushIf(gate.CounterTape, gate.Open, spelling.Name(loop.Counter!.Counter)));
+            writer.Line(context.Cursors.PushIf(gate.CounterTape, gate.Open, spelling.Name(loop.Counter!.Counter)));
         }
         else if (forward.Saved.Count > 0)
         {
@@ -675,7 +553,7 @@ internal static class GradientEmitter
             foreach (var variable in forward.Saved)
             {
                 var tape = context.TapeOf(variable);
-                writer.Line(forward.Reserved ? context.PushReserved(tape, spelling.Name(variable)) : context.Push(tape, spelling.Name(variable)));
+                writer.Line(forward.Reserved ? context.Cursors.PushReserved(tape, spelling.Name(variable)) : context.Cursors.Push(tape, spelling.Name(variable)));
             }
         }
 
@@ -698,11 +576,11 @@ internal static class GradientEmitter
         {
             // Each record adds the counter, and any saved value of the counter's type, to the counter's tape.
             var perRecord = 1 + forward.Saved.Count(v => context.TapeOf(v) == recorded.CounterTape);
-            var gained = context.Count(recorded.CounterTape) + " - " + recorded.RecordStart;
-            writer.Line(context.PushReserved(recorded.CounterTape, perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + "   // how many iterations were recorded");
+            var gained = context.Cursors.Count(recorded.CounterTape) + " - " + recorded.RecordStart;
+            writer.Line(context.Cursors.PushReserved(recorded.CounterTape, perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + "   // how many iterations were recorded");
         }
 
-        context.CloseCursors(writer, cursors);
+        context.Cursors.Close(writer, cursors);
         if (forward.Blocking is { } blocked)
         {
             MatrixProductEmitter.CloseForwardBlock(writer, spelling, loop.Counter!, blocked);
@@ -719,11 +597,11 @@ internal static class GradientEmitter
         }
 
         // Pops need no room, so any reversed loop can pop through locals, unless something inside saves.
-        var popped = PoppedTapes(context, new SweepStatement[] { reverse });
-        var cursors = popped is null ? new System.Collections.Generic.List<TapeSpec>() : context.OpenCursors(writer, popped);
+        var popped = TapeCursors.PoppedTapes(context.TapeOf, new SweepStatement[] { reverse });
+        var cursors = popped is null ? new System.Collections.Generic.List<TapeSpec>() : context.Cursors.Open(writer, popped);
         context.SliceRows(writer, reverse.Loop, reverse.Iteration);
         WriteReversedIterations(writer, context, reverse);
-        context.CloseCursors(writer, cursors);
+        context.Cursors.Close(writer, cursors);
         if (guarded)
         {
             writer.Close();
@@ -752,8 +630,8 @@ internal static class GradientEmitter
             // The recorded iterations, last first; each restores its counter, then what it saved.
             var counterName = spelling.Name(loop.Counter!.Counter);
             writer.Line("// only the iterations whose max(" + spelling.Operand(gate.Zero) + ", " + spelling.Name(gate.Value) + ") was on: the others add only zeros");
-            writer.Open("for (int " + gate.Remaining + " = " + context.Pop(gate.CounterTape) + "; " + gate.Remaining + " > 0; " + gate.Remaining + "--)");
-            writer.Line(spelling.Type(loop.Counter.Counter).Name + " " + counterName + " = " + context.Pop(gate.CounterTape) + ";");
+            writer.Open("for (int " + gate.Remaining + " = " + context.Cursors.Pop(gate.CounterTape) + "; " + gate.Remaining + " > 0; " + gate.Remaining + "--)");
+            writer.Line(spelling.Type(loop.Counter.Counter).Name + " " + counterName + " = " + context.Cursors.Pop(gate.CounterTape) + ";");
         }
         else if (loop.Counter is { } counter)
         {

@@ -128,10 +128,36 @@ internal static class MatrixProductEmitter
     }
 
     /// <summary>
+    /// Before an inner loop: slices the rows of the products its iterations read (or gather adjoints into) that are not
+    /// sliced already (<paramref name="sliced"/>, which it adds them to), and returns the ones it sliced.
+    /// </summary>
+    public static List<string> SliceRows(IndentedWriter writer, CSharpSpelling spelling, LoopStatement loop, EquatableArray<SweepStatement> iteration, HashSet<string> sliced)
+    {
+        var added = new List<string>();
+        foreach (var statement in iteration)
+        {
+            var (product, blockStart, adjoints) = statement switch
+            {
+                ForwardProductRead read => (read.Product, read.BlockStart, false),
+                ProductAdjoint gathered => (gathered.Product, gathered.BlockStart, true),
+                _ => (null!, string.Empty, false),
+            };
+            var row = product is null ? null : adjoints ? product.AdjointsRow : product.ProductsRow;
+            if (row is not null && loop.Counter is { } counter && product!.Inner.Counter == counter.Counter && sliced.Add(row))
+            {
+                WriteRow(writer, spelling, product, blockStart, adjoints);
+                added.Add(row);
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>
     /// Before an inner loop whose iterations read a product's entries (or gather their adjoints): the outer
     /// iteration's row of the buffer, sliced once, so the loop indexes it by its own counter alone.
     /// </summary>
-    public static void WriteRow(IndentedWriter writer, CSharpSpelling spelling, MatrixProduct product, string blockStart, bool adjoints)
+    private static void WriteRow(IndentedWriter writer, CSharpSpelling spelling, MatrixProduct product, string blockStart, bool adjoints)
     {
         var (buffer, row) = adjoints ? (product.Adjoints, product.AdjointsRow) : (product.Products, product.ProductsRow);
         writer.Line("global::System.Span<" + product.Kernel.Type.Name + "> " + row + " = " + buffer + ".Slice(("
