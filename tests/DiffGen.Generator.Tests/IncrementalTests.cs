@@ -69,6 +69,70 @@ public class IncrementalTests
         AssertAllCached(driver.GetRunResult().Results.Single());
     }
 
+    // Calls without a derivative (Math.Floor, double.IsNaN inside LINQ's Max) are where DG0009 would point; where
+    // they are must not be part of what the gradient is made from, or every keystroke above re-differentiates them.
+    private const string Pricing = """
+        using System;
+        using System.Linq;
+        using DiffGen;
+
+        public static partial class Pricing
+        {
+            [Differentiable]
+            public static double Payoff(double spot, double[] strikes)
+            {
+                double steps = Math.Floor(spot * 4) / 4;
+                return strikes.Max() * spot + steps;
+            }
+        }
+        """;
+
+    [Fact]
+    public void TypingAMethodAboveADifferentiableOneLeavesItsGradientCached()
+    {
+        var compilation = GeneratorHarness.Compile(Pricing);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var before = GeneratorHarness.Sources(driver.GetRunResult().Results.Single());
+        var tree = compilation.SyntaxTrees.Single();
+        var edited = Pricing.Replace("    [Differentiable]", "    public static string Describe() => \"a payoff\"; // typed above it\n\n    [Differentiable]", StringComparison.Ordinal);
+        Assert.NotEqual(Pricing, edited);
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(edited))));
+        var result = driver.GetRunResult().Results.Single();
+
+        Assert.Equal(before, GeneratorHarness.Sources(result));
+
+        // Cached, not Unchanged: Unchanged would mean it ran again (its input differed) and happened to give the same file.
+        var outputs = result.TrackedSteps[DifferentiableGenerator.Steps.Differentiate].SelectMany(s => s.Outputs).ToList();
+        Assert.NotEmpty(outputs);
+        Assert.All(outputs, o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void ACallWithoutDerivativeIsStillReportedWhereItIsAfterTypingAboveIt()
+    {
+        var source = """
+            using System;
+            using DiffGen;
+
+            public static partial class Opaque
+            {
+                [Differentiable]
+                public static double F(double x) => Math.Log10(x) + Math.IEEERemainder(x, 3.0);
+            }
+            """;
+        var compilation = GeneratorHarness.Compile(source);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.Single();
+        var edited = source.Replace("    [Differentiable]", "    public static int Unrelated() => 1;\n\n    [Differentiable]", StringComparison.Ordinal);
+        var editedTree = tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(edited));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, editedTree));
+
+        var diagnostic = Assert.Single(driver.GetRunResult().Results.Single().Diagnostics, d => d.Id == "DG0009");
+        var span = diagnostic.Location.SourceSpan;
+        Assert.Equal("Math.IEEERemainder(x, 3.0)", edited.Substring(span.Start, span.Length));
+        Assert.Equal(edited.Split('\n').ToList().FindIndex(l => l.Contains("IEEERemainder", StringComparison.Ordinal)), diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+    }
+
     [Fact]
     public void EditingACalleeInAnotherFileRegeneratesItsCaller()
     {

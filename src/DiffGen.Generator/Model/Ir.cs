@@ -92,7 +92,11 @@ internal sealed record IntrinsicCall(string Function, EquatableArray<Operand> Ar
 /// floating-point arguments are constants, or when <paramref name="PiecewiseConstant"/> (Floor,
 /// Sign, …), whose derivative is zero wherever it exists.
 /// </summary>
-internal sealed record OpaqueCall(string Method, EquatableArray<Operand> Arguments, bool PiecewiseConstant, LocationInfo Location) : Operation;
+/// <param name="Site">
+/// Which call of the method's body this is, in the order they were lowered: where it is in the source is the
+/// parser's to know (for DG0009), never the IR's, so typing above a method leaves its IR, and its gradient, cached.
+/// </param>
+internal sealed record OpaqueCall(string Method, EquatableArray<Operand> Arguments, bool PiecewiseConstant, int Site) : Operation;
 
 /// <summary>A call of another <c>[Differentiable]</c> method, differentiated through its generated gradient.</summary>
 internal sealed record DifferentiableCall(CalleeSpec Callee, EquatableArray<Operand> Arguments) : Operation;

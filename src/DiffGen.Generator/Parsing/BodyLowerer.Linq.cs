@@ -131,7 +131,7 @@ internal sealed partial class BodyLowerer
                     }
 
                     // As many elements as the shorter has.
-                    var shorter = Compute(TypeRef.Int, new OpaqueCall("global::System.Math.Min", new[] { first.Count, second.Count }.ToEquatableArray(), PiecewiseConstant: true, DiagnosticInfo.From(call.Syntax.GetLocation())!));
+                    var shorter = Compute(TypeRef.Int, new OpaqueCall("global::System.Math.Min", new[] { first.Count, second.Count }.ToEquatableArray(), PiecewiseConstant: true, OpaqueSite(call.Syntax)));
                     if (arguments.Length == 3)
                     {
                         var selector = arguments[2].Value;
@@ -318,7 +318,7 @@ internal sealed partial class BodyLowerer
 
         var type = sequence.Type;
         var isNaN = type.Kind == ScalarKind.Float ? "global::System.Single.IsNaN" : "global::System.Double.IsNaN";
-        var at = DiagnosticInfo.From(invocation.Syntax.GetLocation())!;
+        var at = OpaqueSite(invocation.Syntax);
         Operand IsNaN(Operand x) => Compute(TypeRef.Bool, new OpaqueCall(isNaN, new[] { x }.ToEquatableArray(), PiecewiseConstant: true, at));
         var first = sequence.Element(new LiteralOperand("0", TypeRef.Int));
         return Reduce(sequence, first, (best, v) =>

@@ -67,6 +67,18 @@ internal sealed partial class BodyLowerer
     /// <summary>Each call of a [Differentiable] method, with where its arguments are written, for the checks that need activity.</summary>
     public IReadOnlyList<CallSite> CallSites => _callSites;
 
+    /// <summary>Where each call without a derivative is (<see cref="OpaqueCall.Site"/> indexes it): for diagnostics, outside the IR.</summary>
+    public IReadOnlyList<LocationInfo> OpaqueCallLocations => _opaqueCallLocations;
+
+    private readonly List<LocationInfo> _opaqueCallLocations = new();
+
+    // A new OpaqueCall's site: its location, kept here rather than in the IR.
+    private int OpaqueSite(SyntaxNode syntax)
+    {
+        _opaqueCallLocations.Add(DiagnosticInfo.From(syntax.GetLocation())!);
+        return _opaqueCallLocations.Count - 1;
+    }
+
     private readonly List<CallSite> _callSites = new();
 
     /// <summary>Registers a parameter; its IR variable reads it as passed.</summary>
@@ -1381,7 +1393,7 @@ internal sealed partial class BodyLowerer
 
         var piecewiseConstant = !resultType.IsFloating || (isMathType && DerivativeRules.IsPiecewiseConstant(method.Name));
         var name = method.ContainingType!.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + method.Name;
-        return Compute(resultType, new OpaqueCall(name, arguments, piecewiseConstant, DiagnosticInfo.From(invocation.Syntax.GetLocation())!));
+        return Compute(resultType, new OpaqueCall(name, arguments, piecewiseConstant, OpaqueSite(invocation.Syntax)));
     }
 
     // Array.Fill(a, v), a.AsSpan().Fill(v), src.CopyTo(dst), src.AsSpan().CopyTo(dst) and

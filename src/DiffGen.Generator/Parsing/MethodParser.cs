@@ -225,7 +225,7 @@ internal static class MethodParser
                 "drawing the graph (Graph = true) of a method that reads an array of models", "remove Graph = true, or give each layer a member of its own"));
         }
 
-        var callErrors = CallsWithoutDerivative(program, specs, lowerer.CallSites, lowerer.InlineFailures);
+        var callErrors = CallsWithoutDerivative(program, specs, lowerer.CallSites, lowerer.OpaqueCallLocations, lowerer.InlineFailures);
         if (callErrors.Count > 0)
         {
             return new ParseResult(null, callErrors.ToEquatableArray());
@@ -442,6 +442,7 @@ internal static class MethodParser
         IrProgram program,
         List<ParameterSpec> parameters,
         IReadOnlyList<CallSite> callSites,
+        IReadOnlyList<LocationInfo> opaqueCallLocations,
         IReadOnlyDictionary<LocationInfo, IReadOnlyList<DiagnosticInfo>> inlineFailures)
     {
         var activity = ActivityAnalysis.Run(program, parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
@@ -449,6 +450,7 @@ internal static class MethodParser
             .Select(a => a.Operation)
             .OfType<OpaqueCall>()
             .Where(call => !call.PiecewiseConstant && call.Arguments.Any(activity.IsVaried))
+            .Select(call => (call.Method, Location: opaqueCallLocations[call.Site]))
             .SelectMany(call => new[] { DiagnosticInfo.Create(DiagnosticDescriptors.CallWithoutDerivative, call.Location, call.Method.Replace("global::", string.Empty)) }
                 .Concat(inlineFailures.TryGetValue(call.Location, out var why) ? why : System.Array.Empty<DiagnosticInfo>()))
             .ToList();
