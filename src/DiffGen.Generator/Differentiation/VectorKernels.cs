@@ -4,15 +4,6 @@ using DiffGen.Generator.Model;
 
 namespace DiffGen.Generator.Differentiation;
 
-/// <summary>
-/// A counted loop over two parameter arrays that is exactly a dot product, <c>for (k = s; k &lt; b; k++) acc += A[offA + k] * B[offB + k]</c>:
-/// its forward sweep is one <c>Kernels.Dot</c> over the two slices and its reverse sweep two
-/// <c>Kernels.MultiplyAdd</c> (<c>dA += dacc · B</c>, <c>dB += dacc · A</c>), vectorized.
-/// </summary>
-/// <param name="Accumulator">The loop-carried sum.</param>
-/// <param name="OffsetA">What is added to the counter to index A (null: the counter itself).</param>
-internal sealed record DotKernel(int Accumulator, int A, Operand? OffsetA, int B, Operand? OffsetB, CounterSpec Counter, TypeRef Type);
-
 internal static class VectorKernels
 {
     public static DotKernel? MatchDot(LoopStatement loop, EquatableArray<IrVariable> variables)

@@ -1,5 +1,3 @@
-using DiffGen.Generator.Differentiation;
-
 namespace DiffGen.Generator.Model;
 
 // The differentiated method, still free of C# syntax: the forward sweep (the primal statements, and
