@@ -122,6 +122,19 @@ public class LoopTests
     }
 
     [Fact]
+    public void TapesOfAConstantSizeOnTheStack()
+    {
+        var x = new[] { 0.0, 1.0, 1.0, 0.0, 0.7, -0.4 };
+        foreach (var seed in new[] { 23, 24, 25 })
+        {
+            CheckArray(w => L.FixedSizeNetwork(w, x), (w, d, s) => L.FixedSizeNetworkGradient(w, x, d, s), Random(9, seed));
+        }
+
+        GradientAssert.Vector(p => L.FixedNestInsideAWhileLoop(p[..3], p[3]), (p, d, s) => L.FixedNestInsideAWhileLoopGradient(p[..3], p[3], d.AsSpan(0, 3), ref d[3], s), [0.3, -0.2, 0.5, 0.8]);
+        GradientAssert.Vector(p => L.FixedNestInsideAWhileLoop(p[..3], p[3]), (p, d, s) => L.FixedNestInsideAWhileLoopGradient(p[..3], p[3], d.AsSpan(0, 3), ref d[3], s), [0.3, -0.2, 0.5, 20]);
+    }
+
+    [Fact]
     public void FloatLoops()
     {
         GradientAssert.Vector(p => L.SumOfSquaresF(p), (p, d, s) => L.SumOfSquaresFGradient(p, d, s), new[] { 0.5f, -1.5f, 2.0f });

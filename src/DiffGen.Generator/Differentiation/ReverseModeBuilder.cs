@@ -195,7 +195,7 @@ internal sealed class ReverseModeBuilder
             prologue.Concat(reverse).ToEquatableArray(),
             new VariableOperand(result),
             restores ? _names.Claim("value") : null,
-            _tapes.Values.ToEquatableArray(),
+            OnTheStack(_tapes.Values),
             _arrayAdjoints.ToEquatableArray(),
             ProductBuffers());
     }
@@ -474,6 +474,13 @@ internal sealed class ReverseModeBuilder
         }
 
         return new ReverseLoop(loop, iteration.ToEquatableArray(), lastIteration, IncomingAdjoints(loop, iteration), null);
+    }
+
+    // The tapes, those of a small constant size on the stack (TapeReservations.ConstantSizes).
+    private EquatableArray<TapeSpec> OnTheStack(IEnumerable<TapeSpec> tapes)
+    {
+        var sizes = _reservations!.ConstantSizes(tapes);
+        return tapes.Select(t => sizes.TryGetValue(t.Name, out var size) ? t with { StackCapacity = size } : t).ToEquatableArray();
     }
 
     // The tape that holds values of this type, declared on first use.

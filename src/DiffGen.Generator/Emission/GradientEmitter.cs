@@ -40,11 +40,14 @@ internal static class GradientEmitter
         var body = method.Body;
         // The pooled buffers: local arrays' adjoints, and the blocks of matrix products and their adjoints.
         var buffers = body.ArrayAdjoints.Select(a => new PooledBufferSpec(a.Buffer, a.Type)).Concat(body.ProductBuffers).ToList();
-        var pooled = body.Tapes.Count > 0 || buffers.Count > 0;
+        var pooledTapes = body.Tapes.Where(t => t.StackCapacity is null).ToList();
+        var pooled = pooledTapes.Count > 0 || buffers.Count > 0;
+        var context = new Context(spelling, body);
+        context.Cursors.DeclareStackTapes(writer);
         if (pooled)
         {
             // Tapes and adjoint buffers are rented from ArrayPool and returned whatever happens.
-            foreach (var tape in body.Tapes)
+            foreach (var tape in pooledTapes)
             {
                 writer.Line("var " + tape.Name + " = new global::DiffGen.Tape<" + tape.Type.Name + ">();");
             }
@@ -58,7 +61,6 @@ internal static class GradientEmitter
         }
 
         writer.Line("// Forward sweep: the value, one operation per intermediate.");
-        var context = new Context(spelling, body);
         WriteStatements(writer, context, body.Forward);
         var value = spelling.Operand(body.Result);
         if (body.ValueName is not null)
@@ -96,7 +98,7 @@ internal static class GradientEmitter
         {
             writer.Close();
             writer.Open("finally");
-            foreach (var tape in body.Tapes)
+            foreach (var tape in pooledTapes)
             {
                 writer.Line(tape.Name + ".Dispose();");
             }
@@ -487,10 +489,11 @@ internal static class GradientEmitter
     {
         var spelling = context.Spelling;
         var loop = forward.Loop;
-        if (forward.Reservations.Count > 0)
+        var reservations = forward.Reservations.Where(r => !context.Cursors.OnStack(r.Tape)).ToList();
+        if (reservations.Count > 0)
         {
             writer.Line("// room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it");
-            foreach (var reservation in forward.Reservations)
+            foreach (var reservation in reservations)
             {
                 writer.Line(reservation.Tape + ".Reserve(" + Space(spelling, reservation.Values) + ");");
             }

@@ -19,7 +19,31 @@ internal sealed class TapeCursors
     // The tapes whose storage and count are in locals where the writer is.
     private readonly HashSet<string> _open = new();
 
-    public TapeCursors(IEnumerable<TapeSpec> tapes) => _tapes = tapes.ToDictionary(t => t.Name);
+    public TapeCursors(IEnumerable<TapeSpec> tapes)
+    {
+        _tapes = tapes.ToDictionary(t => t.Name);
+
+        // A tape on the stack is a span and a count from the start: its locals are always open.
+        foreach (var tape in _tapes.Values.Where(t => t.StackCapacity is not null))
+        {
+            _tapes[tape.Name] = tape with { Storage = tape.Name };
+            _open.Add(tape.Name);
+        }
+    }
+
+    /// <summary>Declares the tapes on the stack: a span of their constant size and a count.</summary>
+    public void DeclareStackTapes(IndentedWriter writer)
+    {
+        foreach (var tape in _tapes.Values.Where(t => t.StackCapacity is not null))
+        {
+            writer.Line("// the tape of " + tape.Type.Name + " values: " + tape.StackCapacity + " at most, a number known now, so on the stack");
+            writer.Line("global::System.Span<" + tape.Type.Name + "> " + tape.Name + " = stackalloc " + tape.Type.Name + "[" + tape.StackCapacity + "];");
+            writer.Line("int " + tape.Top + " = 0;");
+        }
+    }
+
+    /// <summary>Whether the tape is a span on the stack: it needs no room reserved and nothing returned.</summary>
+    public bool OnStack(string tape) => _tapes[tape].StackCapacity is not null;
 
     /// <summary>
     /// Opens a block in which the given tapes are reached through their locals, read here and set back by

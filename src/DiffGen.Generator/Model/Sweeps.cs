@@ -224,11 +224,15 @@ internal sealed record CallOutput(string Expression, bool ByReference);
 /// <summary>A tape of one element type, declared at the start and disposed in <c>finally</c>.</summary>
 /// <param name="Storage">The local a loop nest pushes to or pops from it through: its storage as a span (<c>Tape.Storage</c>).</param>
 /// <param name="Top">The local that holds its count meanwhile, set back after the nest (<c>Tape.SetCount</c>).</param>
+/// <param name="StackCapacity">
+/// When set, the tape's whole size, known at compile time and small: it is a span on the stack (named
+/// <paramref name="Name"/>) with its count in <paramref name="Top"/>, for the whole method.
+/// </param>
 /// <remarks>
 /// The tapes live into the method's <c>finally</c>, so the JIT keeps their fields in memory and writes the
 /// count back at every push or pop; the two locals stay in registers.
 /// </remarks>
-internal sealed record TapeSpec(TypeRef Type, string Name, string Storage, string Top);
+internal sealed record TapeSpec(TypeRef Type, string Name, string Storage, string Top, int? StackCapacity = null);
 
 /// <summary>The gradient method's body: forward sweep, reverse sweep, returned value, and the pooled storage they use.</summary>
 /// <param name="ValueName">When the reverse sweep restores loop values, the value is kept in this local first.</param>

@@ -20,6 +20,7 @@ public sealed record CompiledProgram(
     bool Gated,
     bool Reserved,
     bool Blocked,
+    bool StackTape,
     Func<double[], int, int, double[]>? GraphAdjoints = null,
     Func<double[], double[][]>? VectorHelpers = null);
 
@@ -136,6 +137,7 @@ public sealed class ProgramBatch : IDisposable
                 Emits(i, " ? 1 : 0;"),   // a gated record: the count advanced by 0 or 1
                 Emits(i, "global::DiffGen.Tape.Trips("),
                 Emits(i, "global::DiffGen.Kernels.MatrixMultiplyAddAt("),
+                Emits(i, " values: ") && Emits(i, " = stackalloc "),   // a tape of a size known at compile time, on the stack
                 graphs ? Entry<Func<double[], int, int, double[]>>("GraphAdjoints") : null,
                 Entry<Func<double[], double[][]>>("VectorHelpers")));
         }

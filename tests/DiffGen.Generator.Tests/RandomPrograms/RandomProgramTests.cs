@@ -39,6 +39,7 @@ public class RandomProgramTests(ITestOutputHelper output)
         Assert.True(wanted < 1000 || tally.Gated > 0, "No program had a ReLU-gated loop, so gating went untested: " + tally);
         Assert.True(wanted < 1000 || tally.Reserved > 0, "No program reserved tape room, so reservations went untested: " + tally);
         Assert.True(wanted < 1000 || tally.Blocked > 0, "No program ran a loop nest as blocked matrix products, so blocking went untested: " + tally);
+        Assert.True(wanted < 1000 || tally.StackTapes > 0, "No program kept a tape on the stack, so constant-size tapes went untested: " + tally);
         Assert.True(wanted < 1000 || tally.VectorJacobians > 0, "No vector-valued helper's Jacobian was checked: " + tally);
         var missing = tally.Shapes.Where(s => s.Value == 0).Select(s => s.Key).ToList();
         Assert.True(wanted < 1000 || missing.Count == 0, "No checked program had the shapes " + string.Join(", ", missing) + ": " + tally);
@@ -127,6 +128,7 @@ public sealed class Tally
     private int _gated;
     private int _reserved;
     private int _blocked;
+    private int _stackTapes;
     private int _vectorJacobians;
 
     public int Checked => _checked;
@@ -137,6 +139,9 @@ public sealed class Tally
 
     /// <summary>Checked programs whose gradient runs a loop nest as blocked matrix products.</summary>
     public int Blocked => _blocked;
+
+    /// <summary>Checked programs whose gradient keeps a tape of constant size on the stack.</summary>
+    public int StackTapes => _stackTapes;
 
     /// <summary>How many vector-valued helpers' Jacobians and products were checked against dual numbers.</summary>
     public int VectorJacobians => _vectorJacobians;
@@ -150,7 +155,7 @@ public sealed class Tally
 
     public void Rejected(string id) => _shapes.AddOrUpdate("rejected-" + id, 1, (_, count) => count + 1);
 
-    public void Pass(RandomProgram program, bool withFiniteDifferences, bool gated, bool reserved, bool blocked)
+    public void Pass(RandomProgram program, bool withFiniteDifferences, bool gated, bool reserved, bool blocked, bool stackTape)
     {
         Interlocked.Increment(ref _checked);
         foreach (var shape in program.Shapes)
@@ -173,6 +178,11 @@ public sealed class Tally
             Interlocked.Increment(ref _blocked);
         }
 
+        if (stackTape)
+        {
+            Interlocked.Increment(ref _stackTapes);
+        }
+
         Interlocked.Add(ref _derivatives, program.Inputs);
         if (program.IsFloat)
         {
@@ -186,10 +196,10 @@ public sealed class Tally
     }
 
     public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest, {9} with a loop nest run as blocked matrix products, {8} vector-valued helpers' Jacobians and products), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
+        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest, {9} with a loop nest run as blocked matrix products, {10} with a tape on the stack, {8} vector-valued helpers' Jacobians and products), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
         _checked, _float, _derivatives, _finiteDifferences, _discarded, _gated, _reserved,
         string.Join("\n", _shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"  {s.Key,-28} {s.Value}")),
-        _vectorJacobians, _blocked);
+        _vectorJacobians, _blocked, _stackTapes);
 }
 
 /// <summary>The comparison of one compiled program's gradient with its two references.</summary>
@@ -260,7 +270,7 @@ public static class ProgramCheck
         }
 
         CheckVectorHelpers(compiled, point, tolerance, tally);
-        tally.Pass(program, withFiniteDifferences, compiled.Gated, compiled.Reserved, compiled.Blocked);
+        tally.Pass(program, withFiniteDifferences, compiled.Gated, compiled.Reserved, compiled.Blocked, compiled.StackTape);
     }
 
     // Each vector-valued helper: its generated Jacobian equals the dual-number one, and its generated product

@@ -316,6 +316,59 @@ public static partial class Loops
         return total;
     }
 
+    // Every loop bound a literal: the tapes' sizes are known at compile time, so they are on the stack (a gated
+    // loop's records, counting down and inclusive bounds, three nests one after another, one inside a branch).
+    [Differentiable]
+    public static double FixedSizeNetwork(double[] w, [NoDerivative] double[] x)
+    {
+        double total = 0;
+        for (int s = 0; s < 3; s++)
+        {
+            double output = w[8];
+            for (int j = 3; j >= 0; j--)
+            {
+                double z = w[j] * x[s * 2] + w[j + 4] * x[s * 2 + 1];
+                output += Math.Max(0, z) * w[j];
+            }
+
+            total += (output - 0.5) * (output - 0.5);
+        }
+
+        if (total > 0.1)
+        {
+            for (int k = 1; k <= 2; k++)
+            {
+                total = Math.Sqrt(total * total + w[k]);
+            }
+        }
+
+        for (int k = 7; k > 4; k--)
+        {
+            total += Math.Sin(total * w[k]);
+        }
+
+        return total;
+    }
+
+    // The same sizes, but the nest runs once per iteration of a while loop, as often as the data say: not a constant.
+    [Differentiable]
+    public static double FixedNestInsideAWhileLoop(double[] w, double x)
+    {
+        double total = x;
+        int rounds = 0;
+        while (total < 10 && rounds < 5)
+        {
+            for (int k = 0; k < 3; k++)
+            {
+                total += Math.Exp(w[k] * 0.1) * total;
+            }
+
+            rounds++;
+        }
+
+        return total;
+    }
+
     [Differentiable]
     public static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
 
