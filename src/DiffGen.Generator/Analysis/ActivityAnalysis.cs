@@ -177,7 +177,10 @@ internal sealed class ActivityAnalysis
         DimensionRead d => new Operand[] { new VariableOperand(d.Array) },
         LengthRead l => new Operand[] { new VariableOperand(l.Array) },
         ArrayAllocation a => new[] { a.Length },
-        _ => System.Array.Empty<Operand>(),
+        StaticRead => System.Array.Empty<Operand>(),
+
+        // A kind not listed here would have no dependencies: its derivatives silently lost (DG0010 instead).
+        _ => throw new System.InvalidOperationException("the operation " + operation.GetType().Name + " has no operands listed"),
     };
 
     /// <summary>The operands a derivative flows back to: none through comparisons, counts or calls without a derivative.</summary>

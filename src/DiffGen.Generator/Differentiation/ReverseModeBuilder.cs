@@ -559,7 +559,8 @@ internal sealed class ReverseModeBuilder
         ElementWriteStatement w => new[] { w.Index, w.Value },
         IfStatement i => new[] { i.Condition },
         LoopStatement { Counter: { } c } => new[] { c.Start, c.Bound },
-        _ => Enumerable.Empty<Operand>(),
+        LoopStatement or SourceComment => Enumerable.Empty<Operand>(), // a general loop's test is an assignment in its body
+        _ => throw new System.InvalidOperationException("the statement " + statement.GetType().Name + " has no operands listed"),
     };
 
     // What the reversed iteration reads of values the loop overwrites: recompute the cheap ones,

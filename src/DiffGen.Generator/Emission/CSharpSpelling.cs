@@ -52,7 +52,9 @@ internal sealed class CSharpSpelling
     {
         VariableOperand v => _variables[v.Id].Name,
         LiteralOperand l => l.Text,
-        _ => "default",
+
+        // A parser's value (a tuple, a slice) that reached the IR would be spelled as a silent default: DG0010 instead.
+        _ => throw new System.InvalidOperationException("the operand " + operand.GetType().Name + " has no spelling"),
     };
 
     /// <summary>An operand inside a larger expression: negative literals get parentheses.</summary>
@@ -85,7 +87,7 @@ internal sealed class CSharpSpelling
         LengthRead l => Name(l.Array) + ".Length",
         ArrayAllocation { OnStack: true } a => "stackalloc " + type.Name + "[" + Operand(a.Length) + "]",
         ArrayAllocation a => "new " + type.Name + "[" + Operand(a.Length) + "]",
-        _ => "default",
+        _ => throw new System.InvalidOperationException("the operation " + operation.GetType().Name + " has no spelling"),
     };
 
     /// <summary>
