@@ -78,7 +78,7 @@ internal static class IterationGates
 
         foreach (var (zero, value) in new[] { (arguments[0], arguments[1]), (arguments[1], arguments[0]) })
         {
-            if (zero is LiteralOperand { Text: "0.0" or "0f" } && value is VariableOperand { Id: var id } && program.Variables[id].Type.IsFloating)
+            if (Literals.FloatingValue(zero) == 0 && value is VariableOperand { Id: var id } && program.Variables[id].Type.IsFloating)
             {
                 return (id, zero);
             }

@@ -148,12 +148,7 @@ internal sealed class TapeReservations
     // A counted loop's trip count when its start and bound are integer literals.
     private static long? Trips(CounterSpec counter)
     {
-        static long? Value(Operand operand) =>
-            operand is LiteralOperand literal
-            && long.TryParse(literal.Text.TrimEnd('L', 'l', 'U', 'u'), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
-                ? value
-                : null;
-        if (Value(counter.Start) is not { } start || Value(counter.Bound) is not { } bound)
+        if (Literals.IntegerValue(counter.Start) is not { } start || Literals.IntegerValue(counter.Bound) is not { } bound)
         {
             return null;
         }

@@ -688,8 +688,7 @@ internal static class GradientEmitter
     // of a signed int or long counter, not the end of the range the reverse steps toward.
     private static bool StepsWithinRange(CounterSpec counter, string type)
     {
-        if (type is not ("int" or "long") || counter.Start is not LiteralOperand literal
-            || !long.TryParse(literal.Text.TrimEnd('L', 'l'), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        if (type is not ("int" or "long") || Literals.IntegerValue(counter.Start) is not { } value)
         {
             return false;
         }
@@ -713,7 +712,7 @@ internal static class GradientEmitter
     internal static string Trips(CSharpSpelling spelling, CounterSpec counter)
     {
         // The counter takes the values [low, high): up from the start, or down to the bound.
-        string Next(Operand operand) => operand is LiteralOperand literal && int.TryParse(literal.Text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
+        string Next(Operand operand) => Literals.IntegerValue(operand) is { } value and >= int.MinValue and <= int.MaxValue
             ? (value + 1L).ToString(System.Globalization.CultureInfo.InvariantCulture)
             : spelling.Operand(operand) + " + 1L";
         var (low, high) = counter.Comparison switch
@@ -745,7 +744,7 @@ internal static class GradientEmitter
     // The elements the loop's counter visits: from offset + start, bound − start of them (one more for <=).
     private static string Slice(CSharpSpelling spelling, int array, Operand? offset, CounterSpec counter, TypeRef type, string name, bool readOnly)
     {
-        var fromZero = counter.Start is LiteralOperand { Text: "0" };
+        var fromZero = Literals.IntegerValue(counter.Start) == 0;
         var start = offset is null ? spelling.Operand(counter.Start)
             : fromZero ? spelling.Operand(offset)
             : spelling.Term(offset) + " + " + spelling.Term(counter.Start);

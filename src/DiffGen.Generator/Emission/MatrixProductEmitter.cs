@@ -72,7 +72,7 @@ internal static class MatrixProductEmitter
         var start = spelling.Operand(outer.Start);
         writer.Line("// the forward sweep's blocks, last first: each gathers the adjoints of its products, then pulls them back by matrix products");
         writer.Open("for (int " + blocking.End + " = " + spelling.Operand(outer.Bound) + "; " + blocking.End + " > " + spelling.Term(outer.Start) + ";)");
-        writer.Line("int " + blocking.Start + " = " + (start == "0"
+        writer.Line("int " + blocking.Start + " = " + (IsZero(outer.Start)
             ? "(" + blocking.End + " - 1) / " + blocking.Rows + " * " + blocking.Rows + ";"
             : "(int)(" + start + " + (" + blocking.End + " - 1L - " + start + ") / " + blocking.Rows + " * " + blocking.Rows + ");"));
     }
@@ -248,7 +248,7 @@ internal static class MatrixProductEmitter
         (IsZero(counter.Start) ? spelling.Term(counter.Bound) : spelling.Term(counter.Bound) + " - " + spelling.Term(counter.Start))
         + (counter.Comparison == BinaryOperator.LessOrEqual ? " + 1" : string.Empty);
 
-    private static bool IsZero(Operand operand) => operand is LiteralOperand { Text: "0" };
+    private static bool IsZero(Operand operand) => Literals.IntegerValue(operand) == 0;
 
     private static bool IsOne(Operand operand) => operand is LiteralOperand { Text: "1" };
 }

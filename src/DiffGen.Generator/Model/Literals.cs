@@ -38,6 +38,52 @@ internal static class Literals
         return text.IndexOfAny(new[] { '.', 'E', 'e' }) >= 0 ? text : text + ".0";
     }
 
+    /// <summary>
+    /// An integer literal's value, as <see cref="TryCreate"/> spells it (<c>5</c>, <c>5L</c>, <c>5U</c>, <c>5UL</c>,
+    /// <c>(short)5</c>), or null for anything else (a variable, a floating-point literal, a ulong past long's range):
+    /// the one place literal text is read back as a number.
+    /// </summary>
+    public static long? IntegerValue(Operand operand)
+    {
+        if (operand is not LiteralOperand { Type.Kind: ScalarKind.Integer } literal)
+        {
+            return null;
+        }
+
+        var text = literal.Text;
+        if (text.StartsWith("(", StringComparison.Ordinal))
+        {
+            text = text.Substring(text.IndexOf(')') + 1);
+        }
+
+        return long.TryParse(text.TrimEnd('L', 'l', 'U', 'u'), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
+    }
+
+    /// <summary>A floating-point literal's value, as <see cref="Format"/> spells it (NaN and the infinities included), or null.</summary>
+    public static double? FloatingValue(Operand operand)
+    {
+        if (operand is not LiteralOperand { Type.IsFloating: true } literal)
+        {
+            return null;
+        }
+
+        var text = literal.Text;
+        if (text.EndsWith("NaN", StringComparison.Ordinal))
+        {
+            return double.NaN;
+        }
+
+        if (text.EndsWith("Infinity", StringComparison.Ordinal))
+        {
+            return text.EndsWith("NegativeInfinity", StringComparison.Ordinal) ? double.NegativeInfinity : double.PositiveInfinity;
+        }
+
+        return double.TryParse(text.TrimEnd('f', 'F', 'd', 'D'), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+    }
+
+    /// <summary>Whether the operand is a literal zero, of an integer or a floating-point type (−0 included).</summary>
+    public static bool IsZero(Operand operand) => IntegerValue(operand) == 0 || FloatingValue(operand) == 0;
+
     /// <summary>A literal of <paramref name="type"/>, or null when the constant cannot be spelled.</summary>
     public static LiteralOperand? TryCreate(object? value, TypeRef type)
     {
