@@ -50,4 +50,27 @@ public class TapeStorageTests
         Assert.DoesNotContain("stackalloc", source, StringComparison.Ordinal);
         Assert.Contains("finally", source, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ARecursiveMethodKeepsItsTapesPooledSoEachLevelDoesNotTakeAStackTape()
+    {
+        var sources = GeneratorHarness.RunClean("""
+            using System;
+            using DiffGen;
+
+            public static partial class Q
+            {
+                [Differentiable]
+                public static double Rec(double x, int depth)
+                {
+                    double s = x;
+                    for (int i = 0; i < 900; i++) s = s + 1e-4 * Math.Sin(s);
+                    if (depth <= 0) return s;
+                    return Rec(s * 0.9, depth - 1);
+                }
+            }
+            """);
+        Assert.Contains("= new global::DiffGen.Tape<double>();", sources["Q.Rec.g.cs"], StringComparison.Ordinal);
+        Assert.DoesNotContain("stackalloc", sources["Q.Rec.g.cs"], StringComparison.Ordinal);
+    }
 }

@@ -476,9 +476,16 @@ internal sealed class ReverseModeBuilder
         return new ReverseLoop(loop, iteration.ToEquatableArray(), lastIteration, IncomingAdjoints(loop, iteration), null);
     }
 
-    // The tapes, those of a small constant size on the stack (TapeReservations.ConstantSizes).
+    // The tapes, those of a small constant size on the stack (TapeReservations.ConstantSizes), unless the gradient
+    // calls another: a recursive method's every level would keep its stack tape (found from outside: 8 KB a frame
+    // overflowed a 1 MB stack at depth 130, where the pooled tape reached 2,000). A gradient that calls none is a leaf.
     private EquatableArray<TapeSpec> OnTheStack(IEnumerable<TapeSpec> tapes)
     {
+        if (ActivityAnalysis.Flatten(_program.Body).Any(a => a.Operation is DifferentiableCall))
+        {
+            return tapes.ToEquatableArray();
+        }
+
         var sizes = _reservations!.ConstantSizes(tapes);
         return tapes.Select(t => sizes.TryGetValue(t.Name, out var size) ? t with { StackCapacity = size } : t).ToEquatableArray();
     }
