@@ -717,7 +717,17 @@ internal sealed class ReverseModeBuilder
                     .Concat(new Operand[] { new VariableOperand(dot.Kernel.A), new VariableOperand(dot.Kernel.B) }),
                 ReverseLoop l => new Operand[] { new VariableOperand(l.Loop.Trips) },
                 ProductAdjoint p => new[] { new VariableOperand(p.Product.Outer.Counter), new VariableOperand(p.Product.Inner.Counter), p.Product.Inner.Start },
-                _ => Enumerable.Empty<Operand>(),
+
+                // Declarations, restores and seeds read nothing a loop overwrites; a branch's or a latch flag's bodies are
+                // walked below. A slice's offsets are read by the reversed dot product beside it, listed above.
+                SweepComment or DeclareZero or TapePop or UnlessLastIteration or SeedStatement or SeedArrayAdjoint
+                    or ClearArrayAdjoint or DeclareArrayAdjoint or DeclareSlice => Enumerable.Empty<Operand>(),
+
+                // The forward sweep's own statements: their reads are the forward sweep's.
+                ForwardLoop or ForwardDot or ForwardProductRead or ElementWrite or TrackCapacity => Enumerable.Empty<Operand>(),
+
+                // A kind not listed would read nothing, and a value it needs could go unrestored: DG0010 instead.
+                _ => throw new System.InvalidOperationException("the sweep statement " + statement.GetType().Name + " has no reads listed"),
             };
             foreach (var operand in operands.OfType<VariableOperand>())
             {

@@ -10,7 +10,8 @@ namespace DiffGen.Generator.Emission;
 /// through two locals per tape (its storage as a span and its count), read before the nest and set back after it.
 /// The tapes live into the method's <c>finally</c>, so the JIT keeps their fields in memory and writes the count back
 /// at every push or pop; the locals stay in registers. Only saves into reserved room, and pops, go through locals:
-/// a save that may grow the tape (<c>Push</c>) would move the storage under them.
+/// a save that may grow the tape (<c>Push</c>) would move the storage under them. A tape of a constant size
+/// (<see cref="TapeSpec.StackCapacity"/>) is a <c>stackalloc</c> span and a count for the whole method: always in locals.
 /// </summary>
 internal sealed class TapeCursors
 {
