@@ -42,7 +42,7 @@ internal sealed class ActivityAnalysis
             varied[id] = true;
         }
 
-        var edges = Edges(program.Body).ToList();
+        var edges = IrQueries.Edges(program.Body).ToList();
 
         // Loops and branch merges make the data flow cyclic: iterate to the fixed point.
         bool changed;
@@ -93,109 +93,4 @@ internal sealed class ActivityAnalysis
 
         return new ActivityAnalysis(varied, useful);
     }
-
-    /// <summary>A flow of values into a variable: an assignment, or a write into a local array's element.</summary>
-    internal readonly struct Edge
-    {
-        public Edge(int target, IEnumerable<Operand> differentiable, IEnumerable<Operand> all)
-        {
-            Target = target;
-            Differentiable = differentiable;
-            All = all;
-        }
-
-        public int Target { get; }
-
-        /// <summary>Operands a derivative flows back to.</summary>
-        public IEnumerable<Operand> Differentiable { get; }
-
-        /// <summary>Every operand read.</summary>
-        public IEnumerable<Operand> All { get; }
-    }
-
-    public static IEnumerable<Edge> Edges(IEnumerable<IrStatement> statements)
-    {
-        foreach (var statement in Walk(statements))
-        {
-            switch (statement)
-            {
-                case AssignStatement a:
-                    yield return new Edge(a.Target, DifferentiableOperands(a.Operation), Operands(a.Operation));
-                    break;
-                case ElementWriteStatement w:
-                    yield return new Edge(w.Array, new[] { w.Value }, new[] { w.Value, w.Index });
-                    break;
-            }
-        }
-    }
-
-    /// <summary>Every statement at any depth, in program order; a loop's latch follows its body.</summary>
-    /// <remarks>Collected into a list: nested iterators would cost the nesting depth per statement.</remarks>
-    public static IReadOnlyList<IrStatement> Walk(IEnumerable<IrStatement> statements)
-    {
-        var all = new List<IrStatement>();
-        Collect(statements, all);
-        return all;
-    }
-
-    private static void Collect(IEnumerable<IrStatement> statements, List<IrStatement> into)
-    {
-        foreach (var statement in statements)
-        {
-            into.Add(statement);
-            switch (statement)
-            {
-                case IfStatement branch:
-                    Collect(branch.Then, into);
-                    Collect(branch.Else, into);
-                    break;
-                case LoopStatement loop:
-                    Collect(loop.Body, into);
-                    Collect(loop.Latch, into);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>Every assignment, in program order, at any depth (loop latches included).</summary>
-    public static IEnumerable<AssignStatement> Flatten(IEnumerable<IrStatement> statements) => Walk(statements).OfType<AssignStatement>();
-
-    /// <summary>The operands whose derivatives can flow into the result of an operation.</summary>
-    public static IEnumerable<Operand> Operands(Operation operation) => operation switch
-    {
-        CopyOperation c => new[] { c.Value },
-        BinaryOperation b => new[] { b.Left, b.Right },
-        UnaryOperation u => new[] { u.Value },
-        ConversionOperation c => new[] { c.Value },
-        IntrinsicCall i => i.Arguments,
-        OpaqueCall o => o.Arguments,
-        DifferentiableCall d => d.Arguments,
-        ElementRead e => new Operand[] { new VariableOperand(e.Array), e.Index },
-        RowRead r => new Operand[] { new VariableOperand(r.Array), r.Index },
-        ModelElementRead m => new Operand[] { new VariableOperand(m.Models), m.Index },
-        MatrixRead m => new Operand[] { new VariableOperand(m.Array), m.Row, m.Column },
-        DimensionRead d => new Operand[] { new VariableOperand(d.Array) },
-        LengthRead l => new Operand[] { new VariableOperand(l.Array) },
-        ArrayAllocation a => new[] { a.Length },
-        StaticRead => System.Array.Empty<Operand>(),
-
-        // A kind not listed here would have no dependencies: its derivatives silently lost (DG0010 instead).
-        _ => throw new System.InvalidOperationException("the operation " + operation.GetType().Name + " has no operands listed"),
-    };
-
-    /// <summary>The operands a derivative flows back to: none through comparisons, counts or calls without a derivative.</summary>
-    public static IEnumerable<Operand> DifferentiableOperands(Operation operation) => operation switch
-    {
-        BinaryOperation b when b.Operator is BinaryOperator.Add or BinaryOperator.Subtract or BinaryOperator.Multiply
-            or BinaryOperator.Divide or BinaryOperator.Remainder => new[] { b.Left, b.Right },
-        BinaryOperation => System.Array.Empty<Operand>(),
-        UnaryOperation u => u.Operator == UnaryOperator.Negate ? new[] { u.Value } : System.Array.Empty<Operand>(),
-        OpaqueCall or LengthRead or ArrayAllocation or RowRead or DimensionRead => System.Array.Empty<Operand>(),
-        ModelElementRead m => m.Differentiable ? new Operand[] { new VariableOperand(m.Models) } : System.Array.Empty<Operand>(),
-        MatrixRead m => new Operand[] { new VariableOperand(m.Array) },
-        DifferentiableCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable
-            || (d.Callee.FullGradientMethod is not null && d.Callee.Parameters[i].InFullGradient)),
-        ElementRead e => new Operand[] { new VariableOperand(e.Array) },
-        _ => Operands(operation),
-    };
 }

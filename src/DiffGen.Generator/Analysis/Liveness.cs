@@ -36,7 +36,7 @@ internal static class Liveness
             Mark(new VariableOperand(output)); // the gradient writes a vector-valued method's outputs as the method does
         }
 
-        foreach (var statement in ActivityAnalysis.Walk(program.Body))
+        foreach (var statement in IrQueries.Walk(program.Body))
         {
             switch (statement)
             {
@@ -69,7 +69,7 @@ internal static class Liveness
             body = WithoutBodies(body, computedElsewhere);
         }
 
-        var definitions = ActivityAnalysis.Edges(body).ToLookup(e => e.Target);
+        var definitions = IrQueries.Edges(body).ToLookup(e => e.Target);
         while (work.Count > 0)
         {
             foreach (var edge in definitions[work.Pop()])

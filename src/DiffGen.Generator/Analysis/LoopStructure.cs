@@ -82,7 +82,7 @@ internal sealed class LoopStructure
                     // A value assigned on the iteration that leaves a loop is assigned once per run of that loop.
                     var definedIn = innermost is not null && innermost.ExitVariables.Contains(assignment.Target) ? path.Take(path.Count - 1).ToList() : path;
                     Define(assignment.Target, definedIn);
-                    foreach (var operand in ActivityAnalysis.Operands(assignment.Operation))
+                    foreach (var operand in IrQueries.Operands(assignment.Operation))
                     {
                         Use(operand, path);
                     }

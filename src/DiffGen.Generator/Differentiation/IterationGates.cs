@@ -33,15 +33,15 @@ internal static class IterationGates
         if (loop.Counter is not { } counter
             || program.Variables[counter.Counter].Type.Name != "int"
             || loop.ExitVariables.Count > 0
-            || ActivityAnalysis.Walk(loop.Body).OfType<LoopStatement>().Any(inner => !isVectorized(inner)))
+            || IrQueries.Walk(loop.Body).OfType<LoopStatement>().Any(inner => !isVectorized(inner)))
         {
             return null;
         }
 
         // Replaying only some iterations leaves the restored primals at another iteration's values:
         // harmless only for values the body assigns (and nothing outside it) and does not carry to the next iteration.
-        var definitions = CountDefinitions(program.Body);
-        var inBody = CountDefinitions(loop.Body);
+        var definitions = IrQueries.DefinitionCounts(program.Body);
+        var inBody = IrQueries.DefinitionCounts(loop.Body);
         if (saved.Any(v => !inBody.TryGetValue(v, out var count) || count != definitions[v] || loop.Latch.Any(l => l.Target == v)))
         {
             return null;
@@ -64,9 +64,6 @@ internal static class IterationGates
 
         return null;
     }
-
-    private static Dictionary<int, int> CountDefinitions(IEnumerable<IrStatement> block) =>
-        ActivityAnalysis.Flatten(block).GroupBy(a => a.Target).ToDictionary(g => g.Key, g => g.Count());
 
     // max(0, v) or max(v, 0) with v a floating-point variable: returns v and the literal 0.
     private static (int Value, Operand Zero)? ReluArgument(AssignStatement assignment, IrProgram program)

@@ -15,7 +15,7 @@ internal static class LoopInvariantCodeMotion
 {
     public static IrProgram Run(IrProgram program)
     {
-        var assignmentCounts = ActivityAnalysis.Flatten(program.Body).GroupBy(a => a.Target).ToDictionary(g => g.Key, g => g.Count());
+        var assignmentCounts = IrQueries.DefinitionCounts(program.Body);
         return program with { Body = Block(program.Body, assignmentCounts, program.Variables) };
     }
 
@@ -48,17 +48,7 @@ internal static class LoopInvariantCodeMotion
         LoopStatement loop, Dictionary<int, int> counts, EquatableArray<IrVariable> variables)
     {
         // Everything the loop assigns, at any depth, changes while it runs.
-        var varying = new HashSet<int>(ActivityAnalysis.Walk(loop.Body.Concat(loop.Latch)).SelectMany(s => s switch
-        {
-            AssignStatement a => new[] { a.Target },
-            ElementWriteStatement w => new[] { w.Array },
-            LoopStatement l => l.Counter is { } c ? new[] { c.Counter, l.Trips, l.Continue } : new[] { l.Trips, l.Continue },
-            _ => System.Array.Empty<int>(),
-        }));
-        if (loop.Counter is { } counter)
-        {
-            varying.Add(counter.Counter);
-        }
+        var varying = IrQueries.AssignedIn(loop);
 
         var hoisted = new List<IrStatement>();
         var remaining = new List<IrStatement>();
@@ -67,7 +57,7 @@ internal static class LoopInvariantCodeMotion
             if (statement is AssignStatement assignment
                 && counts.TryGetValue(assignment.Target, out var count) && count == 1
                 && CannotThrow(assignment.Operation, variables)
-                && ActivityAnalysis.Operands(assignment.Operation).All(o => o is not VariableOperand v || !varying.Contains(v.Id)))
+                && IrQueries.Operands(assignment.Operation).All(o => o is not VariableOperand v || !varying.Contains(v.Id)))
             {
                 hoisted.Add(assignment);
                 varying.Remove(assignment.Target);

@@ -53,14 +53,7 @@ internal static class MatrixProducts
         }
 
         // What the outer loop assigns, at any depth: the values that may differ from block to block.
-        var moving = new HashSet<int>(ActivityAnalysis.Flatten(outerLoop.Body).Concat(outerLoop.Latch).Select(a => a.Target)) { outer.Counter };
-        foreach (var loop in ActivityAnalysis.Walk(outerLoop.Body).OfType<LoopStatement>())
-        {
-            if (loop.Counter is { } counter)
-            {
-                moving.Add(counter.Counter);
-            }
-        }
+        var moving = IrQueries.AssignedIn(outerLoop);
 
         bool Fixed(Operand operand) => operand is LiteralOperand || operand is VariableOperand { Id: var id } && !moving.Contains(id);
         bool FixedInt(Operand operand) => Fixed(operand) && (operand is LiteralOperand { Type: var t } ? t : program.Variables[((VariableOperand)operand).Id].Type) == TypeRef.Int;

@@ -53,10 +53,9 @@ internal sealed class ReverseModeBuilder
             .Concat(new[] { spec.SeedName }));
         _adjoints = new string?[_program.Variables.Count];
         _declared = new bool[_program.Variables.Count];
-        _multiplyAssigned = new HashSet<int>(ActivityAnalysis.Flatten(_program.Body)
-            .GroupBy(a => a.Target).Where(g => g.Count() > 1).Select(g => g.Key));
+        _multiplyAssigned = new HashSet<int>(IrQueries.DefinitionCounts(_program.Body).Where(c => c.Value > 1).Select(c => c.Key));
 
-        foreach (var loop in ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>())
+        foreach (var loop in IrQueries.Walk(_program.Body).OfType<LoopStatement>())
         {
             if (VectorKernels.MatchDot(loop, _program.Variables) is { } kernel)
             {
@@ -92,14 +91,14 @@ internal sealed class ReverseModeBuilder
     // bound all computed outside it) is sliced once before that loop rather than on every iteration.
     private void HoistSlices()
     {
-        foreach (var enclosing in ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>())
+        foreach (var enclosing in IrQueries.Walk(_program.Body).OfType<LoopStatement>())
         {
             if (enclosing.Counter is not { } guard || _dotKernels.ContainsKey(enclosing))
             {
                 continue;
             }
 
-            var moved = new HashSet<int>(ActivityAnalysis.Flatten(enclosing.Body).Concat(enclosing.Latch).Select(a => a.Target)) { guard.Counter };
+            var moved = new HashSet<int>(IrQueries.Flatten(enclosing.Body).Concat(enclosing.Latch).Select(a => a.Target)) { guard.Counter };
             bool Fixed(Operand? operand) => operand is not VariableOperand { Id: var id } || !moved.Contains(id);
             foreach (var inner in enclosing.Body.OfType<LoopStatement>())
             {
@@ -188,7 +187,7 @@ internal sealed class ReverseModeBuilder
         }
 
         // Reversed loops overwrite primals with the values of earlier iterations: keep the value first.
-        var restores = _spec.Form == ResultForm.Scalar && ActivityAnalysis.Walk(_program.Body).Any(s => s is LoopStatement) && reverse.Count > 0;
+        var restores = _spec.Form == ResultForm.Scalar && IrQueries.Walk(_program.Body).Any(s => s is LoopStatement) && reverse.Count > 0;
         return new GradientBody(
             _program.Variables,
             BuildForward(),
@@ -226,7 +225,7 @@ internal sealed class ReverseModeBuilder
         // Primals assigned inside a branch or a loop are read by the reverse sweep outside it: declare them first.
         var nested = new HashSet<int>(_program.Body
             .Where(s => s is IfStatement or LoopStatement)
-            .SelectMany(s => ActivityAnalysis.Flatten(new[] { s }))
+            .SelectMany(s => IrQueries.Flatten(new[] { s }))
             .Select(a => a.Target));
         nested.UnionWith(_multiplyAssigned);
         nested.RemoveWhere(v => !live[v]);
@@ -236,7 +235,7 @@ internal sealed class ReverseModeBuilder
         {
             nested.ExceptWith(loop.Body.OfType<AssignStatement>().Select(a => a.Target));
         }
-        nested.UnionWith(ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>().Where(l => l.Counter is null).Select(l => l.Trips));
+        nested.UnionWith(IrQueries.Walk(_program.Body).OfType<LoopStatement>().Where(l => l.Counter is null).Select(l => l.Trips));
 
         var statements = new List<SweepStatement>();
         var capacities = _arrayAdjoints.Where(a => a.Capacity is not null).Select(a => a.Capacity!).ToEquatableArray();
@@ -481,7 +480,7 @@ internal sealed class ReverseModeBuilder
     // overflowed a 1 MB stack at depth 130, where the pooled tape reached 2,000). A gradient that calls none is a leaf.
     private EquatableArray<TapeSpec> OnTheStack(IEnumerable<TapeSpec> tapes)
     {
-        if (ActivityAnalysis.Flatten(_program.Body).Any(a => a.Operation is DifferentiableCall))
+        if (IrQueries.Flatten(_program.Body).Any(a => a.Operation is DifferentiableCall))
         {
             return tapes.ToEquatableArray();
         }
@@ -533,7 +532,7 @@ internal sealed class ReverseModeBuilder
     private List<(int Carried, AssignStatement Update)> Accumulators(LoopStatement loop)
     {
         var result = new List<(int, AssignStatement)>();
-        var uses = ActivityAnalysis.Walk(loop.Body).SelectMany(OperandsOf).OfType<VariableOperand>().GroupBy(v => v.Id).ToDictionary(g => g.Key, g => g.Count());
+        var uses = IrQueries.Walk(loop.Body).SelectMany(OperandsOf).OfType<VariableOperand>().GroupBy(v => v.Id).ToDictionary(g => g.Key, g => g.Count());
         foreach (var latch in loop.Latch)
         {
             if (latch.Operation is not CopyOperation { Value: VariableOperand { Id: var next } }
@@ -562,7 +561,7 @@ internal sealed class ReverseModeBuilder
 
     private static IEnumerable<Operand> OperandsOf(IrStatement statement) => statement switch
     {
-        AssignStatement a => ActivityAnalysis.Operands(a.Operation),
+        AssignStatement a => IrQueries.Operands(a.Operation),
         ElementWriteStatement w => new[] { w.Index, w.Value },
         IfStatement i => new[] { i.Condition },
         LoopStatement { Counter: { } c } => new[] { c.Start, c.Bound },
@@ -589,7 +588,7 @@ internal sealed class ReverseModeBuilder
             if (Recomputable(variable, loop) is { } definition)
             {
                 recomputed.Add(definition);
-                foreach (var operand in ActivityAnalysis.Operands(definition.Operation).OfType<VariableOperand>())
+                foreach (var operand in IrQueries.Operands(definition.Operation).OfType<VariableOperand>())
                 {
                     if (ReferenceEquals(SavedBy(operand.Id, loop), loop))
                     {
@@ -710,7 +709,7 @@ internal sealed class ReverseModeBuilder
                 FlushRowAdjoint f => new[] { f.Index },
                 SweepBranch b => new[] { b.Condition },
                 PullbackCall c => c.Arguments,
-                PrimalStatement p => ActivityAnalysis.Operands(p.Assignment.Operation),
+                PrimalStatement p => IrQueries.Operands(p.Assignment.Operation),
                 ReverseLoop { Loop.Counter: { } counter } => new[] { counter.Start, counter.Bound },
                 ReverseDot dot => new[] { dot.Kernel.Counter.Start, dot.Kernel.Counter.Bound }
                     .Concat(new[] { dot.Kernel.OffsetA, dot.Kernel.OffsetB }.Where(o => o is not null).Select(o => o!))
@@ -966,7 +965,7 @@ internal sealed class ReverseModeBuilder
 
     private void PullbackCall(DifferentiableCall call, string seed, HashSet<int> definedHere, List<SweepStatement> output)
     {
-        if (!ActivityAnalysis.DifferentiableOperands(call).Any(_activity.IsActive))
+        if (!IrQueries.DifferentiableOperands(call).Any(_activity.IsActive))
         {
             return; // nothing to pull back into
         }

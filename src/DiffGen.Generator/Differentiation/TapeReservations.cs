@@ -209,7 +209,7 @@ internal sealed class TapeReservations
     }
 
     private IEnumerable<LoopStatement> Nest(LoopStatement root) =>
-        ActivityAnalysis.Walk(new IrStatement[] { root }).OfType<LoopStatement>().Where(l => !_isVectorized(l));
+        IrQueries.Walk(new IrStatement[] { root }).OfType<LoopStatement>().Where(l => !_isVectorized(l));
 
     // Every loop of the nest is counted, and the inner ones run from a start to a bound that the
     // nest does not assign (the root's own are read before it starts, and its bound never changes).
@@ -222,8 +222,7 @@ internal sealed class TapeReservations
             return false;
         }
 
-        var assigned = new HashSet<int>(ActivityAnalysis.Flatten(root.Body).Concat(root.Latch).Select(a => a.Target));
-        assigned.UnionWith(nest.Select(l => l.Counter!.Counter));
+        var assigned = IrQueries.AssignedIn(root);
         bool Known(Operand operand) => operand is not VariableOperand { Id: var id } || !assigned.Contains(id);
         return nest.Where(l => !ReferenceEquals(l, root)).All(l => Known(l.Counter!.Start) && Known(l.Counter.Bound));
     }

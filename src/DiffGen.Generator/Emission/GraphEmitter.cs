@@ -130,9 +130,9 @@ internal sealed class GraphEmitter
     // Every variable the body assigns is declared first (branches and loops assign them), with the handles of the active ones.
     private void WriteDeclarations()
     {
-        var counters = new HashSet<int>(ActivityAnalysis.Walk(_program.Body).OfType<LoopStatement>()
+        var counters = new HashSet<int>(IrQueries.Walk(_program.Body).OfType<LoopStatement>()
             .Where(l => l.Counter is not null).Select(l => l.Counter!.Counter));
-        var assigned = ActivityAnalysis.Flatten(_program.Body)
+        var assigned = IrQueries.Flatten(_program.Body)
             .Where(a => _live[a.Target] && !counters.Contains(a.Target) && _program.Variables[a.Target].Origin == VariableOrigin.Intermediate)
             .Select(a => a.Target).Distinct().OrderBy(v => v).ToList();
         foreach (var group in assigned.GroupBy(v => (_program.Variables[v].Type, _program.Variables[v].Shape)))

@@ -1910,17 +1910,17 @@ internal sealed partial class BodyLowerer
         bool Misplaced(Operand operand) =>
             operand is TupleValue or SliceValue or MatrixValue || (operand is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar);
 
-        foreach (var statement in ActivityAnalysis.Walk(_block))
+        foreach (var statement in IrQueries.Walk(_block))
         {
             var misplaced = statement switch
             {
                 AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead or RowRead or MatrixRead or DimensionRead or ModelElementRead } => false,
                 AssignStatement { Operation: DifferentiableCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
                 AssignStatement { Operation: OpaqueCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
-                AssignStatement assign => ActivityAnalysis.Operands(assign.Operation).Any(Misplaced),
+                AssignStatement assign => IrQueries.Operands(assign.Operation).Any(Misplaced),
                 ElementWriteStatement write => Misplaced(write.Value) || Misplaced(write.Index),
                 IfStatement branch => Misplaced(branch.Condition),
-                LoopStatement loop => loop.Latch.Any(l => ActivityAnalysis.Operands(l.Operation).Any(Misplaced)),
+                LoopStatement loop => loop.Latch.Any(l => IrQueries.Operands(l.Operation).Any(Misplaced)),
                 _ => false,
             };
             if (misplaced)

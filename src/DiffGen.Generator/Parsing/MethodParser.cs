@@ -188,7 +188,7 @@ internal static class MethodParser
                 return new ParseResult(null, trial.Lowerer.Diagnostics.ToEquatableArray());
             }
 
-            var writes = new HashSet<int>(ActivityAnalysis.Walk(trial.Program.Body).OfType<ElementWriteStatement>().Select(w => w.Array));
+            var writes = new HashSet<int>(IrQueries.Walk(trial.Program.Body).OfType<ElementWriteStatement>().Select(w => w.Array));
             written.UnionWith(parameters.Where((p, i) => writes.Contains(trial.Specs[i].Variable)).Select(p => p.Parameter));
             var outputErrors = new List<DiagnosticInfo>();
             for (var i = 0; i < parameters.Count; i++)
@@ -446,7 +446,7 @@ internal static class MethodParser
         IReadOnlyDictionary<LocationInfo, IReadOnlyList<DiagnosticInfo>> inlineFailures)
     {
         var activity = ActivityAnalysis.Run(program, parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
-        var errors = ActivityAnalysis.Flatten(program.Body)
+        var errors = IrQueries.Flatten(program.Body)
             .Select(a => a.Operation)
             .OfType<OpaqueCall>()
             .Where(call => !call.PiecewiseConstant && call.Arguments.Any(activity.IsVaried))
@@ -455,7 +455,7 @@ internal static class MethodParser
                 .Concat(inlineFailures.TryGetValue(call.Location, out var why) ? why : System.Array.Empty<DiagnosticInfo>()))
             .ToList();
 
-        var calls = ActivityAnalysis.Flatten(program.Body)
+        var calls = IrQueries.Flatten(program.Body)
             .Where(a => a.Operation is DifferentiableCall)
             .GroupBy(a => a.Target)
             .ToDictionary(g => g.Key, g => (DifferentiableCall)g.First().Operation);
@@ -491,7 +491,7 @@ internal static class MethodParser
     private static EquatableArray<string> FullGradientsCalled(IrProgram program, IEnumerable<ParameterSpec> parameters)
     {
         var activity = ActivityAnalysis.Run(program, parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
-        return ActivityAnalysis.Flatten(program.Body)
+        return IrQueries.Flatten(program.Body)
             .Where(a => activity.IsActive(a.Target))
             .Select(a => a.Operation)
             .OfType<DifferentiableCall>()
@@ -537,7 +537,7 @@ internal static class MethodParser
                     case LoopStatement loop:
                         var before = pending.Count;
                         Visit(loop.Body);
-                        var written = new HashSet<int>(ActivityAnalysis.Walk(loop.Body).OfType<ElementWriteStatement>().Select(w => w.Array));
+                        var written = new HashSet<int>(IrQueries.Walk(loop.Body).OfType<ElementWriteStatement>().Select(w => w.Array));
                         result.UnionWith(pending.Skip(before).Where(p => written.Contains(p.Array)));
                         break;
                 }
