@@ -98,7 +98,7 @@ internal sealed class ReverseModeBuilder
                 continue;
             }
 
-            var moved = new HashSet<int>(IrQueries.Flatten(enclosing.Body).Concat(enclosing.Latch).Select(a => a.Target)) { guard.Counter };
+            var moved = IrQueries.AssignedIn(enclosing);
             bool Fixed(Operand? operand) => operand is not VariableOperand { Id: var id } || !moved.Contains(id);
             foreach (var inner in enclosing.Body.OfType<LoopStatement>())
             {
