@@ -235,7 +235,8 @@ public static class ProgramCheck
         // in double) into a Ceiling, 143 in the method and 144 in the gradient, 152 in double; the derivative test
         // never saw the 10⁸, the Ceiling's derivative being 0. No generated code runs here, so no bug of the
         // generator's can hide behind it.
-        if (program.IsFloat && compiled.Twin(point) is var twin && !(Math.Abs(twin - value) <= 1e-3 * Math.Max(1, Math.Abs(twin))))
+        var floatError = program.IsFloat ? Math.Abs(compiled.Twin(point) - value) : 0;
+        if (!(floatError <= 1e-3 * Math.Max(1, Math.Abs(value))))
         {
             tally.Discard();
             return;
@@ -243,9 +244,13 @@ public static class ProgramCheck
 
         var gradient = new double[program.Inputs];
         var returned = compiled.Gradient(point, gradient);
-        // Vectorized and blocked sums (dot products, matrix products) add in another order: a few ulps apart, more in float.
-        var valueTolerance = program.IsFloat ? 1e-5 : 1e-12;
-        Require(returned == value || Math.Abs(returned - value) <= valueTolerance * Math.Max(1, Math.Abs(value)), compiled, $"the gradient method returned {returned:R}, the method {value:R}");
+
+        // Vectorized and blocked sums (dot products, matrix products) add in another order: a few ulps apart, more in
+        // float, where derivatives up to 10³ amplify an ulp of an intermediate to 10⁻⁴ of the value. So in float the
+        // gradient's value may be as far from the method's as a few times the method's own float error (against its
+        // double twin): seed 39RkSiHtvm62, derivatives near 900, the method 5.7e-5 from its twin, the gradient 2.3e-5.
+        var valueTolerance = Math.Max((program.IsFloat ? 1e-5 : 1e-12) * Math.Max(1, Math.Abs(value)), 4 * floatError);
+        Require(returned == value || Math.Abs(returned - value) <= valueTolerance, compiled, $"the gradient method returned {returned:R}, the method {value:R}");
 
         Trace.Reset();
         var tangents = Enumerable.Range(0, program.Inputs).Select(k => compiled.Tangent(point, k)).ToArray();
