@@ -134,6 +134,20 @@ public class LoopTests
         GradientAssert.Vector(p => L.FixedNestInsideAWhileLoop(p[..3], p[3]), (p, d, s) => L.FixedNestInsideAWhileLoopGradient(p[..3], p[3], d.AsSpan(0, 3), ref d[3], s), [0.3, -0.2, 0.5, 20]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ALoopWhoseEveryIterationReturns(int n)
+    {
+        foreach (var x in new[] { 0.7, 6.0 })
+        {
+            GradientAssert.Vector(
+                p => L.ReturnsFromEveryIteration(p[3], p[..3], n),
+                (p, d, s) => L.ReturnsFromEveryIterationGradient(p[3], p[..3], n, ref d[3], d.AsSpan(0, 3), s),
+                [0.4, -0.3, 0.9, x]);
+        }
+    }
+
     [Fact]
     public void FloatLoops()
     {

@@ -237,6 +237,14 @@ internal sealed class ReverseModeBuilder
         }
         nested.UnionWith(IrQueries.Walk(_program.Body).OfType<LoopStatement>().Where(l => l.Counter is null).Select(l => l.Trips));
 
+        // A value read but never assigned: a loop's exit value when every path through the loop's body returns, so it
+        // never ends otherwise; only code after the loop reads it, code the return flag skips. Declared, so it compiles
+        // (it did not: CS0103 in the generated file, random program seed fz2qTn6WDFG2).
+        var definitions = IrQueries.DefinitionCounts(_program.Body);
+        var counters = new HashSet<int>(IrQueries.Walk(_program.Body).OfType<LoopStatement>().Where(l => l.Counter is not null).Select(l => l.Counter!.Counter));
+        nested.UnionWith(IrQueries.Walk(_program.Body).SelectMany(OperandsOf).OfType<VariableOperand>().Select(v => v.Id)
+            .Where(v => live[v] && !definitions.ContainsKey(v) && !counters.Contains(v) && _program.Variables[v].Origin == VariableOrigin.Intermediate));
+
         var statements = new List<SweepStatement>();
         var capacities = _arrayAdjoints.Where(a => a.Capacity is not null).Select(a => a.Capacity!).ToEquatableArray();
         if (capacities.Count > 0)

@@ -369,6 +369,38 @@ public static partial class Loops
         return total;
     }
 
+    // Every path through the do loop's body returns, so the loop never ends otherwise and the code after it is
+    // unreachable; that code reads x as the loop leaves it, a value the lowering never assigns. The generated file
+    // did not compile (CS0103), found by the random programs (seed fz2qTn6WDFG2).
+#pragma warning disable CS0162 // unreachable code, as written
+    [Differentiable]
+    public static double ReturnsFromEveryIteration(double x, double[] w, int n)
+    {
+        int i = 0;
+        do
+        {
+            if (x > 5)
+            {
+                return w[1] * x;
+            }
+
+            switch (n)
+            {
+                case 1:
+                    x *= w[0];
+                    return x * x;
+                default:
+                    x = Math.Sin(x) * w[2];
+                    return Math.Exp(x);
+            }
+
+            i++;
+        }
+        while (i < 2);
+        return Math.Cos(x) + x * w[0];
+    }
+#pragma warning restore CS0162
+
     [Differentiable]
     public static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
 
