@@ -21,6 +21,7 @@ internal sealed class ReverseModeBuilder
     private readonly NameScope _names;
     private readonly string?[] _adjoints;
     private readonly bool[] _declared;
+    private readonly Dictionary<int, int> _definitionCounts;
     private readonly HashSet<int> _multiplyAssigned;
     private readonly List<int> _hoistedAtTop = new();
     private readonly Dictionary<LoopStatement, List<int>> _hoistedInLoop = new(ReferenceComparer<LoopStatement>.Instance);
@@ -53,7 +54,8 @@ internal sealed class ReverseModeBuilder
             .Concat(new[] { spec.SeedName }));
         _adjoints = new string?[_program.Variables.Count];
         _declared = new bool[_program.Variables.Count];
-        _multiplyAssigned = new HashSet<int>(IrQueries.DefinitionCounts(_program.Body).Where(c => c.Value > 1).Select(c => c.Key));
+        _definitionCounts = IrQueries.DefinitionCounts(_program.Body);
+        _multiplyAssigned = new HashSet<int>(_definitionCounts.Where(c => c.Value > 1).Select(c => c.Key));
 
         foreach (var loop in IrQueries.Walk(_program.Body).OfType<LoopStatement>())
         {
@@ -240,10 +242,9 @@ internal sealed class ReverseModeBuilder
         // A value read but never assigned: a loop's exit value when every path through the loop's body returns, so it
         // never ends otherwise; only code after the loop reads it, code the return flag skips. Declared, so it compiles
         // (it did not: CS0103 in the generated file, random program seed fz2qTn6WDFG2).
-        var definitions = IrQueries.DefinitionCounts(_program.Body);
         var counters = new HashSet<int>(IrQueries.Walk(_program.Body).OfType<LoopStatement>().Where(l => l.Counter is not null).Select(l => l.Counter!.Counter));
         nested.UnionWith(IrQueries.Walk(_program.Body).SelectMany(OperandsOf).OfType<VariableOperand>().Select(v => v.Id)
-            .Where(v => live[v] && !definitions.ContainsKey(v) && !counters.Contains(v) && _program.Variables[v].Origin == VariableOrigin.Intermediate));
+            .Where(v => live[v] && !_definitionCounts.ContainsKey(v) && !counters.Contains(v) && _program.Variables[v].Origin == VariableOrigin.Intermediate));
 
         var statements = new List<SweepStatement>();
         var capacities = _arrayAdjoints.Where(a => a.Capacity is not null).Select(a => a.Capacity!).ToEquatableArray();

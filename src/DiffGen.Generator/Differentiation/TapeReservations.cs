@@ -160,14 +160,9 @@ internal sealed class TapeReservations
             return null;
         }
 
-        var (low, high) = counter.Comparison switch
-        {
-            BinaryOperator.Less => (start, bound),
-            BinaryOperator.LessOrEqual => (start, bound + 1),
-            BinaryOperator.Greater => (bound + 1, start + 1),
-            _ => (bound, start + 1),
-        };
-        return Math.Max(0, high - low);
+        long End((Operand Value, bool PlusOne) end) => Literals.IntegerValue(end.Value)!.Value + (end.PlusOne ? 1 : 0);
+        var (low, high) = counter.Range;
+        return Math.Max(0, End(high) - End(low));
     }
 
     private readonly HashSet<LoopStatement> _rootsInsideLoops = new(ReferenceComparer<LoopStatement>.Instance);

@@ -711,18 +711,12 @@ internal static class GradientEmitter
     // global::DiffGen.Tape.Trips(from, to): how many times a counted loop runs, 0 when it does not.
     internal static string Trips(CSharpSpelling spelling, CounterSpec counter)
     {
-        // The counter takes the values [low, high): up from the start, or down to the bound.
-        string Next(Operand operand) => Literals.IntegerValue(operand) is { } value and >= int.MinValue and <= int.MaxValue
-            ? (value + 1L).ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : spelling.Operand(operand) + " + 1L";
-        var (low, high) = counter.Comparison switch
-        {
-            BinaryOperator.Less => (spelling.Operand(counter.Start), spelling.Operand(counter.Bound)),
-            BinaryOperator.LessOrEqual => (spelling.Operand(counter.Start), Next(counter.Bound)),
-            BinaryOperator.Greater => (Next(counter.Bound), Next(counter.Start)),
-            _ => (spelling.Operand(counter.Bound), Next(counter.Start)),
-        };
-        return "global::DiffGen.Tape.Trips(" + low + ", " + high + ")";
+        string End((Operand Value, bool PlusOne) end) =>
+            !end.PlusOne ? spelling.Operand(end.Value)
+            : Literals.IntegerValue(end.Value) is { } value and >= int.MinValue and <= int.MaxValue ? (value + 1L).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : spelling.Operand(end.Value) + " + 1L";
+        var (low, high) = counter.Range;
+        return "global::DiffGen.Tape.Trips(" + End(low) + ", " + End(high) + ")";
     }
 
     // Rents a pooled buffer of zeros (declared before the try, disposed in finally) and names its span.

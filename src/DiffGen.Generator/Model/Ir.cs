@@ -203,6 +203,18 @@ internal sealed record ElementWriteStatement(int Array, Operand Index, Operand V
 internal sealed record CounterSpec(int Counter, Operand Start, BinaryOperator Comparison, Operand Bound)
 {
     public bool CountsUp => Comparison is BinaryOperator.Less or BinaryOperator.LessOrEqual;
+
+    /// <summary>
+    /// The values the counter takes, [Low + 1?, High + 1?): up from the start, or down to the bound; an end whose
+    /// <c>PlusOne</c> is set is one past its operand (an inclusive bound, or a start counted down from).
+    /// </summary>
+    public ((Operand Value, bool PlusOne) Low, (Operand Value, bool PlusOne) High) Range => Comparison switch
+    {
+        BinaryOperator.Less => ((Start, false), (Bound, false)),
+        BinaryOperator.LessOrEqual => ((Start, false), (Bound, true)),
+        BinaryOperator.Greater => ((Bound, true), (Start, true)),
+        _ => ((Bound, false), (Start, true)),
+    };
 }
 
 /// <summary>
