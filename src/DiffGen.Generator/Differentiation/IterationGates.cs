@@ -160,10 +160,9 @@ internal static class IterationGates
     // A partial that is just one argument ({0} or {1}, as in ∂(a·b)/∂b = a), when that argument is 0.
     private static bool IsZeroFactor(AccumulateStatement accumulate, HashSet<int> zeroPrimals)
     {
-        var code = accumulate.Partial.Code;
         for (var i = 0; i < accumulate.Arguments.Count; i++)
         {
-            if (code == "{" + i + "}" && accumulate.Arguments[i] is VariableOperand { Id: var id } && zeroPrimals.Contains(id))
+            if (accumulate.Partial.Derivative is RuleArgument { Index: var argument } && argument == i && accumulate.Arguments[i] is VariableOperand { Id: var id } && zeroPrimals.Contains(id))
             {
                 return true;
             }

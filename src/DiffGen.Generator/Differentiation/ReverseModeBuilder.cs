@@ -713,7 +713,7 @@ internal sealed class ReverseModeBuilder
         {
             IEnumerable<Operand> operands = statement switch
             {
-                AccumulateStatement a => TemplateOperands(a).Concat(Indices(a.Target)).Concat(Indices(a.Source)),
+                AccumulateStatement a => PartialOperands(a).Concat(Indices(a.Target)).Concat(Indices(a.Source)),
                 ResetAdjoint r => Indices(r.Target),
                 FlushRowAdjoint f => new[] { f.Index },
                 SweepBranch b => new[] { b.Condition },
@@ -761,18 +761,17 @@ internal sealed class ReverseModeBuilder
     private static IEnumerable<Operand> Indices(AdjointRef adjoint) =>
         adjoint.Index is { } index ? new[] { index } : Enumerable.Empty<Operand>();
 
-    private static IEnumerable<Operand> TemplateOperands(AccumulateStatement a)
+    private static IEnumerable<Operand> PartialOperands(AccumulateStatement a)
     {
-        var code = a.Partial.Code;
         for (var i = 0; i < a.Arguments.Count; i++)
         {
-            if (code.Contains("{" + i + "}"))
+            if (a.Partial.ReadsArgument(i))
             {
                 yield return a.Arguments[i];
             }
         }
 
-        if (code.Contains("{r}"))
+        if (a.Partial.ReadsResult)
         {
             yield return a.Result;
         }
@@ -899,7 +898,7 @@ internal sealed class ReverseModeBuilder
         List<SweepStatement> output)
     {
         // A partial that is identically 0 (copysign's sign argument, an integer exponent) contributes nothing, not 0 × adjoint.
-        if (operand is not VariableOperand { Id: var id } || !_activity.IsActive(id) || _program.Variables[id].Shape != ParameterShape.Scalar || partial.Code == "0")
+        if (operand is not VariableOperand { Id: var id } || !_activity.IsActive(id) || _program.Variables[id].Shape != ParameterShape.Scalar || partial.IsZero)
         {
             return;
         }

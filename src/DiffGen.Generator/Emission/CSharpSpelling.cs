@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
-using DiffGen.Generator.Differentiation;
 using DiffGen.Generator.Model;
 
 namespace DiffGen.Generator.Emission;
@@ -11,10 +10,8 @@ namespace DiffGen.Generator.Emission;
 /// <summary>Spells IR operands, operations and derivative templates as C# text and as mathematics.</summary>
 internal sealed class CSharpSpelling
 {
-    private static readonly Regex Placeholder = new(@"\{(?:(\d)|r|T|c:([^}]+))\}", RegexOptions.Compiled);
+    private static readonly Regex Placeholder = new(@"\{(?:(\d)|r)\}", RegexOptions.Compiled);
     private static readonly Regex Atomic = new(@"^(global::)?[A-Za-z_@][\w.]*(\[[^\[\]]*\])?(\((?>[^()]+|\((?<d>)|\)(?<-d>))*(?(d)(?!))\))?$|^\d[\w.]*$", RegexOptions.Compiled);
-
-    private static readonly Regex TypeFunction = new(@"\{T\}\.(\w+)", RegexOptions.Compiled);
 
     // double.Exp and its like are [Intrinsic] wrappers of Math.Exp that the JIT neither expands nor
     // inlines (.NET 10, checked in its disassembly): each call through one pays a call more, ~5 ns of
@@ -115,41 +112,71 @@ internal sealed class CSharpSpelling
         : type.Kind == ScalarKind.Float ? "global::System.MathF"
         : type.Name;
 
-    /// <summary>Renders a derivative template as C#.</summary>
-    public string Code(string template, EquatableArray<Operand> arguments, Operand result, TypeRef type) =>
-        Placeholder.Replace(TypeFunction.Replace(template, m => Owner(type, m.Groups[1].Value) + "." + m.Groups[1].Value), m =>
+    /// <summary>Spells a partial derivative as C#, at these arguments and result, in the operation's type.</summary>
+    public string Code(RuleExpression derivative, EquatableArray<Operand> arguments, Operand result, TypeRef type) =>
+        Spell(derivative, arguments, result, type, Precedence.Conditional);
+
+    // C#'s precedence levels the rules use, lowest first: a subexpression of a lower level than its place asks is parenthesized.
+    private enum Precedence
+    {
+        Conditional,
+        ConditionalAnd,
+        Equality,
+        Relational,
+        Additive,
+        Multiplicative,
+        Unary,
+        Primary,
+    }
+
+    private string Spell(RuleExpression expression, EquatableArray<Operand> arguments, Operand result, TypeRef type, Precedence place)
+    {
+        var (text, level) = expression switch
         {
-            if (m.Groups[1].Success)
-            {
-                return Term(arguments[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]);
-            }
+            RuleArgument a => (Term(arguments[a.Index]), Precedence.Primary),
+            RuleResult => (Term(result), Precedence.Primary),
+            RuleConstant { Integer: true } c => (((long)c.Value).ToString(CultureInfo.InvariantCulture), Precedence.Primary),
 
-            if (m.Groups[2].Success)
-            {
-                var value = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
-                var literal = Literals.Format(value, type.Kind);
-                return value < 0 ? "(" + literal + ")" : literal;
-            }
+            // A negative constant is parenthesized even where it need not be: 2.0 * (-1.0), never 2.0 * -1.0.
+            RuleConstant c => (c.Value < 0 ? "(" + Literals.Format(c.Value, type.Kind) + ")" : Literals.Format(c.Value, type.Kind), Precedence.Primary),
+            RuleNegate n => ("-" + Spell(n.Value, arguments, result, type, Precedence.Unary), Precedence.Unary),
+            RuleCall c => (Owner(type, c.Function) + "." + c.Function + "(" + string.Join(", ", c.Arguments.Select(a => Spell(a, arguments, result, type, Precedence.Conditional))) + ")", Precedence.Primary),
+            RuleSelect s => (
+                Spell(s.Condition, arguments, result, type, Precedence.ConditionalAnd) + " ? "
+                    + Spell(s.WhenTrue, arguments, result, type, Precedence.ConditionalAnd) + " : "
+                    + Spell(s.WhenFalse, arguments, result, type, Precedence.Conditional),
+                Precedence.Conditional),
+            RuleBinary b => SpellBinary(b, arguments, result, type),
+            _ => throw new System.InvalidOperationException("the rule expression " + expression.GetType().Name + " has no spelling"),
+        };
+        return level < place ? "(" + text + ")" : text;
+    }
 
-            return m.Value == "{r}" ? Term(result) : type.Name;
-        });
+    // Left-associative: the right operand of a - b - c's level is parenthesized, the left one not.
+    private (string, Precedence) SpellBinary(RuleBinary binary, EquatableArray<Operand> arguments, Operand result, TypeRef type)
+    {
+        var (symbol, level) = binary.Operator switch
+        {
+            BinaryOperator.Add => ("+", Precedence.Additive),
+            BinaryOperator.Subtract => ("-", Precedence.Additive),
+            BinaryOperator.Multiply => ("*", Precedence.Multiplicative),
+            BinaryOperator.Divide => ("/", Precedence.Multiplicative),
+            BinaryOperator.Equal => ("==", Precedence.Equality),
+            BinaryOperator.NotEqual => ("!=", Precedence.Equality),
+            BinaryOperator.Less => ("<", Precedence.Relational),
+            BinaryOperator.LessOrEqual => ("<=", Precedence.Relational),
+            BinaryOperator.Greater => (">", Precedence.Relational),
+            BinaryOperator.GreaterOrEqual => (">=", Precedence.Relational),
+            BinaryOperator.And => ("&&", Precedence.ConditionalAnd),
+            _ => throw new System.InvalidOperationException("the rule operator " + binary.Operator + " has no spelling"),
+        };
+        return (Spell(binary.Left, arguments, result, type, level) + " " + symbol + " " + Spell(binary.Right, arguments, result, type, level + 1), level);
+    }
 
-    /// <summary>Renders a derivative template as mathematics for a comment.</summary>
+    /// <summary>Renders a partial's mathematics (<see cref="Partial.Math"/>) for a comment.</summary>
     public string Math(string template, EquatableArray<Operand> arguments, Operand result) =>
         Placeholder.Replace(template, m =>
-        {
-            if (m.Groups[1].Success)
-            {
-                return Operand(arguments[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]);
-            }
-
-            if (m.Groups[2].Success)
-            {
-                return m.Groups[2].Value;
-            }
-
-            return m.Value == "{r}" ? Operand(result) : string.Empty;
-        });
+            m.Groups[1].Success ? Operand(arguments[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]) : Operand(result));
 
     /// <summary>Wraps an expression in parentheses unless it is a name, literal, element or call.</summary>
     public static string Parenthesize(string expression) =>

@@ -769,8 +769,6 @@ internal static class GradientEmitter
         var primal = Indexed(spelling, a.Target.PrimalName, a.Target.Index, a.Target.Column) + a.Target.Member;
         var sourcePrimal = Indexed(spelling, a.Source.PrimalName, a.Source.Index, a.Source.Column) + a.Source.Member;
         var comment = "// ∂" + sourcePrimal + "/∂" + primal + " = " + spelling.Math(a.Partial.Math, a.Arguments, a.Result);
-        const string Reciprocal = "{c:1} / ";
-
         string expression;
         var subtract = false;
         if (a.Partial.IsOne)
@@ -782,15 +780,15 @@ internal static class GradientEmitter
             subtract = !a.Declare;
             expression = a.Declare ? "-" + source : source;
         }
-        else if (a.Partial.Code.StartsWith(Reciprocal, System.StringComparison.Ordinal))
+        else if (a.Partial.Reciprocal is { } reciprocal)
         {
             // du × (1 / x) reads better as du / x
-            var divisor = spelling.Code(a.Partial.Code.Substring(Reciprocal.Length), a.Arguments, a.Result, a.Type);
+            var divisor = spelling.Code(reciprocal, a.Arguments, a.Result, a.Type);
             expression = source + " / " + CSharpSpelling.Parenthesize(divisor);
         }
         else
         {
-            var partial = spelling.Code(a.Partial.Code, a.Arguments, a.Result, a.Type);
+            var partial = spelling.Code(a.Partial.Derivative, a.Arguments, a.Result, a.Type);
             expression = source + " * " + CSharpSpelling.Parenthesize(partial);
         }
 

@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using DiffGen.Generator.Analysis;
-using DiffGen.Generator.Differentiation;
 using DiffGen.Generator.Model;
 
 namespace DiffGen.Generator.Emission;
@@ -330,7 +329,7 @@ internal sealed class GraphEmitter
     private void Partial(VariableOperand result, Operand operand, Partial partial, EquatableArray<Operand> arguments)
     {
         var to = _handles[result.Id]!;
-        if (partial.Code == "0" || operand is not VariableOperand { Id: var id })
+        if (partial.IsZero || operand is not VariableOperand { Id: var id })
         {
             return;
         }
@@ -347,7 +346,7 @@ internal sealed class GraphEmitter
 
         var type = _program.Variables[result.Id].Type;
         var formula = "∂" + _spelling.Name(result.Id) + "/∂" + _spelling.Name(id) + " = " + _spelling.Math(partial.Math, arguments, result);
-        var value = partial.IsOne ? "1" : partial.IsMinusOne ? "-1" : _spelling.Code(partial.Code, arguments, result, type);
+        var value = partial.IsOne ? "1" : partial.IsMinusOne ? "-1" : _spelling.Code(partial.Derivative, arguments, result, type);
         _writer.Line(_graph + ".Edge(" + from + ", " + to + ", " + Literal(formula) + ", " + value + ");");
     }
 

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using DiffGen.Generator.Differentiation;
 using DiffGen.Generator.Model;
 
 namespace DiffGen.Generator.Emission;

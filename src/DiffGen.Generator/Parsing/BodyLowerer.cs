@@ -6,7 +6,6 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using DiffGen.Generator.Analysis;
 using DiffGen.Generator.Diagnostics;
-using DiffGen.Generator.Differentiation;
 using DiffGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
