@@ -86,6 +86,16 @@ public class HyperparameterValidationTests
         { "plateau patience -1", "patience", ">= 0" },
         { "plateau threshold -1", "threshold", ">= 0" },
         { "plateau min nan", "minLearningRate", ">= 0" },
+        { "lbfgs lr -1", "learningRate", ">= 0" },
+        { "lbfgs lr nan", "learningRate", ">= 0" },
+        { "lbfgs maxIterations 0", "maxIterations", "> 0" },
+        { "lbfgs maxEvaluations 0", "maxEvaluations", "> 0" },
+        { "lbfgs gradientTolerance -1", "gradientTolerance", ">= 0" },
+        { "lbfgs changeTolerance nan", "changeTolerance", ">= 0" },
+        { "lbfgs historySize 0", "historySize", "> 0" },
+        { "lbfgs lineSearch 7", "lineSearch", "None or StrongWolfe" },
+        { "lbfgs setter -1", "value", ">= 0" },
+        { "lbfgs setter inf", "value", "finite" },
     };
 
     private static readonly Dictionary<string, Action> Calls = new()
@@ -154,6 +164,16 @@ public class HyperparameterValidationTests
         ["plateau patience -1"] = () => new ReduceLROnPlateau(Sgd(), patience: -1),
         ["plateau threshold -1"] = () => new ReduceLROnPlateau(Sgd(), threshold: -1),
         ["plateau min nan"] = () => new ReduceLROnPlateau(Sgd(), minLearningRate: double.NaN),
+        ["lbfgs lr -1"] = () => new Lbfgs<double>(Ps(), learningRate: -1),
+        ["lbfgs lr nan"] = () => new Lbfgs<double>(Ps(), learningRate: double.NaN),
+        ["lbfgs maxIterations 0"] = () => new Lbfgs<double>(Ps(), maxIterations: 0),
+        ["lbfgs maxEvaluations 0"] = () => new Lbfgs<double>(Ps(), maxEvaluations: 0),
+        ["lbfgs gradientTolerance -1"] = () => new Lbfgs<double>(Ps(), gradientTolerance: -1),
+        ["lbfgs changeTolerance nan"] = () => new Lbfgs<double>(Ps(), changeTolerance: double.NaN),
+        ["lbfgs historySize 0"] = () => new Lbfgs<double>(Ps(), historySize: 0),
+        ["lbfgs lineSearch 7"] = () => new Lbfgs<double>(Ps(), lineSearch: (LbfgsLineSearch)7),
+        ["lbfgs setter -1"] = () => new Lbfgs<double>(Ps()).LearningRate = -1,
+        ["lbfgs setter inf"] = () => new Lbfgs<double>(Ps()).LearningRate = double.PositiveInfinity,
     };
 
     [Theory]
@@ -185,6 +205,7 @@ public class HyperparameterValidationTests
         _ = new OneCycleLR(Sgd(), maxLearningRate: 1, totalSteps: 10, pctStart: 0);
         _ = new OneCycleLR(Sgd(), maxLearningRate: 1, totalSteps: 10, pctStart: 1);
         _ = new ReduceLROnPlateau(Sgd(), factor: 0, patience: 0, threshold: 0);
+        _ = new Lbfgs<double>(Ps(), learningRate: 0, maxIterations: 1, maxEvaluations: 1, gradientTolerance: 0, changeTolerance: 0, historySize: 1);
         var optimizer = Sgd();
         optimizer.LearningRate = 0;
         Assert.Equal(0, optimizer.LearningRate);
