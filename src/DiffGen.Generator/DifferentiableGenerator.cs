@@ -26,6 +26,8 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         public const string Differentiate = nameof(Differentiate);
         public const string Diagnostics = nameof(Diagnostics);
         public const string Graph = nameof(Graph);
+        public const string Tangent = nameof(Tangent);
+        public const string Hessian = nameof(Hessian);
     }
 
     internal static readonly string Version = typeof(DifferentiableGenerator).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -84,6 +86,16 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Select(static (result, _) => EmitGraph(result.Spec!))
             .WithTrackingName(Steps.Graph);
 
+        // Forward mode: {Method}Tangent, and {Method}HessianVector with {Method}Hessian, each in a file of its own.
+        var tangents = parsed
+            .Where(static result => result.Spec is { } spec && SecondOrder.Supports(spec))
+            .Select(static (result, _) => EmitTangent(result.Spec!))
+            .WithTrackingName(Steps.Tangent);
+        var hessians = parsed
+            .Where(static result => result.Spec is { } spec && SecondOrder.Supports(spec))
+            .Select(static (result, _) => EmitHessian(result.Spec!))
+            .WithTrackingName(Steps.Hessian);
+
         // Each class or record model a method reads: its ParameterSet.FromModel registration, once per type and precision.
         var layouts = parsed
             .SelectMany(static (result, _) => result.Layouts)
@@ -93,9 +105,11 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         // Hint names must be unique ignoring case (F and f, class C and class c) and valid file
         // names: all of them are decided together, in ordinal order, so the same input always gives
         // the same names. Each method's differentiation stays cached on its own.
-        context.RegisterSourceOutput(gradients.Collect().Combine(graphs.Collect()).Combine(layouts), static (production, input) =>
+        var forward = tangents.Collect().Combine(hessians.Collect());
+        context.RegisterSourceOutput(gradients.Collect().Combine(graphs.Collect()).Combine(layouts).Combine(forward), static (production, input) =>
         {
-            var outcomes = input.Left.Left.AddRange(input.Left.Right).AddRange(input.Right);
+            var ((firstOrder, layoutFiles), (tangentFiles, hessianFiles)) = input;
+            var outcomes = firstOrder.Left.AddRange(firstOrder.Right).AddRange(layoutFiles).AddRange(tangentFiles).AddRange(hessianFiles);
             var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var outcome in outcomes.OrderBy(o => o.HintName, StringComparer.Ordinal).ThenBy(o => o.Source ?? string.Empty, StringComparer.Ordinal))
             {
@@ -103,6 +117,11 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                 {
                     production.ReportDiagnostic(outcome.Failure.ToDiagnostic());
                     continue;
+                }
+
+                if (outcome.Source is null)
+                {
+                    continue; // a form forward mode does not take yet: no file (the gradient's is unaffected)
                 }
 
                 var hintName = HintNames.Unique(outcome.HintName, taken);
@@ -126,11 +145,17 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
     private static EmittedGradient EmitGraph(MethodSpec spec) =>
         Safely(GraphEmitter.HintName(spec), spec.Name, () => GraphEmitter.Emit(spec, Version));
 
+    private static EmittedGradient EmitTangent(MethodSpec spec) =>
+        Safely(ForwardModeEmitter.TangentHintName(spec), spec.Name, () => SecondOrder.Tangent(spec) is { } method ? ForwardModeEmitter.EmitTangent(method, Version) : null);
+
+    private static EmittedGradient EmitHessian(MethodSpec spec) =>
+        Safely(ForwardModeEmitter.HessianHintName(spec), spec.Name, () => SecondOrder.HessianVector(spec) is { } method ? ForwardModeEmitter.EmitHessianVector(method, Version) : null);
+
     private static EmittedGradient EmitLayout(ModelLayoutSpec layout) =>
         Safely(layout.HintName, layout.TypeText, () => ModelLayoutEmitter.Emit(layout, Version));
 
     // The file, or DG0010 naming what it is for (a method, a model type) and why.
-    private static EmittedGradient Safely(string hintName, string name, Func<string> emit)
+    private static EmittedGradient Safely(string hintName, string name, Func<string?> emit)
     {
         try
         {

@@ -53,22 +53,34 @@ internal static class GeneratorHarness
         Assert.True(thrown.Count == 0, "The generator threw: " + string.Join(Environment.NewLine, thrown));
     }
 
-    /// <summary>Generated sources by hint name.</summary>
-    public static Dictionary<string, string> Sources(GeneratorRunResult result) =>
-        result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+    /// <summary>Generated sources by hint name; the forward-mode files (Tangent, Hessian) only when asked for.</summary>
+    public static Dictionary<string, string> Sources(GeneratorRunResult result, bool forwardMode = false) =>
+        result.GeneratedSources.Where(s => forwardMode || !IsForwardMode(s.HintName)).ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+
+    /// <summary>Whether a generated file holds forward mode's methods: <c>…Tangent</c>, or <c>…HessianVector</c> and <c>…Hessian</c>.</summary>
+    public static bool IsForwardMode(string hintName) =>
+        hintName.EndsWith(".Tangent.g.cs", StringComparison.Ordinal) || hintName.EndsWith(".Hessian.g.cs", StringComparison.Ordinal);
 
     /// <summary>Compiler diagnostics of the output compilation at warning level or above (the generated code must have none).</summary>
     public static List<Diagnostic> CompileErrors(Compilation output) =>
         output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
 
-    /// <summary>Asserts a clean run: no exception, no generator diagnostic, generated code compiles without warnings.</summary>
-    public static Dictionary<string, string> RunClean(params string[] sources)
+    /// <summary>
+    /// Asserts a clean run: no exception, no generator diagnostic, generated code compiles without warnings (forward
+    /// mode's files included); returns the gradients' files (and graphs', layouts').
+    /// </summary>
+    public static Dictionary<string, string> RunClean(params string[] sources) => RunClean(sources, forwardMode: false);
+
+    /// <summary>As <see cref="RunClean(string[])"/>, returning every generated file, forward mode's included.</summary>
+    public static Dictionary<string, string> RunCleanWithForwardMode(params string[] sources) => RunClean(sources, forwardMode: true);
+
+    private static Dictionary<string, string> RunClean(string[] sources, bool forwardMode)
     {
         var (result, output) = Run(sources);
         Assert.Null(result.Exception);
         Assert.Empty(result.Diagnostics);
         var errors = CompileErrors(output);
-        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors) + Environment.NewLine + string.Join(Environment.NewLine, Sources(result).Values));
-        return Sources(result);
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors) + Environment.NewLine + string.Join(Environment.NewLine, Sources(result, forwardMode: true).Values));
+        return Sources(result, forwardMode);
     }
 }

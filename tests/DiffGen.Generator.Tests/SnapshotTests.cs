@@ -17,6 +17,51 @@ public class SnapshotTests
 
     private const string Usings = "using System;\nusing DiffGen;\n\n";
 
+    // Forward mode's two files for one method: {Method}Tangent, and {Method}HessianVector with {Method}Hessian.
+    private static void VerifyForwardMode(string source, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
+    {
+        var sources = GeneratorHarness.RunCleanWithForwardMode(source);
+        Snapshot.Verify(sources.Single(s => s.Key.EndsWith(".Tangent.g.cs", System.StringComparison.Ordinal)).Value, suffix: "Tangent", test: test);
+        Snapshot.Verify(sources.Single(s => s.Key.EndsWith(".Hessian.g.cs", System.StringComparison.Ordinal)).Value, suffix: "Hessian", test: test);
+    }
+
+    [Fact]
+    public void SigmoidNeuronForwardMode() => VerifyForwardMode(Usings + """
+        namespace Tutorials;
+
+        public static partial class Neuron
+        {
+            [Differentiable]
+            public static double Cost(double w1, double w2, double b,
+                                      [NoDerivative] double x1, [NoDerivative] double x2, [NoDerivative] double y)
+            {
+                double z = w1 * x1 + w2 * x2 + b;
+                double a = 1 / (1 + Math.Exp(-z));
+                return 0.5 * (y - a) * (y - a);
+            }
+        }
+        """);
+
+    [Fact]
+    public void LoopAndLocalArrayForwardMode() => VerifyForwardMode(Usings + """
+        public static partial class Calc
+        {
+            [Differentiable]
+            public static double Smooth(double[] w, double k, int n)
+            {
+                var s = new double[n];
+                double total = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    s[i] = Math.Abs(w[i % w.Length]) * k;
+                    total += s[i] / (1 + s[i]);
+                }
+
+                return total;
+            }
+        }
+        """);
+
     [Fact]
     public void SigmoidNeuron() => VerifySingle(Usings + """
         namespace Tutorials;

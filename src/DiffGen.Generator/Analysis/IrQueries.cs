@@ -83,6 +83,7 @@ internal static class IrQueries
         CopyOperation c => new[] { c.Value },
         BinaryOperation b => new[] { b.Left, b.Right },
         UnaryOperation u => new[] { u.Value },
+        SelectOperation s => new[] { s.Condition, s.WhenTrue, s.WhenFalse },
         ConversionOperation c => new[] { c.Value },
         IntrinsicCall i => i.Arguments,
         OpaqueCall o => o.Arguments,
@@ -106,6 +107,7 @@ internal static class IrQueries
         BinaryOperation b when b.Operator is BinaryOperator.Add or BinaryOperator.Subtract or BinaryOperator.Multiply
             or BinaryOperator.Divide or BinaryOperator.Remainder => new[] { b.Left, b.Right },
         BinaryOperation => System.Array.Empty<Operand>(),
+        SelectOperation s => new[] { s.WhenTrue, s.WhenFalse },
         UnaryOperation u => u.Operator == UnaryOperator.Negate ? new[] { u.Value } : System.Array.Empty<Operand>(),
         OpaqueCall or LengthRead or ArrayAllocation or RowRead or DimensionRead => System.Array.Empty<Operand>(),
         ModelElementRead m => m.Differentiable ? new Operand[] { new VariableOperand(m.Models) } : System.Array.Empty<Operand>(),

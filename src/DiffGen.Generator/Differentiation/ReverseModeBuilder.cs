@@ -331,6 +331,8 @@ internal sealed class ReverseModeBuilder
         {
             switch (block[i])
             {
+                case SourceComment { Derived: true }:
+                    break;
                 case SourceComment comment:
                     if (pending.Count > 0)
                     {
@@ -850,6 +852,11 @@ internal sealed class ReverseModeBuilder
                     Into(call.Arguments[i], rule.Partials[i], call.Arguments);
                 }
 
+                break;
+            case SelectOperation select:
+                var selectOperands = new[] { select.Condition, select.WhenTrue, select.WhenFalse }.ToEquatableArray();
+                Into(select.WhenTrue, DerivativeRules.Conditional.Partials[1], selectOperands);
+                Into(select.WhenFalse, DerivativeRules.Conditional.Partials[2], selectOperands);
                 break;
             case ElementRead read when _activity.IsActive(read.Array):
                 IntoElement(new AdjointRef(ArrayAdjoint(read.Array), read.Index, _program.Variables[read.Array].Name), _program.Variables[read.Array].Type);

@@ -9,7 +9,6 @@ internal static class GradientEmitter
     public static string Emit(GradientMethod method, string version)
     {
         var spec = method.Spec;
-        var spelling = new CSharpSpelling(method.Body.Variables, mathDirectly: true);
         var writer = new IndentedWriter();
         GeneratedFile.Open(writer, spec, "[Differentiable]");
 
@@ -36,8 +35,40 @@ internal static class GradientEmitter
         }
 
         MethodSignature.WriteMemberReads(writer, spec, gradients: true);
+        WriteBody(writer, spec, method.Body, method.Body.Result, (_, value) =>
+        {
+            if (spec.Form != ResultForm.Outputs)
+            {
+                writer.Line(); // (a vector-valued method takes no model: no scalar gradients to write back either)
+            }
 
-        var body = method.Body;
+            MethodSignature.WriteScalarGradients(writer, spec);
+            if (spec.Form != ResultForm.Outputs)
+            {
+                writer.Line("return " + value + ";");
+            }
+        });
+        writer.Close();
+        if (spec.Form != ResultForm.Scalar && !spec.IsFull)
+        {
+            writer.Line();
+            JacobianEmitter.Write(writer, spec, version);
+        }
+
+        MethodSignature.WriteFieldAccessors(writer, spec);
+        GeneratedFile.Close(writer, spec);
+        return writer.ToString();
+    }
+
+    /// <summary>
+    /// The body of a differentiated method: its pooled storage around the forward sweep, then the reverse sweep, then
+    /// <paramref name="finish"/> (given the spelling and the kept value of <paramref name="returned"/>) before the storage is returned.
+    /// </summary>
+    /// <param name="forward">The comment heading the forward sweep.</param>
+    internal static void WriteBody(IndentedWriter writer, MethodSpec spec, GradientBody body, Operand returned, System.Action<CSharpSpelling, string> finish,
+        string forward = "Forward sweep: the value, one operation per intermediate.")
+    {
+        var spelling = new CSharpSpelling(body.Variables, mathDirectly: true);
         // The pooled buffers: local arrays' adjoints, and the blocks of matrix products and their adjoints.
         var buffers = body.ArrayAdjoints.Select(a => new PooledBufferSpec(a.Buffer, a.Type)).Concat(body.ProductBuffers).ToList();
         var pooledTapes = body.Tapes.Where(t => t.StackCapacity is null).ToList();
@@ -60,9 +91,9 @@ internal static class GradientEmitter
             writer.Open("try");
         }
 
-        writer.Line("// Forward sweep: the value, one operation per intermediate.");
+        writer.Line("// " + forward);
         WriteStatements(writer, context, body.Forward);
-        var value = spelling.Operand(body.Result);
+        var value = spelling.Operand(returned);
         if (body.ValueName is not null)
         {
             writer.Line(spec.ReturnType.Name + " " + body.ValueName + " = " + value + ";");
@@ -83,16 +114,7 @@ internal static class GradientEmitter
             WriteStatements(writer, context, body.Reverse);
         }
 
-        if (spec.Form != ResultForm.Outputs)
-        {
-            writer.Line(); // (a vector-valued method takes no model: no scalar gradients to write back either)
-        }
-
-        MethodSignature.WriteScalarGradients(writer, spec);
-        if (spec.Form != ResultForm.Outputs)
-        {
-            writer.Line("return " + value + ";");
-        }
+        finish(spelling, value);
 
         if (pooled)
         {
@@ -110,17 +132,6 @@ internal static class GradientEmitter
 
             writer.Close();
         }
-
-        writer.Close();
-        if (spec.Form != ResultForm.Scalar && !spec.IsFull)
-        {
-            writer.Line();
-            JacobianEmitter.Write(writer, spec, version);
-        }
-
-        MethodSignature.WriteFieldAccessors(writer, spec);
-        GeneratedFile.Close(writer, spec);
-        return writer.ToString();
     }
 
     /// <summary>The gradient method's return type: the value's (void for a method that writes its outputs).</summary>

@@ -162,6 +162,13 @@ internal static class DerivativeRules
 
     public static readonly DerivativeRule Identity = Rule("=", new Partial(1.0, "1"));
 
+    /// <summary>c ? a : b, over (c, a, b): the adjoint goes to the operand selected; the condition has none.</summary>
+    public static readonly DerivativeRule Conditional = Rule(
+        "?:",
+        new Partial(0.0, "0"),
+        new Partial(Select(X, 1.0, 0.0), "1 if {0}"),
+        new Partial(Select(X, 0.0, 1.0), "1 unless {0}"));
+
     private static readonly HashSet<string> PiecewiseConstantNames = new(StringComparer.Ordinal)
     {
         "Sign", "Floor", "Ceiling", "Round", "Truncate",

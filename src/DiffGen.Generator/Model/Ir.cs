@@ -83,6 +83,12 @@ internal sealed record UnaryOperation(UnaryOperator Operator, Operand Value, boo
 /// <summary><c>u = (T)a</c>, to the type of the target; <paramref name="Checked"/>: an out-of-range value throws.</summary>
 internal sealed record ConversionOperation(Operand Value, bool Checked = false) : Operation;
 
+/// <summary>
+/// <c>u = Condition ? WhenTrue : WhenFalse</c>, both operands already computed: a local derivative that differs by
+/// region (a kink, a tie), as forward mode lowers it. The adjoint goes to the operand selected.
+/// </summary>
+internal sealed record SelectOperation(Operand Condition, Operand WhenTrue, Operand WhenFalse) : Operation;
+
 /// <summary>A call of an elementary function with a derivative rule (<c>Math.Sin</c> and friends).</summary>
 /// <param name="Function">The rule's name, e.g. <c>Sin</c>.</param>
 internal sealed record IntrinsicCall(string Function, EquatableArray<Operand> Arguments) : Operation;
@@ -235,7 +241,8 @@ internal sealed record LoopStatement(
     EquatableArray<int> ExitVariables) : IrStatement;
 
 /// <summary>The source statement the following IR statements come from, kept to annotate the generated code.</summary>
-internal sealed record SourceComment(string Text) : IrStatement;
+/// <param name="Derived">Not a source statement but the rule the following statements apply (a tangent's chain rule): the reverse sweep does not head its lines with it.</param>
+internal sealed record SourceComment(string Text, bool Derived = false) : IrStatement;
 
 /// <summary>A lowered method body.</summary>
 /// <param name="Variables">All variables, parameters first, indexed by id.</param>

@@ -248,3 +248,38 @@ internal sealed record GradientBody(
 
 /// <summary>What goes out of the pipeline for one method: its spec and its differentiated body.</summary>
 internal sealed record GradientMethod(MethodSpec Spec, GradientBody Body);
+
+/// <summary>
+/// A method's tangent program (forward mode): the body with each active value's tangent computed beside it. Its
+/// result is the tangent of the value and its one output the value, so reverse mode can differentiate it again.
+/// </summary>
+/// <param name="Value">The variable holding the method's value.</param>
+/// <param name="TangentInputs">The tangent parameters' variables, one per differentiable parameter, in order.</param>
+/// <param name="Constant">The value does not depend on the inputs: its tangent is 0, and the program's result is the value itself.</param>
+internal sealed record TangentProgram(IrProgram Program, int Value, EquatableArray<int> TangentInputs, bool Constant);
+
+/// <summary>A method's <c>{Method}Tangent</c>: its forward sweep computes the value and the tangent together.</summary>
+/// <param name="Spec">The [Differentiable] method's own spec (names, parameters, documentation).</param>
+/// <param name="Body">The tangent program's forward sweep (no reverse sweep); its result is the tangent.</param>
+/// <param name="Value">The variable holding the method's value.</param>
+/// <param name="Tangents">The tangent parameters' names, one per differentiable parameter, in order (<c>t</c> + name).</param>
+/// <param name="Output">The <c>out</c> parameter receiving the tangent.</param>
+/// <param name="Constant">The value does not depend on the inputs: the tangent is 0.</param>
+internal sealed record TangentMethod(MethodSpec Spec, GradientBody Body, int Value, EquatableArray<string> Tangents, string Output, bool Constant);
+
+/// <summary>
+/// A method's <c>{Method}HessianVector</c>: reverse mode over its tangent program. The tangent is ∇f·v, linear in the
+/// direction v, so one reverse sweep gives both ∂(∇f·v)/∂x = H·v and ∂(∇f·v)/∂v = ∇f.
+/// </summary>
+/// <param name="Directions">The direction parameters' names (<c>v</c> + name), one per differentiable parameter.</param>
+/// <param name="Gradients">The gradient outputs' names (<c>d</c> + name).</param>
+/// <param name="Products">The H·v outputs' names (<c>h</c> + name).</param>
+/// <param name="Seed">The incoming adjoint's name.</param>
+internal sealed record HessianVectorMethod(
+    MethodSpec Spec,
+    GradientBody Body,
+    int Value,
+    EquatableArray<string> Directions,
+    EquatableArray<string> Gradients,
+    EquatableArray<string> Products,
+    string Seed);

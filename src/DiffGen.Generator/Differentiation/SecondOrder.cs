@@ -1,0 +1,78 @@
+using System.Collections.Generic;
+using System.Linq;
+using DiffGen.Generator.Model;
+
+namespace DiffGen.Generator.Differentiation;
+
+/// <summary>
+/// The methods built on forward mode: <c>{Method}Tangent</c> (the tangent program, run forward) and
+/// <c>{Method}HessianVector</c> (reverse mode over the tangent program: forward over reverse's twin, reverse over
+/// forward, which needs no second tape). Null when the method has a form forward mode does not take yet.
+/// </summary>
+internal static class SecondOrder
+{
+    /// <summary>Whether forward mode takes this method: a scalar-valued static method of scalars, arrays and spans.</summary>
+    public static bool Supports(MethodSpec spec) =>
+        spec.Form == ResultForm.Scalar && !spec.IsFull && !spec.IsInstance && spec.Models.Count == 0
+        && spec.Parameters.All(p => p.Member is null && p.Shape != ParameterShape.Matrix && !p.Written);
+
+    public static TangentMethod? Tangent(MethodSpec spec)
+    {
+        if (!Supports(spec))
+        {
+            return null;
+        }
+
+        var names = new NameScope(spec.Parameters.Select(p => p.Name));
+        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable).ToList();
+        var tangents = differentiable.Select(p => names.Claim("t" + p.Name)).ToList();
+        var output = names.Claim("tangent");
+        var program = ForwardMode.Transform(spec.Body, differentiable.Select((p, i) => (p.Variable, tangents[i])).ToList(), new[] { output }, out _);
+        if (program is null)
+        {
+            return null;
+        }
+
+        // Nothing is differentiated in reverse: the builder gives the forward sweep alone, with its declarations.
+        var parameters = spec.Parameters.Select(p => p with { GradientName = null })
+            .Concat(differentiable.Select((p, i) => TangentParameter(p, tangents[i], program.TangentInputs[i], gradientName: null)));
+        var body = ReverseModeBuilder.Differentiate(spec with { Body = program.Program, Parameters = parameters.ToEquatableArray() });
+        return new TangentMethod(spec, body, program.Value, tangents.ToEquatableArray(), output, program.Constant);
+    }
+
+    public static HessianVectorMethod? HessianVector(MethodSpec spec)
+    {
+        if (!Supports(spec))
+        {
+            return null;
+        }
+
+        var names = new NameScope(spec.Parameters.Select(p => p.Name));
+        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable).ToList();
+        var directions = differentiable.Select(p => names.Claim("v" + p.Name)).ToList();
+        var gradients = differentiable.Select(p => names.Claim("d" + p.Name)).ToList();
+        var products = differentiable.Select(p => names.Claim("h" + p.Name)).ToList();
+        var seed = names.Claim("seed");
+        var program = ForwardMode.Transform(spec.Body, differentiable.Select((p, i) => (p.Variable, directions[i])).ToList(), gradients.Concat(products).Append(seed), out _);
+        if (program is null)
+        {
+            return null;
+        }
+
+        // Reverse mode over the tangent ∇f·v: the adjoint of each input x is H·v (into h…), of each direction v the gradient (into d…).
+        var index = 0;
+        var parameters = spec.Parameters.Select(p => p.IsDifferentiable ? p with { GradientName = products[index++] } : p)
+            .Concat(differentiable.Select((p, i) => TangentParameter(p, directions[i], program.TangentInputs[i], gradients[i])));
+        var body = ReverseModeBuilder.Differentiate(spec with { Body = program.Program, Parameters = parameters.ToEquatableArray(), SeedName = seed });
+        return new HessianVectorMethod(spec, body, program.Value, directions.ToEquatableArray(), gradients.ToEquatableArray(), products.ToEquatableArray(), seed);
+    }
+
+    // A tangent (or direction) parameter: a scalar, or a read-only span beside an array or span.
+    private static ParameterSpec TangentParameter(ParameterSpec primal, string name, int variable, string? gradientName) =>
+        new(name,
+            primal.Shape == ParameterShape.Scalar ? primal.Type.Name : "global::System.ReadOnlySpan<" + primal.Type.Name + ">",
+            primal.Shape == ParameterShape.Scalar ? ParameterShape.Scalar : ParameterShape.Span,
+            primal.Type,
+            gradientName,
+            variable);
+}

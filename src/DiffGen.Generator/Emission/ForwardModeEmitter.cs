@@ -1,0 +1,303 @@
+using System.Collections.Generic;
+using System.Linq;
+using DiffGen.Generator.Model;
+
+namespace DiffGen.Generator.Emission;
+
+/// <summary>
+/// Writes the methods forward mode gives a [Differentiable] method: <c>{Method}Tangent</c> (the value and the directional
+/// derivative in one forward pass) in one file, and <c>{Method}HessianVector</c> with <c>{Method}Hessian</c> in another.
+/// </summary>
+internal static class ForwardModeEmitter
+{
+    public static string TangentHintName(MethodSpec spec) => Stem(spec.HintName) + ".Tangent.g.cs";
+
+    public static string HessianHintName(MethodSpec spec) => Stem(spec.HintName) + ".Hessian.g.cs";
+
+    /// <summary>The name of a generated method beside the gradient: <c>F</c> + what it computes.</summary>
+    public static string MethodName(MethodSpec spec, string what) =>
+        (spec.GradientName.EndsWith("Gradient", System.StringComparison.Ordinal) ? spec.GradientName.Substring(0, spec.GradientName.Length - "Gradient".Length) : spec.Name) + what;
+
+    private static string Stem(string hintName) => hintName.EndsWith(".g.cs", System.StringComparison.Ordinal) ? hintName.Substring(0, hintName.Length - 5) : hintName;
+
+    public static string EmitTangent(TangentMethod method, string version)
+    {
+        var spec = method.Spec;
+        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable).ToList();
+        var writer = new IndentedWriter();
+        GeneratedFile.Open(writer, spec, "[Differentiable]");
+
+        var name = CSharpSpelling.Xml(spec.Name);
+        writer.Line("/// <summary>");
+        writer.Line("/// Computes <see cref=\"" + CSharpSpelling.Xml(spec.Cref) + "\"/> and its directional derivative by forward-mode automatic differentiation:");
+        writer.Line("/// returns the value and sets <paramref name=\"" + method.Output + "\"/> to Σₚ ∂" + name + "/∂p · tp over the differentiable parameters p,");
+        writer.Line("/// the derivative along the direction the tangents t… give (a Jacobian-vector product), in the one pass that computes the value.");
+        writer.Line("/// </summary>");
+        WriteInputDocumentation(writer, spec);
+        for (var i = 0; i < differentiable.Count; i++)
+        {
+            writer.Line("/// <param name=\"" + method.Tangents[i] + "\">The tangent of " + differentiable[i].Name.TrimStart('@') + ": how fast it moves along the direction"
+                + (differentiable[i].Shape == ParameterShape.Scalar ? string.Empty : ", one element per element of it") + ".</param>");
+        }
+
+        writer.Line("/// <param name=\"" + method.Output + "\">Receives the directional derivative of " + name + ".</param>");
+        writer.Line("/// <returns>The value of " + name + ".</returns>");
+        WriteLengthExceptionDocumentation(writer, differentiable);
+        writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
+        WriteOptimization(writer, method.Body);
+
+        var parameters = MethodSignature.Inputs(spec)
+            .Concat(differentiable.Select((p, i) => TangentType(p) + " " + method.Tangents[i]))
+            .Append("out " + spec.ReturnType.Name + " " + method.Output);
+        writer.Open(spec.Accessibility + " static " + spec.ReturnType.Name + " " + MethodName(spec, "Tangent") + "(" + string.Join(", ", parameters) + ")");
+        WriteLengthChecks(writer, differentiable, method.Tangents);
+        GradientEmitter.WriteBody(writer, spec, method.Body, new VariableOperand(method.Value), (spelling, value) =>
+        {
+            writer.Line();
+            writer.Line(method.Output + " = " + (method.Constant ? Literals.Format(0, spec.ReturnType.Kind) + ";   // the value does not depend on the inputs" : spelling.Operand(method.Body.Result) + ";"));
+            writer.Line("return " + value + ";");
+        }, "Forward sweep: the value, one operation per intermediate, each active one followed by its tangent (t…).");
+        writer.Close();
+        GeneratedFile.Close(writer, spec);
+        return writer.ToString();
+    }
+
+    public static string EmitHessianVector(HessianVectorMethod method, string version)
+    {
+        var spec = method.Spec;
+        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable).ToList();
+        var writer = new IndentedWriter();
+        GeneratedFile.Open(writer, spec, "[Differentiable]");
+
+        var name = CSharpSpelling.Xml(spec.Name);
+        writer.Line("/// <summary>");
+        writer.Line("/// Computes <see cref=\"" + CSharpSpelling.Xml(spec.Cref) + "\"/>, its gradient and a Hessian-vector product: returns the value, adds");
+        writer.Line("/// <paramref name=\"" + method.Seed + "\"/> × ∂" + name + "/∂p into d… and <paramref name=\"" + method.Seed + "\"/> × (H·v)ₚ into h… for each differentiable parameter p,");
+        writer.Line("/// where H is the Hessian of " + name + " and v the direction v… give. Reverse mode over the forward-mode tangent ∇" + name + "·v:");
+        writer.Line("/// exact to rounding, at a few times the cost of the gradient, without forming H. Outputs accumulate; zero them before the call.");
+        writer.Line("/// </summary>");
+        WriteInputDocumentation(writer, spec);
+        for (var i = 0; i < differentiable.Count; i++)
+        {
+            writer.Line("/// <param name=\"" + method.Directions[i] + "\">The direction's component for " + differentiable[i].Name.TrimStart('@')
+                + (differentiable[i].Shape == ParameterShape.Scalar ? string.Empty : ", one element per element of it") + ".</param>");
+        }
+
+        for (var i = 0; i < differentiable.Count; i++)
+        {
+            writer.Line("/// <param name=\"" + method.Gradients[i] + "\">Receives " + method.Seed + " × ∂" + name + "/∂" + differentiable[i].Name.TrimStart('@') + ", added to its current value.</param>");
+        }
+
+        for (var i = 0; i < differentiable.Count; i++)
+        {
+            writer.Line("/// <param name=\"" + method.Products[i] + "\">Receives " + method.Seed + " × (H·v) for " + differentiable[i].Name.TrimStart('@') + ", added to its current value.</param>");
+        }
+
+        writer.Line("/// <param name=\"" + method.Seed + "\">The incoming adjoint: 1 for " + name + " itself.</param>");
+        writer.Line("/// <returns>The value of " + name + ".</returns>");
+        WriteLengthExceptionDocumentation(writer, differentiable);
+        writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
+        WriteOptimization(writer, method.Body);
+
+        var parameters = MethodSignature.Inputs(spec)
+            .Concat(differentiable.Select((p, i) => TangentType(p) + " " + method.Directions[i]))
+            .Concat(differentiable.Select((p, i) => OutputType(p) + " " + method.Gradients[i]))
+            .Concat(differentiable.Select((p, i) => OutputType(p) + " " + method.Products[i]))
+            .Append(spec.ReturnType.Name + " " + method.Seed + " = " + (spec.ReturnType.Kind == ScalarKind.Float ? "1f" : "1.0"));
+        writer.Open(spec.Accessibility + " static " + spec.ReturnType.Name + " " + MethodName(spec, "HessianVector") + "(" + string.Join(", ", parameters) + ")");
+        WriteLengthChecks(writer, differentiable, method.Directions);
+        GradientEmitter.WriteBody(writer, spec, method.Body, new VariableOperand(method.Value), (_, value) =>
+        {
+            writer.Line();
+            writer.Line("return " + value + ";");
+        }, "Forward sweep: the value and its tangent along v (t… = ∂/∂v), one operation per intermediate.");
+        writer.Close();
+
+        writer.Line();
+        WriteHessian(writer, method, version);
+        GeneratedFile.Close(writer, spec);
+        return writer.ToString();
+    }
+
+    // {Method}Hessian: column j is H·eⱼ, one Hessian-vector product per differentiable input element.
+    private static void WriteHessian(IndentedWriter writer, HessianVectorMethod method, string version)
+    {
+        var spec = method.Spec;
+        var element = spec.ReturnType.Name;
+        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable).ToList();
+        var names = new NameScope(spec.Parameters.Select(p => p.Name));
+        var hessian = names.Claim("hessian");
+        var count = names.Claim("n");
+        var column = names.Claim("column");
+        var buffer = names.Claim("buffer");
+        var scratch = names.Claim("scratch");
+        var value = names.Claim("value");
+        var index = names.Claim("i");
+
+        // Each input's first index among the n, and the buffers that hold its direction, gradient and product.
+        var offsets = new List<string>();
+        var lengths = new List<string>();
+        var scalars = 0;
+        foreach (var input in differentiable)
+        {
+            offsets.Add(Sum(scalars, lengths));
+            if (input.Shape == ParameterShape.Scalar)
+            {
+                scalars++;
+            }
+            else
+            {
+                lengths.Add(input.Name + ".Length");
+            }
+        }
+
+        var directions = differentiable.Select(p => names.Claim("v" + p.Name.TrimStart('@'))).ToList();
+        var gradients = differentiable.Select(p => names.Claim("d" + p.Name.TrimStart('@'))).ToList();
+        var products = differentiable.Select(p => names.Claim("h" + p.Name.TrimStart('@'))).ToList();
+
+        writer.Line("/// <summary>");
+        writer.Line("/// Computes the Hessian of <see cref=\"" + CSharpSpelling.Xml(spec.Cref) + "\"/> into <paramref name=\"" + hessian + "\"/>, dense and row-major (n × n),");
+        writer.Line("/// one Hessian-vector product per column: element (i, j) is ∂²" + CSharpSpelling.Xml(spec.Name) + "/∂pᵢ∂pⱼ over the differentiable input elements in order ("
+            + string.Join(", then ", differentiable.Select(p => p.Name.TrimStart('@'))) + "). Overwrites the matrix; returns the value.");
+        writer.Line("/// For methods with few inputs: it costs n Hessian-vector products.");
+        writer.Line("/// </summary>");
+        foreach (var parameter in spec.Parameters)
+        {
+            writer.Line("/// <param name=\"" + parameter.Name.TrimStart('@') + "\">As for <see cref=\"" + CSharpSpelling.Xml(spec.Cref) + "\"/>.</param>");
+        }
+
+        writer.Line("/// <param name=\"" + hessian + "\">Receives the n × n Hessian; its length must be exactly that.</param>");
+        writer.Line("/// <returns>The value of " + CSharpSpelling.Xml(spec.Name) + ".</returns>");
+        writer.Line("/// <exception cref=\"global::System.ArgumentException\">The length of <paramref name=\"" + hessian + "\"/> is not n × n.</exception>");
+        writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
+        writer.Open(spec.Accessibility + " static " + element + " " + MethodName(spec, "Hessian") + "("
+            + string.Join(", ", MethodSignature.Inputs(spec).Append("global::System.Span<" + element + "> " + hessian)) + ")");
+        writer.Line("int " + count + " = " + Sum(scalars, lengths) + ";   // the differentiable input elements: " + string.Join(", then ", differentiable.Select(p => p.Name.TrimStart('@'))));
+        writer.Open("if (" + hessian + ".Length != (long)" + count + " * " + count + ")");
+        writer.Line("throw new global::System.ArgumentException(\"" + hessian.TrimStart('@') + " has \" + " + hessian + ".Length + \" elements; it needs n × n = \" + "
+            + count + " + \" × \" + " + count + " + \".\", nameof(" + hessian + "));");
+        writer.Close();
+
+        if (scalars == 0)
+        {
+            // No differentiable scalar: n can be 0, and then no product runs to give the value.
+            writer.Open("if (" + count + " == 0)");
+            writer.Line("return " + spec.Cref.Substring(0, spec.Cref.IndexOf('(')) + "(" + string.Join(", ", spec.Parameters.Select(p => p.Name)) + ");");
+            writer.Close();
+        }
+
+        writer.Line();
+        writer.Line("// One buffer of 3n: the direction (a unit vector), the gradient and H times the direction.");
+        writer.Line("var " + buffer + " = new global::DiffGen.PooledBuffer<" + element + ">(3 * " + count + ");");
+        writer.Line(element + " " + value + " = 0;");
+        writer.Open("try");
+        writer.Line("global::System.Span<" + element + "> " + scratch + " = " + buffer + ".Span;");
+        writer.Line(scratch + ".Clear();");
+        for (var i = 0; i < differentiable.Count; i++)
+        {
+            var input = differentiable[i];
+            if (input.Shape != ParameterShape.Scalar)
+            {
+                var length = input.Name + ".Length";
+                writer.Line("global::System.Span<" + element + "> " + directions[i] + " = " + scratch + ".Slice(" + offsets[i] + ", " + length + ");");
+                writer.Line("global::System.Span<" + element + "> " + gradients[i] + " = " + scratch + ".Slice(" + count + " + " + offsets[i] + ", " + length + ");");
+                writer.Line("global::System.Span<" + element + "> " + products[i] + " = " + scratch + ".Slice(2 * " + count + " + " + offsets[i] + ", " + length + ");");
+            }
+        }
+
+        writer.Open("for (int " + column + " = 0; " + column + " < " + count + "; " + column + "++)");
+        writer.Line(scratch + "[" + column + "] = 1;   // the direction is the column's unit vector");
+        var scalarOutputs = differentiable.Select((p, i) => (p, i)).Where(x => x.p.Shape == ParameterShape.Scalar)
+            .SelectMany(x => new[] { gradients[x.i] + " = 0", products[x.i] + " = 0" }).ToList();
+        if (scalarOutputs.Count > 0)
+        {
+            writer.Line(element + " " + string.Join(", ", scalarOutputs) + ";");
+        }
+
+        var arguments = spec.Parameters.Select(p => p.Name)
+            .Concat(differentiable.Select((p, i) => p.Shape == ParameterShape.Scalar ? scratch + "[" + offsets[i] + "]" : "(global::System.ReadOnlySpan<" + element + ">)" + directions[i]))
+            .Concat(differentiable.Select((p, i) => (p.Shape == ParameterShape.Scalar ? "ref " : string.Empty) + gradients[i]))
+            .Concat(differentiable.Select((p, i) => (p.Shape == ParameterShape.Scalar ? "ref " : string.Empty) + products[i]));
+        writer.Line(value + " = " + MethodName(spec, "HessianVector") + "(" + string.Join(", ", arguments) + ");");
+        writer.Line("// H·eⱼ is column j of H");
+        for (var i = 0; i < differentiable.Count; i++)
+        {
+            var input = differentiable[i];
+            if (input.Shape == ParameterShape.Scalar)
+            {
+                writer.Line(hessian + "[" + Parenthesized(offsets[i]) + " * " + count + " + " + column + "] = " + products[i] + ";");
+            }
+            else
+            {
+                writer.Open("for (int " + index + " = 0; " + index + " < " + input.Name + ".Length; " + index + "++)");
+                writer.Line(hessian + "[(" + offsets[i] + " + " + index + ") * " + count + " + " + column + "] = " + products[i] + "[" + index + "];");
+                writer.Close();
+                writer.Line(products[i] + ".Clear();");
+                writer.Line(gradients[i] + ".Clear();");
+            }
+        }
+
+        writer.Line(scratch + "[" + column + "] = 0;");
+        writer.Close();
+        writer.Close();
+        writer.Open("finally");
+        writer.Line(buffer + ".Dispose();");
+        writer.Close();
+        writer.Line("return " + value + ";");
+        writer.Close();
+    }
+
+    private static string Parenthesized(string sum) => sum.Contains(" + ") ? "(" + sum + ")" : sum;
+
+    private static string Sum(int constant, List<string> lengths) =>
+        lengths.Count == 0 ? constant.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : (constant == 0 ? string.Empty : constant.ToString(System.Globalization.CultureInfo.InvariantCulture) + " + ") + string.Join(" + ", lengths);
+
+    private static void WriteInputDocumentation(IndentedWriter writer, MethodSpec spec)
+    {
+        foreach (var parameter in spec.Parameters)
+        {
+            writer.Line("/// <param name=\"" + parameter.Name.TrimStart('@') + "\">" + (parameter.IsDifferentiable ? "Differentiable." : "A constant: no derivative is taken with respect to it.") + "</param>");
+        }
+    }
+
+    private static void WriteLengthExceptionDocumentation(IndentedWriter writer, List<ParameterSpec> differentiable)
+    {
+        if (differentiable.Any(p => p.Shape != ParameterShape.Scalar))
+        {
+            writer.Line("/// <exception cref=\"global::System.ArgumentException\">A direction's length is not its parameter's.</exception>");
+        }
+    }
+
+    private static void WriteOptimization(IndentedWriter writer, GradientBody body)
+    {
+        if (body.Forward.Any(s => s is ForwardLoop))
+        {
+            writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        }
+    }
+
+    private static void WriteLengthChecks(IndentedWriter writer, List<ParameterSpec> differentiable, EquatableArray<string> directions)
+    {
+        var any = false;
+        for (var i = 0; i < differentiable.Count; i++)
+        {
+            if (differentiable[i].Shape != ParameterShape.Scalar)
+            {
+                GradientEmitter.WriteLengthCheck(writer, directions[i], differentiable[i].Name, differentiable[i].Name.TrimStart('@'));
+                any = true;
+            }
+        }
+
+        if (any)
+        {
+            writer.Line();
+        }
+    }
+
+    private static string TangentType(ParameterSpec parameter) =>
+        parameter.Shape == ParameterShape.Scalar ? parameter.Type.Name : "global::System.ReadOnlySpan<" + parameter.Type.Name + ">";
+
+    private static string OutputType(ParameterSpec parameter) =>
+        parameter.Shape == ParameterShape.Scalar ? "ref " + parameter.Type.Name : "global::System.Span<" + parameter.Type.Name + ">";
+}
