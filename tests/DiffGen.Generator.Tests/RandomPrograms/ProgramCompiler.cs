@@ -22,7 +22,9 @@ public sealed record CompiledProgram(
     bool Blocked,
     bool StackTape,
     Func<double[], int, int, double[]>? GraphAdjoints = null,
-    Func<double[], double[][]>? VectorHelpers = null);
+    Func<double[], double[][]>? VectorHelpers = null,
+    Func<double[], double[], double>? ForwardTangent = null,
+    Func<double[], double[], double[], double[], double>? ForwardHessianVector = null);
 
 /// <summary>
 /// Compiles a batch of random programs in memory, as a build does: the generator runs through
@@ -88,6 +90,11 @@ public sealed class ProgramBatch : IDisposable
         var compilation = Parse(programs, sources);
         var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var result = driver.GetRunResult().Results.Single();
+
+        // Forward mode's entry points, for the programs whose F has a tangent (not a model's, nor one calling a [Differentiable] helper yet).
+        bool HasTangent(RandomProgram p) => result.GeneratedSources.Any(g => g.HintName == ProgramPrinter.ClassName(p) + ".F.Tangent.g.cs");
+        output = output.AddSyntaxTrees(programs.Where(HasTangent).Select(p => CSharpSyntaxTree.ParseText(
+            ProgramPrinter.ForwardHarness(p), GeneratorHarness.ParseOptions, path: ProgramPrinter.ClassName(p) + ".Forward.cs")));
         // A generator diagnostic's location is external (a path and a span, no syntax tree).
         string Owner(Location location) => location.SourceTree?.FilePath ?? location.GetLineSpan().Path ?? "?";
         if (result.Exception is { } exception)
@@ -139,7 +146,9 @@ public sealed class ProgramBatch : IDisposable
                 Emits(i, "global::DiffGen.Kernels.MatrixMultiplyAddAt("),
                 Emits(i, " values: ") && Emits(i, " = stackalloc "),   // a tape of a size known at compile time, on the stack
                 graphs ? Entry<Func<double[], int, int, double[]>>("GraphAdjoints") : null,
-                Entry<Func<double[], double[][]>>("VectorHelpers")));
+                Entry<Func<double[], double[][]>>("VectorHelpers"),
+                HasTangent(programs[i]) ? Entry<Func<double[], double[], double>>("ForwardTangent") : null,
+                HasTangent(programs[i]) ? Entry<Func<double[], double[], double[], double[], double>>("ForwardHessianVector") : null));
         }
 
         return batch;

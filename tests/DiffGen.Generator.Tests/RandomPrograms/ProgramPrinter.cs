@@ -146,6 +146,52 @@ public static class ProgramPrinter
         return "new M { " + string.Join(", ", fields) + " }." + method + "(" + string.Join(", ", rest);
     }
 
+    /// <summary>
+    /// The entry points of forward mode's methods, in a file of their own (added only when the generator wrote
+    /// <c>FTangent</c>, which it does for the forms forward mode takes): the tangent along a direction, and the
+    /// Hessian-vector product with the gradient beside it, array in, array out.
+    /// </summary>
+    public static string ForwardHarness(RandomProgram program)
+    {
+        var t = program.IsFloat ? "float" : "double";
+        var w0 = program.Scalars;
+        var scalars = Enumerable.Range(0, program.Scalars).ToList();
+        string Inputs(string weights) => string.Join(", ", scalars.Select(i => $"({t})v[{i}]")
+            .Concat(program.HasWeights ? [weights] : [])
+            .Concat(program.HasConstants ? ["C"] : [])
+            .Append(program.N.ToString(CultureInfo.InvariantCulture)));
+        string Directions(string weights) => string.Join(", ", scalars.Select(i => $"({t})u[{i}]").Concat(program.HasWeights ? [weights] : []));
+        string Weights(string name, string from) =>
+            $"        var {name} = new {t}[4];\n        for (int j = 0; j < 4 && {(program.HasWeights ? "true" : "false")}; j++) {name}[j] = ({t}){from}[{w0} + j];\n";
+
+        var sb = new StringBuilder();
+        sb.Append("public static partial class ").Append(ClassName(program)).Append("\n{\n");
+        sb.Append("    public static double ForwardTangent(double[] v, double[] u)\n    {\n");
+        sb.Append(Weights("w", "v")).Append(Weights("tw", "u"));
+        sb.Append("        FTangent(").Append(Inputs("w")).Append(", ").Append(Directions("tw")).Append(", out var tangent);\n");
+        sb.Append("        return tangent;\n    }\n\n");
+
+        sb.Append("    public static double ForwardHessianVector(double[] v, double[] u, double[] g, double[] h)\n    {\n");
+        sb.Append(Weights("w", "v")).Append(Weights("vw", "u"));
+        sb.Append("        var dw = new ").Append(t).Append("[4];\n        var hw = new ").Append(t).Append("[4];\n");
+        foreach (var i in scalars)
+        {
+            sb.Append("        ").Append(t).Append(" d").Append(i).Append(" = 0, h").Append(i).Append(" = 0;\n");
+        }
+
+        var outputs = scalars.Select(i => $"ref d{i}").Concat(program.HasWeights ? ["dw"] : [])
+            .Concat(scalars.Select(i => $"ref h{i}")).Concat(program.HasWeights ? ["hw"] : []);
+        sb.Append("        double value = FHessianVector(").Append(Inputs("w")).Append(", ").Append(Directions("vw")).Append(", ").Append(string.Join(", ", outputs)).Append(");\n");
+        foreach (var i in scalars)
+        {
+            sb.Append("        g[").Append(i).Append("] = d").Append(i).Append("; h[").Append(i).Append("] = h").Append(i).Append(";\n");
+        }
+
+        sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) { g[").Append(w0).Append(" + j] = dw[j]; h[").Append(w0).Append(" + j] = hw[j]; }\n");
+        sb.Append("        return value;\n    }\n}\n");
+        return sb.ToString();
+    }
+
     // Each [Differentiable] helper returning an array is vector-valued: its generated Jacobian, the same Jacobian by dual
     // numbers (one helper evaluation per column), and its generated vector-Jacobian product with a fixed seed, at
     // scalars taken from the point. Three arrays per helper, row-major 4 × k Jacobians.

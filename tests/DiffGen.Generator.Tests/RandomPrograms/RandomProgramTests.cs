@@ -41,6 +41,7 @@ public class RandomProgramTests(ITestOutputHelper output)
         Assert.True(wanted < 1000 || tally.Blocked > 0, "No program ran a loop nest as blocked matrix products, so blocking went untested: " + tally);
         Assert.True(wanted < 1000 || tally.StackTapes > 0, "No program kept a tape on the stack, so constant-size tapes went untested: " + tally);
         Assert.True(wanted < 1000 || tally.VectorJacobians > 0, "No vector-valued helper's Jacobian was checked: " + tally);
+        Assert.True(wanted < 1000 || tally.Curvatures > 0, "No program's tangent and Hessian-vector product were checked against finite differences: " + tally);
         var missing = tally.Shapes.Where(s => s.Value == 0).Select(s => s.Key).ToList();
         Assert.True(wanted < 1000 || missing.Count == 0, "No checked program had the shapes " + string.Join(", ", missing) + ": " + tally);
     }
@@ -130,8 +131,25 @@ public sealed class Tally
     private int _blocked;
     private int _stackTapes;
     private int _vectorJacobians;
+    private int _tangents;
+    private int _curvatures;
 
     public int Checked => _checked;
+
+    /// <summary>Checked programs whose tangent and Hessian-vector product (forward mode) were checked against the gradient.</summary>
+    public int Tangents => _tangents;
+
+    /// <summary>Of those, the programs whose Hessian-vector product was also checked against central differences of the gradient.</summary>
+    public int Curvatures => _curvatures;
+
+    public void Forward(bool againstFiniteDifferences)
+    {
+        Interlocked.Increment(ref _tangents);
+        if (againstFiniteDifferences)
+        {
+            Interlocked.Increment(ref _curvatures);
+        }
+    }
 
     public int Gated => _gated;
 
@@ -196,10 +214,10 @@ public sealed class Tally
     }
 
     public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest, {9} with a loop nest run as blocked matrix products, {10} with a tape on the stack, {8} vector-valued helpers' Jacobians and products), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
+        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest, {9} with a loop nest run as blocked matrix products, {10} with a tape on the stack, {8} vector-valued helpers' Jacobians and products, {11} with the tangent and the Hessian-vector product checked against the gradient and {12} of those H·v against central differences of the gradient), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
         _checked, _float, _derivatives, _finiteDifferences, _discarded, _gated, _reserved,
         string.Join("\n", _shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"  {s.Key,-28} {s.Value}")),
-        _vectorJacobians, _blocked, _stackTapes);
+        _vectorJacobians, _blocked, _stackTapes, _tangents, _curvatures);
 }
 
 /// <summary>The comparison of one compiled program's gradient with its two references.</summary>
@@ -287,6 +305,7 @@ public static class ProgramCheck
         }
 
         CheckVectorHelpers(compiled, point, tolerance, tally);
+        CheckForwardMode(compiled, point, value, valueTolerance, gradient, tolerance, withFiniteDifferences, tally);
         tally.Pass(program, withFiniteDifferences, compiled.Gated, compiled.Reserved, compiled.Blocked, compiled.StackTape);
     }
 
@@ -332,6 +351,62 @@ public static class ProgramCheck
 
             tally.VectorJacobian();
         }
+    }
+
+    // Forward mode, where the generator wrote it: the tangent along a fixed direction u is ∇F·u (the same local derivatives,
+    // summed forward); the Hessian-vector product returns the value and the gradient beside H·u, and H·u matches central
+    // differences of the generated gradient along u (double programs away from kinks, where the differences converge).
+    private static void CheckForwardMode(CompiledProgram compiled, double[] point, double value, double valueTolerance, double[] gradient, double tolerance, bool awayFromKinks, Tally tally)
+    {
+        if (compiled.ForwardTangent is null || compiled.ForwardHessianVector is null)
+        {
+            return;
+        }
+
+        var program = compiled.Program;
+        var u = Enumerable.Range(0, program.Inputs).Select(k => Math.Cos(1.7 * k + 0.3)).ToArray();
+        var tangent = compiled.ForwardTangent(point, u);
+        var expected = gradient.Zip(u, (g, d) => g * d).Sum();
+        var scale = gradient.Zip(u, (g, d) => Math.Abs(g * d)).Sum();
+        Require(Math.Abs(tangent - expected) <= tolerance * Math.Max(1, scale), compiled, $"the tangent along u = cos(1.7k + 0.3): generated {tangent:R}, ∇F·u {expected:R}");
+
+        var (g2, product) = (new double[program.Inputs], new double[program.Inputs]);
+        var returned = compiled.ForwardHessianVector(point, u, g2, product);
+        Require(returned == value || Math.Abs(returned - value) <= valueTolerance, compiled, $"the Hessian-vector product returned {returned:R}, the method {value:R}");
+        for (var k = 0; k < program.Inputs; k++)
+        {
+            Require(Close(g2[k], gradient[k], tolerance), compiled, $"∂F/∂input{k} beside H·u: {g2[k]:R}, the gradient {gradient[k]:R}");
+        }
+
+        if (product.Any(h => !double.IsFinite(h) || Math.Abs(h) > Huge))
+        {
+            tally.Forward(againstFiniteDifferences: false);
+            return;
+        }
+
+        // Central differences of the gradient along u at h and h/2 must agree before their extrapolation is trusted.
+        var checkedCurvature = awayFromKinks && !program.IsFloat;
+        double[] GradientAt(double t)
+        {
+            var g = new double[program.Inputs];
+            compiled.Gradient(point.Zip(u, (x, d) => x + t * d).ToArray(), g);
+            return g;
+        }
+
+        var step = 1e-4 * Math.Max(1, point.Max(Math.Abs));
+        var (plus, minus, plusHalf, minusHalf) = checkedCurvature ? (GradientAt(step), GradientAt(-step), GradientAt(step / 2), GradientAt(-step / 2)) : default;
+        for (var k = 0; k < program.Inputs && checkedCurvature; k++)
+        {
+            var (coarse, fine) = ((plus[k] - minus[k]) / (2 * step), (plusHalf[k] - minusHalf[k]) / step);
+            checkedCurvature = Close(coarse, fine, 1e-4);
+            if (checkedCurvature)
+            {
+                var numeric = (4 * fine - coarse) / 3;
+                Require(Close(product[k], numeric, 1e-5), compiled, $"(H·u)[{k}]: generated {product[k]:R}, central difference of the gradient {numeric:R}");
+            }
+        }
+
+        tally.Forward(checkedCurvature);
     }
 
     private static double CentralDifference(Func<double[], double> f, double[] point, int k, double h)
