@@ -63,7 +63,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         var everyFullGradient = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.DiffGenFullGradients", out var value)
                 && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
-        var gradients = parsed
+        var specs = parsed
             .Combine(fullGradientsCalled)
             .Combine(everyFullGradient)
             .SelectMany(static (input, _) =>
@@ -77,7 +77,8 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                 return result.Full is not null && (every || called.Contains(result.FullName!))
                     ? ImmutableArray.Create(result.Spec, result.Full)
                     : ImmutableArray.Create(result.Spec);
-            })
+            });
+        var gradients = specs
             .Select(static (spec, _) => Differentiate(spec))
             .WithTrackingName(Steps.Differentiate);
         // [Differentiable(Graph = true)]: {Method}Graph, in a file of its own, so the gradient's stays as it is.
@@ -86,14 +87,15 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Select(static (result, _) => EmitGraph(result.Spec!))
             .WithTrackingName(Steps.Graph);
 
-        // Forward mode: {Method}Tangent, and {Method}HessianVector with {Method}Hessian, each in a file of its own.
-        var tangents = parsed
-            .Where(static result => result.Spec is { } spec && SecondOrder.Supports(spec))
-            .Select(static (result, _) => EmitTangent(result.Spec!))
+        // Forward mode: {Method}Tangent, and {Method}HessianVector with {Method}Hessian, each in a file of its own (the
+        // full gradient's twins too, for callers that vary a [NoDerivative] scalar).
+        var tangents = specs
+            .Where(static spec => SecondOrder.Supports(spec))
+            .Select(static (spec, _) => EmitTangent(spec))
             .WithTrackingName(Steps.Tangent);
-        var hessians = parsed
-            .Where(static result => result.Spec is { } spec && SecondOrder.Supports(spec))
-            .Select(static (result, _) => EmitHessian(result.Spec!))
+        var hessians = specs
+            .Where(static spec => SecondOrder.Supports(spec))
+            .Select(static (spec, _) => EmitHessian(spec))
             .WithTrackingName(Steps.Hessian);
 
         // Each class or record model a method reads: its ParameterSet.FromModel registration, once per type and precision.

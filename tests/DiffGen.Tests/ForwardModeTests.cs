@@ -89,7 +89,7 @@ public class ForwardModeTests
         }
     }
 
-    public static readonly TheoryData<string> Programs = new() { "Rosenbrock", "LogisticNll", "SpringEnergy", "BlackScholesCall", "TanhNet", "Piecewise", "Iterated" };
+    public static readonly TheoryData<string> Programs = new() { "Rosenbrock", "LogisticNll", "SpringEnergy", "BlackScholesCall", "TanhNet", "Piecewise", "Iterated", "RegularizedRosenbrock", "Nested", "ThroughAVectorValuedCall" };
 
     // Each program as a function of one vector: the value, its generated gradient, tangent and Hessian-vector product.
     private sealed record Vectorized(
@@ -166,6 +166,55 @@ public class ForwardModeTests
                         return (value, g, h);
                     },
                     () => Uniform(3, -2, 2));
+            case "RegularizedRosenbrock":
+                return Arrays(5, x => S.RegularizedRosenbrock(x, 0.3), (x, d) =>
+                    {
+                        double dl = 0;
+                        return S.RegularizedRosenbrockGradient(x, 0.3, d, ref dl);
+                    },
+                    (double[] x, ReadOnlySpan<double> t, out double tangent) => S.RegularizedRosenbrockTangent(x, 0.3, t, 0, out tangent),
+                    (x, v, d, h) =>
+                    {
+                        double dl = 0, hl = 0;
+                        return S.RegularizedRosenbrockHessianVector(x, 0.3, v, 0, d, ref dl, h, ref hl);
+                    },
+                    () => Uniform(5, -1.5, 1.5));
+            case "ThroughAVectorValuedCall":
+                return new Vectorized(
+                    2,
+                    p => S.ThroughAVectorValuedCall(p[0], p[1]),
+                    p =>
+                    {
+                        var g = new double[2];
+                        S.ThroughAVectorValuedCallGradient(p[0], p[1], ref g[0], ref g[1]);
+                        return g;
+                    },
+                    (p, t) => (S.ThroughAVectorValuedCallTangent(p[0], p[1], t[0], t[1], out var tangent), tangent),
+                    (p, v) =>
+                    {
+                        var (g, h) = (new double[2], new double[2]);
+                        var value = S.ThroughAVectorValuedCallHessianVector(p[0], p[1], v[0], v[1], ref g[0], ref g[1], ref h[0], ref h[1]);
+                        return (value, g, h);
+                    },
+                    () => Uniform(2, -2, 2));
+            case "Nested":
+                return new Vectorized(
+                    2,
+                    p => S.Nested(p[0], p[1], 4),
+                    p =>
+                    {
+                        var g = new double[2];
+                        S.NestedGradient(p[0], p[1], 4, ref g[0], ref g[1]);
+                        return g;
+                    },
+                    (p, t) => (S.NestedTangent(p[0], p[1], 4, t[0], t[1], out var tangent), tangent),
+                    (p, v) =>
+                    {
+                        var (g, h) = (new double[2], new double[2]);
+                        var value = S.NestedHessianVector(p[0], p[1], 4, v[0], v[1], ref g[0], ref g[1], ref h[0], ref h[1]);
+                        return (value, g, h);
+                    },
+                    () => Uniform(2, -1.2, 1.2));
             default:
                 return Arrays(4, p => S.Iterated(p, 1e-12), (p, d) => S.IteratedGradient(p, 1e-12, d),
                     (double[] p, ReadOnlySpan<double> t, out double tangent) => S.IteratedTangent(p, 1e-12, t, out tangent),
@@ -318,5 +367,18 @@ public class ForwardModeTests
         Assert.Equal("vx", thrown.ParamName);
         thrown = Assert.Throws<ArgumentException>(() => S.RosenbrockHessian(x, new double[8]));
         Assert.Equal("hessian", thrown.ParamName);
+    }
+
+    [Fact]
+    public void ABodyForwardModeDoesNotTakeGetsMethodsThatSaySo()
+    {
+        // The gradient is generated; the tangent and the Hessian-vector product exist (callers compile) and throw, naming the cause.
+        double dx = 0;
+        Assert.Equal(S.ThroughAConstantParameter(2), S.ThroughAConstantParameterGradient(2, ref dx));
+        Assert.Equal(12, dx);
+        var thrown = Assert.Throws<NotSupportedException>(() => S.ThroughAConstantParameterTangent(2, 1, out _));
+        Assert.Contains("[NoDerivative] parameter of SecondOrder.ScaledByAConstant", thrown.Message);
+        Assert.Contains("ThroughAConstantParameterGradient is", thrown.Message);
+        Assert.Throws<NotSupportedException>(() => S.ThroughAConstantParameterHessian(2, new double[1]));
     }
 }

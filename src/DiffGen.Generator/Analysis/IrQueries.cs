@@ -36,6 +36,12 @@ internal static class IrQueries
         {
             switch (statement)
             {
+                case AssignStatement { Operation: TangentCall call } a:
+                    // Two results: the value, from the arguments; the tangent, from the arguments and their tangents. The call
+                    // writes the tangent whenever it runs, so a live value keeps the tangent's variable alive (declared).
+                    yield return new Edge(a.Target, DifferentiableOperands(call), Operands(call).Append(new VariableOperand(call.Tangent)));
+                    yield return new Edge(call.Tangent, DifferentiableOperands(call).Concat(call.Tangents), Operands(call));
+                    break;
                 case AssignStatement a:
                     yield return new Edge(a.Target, DifferentiableOperands(a.Operation), Operands(a.Operation));
                     break;
@@ -88,6 +94,7 @@ internal static class IrQueries
         IntrinsicCall i => i.Arguments,
         OpaqueCall o => o.Arguments,
         DifferentiableCall d => d.Arguments,
+        TangentCall t => t.Arguments.Concat(t.Tangents),
         ElementRead e => new Operand[] { new VariableOperand(e.Array), e.Index },
         RowRead r => new Operand[] { new VariableOperand(r.Array), r.Index },
         ModelElementRead m => new Operand[] { new VariableOperand(m.Models), m.Index },
@@ -114,6 +121,7 @@ internal static class IrQueries
         MatrixRead m => new Operand[] { new VariableOperand(m.Array) },
         DifferentiableCall d => d.Arguments.Where((_, i) => d.Callee.Parameters[i].Differentiable
             || (d.Callee.FullGradientMethod is not null && d.Callee.Parameters[i].InFullGradient)),
+        TangentCall t => t.Arguments.Where((_, i) => t.TakesTangent(i)),
         ElementRead e => new Operand[] { new VariableOperand(e.Array) },
         _ => Operands(operation),
     };

@@ -19,6 +19,7 @@ internal sealed class ForwardMode
     private readonly List<IrVariable> _variables;
     private readonly NameScope _names;
     private readonly int?[] _tangents;
+    private readonly List<IrStatement> _prologue = new();
 
     private ForwardMode(IrProgram program, IReadOnlyList<(int Variable, string Name)> inputs, IEnumerable<string> reserved)
     {
@@ -50,6 +51,47 @@ internal sealed class ForwardMode
                 _tangents[variable] = Add("t" + primal.Name, primal.Type, VariableOrigin.Intermediate, primal.Shape);
             }
         }
+
+        ZeroTangentsOfConstantArrays();
+    }
+
+    // A constant array passed where a callee takes a tangent gets one that stays zero, made where the array is: at the
+    // start for a parameter, beside its allocation (or the copy that names it) for a local array. Made at the call it would
+    // be a new array each time, which reverse mode over the tangent (H·v) could not read back inside a loop.
+    private void ZeroTangentsOfConstantArrays()
+    {
+        var definitions = IrQueries.Flatten(_program.Body).GroupBy(a => a.Target).ToDictionary(g => g.Key, g => g.ToList());
+        var pending = new Stack<int>(IrQueries.Flatten(_program.Body)
+            .Where(a => a.Operation is DifferentiableCall && _activity.IsActive(a.Target))
+            .SelectMany(a => ((DifferentiableCall)a.Operation).Arguments.Where((argument, i) => ((DifferentiableCall)a.Operation).Callee.Parameters[i].Shape != ParameterShape.Scalar))
+            .OfType<VariableOperand>()
+            .Select(v => v.Id));
+        while (pending.Count > 0)
+        {
+            var array = pending.Pop();
+            if (_tangents[array] is not null)
+            {
+                continue;
+            }
+
+            var primal = _variables[array];
+            if (primal.Origin != VariableOrigin.Intermediate)
+            {
+                var zeros = Add("t" + primal.Name, primal.Type, VariableOrigin.Intermediate, ParameterShape.Array);
+                var length = Add("u" + _variables.Count, TypeRef.Int, VariableOrigin.Intermediate, ParameterShape.Scalar);
+                _prologue.Add(new AssignStatement(length, new LengthRead(array)));
+                _prologue.Add(new AssignStatement(zeros, new ArrayAllocation(new VariableOperand(length), OnStack: false)));
+                _tangents[array] = zeros;
+            }
+            else if (definitions.TryGetValue(array, out var assignments) && assignments.All(a => a.Operation is ArrayAllocation or CopyOperation { Value: VariableOperand }))
+            {
+                _tangents[array] = Add("t" + primal.Name, primal.Type, VariableOrigin.Intermediate, primal.Shape);
+                foreach (var source in assignments.Select(a => a.Operation).OfType<CopyOperation>())
+                {
+                    pending.Push(((VariableOperand)source.Value).Id);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -76,10 +118,16 @@ internal sealed class ForwardMode
         {
             switch (statement)
             {
-                case AssignStatement { Operation: DifferentiableCall call } a when _activity.IsActive(a.Target):
-                    return "a call of " + call.Callee.DisplayName;
+                case AssignStatement { Operation: DifferentiableCall call } a when _activity.IsActive(a.Target) && !call.Callee.HasTangent:
+                    return "a call of " + call.Callee.DisplayName + ", which has no tangent method (it writes outputs, returns an array or takes a matrix or a model)";
+                case AssignStatement { Operation: DifferentiableCall call } a when _activity.IsActive(a.Target)
+                    && call.Arguments.Where((_, i) => !call.Callee.Parameters[i].Differentiable && call.Callee.Parameters[i].Type.IsFloating).Any(_activity.IsActive)
+                    && !CallNeeds.FullGradient(call, _activity.IsActive):
+                    return "a varied value passed to a [NoDerivative] parameter of " + call.Callee.DisplayName + " (its tangent method has no tangent for it)";
                 case AssignStatement { Operation: ModelElementRead or MatrixRead } read when _activity.IsActive(read.Target):
                     return "a model or matrix parameter";
+                case ElementWriteStatement write when _program.Variables[write.Array].Origin != VariableOrigin.Intermediate && _activity.IsActive(write.Array):
+                    return "writing varied values into the parameter " + _program.Variables[write.Array].Name;
                 case LoopStatement loop when loop.Latch.Any(l => l.Operation is not CopyOperation && _activity.IsActive(l.Target)):
                     return "a loop whose latch computes";
             }
@@ -90,7 +138,7 @@ internal sealed class ForwardMode
 
     private TangentProgram Build(IReadOnlyList<(int Variable, string Name)> inputs)
     {
-        var body = Block(_program.Body);
+        var body = _prologue.Concat(Block(_program.Body)).ToList();
         var tangentInputs = inputs.Select(i => _tangents[i.Variable]!.Value).ToEquatableArray();
         if (Tangent(new VariableOperand(_program.Result)) is not VariableOperand { Id: var tangent })
         {
@@ -165,6 +213,20 @@ internal sealed class ForwardMode
         }
 
         var target = _variables[assignment.Target];
+        if (assignment.Operation is DifferentiableCall call)
+        {
+            // The callee's own tangent method: the value, and the tangent through an out argument (declared first, zero).
+            // A varied value for a [NoDerivative] scalar: the callee's full tangent, which takes its tangent too.
+            output.Add(new AssignStatement(tangent, new CopyOperation(Zero(target.Type))));
+            var full = CallNeeds.FullGradient(call, _activity.IsActive);
+            var tangents = call.Arguments.Select((argument, i) => (Argument: argument, Parameter: call.Callee.Parameters[i]))
+                .Where(a => a.Parameter.Differentiable || (full && a.Parameter.InFullGradient))
+                .Select(a => Tangent(a.Argument) ?? (a.Parameter.Shape == ParameterShape.Scalar ? Zero(a.Parameter.Type) : ZeroArray(a.Argument, a.Parameter.Type, output)))
+                .ToEquatableArray();
+            output.Add(new AssignStatement(assignment.Target, new TangentCall(call.Callee, call.Arguments, tangents, tangent, full)));
+            return;
+        }
+
         var overwritesOperand = IrQueries.Operands(assignment.Operation).Any(o => o is VariableOperand { Id: var id } && id == assignment.Target);
         var result = overwritesOperand ? Add(target.Name + "New", target.Type, VariableOrigin.Intermediate, target.Shape) : assignment.Target;
         output.Add(new AssignStatement(result, assignment.Operation));
@@ -346,6 +408,15 @@ internal sealed class ForwardMode
         var variable = Add("u" + _variables.Count, type, VariableOrigin.Intermediate, ParameterShape.Scalar);
         output.Add(new AssignStatement(variable, operation));
         return new VariableOperand(variable);
+    }
+
+    // The tangent of an array that does not move: zeros of its length.
+    private Operand ZeroArray(Operand array, TypeRef element, List<IrStatement> output)
+    {
+        var length = Temporary(TypeRef.Int, new LengthRead(((VariableOperand)array).Id), output);
+        var zeros = Add("zeros", element, VariableOrigin.Intermediate, ParameterShape.Array);
+        output.Add(new AssignStatement(zeros, new ArrayAllocation(length, OnStack: false)));
+        return new VariableOperand(zeros);
     }
 
     private int Add(string name, TypeRef type, VariableOrigin origin, ParameterShape shape)

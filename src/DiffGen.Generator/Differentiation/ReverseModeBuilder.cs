@@ -491,7 +491,7 @@ internal sealed class ReverseModeBuilder
     // overflowed a 1 MB stack at depth 130, where the pooled tape reached 2,000). A gradient that calls none is a leaf.
     private EquatableArray<TapeSpec> OnTheStack(IEnumerable<TapeSpec> tapes)
     {
-        if (IrQueries.Flatten(_program.Body).Any(a => a.Operation is DifferentiableCall))
+        if (IrQueries.Flatten(_program.Body).Any(a => a.Operation is DifferentiableCall or TangentCall))
         {
             return tapes.ToEquatableArray();
         }
@@ -783,6 +783,11 @@ internal sealed class ReverseModeBuilder
     private void Pullback(AssignStatement assignment, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
     {
         var target = assignment.Target;
+        if (assignment.Operation is TangentCall tangentCall)
+        {
+            PullbackTangentCall(target, tangentCall, definedHere, output, loop);
+            return;
+        }
         if (assignment.Operation is ArrayAllocation && _loops.Home(target) is not null && _adjoints[target] is { } arrayAdjoint)
         {
             output.Add(new ClearArrayAdjoint(arrayAdjoint));
@@ -987,44 +992,74 @@ internal sealed class ReverseModeBuilder
 
         // A varied value passed to a [NoDerivative] scalar: the callee's full gradient has an output for it too.
         var full = CallNeeds.FullGradient(call, _activity.IsActive);
-        var outputs = new List<CallOutput>();
-        for (var i = 0; i < call.Arguments.Count; i++)
+        var outputs = call.Arguments.Select((argument, i) => (Argument: argument, Parameter: call.Callee.Parameters[i]))
+            .Where(a => a.Parameter.Differentiable || (full && a.Parameter.InFullGradient))
+            .Select(a => Output(a.Argument, a.Parameter, definedHere, output))
+            .ToEquatableArray();
+        output.Add(new PullbackCall(call.Callee, full ? call.Callee.FullGradientMethod! : call.Callee.GradientMethod, call.Arguments, outputs, seed));
+    }
+
+    // u = G.Tangent(x, tx, out tu), reversed: u's adjoint through G's gradient, tu's through G's Hessian-vector product,
+    // whose direction is tx: ∂(∇G·tx)/∂x = H·tx goes into x's adjoints (its h… outputs), ∂(∇G·tx)/∂tx = ∇G into tx's (d…).
+    private void PullbackTangentCall(int target, TangentCall call, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
+    {
+        bool Flows(int variable) => _activity.IsActive(variable) && _declared[variable];
+        var (value, tangent) = (Flows(target), Flows(call.Tangent));
+        if (value)
         {
-            var parameter = call.Callee.Parameters[i];
-            if (!parameter.Differentiable && !(full && parameter.InFullGradient))
-            {
-                continue;
-            }
-
-            if (parameter.Shape != ParameterShape.Scalar)
-            {
-                // An array: its own adjoint span, or scratch of its length when it is a constant.
-                var array = ((VariableOperand)call.Arguments[i]).Id;
-                outputs.Add(new CallOutput(
-                    _activity.IsActive(array) ? ArrayAdjoint(array) : "new " + parameter.Type.Name + "[" + _program.Variables[array].Name + ".Length]",
-                    ByReference: false));
-                continue;
-            }
-
-            if (call.Arguments[i] is VariableOperand { Id: var id } && _activity.IsActive(id))
-            {
-                DeclareBeforeUse(id, definedHere, output);
-                outputs.Add(new CallOutput(Adjoint(id), ByReference: true));
-            }
-            else
-            {
-                // A constant passed where the callee differentiates: its gradient is computed and discarded.
-                if (!_scratch.TryGetValue(parameter.Type, out var scratch))
-                {
-                    scratch = _names.Claim(parameter.Type.Kind == ScalarKind.Float ? "discardF" : "discard");
-                    _scratch.Add(parameter.Type, scratch);
-                }
-
-                outputs.Add(new CallOutput(scratch, ByReference: true));
-            }
+            PullbackCall(new DifferentiableCall(call.Callee, call.Arguments), Adjoint(target), definedHere, output);
         }
 
-        output.Add(new PullbackCall(call.Callee, full ? call.Callee.FullGradientMethod! : call.Callee.GradientMethod, call.Arguments, outputs.ToEquatableArray(), seed));
+        if (tangent)
+        {
+            PullbackHessianVector(call, definedHere, output);
+        }
+
+        // Adjoints whose variables this loop overwrites on every iteration start over once consumed.
+        foreach (var consumed in new[] { (target, value), (call.Tangent, tangent) })
+        {
+            if (consumed.Item2 && _loops.Depth(loop) > _loops.Depth(_loops.Region(consumed.Item1)))
+            {
+                output.Add(new ResetAdjoint(new AdjointRef(Adjoint(consumed.Item1), null, _program.Variables[consumed.Item1].Name)));
+            }
+        }
+    }
+
+    private void PullbackHessianVector(TangentCall call, HashSet<int> definedHere, List<SweepStatement> output)
+    {
+        var parameters = call.Callee.Parameters.Where((_, i) => call.TakesTangent(i)).ToList();
+        var arguments = call.Arguments.Where((_, i) => call.TakesTangent(i)).ToList();
+        var outputs = call.Tangents.Select((tangent, i) => Output(tangent, parameters[i], definedHere, output))
+            .Concat(arguments.Select((argument, i) => Output(argument, parameters[i], definedHere, output)));
+        output.Add(new PullbackCall(call.Callee, call.Method("HessianVector"), call.Arguments.Concat(call.Tangents).ToEquatableArray(), outputs.ToEquatableArray(), Adjoint(call.Tangent)));
+    }
+
+    // Where a callee's gradient output for an argument goes: the argument's adjoint, or scratch when it is a constant
+    // (the callee differentiates it anyway; that gradient is computed and discarded).
+    private CallOutput Output(Operand argument, CalleeParameter parameter, HashSet<int> definedHere, List<SweepStatement> output)
+    {
+        if (parameter.Shape != ParameterShape.Scalar)
+        {
+            // An array: its own adjoint span, or scratch of its length when it is a constant.
+            var array = ((VariableOperand)argument).Id;
+            return new CallOutput(
+                _activity.IsActive(array) ? ArrayAdjoint(array) : "new " + parameter.Type.Name + "[" + _program.Variables[array].Name + ".Length]",
+                ByReference: false);
+        }
+
+        if (argument is VariableOperand { Id: var id } && _activity.IsActive(id))
+        {
+            DeclareBeforeUse(id, definedHere, output);
+            return new CallOutput(Adjoint(id), ByReference: true);
+        }
+
+        if (!_scratch.TryGetValue(parameter.Type, out var scratch))
+        {
+            scratch = _names.Claim(parameter.Type.Kind == ScalarKind.Float ? "discardF" : "discard");
+            _scratch.Add(parameter.Type, scratch);
+        }
+
+        return new CallOutput(scratch, ByReference: true);
     }
 
     private string Adjoint(int variable) =>

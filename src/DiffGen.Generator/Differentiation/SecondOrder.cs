@@ -6,15 +6,20 @@ namespace DiffGen.Generator.Differentiation;
 
 /// <summary>
 /// The methods built on forward mode: <c>{Method}Tangent</c> (the tangent program, run forward) and
-/// <c>{Method}HessianVector</c> (reverse mode over the tangent program: forward over reverse's twin, reverse over
-/// forward, which needs no second tape). Null when the method has a form forward mode does not take yet.
+/// <c>{Method}HessianVector</c> (reverse mode over the tangent program: reverse over forward, the twin of forward over
+/// reverse, which needs no second tape). Every method whose signature forward mode takes gets both, so that callers can
+/// call them; where its body holds what forward mode does not take yet, they throw <see cref="System.NotSupportedException"/>
+/// saying what (the method's <c>Unsupported</c>).
 /// </summary>
 internal static class SecondOrder
 {
-    /// <summary>Whether forward mode takes this method: a scalar-valued static method of scalars, arrays and spans.</summary>
+    /// <summary>
+    /// Whether forward mode takes this method's signature: a static method returning double or float, of scalars, arrays
+    /// and spans (the rule <c>CalleeSpec.HasTangent</c> applies to a callee).
+    /// </summary>
     public static bool Supports(MethodSpec spec) =>
-        spec.Form == ResultForm.Scalar && !spec.IsFull && !spec.IsInstance && spec.Models.Count == 0
-        && spec.Parameters.All(p => p.Member is null && p.Shape != ParameterShape.Matrix && !p.Written);
+        spec.Form == ResultForm.Scalar && !spec.IsInstance && spec.Models.Count == 0
+        && spec.Parameters.All(p => p.Member is null && p.Shape is ParameterShape.Scalar or ParameterShape.Array or ParameterShape.Span);
 
     public static TangentMethod? Tangent(MethodSpec spec)
     {
@@ -27,10 +32,10 @@ internal static class SecondOrder
         var differentiable = spec.Parameters.Where(p => p.IsDifferentiable).ToList();
         var tangents = differentiable.Select(p => names.Claim("t" + p.Name)).ToList();
         var output = names.Claim("tangent");
-        var program = ForwardMode.Transform(spec.Body, differentiable.Select((p, i) => (p.Variable, tangents[i])).ToList(), new[] { output }, out _);
+        var program = ForwardMode.Transform(spec.Body, differentiable.Select((p, i) => (p.Variable, tangents[i])).ToList(), new[] { output }, out var unsupported);
         if (program is null)
         {
-            return null;
+            return new TangentMethod(spec, null, -1, tangents.ToEquatableArray(), output, Constant: false, unsupported);
         }
 
         // Nothing is differentiated in reverse: the builder gives the forward sweep alone, with its declarations.
@@ -53,10 +58,10 @@ internal static class SecondOrder
         var gradients = differentiable.Select(p => names.Claim("d" + p.Name)).ToList();
         var products = differentiable.Select(p => names.Claim("h" + p.Name)).ToList();
         var seed = names.Claim("seed");
-        var program = ForwardMode.Transform(spec.Body, differentiable.Select((p, i) => (p.Variable, directions[i])).ToList(), gradients.Concat(products).Append(seed), out _);
+        var program = ForwardMode.Transform(spec.Body, differentiable.Select((p, i) => (p.Variable, directions[i])).ToList(), gradients.Concat(products).Append(seed), out var unsupported);
         if (program is null)
         {
-            return null;
+            return new HessianVectorMethod(spec, null, -1, directions.ToEquatableArray(), gradients.ToEquatableArray(), products.ToEquatableArray(), seed, unsupported);
         }
 
         // Reverse mode over the tangent ∇f·v: the adjoint of each input x is H·v (into h…), of each direction v the gradient (into d…).

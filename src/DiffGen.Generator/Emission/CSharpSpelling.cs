@@ -76,6 +76,7 @@ internal sealed class CSharpSpelling
         IntrinsicCall i => Owner(type, i.Function) + "." + i.Function + "(" + Arguments(i.Arguments) + ")",
         OpaqueCall o => o.Method + "(" + Arguments(o.Arguments) + ")",
         DifferentiableCall d => d.Callee.ValueMethod + "(" + Arguments(d.Arguments) + ")",
+        TangentCall t => t.Method("Tangent") + "(" + Arguments(t.Arguments.Concat(t.Tangents)) + ", out " + Name(t.Tangent) + ")",
         ElementRead e => Name(e.Array) + "[" + (_variables[e.Array].Shape == ParameterShape.Span ? SpanIndex(e.Index) : Operand(e.Index)) + "]",
         RowRead r => Name(r.Array) + "[" + Operand(r.Index) + "]",
         ModelElementRead m => (m.ConvertTo is null ? string.Empty : "(" + m.ConvertTo + ")") + Name(m.Models) + "[" + Operand(m.Index) + "]" + m.Member,

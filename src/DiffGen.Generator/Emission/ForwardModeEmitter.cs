@@ -43,13 +43,20 @@ internal static class ForwardModeEmitter
         writer.Line("/// <param name=\"" + method.Output + "\">Receives the directional derivative of " + name + ".</param>");
         writer.Line("/// <returns>The value of " + name + ".</returns>");
         WriteLengthExceptionDocumentation(writer, differentiable);
-        writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
-        WriteOptimization(writer, method.Body);
+        WriteAttributes(writer, spec, method.Body, version);
 
         var parameters = MethodSignature.Inputs(spec)
             .Concat(differentiable.Select((p, i) => TangentType(p) + " " + method.Tangents[i]))
             .Append("out " + spec.ReturnType.Name + " " + method.Output);
         writer.Open(spec.Accessibility + " static " + spec.ReturnType.Name + " " + MethodName(spec, "Tangent") + "(" + string.Join(", ", parameters) + ")");
+        if (method.Body is null)
+        {
+            WriteNotSupported(writer, spec, "Tangent", method.Unsupported);
+            writer.Close();
+            GeneratedFile.Close(writer, spec);
+            return writer.ToString();
+        }
+
         WriteLengthChecks(writer, differentiable, method.Tangents);
         GradientEmitter.WriteBody(writer, spec, method.Body, new VariableOperand(method.Value), (spelling, value) =>
         {
@@ -96,8 +103,7 @@ internal static class ForwardModeEmitter
         writer.Line("/// <param name=\"" + method.Seed + "\">The incoming adjoint: 1 for " + name + " itself.</param>");
         writer.Line("/// <returns>The value of " + name + ".</returns>");
         WriteLengthExceptionDocumentation(writer, differentiable);
-        writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
-        WriteOptimization(writer, method.Body);
+        WriteAttributes(writer, spec, method.Body, version);
 
         var parameters = MethodSignature.Inputs(spec)
             .Concat(differentiable.Select((p, i) => TangentType(p) + " " + method.Directions[i]))
@@ -105,16 +111,28 @@ internal static class ForwardModeEmitter
             .Concat(differentiable.Select((p, i) => OutputType(p) + " " + method.Products[i]))
             .Append(spec.ReturnType.Name + " " + method.Seed + " = " + (spec.ReturnType.Kind == ScalarKind.Float ? "1f" : "1.0"));
         writer.Open(spec.Accessibility + " static " + spec.ReturnType.Name + " " + MethodName(spec, "HessianVector") + "(" + string.Join(", ", parameters) + ")");
-        WriteLengthChecks(writer, differentiable, method.Directions);
-        GradientEmitter.WriteBody(writer, spec, method.Body, new VariableOperand(method.Value), (_, value) =>
+        if (method.Body is null)
         {
-            writer.Line();
-            writer.Line("return " + value + ";");
-        }, "Forward sweep: the value and its tangent along v (t… = ∂/∂v), one operation per intermediate.");
+            WriteNotSupported(writer, spec, "HessianVector", method.Unsupported);
+        }
+        else
+        {
+            WriteLengthChecks(writer, differentiable, method.Directions);
+            GradientEmitter.WriteBody(writer, spec, method.Body, new VariableOperand(method.Value), (_, value) =>
+            {
+                writer.Line();
+                writer.Line("return " + value + ";");
+            }, "Forward sweep: the value and its tangent along v (t… = ∂/∂v), one operation per intermediate.");
+        }
+
         writer.Close();
 
-        writer.Line();
-        WriteHessian(writer, method, version);
+        if (!spec.IsFull)
+        {
+            writer.Line();
+            WriteHessian(writer, method, version);
+        }
+
         GeneratedFile.Close(writer, spec);
         return writer.ToString();
     }
@@ -269,9 +287,24 @@ internal static class ForwardModeEmitter
         }
     }
 
-    private static void WriteOptimization(IndentedWriter writer, GradientBody body)
+    // The body of a method whose signature forward mode takes but whose body it does not, yet: callers compile, and a call says why.
+    private static void WriteNotSupported(IndentedWriter writer, MethodSpec spec, string what, string? unsupported)
     {
-        if (body.Forward.Any(s => s is ForwardLoop))
+        writer.Line("// Forward mode does not take " + unsupported + " yet; " + MethodName(spec, "Gradient") + " does.");
+        writer.Line("throw new global::System.NotSupportedException(\"DiffGen's forward mode does not support " + (unsupported ?? "this method").Replace("\\", "\\\\").Replace("\"", "\\\"")
+            + " in " + spec.Name.TrimStart('@') + " yet, so " + MethodName(spec, what) + " is not available; " + MethodName(spec, "Gradient") + " is.\");");
+    }
+
+    private static void WriteAttributes(IndentedWriter writer, MethodSpec spec, GradientBody? body, string version)
+    {
+        writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
+        if (spec.IsFull)
+        {
+            // For DiffGen's own callers, which pass a varied value to a [NoDerivative] scalar: users call the one without "Full".
+            writer.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        }
+
+        if (body is not null && body.Forward.Any(s => s is ForwardLoop))
         {
             writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         }

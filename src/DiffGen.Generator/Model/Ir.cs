@@ -107,6 +107,29 @@ internal sealed record OpaqueCall(string Method, EquatableArray<Operand> Argumen
 /// <summary>A call of another <c>[Differentiable]</c> method, differentiated through its generated gradient.</summary>
 internal sealed record DifferentiableCall(CalleeSpec Callee, EquatableArray<Operand> Arguments) : Operation;
 
+/// <summary>
+/// <c>u = Callee.FTangent(arguments, tangents, out Tangent)</c>: a call of another differentiable method in a tangent
+/// program, its value into the target and its tangent into <paramref name="Tangent"/>. Reverse mode over it (H·v)
+/// pulls back through the callee's gradient (the value's adjoint) and its Hessian-vector product (the tangent's).
+/// </summary>
+/// <param name="Tangents">One per parameter the callee's tangent takes: the argument's tangent (a zero array for a constant array).</param>
+/// <param name="Full">
+/// A varied value is passed to a [NoDerivative] floating scalar: the callee's full methods (<c>FFullTangent</c>,
+/// <c>FFullHessianVector</c>), which take a tangent for it too, as the full gradient has an output for it.
+/// </param>
+internal sealed record TangentCall(CalleeSpec Callee, EquatableArray<Operand> Arguments, EquatableArray<Operand> Tangents, int Tangent, bool Full = false) : Operation
+{
+    /// <summary>The callee's generated method with this suffix: <c>FTangent</c>, <c>FHessianVector</c> (or the full ones).</summary>
+    public string Method(string suffix)
+    {
+        var gradient = Full ? Callee.FullGradientMethod! : Callee.GradientMethod;
+        return gradient.Substring(0, gradient.Length - "Gradient".Length) + suffix;
+    }
+
+    /// <summary>Whether the callee's tangent takes a tangent for parameter <paramref name="index"/>.</summary>
+    public bool TakesTangent(int index) => Callee.Parameters[index].Differentiable || (Full && Callee.Parameters[index].InFullGradient);
+}
+
 /// <summary><c>u = Ns.Type.Member</c>: a <c>static readonly</c> field (a coefficient, a table), constant for the call.</summary>
 /// <param name="Member">Fully qualified: <c>global::Ns.Type.Table</c>.</param>
 internal sealed record StaticRead(string Member) : Operation;
@@ -154,6 +177,7 @@ internal sealed record CalleeParameter(bool Differentiable, ParameterShape Shape
 /// </param>
 /// <param name="FullGradientKey">The full gradient's name on the callee's own definition (<c>Gen&lt;T&gt;</c>, not <c>Gen&lt;int&gt;</c>), by which the callee knows a caller needs it.</param>
 /// <param name="GraphMethod"><c>global::Ns.Type.FGraph</c> when the callee asks for a graph method (<c>Graph = true</c>): a caller's graph can expand the call into it.</param>
+/// <param name="HasTangent">The callee has <c>FTangent</c> and <c>FHessianVector</c> (forward mode takes its signature): a caller's forward mode calls them.</param>
 internal sealed record CalleeSpec(
     string ValueMethod,
     string GradientMethod,
@@ -162,7 +186,8 @@ internal sealed record CalleeSpec(
     EquatableArray<CalleeParameter> Parameters,
     string? FullGradientMethod = null,
     string? FullGradientKey = null,
-    string? GraphMethod = null);
+    string? GraphMethod = null,
+    bool HasTangent = false);
 
 /// <summary>What a call of a differentiable method needs of its callee's gradients.</summary>
 internal static class CallNeeds

@@ -265,7 +265,8 @@ internal sealed record TangentProgram(IrProgram Program, int Value, EquatableArr
 /// <param name="Tangents">The tangent parameters' names, one per differentiable parameter, in order (<c>t</c> + name).</param>
 /// <param name="Output">The <c>out</c> parameter receiving the tangent.</param>
 /// <param name="Constant">The value does not depend on the inputs: the tangent is 0.</param>
-internal sealed record TangentMethod(MethodSpec Spec, GradientBody Body, int Value, EquatableArray<string> Tangents, string Output, bool Constant);
+/// <param name="Unsupported">What in the body forward mode does not take yet; then there is no body, and the method throws.</param>
+internal sealed record TangentMethod(MethodSpec Spec, GradientBody? Body, int Value, EquatableArray<string> Tangents, string Output, bool Constant, string? Unsupported = null);
 
 /// <summary>
 /// A method's <c>{Method}HessianVector</c>: reverse mode over its tangent program. The tangent is ∇f·v, linear in the
@@ -275,11 +276,13 @@ internal sealed record TangentMethod(MethodSpec Spec, GradientBody Body, int Val
 /// <param name="Gradients">The gradient outputs' names (<c>d</c> + name).</param>
 /// <param name="Products">The H·v outputs' names (<c>h</c> + name).</param>
 /// <param name="Seed">The incoming adjoint's name.</param>
+/// <param name="Unsupported">What in the body forward mode does not take yet; then there is no body, and the method throws.</param>
 internal sealed record HessianVectorMethod(
     MethodSpec Spec,
-    GradientBody Body,
+    GradientBody? Body,
     int Value,
     EquatableArray<string> Directions,
     EquatableArray<string> Gradients,
     EquatableArray<string> Products,
-    string Seed);
+    string Seed,
+    string? Unsupported = null);

@@ -1536,8 +1536,16 @@ internal sealed partial class BodyLowerer
             parameters.ToEquatableArray(),
             hasFull ? containing + "." + fullName : null,
             hasFull ? MethodParser.FullGradientKey(method) : null,
-            AsksForGraph(method) ? containing + "." + method.Name + "Graph" : null);
+            AsksForGraph(method) ? containing + "." + method.Name + "Graph" : null,
+            HasTangent(method, resultType, parameters));
     }
+
+    // Forward mode writes FTangent and FHessianVector for every static scalar-valued method of scalars, arrays and spans
+    // (a stub that throws where its body has what forward mode does not take); a referenced assembly's must have them.
+    private static bool HasTangent(IMethodSymbol method, TypeRef resultType, List<CalleeParameter> parameters) =>
+        method.IsStatic && method.ReturnType.SpecialType is SpecialType.System_Double or SpecialType.System_Single && resultType.IsFloating && parameters.All(p => p.Shape is ParameterShape.Scalar or ParameterShape.Array or ParameterShape.Span)
+        && (method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0
+            || (!method.ContainingType.GetMembers(method.Name + "Tangent").IsEmpty && !method.ContainingType.GetMembers(method.Name + "HessianVector").IsEmpty));
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)
     {

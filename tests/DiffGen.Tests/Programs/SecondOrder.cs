@@ -158,4 +158,42 @@ public static partial class SecondOrder
 
         return sum;
     }
+
+    /// <summary>Calls: a helper of this compilation over a span, recursion, and the runtime library's functions (another assembly).</summary>
+    [Differentiable]
+    public static double RegularizedRosenbrock(double[] x, double lambda) => Rosenbrock(x) + lambda * HalfSquaredNorm(x) + Functions.Softplus(x[0] * lambda);
+
+    [Differentiable]
+    public static double HalfSquaredNorm(ReadOnlySpan<double> v)
+    {
+        double sum = 0;
+        foreach (double e in v)
+        {
+            sum += e * e;
+        }
+
+        return 0.5 * sum;
+    }
+
+    /// <summary>A recursive power series: x·(1 + x·(1 + …)) to a depth, through its own tangent and Hessian-vector product.</summary>
+    [Differentiable]
+    public static double Nested(double x, double a, int depth) => depth == 0 ? a : x * Math.Tanh(a + Nested(x, a, depth - 1));
+
+    /// <summary>A call of a vector-valued method of this compilation (differentiated in place).</summary>
+    [Differentiable]
+    public static double ThroughAVectorValuedCall(double x, double y)
+    {
+        double[] both = Pair(x, y);
+        return both[0] * both[1];
+    }
+
+    [Differentiable]
+    public static double[] Pair(double x, double y) => new[] { x * y, x + y };
+
+    /// <summary>A varied value passed to a [NoDerivative] parameter of a callee: the gradient goes through the callee's full gradient; forward mode has no tangent for it.</summary>
+    [Differentiable]
+    public static double ThroughAConstantParameter(double x) => ScaledByAConstant(x, x);
+
+    [Differentiable]
+    public static double ScaledByAConstant(double x, [NoDerivative] double scale) => scale * x * x;
 }
