@@ -190,7 +190,7 @@ public static partial class SecondOrder
     [Differentiable]
     public static double[] Pair(double x, double y) => new[] { x * y, x + y };
 
-    /// <summary>A varied value passed to a [NoDerivative] parameter of a callee: the gradient goes through the callee's full gradient; forward mode has no tangent for it.</summary>
+    /// <summary>A varied value passed to a [NoDerivative] parameter of a callee: through the callee's full gradient, full tangent and full H·v.</summary>
     [Differentiable]
     public static double ThroughAConstantParameter(double x) => ScaledByAConstant(x, x);
 
