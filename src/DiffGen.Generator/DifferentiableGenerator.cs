@@ -14,7 +14,8 @@ namespace DiffGen.Generator;
 /// <summary>
 /// Compile-time reverse-mode automatic differentiation. This type only wires the pipeline:
 /// discovery → parsing and lowering (Parsing/) → activity analysis and differentiation
-/// (Analysis/, Differentiation/) → emission (Emission/). Diagnostics travel on their own output.
+/// (Analysis/, Differentiation/) → emission (Emission/). Diagnostics travel on their own output,
+/// as do the checks of [CustomGradient] methods, for which nothing is generated.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class DifferentiableGenerator : IIncrementalGenerator
@@ -26,6 +27,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         public const string Differentiate = nameof(Differentiate);
         public const string Diagnostics = nameof(Diagnostics);
         public const string Graph = nameof(Graph);
+        public const string CustomGradient = nameof(CustomGradient);
     }
 
     internal static readonly string Version = typeof(DifferentiableGenerator).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -44,6 +46,21 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(Steps.Diagnostics);
         context.RegisterSourceOutput(diagnostics, static (production, items) =>
+        {
+            foreach (var diagnostic in items)
+            {
+                production.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
+        // [CustomGradient]: nothing to generate; the method and its user's gradient are checked, and callers use that gradient.
+        var customGradients = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "DiffGen.CustomGradientAttribute",
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax,
+                CustomGradientParser.Parse)
+            .WithTrackingName(Steps.CustomGradient);
+        context.RegisterSourceOutput(customGradients, static (production, items) =>
         {
             foreach (var diagnostic in items)
             {

@@ -1355,9 +1355,11 @@ internal sealed partial class BodyLowerer
         var ordered = inParameterOrder.Select(a => a.Argument).ToList();
         var arguments = inParameterOrder.Select(a => a.Value).ToEquatableArray();
 
-        if (method.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute) && !method.IsGenericMethod)
+        // A [CustomGradient] method is a differentiable callee whose gradient its user wrote (it is checked where it is declared).
+        var custom = TypeMapping.HasCustomGradient(method);
+        if ((custom || method.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute)) && !method.IsGenericMethod)
         {
-            var callee = DescribeCallee(method, resultType);
+            var callee = DescribeCallee(method, resultType, custom);
             if (callee is null)
             {
                 return method.Parameters.Any(p => p.Type is IArrayTypeSymbol { Rank: 2 })
@@ -1378,7 +1380,8 @@ internal sealed partial class BodyLowerer
             _callSites.Add(new CallSite(
                 ((VariableOperand)call).Id,
                 method.ContainingType.Name + "." + method.Name,
-                ordered.Select(a => (a.Parameter?.Name ?? string.Empty, DiagnosticInfo.From(a.Value.Syntax.GetLocation()))).ToList()));
+                ordered.Select(a => (a.Parameter?.Name ?? string.Empty, DiagnosticInfo.From(a.Value.Syntax.GetLocation()))).ToList(),
+                custom ? method.Name + "Gradient" : null));
             return call;
         }
 
@@ -1501,7 +1504,8 @@ internal sealed partial class BodyLowerer
         new[] { method.OriginalDefinition, method.OriginalDefinition.PartialDefinitionPart, method.OriginalDefinition.PartialImplementationPart }
             .Any(m => m is not null && m.GetAttributes().Any(TypeMapping.AsksForGraph));
 
-    private static CalleeSpec? DescribeCallee(IMethodSymbol method, TypeRef resultType)
+    // custom: a [CustomGradient] method, whose one gradient is its user's: no full gradient, no graph method.
+    private static CalleeSpec? DescribeCallee(IMethodSymbol method, TypeRef resultType, bool custom)
     {
         var parameters = new List<CalleeParameter>();
         foreach (var parameter in method.Parameters)
@@ -1527,7 +1531,8 @@ internal sealed partial class BodyLowerer
         // caller when the callee is in this compilation, or found in the referenced assembly.
         var containing = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         var fullName = MethodParser.FullGradientName(method);
-        var hasFull = parameters.Any(p => p.InFullGradient && !p.Differentiable)
+        var hasFull = !custom
+            && parameters.Any(p => p.InFullGradient && !p.Differentiable)
             && (method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0 || !method.ContainingType.GetMembers(fullName).IsEmpty);
         return new CalleeSpec(
             containing + "." + MethodParser.Escape(method.Name),
@@ -1537,7 +1542,7 @@ internal sealed partial class BodyLowerer
             parameters.ToEquatableArray(),
             hasFull ? containing + "." + fullName : null,
             hasFull ? MethodParser.FullGradientKey(method) : null,
-            AsksForGraph(method) ? containing + "." + method.Name + "Graph" : null);
+            !custom && AsksForGraph(method) ? containing + "." + method.Name + "Graph" : null);
     }
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)
@@ -2677,4 +2682,5 @@ internal sealed partial class BodyLowerer
 }
 
 /// <summary>A call of a [Differentiable] method: the variable it assigns, the callee, and each argument's parameter name and location (in parameter order).</summary>
-internal sealed record CallSite(int Result, string Callee, IReadOnlyList<(string Parameter, LocationInfo? Location)> Arguments);
+/// <param name="CustomGradient">For a [CustomGradient] callee: the name of its user's gradient, which has no output for a [NoDerivative] parameter.</param>
+internal sealed record CallSite(int Result, string Callee, IReadOnlyList<(string Parameter, LocationInfo? Location)> Arguments, string? CustomGradient = null);

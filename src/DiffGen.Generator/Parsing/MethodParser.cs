@@ -50,6 +50,12 @@ internal static class MethodParser
             syntax = implementationSyntax;
         }
 
+        // [CustomGradient] too: its gradient is the user's, and the [CustomGradient] check reports the conflict (DG0021).
+        if (TypeMapping.HasCustomGradient(method))
+        {
+            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
         try
         {
             FaultInjection?.Invoke(method.Name);
@@ -474,7 +480,8 @@ internal static class MethodParser
                 if (!parameter.Differentiable && parameter.Type.IsFloating && activity.IsVaried(argument)
                     && !(call.Callee.FullGradientMethod is not null && parameter.InFullGradient))
                 {
-                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActiveArgumentOfConstantParameter, site.Arguments[i].Location, site.Arguments[i].Parameter, site.Callee));
+                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActiveArgumentOfConstantParameter, site.Arguments[i].Location, site.Arguments[i].Parameter, site.Callee,
+                        ConstantParameterAdvice(site.Arguments[i].Parameter, parameter, site.CustomGradient)));
                 }
                 else if (parameter.Shape != ParameterShape.Scalar && argument is VariableOperand { Id: var array }
                          && writtenAfter.Contains((site.Result, array)) && activity.IsVaried(array))
@@ -485,6 +492,21 @@ internal static class MethodParser
         }
 
         return errors.Distinct().ToList();
+    }
+
+    // What to do about a varied argument of a [NoDerivative] parameter: a [CustomGradient] callee's gradient is its
+    // user's, who can give it an output for the parameter; DiffGen has no full gradient to fall back on there.
+    private static string ConstantParameterAdvice(string name, CalleeParameter parameter, string? customGradient)
+    {
+        if (customGradient is null)
+        {
+            return "remove [NoDerivative] from '" + name + "' if the method is yours, or write the computation inline";
+        }
+
+        var output = parameter.Shape == ParameterShape.Scalar ? "ref " + parameter.Type.Name : "Span<" + parameter.Type.Name + ">";
+        return "its gradient is the hand-written '" + customGradient + "', which has no output for '" + name + "': remove [NoDerivative] from '" + name
+            + "' and give '" + customGradient + "' the output '" + output + " d" + name + "' (in parameter order, before seed), or pass '" + name
+            + "' a value that does not depend on a differentiable parameter";
     }
 
     // The full gradients this method's reverse sweep calls: a varied value goes to a [NoDerivative] scalar.
