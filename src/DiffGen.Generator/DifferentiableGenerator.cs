@@ -89,12 +89,20 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                     return ImmutableArray<MethodSpec>.Empty;
                 }
 
-                return result.Full is not null && (every || called.Contains(result.FullName!))
+                // One that would lose a derivative is not offered to other assemblies (their callers get DG0014); a caller
+                // here that needs it gets the reason, below, and the file, so that nothing else fails to compile.
+                return result.Full is not null && (called.Contains(result.FullName!) || (every && result.FullFailures.Count == 0))
                     ? ImmutableArray.Create(result.Spec, result.Full)
                     : ImmutableArray.Create(result.Spec);
             })
             .Select(static (spec, _) => Differentiate(spec))
             .WithTrackingName(Steps.Differentiate);
+        var fullFailures = parsed
+            .Combine(fullGradientsCalled)
+            .SelectMany(static (input, _) => input.Left.FullFailures.Count > 0 && input.Right.Contains(input.Left.FullName!)
+                ? input.Left.FullFailures.AsImmutableArray()
+                : ImmutableArray<DiagnosticInfo>.Empty);
+        context.RegisterSourceOutput(fullFailures, static (production, diagnostic) => production.ReportDiagnostic(diagnostic.ToDiagnostic()));
         // [Differentiable(Graph = true)]: {Method}Graph, in a file of its own, so the gradient's stays as it is.
         var graphs = parsed
             .Where(static result => result.Spec is { Graph: true })

@@ -255,6 +255,60 @@ public class CustomGradientTests
         Assert.Contains("global::C.SoftplusGradient(", Assert.Single(sources).Value, StringComparison.Ordinal);
     }
 
+    private const string PassedOn = """
+            [CustomGradient] public static double H(double x, [NoDerivative] double c) => x * c;
+            public static double HGradient(double x, double c, ref double dx, double seed = 1.0) { dx += seed * c; return x * c; }
+            [Differentiable] public static double G(double x, [NoDerivative] double c) => H(x, c) * 2;
+        """;
+
+    [Fact]
+    public void DG0014_AFullGradientWouldPassAVariedValueOnToACustomCallee()
+    {
+        // F varies G's [NoDerivative] c, so F's gradient needs G's full gradient, which would need H's derivative
+        // with respect to its [NoDerivative] c: there is none (it once was a silent zero).
+        var diagnostic = Expect("DG0014", "c", PassedOn + "    [Differentiable] public static double F(double w) => G(w, w * w);");
+        Assert.Contains("a caller of 'G' varies a [NoDerivative] parameter of 'G' that this argument depends on", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("give 'HGradient' the output 'ref double dc'", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFullGradientThatWouldLoseADerivativeIsNotGeneratedForOtherAssemblies()
+    {
+        // Without a caller here, G's own gradient is fine and no diagnostic is due; a library that offers every full
+        // gradient does not offer G's, so a caller in another assembly gets DG0014 at its argument instead.
+        var compilation = GeneratorHarness.Compile(Prelude + "public static partial class C\n{\n" + PassedOn + "}\n");
+        var driver = CSharpGeneratorDriver.Create(new[] { new DifferentiableGenerator().AsSourceGenerator() }, parseOptions: GeneratorHarness.ParseOptions,
+            optionsProvider: new EveryFullGradient());
+        var result = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _).GetRunResult().Results.Single();
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(new[] { "C.G.g.cs" }, result.GeneratedSources.Select(s => s.HintName));
+
+        var caller = "using DiffGen;\npublic static partial class App\n{\n    [Differentiable] public static double F(double w) => C.G(w, w * w);\n}\n";
+        var app = GeneratorHarness.Compile(caller).WithAssemblyName("App").AddReferences(MetadataReference.CreateFromImage(Emit(output)));
+        var diagnostic = Assert.Single(GeneratorHarness.Driver().RunGenerators(app).GetRunResult().Results.Single().Diagnostics);
+        Assert.Equal("DG0014", diagnostic.Id);
+        Assert.Equal("w * w", caller.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+    }
+
+    /// <summary>&lt;DiffGenFullGradients&gt;true&lt;/DiffGenFullGradients&gt;, as the compiler hands it to generators.</summary>
+    private sealed class EveryFullGradient : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+    {
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions { get; } = new Options(true);
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(false);
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options(false);
+
+        private sealed class Options(bool global) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+            {
+                value = global && key == "build_property.DiffGenFullGradients" ? "true" : null;
+                return value is not null;
+            }
+        }
+    }
+
     [Fact]
     public void DG0021_WithDifferentiableTooAtThatAttribute() =>
         Expect("DG0021", "Differentiable", "    [Differentiable, CustomGradient] public static double F(double x) => x * x;\n    public static double FGradient(double x, ref double dx, double seed = 1.0) => 0;");

@@ -280,7 +280,12 @@ internal static class MethodParser
             layouts.AddRange(roots.Select(type => ModelLayouts.Describe(type, returnType, model.Compilation)).OfType<ModelLayoutSpec>());
         }
 
-        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs), layouts.ToEquatableArray());
+        // What the full gradient alone would lose: a derivative with respect to a [NoDerivative] scalar passed on into a call
+        // that has none for it (a [CustomGradient]'s, a library's without full gradients, a call without a derivative).
+        var fullFailures = full is null
+            ? EquatableArray<DiagnosticInfo>.Empty
+            : CallsWithoutDerivative(program, full.Parameters.ToList(), lowerer.CallSites, lowerer.OpaqueCallLocations, lowerer.InlineFailures, fullOf: method.Name).ToEquatableArray();
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs), layouts.ToEquatableArray(), fullFailures);
     }
 
     /// <summary>One lowering of a body, with its parameters' specs (model members read included), its models and the names it claimed.</summary>
@@ -444,12 +449,14 @@ internal static class MethodParser
     // a varied argument of a [NoDerivative] parameter, DG0015 for a local array written after the call
     // (the callee's pullback reads the array in the reverse sweep, when it holds its final contents).
     // A helper of this compilation that could not be differentiated in place adds why (in its body) to DG0009.
+    // fullOf: the method's name when these are its full gradient's parameters (its [NoDerivative] scalars differentiated too).
     private static List<DiagnosticInfo> CallsWithoutDerivative(
         IrProgram program,
         List<ParameterSpec> parameters,
         IReadOnlyList<CallSite> callSites,
         IReadOnlyList<LocationInfo> opaqueCallLocations,
-        IReadOnlyDictionary<LocationInfo, IReadOnlyList<DiagnosticInfo>> inlineFailures)
+        IReadOnlyDictionary<LocationInfo, IReadOnlyList<DiagnosticInfo>> inlineFailures,
+        string? fullOf = null)
     {
         var activity = ActivityAnalysis.Run(program, parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
         var errors = IrQueries.Flatten(program.Body)
@@ -481,7 +488,8 @@ internal static class MethodParser
                     && !(call.Callee.FullGradientMethod is not null && parameter.InFullGradient))
                 {
                     errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActiveArgumentOfConstantParameter, site.Arguments[i].Location, site.Arguments[i].Parameter, site.Callee,
-                        ConstantParameterAdvice(site.Arguments[i].Parameter, parameter, site.CustomGradient)));
+                        (fullOf is null ? string.Empty : "a caller of '" + fullOf + "' varies a [NoDerivative] parameter of '" + fullOf + "' that this argument depends on, and needs the derivative with respect to it; ")
+                        + ConstantParameterAdvice(site.Arguments[i].Parameter, parameter, site.CustomGradient)));
                 }
                 else if (parameter.Shape != ParameterShape.Scalar && argument is VariableOperand { Id: var array }
                          && writtenAfter.Contains((site.Result, array)) && activity.IsVaried(array))
