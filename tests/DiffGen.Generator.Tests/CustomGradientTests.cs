@@ -215,6 +215,20 @@ public class CustomGradientTests
         Assert.Equal(2, gradient.Split("global::C.SquareGradient(").Length - 1);
     }
 
+    [Theory]
+    [InlineData("[Differentiable(Graph = true)] public static double F(double x) => Softplus(x * x) + x;", "FGraph")]
+    [InlineData("[Differentiable] public static void F(double x, Span<double> r) { r[0] = Softplus(x); r[1] = x * Softplus(-x); }", "FJacobian")]
+    [InlineData("[Differentiable] public static double[] F(double[] w) { var r = new double[w.Length]; for (int i = 0; i < w.Length; i++) r[i] = Softplus(w[i]); return r; }", "FJacobian")]
+    public void CallersWithGraphsAndVectorValuedCallersCompile(string caller, string alsoGenerated)
+    {
+        var sources = GeneratorHarness.RunClean(Prelude + "public static partial class C\n{\n" + Softplus
+            + "    public static double SoftplusGradient(double x, ref double dx, double seed = 1.0) { dx += seed / (1 + Math.Exp(-x)); return Softplus(x); }\n    "
+            + caller + "\n}\n");
+        var generated = string.Join("\n", sources.Values);
+        Assert.Contains("global::C.SoftplusGradient(", generated, StringComparison.Ordinal);
+        Assert.Contains(" " + alsoGenerated + "(", generated, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void DG0014_AVariedValueToANoDerivativeParameterOfACustomCallee()
     {

@@ -146,6 +146,7 @@ public class DiagnosticTableTests
         // DG0009: calls the generator cannot see through.
         { "DG0009", Partial, "static T Twice<T>(T v) => v; [Differentiable] public static double F(double x) => [|Twice(x * 2)|] + 1;", "mark 'C.Twice' [Differentiable]" },
         { "DG0009", Partial, "[Differentiable] public static double F(double x) => [|Math.IEEERemainder(x, 2.0)|];", "pass only constants to it" },
+        { "DG0009", Partial, "[Differentiable] public static double F(double x, double y) => y * [|Math.IEEERemainder(x, y)|];", "call it from a [CustomGradient] method whose gradient you write" },
         { "DG0009", Partial, "static extern float Half(float v); [Differentiable] public static float F(float x) => [|Half(x)|];", "mark 'C.Half' [Differentiable]" },
 
         // DG0014: a varied array where the callee marks the array [NoDerivative] (a scalar gets the callee's full gradient).

@@ -53,7 +53,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor CallWithoutDerivative = Error(
         "DG0009",
         "Call without a derivative",
-        "'{0}' has no derivative, but an argument depends on a differentiable parameter; mark '{0}' [Differentiable], write its computation inline with supported operations, or pass only constants to it");
+        "'{0}' has no derivative, but an argument depends on a differentiable parameter; mark '{0}' [Differentiable] (or call it from a [CustomGradient] method whose gradient you write), write its computation inline with supported operations, or pass only constants to it");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "DG0010",
