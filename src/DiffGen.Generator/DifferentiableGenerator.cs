@@ -14,7 +14,8 @@ namespace DiffGen.Generator;
 /// <summary>
 /// Compile-time reverse-mode automatic differentiation. This type only wires the pipeline:
 /// discovery → parsing and lowering (Parsing/) → activity analysis and differentiation
-/// (Analysis/, Differentiation/) → emission (Emission/). Diagnostics travel on their own output.
+/// (Analysis/, Differentiation/) → emission (Emission/). Diagnostics travel on their own output,
+/// as do the checks of [CustomGradient] methods, for which nothing is generated.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class DifferentiableGenerator : IIncrementalGenerator
@@ -28,6 +29,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         public const string Graph = nameof(Graph);
         public const string Tangent = nameof(Tangent);
         public const string Hessian = nameof(Hessian);
+        public const string CustomGradient = nameof(CustomGradient);
     }
 
     internal static readonly string Version = typeof(DifferentiableGenerator).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -46,6 +48,21 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(Steps.Diagnostics);
         context.RegisterSourceOutput(diagnostics, static (production, items) =>
+        {
+            foreach (var diagnostic in items)
+            {
+                production.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
+        // [CustomGradient]: nothing to generate; the method and its user's gradient are checked, and callers use that gradient.
+        var customGradients = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "DiffGen.CustomGradientAttribute",
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax,
+                CustomGradientParser.Parse)
+            .WithTrackingName(Steps.CustomGradient);
+        context.RegisterSourceOutput(customGradients, static (production, items) =>
         {
             foreach (var diagnostic in items)
             {
@@ -74,13 +91,21 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                     return ImmutableArray<MethodSpec>.Empty;
                 }
 
-                return result.Full is not null && (every || called.Contains(result.FullName!))
+                // One that would lose a derivative is not offered to other assemblies (their callers get DG0014); a caller
+                // here that needs it gets the reason, below, and the file, so that nothing else fails to compile.
+                return result.Full is not null && (called.Contains(result.FullName!) || (every && result.FullFailures.Count == 0))
                     ? ImmutableArray.Create(result.Spec, result.Full)
                     : ImmutableArray.Create(result.Spec);
             });
         var gradients = specs
             .Select(static (spec, _) => Differentiate(spec))
             .WithTrackingName(Steps.Differentiate);
+        var fullFailures = parsed
+            .Combine(fullGradientsCalled)
+            .SelectMany(static (input, _) => input.Left.FullFailures.Count > 0 && input.Right.Contains(input.Left.FullName!)
+                ? input.Left.FullFailures.AsImmutableArray()
+                : ImmutableArray<DiagnosticInfo>.Empty);
+        context.RegisterSourceOutput(fullFailures, static (production, diagnostic) => production.ReportDiagnostic(diagnostic.ToDiagnostic()));
         // [Differentiable(Graph = true)]: {Method}Graph, in a file of its own, so the gradient's stays as it is.
         var graphs = parsed
             .Where(static result => result.Spec is { Graph: true })

@@ -31,3 +31,21 @@ public sealed class DifferentiableAttribute : Attribute
 public sealed class NoDerivativeAttribute : Attribute
 {
 }
+
+/// <summary>
+/// Marks a <c>static</c> method returning <c>double</c> or <c>float</c> whose gradient you write yourself:
+/// DiffGen generates nothing for it, checks that its type declares <c>{Method}Gradient</c> with exactly
+/// the signature it would have generated (the same parameters, then <c>ref T d{name}</c> or
+/// <c>Span&lt;T&gt; d{name}</c> per parameter that is not <see cref="NoDerivativeAttribute"/>, then
+/// <c>T seed = 1</c>), and calls it from the reverse sweep of every <see cref="DifferentiableAttribute"/>
+/// method that calls this one. Its body may contain anything, since it is never differentiated: a
+/// numerically stable formula, a table lookup, a call into native code.
+/// </summary>
+/// <remarks>
+/// Like a generated gradient, yours returns the value and ADDS <c>seed × ∂F/∂p</c> into each output.
+/// <see cref="GradientCheck"/> compares it with central finite differences.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class CustomGradientAttribute : Attribute
+{
+}

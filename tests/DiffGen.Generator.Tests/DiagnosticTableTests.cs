@@ -146,11 +146,14 @@ public class DiagnosticTableTests
         // DG0009: calls the generator cannot see through.
         { "DG0009", Partial, "static T Twice<T>(T v) => v; [Differentiable] public static double F(double x) => [|Twice(x * 2)|] + 1;", "mark 'C.Twice' [Differentiable]" },
         { "DG0009", Partial, "[Differentiable] public static double F(double x) => [|Math.IEEERemainder(x, 2.0)|];", "pass only constants to it" },
+        { "DG0009", Partial, "[Differentiable] public static double F(double x, double y) => y * [|Math.IEEERemainder(x, y)|];", "call it from a [CustomGradient] method whose gradient you write" },
         { "DG0009", Partial, "static extern float Half(float v); [Differentiable] public static float F(float x) => [|Half(x)|];", "mark 'C.Half' [Differentiable]" },
 
         // DG0014: a varied array where the callee marks the array [NoDerivative] (a scalar gets the callee's full gradient).
         { "DG0014", Partial, "[Differentiable] static double G(double x, [NoDerivative] double[] y) => x * y[0]; [Differentiable] public static double F(double[] w) => G(1.0, [|w|]);", "remove [NoDerivative] from 'y'" },
         { "DG0014", Partial, "[Differentiable] static double G(double x, [NoDerivative] double[] data) => x * data[0]; [Differentiable] public static double F(double x) { var a = new double[1]; a[0] = x; return G(x, [|a|]); }", "write the computation inline" },
+
+        { "DG0014", Partial, "[CustomGradient] static double G(double x, [NoDerivative] double c) => x * c; static double GGradient(double x, double c, ref double dx, double seed = 1.0) { dx += seed * c; return x * c; } [Differentiable] public static double F(double w) => G(w, [|w * 2|]);", "give 'GGradient' the output 'ref double dc'" },
 
         // DG0015: a local array written after a call that reads it (the pullback needs the old values).
         { "DG0015", Partial, "[Differentiable] static double Sq(double[] a) => a[0] * a[0]; [Differentiable] public static double F(double x) { var a = new double[1]; a[0] = x; double s = Sq([|a|]); a[0] = 3 * x; return s + a[0]; }", "pass a separate local array" },
@@ -164,6 +167,18 @@ public class DiagnosticTableTests
         { "DG0019", Partial, "[Differentiable] public static double[] F(double x) { [|if (x > 0) return new[] { x };|] return new[] { -x }; }", "end the method with its only return" },
         { "DG0019", Partial, "[Differentiable] public static double[] F(double[] w) => [|w|];", "copy an input into one first" },
         { "DG0019", Partial, "static readonly double[] Table = { 1, 2 }; [Differentiable] public static double[] F(double x) { var t = Table; return [|t|]; }", "return a local array the method allocates" },
+
+        // DG0020: a [CustomGradient] method's own gradient, missing or not declared as DiffGen would have generated it.
+        { "DG0020", Partial, "[CustomGradient] public static double [|Softplus|](double x) => Math.Log(1 + Math.Exp(x));", "declare it exactly as 'public static double SoftplusGradient(double x, ref double dx, double seed = 1.0)'" },
+        { "DG0020", Partial, "[CustomGradient] public static double F(double[] w, int n) => w[0] * n; public static double FGradient(double[] w, int n, [|ref double dw|], double seed = 1.0) => 0;", "must be 'Span<double> dw'" },
+        { "DG0020", Partial, "[CustomGradient] public static float F(float x) => x; public static [|double|] FGradient(float x, ref float dx, float seed = 1f) => 0;", "must return the value of 'F', a 'float'" },
+        { "DG0020", Partial, "[CustomGradient] public static double F(double x, [NoDerivative] double c) => x * c; public static double FGradient(double x, double c, ref double dx, [|ref double dc|], double seed = 1.0) => 0;", "must be 'double seed = 1.0'" },
+
+        // DG0021: a [CustomGradient] method DiffGen cannot call through its gradient.
+        { "DG0021", Partial, "[[|Differentiable|], CustomGradient] public static double F(double x) => x;", "keep [CustomGradient] to write 'FGradient' yourself" },
+        { "DG0021", Partial, "[CustomGradient] public static [|int|] F(double x) => 1;", "return double or float" },
+        { "DG0021", Partial, "[CustomGradient] public static double F(double x, [|System.Collections.Generic.List<double> xs|]) => x;", "use double, float, double[]" },
+        { "DG0021", Partial, "[CustomGradient] public static double F([|out double x|]) { x = 1; return x; }", "by value" },
 
         // DG0011, DG0012: generic methods, no body.
         { "DG0011", Partial, "[Differentiable] public static double F[|<T>|](double x) => x;", "one non-generic method per precision" },
@@ -203,6 +218,6 @@ public class DiagnosticTableTests
         }
 
         Assert.True(Rows.Count >= 50, $"{Rows.Count} rows");
-        Assert.Equal(new[] { "DG0001", "DG0002", "DG0003", "DG0004", "DG0005", "DG0006", "DG0007", "DG0008", "DG0009", "DG0011", "DG0012", "DG0014", "DG0015", "DG0016", "DG0017", "DG0019" }, ids.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "DG0001", "DG0002", "DG0003", "DG0004", "DG0005", "DG0006", "DG0007", "DG0008", "DG0009", "DG0011", "DG0012", "DG0014", "DG0015", "DG0016", "DG0017", "DG0019", "DG0020", "DG0021" }, ids.Order(StringComparer.Ordinal));
     }
 }

@@ -177,6 +177,27 @@ public class DiagnosticTests
         }
     }
 
+    /// <summary>
+    /// A caller varies G's [NoDerivative] c, so it needs G's full gradient, in which c reaches a call without a derivative:
+    /// DG0009 there, where that full gradient once silently gave dc = 0.
+    /// </summary>
+    [Fact]
+    public void DG0009_InTheFullGradientACallerNeeds()
+    {
+        var source = Prelude + "public static partial class C\n{\n    [Differentiable] public static double G(double x, [NoDerivative] double c) => x * Math.IEEERemainder(c, 2.0);\n    [Differentiable] public static double F(double w) => G(w, w * w);\n}\n";
+        var (result, output) = GeneratorHarness.Run(source);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("DG0009", diagnostic.Id);
+        Assert.Equal("Math.IEEERemainder(c, 2.0)", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+
+        // The full gradient is still generated, so that the only error is DiffGen's.
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+
+        // Without a caller that varies c, G's gradients are generated as ever.
+        var sources = GeneratorHarness.RunClean(Prelude + "public static partial class C\n{\n    [Differentiable] public static double G(double x, [NoDerivative] double c) => x * Math.IEEERemainder(c, 2.0);\n    [Differentiable] public static double F(double w) => G(w, 3.0);\n}\n");
+        Assert.Equal(new[] { "C.F.g.cs", "C.G.g.cs" }, sources.Keys.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void DG0011_GenericMethod() =>
         Expect("DG0011", "<T>", "    [Differentiable] public static double F<T>(double x) => x;");

@@ -79,6 +79,53 @@ public class SnapshotTests
         }
         """);
 
+    /// <summary>A [CustomGradient] callee in a loop and one taking a local array: the reverse sweep calls the user's gradients.</summary>
+    [Fact]
+    public void CallsCustomGradients() => VerifySingle(Usings + """
+        public static partial class Stable
+        {
+            [CustomGradient]
+            public static double Softplus(double x) => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
+
+            public static double SoftplusGradient(double x, ref double dx, double seed = 1.0)
+            {
+                dx += seed / (1 + Math.Exp(-x));
+                return Softplus(x);
+            }
+
+            [CustomGradient]
+            public static double LogSumExp(ReadOnlySpan<double> x)
+            {
+                double max = double.NegativeInfinity;
+                foreach (var v in x) max = Math.Max(max, v);
+                double sum = 0;
+                foreach (var v in x) sum += Math.Exp(v - max);
+                return max + Math.Log(sum);
+            }
+
+            public static double LogSumExpGradient(ReadOnlySpan<double> x, Span<double> dx, double seed = 1.0)
+            {
+                double value = LogSumExp(x);
+                for (int i = 0; i < x.Length; i++) dx[i] += seed * Math.Exp(x[i] - value);
+                return value;
+            }
+
+            [Differentiable]
+            public static double Loss(double[] w, [NoDerivative] double[] x, int label)
+            {
+                var z = new double[w.Length];
+                double penalty = 0;
+                for (int i = 0; i < w.Length; i++)
+                {
+                    z[i] = w[i] * x[i];
+                    penalty += Softplus(w[i]);
+                }
+
+                return LogSumExp(z) - z[label] + 0.01 * penalty;
+            }
+        }
+        """);
+
     [Fact]
     public void ExpressionBodied() => VerifySingle(Usings + """
         public static partial class Shapes

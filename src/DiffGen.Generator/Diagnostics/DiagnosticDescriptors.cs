@@ -53,7 +53,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor CallWithoutDerivative = Error(
         "DG0009",
         "Call without a derivative",
-        "'{0}' has no derivative, but an argument depends on a differentiable parameter; mark '{0}' [Differentiable], write its computation inline with supported operations, or pass only constants to it");
+        "'{0}' has no derivative, but an argument depends on a differentiable parameter; mark '{0}' [Differentiable] (or call it from a [CustomGradient] method whose gradient you write), write its computation inline with supported operations, or pass only constants to it");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "DG0010",
@@ -78,7 +78,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ActiveArgumentOfConstantParameter = Error(
         "DG0014",
         "Derivative lost through a [NoDerivative] parameter",
-        "This argument depends on a differentiable parameter, but parameter '{0}' of '{1}' is [NoDerivative], so '{1}' computes no derivative for it; remove [NoDerivative] from '{0}' if the method is yours, or write the computation inline");
+        "This argument depends on a differentiable parameter, but parameter '{0}' of '{1}' is [NoDerivative], so '{1}' computes no derivative for it; {2}");
 
     public static readonly DiagnosticDescriptor ArrayWrittenAfterCall = Error(
         "DG0015",
@@ -105,12 +105,22 @@ internal static class DiagnosticDescriptors
         "Unsupported vector-valued method",
         "{0} is not supported in a vector-valued [Differentiable] method (one that returns void or an array); {1}");
 
+    public static readonly DiagnosticDescriptor CustomGradientSignature = Error(
+        "DG0020",
+        "Custom gradient missing or not declared as DiffGen calls it",
+        "{0}; declare it exactly as '{1}', returning the value and adding seed × ∂{2}/∂p into each output");
+
+    public static readonly DiagnosticDescriptor UnsupportedCustomGradientMethod = Error(
+        "DG0021",
+        "Unsupported [CustomGradient] method",
+        "{0} is not supported for a [CustomGradient] method; {1}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         TypeNotPartial, MethodNotStatic, UnsupportedReturnType, UnsupportedParameterType, MixedPrecision,
         ByReferenceParameter, UnsupportedStatement, UnsupportedExpression, CallWithoutDerivative, InternalError,
         GenericMethod, NoBody, TooLarge, ActiveArgumentOfConstantParameter, ArrayWrittenAfterCall, GradientAlreadyDeclared,
-        FileLocalType, PartialBodyInAnotherFile, UnsupportedVectorMethod,
+        FileLocalType, PartialBodyInAnotherFile, UnsupportedVectorMethod, CustomGradientSignature, UnsupportedCustomGradientMethod,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

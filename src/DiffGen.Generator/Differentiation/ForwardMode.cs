@@ -119,7 +119,8 @@ internal sealed class ForwardMode
             switch (statement)
             {
                 case AssignStatement { Operation: DifferentiableCall call } a when _activity.IsActive(a.Target) && !call.Callee.HasTangent:
-                    return "a call of " + call.Callee.DisplayName + ", which has no tangent method (it writes outputs, returns an array or takes a matrix or a model)";
+                    return "a call of " + call.Callee.DisplayName + ", which has no " + call.Callee.DisplayName.Substring(call.Callee.DisplayName.LastIndexOf('.') + 1)
+                        + "Tangent and HessianVector (a [CustomGradient] method has them when they are written beside its gradient)";
                 case AssignStatement { Operation: DifferentiableCall call } a when _activity.IsActive(a.Target)
                     && call.Arguments.Where((_, i) => !call.Callee.Parameters[i].Differentiable && call.Callee.Parameters[i].Type.IsFloating).Any(_activity.IsActive)
                     && !CallNeeds.FullGradient(call, _activity.IsActive):

@@ -59,7 +59,8 @@ internal sealed partial class BodyLowerer
 
     // A method of this compilation to lower in place, or null: a static method, or an instance method of a
     // model called on a model. A static [Differentiable] method with a scalar result and no model parameter is
-    // called through its generated gradient, and a method without a visible body as it is.
+    // called through its generated gradient, a [CustomGradient] one through its user's, and a method without a
+    // visible body as it is.
     private Inlinee? HelperToInline(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod;
@@ -67,6 +68,12 @@ internal sealed partial class BodyLowerer
         if ((!method.IsStatic || invocation.Instance is not null) && receiver is null
             || method.IsGenericMethod || method.IsExtern
             || method.ContainingType is null or { IsGenericType: true } || method.MethodKind != MethodKind.Ordinary)
+        {
+            return null;
+        }
+
+        // A [CustomGradient] method is called through its user's gradient, whatever its body holds.
+        if (TypeMapping.HasCustomGradient(method))
         {
             return null;
         }

@@ -1354,9 +1354,11 @@ internal sealed partial class BodyLowerer
         var ordered = inParameterOrder.Select(a => a.Argument).ToList();
         var arguments = inParameterOrder.Select(a => a.Value).ToEquatableArray();
 
-        if (method.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute) && !method.IsGenericMethod)
+        // A [CustomGradient] method is a differentiable callee whose gradient its user wrote (it is checked where it is declared).
+        var custom = TypeMapping.HasCustomGradient(method);
+        if ((custom || method.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute)) && !method.IsGenericMethod)
         {
-            var callee = DescribeCallee(method, resultType);
+            var callee = DescribeCallee(method, resultType, custom);
             if (callee is null)
             {
                 return method.Parameters.Any(p => p.Type is IArrayTypeSymbol { Rank: 2 })
@@ -1377,7 +1379,8 @@ internal sealed partial class BodyLowerer
             _callSites.Add(new CallSite(
                 ((VariableOperand)call).Id,
                 method.ContainingType.Name + "." + method.Name,
-                ordered.Select(a => (a.Parameter?.Name ?? string.Empty, DiagnosticInfo.From(a.Value.Syntax.GetLocation()))).ToList()));
+                ordered.Select(a => (a.Parameter?.Name ?? string.Empty, DiagnosticInfo.From(a.Value.Syntax.GetLocation()))).ToList(),
+                custom ? method.Name + "Gradient" : null));
             return call;
         }
 
@@ -1500,7 +1503,8 @@ internal sealed partial class BodyLowerer
         new[] { method.OriginalDefinition, method.OriginalDefinition.PartialDefinitionPart, method.OriginalDefinition.PartialImplementationPart }
             .Any(m => m is not null && m.GetAttributes().Any(TypeMapping.AsksForGraph));
 
-    private static CalleeSpec? DescribeCallee(IMethodSymbol method, TypeRef resultType)
+    // custom: a [CustomGradient] method, whose one gradient is its user's: no full gradient, no graph method.
+    private static CalleeSpec? DescribeCallee(IMethodSymbol method, TypeRef resultType, bool custom)
     {
         var parameters = new List<CalleeParameter>();
         foreach (var parameter in method.Parameters)
@@ -1526,7 +1530,8 @@ internal sealed partial class BodyLowerer
         // caller when the callee is in this compilation, or found in the referenced assembly.
         var containing = method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         var fullName = MethodParser.FullGradientName(method);
-        var hasFull = parameters.Any(p => p.InFullGradient && !p.Differentiable)
+        var hasFull = !custom
+            && parameters.Any(p => p.InFullGradient && !p.Differentiable)
             && (method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0 || !method.ContainingType.GetMembers(fullName).IsEmpty);
         return new CalleeSpec(
             containing + "." + MethodParser.Escape(method.Name),
@@ -1536,15 +1541,16 @@ internal sealed partial class BodyLowerer
             parameters.ToEquatableArray(),
             hasFull ? containing + "." + fullName : null,
             hasFull ? MethodParser.FullGradientKey(method) : null,
-            AsksForGraph(method) ? containing + "." + method.Name + "Graph" : null,
-            HasTangent(method, resultType, parameters));
+            !custom && AsksForGraph(method) ? containing + "." + method.Name + "Graph" : null,
+            HasTangent(method, resultType, parameters, custom));
     }
 
-    // Forward mode writes FTangent and FHessianVector for every static scalar-valued method of scalars, arrays and spans
-    // (a stub that throws where its body has what forward mode does not take); a referenced assembly's must have them.
-    private static bool HasTangent(IMethodSymbol method, TypeRef resultType, List<CalleeParameter> parameters) =>
+    // Forward mode writes FTangent and FHessianVector for every static scalar-valued [Differentiable] method of scalars,
+    // arrays and spans (methods that throw where its body has what forward mode does not take); a referenced assembly's
+    // must have them, and a [CustomGradient] method has them only when its user wrote them.
+    private static bool HasTangent(IMethodSymbol method, TypeRef resultType, List<CalleeParameter> parameters, bool custom) =>
         method.IsStatic && method.ReturnType.SpecialType is SpecialType.System_Double or SpecialType.System_Single && resultType.IsFloating && parameters.All(p => p.Shape is ParameterShape.Scalar or ParameterShape.Array or ParameterShape.Span)
-        && (method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0
+        && ((!custom && method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0)
             || (!method.ContainingType.GetMembers(method.Name + "Tangent").IsEmpty && !method.ContainingType.GetMembers(method.Name + "HessianVector").IsEmpty));
 
     private Operand LowerElementRead(IOperation operation, IOperation array, ImmutableArray<IOperation> indices)
@@ -2684,4 +2690,5 @@ internal sealed partial class BodyLowerer
 }
 
 /// <summary>A call of a [Differentiable] method: the variable it assigns, the callee, and each argument's parameter name and location (in parameter order).</summary>
-internal sealed record CallSite(int Result, string Callee, IReadOnlyList<(string Parameter, LocationInfo? Location)> Arguments);
+/// <param name="CustomGradient">For a [CustomGradient] callee: the name of its user's gradient, which has no output for a [NoDerivative] parameter.</param>
+internal sealed record CallSite(int Result, string Callee, IReadOnlyList<(string Parameter, LocationInfo? Location)> Arguments, string? CustomGradient = null);

@@ -50,6 +50,12 @@ internal static class MethodParser
             syntax = implementationSyntax;
         }
 
+        // [CustomGradient] too: its gradient is the user's, and the [CustomGradient] check reports the conflict (DG0021).
+        if (TypeMapping.HasCustomGradient(method))
+        {
+            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
         try
         {
             FaultInjection?.Invoke(method.Name);
@@ -274,7 +280,12 @@ internal static class MethodParser
             layouts.AddRange(roots.Select(type => ModelLayouts.Describe(type, returnType, model.Compilation)).OfType<ModelLayoutSpec>());
         }
 
-        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs), layouts.ToEquatableArray());
+        // What the full gradient alone would lose: a derivative with respect to a [NoDerivative] scalar passed on into a call
+        // that has none for it (a [CustomGradient]'s, a library's without full gradients, a call without a derivative).
+        var fullFailures = full is null
+            ? EquatableArray<DiagnosticInfo>.Empty
+            : CallsWithoutDerivative(program, full.Parameters.ToList(), lowerer.CallSites, lowerer.OpaqueCallLocations, lowerer.InlineFailures, fullOf: method.Name).ToEquatableArray();
+        return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, full, fullName, FullGradientsCalled(program, full?.Parameters ?? (IEnumerable<ParameterSpec>)specs), layouts.ToEquatableArray(), fullFailures);
     }
 
     /// <summary>One lowering of a body, with its parameters' specs (model members read included), its models and the names it claimed.</summary>
@@ -438,12 +449,14 @@ internal static class MethodParser
     // a varied argument of a [NoDerivative] parameter, DG0015 for a local array written after the call
     // (the callee's pullback reads the array in the reverse sweep, when it holds its final contents).
     // A helper of this compilation that could not be differentiated in place adds why (in its body) to DG0009.
+    // fullOf: the method's name when these are its full gradient's parameters (its [NoDerivative] scalars differentiated too).
     private static List<DiagnosticInfo> CallsWithoutDerivative(
         IrProgram program,
         List<ParameterSpec> parameters,
         IReadOnlyList<CallSite> callSites,
         IReadOnlyList<LocationInfo> opaqueCallLocations,
-        IReadOnlyDictionary<LocationInfo, IReadOnlyList<DiagnosticInfo>> inlineFailures)
+        IReadOnlyDictionary<LocationInfo, IReadOnlyList<DiagnosticInfo>> inlineFailures,
+        string? fullOf = null)
     {
         var activity = ActivityAnalysis.Run(program, parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
         var errors = IrQueries.Flatten(program.Body)
@@ -474,7 +487,9 @@ internal static class MethodParser
                 if (!parameter.Differentiable && parameter.Type.IsFloating && activity.IsVaried(argument)
                     && !(call.Callee.FullGradientMethod is not null && parameter.InFullGradient))
                 {
-                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActiveArgumentOfConstantParameter, site.Arguments[i].Location, site.Arguments[i].Parameter, site.Callee));
+                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActiveArgumentOfConstantParameter, site.Arguments[i].Location, site.Arguments[i].Parameter, site.Callee,
+                        (fullOf is null ? string.Empty : "a caller of '" + fullOf + "' varies a [NoDerivative] parameter of '" + fullOf + "' that this argument depends on, and needs the derivative with respect to it; ")
+                        + ConstantParameterAdvice(site.Arguments[i].Parameter, parameter, site.CustomGradient)));
                 }
                 else if (parameter.Shape != ParameterShape.Scalar && argument is VariableOperand { Id: var array }
                          && writtenAfter.Contains((site.Result, array)) && activity.IsVaried(array))
@@ -485,6 +500,21 @@ internal static class MethodParser
         }
 
         return errors.Distinct().ToList();
+    }
+
+    // What to do about a varied argument of a [NoDerivative] parameter: a [CustomGradient] callee's gradient is its
+    // user's, who can give it an output for the parameter; DiffGen has no full gradient to fall back on there.
+    private static string ConstantParameterAdvice(string name, CalleeParameter parameter, string? customGradient)
+    {
+        if (customGradient is null)
+        {
+            return "remove [NoDerivative] from '" + name + "' if the method is yours, or write the computation inline";
+        }
+
+        var output = parameter.Shape == ParameterShape.Scalar ? "ref " + parameter.Type.Name : "Span<" + parameter.Type.Name + ">";
+        return "its gradient is the hand-written '" + customGradient + "', which has no output for '" + name + "': remove [NoDerivative] from '" + name
+            + "' and give '" + customGradient + "' the output '" + output + " d" + name + "' (in parameter order, before seed), or pass '" + name
+            + "' a value that does not depend on a differentiable parameter";
     }
 
     // The full gradients this method's reverse sweep calls: a varied value goes to a [NoDerivative] scalar.

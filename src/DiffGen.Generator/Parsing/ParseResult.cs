@@ -8,10 +8,15 @@ namespace DiffGen.Generator.Parsing;
 /// <param name="FullName">The full gradient's qualified name, as callers spell it.</param>
 /// <param name="FullGradientsCalled">The full gradients of other methods this one's gradient calls.</param>
 /// <param name="Layouts">The class and record models it reads, for their ParameterSet.FromModel registrations.</param>
+/// <param name="FullFailures">
+/// Why its full gradient would lose a derivative (a [NoDerivative] scalar passed on into a call without one for it):
+/// reported when a caller of this compilation needs the full gradient, which is then not generated for other assemblies either.
+/// </param>
 internal sealed record ParseResult(
     MethodSpec? Spec,
     EquatableArray<DiagnosticInfo> Diagnostics,
     MethodSpec? Full = null,
     string? FullName = null,
     EquatableArray<string> FullGradientsCalled = default,
-    EquatableArray<ModelLayoutSpec> Layouts = default);
+    EquatableArray<ModelLayoutSpec> Layouts = default,
+    EquatableArray<DiagnosticInfo> FullFailures = default);

@@ -155,6 +155,13 @@ internal static class TypeMapping
         IsDifferentiableAttribute(attribute)
         && attribute.NamedArguments.Any(argument => argument.Key == "Graph" && argument.Value.Value is true);
 
+    public static bool IsCustomGradientAttribute(AttributeData attribute) =>
+        attribute.AttributeClass?.ToDisplayString() == "DiffGen.CustomGradientAttribute";
+
+    /// <summary>Whether a method's gradient is the user's own ([CustomGradient]): never generated, never lowered in place.</summary>
+    public static bool HasCustomGradient(IMethodSymbol method) =>
+        method.OriginalDefinition.GetAttributes().Any(IsCustomGradientAttribute);
+
     public static bool IsNoDerivativeAttribute(AttributeData attribute) =>
         attribute.AttributeClass?.ToDisplayString() == "DiffGen.NoDerivativeAttribute";
 }
