@@ -15,6 +15,7 @@ var commands = new (string Name, string Description, Action Run)[]
     ("exploding", "a vanilla RNN trained by backpropagation through time, with and without gradient clipping", () => Exploding.Run()),
     ("optimizers", "one problem trained with SGD, momentum, AdaGrad, RMSProp and Adam; their loss curves on one plot", () => OptimizerRace.Run()),
     ("fit", "Ceres' curve fit: y = e^(m·x + c) to noisy data by Levenberg–Marquardt, every iteration printed", () => Fit.Run()),
+    ("newton", "Newton-CG on 5-D Rosenbrock with generated Hessian-vector products, beside L-BFGS and Adam", () => Newton.Run()),
 };
 
 var name = args.Length == 0 ? "regression" : args[0];

@@ -295,7 +295,7 @@ public class CustomGradientTests
             optionsProvider: new EveryFullGradient());
         var result = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _).GetRunResult().Results.Single();
         Assert.Empty(result.Diagnostics);
-        Assert.Equal(new[] { "C.G.g.cs" }, result.GeneratedSources.Select(s => s.HintName));
+        Assert.Equal(new[] { "C.G.g.cs" }, result.GeneratedSources.Select(s => s.HintName).Where(h => !GeneratorHarness.IsForwardMode(h)));
 
         var caller = "using DiffGen;\npublic static partial class App\n{\n    [Differentiable] public static double F(double w) => C.G(w, w * w);\n}\n";
         var app = GeneratorHarness.Compile(caller).WithAssemblyName("App").AddReferences(MetadataReference.CreateFromImage(Emit(output)));

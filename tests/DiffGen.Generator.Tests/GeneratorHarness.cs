@@ -58,8 +58,9 @@ internal static class GeneratorHarness
         result.GeneratedSources.Where(s => forwardMode || !IsForwardMode(s.HintName)).ToDictionary(s => s.HintName, s => s.SourceText.ToString());
 
     /// <summary>Whether a generated file holds forward mode's methods: <c>…Tangent</c>, or <c>…HessianVector</c> and <c>…Hessian</c>.</summary>
+    /// <remarks>A name made unique among names that differ only in case ends <c>.Tangent_2.g.cs</c>.</remarks>
     public static bool IsForwardMode(string hintName) =>
-        hintName.EndsWith(".Tangent.g.cs", StringComparison.Ordinal) || hintName.EndsWith(".Hessian.g.cs", StringComparison.Ordinal);
+        System.Text.RegularExpressions.Regex.IsMatch(hintName, @"\.(Tangent|Hessian)(_\d+)?\.g\.cs$");
 
     /// <summary>Compiler diagnostics of the output compilation at warning level or above (the generated code must have none).</summary>
     public static List<Diagnostic> CompileErrors(Compilation output) =>

@@ -126,9 +126,17 @@ internal static class IrQueries
         _ => Operands(operation),
     };
 
-    /// <summary>How many assignments each variable has in the block, at any depth (latches included).</summary>
+    /// <summary>
+    /// The variables an assignment writes: its target, and for a call of a tangent method the tangent it writes through
+    /// its out argument too (hidden from a query that looked at targets only, a loop-invariant motion moved a read of
+    /// that tangent out of the loop that writes it: random program seed 0DiGUZPuNT31).
+    /// </summary>
+    public static IEnumerable<int> Targets(AssignStatement assignment) =>
+        assignment.Operation is TangentCall call ? new[] { assignment.Target, call.Tangent } : new[] { assignment.Target };
+
+    /// <summary>How many assignments write each variable in the block, at any depth (latches included).</summary>
     public static Dictionary<int, int> DefinitionCounts(IEnumerable<IrStatement> block) =>
-        Flatten(block).GroupBy(a => a.Target).ToDictionary(g => g.Key, g => g.Count());
+        Flatten(block).SelectMany(Targets).GroupBy(t => t).ToDictionary(g => g.Key, g => g.Count());
 
     /// <summary>
     /// Everything a loop changes while it runs, at any depth: what its body and latch assign, the local arrays it
@@ -138,7 +146,7 @@ internal static class IrQueries
     {
         var assigned = new HashSet<int>(Walk(loop.Body.Concat(loop.Latch)).SelectMany(s => s switch
         {
-            AssignStatement a => new[] { a.Target },
+            AssignStatement a => Targets(a),
             ElementWriteStatement w => new[] { w.Array },
             LoopStatement { Counter: { } c } l => new[] { c.Counter, l.Trips, l.Continue },
             LoopStatement l => new[] { l.Trips, l.Continue },

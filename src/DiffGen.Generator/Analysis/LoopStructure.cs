@@ -73,15 +73,20 @@ internal sealed class LoopStructure
             {
                 case AssignStatement assignment:
                     _order[assignment] = _order.Count;
-                    _definitions[assignment.Target].Add(assignment);
                     if (topLevelOf is not null)
                     {
                         _topLevelIn[assignment] = topLevelOf;
                     }
 
-                    // A value assigned on the iteration that leaves a loop is assigned once per run of that loop.
-                    var definedIn = innermost is not null && innermost.ExitVariables.Contains(assignment.Target) ? path.Take(path.Count - 1).ToList() : path;
-                    Define(assignment.Target, definedIn);
+                    foreach (var target in IrQueries.Targets(assignment))
+                    {
+                        _definitions[target].Add(assignment);
+
+                        // A value assigned on the iteration that leaves a loop is assigned once per run of that loop.
+                        var definedIn = innermost is not null && innermost.ExitVariables.Contains(target) ? path.Take(path.Count - 1).ToList() : path;
+                        Define(target, definedIn);
+                    }
+
                     foreach (var operand in IrQueries.Operands(assignment.Operation))
                     {
                         Use(operand, path);

@@ -15,8 +15,7 @@ internal static class ForwardModeEmitter
     public static string HessianHintName(MethodSpec spec) => Stem(spec.HintName) + ".Hessian.g.cs";
 
     /// <summary>The name of a generated method beside the gradient: <c>F</c> + what it computes.</summary>
-    public static string MethodName(MethodSpec spec, string what) =>
-        (spec.GradientName.EndsWith("Gradient", System.StringComparison.Ordinal) ? spec.GradientName.Substring(0, spec.GradientName.Length - "Gradient".Length) : spec.Name) + what;
+    public static string MethodName(MethodSpec spec, string what) => SiblingNames.Of(spec.GradientName, what);
 
     private static string Stem(string hintName) => hintName.EndsWith(".g.cs", System.StringComparison.Ordinal) ? hintName.Substring(0, hintName.Length - 5) : hintName;
 

@@ -122,8 +122,7 @@ internal sealed record TangentCall(CalleeSpec Callee, EquatableArray<Operand> Ar
     /// <summary>The callee's generated method with this suffix: <c>FTangent</c>, <c>FHessianVector</c> (or the full ones).</summary>
     public string Method(string suffix)
     {
-        var gradient = Full ? Callee.FullGradientMethod! : Callee.GradientMethod;
-        return gradient.Substring(0, gradient.Length - "Gradient".Length) + suffix;
+        return SiblingNames.Of(Full ? Callee.FullGradientMethod! : Callee.GradientMethod, suffix);
     }
 
     /// <summary>Whether the callee's tangent takes a tangent for parameter <paramref name="index"/>.</summary>

@@ -60,6 +60,17 @@ internal sealed record FieldStorage(string Field, string OwnerTypeText);
 /// <param name="Position">Its index among the method's parameters; -1 for the instance.</param>
 internal sealed record ModelSpec(string Name, string TypeText, string? GradientName, bool ByReference, int Position);
 
+/// <summary>The names of the methods generated beside a gradient: <c>FTangent</c> beside <c>FGradient</c>, <c>FFullTangent_</c> beside <c>FFullGradient_</c>.</summary>
+internal static class SiblingNames
+{
+    /// <summary>The gradient method's name (or fully qualified name) with its last <c>Gradient</c> replaced by <paramref name="what"/>.</summary>
+    public static string Of(string gradientMethod, string what)
+    {
+        var at = gradientMethod.LastIndexOf("Gradient", System.StringComparison.Ordinal);
+        return at < 0 ? gradientMethod + what : gradientMethod.Substring(0, at) + what + gradientMethod.Substring(at + "Gradient".Length);
+    }
+}
+
 /// <summary>Everything needed to emit one gradient method: the cached model of the pipeline.</summary>
 /// <remarks>Structural equality throughout; holds no Roslyn symbol, node or location.</remarks>
 /// <param name="Graph">Whether <c>[Differentiable(Graph = true)]</c> asks for the <c>{Method}Graph</c> method too.</param>

@@ -24,7 +24,8 @@ public sealed record CompiledProgram(
     Func<double[], int, int, double[]>? GraphAdjoints = null,
     Func<double[], double[][]>? VectorHelpers = null,
     Func<double[], double[], double>? ForwardTangent = null,
-    Func<double[], double[], double[], double[], double>? ForwardHessianVector = null);
+    Func<double[], double[], double[], double[], double>? ForwardHessianVector = null,
+    bool TangentCalls = false);
 
 /// <summary>
 /// Compiles a batch of random programs in memory, as a build does: the generator runs through
@@ -148,7 +149,9 @@ public sealed class ProgramBatch : IDisposable
                 graphs ? Entry<Func<double[], int, int, double[]>>("GraphAdjoints") : null,
                 Entry<Func<double[], double[][]>>("VectorHelpers"),
                 HasTangent(programs[i]) ? Entry<Func<double[], double[], double>>("ForwardTangent") : null,
-                HasTangent(programs[i]) ? Entry<Func<double[], double[], double[], double[], double>>("ForwardHessianVector") : null));
+                HasTangent(programs[i]) ? Entry<Func<double[], double[], double[], double[], double>>("ForwardHessianVector") : null,
+                result.GeneratedSources.Any(g => g.HintName == ProgramPrinter.ClassName(programs[i]) + ".F.Tangent.g.cs"
+                    && System.Text.RegularExpressions.Regex.IsMatch(g.SourceText.ToString(), @"global::P\w+\.H\d+(Full)?Tangent\("))));   // a helper's tangent called
         }
 
         return batch;

@@ -42,6 +42,7 @@ public class RandomProgramTests(ITestOutputHelper output)
         Assert.True(wanted < 1000 || tally.StackTapes > 0, "No program kept a tape on the stack, so constant-size tapes went untested: " + tally);
         Assert.True(wanted < 1000 || tally.VectorJacobians > 0, "No vector-valued helper's Jacobian was checked: " + tally);
         Assert.True(wanted < 1000 || tally.Curvatures > 0, "No program's tangent and Hessian-vector product were checked against finite differences: " + tally);
+        Assert.True(wanted < 1000 || tally.TangentCalls > 0, "No program's tangent called a helper's tangent method: " + tally);
         var missing = tally.Shapes.Where(s => s.Value == 0).Select(s => s.Key).ToList();
         Assert.True(wanted < 1000 || missing.Count == 0, "No checked program had the shapes " + string.Join(", ", missing) + ": " + tally);
     }
@@ -133,6 +134,7 @@ public sealed class Tally
     private int _vectorJacobians;
     private int _tangents;
     private int _curvatures;
+    private int _tangentCalls;
 
     public int Checked => _checked;
 
@@ -142,9 +144,17 @@ public sealed class Tally
     /// <summary>Of those, the programs whose Hessian-vector product was also checked against central differences of the gradient.</summary>
     public int Curvatures => _curvatures;
 
-    public void Forward(bool againstFiniteDifferences)
+    /// <summary>Of those, the programs whose tangent calls a helper's tangent method (and whose H·v its Hessian-vector product).</summary>
+    public int TangentCalls => _tangentCalls;
+
+    public void Forward(bool againstFiniteDifferences, bool tangentCalls)
     {
         Interlocked.Increment(ref _tangents);
+        if (tangentCalls)
+        {
+            Interlocked.Increment(ref _tangentCalls);
+        }
+
         if (againstFiniteDifferences)
         {
             Interlocked.Increment(ref _curvatures);
@@ -214,10 +224,10 @@ public sealed class Tally
     }
 
     public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest, {9} with a loop nest run as blocked matrix products, {10} with a tape on the stack, {8} vector-valued helpers' Jacobians and products, {11} with the tangent and the Hessian-vector product checked against the gradient and {12} of those H·v against central differences of the gradient), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
+        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest, {9} with a loop nest run as blocked matrix products, {10} with a tape on the stack, {8} vector-valued helpers' Jacobians and products, {11} with the tangent and the Hessian-vector product checked against the gradient, {13} of those through a helper's tangent and {12} with H·v against central differences of the gradient), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
         _checked, _float, _derivatives, _finiteDifferences, _discarded, _gated, _reserved,
         string.Join("\n", _shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"  {s.Key,-28} {s.Value}")),
-        _vectorJacobians, _blocked, _stackTapes, _tangents, _curvatures);
+        _vectorJacobians, _blocked, _stackTapes, _tangents, _curvatures, _tangentCalls);
 }
 
 /// <summary>The comparison of one compiled program's gradient with its two references.</summary>
@@ -380,7 +390,7 @@ public static class ProgramCheck
 
         if (product.Any(h => !double.IsFinite(h) || Math.Abs(h) > Huge))
         {
-            tally.Forward(againstFiniteDifferences: false);
+            tally.Forward(againstFiniteDifferences: false, compiled.TangentCalls);
             return;
         }
 
@@ -406,7 +416,7 @@ public static class ProgramCheck
             }
         }
 
-        tally.Forward(checkedCurvature);
+        tally.Forward(checkedCurvature, compiled.TangentCalls);
     }
 
     private static double CentralDifference(Func<double[], double> f, double[] point, int k, double h)
