@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using DiffGen.Samples.Tutorials;
@@ -277,5 +278,26 @@ public class SampleTests
         Assert.Equal(0.317, Math.Round(m, 3));   // true 0.3; standard error 0.008 (LevenbergMarquardtTests)
         Assert.Equal(0.030, Math.Round(c, 3));   // true 0.1; standard error 0.032
         Assert.True(result.Cost < Fit.Cost(Fit.TrueM, Fit.TrueC, x, y));
+    }
+
+    [Fact]
+    public void NewtonCgReachesRosenbrocksMinimumWithExactHessianVectorProducts()
+    {
+        var result = Newton.Minimize(Newton.Start);
+        Assert.True(result.Iterations < 30, $"{result.Iterations} iterations");
+        Assert.All(result.X, x => Assert.Equal(1, x, 12));
+        Assert.True(result.Products > result.Iterations, "at least one H·v per iteration");
+
+        // Quadratic convergence at the end: the last gradients fall faster than linearly.
+        var norms = new List<double>();
+        Newton.Minimize(Newton.Start, progress: (_, _, norm, _, _) => norms.Add(norm));
+        Assert.True(norms[^1] < 1e-3 * norms[^3], string.Join(", ", norms));
+
+        // The generated Hessian at (1, …, 1) is Rosenbrock's: 802, 1002, 1002, 1002, 200 on the diagonal, −400 beside it.
+        var hessian = new double[25];
+        Newton.RosenbrockHessian([1, 1, 1, 1, 1], hessian);
+        Assert.Equal(new[] { 802.0, 1002, 1002, 1002, 200 }, Enumerable.Range(0, 5).Select(i => hessian[i * 6]));
+        Assert.Equal(-400, hessian[1]);
+        Assert.Equal(-400, hessian[5]);
     }
 }

@@ -151,7 +151,7 @@ public static partial class Newton
     }
 
     /// <summary>L-BFGS (PyTorch's, strong Wolfe) on the same problem: its steps until the gradient tolerance, and the gradients it evaluated.</summary>
-    public static (double[] X, int Iterations, int Evaluations) Lbfgs(double[] start)
+    public static (double[] X, long Iterations, long Evaluations) Lbfgs(double[] start)
     {
         var parameters = new ParameterSet<double>();
         var x = parameters.Add("x", start.Length);
