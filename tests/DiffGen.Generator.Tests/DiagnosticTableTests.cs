@@ -114,7 +114,9 @@ public class DiagnosticTableTests
         { "DG0008", Partial, "[Differentiable] public static double F(double x) => [|x switch { > 0 => x, _ => -x }|];", "use arithmetic, Math functions, comparisons" },
         { "DG0007", Partial, "[Differentiable] public static double F(double x) { double[,,] [|m = new double[2, 2, 2]|]; m[0, 0, 0] = x; return x * m[0, 0, 0]; }", "a local of type 'double[,,]' is not supported" },
         { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|GGradient(x, ref d)|] + d; }", "call 'G' itself" },
-        { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|C.GGradient(x, ref d, 1.0)|] * d; }", "derivatives of gradients are not supported yet" },
+        { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double d = 0; return [|C.GGradient(x, ref d, 1.0)|] * d; }", "derivatives of generated derivatives, such as a gradient-norm penalty, are not supported yet" },
+        { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { return [|GTangent(x, 1, out double t)|] * t; }", "calling the generated 'GTangent'" },
+        { "DG0008", Partial, "[Differentiable] public static double G(double[] x) => x[0] * x[1]; [Differentiable] public static double F(double[] x) { var h = new double[4]; return [|GHessian(x, h)|] + h[1]; }", "calling the generated 'GHessian'" },
 
         { "DG0008", "file static class Tables { public static readonly double K = 2.5; }\npublic static partial class C", "[Differentiable] public static double F(double x) => [|Tables.K|] * x;", "make the type internal" },
 

@@ -89,7 +89,7 @@ public class ForwardModeTests
         }
     }
 
-    public static readonly TheoryData<string> Programs = new() { "Rosenbrock", "LogisticNll", "SpringEnergy", "BlackScholesCall", "TanhNet", "Piecewise", "Iterated", "RegularizedRosenbrock", "Nested", "ThroughAVectorValuedCall" };
+    public static readonly TheoryData<string> Programs = new() { "Rosenbrock", "LogisticNll", "SpringEnergy", "BlackScholesCall", "TanhNet", "Piecewise", "Iterated", "RegularizedRosenbrock", "Nested", "ThroughAVectorValuedCall", "SoftplusLoss" };
 
     // Each program as a function of one vector: the value, its generated gradient, tangent and Hessian-vector product.
     private sealed record Vectorized(
@@ -197,6 +197,24 @@ public class ForwardModeTests
                         return (value, g, h);
                     },
                     () => Uniform(2, -2, 2));
+            case "SoftplusLoss":
+                return new Vectorized(
+                    2,
+                    p => S.SoftplusLoss(p[0], p[1], 1.7),
+                    p =>
+                    {
+                        var g = new double[2];
+                        S.SoftplusLossGradient(p[0], p[1], 1.7, ref g[0], ref g[1]);
+                        return g;
+                    },
+                    (p, t) => (S.SoftplusLossTangent(p[0], p[1], 1.7, t[0], t[1], out var tangent), tangent),
+                    (p, v) =>
+                    {
+                        var (g, h) = (new double[2], new double[2]);
+                        var value = S.SoftplusLossHessianVector(p[0], p[1], 1.7, v[0], v[1], ref g[0], ref g[1], ref h[0], ref h[1]);
+                        return (value, g, h);
+                    },
+                    () => Uniform(2, -3, 3));
             case "Nested":
                 return new Vectorized(
                     2,
@@ -378,5 +396,16 @@ public class ForwardModeTests
         double dx = 0, hx = 0;
         S.ThroughAConstantParameterHessianVector(2, 1, ref dx, ref hx);
         Assert.Equal((12.0, 12.0), (dx, hx));
+    }
+
+    [Fact]
+    public void ACustomCalleeWithoutTangentMethodsMakesForwardModeThrowNamingIt()
+    {
+        double dx = 0;
+        Assert.Equal(10, S.ThroughCubeGradient(2, ref dx));
+        Assert.Equal(13, dx);
+        var thrown = Assert.Throws<NotSupportedException>(() => S.ThroughCubeTangent(2, 1, out _));
+        Assert.Contains("SecondOrder.Cube, which has no CubeTangent and CubeHessianVector", thrown.Message);
+        Assert.Throws<NotSupportedException>(() => S.ThroughCubeHessian(2, new double[1]));
     }
 }

@@ -119,8 +119,8 @@ internal sealed class ForwardMode
             switch (statement)
             {
                 case AssignStatement { Operation: DifferentiableCall call } a when _activity.IsActive(a.Target) && !call.Callee.HasTangent:
-                    return "a call of " + call.Callee.DisplayName + ", which has no " + call.Callee.DisplayName.Substring(call.Callee.DisplayName.LastIndexOf('.') + 1)
-                        + "Tangent and HessianVector (a [CustomGradient] method has them when they are written beside its gradient)";
+                    return "a call of " + call.Callee.DisplayName + ", which has no " + Stem(call.Callee.DisplayName) + "Tangent and " + Stem(call.Callee.DisplayName)
+                        + "HessianVector (a [CustomGradient] method has them when they are written beside its gradient, with the signatures DiffGen generates)";
                 case AssignStatement { Operation: DifferentiableCall call } a when _activity.IsActive(a.Target)
                     && call.Arguments.Where((_, i) => !call.Callee.Parameters[i].Differentiable && call.Callee.Parameters[i].Type.IsFloating).Any(_activity.IsActive)
                     && !CallNeeds.FullGradient(call, _activity.IsActive):
@@ -381,6 +381,8 @@ internal sealed class ForwardMode
                 throw new System.InvalidOperationException("the rule expression " + expression.GetType().Name + " has no lowering");
         }
     }
+
+    private static string Stem(string displayName) => displayName.Substring(displayName.LastIndexOf('.') + 1);
 
     // A partial's mathematics with the operands' names: −u6/u7² for ∂(u6/u7)/∂u7.
     private string MathOf(Partial partial, EquatableArray<Operand> arguments, Operand result)

@@ -593,6 +593,9 @@ internal static class MethodParser
                 && m.Parameters.Select(p => (TypeMapping.Display(p.Type), p.RefKind != RefKind.None)).SequenceEqual(wanted));
     }
 
+    // What the generator writes beside a method: a call of one from a [Differentiable] body is nested differentiation.
+    private static readonly string[] GeneratedSuffixes = { "Gradient", "Tangent", "HessianVector", "Hessian" };
+
     // A body that calls a generated gradient does not compile inside the generator (it cannot see its
     // own output), so the only error would be CS0117 at the call: say what is going on instead.
     private static IEnumerable<DiagnosticInfo> CallsOfGeneratedGradients(SemanticModel model, SyntaxNode body, CancellationToken cancellationToken)
@@ -605,19 +608,20 @@ internal static class MethodParser
                 MemberAccessExpressionSyntax member => (member.Name.Identifier.ValueText, model.GetSymbolInfo(member.Expression, cancellationToken).Symbol as INamedTypeSymbol),
                 _ => (string.Empty, null),
             };
-            if (owner is null || !name.EndsWith("Gradient", StringComparison.Ordinal) || model.GetSymbolInfo(invocation, cancellationToken).Symbol is not null)
+            var suffix = GeneratedSuffixes.FirstOrDefault(s => name.EndsWith(s, StringComparison.Ordinal));
+            if (owner is null || suffix is null || model.GetSymbolInfo(invocation, cancellationToken).Symbol is not null)
             {
                 continue;
             }
 
-            var stem = name.Substring(0, name.Length - "Gradient".Length);
+            var stem = name.Substring(0, name.Length - suffix.Length);
             if (owner.GetMembers(stem).OfType<IMethodSymbol>().Any(m => m.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute)))
             {
                 yield return DiagnosticInfo.Create(
                     DiagnosticDescriptors.UnsupportedExpression,
                     DiagnosticInfo.From(invocation.GetLocation()),
                     "calling the generated '" + name + "'",
-                    "call '" + stem + "' itself and DiffGen differentiates through it (derivatives of gradients are not supported yet)");
+                    "call '" + stem + "' itself and DiffGen differentiates through it (derivatives of generated derivatives, such as a gradient-norm penalty, are not supported yet)");
             }
         }
     }

@@ -196,4 +196,47 @@ public static partial class SecondOrder
 
     [Differentiable]
     public static double ScaledByAConstant(double x, [NoDerivative] double scale) => scale * x * x;
+
+    /// <summary>A stable softplus with its derivatives written by hand: the gradient, and for forward mode the tangent and H·v.</summary>
+    [CustomGradient]
+    public static double StableSoftplus(double x) => x > 0 ? x + Math.Log(1 + Math.Exp(-x)) : Math.Log(1 + Math.Exp(x));
+
+    public static double StableSoftplusGradient(double x, ref double dx, double seed = 1.0)
+    {
+        dx += seed * Sigmoid(x);
+        return StableSoftplus(x);
+    }
+
+    public static double StableSoftplusTangent(double x, double tx, out double tangent)
+    {
+        tangent = Sigmoid(x) * tx;
+        return StableSoftplus(x);
+    }
+
+    public static double StableSoftplusHessianVector(double x, double vx, ref double dx, ref double hx, double seed = 1.0)
+    {
+        var s = Sigmoid(x);
+        dx += seed * s;
+        hx += seed * s * (1 - s) * vx;
+        return StableSoftplus(x);
+    }
+
+    private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+
+    /// <summary>A logistic-style loss through the hand-written softplus: its tangent and H·v go through the user's.</summary>
+    [Differentiable]
+    public static double SoftplusLoss(double w, double b, [NoDerivative] double x) => StableSoftplus(w * x + b) + 0.1 * w * w;
+
+    /// <summary>A custom callee with only a gradient: forward mode through it has nothing to call.</summary>
+    [CustomGradient]
+    public static double Cube(double x) => x * x * x;
+
+    public static double CubeGradient(double x, ref double dx, double seed = 1.0)
+    {
+        dx += seed * 3 * x * x;
+        return Cube(x);
+    }
+
+    [Differentiable]
+    public static double ThroughCube(double x) => Cube(x) + x;
 }
