@@ -355,6 +355,20 @@ public class ForwardModeTests
     }
 
     [Fact]
+    public void AFiniteFactorCountsWhereTheTangentIsZero()
+    {
+        // √(x² + c) at x = 0: ∂/∂x = 0, so x's tangent through x² is 0; ∂²/∂x² = 1/√c, ∂²/∂x∂c = 0, ∂²/∂c² = −¼ c^(−3/2).
+        Assert.Equal(Math.Sqrt(0.65), S.RootOfSquarePlusTangent(0, 0.65, 1, 0, out var tangent));
+        Assert.Equal(0.0, tangent);
+        var hessian = new double[4];
+        S.RootOfSquarePlusHessian(0, 0.65, hessian);
+        Close(1 / Math.Sqrt(0.65), hessian[0], 1e-15, "∂²/∂x²");
+        Assert.Equal(0.0, hessian[1]);
+        Assert.Equal(0.0, hessian[2]);
+        Close(-0.25 * Math.Pow(0.65, -1.5), hessian[3], 1e-15, "∂²/∂c²");
+    }
+
+    [Fact]
     public void FloatMethodsGetFloatTangentsAndHessians()
     {
         var value = S.Softplus2Tangent(0.5f, -1.5f, 1f, 0f, out float tangent);
@@ -407,5 +421,30 @@ public class ForwardModeTests
         var thrown = Assert.Throws<NotSupportedException>(() => S.ThroughCubeTangent(2, 1, out _));
         Assert.Contains("SecondOrder.Cube, which has no CubeTangent and CubeHessianVector", thrown.Message);
         Assert.Throws<NotSupportedException>(() => S.ThroughCubeHessian(2, new double[1]));
+    }
+
+    [Fact]
+    public void ReadmeExampleRuns()
+    {
+        // README "Forward mode and second order", verbatim.
+        double[] x = [1.3, 0.7, 0.8, 1.9, 1.2];
+        double[] v = [1, 0, 0, 0, 0];
+        double value = Valley.RosenbrockTangent(x, v, out double slope);   // ∂f/∂x₀ in one forward pass
+        double[] g = new double[5], hv = new double[5];
+        Valley.RosenbrockHessianVector(x, v, g, hv);                       // g = ∇f, hv = H·e₀ = the first column of H
+        double[] h = new double[25];
+        Valley.RosenbrockHessian(x, h);                                    // all of H: h[i * 5 + j] = ∂²f/∂xᵢ∂xⱼ
+
+        // What the comments say: f's value, ∂f/∂x₀ = −2(1 − x₀) − 400x₀(x₁ − x₀²), H's first column, H itself.
+        Assert.Equal(Valley.Rosenbrock(x), value);
+        Close(-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] * x[0]), slope, 1e-14, "∂f/∂x₀");
+        Assert.Equal(slope, g[0]);
+        Close(2 + 1200 * x[0] * x[0] - 400 * x[1], hv[0], 1e-14, "∂²f/∂x₀²");
+        Close(-400 * x[0], hv[1], 1e-14, "∂²f/∂x₁∂x₀");
+        Assert.Equal(new[] { 0.0, 0, 0 }, hv[2..]);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(hv[i], h[i * 5]);
+        }
     }
 }

@@ -298,10 +298,15 @@ internal sealed class ForwardMode
             var factor = Lower(partial.Derivative, arguments, result, type, output);
             if (partial.Singular)
             {
-                // The factor itself is selected, not the product: reverse mode over this tangent (H·v) then multiplies its
-                // adjoints by 0, not by the infinite partial, and keeps its own strong zeros.
+                // Strong zero: a partial that is not finite counts as 0 where the tangent is 0. Only then: a finite factor
+                // stays itself even where the tangent happens to be 0, since reverse mode over this tangent (H·v) needs
+                // it there (√(x² + c) at x = 0 has tangent 0 but H ≠ 0: random program seed 3uj5pqu7CqJ1, H·v was 0
+                // when the factor was selected on the tangent alone). The factor is selected, not the product, so that
+                // reverse mode multiplies its adjoints by 0, never by the infinite partial.
+                var finite = Temporary(TypeRef.Bool, new OpaqueCall(type.Name + ".IsFinite", new[] { factor }.ToEquatableArray(), PiecewiseConstant: true, Site: -1), output);
                 var moves = Temporary(TypeRef.Bool, new BinaryOperation(BinaryOperator.NotEqual, tangent, Zero(type)), output);
-                factor = Temporary(type, new SelectOperation(moves, factor, Zero(type)), output);
+                var kept = Temporary(TypeRef.Bool, new BinaryOperation(BinaryOperator.Or, finite, moves), output);
+                factor = Temporary(type, new SelectOperation(kept, factor, Zero(type)), output);
             }
 
             terms.Add((null, new BinaryOperation(BinaryOperator.Multiply, tangent, factor), false));

@@ -32,14 +32,15 @@ partial class Calc
         }
 
         var tapeDouble = new global::DiffGen.Tape<double>();
+        var tapeBool = new global::DiffGen.Tape<bool>();
         global::DiffGen.PooledBuffer<double> dtsBuffer = default;
         global::DiffGen.PooledBuffer<double> dsBuffer = default;
         try
         {
             // Forward sweep: the value and its tangent along v (t… = ∂/∂v), one operation per intermediate.
-            double u1 = 0, u5 = 0, u6 = 0, u7 = 0, u8 = 0, u9 = 0, u10 = 0, u11 = 0, u12 = 0, tu1 = 0, tu5 = 0, tu6 = 0, tu7 = 0, tu8 = 0, tu9 = 0, tu10 = 0, tu11 = 0, tu12 = 0, u32 = 0, u33 = 0, u34 = 0, u35 = 0, u36 = 0, u38 = 0, u39 = 0, u40 = 0, u42 = 0, u43 = 0, u44 = 0;
+            double u1 = 0, u5 = 0, u6 = 0, u7 = 0, u8 = 0, u9 = 0, u10 = 0, u11 = 0, u12 = 0, tu1 = 0, tu5 = 0, tu6 = 0, tu7 = 0, tu8 = 0, tu9 = 0, tu10 = 0, tu11 = 0, tu12 = 0, u32 = 0, u33 = 0, u34 = 0, u35 = 0, u36 = 0, u40 = 0, u41 = 0, u42 = 0, u46 = 0, u47 = 0, u48 = 0;
             int u3 = 0, u4 = 0;
-            bool u30 = false, u31 = false, u37 = false, u41 = false;
+            bool u30 = false, u31 = false, u37 = false, u38 = false, u39 = false, u43 = false, u44 = false, u45 = false;
             // var s = new double[n];
             double[] s = new double[n];
             double[] ts = new double[n];
@@ -49,10 +50,13 @@ partial class Calc
             tu1 = 0.0;
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, n) * 9);
+            tapeBool.Reserve(global::DiffGen.Tape.Trips(0, n) * 2);
             // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
             {
                 global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
                 int tapeDoubleTop = tapeDouble.Count;
+                global::System.Span<bool> tapeBoolStorage = tapeBool.Storage;
+                int tapeBoolTop = tapeBool.Count;
                 for (int i = 0; i < n; i++)
                 {
                     // s[i] = Math.Abs(w[i % w.Length]) * k;
@@ -84,15 +88,19 @@ partial class Calc
                     u11 = u8 / u10;
                     // tu11 = 1/u10 · tu8 + −u8/u10² · tu10
                     u36 = 1.0 / u10;
-                    u37 = tu8 != 0.0;
-                    u38 = u37 ? u36 : 0.0;
-                    u39 = -u11;
-                    u40 = u39 / u10;
-                    u41 = tu10 != 0.0;
-                    u42 = u41 ? u40 : 0.0;
-                    u43 = tu8 * u38;
-                    u44 = tu10 * u42;
-                    tu11 = u43 + u44;
+                    u37 = double.IsFinite(u36);
+                    u38 = tu8 != 0.0;
+                    u39 = u37 | u38;
+                    u40 = u39 ? u36 : 0.0;
+                    u41 = -u11;
+                    u42 = u41 / u10;
+                    u43 = double.IsFinite(u42);
+                    u44 = tu10 != 0.0;
+                    u45 = u43 | u44;
+                    u46 = u45 ? u42 : 0.0;
+                    u47 = tu8 * u40;
+                    u48 = tu10 * u46;
+                    tu11 = u47 + u48;
                     u12 = u1 + u11;
                     tu12 = tu1 + tu11;
                     // save what this iteration overwrites and the reverse sweep needs
@@ -102,13 +110,16 @@ partial class Calc
                     tapeDoubleStorage[tapeDoubleTop++] = tu9;
                     tapeDoubleStorage[tapeDoubleTop++] = u33;
                     tapeDoubleStorage[tapeDoubleTop++] = u36;
-                    tapeDoubleStorage[tapeDoubleTop++] = u38;
+                    tapeBoolStorage[tapeBoolTop++] = u37;
                     tapeDoubleStorage[tapeDoubleTop++] = u40;
                     tapeDoubleStorage[tapeDoubleTop++] = u42;
+                    tapeBoolStorage[tapeBoolTop++] = u43;
+                    tapeDoubleStorage[tapeDoubleTop++] = u46;
                     u1 = u12;   // to the next iteration
                     tu1 = tu12;   // to the next iteration
                 }
                 tapeDouble.SetCount(tapeDoubleTop);
+                tapeBool.SetCount(tapeBoolTop);
             }
             // return total;
             double value_ = u1;
@@ -125,12 +136,16 @@ partial class Calc
             {
                 global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
                 int tapeDoubleTop = tapeDouble.Count;
+                global::System.Span<bool> tapeBoolStorage = tapeBool.Storage;
+                int tapeBoolTop = tapeBool.Count;
                 for (int i = n; i > 0;)
                 {
                     i--;
+                    u46 = tapeDoubleStorage[--tapeDoubleTop];
+                    u43 = tapeBoolStorage[--tapeBoolTop];
                     u42 = tapeDoubleStorage[--tapeDoubleTop];
                     u40 = tapeDoubleStorage[--tapeDoubleTop];
-                    u38 = tapeDoubleStorage[--tapeDoubleTop];
+                    u37 = tapeBoolStorage[--tapeBoolTop];
                     u36 = tapeDoubleStorage[--tapeDoubleTop];
                     u33 = tapeDoubleStorage[--tapeDoubleTop];
                     tu9 = tapeDoubleStorage[--tapeDoubleTop];
@@ -145,22 +160,24 @@ partial class Calc
                     tu6 = tu5 * u33;
                     u10 = 1.0 + u9;
                     tu10 = tu9;
-                    u37 = tu8 != 0.0;
-                    u41 = tu10 != 0.0;
+                    u38 = tu8 != 0.0;
+                    u39 = u37 | u38;
+                    u44 = tu10 != 0.0;
+                    u45 = u43 | u44;
                     // total += s[i] / (1 + s[i]);
                     double dtu11 = dtu1;   // ∂tu12/∂tu11 = 1
                     double du11 = du1;   // ∂u12/∂u11 = 1
-                    double du43 = dtu11;   // ∂tu11/∂u43 = 1
-                    double du44 = dtu11;   // ∂tu11/∂u44 = 1
-                    double dtu10 = du44 * u42;   // ∂u44/∂tu10 = u42
-                    double du42 = du44 * tu10;   // ∂u44/∂u42 = tu10
-                    double dtu8 = du43 * u38;   // ∂u43/∂tu8 = u38
-                    double du38 = du43 * tu8;   // ∂u43/∂u38 = tu8
-                    double du40 = du42 * (u41 ? 1.0 : 0.0);   // ∂u42/∂u40 = 1 if u41
-                    double du39 = du40 != 0 ? du40 / u10 : 0;   // ∂u40/∂u39 = 1/u10
-                    double du10 = du40 != 0 ? du40 * (-u40 / u10) : 0;   // ∂u40/∂u10 = −u39/u10²
-                    du11 -= du39;   // ∂u39/∂u11 = −1
-                    double du36 = du38 * (u37 ? 1.0 : 0.0);   // ∂u38/∂u36 = 1 if u37
+                    double du47 = dtu11;   // ∂tu11/∂u47 = 1
+                    double du48 = dtu11;   // ∂tu11/∂u48 = 1
+                    double dtu10 = du48 * u46;   // ∂u48/∂tu10 = u46
+                    double du46 = du48 * tu10;   // ∂u48/∂u46 = tu10
+                    double dtu8 = du47 * u40;   // ∂u47/∂tu8 = u40
+                    double du40 = du47 * tu8;   // ∂u47/∂u40 = tu8
+                    double du42 = du46 * (u45 ? 1.0 : 0.0);   // ∂u46/∂u42 = 1 if u45
+                    double du41 = du42 != 0 ? du42 / u10 : 0;   // ∂u42/∂u41 = 1/u10
+                    double du10 = du42 != 0 ? du42 * (-u42 / u10) : 0;   // ∂u42/∂u10 = −u41/u10²
+                    du11 -= du41;   // ∂u41/∂u11 = −1
+                    double du36 = du40 * (u39 ? 1.0 : 0.0);   // ∂u40/∂u36 = 1 if u39
                     if (du36 != 0) du10 += du36 * (-u36 / u10);   // ∂u36/∂u10 = −1.0/u10²
                     double du8 = du11 != 0 ? du11 / u10 : 0;   // ∂u11/∂u8 = 1/u10
                     if (du11 != 0) du10 += du11 * (-u11 / u10);   // ∂u11/∂u10 = −u8/u10²
@@ -189,6 +206,7 @@ partial class Calc
                     hw[u4] += du5;   // ∂u5/∂w[u4] = 1
                 }
                 tapeDouble.SetCount(tapeDoubleTop);
+                tapeBool.SetCount(tapeBoolTop);
             }
 
             return value_;
@@ -196,6 +214,7 @@ partial class Calc
         finally
         {
             tapeDouble.Dispose();
+            tapeBool.Dispose();
             dtsBuffer.Dispose();
             dsBuffer.Dispose();
         }

@@ -27,9 +27,9 @@ partial class Calc
         }
 
         // Forward sweep: the value, one operation per intermediate, each active one followed by its tangent (t…).
-        double u1 = 0, u5 = 0, u6 = 0, u7 = 0, u8 = 0, u9 = 0, u10 = 0, u11 = 0, u12 = 0, tu1 = 0, tu5 = 0, tu6 = 0, tu7 = 0, tu8 = 0, tu9 = 0, tu10 = 0, tu11 = 0, tu12 = 0, u32 = 0, u33 = 0, u34 = 0, u35 = 0, u36 = 0, u38 = 0, u39 = 0, u40 = 0, u42 = 0, u43 = 0, u44 = 0;
+        double u1 = 0, u5 = 0, u6 = 0, u7 = 0, u8 = 0, u9 = 0, u10 = 0, u11 = 0, u12 = 0, tu1 = 0, tu5 = 0, tu6 = 0, tu7 = 0, tu8 = 0, tu9 = 0, tu10 = 0, tu11 = 0, tu12 = 0, u32 = 0, u33 = 0, u34 = 0, u35 = 0, u36 = 0, u40 = 0, u41 = 0, u42 = 0, u46 = 0, u47 = 0, u48 = 0;
         int u3 = 0, u4 = 0;
-        bool u30 = false, u31 = false, u37 = false, u41 = false;
+        bool u30 = false, u31 = false, u37 = false, u38 = false, u39 = false, u43 = false, u44 = false, u45 = false;
         // var s = new double[n];
         double[] s = new double[n];
         double[] ts = new double[n];
@@ -68,15 +68,19 @@ partial class Calc
             u11 = u8 / u10;
             // tu11 = 1/u10 · tu8 + −u8/u10² · tu10
             u36 = 1.0 / u10;
-            u37 = tu8 != 0.0;
-            u38 = u37 ? u36 : 0.0;
-            u39 = -u11;
-            u40 = u39 / u10;
-            u41 = tu10 != 0.0;
-            u42 = u41 ? u40 : 0.0;
-            u43 = tu8 * u38;
-            u44 = tu10 * u42;
-            tu11 = u43 + u44;
+            u37 = double.IsFinite(u36);
+            u38 = tu8 != 0.0;
+            u39 = u37 | u38;
+            u40 = u39 ? u36 : 0.0;
+            u41 = -u11;
+            u42 = u41 / u10;
+            u43 = double.IsFinite(u42);
+            u44 = tu10 != 0.0;
+            u45 = u43 | u44;
+            u46 = u45 ? u42 : 0.0;
+            u47 = tu8 * u40;
+            u48 = tu10 * u46;
+            tu11 = u47 + u48;
             u12 = u1 + u11;
             tu12 = tu1 + tu11;
             u1 = u12;   // to the next iteration

@@ -56,9 +56,11 @@ namespace Tutorials
             // tu8 = −1.0/u7² · tu7
             double u34 = -u8;
             double u35 = u34 / u7;
-            bool u36 = tu7 != 0.0;
-            double u37 = u36 ? u35 : 0.0;
-            double tu8 = tu7 * u37;
+            bool u36 = double.IsFinite(u35);
+            bool u37 = tu7 != 0.0;
+            bool u38 = u36 | u37;
+            double u39 = u38 ? u35 : 0.0;
+            double tu8 = tu7 * u39;
             // return 0.5 * (y - a) * (y - a);
             double u9 = y - u8;
             double tu9 = -tu8;
@@ -69,19 +71,19 @@ namespace Tutorials
             double tu11 = -tu8;
             double u12 = u10 * u11;
             // tu12 = u11 · tu10 + u10 · tu11
-            double u38 = tu10 * u11;
-            double u39 = tu11 * u10;
-            double tu12 = u38 + u39;
+            double u40 = tu10 * u11;
+            double u41 = tu11 * u10;
+            double tu12 = u40 + u41;
 
             // Reverse sweep: each adjoint times the local derivative, from the value back to the parameters.
             double dtu12 = seed;   // the adjoint of the value is the incoming adjoint
             // return 0.5 * (y - a) * (y - a);
-            double du38 = dtu12;   // ∂tu12/∂u38 = 1
-            double du39 = dtu12;   // ∂tu12/∂u39 = 1
-            double dtu11 = du39 * u10;   // ∂u39/∂tu11 = u10
-            double du10 = du39 * tu11;   // ∂u39/∂u10 = tu11
-            double dtu10 = du38 * u11;   // ∂u38/∂tu10 = u11
-            double du11 = du38 * tu10;   // ∂u38/∂u11 = tu10
+            double du40 = dtu12;   // ∂tu12/∂u40 = 1
+            double du41 = dtu12;   // ∂tu12/∂u41 = 1
+            double dtu11 = du41 * u10;   // ∂u41/∂tu11 = u10
+            double du10 = du41 * tu11;   // ∂u41/∂u10 = tu11
+            double dtu10 = du40 * u11;   // ∂u40/∂tu10 = u11
+            double du11 = du40 * tu10;   // ∂u40/∂u11 = tu10
             double dtu8 = -dtu11;   // ∂tu11/∂tu8 = −1
             double du8 = -du11;   // ∂u11/∂u8 = −1
             double dtu9 = dtu10 * 0.5;   // ∂tu10/∂tu9 = 0.5
@@ -89,9 +91,9 @@ namespace Tutorials
             dtu8 -= dtu9;   // ∂tu9/∂tu8 = −1
             du8 -= du9;   // ∂u9/∂u8 = −1
             // double a = 1 / (1 + Math.Exp(-z));
-            double dtu7 = dtu8 * u37;   // ∂tu8/∂tu7 = u37
-            double du37 = dtu8 * tu7;   // ∂tu8/∂u37 = tu7
-            double du35 = du37 * (u36 ? 1.0 : 0.0);   // ∂u37/∂u35 = 1 if u36
+            double dtu7 = dtu8 * u39;   // ∂tu8/∂tu7 = u39
+            double du39 = dtu8 * tu7;   // ∂tu8/∂u39 = tu7
+            double du35 = du39 * (u38 ? 1.0 : 0.0);   // ∂u39/∂u35 = 1 if u38
             double du34 = du35 != 0 ? du35 / u7 : 0;   // ∂u35/∂u34 = 1/u7
             double du7 = du35 != 0 ? du35 * (-u35 / u7) : 0;   // ∂u35/∂u7 = −u34/u7²
             du8 -= du34;   // ∂u34/∂u8 = −1

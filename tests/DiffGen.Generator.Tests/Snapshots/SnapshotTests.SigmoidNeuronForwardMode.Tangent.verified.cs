@@ -49,9 +49,11 @@ namespace Tutorials
             // tu8 = −1.0/u7² · tu7
             double u34 = -u8;
             double u35 = u34 / u7;
-            bool u36 = tu7 != 0.0;
-            double u37 = u36 ? u35 : 0.0;
-            double tu8 = tu7 * u37;
+            bool u36 = double.IsFinite(u35);
+            bool u37 = tu7 != 0.0;
+            bool u38 = u36 | u37;
+            double u39 = u38 ? u35 : 0.0;
+            double tu8 = tu7 * u39;
             // return 0.5 * (y - a) * (y - a);
             double u9 = y - u8;
             double tu9 = -tu8;
@@ -62,9 +64,9 @@ namespace Tutorials
             double tu11 = -tu8;
             double u12 = u10 * u11;
             // tu12 = u11 · tu10 + u10 · tu11
-            double u38 = tu10 * u11;
-            double u39 = tu11 * u10;
-            double tu12 = u38 + u39;
+            double u40 = tu10 * u11;
+            double u41 = tu11 * u10;
+            double tu12 = u40 + u41;
 
             tangent = tu12;
             return u12;

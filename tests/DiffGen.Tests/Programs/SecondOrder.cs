@@ -239,4 +239,8 @@ public static partial class SecondOrder
 
     [Differentiable]
     public static double ThroughCube(double x) => Cube(x) + x;
+
+    /// <summary>√(x² + c) at x = 0: the tangent is 0 there, the Hessian 1/√c (a strong-zero guard on the tangent alone lost it).</summary>
+    [Differentiable]
+    public static double RootOfSquarePlus(double x, double c) => Math.Sqrt(x * x + c);
 }
