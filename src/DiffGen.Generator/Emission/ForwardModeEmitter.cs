@@ -157,7 +157,7 @@ internal static class ForwardModeEmitter
         var scalars = 0;
         foreach (var input in differentiable)
         {
-            offsets.Add(Sum(scalars, lengths));
+            offsets.Add(JacobianEmitter.Sum(scalars, lengths));
             if (input.Shape == ParameterShape.Scalar)
             {
                 scalars++;
@@ -189,7 +189,7 @@ internal static class ForwardModeEmitter
         writer.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DiffGen\", \"" + version + "\")]");
         writer.Open(spec.Accessibility + " static " + element + " " + MethodName(spec, "Hessian") + "("
             + string.Join(", ", MethodSignature.Inputs(spec).Append("global::System.Span<" + element + "> " + hessian)) + ")");
-        writer.Line("int " + count + " = " + Sum(scalars, lengths) + ";   // the differentiable input elements: " + string.Join(", then ", differentiable.Select(p => p.Name.TrimStart('@'))));
+        writer.Line("int " + count + " = " + JacobianEmitter.Sum(scalars, lengths) + ";   // the differentiable input elements: " + string.Join(", then ", differentiable.Select(p => p.Name.TrimStart('@'))));
         writer.Open("if (" + hessian + ".Length != (long)" + count + " * " + count + ")");
         writer.Line("throw new global::System.ArgumentException(\"" + hessian.TrimStart('@') + " has \" + " + hessian + ".Length + \" elements; it needs n × n = \" + "
             + count + " + \" × \" + " + count + " + \".\", nameof(" + hessian + "));");
@@ -265,10 +265,6 @@ internal static class ForwardModeEmitter
     }
 
     private static string Parenthesized(string sum) => sum.Contains(" + ") ? "(" + sum + ")" : sum;
-
-    private static string Sum(int constant, List<string> lengths) =>
-        lengths.Count == 0 ? constant.ToString(System.Globalization.CultureInfo.InvariantCulture)
-        : (constant == 0 ? string.Empty : constant.ToString(System.Globalization.CultureInfo.InvariantCulture) + " + ") + string.Join(" + ", lengths);
 
     private static void WriteInputDocumentation(IndentedWriter writer, MethodSpec spec)
     {

@@ -188,8 +188,8 @@ internal static class JacobianEmitter
     internal static string JacobianMethodName(MethodSpec spec) =>
         spec.GradientName.Substring(0, spec.GradientName.Length - "Gradient".Length) + "Jacobian";
 
-    // constant + each length, as C#: "0", "2", "w.Length", "1 + w.Length + b.Length".
-    private static string Sum(int constant, IReadOnlyList<string> lengths)
+    // constant + each length, as C#: "0", "2", "w.Length", "1 + w.Length + b.Length". The Hessian's size and offsets too.
+    internal static string Sum(int constant, IReadOnlyList<string> lengths)
     {
         var terms = new List<string>();
         if (constant != 0 || lengths.Count == 0)
