@@ -70,9 +70,18 @@ internal static class Liveness
         }
 
         var definitions = IrQueries.Edges(body).ToLookup(e => e.Target);
+
+        // A tangent call computes its value and its tangent together: a live tangent keeps the call, and so its value's variable.
+        var valueOfTangent = IrQueries.Flatten(body).Where(a => a.Operation is TangentCall).ToDictionary(a => ((TangentCall)a.Operation).Tangent, a => a.Target);
         while (work.Count > 0)
         {
-            foreach (var edge in definitions[work.Pop()])
+            var variable = work.Pop();
+            if (valueOfTangent.TryGetValue(variable, out var value))
+            {
+                Mark(new VariableOperand(value));
+            }
+
+            foreach (var edge in definitions[variable])
             {
                 foreach (var operand in edge.All)
                 {

@@ -125,6 +125,8 @@ internal sealed class ForwardMode
                     && call.Arguments.Where((_, i) => !call.Callee.Parameters[i].Differentiable && call.Callee.Parameters[i].Type.IsFloating).Any(_activity.IsActive)
                     && !CallNeeds.FullGradient(call, _activity.IsActive):
                     return "a varied value passed to a [NoDerivative] parameter of " + call.Callee.DisplayName + " (its tangent method has no tangent for it)";
+                case AssignStatement { Operation: TangentCall call } a when _activity.IsActive(a.Target) || _activity.IsActive(call.Tangent):
+                    return "a call of the generated tangent or gradient of " + call.Callee.DisplayName + " (the tangent of a derivative is a third derivative, which DiffGen does not generate)";
                 case AssignStatement { Operation: ModelElementRead or MatrixRead } read when _activity.IsActive(read.Target):
                     return "a model or matrix parameter";
                 case ElementWriteStatement write when _program.Variables[write.Array].Origin != VariableOrigin.Intermediate && _activity.IsActive(write.Array):

@@ -479,7 +479,9 @@ internal static class GradientEmitter
                     break;
 
                 case PullbackCall call:
-                    writer.Line("// pullback of " + call.Callee.DisplayName + ": its gradient, seeded with " + call.Seed + ", accumulates into the arguments' adjoints");
+                    writer.Line(call.Method.EndsWith("HessianVector", System.StringComparison.Ordinal)
+                        ? "// pullback of " + call.Callee.DisplayName + "'s tangent: its Hessian-vector product in the tangent's direction, seeded with " + call.Seed + ", adds H·v into the arguments' adjoints and the gradient into the direction's"
+                        : "// pullback of " + call.Callee.DisplayName + ": its gradient, seeded with " + call.Seed + ", accumulates into the arguments' adjoints");
                     var arguments = call.Arguments.Select(spelling.Operand)
                         .Concat(call.Outputs.Select(o => (o.ByReference ? "ref " : string.Empty) + o.Expression))
                         .Concat(new[] { call.Seed });

@@ -1091,6 +1091,9 @@ internal sealed partial class BodyLowerer
             case IThrowOperation:
                 return UnsupportedExpression(operation, "a throw expression", "validate arguments before calling the method, or return a value such as double.NaN");
 
+            case IInvalidOperation when NestedCallAt(operation) is { } nested:
+                return LowerNestedCall(operation, nested);
+
             case IInvalidOperation:
                 return Dummy(operation); // the compiler reports the error itself
 
@@ -1309,6 +1312,11 @@ internal sealed partial class BodyLowerer
         if (method.MethodKind == MethodKind.LocalFunction)
         {
             return InlineLocalFunction(invocation);
+        }
+
+        if (NestedCallAt(invocation) is { } nested)
+        {
+            return LowerNestedCall(invocation, nested);
         }
 
         if (ArrayCopyOrFill(invocation) is { } lowered)
@@ -1928,7 +1936,7 @@ internal sealed partial class BodyLowerer
             var misplaced = statement switch
             {
                 AssignStatement { Operation: ElementRead or LengthRead or ArrayAllocation or StaticRead or RowRead or MatrixRead or DimensionRead or ModelElementRead } => false,
-                AssignStatement { Operation: DifferentiableCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
+                AssignStatement { Operation: DifferentiableCall or TangentCall } call => IrQueries.Operands(call.Operation).Any(a => a is TupleValue or SliceValue or MatrixValue),
                 AssignStatement { Operation: OpaqueCall call } => call.Arguments.Any(a => a is TupleValue or SliceValue or MatrixValue),
                 AssignStatement assign => IrQueries.Operands(assign.Operation).Any(Misplaced),
                 ElementWriteStatement write => Misplaced(write.Value) || Misplaced(write.Index),
@@ -2578,6 +2586,7 @@ internal sealed partial class BodyLowerer
                     }
                 }
 
+                assigned.AddRange(NestedCallWrites(o));
                 if (o is IInvocationOperation { TargetMethod: { MethodKind: MethodKind.LocalFunction } function }
                     && visited.Add(function.OriginalDefinition)
                     && LocalFunctionBody(function) is { } body)

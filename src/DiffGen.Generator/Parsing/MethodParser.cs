@@ -166,10 +166,13 @@ internal static class MethodParser
         }
 
         // The body must compile before it can be differentiated; the compiler reports its own errors.
+        // Calls of generated tangents and gradients (nested differentiation) do not bind here: theirs are the only errors allowed.
         var bodySyntax = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody!;
-        if (model.GetDiagnostics(bodySyntax.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
+        var (nestedCalls, nestedErrors) = NestedCalls.Find(model, bodySyntax, method.ReturnType, cancellationToken);
+        if (nestedErrors.Count > 0
+            || model.GetDiagnostics(bodySyntax.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error && !NestedCalls.Explains(nestedCalls, d)))
         {
-            return new ParseResult(null, CallsOfGeneratedGradients(model, bodySyntax, cancellationToken).ToEquatableArray());
+            return new ParseResult(null, nestedErrors.Concat(CallsOfGeneratedGradients(model, bodySyntax, nestedCalls, cancellationToken)).ToEquatableArray());
         }
 
         var operation = model.GetOperation(syntax, cancellationToken);
@@ -188,7 +191,7 @@ internal static class MethodParser
         var written = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
         if (form == ResultForm.Outputs)
         {
-            var trial = LowerBody(model, method, body, parameters, models, returnType, form, new HashSet<IParameterSymbol>(parameters.Where(p => IsWritable(p.Parameter.Type)).Select(p => p.Parameter), SymbolEqualityComparer.Default), cancellationToken);
+            var trial = LowerBody(model, method, body, parameters, models, returnType, form, new HashSet<IParameterSymbol>(parameters.Where(p => IsWritable(p.Parameter.Type)).Select(p => p.Parameter), SymbolEqualityComparer.Default), nestedCalls, cancellationToken);
             if (trial.Program is null)
             {
                 return new ParseResult(null, trial.Lowerer.Diagnostics.ToEquatableArray());
@@ -219,7 +222,7 @@ internal static class MethodParser
             }
         }
 
-        var (lowerer, specs, modelSpecs, names, seedName, jacobianName, program) = LowerBody(model, method, body, parameters, models, returnType, form, written, cancellationToken);
+        var (lowerer, specs, modelSpecs, names, seedName, jacobianName, program) = LowerBody(model, method, body, parameters, models, returnType, form, written, nestedCalls, cancellationToken);
         if (program is null)
         {
             return new ParseResult(null, lowerer.Diagnostics.ToEquatableArray());
@@ -301,12 +304,13 @@ internal static class MethodParser
         TypeRef returnType,
         ResultForm form,
         HashSet<IParameterSymbol> written,
+        IReadOnlyDictionary<InvocationExpressionSyntax, NestedCall> nestedCalls,
         CancellationToken cancellationToken)
     {
         var reserved = method.Parameters.Select(p => p.Name).ToList();
         var names = new NameScope(reserved);
         var seedName = names.Claim("seed");
-        var lowerer = new BodyLowerer(model, names, cancellationToken) { GeneratedIn = method.ContainingType };
+        var lowerer = new BodyLowerer(model, names, cancellationToken) { GeneratedIn = method.ContainingType, NestedCalls = nestedCalls };
         var specs = new List<ParameterSpec>();
         foreach (var (parameter, shape, type, differentiable) in parameters)
         {
@@ -468,16 +472,34 @@ internal static class MethodParser
                 .Concat(inlineFailures.TryGetValue(call.Location, out var why) ? why : System.Array.Empty<DiagnosticInfo>()))
             .ToList();
 
+        // A tangent call is one the body wrote (nested differentiation): its pullback has no full form to fall back on.
         var calls = IrQueries.Flatten(program.Body)
-            .Where(a => a.Operation is DifferentiableCall)
+            .Where(a => a.Operation is DifferentiableCall or TangentCall)
             .GroupBy(a => a.Target)
-            .ToDictionary(g => g.Key, g => (DifferentiableCall)g.First().Operation);
+            .ToDictionary(g => g.Key, g => g.First().Operation switch
+            {
+                DifferentiableCall d => (d.Callee, d.Arguments, Tangents: EquatableArray<Operand>.Empty, Useful: activity.IsUseful(g.Key), Full: d.Callee.FullGradientMethod is not null,
+                    PulledBack: activity.IsActive(g.Key) && IrQueries.DifferentiableOperands(d).Any(activity.IsActive)),
+                TangentCall t => (t.Callee, t.Arguments, t.Tangents, Useful: activity.IsUseful(g.Key) || activity.IsUseful(t.Tangent), Full: false,
+                    PulledBack: (activity.IsActive(g.Key) || activity.IsActive(t.Tangent)) && IrQueries.DifferentiableOperands(t).Concat(t.Tangents).Any(activity.IsActive)),
+                var other => throw new System.InvalidOperationException("not a call: " + other),
+            });
         var writtenAfter = LocalArraysWrittenAfterCalls(program);
         foreach (var site in callSites)
         {
-            if (!calls.TryGetValue(site.Result, out var call) || !activity.IsUseful(site.Result))
+            if (!calls.TryGetValue(site.Result, out var call) || !call.Useful)
             {
                 continue;
+            }
+
+            // A tangent call's direction arrays are read by its pullback too: they follow its inputs in the site.
+            for (var t = 0; t < call.Tangents.Count && call.Arguments.Count + t < site.Arguments.Count; t++)
+            {
+                if (call.Tangents[t] is VariableOperand { Id: var direction } && program.Variables[direction].Shape != ParameterShape.Scalar
+                    && writtenAfter.Contains((site.Result, direction)) && call.PulledBack)
+                {
+                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArrayWrittenAfterCall, site.Arguments[call.Arguments.Count + t].Location, program.Variables[direction].Name, site.Callee));
+                }
             }
 
             for (var i = 0; i < call.Arguments.Count && i < site.Arguments.Count; i++)
@@ -485,14 +507,14 @@ internal static class MethodParser
                 var parameter = call.Callee.Parameters[i];
                 var argument = call.Arguments[i];
                 if (!parameter.Differentiable && parameter.Type.IsFloating && activity.IsVaried(argument)
-                    && !(call.Callee.FullGradientMethod is not null && parameter.InFullGradient))
+                    && !(call.Full && parameter.InFullGradient))
                 {
                     errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ActiveArgumentOfConstantParameter, site.Arguments[i].Location, site.Arguments[i].Parameter, site.Callee,
                         (fullOf is null ? string.Empty : "a caller of '" + fullOf + "' varies a [NoDerivative] parameter of '" + fullOf + "' that this argument depends on, and needs the derivative with respect to it; ")
                         + ConstantParameterAdvice(site.Arguments[i].Parameter, parameter, site.CustomGradient)));
                 }
                 else if (parameter.Shape != ParameterShape.Scalar && argument is VariableOperand { Id: var array }
-                         && writtenAfter.Contains((site.Result, array)) && activity.IsVaried(array))
+                         && writtenAfter.Contains((site.Result, array)) && call.PulledBack)
                 {
                     errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArrayWrittenAfterCall, site.Arguments[i].Location, program.Variables[array].Name, site.Callee));
                 }
@@ -544,8 +566,8 @@ internal static class MethodParser
             {
                 switch (statement)
                 {
-                    case AssignStatement { Operation: DifferentiableCall call } assignment:
-                        foreach (var argument in call.Arguments.OfType<VariableOperand>()
+                    case AssignStatement { Operation: DifferentiableCall or TangentCall } assignment:
+                        foreach (var argument in IrQueries.Operands(assignment.Operation).OfType<VariableOperand>()
                             .Where(a => program.Variables[a.Id] is { Origin: VariableOrigin.Intermediate or VariableOrigin.Output, Shape: not ParameterShape.Scalar }))
                         {
                             pending.Add((assignment.Target, argument.Id));
@@ -598,9 +620,9 @@ internal static class MethodParser
 
     // A body that calls a generated gradient does not compile inside the generator (it cannot see its
     // own output), so the only error would be CS0117 at the call: say what is going on instead.
-    private static IEnumerable<DiagnosticInfo> CallsOfGeneratedGradients(SemanticModel model, SyntaxNode body, CancellationToken cancellationToken)
+    private static IEnumerable<DiagnosticInfo> CallsOfGeneratedGradients(SemanticModel model, SyntaxNode body, IReadOnlyDictionary<InvocationExpressionSyntax, NestedCall> nested, CancellationToken cancellationToken)
     {
-        foreach (var invocation in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        foreach (var invocation in body.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(i => !nested.ContainsKey(i) && NestedCalls.Resolve(model, i, cancellationToken) is null))
         {
             var (name, owner) = invocation.Expression switch
             {
@@ -621,7 +643,9 @@ internal static class MethodParser
                     DiagnosticDescriptors.UnsupportedExpression,
                     DiagnosticInfo.From(invocation.GetLocation()),
                     "calling the generated '" + name + "'",
-                    "call '" + stem + "' itself and DiffGen differentiates through it (derivatives of generated derivatives, such as a gradient-norm penalty, are not supported yet)");
+                    suffix is "Tangent" or "Gradient"
+                        ? "pass what the generated method takes, in order: the inputs of '" + stem + "', then a tangent (for '" + stem + "Tangent', and 'out' the tangent) or a 'ref' gradient output (for '" + stem + "Gradient', and optionally the seed) per differentiable input"
+                        : "call '" + stem + "Tangent' or '" + stem + "Gradient', which DiffGen differentiates through (their derivatives are second derivatives of '" + stem + "'; one of '" + name + "' would be a third)");
             }
         }
     }

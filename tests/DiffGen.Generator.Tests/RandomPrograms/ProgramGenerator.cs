@@ -369,15 +369,18 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
             else
             {
+                // Varied or constant: the callee's pullback reads the array's elements either way (a constant array
+                // refilled after the call was once differentiated with its last contents, silently).
                 var helper = _helpers[^1];
                 var array = NewLocalArray(span: false);
                 var counter = new Counter(Fresh("i"), Counting.Default);
-                body.Add(new For(counter.Name, Text(RandomProgram.ArrayLength), [new ElementWrite(array.Name, counter.Name, "=", new Binary('+', x, new Lit(1)))]));
+                var constant = Chance(50);
+                body.Add(new For(counter.Name, Text(RandomProgram.ArrayLength), [new ElementWrite(array.Name, counter.Name, "=", constant ? new Lit(1 + Next(3)) : new Binary('+', x, new Lit(1)))]));
                 _frozen.Add(array.Name);
-                var arguments = Arguments(helper, 1, array.Name);
+                var arguments = constant ? [new Var(array.Name), x] : Arguments(helper, 1, array.Name); // a constant array matters through a varied p0
                 body.Add(new Declare(value, new HelperCall(helper.Name, arguments)));
-                body.Add(new ElementWrite(array.Name, Text(Next(RandomProgram.ArrayLength)), "=", new Binary('*', x, x)));
-                _shapes.Add("rejected-DG0015");
+                body.Add(new ElementWrite(array.Name, Text(Next(RandomProgram.ArrayLength)), "=", constant ? new Lit(5) : new Binary('*', x, x)));
+                _shapes.Add(constant ? "rejected-DG0015-constant-array" : "rejected-DG0015");
             }
 
             return new Binary('+', result, new Var(value));

@@ -108,6 +108,10 @@ public class RandomProgramTests(ITestOutputHelper output)
                         }
 
                         tally.Rejected(id);
+                        if (programs[i].Shapes.Contains("rejected-DG0015-constant-array"))
+                        {
+                            tally.Rejected(id + "-constant-array");
+                        }
                     }
                 },
                 seed: seed,
@@ -121,7 +125,7 @@ public class RandomProgramTests(ITestOutputHelper output)
 /// <summary>Counts of what the random-program run did, shared across threads.</summary>
 public sealed class Tally
 {
-    private readonly ConcurrentDictionary<string, int> _shapes = new(ProgramGenerator.Shapes.Concat(["rejected-DG0014", "rejected-DG0015"]).Select(s => KeyValuePair.Create(s, 0)));
+    private readonly ConcurrentDictionary<string, int> _shapes = new(ProgramGenerator.Shapes.Concat(["rejected-DG0014", "rejected-DG0015", "rejected-DG0015-constant-array"]).Select(s => KeyValuePair.Create(s, 0)));
     private int _checked;
     private int _discarded;
     private int _float;
