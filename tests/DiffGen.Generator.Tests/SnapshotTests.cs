@@ -292,6 +292,24 @@ public class SnapshotTests
         }
         """, "Net.Loss");
 
+    // Nested differentiation: a residual of the derivative of a model, through the model's generated tangent.
+    [Fact]
+    public void ThroughAGeneratedTangent() => VerifyFile(Usings + """
+        public static partial class Pinn
+        {
+            [Differentiable]
+            public static double U(double x, double a, double b) => a * Math.Tanh(b * x);
+
+            [Differentiable]
+            public static double Residual(double a, double b, [NoDerivative] double x)
+            {
+                UTangent(x, a, b, 1.0, 0.0, 0.0, out double dudx);
+                double r = dudx - Math.Cos(x);
+                return r * r;
+            }
+        }
+        """, "Pinn.Residual");
+
     private static void VerifyFile(string source, string file, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {
         var sources = GeneratorHarness.RunClean(source);
