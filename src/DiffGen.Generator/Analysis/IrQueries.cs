@@ -148,15 +148,22 @@ internal static class IrQueries
         {
             AssignStatement a => Targets(a),
             ElementWriteStatement w => new[] { w.Array },
-            LoopStatement { Counter: { } c } l => new[] { c.Counter, l.Trips, l.Continue },
-            LoopStatement l => new[] { l.Trips, l.Continue },
+            LoopStatement l => Controls(l),
             _ => System.Array.Empty<int>(),
-        }).Where(v => v >= 0));
-        if (loop.Counter is { } counter)
+        }));
+        if (loop.Control is CountedLoop { Counter: var counter })
         {
             assigned.Add(counter.Counter);
         }
 
         return assigned;
     }
+
+    // What a loop inside assigns to run: its counter, or its trip count and continue flag.
+    private static int[] Controls(LoopStatement loop) => loop.Control switch
+    {
+        CountedLoop counted => new[] { counted.Counter.Counter },
+        ConditionalLoop conditional => new[] { conditional.Trips, conditional.Continue },
+        _ => throw new System.InvalidOperationException("unknown loop control: " + loop.Control),
+    };
 }

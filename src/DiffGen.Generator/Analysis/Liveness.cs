@@ -43,18 +43,15 @@ internal static class Liveness
                 case IfStatement branch:
                     Mark(branch.Condition);
                     break;
-                case LoopStatement loop:
-                    if (loop.Counter is { } counter)
-                    {
-                        Mark(counter.Start);
-                        Mark(counter.Bound);
-                    }
-                    else
-                    {
-                        Mark(new VariableOperand(loop.Continue));
-                    }
-
+                case LoopStatement { Control: CountedLoop { Counter: var counter } }:
+                    Mark(counter.Start);
+                    Mark(counter.Bound);
                     break;
+                case LoopStatement { Control: ConditionalLoop conditional }:
+                    Mark(new VariableOperand(conditional.Continue));
+                    break;
+                case LoopStatement loop:
+                    throw new System.InvalidOperationException("unknown loop control: " + loop.Control);
             }
         }
 

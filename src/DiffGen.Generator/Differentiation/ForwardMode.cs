@@ -191,7 +191,15 @@ internal sealed class ForwardMode
                     {
                         Body = Block(loop.Body).ToEquatableArray(),
                         Latch = latch.ToEquatableArray(),
-                        ExitVariables = loop.ExitVariables.Concat(loop.ExitVariables.Where(v => _tangents[v] is not null).Select(v => _tangents[v]!.Value)).ToEquatableArray(),
+                        Control = loop.Control switch
+                        {
+                            CountedLoop counted => counted,
+                            ConditionalLoop conditional => conditional with
+                            {
+                                ExitVariables = conditional.ExitVariables.Concat(conditional.ExitVariables.Where(v => _tangents[v] is not null).Select(v => _tangents[v]!.Value)).ToEquatableArray(),
+                            },
+                            _ => throw new System.InvalidOperationException("unknown loop control: " + loop.Control),
+                        },
                     });
                     break;
                 default:
