@@ -123,7 +123,10 @@ internal static class IrQueries
             || (d.Callee.FullGradientMethod is not null && d.Callee.Parameters[i].InFullGradient)),
         TangentCall t => t.Arguments.Where((_, i) => t.TakesTangent(i)),
         ElementRead e => new Operand[] { new VariableOperand(e.Array) },
-        _ => Operands(operation),
+        CopyOperation or ConversionOperation or IntrinsicCall or StaticRead => Operands(operation),
+
+        // Listed, not defaulted: a new kind's operands would silently all carry derivatives.
+        _ => throw new System.InvalidOperationException("the operation " + operation.GetType().Name + " has no differentiable operands listed"),
     };
 
     /// <summary>
@@ -149,7 +152,8 @@ internal static class IrQueries
             AssignStatement a => Targets(a),
             ElementWriteStatement w => new[] { w.Array },
             LoopStatement l => Controls(l),
-            _ => System.Array.Empty<int>(),
+            IfStatement or SourceComment => System.Array.Empty<int>(),
+            _ => throw new System.InvalidOperationException("unknown statement: " + s.GetType().Name),
         }));
         if (loop.Control is CountedLoop { Counter: var counter })
         {

@@ -92,6 +92,7 @@ internal static class Liveness
                 Then = WithoutBodies(branch.Then, emptied).ToEquatableArray(),
                 Else = WithoutBodies(branch.Else, emptied).ToEquatableArray(),
             },
-            _ => statement,
+            AssignStatement or ElementWriteStatement or SourceComment => statement,
+            _ => throw new System.InvalidOperationException("unknown statement: " + statement.GetType().Name),
         });
 }

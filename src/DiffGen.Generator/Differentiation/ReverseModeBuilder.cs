@@ -524,7 +524,12 @@ internal sealed class ReverseModeBuilder
             SweepBranch b => SavesOrReadsArrays(b.Then) || SavesOrReadsArrays(b.Else),
             ReverseLoop l => SavesOrReadsArrays(l.Iteration),
             UnlessLastIteration u => SavesOrReadsArrays(u.Body),
-            _ => false,
+            SweepComment or PrimalStatement or ElementWrite or DeclareZero or ForwardLoop or ForwardDot or DeclareSlice or ReverseDot
+                or ForwardProductRead or ProductAdjoint or SeedStatement or SeedArrayAdjoint or ResetAdjoint or FlushRowAdjoint
+                or TrackCapacity or ClearArrayAdjoint or DeclareArrayAdjoint or Model.PullbackCall => false,
+
+            // Listed, not defaulted: a kind that did read an outside adjoint would let the loop be skipped wrongly.
+            _ => throw new System.InvalidOperationException("the sweep statement " + s.GetType().Name + " is not classified"),
         });
 
         if (SavesOrReadsArrays(iteration))

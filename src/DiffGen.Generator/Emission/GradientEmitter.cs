@@ -724,7 +724,9 @@ internal static class GradientEmitter
         SpacePerTrip { PerIteration: SpaceConstant { Count: 1 } } perTrip => Trips(spelling, perTrip.Counter),
         SpacePerTrip { PerIteration: SpaceSum } perTrip => Trips(spelling, perTrip.Counter) + " * (" + Space(spelling, perTrip.PerIteration) + ")",
         SpacePerTrip perTrip => Trips(spelling, perTrip.Counter) + " * " + Space(spelling, perTrip.PerIteration),
-        _ => "0",
+
+        // Never 0 by default: the nest saves without capacity checks into what is reserved.
+        _ => throw new System.InvalidOperationException("unknown tape space: " + space.GetType().Name),
     };
 
     // global::DiffGen.Tape.Trips(from, to): how many times a counted loop runs, 0 when it does not.

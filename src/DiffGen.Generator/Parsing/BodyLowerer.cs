@@ -211,7 +211,8 @@ internal sealed partial class BodyLowerer
         AssignStatement a => a.Target == target ? 1 : 0,
         IfStatement i => CountAssignments(i.Then, target) + CountAssignments(i.Else, target),
         LoopStatement l => CountAssignments(l.Body, target) + CountAssignments(l.Latch, target),
-        _ => 0,
+        ElementWriteStatement or SourceComment => 0,
+        _ => throw new InvalidOperationException("unknown statement: " + s.GetType().Name),
     });
 
     // ---- statements --------------------------------------------------------------------------
@@ -1934,7 +1935,8 @@ internal sealed partial class BodyLowerer
                 ElementWriteStatement write => Misplaced(write.Value) || Misplaced(write.Index),
                 IfStatement branch => Misplaced(branch.Condition),
                 LoopStatement loop => loop.Latch.Any(l => IrQueries.Operands(l.Operation).Any(Misplaced)),
-                _ => false,
+                SourceComment => false,
+                _ => throw new InvalidOperationException("unknown statement: " + statement.GetType().Name),
             };
             if (misplaced)
             {
