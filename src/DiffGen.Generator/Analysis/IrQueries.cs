@@ -123,7 +123,10 @@ internal static class IrQueries
             || (d.Callee.FullGradientMethod is not null && d.Callee.Parameters[i].InFullGradient)),
         TangentCall t => t.Arguments.Where((_, i) => t.TakesTangent(i)),
         ElementRead e => new Operand[] { new VariableOperand(e.Array) },
-        _ => Operands(operation),
+        CopyOperation or ConversionOperation or IntrinsicCall or StaticRead => Operands(operation),
+
+        // Listed, not defaulted: a new kind's operands would silently all carry derivatives.
+        _ => throw new System.InvalidOperationException("the operation " + operation.GetType().Name + " has no differentiable operands listed"),
     };
 
     /// <summary>
@@ -148,15 +151,23 @@ internal static class IrQueries
         {
             AssignStatement a => Targets(a),
             ElementWriteStatement w => new[] { w.Array },
-            LoopStatement { Counter: { } c } l => new[] { c.Counter, l.Trips, l.Continue },
-            LoopStatement l => new[] { l.Trips, l.Continue },
-            _ => System.Array.Empty<int>(),
-        }).Where(v => v >= 0));
-        if (loop.Counter is { } counter)
+            LoopStatement l => Controls(l),
+            IfStatement or SourceComment => System.Array.Empty<int>(),
+            _ => throw new System.InvalidOperationException("unknown statement: " + s.GetType().Name),
+        }));
+        if (loop.Control is CountedLoop { Counter: var counter })
         {
             assigned.Add(counter.Counter);
         }
 
         return assigned;
     }
+
+    // What a loop inside assigns to run: its counter, or its trip count and continue flag.
+    private static int[] Controls(LoopStatement loop) => loop.Control switch
+    {
+        CountedLoop counted => new[] { counted.Counter.Counter },
+        ConditionalLoop conditional => new[] { conditional.Trips, conditional.Continue },
+        _ => throw new System.InvalidOperationException("unknown loop control: " + loop.Control),
+    };
 }

@@ -43,18 +43,15 @@ internal static class Liveness
                 case IfStatement branch:
                     Mark(branch.Condition);
                     break;
-                case LoopStatement loop:
-                    if (loop.Counter is { } counter)
-                    {
-                        Mark(counter.Start);
-                        Mark(counter.Bound);
-                    }
-                    else
-                    {
-                        Mark(new VariableOperand(loop.Continue));
-                    }
-
+                case LoopStatement { Control: CountedLoop { Counter: var counter } }:
+                    Mark(counter.Start);
+                    Mark(counter.Bound);
                     break;
+                case LoopStatement { Control: ConditionalLoop conditional }:
+                    Mark(new VariableOperand(conditional.Continue));
+                    break;
+                case LoopStatement loop:
+                    throw new System.InvalidOperationException("unknown loop control: " + loop.Control);
             }
         }
 
@@ -104,6 +101,7 @@ internal static class Liveness
                 Then = WithoutBodies(branch.Then, emptied).ToEquatableArray(),
                 Else = WithoutBodies(branch.Else, emptied).ToEquatableArray(),
             },
-            _ => statement,
+            AssignStatement or ElementWriteStatement or SourceComment => statement,
+            _ => throw new System.InvalidOperationException("unknown statement: " + statement.GetType().Name),
         });
 }

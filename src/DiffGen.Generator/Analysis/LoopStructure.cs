@@ -83,7 +83,7 @@ internal sealed class LoopStructure
                         _definitions[target].Add(assignment);
 
                         // A value assigned on the iteration that leaves a loop is assigned once per run of that loop.
-                        var definedIn = innermost is not null && innermost.ExitVariables.Contains(target) ? path.Take(path.Count - 1).ToList() : path;
+                        var definedIn = innermost?.Control is ConditionalLoop { ExitVariables: var exits } && exits.Contains(target) ? path.Take(path.Count - 1).ToList() : path;
                         Define(target, definedIn);
                     }
 
@@ -106,21 +106,20 @@ internal sealed class LoopStructure
                 case LoopStatement loop:
                     _parent[loop] = innermost;
                     _depth[loop] = path.Count + 1;
-                    if (loop.Counter is { } counter)
-                    {
-                        Use(counter.Start, path);
-                        Use(counter.Bound, path);
-                    }
-                    else
-                    {
-                        Define(loop.Trips, path);
-                        Use(new VariableOperand(loop.Trips), path);
-                    }
-
                     var inner = new List<LoopStatement>(path) { loop };
-                    if (loop.Counter is { } c)
+                    switch (loop.Control)
                     {
-                        Define(c.Counter, inner);
+                        case CountedLoop { Counter: var counter }:
+                            Use(counter.Start, path);
+                            Use(counter.Bound, path);
+                            Define(counter.Counter, inner);
+                            break;
+                        case ConditionalLoop conditional:
+                            Define(conditional.Trips, path);
+                            Use(new VariableOperand(conditional.Trips), path);
+                            break;
+                        default:
+                            throw new System.InvalidOperationException("unknown loop control: " + loop.Control);
                     }
 
                     Visit(loop.Body, inner, topLevelOf: loop);

@@ -41,7 +41,8 @@ internal sealed class ForwardMode
         {
             AssignStatement a => new[] { a.Target },
             ElementWriteStatement w => new[] { w.Array },
-            _ => System.Array.Empty<int>(),
+            IfStatement or LoopStatement or SourceComment => System.Array.Empty<int>(), // a loop's own counter, trips and flag have no tangent
+            _ => throw new System.InvalidOperationException("unknown statement: " + s.GetType().Name),
         });
         foreach (var variable in assigned.Distinct().OrderBy(v => v))
         {
@@ -193,12 +194,22 @@ internal sealed class ForwardMode
                     {
                         Body = Block(loop.Body).ToEquatableArray(),
                         Latch = latch.ToEquatableArray(),
-                        ExitVariables = loop.ExitVariables.Concat(loop.ExitVariables.Where(v => _tangents[v] is not null).Select(v => _tangents[v]!.Value)).ToEquatableArray(),
+                        Control = loop.Control switch
+                        {
+                            CountedLoop counted => counted,
+                            ConditionalLoop conditional => conditional with
+                            {
+                                ExitVariables = conditional.ExitVariables.Concat(conditional.ExitVariables.Where(v => _tangents[v] is not null).Select(v => _tangents[v]!.Value)).ToEquatableArray(),
+                            },
+                            _ => throw new System.InvalidOperationException("unknown loop control: " + loop.Control),
+                        },
                     });
                     break;
-                default:
+                case SourceComment:
                     output.Add(statement);
                     break;
+                default:
+                    throw new System.InvalidOperationException("unknown statement: " + statement.GetType().Name);
             }
         }
 
@@ -265,9 +276,13 @@ internal sealed class ForwardMode
                 return new ElementRead(tangentArray, read.Index);
             case ArrayAllocation allocation:
                 return allocation;
-            default:
-                // No derivative (piecewise-constant calls, reads of constants): the tangent is zero.
+            case BinaryOperation or UnaryOperation or IntrinsicCall or ElementRead:
+            case OpaqueCall or StaticRead or RowRead or ModelElementRead or MatrixRead or DimensionRead or LengthRead:
+                // No derivative (comparisons, piecewise-constant calls, reads of constants): the tangent is zero.
                 return null;
+            default:
+                // A call is taken by Assign; any other kind would get a zero tangent, silently.
+                throw new System.InvalidOperationException("the operation " + operation.GetType().Name + " has no tangent");
         }
     }
 

@@ -30,9 +30,8 @@ internal static class IterationGates
         IReadOnlyList<int> saved,
         Func<LoopStatement, bool> isVectorized)
     {
-        if (loop.Counter is not { } counter
+        if (loop.Control is not CountedLoop { Counter: var counter }
             || program.Variables[counter.Counter].Type.Name != "int"
-            || loop.ExitVariables.Count > 0
             || IrQueries.Walk(loop.Body).OfType<LoopStatement>().Any(inner => !isVectorized(inner)))
         {
             return null;

@@ -35,9 +35,11 @@ internal static class LoopInvariantCodeMotion
                     result.AddRange(hoisted);
                     result.Add(inner with { Body = remaining });
                     break;
-                default:
+                case AssignStatement or ElementWriteStatement or SourceComment:
                     result.Add(statement);
                     break;
+                default:
+                    throw new System.InvalidOperationException("unknown statement: " + statement.GetType().Name);
             }
         }
 

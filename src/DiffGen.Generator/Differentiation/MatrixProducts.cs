@@ -21,7 +21,7 @@ internal static class MatrixProducts
             }
 
             var product = new MatrixProduct(
-                pair.Value, match.Outer.Counter!, match.Inner.Counter!, match.RowsAreA, match.RowOffset, match.ColumnOffset,
+                pair.Value, match.OuterCounter, match.InnerCounter, match.RowsAreA, match.RowOffset, match.ColumnOffset,
                 Products: names.Claim("products"),
                 Columns: names.Claim("productColumns"),
                 Adjoints: names.Claim("dproducts"),
@@ -35,13 +35,13 @@ internal static class MatrixProducts
         return found;
     }
 
-    private sealed record Nest(LoopStatement Outer, LoopStatement Inner, bool RowsAreA, AffineOffset RowOffset, AffineOffset ColumnOffset);
+    private sealed record Nest(LoopStatement Outer, CounterSpec OuterCounter, CounterSpec InnerCounter, bool RowsAreA, AffineOffset RowOffset, AffineOffset ColumnOffset);
 
     private static Nest? Match(IrProgram program, LoopStatement dot, DotKernel kernel, LoopStructure loops)
     {
         // dot loop directly in the body of a counted inner loop, itself directly in a counted outer loop at the method's top level.
-        if (loops.Parent(dot) is not { Counter: { } inner } innerLoop
-            || loops.Parent(innerLoop) is not { Counter: { } outer } outerLoop
+        if (loops.Parent(dot) is not { Control: CountedLoop { Counter: var inner } } innerLoop
+            || loops.Parent(innerLoop) is not { Control: CountedLoop { Counter: var outer } } outerLoop
             || loops.Parent(outerLoop) is not null
             || !program.Body.Any(s => ReferenceEquals(s, outerLoop))
             || !innerLoop.Body.Any(s => ReferenceEquals(s, dot))
@@ -99,12 +99,12 @@ internal static class MatrixProducts
 
         if (Affine(kernel.OffsetA, outer.Counter) is { } aRows && Affine(kernel.OffsetB, inner.Counter) is { } bColumns)
         {
-            return new Nest(outerLoop, innerLoop, RowsAreA: true, aRows, bColumns);
+            return new Nest(outerLoop, outer, inner, RowsAreA: true, aRows, bColumns);
         }
 
         if (Affine(kernel.OffsetB, outer.Counter) is { } bRows && Affine(kernel.OffsetA, inner.Counter) is { } aColumns)
         {
-            return new Nest(outerLoop, innerLoop, RowsAreA: false, bRows, aColumns);
+            return new Nest(outerLoop, outer, inner, RowsAreA: false, bRows, aColumns);
         }
 
         return null;

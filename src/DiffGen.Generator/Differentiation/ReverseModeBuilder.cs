@@ -67,7 +67,7 @@ internal sealed class ReverseModeBuilder
 
         foreach (var nest in MatrixProducts.Find(_program, _dotKernels, _loops, _names).GroupBy(f => f.Outer, ReferenceComparer<LoopStatement>.Instance))
         {
-            var counter = _program.Variables[nest.Key.Counter!.Counter].Name;
+            var counter = _program.Variables[nest.Key.RequireCounter("a matrix product's outer loop").Counter].Name;
             _blockings[nest.Key] = new ProductBlocking(
                 _names.Claim(counter + "Block"),
                 _names.Claim(counter + "BlockEnd"),
@@ -95,7 +95,7 @@ internal sealed class ReverseModeBuilder
     {
         foreach (var enclosing in IrQueries.Walk(_program.Body).OfType<LoopStatement>())
         {
-            if (enclosing.Counter is not { } guard || _dotKernels.ContainsKey(enclosing))
+            if (enclosing.Control is not CountedLoop { Counter: var guard } || _dotKernels.ContainsKey(enclosing))
             {
                 continue;
             }
@@ -237,12 +237,12 @@ internal sealed class ReverseModeBuilder
         {
             nested.ExceptWith(loop.Body.OfType<AssignStatement>().Select(a => a.Target));
         }
-        nested.UnionWith(IrQueries.Walk(_program.Body).OfType<LoopStatement>().Where(l => l.Counter is null).Select(l => l.Trips));
+        nested.UnionWith(IrQueries.Walk(_program.Body).OfType<LoopStatement>().Select(l => l.Control).OfType<ConditionalLoop>().Select(l => l.Trips));
 
         // A value read but never assigned: a loop's exit value when every path through the loop's body returns, so it
         // never ends otherwise; only code after the loop reads it, code the return flag skips. Declared, so it compiles
         // (it did not: CS0103 in the generated file, random program seed fz2qTn6WDFG2).
-        var counters = new HashSet<int>(IrQueries.Walk(_program.Body).OfType<LoopStatement>().Where(l => l.Counter is not null).Select(l => l.Counter!.Counter));
+        var counters = new HashSet<int>(IrQueries.Walk(_program.Body).OfType<LoopStatement>().Select(l => l.Control).OfType<CountedLoop>().Select(l => l.Counter.Counter));
         nested.UnionWith(IrQueries.Walk(_program.Body).SelectMany(OperandsOf).OfType<VariableOperand>().Select(v => v.Id)
             .Where(v => live[v] && !_definitionCounts.ContainsKey(v) && !counters.Contains(v) && _program.Variables[v].Origin == VariableOrigin.Intermediate));
 
@@ -451,7 +451,7 @@ internal sealed class ReverseModeBuilder
         }
 
         string? lastIteration = null;
-        if (loop.Counter is null && latchReverse.Count > 0)
+        if (loop.Control is ConditionalLoop && latchReverse.Count > 0)
         {
             lastIteration = _names.Claim("lastIteration");
             iteration.Add(new UnlessLastIteration(lastIteration, latchReverse.ToEquatableArray()));
@@ -478,7 +478,7 @@ internal sealed class ReverseModeBuilder
                 Open: _names.Claim("on"),
                 RecordStart: _names.Claim("recordStart"),
                 Remaining: _names.Claim("remaining"),
-                CounterTape: TapeFor(_program.Variables[loop.Counter!.Counter].Type));
+                CounterTape: TapeFor(_program.Variables[loop.RequireCounter("a gated loop").Counter].Type));
             _gates[loop] = gate;
             return new ReverseLoop(loop, iteration.ToEquatableArray(), null, EquatableArray<string>.Empty, gate);
         }
@@ -524,7 +524,12 @@ internal sealed class ReverseModeBuilder
             SweepBranch b => SavesOrReadsArrays(b.Then) || SavesOrReadsArrays(b.Else),
             ReverseLoop l => SavesOrReadsArrays(l.Iteration),
             UnlessLastIteration u => SavesOrReadsArrays(u.Body),
-            _ => false,
+            SweepComment or PrimalStatement or ElementWrite or DeclareZero or ForwardLoop or ForwardDot or DeclareSlice or ReverseDot
+                or ForwardProductRead or ProductAdjoint or SeedStatement or SeedArrayAdjoint or ResetAdjoint or FlushRowAdjoint
+                or TrackCapacity or ClearArrayAdjoint or DeclareArrayAdjoint or Model.PullbackCall => false,
+
+            // Listed, not defaulted: a kind that did read an outside adjoint would let the loop be skipped wrongly.
+            _ => throw new System.InvalidOperationException("the sweep statement " + s.GetType().Name + " is not classified"),
         });
 
         if (SavesOrReadsArrays(iteration))
@@ -532,7 +537,8 @@ internal sealed class ReverseModeBuilder
             return EquatableArray<string>.Empty;
         }
 
-        return loop.Latch.Select(a => a.Target).Concat(loop.ExitVariables)
+        var exits = loop.Control is ConditionalLoop conditional ? conditional.ExitVariables : EquatableArray<int>.Empty;
+        return loop.Latch.Select(a => a.Target).Concat(exits)
             .Where(v => _activity.IsActive(v) && _declared[v] && _program.Variables[v].Shape == ParameterShape.Scalar)
             .Distinct()
             .Select(Adjoint)
@@ -548,7 +554,7 @@ internal sealed class ReverseModeBuilder
         {
             if (latch.Operation is not CopyOperation { Value: VariableOperand { Id: var next } }
                 || !_activity.IsActive(latch.Target)
-                || loop.ExitVariables.Contains(latch.Target)
+                || loop.Control is ConditionalLoop { ExitVariables: var exits } && exits.Contains(latch.Target)
                 || _loops.Definitions(next).Count != 1)
             {
                 continue;
@@ -575,8 +581,8 @@ internal sealed class ReverseModeBuilder
         AssignStatement a => IrQueries.Operands(a.Operation),
         ElementWriteStatement w => new[] { w.Index, w.Value },
         IfStatement i => new[] { i.Condition },
-        LoopStatement { Counter: { } c } => new[] { c.Start, c.Bound },
-        LoopStatement or SourceComment => Enumerable.Empty<Operand>(), // a general loop's test is an assignment in its body
+        LoopStatement { Control: CountedLoop { Counter: var c } } => new[] { c.Start, c.Bound },
+        LoopStatement { Control: ConditionalLoop } or SourceComment => Enumerable.Empty<Operand>(), // a general loop's test is an assignment in its body
         _ => throw new System.InvalidOperationException("the statement " + statement.GetType().Name + " has no operands listed"),
     };
 
@@ -666,7 +672,7 @@ internal sealed class ReverseModeBuilder
     private LoopStatement? SavedBy(int variable, LoopStatement readIn)
     {
         var home = _loops.Home(variable);
-        if (home is null || variable == home.Counter?.Counter)
+        if (home is null || home.Control is CountedLoop { Counter: var counter } && counter.Counter == variable)
         {
             return null;
         }
@@ -721,11 +727,11 @@ internal sealed class ReverseModeBuilder
                 SweepBranch b => new[] { b.Condition },
                 PullbackCall c => c.Arguments,
                 PrimalStatement p => IrQueries.Operands(p.Assignment.Operation),
-                ReverseLoop { Loop.Counter: { } counter } => new[] { counter.Start, counter.Bound },
+                ReverseLoop { Loop.Control: CountedLoop { Counter: var counter } } => new[] { counter.Start, counter.Bound },
                 ReverseDot dot => new[] { dot.Kernel.Counter.Start, dot.Kernel.Counter.Bound }
                     .Concat(new[] { dot.Kernel.OffsetA, dot.Kernel.OffsetB }.Where(o => o is not null).Select(o => o!))
                     .Concat(new Operand[] { new VariableOperand(dot.Kernel.A), new VariableOperand(dot.Kernel.B) }),
-                ReverseLoop l => new Operand[] { new VariableOperand(l.Loop.Trips) },
+                ReverseLoop { Loop.Control: ConditionalLoop conditional } => new Operand[] { new VariableOperand(conditional.Trips) },
                 ProductAdjoint p => new[] { new VariableOperand(p.Product.Outer.Counter), new VariableOperand(p.Product.Inner.Counter), p.Product.Inner.Start },
 
                 // Declarations, restores and seeds read nothing a loop overwrites; a branch's or a latch flag's bodies are

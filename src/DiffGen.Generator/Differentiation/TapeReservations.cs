@@ -212,14 +212,14 @@ internal sealed class TapeReservations
     {
         var nest = Nest(root).ToList();
         // Trip counts are computed in long: a ulong counter's are not (and never need room reserved).
-        if (nest.Any(l => l.Counter is null || _program.Variables[l.Counter.Counter].Type.Name is "ulong" or "nuint"))
+        if (nest.Any(l => l.Control is not CountedLoop { Counter: var counter } || _program.Variables[counter.Counter].Type.Name is "ulong" or "nuint"))
         {
             return false;
         }
 
         var assigned = IrQueries.AssignedIn(root);
         bool Known(Operand operand) => operand is not VariableOperand { Id: var id } || !assigned.Contains(id);
-        return nest.Where(l => !ReferenceEquals(l, root)).All(l => Known(l.Counter!.Start) && Known(l.Counter.Bound));
+        return nest.Where(l => !ReferenceEquals(l, root)).Select(l => l.RequireCounter("a loop of a reserved nest")).All(c => Known(c.Start) && Known(c.Bound));
     }
 
     // What one run of the loop records on the tape: per iteration its own saves (and a gated loop's
@@ -230,7 +230,7 @@ internal sealed class TapeReservations
         var own = (_saved.TryGetValue(loop, out var saved) ? saved.Count(v => _tapeOf(v) == tape) : 0)
             + (gate?.CounterTape == tape ? 1 : 0);
         var perIteration = Sum(new TapeSpace[] { new SpaceConstant(own) }.Concat(InnerLoops(loop.Body).Select(inner => Space(inner, tape))));
-        var run = perIteration is SpaceConstant { Count: 0 } ? perIteration : new SpacePerTrip(loop.Counter!, perIteration);
+        var run = perIteration is SpaceConstant { Count: 0 } ? perIteration : new SpacePerTrip(loop.RequireCounter("a loop of a reserved nest"), perIteration);
         return gate?.CounterTape == tape ? Sum(new[] { run, new SpaceConstant(1) }) : run;
     }
 

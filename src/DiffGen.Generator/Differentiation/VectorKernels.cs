@@ -9,7 +9,7 @@ internal static class VectorKernels
     public static DotKernel? MatchDot(LoopStatement loop, EquatableArray<IrVariable> variables)
     {
         // Spans slice with int: a long or unsigned counter keeps the scalar loop.
-        if (loop.Counter is not { CountsUp: true } counter
+        if (loop.Control is not CountedLoop { Counter: { CountsUp: true } counter }
             || variables[counter.Counter].Type != TypeRef.Int
             || loop.Latch.Count != 1
             || loop.Latch[0].Operation is not CopyOperation { Value: VariableOperand { Id: var next } })

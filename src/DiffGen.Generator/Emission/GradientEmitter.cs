@@ -512,9 +512,9 @@ internal static class GradientEmitter
             }
         }
 
-        if (loop.Counter is { } outerCounter && forward.Blocking is { } outerBlocking)
+        if (forward.Blocking is { } outerBlocking)
         {
-            MatrixProductEmitter.OpenForwardBlock(writer, spelling, outerCounter, outerBlocking);
+            MatrixProductEmitter.OpenForwardBlock(writer, spelling, loop.RequireCounter("a blocked loop"), outerBlocking);
         }
 
         // A reserved nest saves through locals: its saves check no capacity, so its tapes' storage cannot move meanwhile.
@@ -531,22 +531,24 @@ internal static class GradientEmitter
 
         var slicedRows = context.SliceRows(writer, loop, forward.Body);
 
-        if (loop.Counter is { } blockedCounter && forward.Blocking is { } blocking)
+        switch (loop.Control)
         {
-            var name = spelling.Name(blockedCounter.Counter);
-            writer.Open("for (int " + name + " = " + blocking.Start + "; " + name + " < " + blocking.End + "; " + name + "++)");
-        }
-        else if (loop.Counter is { } counter)
-        {
-            var name = spelling.Name(counter.Counter);
-            writer.Open("for (" + spelling.Type(counter.Counter).Name + " " + name + " = " + spelling.Operand(counter.Start) + "; "
-                + name + " " + ComparisonText(counter.Comparison) + " " + spelling.Operand(counter.Bound) + "; "
-                + name + (counter.CountsUp ? "++" : "--") + ")");
-        }
-        else
-        {
-            writer.Line(spelling.Name(loop.Trips) + " = 0;");
-            writer.Open("while (true)");
+            case CountedLoop { Counter: var blockedCounter } when forward.Blocking is { } blocking:
+                var blockedName = spelling.Name(blockedCounter.Counter);
+                writer.Open("for (int " + blockedName + " = " + blocking.Start + "; " + blockedName + " < " + blocking.End + "; " + blockedName + "++)");
+                break;
+            case CountedLoop { Counter: var counter }:
+                var name = spelling.Name(counter.Counter);
+                writer.Open("for (" + spelling.Type(counter.Counter).Name + " " + name + " = " + spelling.Operand(counter.Start) + "; "
+                    + name + " " + ComparisonText(counter.Comparison) + " " + spelling.Operand(counter.Bound) + "; "
+                    + name + (counter.CountsUp ? "++" : "--") + ")");
+                break;
+            case ConditionalLoop { Trips: var trips }:
+                writer.Line(spelling.Name(trips) + " = 0;");
+                writer.Open("while (true)");
+                break;
+            default:
+                throw new System.InvalidOperationException("unknown loop control: " + loop.Control);
         }
 
         WriteStatements(writer, context, forward.Body);
@@ -561,7 +563,7 @@ internal static class GradientEmitter
                 writer.Line(context.Cursors.PushIf(context.TapeOf(variable), gate.Open, spelling.Name(variable)));
             }
 
-            writer.Line(context.Cursors.PushIf(gate.CounterTape, gate.Open, spelling.Name(loop.Counter!.Counter)));
+            writer.Line(context.Cursors.PushIf(gate.CounterTape, gate.Open, spelling.Name(loop.RequireCounter("a gated loop").Counter)));
         }
         else if (forward.Saved.Count > 0)
         {
@@ -573,10 +575,10 @@ internal static class GradientEmitter
             }
         }
 
-        if (loop.Counter is null)
+        if (loop.Control is ConditionalLoop conditional)
         {
-            writer.Line(spelling.Name(loop.Trips) + "++;");
-            writer.Open("if (!" + spelling.Name(loop.Continue) + ")");
+            writer.Line(spelling.Name(conditional.Trips) + "++;");
+            writer.Open("if (!" + spelling.Name(conditional.Continue) + ")");
             writer.Line("break;");
             writer.Close();
         }
@@ -599,7 +601,7 @@ internal static class GradientEmitter
         context.Cursors.Close(writer, cursors);
         if (forward.Blocking is { } blocked)
         {
-            MatrixProductEmitter.CloseForwardBlock(writer, spelling, loop.Counter!, blocked);
+            MatrixProductEmitter.CloseForwardBlock(writer, spelling, loop.RequireCounter("a blocked loop"), blocked);
         }
     }
 
@@ -629,8 +631,9 @@ internal static class GradientEmitter
     {
         var spelling = context.Spelling;
         var loop = reverse.Loop;
-        if (reverse.Blocking is { } blocking && loop.Counter is { } blockedCounter)
+        if (reverse.Blocking is { } blocking)
         {
+            var blockedCounter = loop.RequireCounter("a blocked loop");
             MatrixProductEmitter.OpenReverseBlock(writer, spelling, blockedCounter, blocking, reverse.Pullbacks);
             var name = spelling.Name(blockedCounter.Counter);
             writer.Open("for (int " + name + " = " + blocking.End + "; " + name + " > " + blocking.Start + ";)");
@@ -644,12 +647,13 @@ internal static class GradientEmitter
         if (reverse.Gate is { } gate)
         {
             // The recorded iterations, last first; each restores its counter, then what it saved.
-            var counterName = spelling.Name(loop.Counter!.Counter);
+            var gatedCounter = loop.RequireCounter("a gated loop");
+            var counterName = spelling.Name(gatedCounter.Counter);
             writer.Line("// only the iterations whose max(" + spelling.Operand(gate.Zero) + ", " + spelling.Name(gate.Value) + ") was on: the others add only zeros");
             writer.Open("for (int " + gate.Remaining + " = " + context.Cursors.Pop(gate.CounterTape) + "; " + gate.Remaining + " > 0; " + gate.Remaining + "--)");
-            writer.Line(spelling.Type(loop.Counter.Counter).Name + " " + counterName + " = " + context.Cursors.Pop(gate.CounterTape) + ";");
+            writer.Line(spelling.Type(gatedCounter.Counter).Name + " " + counterName + " = " + context.Cursors.Pop(gate.CounterTape) + ";");
         }
-        else if (loop.Counter is { } counter)
+        else if (loop.Control is CountedLoop { Counter: var counter })
         {
             // The counter runs backward over exactly the values the forward loop gave it, whatever its
             // type and bounds: it steps only after the test passed, so never past the type's range
@@ -685,12 +689,16 @@ internal static class GradientEmitter
                     return;
             }
         }
-        else
+        else if (loop.Control is ConditionalLoop conditional)
         {
-            var trips = spelling.Name(loop.Trips);
+            var trips = spelling.Name(conditional.Trips);
             writer.Open(reverse.LastIteration is { } last
                 ? "for (bool " + last + " = true; " + trips + " > 0; " + trips + "--, " + last + " = false)"
                 : "for (; " + trips + " > 0; " + trips + "--)");
+        }
+        else
+        {
+            throw new System.InvalidOperationException("unknown loop control: " + loop.Control);
         }
 
         WriteStatements(writer, context, reverse.Iteration);
@@ -718,7 +726,9 @@ internal static class GradientEmitter
         SpacePerTrip { PerIteration: SpaceConstant { Count: 1 } } perTrip => Trips(spelling, perTrip.Counter),
         SpacePerTrip { PerIteration: SpaceSum } perTrip => Trips(spelling, perTrip.Counter) + " * (" + Space(spelling, perTrip.PerIteration) + ")",
         SpacePerTrip perTrip => Trips(spelling, perTrip.Counter) + " * " + Space(spelling, perTrip.PerIteration),
-        _ => "0",
+
+        // Never 0 by default: the nest saves without capacity checks into what is reserved.
+        _ => throw new System.InvalidOperationException("unknown tape space: " + space.GetType().Name),
     };
 
     // global::DiffGen.Tape.Trips(from, to): how many times a counted loop runs, 0 when it does not.

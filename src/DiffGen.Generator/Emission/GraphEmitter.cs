@@ -130,7 +130,7 @@ internal sealed class GraphEmitter
     private void WriteDeclarations()
     {
         var counters = new HashSet<int>(IrQueries.Walk(_program.Body).OfType<LoopStatement>()
-            .Where(l => l.Counter is not null).Select(l => l.Counter!.Counter));
+            .Select(l => l.Control).OfType<CountedLoop>().Select(l => l.Counter.Counter));
         var assigned = IrQueries.Flatten(_program.Body)
             .Where(a => _live[a.Target] && !counters.Contains(a.Target) && _program.Variables[a.Target].Origin == VariableOrigin.Intermediate)
             .Select(a => a.Target).Distinct().OrderBy(v => v).ToList();
@@ -216,23 +216,26 @@ internal sealed class GraphEmitter
     {
         var id = ++_loops;
         _writer.Line(_graph + ".EnterLoop(" + id + ");");
-        if (loop.Counter is { } counter)
+        switch (loop.Control)
         {
-            var name = _spelling.Name(counter.Counter);
-            _writer.Open("for (" + _spelling.Type(counter.Counter).Name + " " + name + " = " + _spelling.Operand(counter.Start) + "; "
-                + name + " " + Comparison(counter.Comparison) + " " + _spelling.Operand(counter.Bound) + "; "
-                + name + (counter.CountsUp ? "++" : "--") + ")");
-        }
-        else
-        {
-            _writer.Open("while (true)");
+            case CountedLoop { Counter: var counter }:
+                var name = _spelling.Name(counter.Counter);
+                _writer.Open("for (" + _spelling.Type(counter.Counter).Name + " " + name + " = " + _spelling.Operand(counter.Start) + "; "
+                    + name + " " + Comparison(counter.Comparison) + " " + _spelling.Operand(counter.Bound) + "; "
+                    + name + (counter.CountsUp ? "++" : "--") + ")");
+                break;
+            case ConditionalLoop:
+                _writer.Open("while (true)");
+                break;
+            default:
+                throw new System.InvalidOperationException("unknown loop control: " + loop.Control);
         }
 
         _writer.Line(_graph + ".Iteration();");
         WriteBlock(loop.Body);
-        if (loop.Counter is null)
+        if (loop.Control is ConditionalLoop conditional)
         {
-            _writer.Open("if (!" + _spelling.Name(loop.Continue) + ")");
+            _writer.Open("if (!" + _spelling.Name(conditional.Continue) + ")");
             _writer.Line("break;");
             _writer.Close();
         }

@@ -142,7 +142,7 @@ internal static class MatrixProductEmitter
                 _ => (null!, string.Empty, false),
             };
             var row = product is null ? null : adjoints ? product.AdjointsRow : product.ProductsRow;
-            if (row is not null && loop.Counter is { } counter && product!.Inner.Counter == counter.Counter && sliced.Add(row))
+            if (row is not null && loop.Control is CountedLoop { Counter: var counter } && product!.Inner.Counter == counter.Counter && sliced.Add(row))
             {
                 WriteRow(writer, spelling, product, blockStart, adjoints);
                 added.Add(row);

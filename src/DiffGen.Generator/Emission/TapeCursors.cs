@@ -132,7 +132,12 @@ internal sealed class TapeCursors
                 UnlessLastIteration latch => PoppedTapes(tapeOf, latch.Body),
                 ReverseLoop { Gate: { } gate } loop => Both(PoppedTapes(tapeOf, loop.Iteration), new List<string> { gate.CounterTape }),
                 ReverseLoop loop => PoppedTapes(tapeOf, loop.Iteration),
-                _ => new List<string>(),
+                SweepComment or PrimalStatement or ElementWrite or DeclareZero or ForwardDot or DeclareSlice or ReverseDot
+                    or ForwardProductRead or ProductAdjoint or SeedStatement or SeedArrayAdjoint or AccumulateStatement or ResetAdjoint
+                    or FlushRowAdjoint or TrackCapacity or ClearArrayAdjoint or DeclareArrayAdjoint or PullbackCall => new List<string>(),
+
+                // Listed, not defaulted: a kind that used a tape through its fields would race the locals.
+                _ => throw new InvalidOperationException("the sweep statement " + statement.GetType().Name + " is not classified"),
             };
             if (inner is null)
             {

@@ -247,22 +247,35 @@ internal sealed record CounterSpec(int Counter, Operand Start, BinaryOperator Co
     };
 }
 
+/// <summary>How a loop decides how many times it runs.</summary>
+internal abstract record LoopControl;
+
 /// <summary>
-/// A loop. Each iteration runs <paramref name="Body"/>, then the latch copies
-/// (<c>carried = next</c>) that hand loop-carried values to the next iteration. A counted loop
-/// (<paramref name="Counter"/> set) runs a known number of times and needs no trip count: the
-/// reverse sweep runs its counter backward. Any other loop runs until the body sets
-/// <paramref name="Continue"/> false, on a path that assigns the exit variables, and counts its
-/// trips in <paramref name="Trips"/>.
+/// A loop that runs a known number of times, as its counter runs: no trip count, no exit path (a loop that can
+/// break or return is lowered as a <see cref="ConditionalLoop"/>). The reverse sweep runs its counter backward.
+/// </summary>
+internal sealed record CountedLoop(CounterSpec Counter) : LoopControl;
+
+/// <summary>
+/// A loop that runs until its body sets <paramref name="Continue"/> false, on a path that assigns the exit
+/// variables, and counts its trips in <paramref name="Trips"/>: the reverse sweep runs that many iterations.
 /// </summary>
 /// <param name="ExitVariables">Variables assigned on the iteration that leaves the loop (values after the loop, the return flag).</param>
-internal sealed record LoopStatement(
-    EquatableArray<IrStatement> Body,
-    EquatableArray<AssignStatement> Latch,
-    CounterSpec? Counter,
-    int Continue,
-    int Trips,
-    EquatableArray<int> ExitVariables) : IrStatement;
+internal sealed record ConditionalLoop(int Continue, int Trips, EquatableArray<int> ExitVariables) : LoopControl;
+
+/// <summary>
+/// A loop. Each iteration runs <paramref name="Body"/>, then the latch copies (<c>carried = next</c>) that hand
+/// loop-carried values to the next iteration; <paramref name="Control"/> says when it stops.
+/// </summary>
+internal sealed record LoopStatement(EquatableArray<IrStatement> Body, EquatableArray<AssignStatement> Latch, LoopControl Control) : IrStatement
+{
+    /// <summary>
+    /// The counter of a loop only a counted loop can be (gated, blocked into matrix products, its trips reserved):
+    /// throws for a conditional one, a bug upstream.
+    /// </summary>
+    public CounterSpec RequireCounter(string role) =>
+        Control is CountedLoop counted ? counted.Counter : throw new System.InvalidOperationException(role + " is not a counted loop: " + Control.GetType().Name);
+}
 
 /// <summary>The source statement the following IR statements come from, kept to annotate the generated code.</summary>
 /// <param name="Derived">Not a source statement but the rule the following statements apply (a tangent's chain rule): the reverse sweep does not head its lines with it.</param>

@@ -187,7 +187,7 @@ internal sealed partial class BodyLowerer
         body(new VariableOperand(index));
         var statements = _block;
         (_block, _values) = (outer, outerValues); // names bound inside (a lambda's) end with the loop body
-        Emit(new LoopStatement(statements.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count), -1, -1, EquatableArray<int>.Empty));
+        Emit(new LoopStatement(statements.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CountedLoop(new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count))));
     }
 
     // (double[])x.Clone(): a new local array with x's elements.

@@ -270,7 +270,7 @@ internal sealed partial class BodyLowerer
         _block = outerBlock;
         _values = outerValues;
         Emit(new LoopStatement(body.ToEquatableArray(), new[] { new AssignStatement(accumulator, new CopyOperation(next)) }.ToEquatableArray(),
-            new CounterSpec(index, from ?? new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, sequence.Count), -1, -1, EquatableArray<int>.Empty));
+            new CountedLoop(new CounterSpec(index, from ?? new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, sequence.Count))));
         return current;
     }
 

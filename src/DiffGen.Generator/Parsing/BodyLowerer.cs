@@ -211,7 +211,8 @@ internal sealed partial class BodyLowerer
         AssignStatement a => a.Target == target ? 1 : 0,
         IfStatement i => CountAssignments(i.Then, target) + CountAssignments(i.Else, target),
         LoopStatement l => CountAssignments(l.Body, target) + CountAssignments(l.Latch, target),
-        _ => 0,
+        ElementWriteStatement or SourceComment => 0,
+        _ => throw new InvalidOperationException("unknown statement: " + s.GetType().Name),
     });
 
     // ---- statements --------------------------------------------------------------------------
@@ -1942,7 +1943,8 @@ internal sealed partial class BodyLowerer
                 ElementWriteStatement write => Misplaced(write.Value) || Misplaced(write.Index),
                 IfStatement branch => Misplaced(branch.Condition),
                 LoopStatement loop => loop.Latch.Any(l => IrQueries.Operands(l.Operation).Any(Misplaced)),
-                _ => false,
+                SourceComment => false,
+                _ => throw new InvalidOperationException("unknown statement: " + statement.GetType().Name),
             };
             if (misplaced)
             {
@@ -2217,7 +2219,7 @@ internal sealed partial class BodyLowerer
         LowerLoopBody(
             loop,
             carried,
-            counter: new CounterSpec(counterId, startValue, comparison.Value, bound),
+            new CountedLoop(new CounterSpec(counterId, startValue, comparison.Value, bound)),
             enter: () => _values = _values.SetItem(counter, new VariableOperand(counterId)),
             iterate: context => LowerWork(new Work(loop.Body, new Work(IterationEnd.Instance, null))),
             endIteration: null);
@@ -2341,7 +2343,7 @@ internal sealed partial class BodyLowerer
             LowerLoopBody(
                 loop,
                 CarriedSymbols(loop).ToList<object>(),
-                counter: new CounterSpec(counterId, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, length),
+                new CountedLoop(new CounterSpec(counterId, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, length)),
                 enter: () => BindElement(new VariableOperand(counterId)),
                 iterate: context => LowerWork(new Work(loop.Body, new Work(IterationEnd.Instance, null))),
                 endIteration: null);
@@ -2399,7 +2401,7 @@ internal sealed partial class BodyLowerer
         LowerLoopBody(
             loop,
             carried,
-            counter: null,
+            new ConditionalLoop(cont, trips, exits.Concat(returns ? new[] { returned, _result } : Array.Empty<int>()).ToEquatableArray()),
             enter: null,
             iterate: context =>
             {
@@ -2457,10 +2459,7 @@ internal sealed partial class BodyLowerer
                 }
 
                 LowerBranchesWithContinuation(LowerExpression(bottomCondition), KeepLooping, () => context.Break!());
-            },
-            cont: cont,
-            trips: trips,
-            exitVariables: exits.Concat(returns ? new[] { returned, _result } : Array.Empty<int>()).ToList());
+            });
 
         for (var i = 0; i < carried.Count; i++)
         {
@@ -2489,13 +2488,10 @@ internal sealed partial class BodyLowerer
     private void LowerLoopBody(
         ILoopOperation loop,
         IReadOnlyList<object> carried,
-        CounterSpec? counter,
+        LoopControl control,
         Action? enter,
         Action<LoopContext> iterate,
-        Action<LoopContext, Action>? endIteration,
-        int cont = -1,
-        int trips = -1,
-        List<int>? exitVariables = null)
+        Action<LoopContext, Action>? endIteration)
     {
         var loopVariables = new List<int>();
         foreach (var symbol in carried)
@@ -2549,7 +2545,7 @@ internal sealed partial class BodyLowerer
         var latch = reachesLatch
             ? loopVariables.Select((l, i) => new AssignStatement(l, new CopyOperation(latchValues[i]))).ToEquatableArray()
             : EquatableArray<AssignStatement>.Empty;
-        Emit(new LoopStatement(body.ToEquatableArray(), latch, counter, cont, trips, (exitVariables ?? new List<int>()).ToEquatableArray()));
+        Emit(new LoopStatement(body.ToEquatableArray(), latch, control));
     }
 
     /// <summary>Locals and parameters declared before the loop that the loop assigns: their values flow from one iteration to the next.</summary>
