@@ -882,6 +882,12 @@ internal sealed class ReverseModeBuilder
             case DifferentiableCall call:
                 PullbackCall(call, source.Name, definedHere, output);
                 break;
+            case BinaryOperation or UnaryOperation or ElementRead or ModelElementRead or MatrixRead
+                or OpaqueCall or StaticRead or RowRead or DimensionRead or LengthRead or ArrayAllocation:
+                break; // nothing flows back: a comparison or bitwise operation, a read of a constant, a call without a derivative
+            default:
+                // An operation without a pullback here would lose its derivative silently: DG0010 instead.
+                throw new System.InvalidOperationException("the operation " + assignment.Operation.GetType().Name + " has no pullback");
         }
 
         // An adjoint whose variable this loop overwrites on every iteration starts over once consumed.
