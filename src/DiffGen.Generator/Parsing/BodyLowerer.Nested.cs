@@ -30,6 +30,18 @@ internal sealed partial class BodyLowerer
 
     private Operand LowerNestedCall(IOperation operation, NestedCall nested)
     {
+        var errors = _diagnostics.Count;
+        var result = LowerNestedCallArguments(operation, nested);
+        if (_diagnostics.Count > errors)
+        {
+            RejectDeclaredLocals(operation); // its 'out double t' has no value: not reported again where it is read
+        }
+
+        return result;
+    }
+
+    private Operand LowerNestedCallArguments(IOperation operation, NestedCall nested)
+    {
         var syntax = (InvocationExpressionSyntax)operation.Syntax;
         var method = nested.Callee;
         var name = method.Name + nested.Kind;

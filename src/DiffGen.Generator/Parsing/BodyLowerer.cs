@@ -1096,7 +1096,10 @@ internal sealed partial class BodyLowerer
                 return LowerNestedCall(operation, nested);
 
             case IInvalidOperation:
-                return Dummy(operation); // the compiler reports the error itself
+                // The body binds except around calls of generated methods (NestedCalls): anything else unbound is such a
+                // call's surroundings, which bind once the generated methods exist. A default here would be a silent zero.
+                return UnsupportedExpression(operation, "this expression around a call of a generated method (it cannot be read until the generated code exists)",
+                    "call generated tangents and gradients as statements of their own in the method's body, outside lambdas");
 
             default:
                 return UnsupportedExpression(operation, DescribeExpression(operation), "use arithmetic, Math functions, comparisons, ?: and calls to [Differentiable] methods");

@@ -59,6 +59,19 @@ internal static class NestedCalls
                 continue;
             }
 
+            if (invocation.Ancestors().TakeWhile(a => a != body).Any(a => a is AnonymousFunctionExpressionSyntax))
+            {
+                diagnostics.Add(Unsupported(invocation, "calling the generated '" + name + "' inside a lambda",
+                    "call it in the method's body (a loop instead of LINQ), or in a local function"));
+                continue;
+            }
+
+            if (invocation.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Type.IsVar: true } } })
+            {
+                diagnostics.Add(Unsupported(invocation, "'var' for the value of the generated '" + name + "'", "write its type: '" + returnType.ToDisplayString() + " value = " + name + "(…);'"));
+                continue;
+            }
+
             if (!ReachesTypedPlace(invocation))
             {
                 diagnostics.Add(Unsupported(invocation, "using the value of the generated '" + name + "' inside a larger expression",
