@@ -84,4 +84,36 @@ public class NestedDifferentiationTests
         Assert.Contains("third derivative", error.Message);
         Assert.Contains("Nested.Energy", error.Message);
     }
+
+    private static readonly double[][] Rows = [[1.0, 0.5, -0.2], [-0.3, 0.8, 0.1], [0.4, -1.0, 2.0]];
+
+    [Fact]
+    public void JaggedRowsPassedToACallInALoop()
+    {
+        var w = new[] { 0.3, -0.5, 0.8 };
+        GradientAssert.Vector(p => N.JaggedLoss(p, Rows), (p, d, s) => N.JaggedLossGradient(p, Rows, d, s), w);
+
+        // Its Hessian-vector product passes each row's zero tangent, allocated again by the reverse sweep (a DG0010 once).
+        var (v, gradient, product) = (new[] { 0.7, -0.1, 0.4 }, new double[3], new double[3]);
+        N.JaggedLossHessianVector(w, Rows, v, gradient, product);
+        for (var i = 0; i < 3; i++)
+        {
+            double At(double t)
+            {
+                var d = new double[3];
+                N.JaggedLossGradient(w.Zip(v, (a, b) => a + t * b).ToArray(), Rows, d);
+                return d[i];
+            }
+
+            var h = 1e-5;
+            Assert.Equal((At(h) - At(-h)) / (2 * h), product[i], 1e-7);
+        }
+    }
+
+    [Fact]
+    public void JaggedRowsAsTangentDirectionsInALoop()
+    {
+        var x = new[] { 1.0, 2.0, -0.5 };
+        GradientAssert.Vector(p => N.RowSensitivity(p, x, Rows), (p, d, s) => N.RowSensitivityGradient(p, x, Rows, d, s), new[] { 0.3, -0.5, 0.8 });
+    }
 }

@@ -641,9 +641,18 @@ internal sealed class ReverseModeBuilder
 
     // A value is recomputed rather than taped when it is integer arithmetic or a read of a
     // (read-only) parameter, computed on every iteration.
+    private bool IsWritten(int array) => IrQueries.Walk(_program.Body).OfType<ElementWriteStatement>().Any(w => w.Array == array);
+
     private AssignStatement? Recomputable(int variable, LoopStatement loop)
     {
         var definitions = _loops.Definitions(variable);
+        if (definitions.Count == 1 && definitions[0].Operation is ArrayAllocation { Length: var size } && !IsWritten(variable)
+            && (size is LiteralOperand || (size is VariableOperand { Id: var sizeId } && !IrQueries.AssignedIn(loop).Contains(sizeId))))
+        {
+            // An array of zeros of a length fixed for the loop: allocated again, whether or not this iteration made it.
+            return definitions[0];
+        }
+
         if (definitions.Count != 1 || !_loops.RunsEveryIteration(definitions[0], loop))
         {
             return null;
@@ -654,6 +663,8 @@ internal sealed class ReverseModeBuilder
         {
             ElementRead read => _program.Variables[read.Array].Origin == VariableOrigin.Parameter,
             ModelElementRead => true, // a member of a model: read-only for the whole call
+            RowRead => true, // a row of a [NoDerivative] jagged parameter: read-only for the whole call too
+            ArrayAllocation => !IsWritten(variable), // zeros, allocated again
             LengthRead length => _loops.Home(length.Array) is null, // not of a local array that is new each iteration: the reverse has none
             BinaryOperation { Operator: BinaryOperator.Divide or BinaryOperator.Remainder } => !_program.Variables[variable].Type.IsFloating,
             BinaryOperation or UnaryOperation or ConversionOperation or CopyOperation => true,

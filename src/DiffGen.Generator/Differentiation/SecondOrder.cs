@@ -41,7 +41,11 @@ internal static class SecondOrder
         // Nothing is differentiated in reverse: the builder gives the forward sweep alone, with its declarations.
         var parameters = spec.Parameters.Select(p => p with { GradientName = null })
             .Concat(differentiable.Select((p, i) => TangentParameter(p, tangents[i], program.TangentInputs[i], gradientName: null)));
-        var body = ReverseModeBuilder.Differentiate(spec with { Body = program.Program, Parameters = parameters.ToEquatableArray() });
+        if (Sweep(spec with { Body = program.Program, Parameters = parameters.ToEquatableArray() }, out var limit) is not { } body)
+        {
+            return new TangentMethod(spec, null, -1, tangents.ToEquatableArray(), output, Constant: false, limit);
+        }
+
         return new TangentMethod(spec, body, program.Value, tangents.ToEquatableArray(), output, program.Constant);
     }
 
@@ -68,8 +72,29 @@ internal static class SecondOrder
         var index = 0;
         var parameters = spec.Parameters.Select(p => p.IsDifferentiable ? p with { GradientName = products[index++] } : p)
             .Concat(differentiable.Select((p, i) => TangentParameter(p, directions[i], program.TangentInputs[i], gradients[i])));
-        var body = ReverseModeBuilder.Differentiate(spec with { Body = program.Program, Parameters = parameters.ToEquatableArray(), SeedName = seed });
+        if (Sweep(spec with { Body = program.Program, Parameters = parameters.ToEquatableArray(), SeedName = seed }, out var limit) is not { } body)
+        {
+            return new HessianVectorMethod(spec, null, -1, directions.ToEquatableArray(), gradients.ToEquatableArray(), products.ToEquatableArray(), seed, limit);
+        }
+
         return new HessianVectorMethod(spec, body, program.Value, directions.ToEquatableArray(), gradients.ToEquatableArray(), products.ToEquatableArray(), seed);
+    }
+
+    // The sweeps of a tangent program, or null with the limit it met: forward mode is an extra beside the gradient, so a
+    // limit of the reverse sweep there (an array of each iteration that it needs again) gives methods that throw saying
+    // so, never a failed build for a method whose gradient is fine.
+    private static GradientBody? Sweep(MethodSpec tangentSpec, out string? limit)
+    {
+        try
+        {
+            limit = null;
+            return ReverseModeBuilder.Differentiate(tangentSpec);
+        }
+        catch (System.InvalidOperationException exception) when (exception.Message.StartsWith("the array '", System.StringComparison.Ordinal))
+        {
+            limit = "a limit of the sweep over its tangent program (" + exception.Message + ")";
+            return null;
+        }
     }
 
     // A tangent (or direction) parameter: a scalar, or a read-only span beside an array or span.

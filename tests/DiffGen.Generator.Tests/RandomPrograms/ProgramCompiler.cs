@@ -106,7 +106,10 @@ public sealed class ProgramBatch : IDisposable
         if (result.Diagnostics.Length > 0)
         {
             var first = result.Diagnostics[0];
-            throw new CompileFailure($"The generator reported {first} for a supported program:\n{SourceOf(Owner(first.Location))}");
+            // DG0010 has no location (the cached models hold none): then the programs that declare the array it names.
+            var array = System.Text.RegularExpressions.Regex.Match(first.GetMessage(), "array '(\\w+)'").Groups[1].Value;
+            var suspects = array.Length == 0 ? [] : sources.Where(s => s.Contains(" " + array + " = new", StringComparison.Ordinal)).Take(3);
+            throw new CompileFailure($"The generator reported {first} for a supported program:\n{SourceOf(Owner(first.Location))}\n{string.Join("\n----\n", suspects)}");
         }
 
         using var stream = new MemoryStream();

@@ -46,7 +46,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
         "model-instance", "model-array-element", "model-init-only", "model-enum-member", "helper-vector-valued",
-        "matrix-product-nest",
+        "matrix-product-nest", "zero-array-per-iteration-argument",
     ];
 
     private static int _ids;
@@ -605,6 +605,17 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 body.Insert(0, declaration);
                 _readable.Remove(fresh!);
                 _writable.Remove(fresh!);
+            }
+
+            // A zero array new in each iteration, passed to an array helper and never written: the reverse sweep needs it
+            // again, and allocates it again (this was a DG0010 once, in the Hessian-vector product's zero tangents too).
+            if (!_inHelper && !_inLambda && _helpers.Any(IsArrayHelper) && Writable().Count > 0 && Chance(15))
+            {
+                var zeros = Fresh("z");
+                var helper = Pick(_helpers.Where(IsArrayHelper).ToList());
+                body.Insert(0, new Assign(Pick(Writable()), "+=", new HelperCall(helper.Name, Arguments(helper, 2, zeros))));
+                body.Insert(0, new DeclareArray(zeros));
+                _shapes.Add("zero-array-per-iteration-argument");
             }
 
             _scopes.RemoveAt(_scopes.Count - 1);

@@ -107,4 +107,45 @@ public static partial class Nested
 
     [Differentiable]
     public static float CubeF(float x) => x * x * x;
+
+    /// <summary>Logistic loss of one sample.</summary>
+    [Differentiable]
+    public static double Logit(double[] w, double[] x)
+    {
+        double z = 0;
+        for (int i = 0; i < w.Length; i++)
+        {
+            z += w[i] * x[i];
+        }
+
+        return Math.Log(1 + Math.Exp(-z));
+    }
+
+    /// <summary>Samples as the rows of a jagged array, each passed to the per-sample loss (a DG0010 once: the row was not kept for the reverse sweep).</summary>
+    [Differentiable]
+    public static double JaggedLoss(double[] w, [NoDerivative] double[][] rows)
+    {
+        double s = 0;
+        for (int k = 0; k < rows.Length; k++)
+        {
+            s += Logit(w, rows[k]);
+        }
+
+        return s;
+    }
+
+    /// <summary>The loss's sensitivity to each sample along its own row, squared: rows as tangent directions.</summary>
+    [Differentiable]
+    public static double RowSensitivity(double[] w, [NoDerivative] double[] x, [NoDerivative] double[][] rows)
+    {
+        double[] tw = new double[w.Length];
+        double s = 0;
+        for (int k = 0; k < rows.Length; k++)
+        {
+            LogitTangent(w, x, tw, rows[k], out double g);
+            s += g * g;
+        }
+
+        return s;
+    }
 }
