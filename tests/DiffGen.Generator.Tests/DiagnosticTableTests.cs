@@ -126,6 +126,7 @@ public class DiagnosticTableTests
         { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static double F(double x) { double v = GTangent(x, 1, out [|x|]); return v; }", "pass the tangent to a local" },
         { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x; [Differentiable] public static float F(float x) { [|GTangent(x, 1, out double t)|]; return (float)t; }", "give 'G' this method's precision" },
         { "DG0008", Partial, "[Differentiable] public static double G(double[] x) => x[0] * x[1]; [Differentiable] public static double F(double[] x) { var h = new double[4]; return [|GHessian(x, h)|] + h[1]; }", "call 'GTangent' or 'GGradient'" },
+        { "DG0008", Partial, "[Differentiable] public static double G(double x) => x * x * x; [Differentiable] public static double D(double x) { GTangent(x, 1, out double t); return t; } [Differentiable] public static double F(double x) { [|DTangent(x, 1, out double t)|]; return t * t; }", "third derivative" },
         { "DG0008", Partial, "[Differentiable] public static double G(double[] x) => x[0] * x[1]; [Differentiable] public static double F(double[] x) { var v = new double[2]; var d = new double[2]; var h = new double[2]; [|GHessianVector(x, v, d, h)|]; return h[0]; }", "would be a third" },
 
         // DG0015: a local array refilled after a call whose pullback reads it, constant or not (it was silently the last contents).

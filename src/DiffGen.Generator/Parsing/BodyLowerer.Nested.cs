@@ -57,6 +57,12 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(operation, "calling '" + name + "' of a method without forward mode", "differentiate a static method of scalars, arrays and spans returning double or float");
         }
 
+        if (MakesNestedCalls(method))
+        {
+            return UnsupportedExpression(operation, "calling '" + name + "', whose method itself calls a generated tangent or gradient",
+                "differentiate once through each: its tangent would be a third derivative, which DiffGen does not generate (call '" + method.Name + "' itself, or write its derivative as a method of its own)");
+        }
+
         var arguments = syntax.ArgumentList.Arguments;
         if (arguments.FirstOrDefault(a => a.NameColon is not null) is { } named)
         {
@@ -180,6 +186,22 @@ internal sealed partial class BodyLowerer
         var value = NewVariable(resultType);
         Emit(new AssignStatement(value, new TangentCall(callee, inputs.ToEquatableArray(), tangents, tangent)));
         return value;
+    }
+
+    // Whether a method of this compilation calls a generated tangent or gradient in its body: its own tangent methods throw.
+    private bool MakesNestedCalls(IMethodSymbol method)
+    {
+        foreach (var declaration in method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<MethodDeclarationSyntax>())
+        {
+            var body = (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody;
+            var model = body is null ? null : _model.Compilation.GetSemanticModel(body.SyntaxTree);
+            if (body is not null && body.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i => Parsing.NestedCalls.Resolve(model!, i, _cancellationToken) is not null))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // An input, or a tangent of one, converted to the parameter's type: an array must be an array variable as it is.
