@@ -2186,8 +2186,9 @@ internal sealed partial class BodyLowerer
         var declarator = declaration.Declarators[0];
         if ((declarator.Initializer ?? declaration.Initializer) is not { } start
             || TypeMapping.TryMap(declarator.Symbol.Type) is not { Kind: ScalarKind.Integer } counterType
-            || loop.Condition is not IBinaryOperation { LeftOperand: ILocalReferenceOperation compared } condition
-            || !SymbolEqualityComparer.Default.Equals(compared.Local, declarator.Symbol)
+            || CounterTest(loop.Condition) is not { } condition
+            || !SymbolEqualityComparer.Default.Equals(condition.Counter.Local, declarator.Symbol)
+            || (condition.Offset != 0 && (counterType != TypeRef.Int || condition.Bound.Type?.SpecialType != SpecialType.System_Int32))
             || loop.AtLoopBottom.Length != 1
             || ContainsReturn(loop)
             || loop.Body.DescendantsAndSelf().OfType<IBranchOperation>().Any(b => IsTarget(b, loop.ExitLabel)))
@@ -2197,7 +2198,7 @@ internal sealed partial class BodyLowerer
 
         var counter = declarator.Symbol;
         var step = StepOf(loop.AtLoopBottom[0], counter);
-        var comparison = condition.OperatorKind switch
+        var comparison = condition.Kind switch
         {
             BinaryOperatorKind.LessThan when step == 1 => BinaryOperator.Less,
             BinaryOperatorKind.LessThanOrEqual when step == 1 => BinaryOperator.LessOrEqual,
@@ -2205,16 +2206,28 @@ internal sealed partial class BodyLowerer
             BinaryOperatorKind.GreaterThanOrEqual when step == -1 => BinaryOperator.GreaterOrEqual,
             _ => (BinaryOperator?)null,
         };
-        var assigned = AssignedSymbols(loop.Body).Concat(AssignedSymbols(condition)).ToList();
+        var assigned = AssignedSymbols(loop.Body).Concat(AssignedSymbols(loop.Condition!)).ToList();
         if (comparison is null
             || assigned.Any(a => SymbolEqualityComparer.Default.Equals(a, counter))
-            || !IsInvariant(condition.RightOperand, AssignedSymbols(loop).ToList()))
+            || !IsInvariant(condition.Bound, AssignedSymbols(loop).ToList()))
         {
             return false;
         }
 
         var startValue = LowerExpression(start.Value);
-        var bound = LowerExpression(condition.RightOperand);
+        var bound = LowerExpression(condition.Bound);
+        if (condition.Offset != 0)
+        {
+            // i + k < n runs while i < n − k. A length minus k cannot overflow; any other bound is subtracted checked, so
+            // only a bound within k of int.MinValue, where i + k could never be below it, would throw instead.
+            var isLength = condition.Bound is IPropertyReferenceOperation { Property.Name: "Length" };
+            bound = Compute(TypeRef.Int, new BinaryOperation(
+                condition.Offset > 0 ? BinaryOperator.Subtract : BinaryOperator.Add,
+                bound,
+                new LiteralOperand(System.Math.Abs(condition.Offset).ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int),
+                Checked: !isLength));
+        }
+
         var counterId = _variables.Count;
         _variables.Add(new IrVariable(counterId, _names.Claim(counter.Name), counterType, VariableOrigin.Intermediate, ParameterShape.Scalar));
 
@@ -2229,6 +2242,41 @@ internal sealed partial class BodyLowerer
         _values = _values.Remove(counter);
         return true;
     }
+
+    // i < n, i + 1 < n, 1 + i <= n, i - 1 >= 0, n > i: the counter plus a constant offset, compared with a bound.
+    private static (ILocalReferenceOperation Counter, BinaryOperatorKind Kind, IOperation Bound, long Offset)? CounterTest(IOperation? condition)
+    {
+        if (condition is not IBinaryOperation { OperatorMethod: null } binary)
+        {
+            return null;
+        }
+
+        if (CounterPlusOffset(binary.LeftOperand) is { } left)
+        {
+            return (left.Counter, binary.OperatorKind, binary.RightOperand, left.Offset);
+        }
+
+        var mirrored = binary.OperatorKind switch
+        {
+            BinaryOperatorKind.LessThan => BinaryOperatorKind.GreaterThan,
+            BinaryOperatorKind.LessThanOrEqual => BinaryOperatorKind.GreaterThanOrEqual,
+            BinaryOperatorKind.GreaterThan => BinaryOperatorKind.LessThan,
+            BinaryOperatorKind.GreaterThanOrEqual => BinaryOperatorKind.LessThanOrEqual,
+            _ => BinaryOperatorKind.None,
+        };
+        return mirrored != BinaryOperatorKind.None && CounterPlusOffset(binary.RightOperand) is { } right
+            ? (right.Counter, mirrored, binary.LeftOperand, right.Offset)
+            : null;
+    }
+
+    private static (ILocalReferenceOperation Counter, long Offset)? CounterPlusOffset(IOperation operand) => operand switch
+    {
+        ILocalReferenceOperation local => (local, 0),
+        IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, OperatorMethod: null, LeftOperand: ILocalReferenceOperation local, RightOperand.ConstantValue: { HasValue: true, Value: int k } } => (local, k),
+        IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, OperatorMethod: null, LeftOperand.ConstantValue: { HasValue: true, Value: int k }, RightOperand: ILocalReferenceOperation local } => (local, k),
+        IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract, OperatorMethod: null, LeftOperand: ILocalReferenceOperation local, RightOperand.ConstantValue: { HasValue: true, Value: int k } } => (local, -(long)k),
+        _ => null,
+    };
 
     private static int StepOf(IOperation update, ILocalSymbol counter)
     {

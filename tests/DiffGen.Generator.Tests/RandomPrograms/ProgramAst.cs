@@ -96,7 +96,9 @@ public sealed record If(Condition Test, IReadOnlyList<Stmt> Then, IReadOnlyList<
 /// and whether its bound is inclusive (<c>&lt;=</c>, <c>&gt;=</c>). Every form visits the indices From … trips − 1
 /// (in some order); <see cref="Index"/> is the C# expression of the current one.
 /// </summary>
-public sealed record Counting(string Type = "int", int From = 0, bool Down = false, bool Inclusive = false)
+/// <param name="Written">How an int counter counting up to an exclusive bound is tested, the same trips each way:
+/// <c>c &lt; b</c>, <c>c + 1 &lt; b + 1</c>, <c>b &gt; c</c>, <c>1 + c &lt;= b</c>.</param>
+public sealed record Counting(string Type = "int", int From = 0, bool Down = false, bool Inclusive = false, int Written = 0)
 {
     public static readonly Counting Default = new();
 

@@ -46,7 +46,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
         "model-instance", "model-array-element", "model-init-only", "model-enum-member", "helper-vector-valued",
-        "matrix-product-nest", "zero-array-per-iteration-argument",
+        "matrix-product-nest", "zero-array-per-iteration-argument", "counter-offset-test",
     ];
 
     private static int _ids;
@@ -635,7 +635,14 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         {
             if (Chance(55))
             {
-                return Counting.Default;
+                // Sometimes tested with an offset or mirrored (i + 1 < n + 1, n > i): still a counted loop, with no tape.
+                if (!Chance(20))
+                {
+                    return Counting.Default;
+                }
+
+                _shapes.Add("counter-offset-test");
+                return Counting.Default with { Written = 1 + Next(3) };
             }
 
             var counting = new Counting(IntegerTypes[Next(IntegerTypes.Length)], 0, Chance(45), Chance(50));

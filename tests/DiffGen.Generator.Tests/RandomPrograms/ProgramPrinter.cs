@@ -568,7 +568,13 @@ public static class ProgramPrinter
             var fromPlusOne = (counting.From + 1).ToString(CultureInfo.InvariantCulture);
             var (start, test, step) = (counting.Down, counting.Inclusive) switch
             {
-                (false, false) => (from, c + " < " + bound, c + "++"),
+                (false, false) => (from, counting.Written switch
+                {
+                    1 => c + " + 1 < " + bound + " + 1",
+                    2 => bound + " > " + c,
+                    3 => "1 + " + c + " <= " + bound,
+                    _ => c + " < " + bound,
+                }, c + "++"),
                 (false, true) => (fromPlusOne, c + " <= " + bound, c + "++"),
                 (true, true) when counting.Unsigned => (bound, c + " >= " + fromPlusOne, c + "--"),
                 (true, true) => (bound + " - 1", c + " >= " + from, c + "--"),
