@@ -19,6 +19,7 @@ internal sealed class ReverseModeBuilder
     private readonly ActivityAnalysis _activity;
     private readonly LoopStructure _loops;
     private readonly NameScope _names;
+    private readonly KernelPlan _kernels;
     private readonly string?[] _adjoints;
     private readonly bool[] _declared;
     private readonly Dictionary<int, int> _definitionCounts;
@@ -30,12 +31,7 @@ internal sealed class ReverseModeBuilder
     private readonly Dictionary<string, TapeSpec> _tapes = new();
     private readonly List<ArrayAdjoint> _arrayAdjoints = new();
     private readonly Dictionary<AssignStatement, int> _accumulatorUpdates = new(ReferenceComparer<AssignStatement>.Instance);
-    private readonly Dictionary<LoopStatement, DotKernel> _dotKernels = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly Dictionary<LoopStatement, IterationGate> _gates = new(ReferenceComparer<LoopStatement>.Instance);
-    private readonly Dictionary<LoopStatement, List<RowSlice>> _rowSlices = new(ReferenceComparer<LoopStatement>.Instance);
-    private readonly Dictionary<LoopStatement, HoistedSlices> _hoistedSlices = new(ReferenceComparer<LoopStatement>.Instance);
-    private readonly Dictionary<LoopStatement, MatrixProduct> _products = new(ReferenceComparer<LoopStatement>.Instance);
-    private readonly Dictionary<LoopStatement, ProductBlocking> _blockings = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly HashSet<DotKernel> _reversedDots = new(ReferenceComparer<DotKernel>.Instance);
     private readonly Dictionary<MatrixProduct, ProductPullback> _pullbacks = new(ReferenceComparer<MatrixProduct>.Instance);
     private TapeReservations? _reservations;
@@ -57,29 +53,7 @@ internal sealed class ReverseModeBuilder
         _definitionCounts = IrQueries.DefinitionCounts(_program.Body);
         _multiplyAssigned = new HashSet<int>(_definitionCounts.Where(c => c.Value > 1).Select(c => c.Key));
 
-        foreach (var loop in IrQueries.Walk(_program.Body).OfType<LoopStatement>())
-        {
-            if (VectorKernels.MatchDot(loop, _program.Variables) is { } kernel)
-            {
-                _dotKernels.Add(loop, kernel);
-            }
-        }
-
-        foreach (var nest in MatrixProducts.Find(_program, _dotKernels, _loops, _names).GroupBy(f => f.Outer, ReferenceComparer<LoopStatement>.Instance))
-        {
-            var counter = _program.Variables[nest.Key.RequireCounter("a matrix product's outer loop").Counter].Name;
-            _blockings[nest.Key] = new ProductBlocking(
-                _names.Claim(counter + "Block"),
-                _names.Claim(counter + "BlockEnd"),
-                _names.Claim(counter + "BlockRows"),
-                nest.Select(f => f.Product).ToEquatableArray());
-            foreach (var (dot, _, product) in nest)
-            {
-                _products[dot] = product;
-            }
-        }
-
-        HoistSlices();
+        _kernels = KernelPlan.Find(_program, _loops, _names);
 
         // A differentiable parameter's adjoint is its gradient output, which the caller declared.
         foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable))
@@ -88,58 +62,6 @@ internal sealed class ReverseModeBuilder
             _declared[parameter.Variable] = true;
         }
     }
-
-    // A dot kernel's operand slice that its enclosing counted loop does not move (offset, start and
-    // bound all computed outside it) is sliced once before that loop rather than on every iteration.
-    private void HoistSlices()
-    {
-        foreach (var enclosing in IrQueries.Walk(_program.Body).OfType<LoopStatement>())
-        {
-            if (enclosing.Control is not CountedLoop { Counter: var guard } || _dotKernels.ContainsKey(enclosing))
-            {
-                continue;
-            }
-
-            var moved = IrQueries.AssignedIn(enclosing);
-            bool Fixed(Operand? operand) => operand is not VariableOperand { Id: var id } || !moved.Contains(id);
-            foreach (var inner in enclosing.Body.OfType<LoopStatement>())
-            {
-                if (!_dotKernels.TryGetValue(inner, out var kernel) || _products.ContainsKey(inner) || !Fixed(kernel.Counter.Start) || !Fixed(kernel.Counter.Bound))
-                {
-                    continue;
-                }
-
-                string? Hoist(int array, Operand? offset, bool ofA)
-                {
-                    if (!Fixed(offset))
-                    {
-                        return null;
-                    }
-
-                    if (!_rowSlices.TryGetValue(enclosing, out var slices))
-                    {
-                        _rowSlices[enclosing] = slices = new List<RowSlice>();
-                    }
-
-                    var slice = new RowSlice(_names.Claim(_program.Variables[array].Name + "Slice"), kernel, ofA, guard);
-                    slices.Add(slice);
-                    return slice.Name;
-                }
-
-                _hoistedSlices[inner] = new HoistedSlices(Hoist(kernel.A, kernel.OffsetA, ofA: true), Hoist(kernel.B, kernel.OffsetB, ofA: false));
-            }
-        }
-    }
-
-    private ProductBlocking BlockingOf(MatrixProduct product) =>
-        _blockings.Values.First(b => b.Products.Any(p => ReferenceEquals(p, product)));
-
-    private HoistedSlices SlicesOf(LoopStatement dot) =>
-        _hoistedSlices.TryGetValue(dot, out var slices) ? slices : HoistedSlices.None;
-
-    // The slices of the dot kernels a sweep runs: a dead or inactive kernel's offset may not be computed there.
-    private IEnumerable<SweepStatement> DeclareSlices(LoopStatement enclosing, System.Func<DotKernel, bool> runs) =>
-        _rowSlices.TryGetValue(enclosing, out var slices) ? slices.Where(s => runs(s.Kernel)).Select(s => new DeclareSlice(s)) : Enumerable.Empty<SweepStatement>();
 
     public static GradientBody Differentiate(MethodSpec spec) =>
         new ReverseModeBuilder(spec with { Body = LoopInvariantCodeMotion.Run(spec.Body) }).Build();
@@ -174,7 +96,7 @@ internal sealed class ReverseModeBuilder
         _reservations = TapeReservations.Plan(
             _program,
             _tapes.Values.Select(t => t.Name),
-            _dotKernels.ContainsKey,
+            _kernels.Dots.ContainsKey,
             _saved,
             _gates,
             v => _tapes[_program.Variables[v].Type.Name].Name);
@@ -203,7 +125,7 @@ internal sealed class ReverseModeBuilder
 
     // The products' buffers, and the adjoints' of the products the reverse sweep pulls back.
     private EquatableArray<PooledBufferSpec> ProductBuffers() =>
-        _blockings.Values.SelectMany(b => b.Products)
+        _kernels.Blockings.Values.SelectMany(b => b.Products)
             .SelectMany(p => _pullbacks.ContainsKey(p) ? new[] { p.ProductsBuffer, p.AdjointsBuffer } : new[] { p.ProductsBuffer },
                 (p, name) => new PooledBufferSpec(name, p.Kernel.Type))
             .ToEquatableArray();
@@ -217,7 +139,7 @@ internal sealed class ReverseModeBuilder
     private EquatableArray<SweepStatement> BuildForward()
     {
         // A matrix-product nest's dot loops read the block's products, not their slices: the GEMM reads the arrays at the offsets' strides and bases.
-        var computedElsewhere = _products.ToDictionary(
+        var computedElsewhere = _kernels.Products.ToDictionary(
             p => p.Key,
             p => new[] { p.Value.RowOffset, p.Value.ColumnOffset }.SelectMany(o => o.Base is { } b ? new[] { o.Stride, b } : new[] { o.Stride })
                 .Append(p.Value.Kernel.Counter.Start).Append(p.Value.Kernel.Counter.Bound).ToArray(),
@@ -233,7 +155,7 @@ internal sealed class ReverseModeBuilder
         nested.RemoveWhere(v => !live[v]);
 
         // A vectorized loop computes none of its body's temporaries.
-        foreach (var loop in _dotKernels.Keys)
+        foreach (var loop in _kernels.Dots.Keys)
         {
             nested.ExceptWith(loop.Body.OfType<AssignStatement>().Select(a => a.Target));
         }
@@ -290,17 +212,17 @@ internal sealed class ReverseModeBuilder
                         ForwardBlock(branch.Then, predeclared, live).ToEquatableArray(),
                         ForwardBlock(branch.Else, predeclared, live).ToEquatableArray());
                     break;
-                case LoopStatement loop when _dotKernels.TryGetValue(loop, out var dot):
+                case LoopStatement loop when _kernels.Dots.TryGetValue(loop, out var dot):
                     if (live[dot.Accumulator])
                     {
-                        yield return _products.TryGetValue(loop, out var product)
-                            ? new ForwardProductRead(product, BlockingOf(product).Start)
-                            : new ForwardDot(dot, SlicesOf(loop));
+                        yield return _kernels.Products.TryGetValue(loop, out var product)
+                            ? new ForwardProductRead(product, _kernels.BlockingOf(product).Start)
+                            : new ForwardDot(dot, _kernels.SlicesOf(loop));
                     }
 
                     break;
                 case LoopStatement loop:
-                    foreach (var slice in DeclareSlices(loop, kernel => live[kernel.Accumulator]))
+                    foreach (var slice in _kernels.DeclareSlices(loop, kernel => live[kernel.Accumulator]))
                     {
                         yield return slice;
                     }
@@ -313,7 +235,7 @@ internal sealed class ReverseModeBuilder
                         _gates.TryGetValue(loop, out var gate) ? gate : null,
                         _reservations!.Before.TryGetValue(loop, out var reservations) ? reservations.ToEquatableArray() : EquatableArray<TapeReservation>.Empty,
                         _reservations.Reserved.Contains(loop),
-                        _blockings.TryGetValue(loop, out var blocking) ? blocking : null);
+                        _kernels.Blockings.TryGetValue(loop, out var blocking) ? blocking : null);
                     break;
             }
         }
@@ -357,17 +279,17 @@ internal sealed class ReverseModeBuilder
                     }
 
                     break;
-                case LoopStatement inner when _dotKernels.TryGetValue(inner, out var dot):
+                case LoopStatement inner when _kernels.Dots.TryGetValue(inner, out var dot):
                     if (!_activity.IsActive(dot.Accumulator) || !_declared[dot.Accumulator]
                         || (!_activity.IsActive(dot.A) && !_activity.IsActive(dot.B)))
                     {
                         break;
                     }
 
-                    if (_products.TryGetValue(inner, out var product))
+                    if (_kernels.Products.TryGetValue(inner, out var product))
                     {
                         // Gathered for the block; the block's end pulls the products back.
-                        pending.Add(new ProductAdjoint(product, Adjoint(dot.Accumulator), BlockingOf(product).Start));
+                        pending.Add(new ProductAdjoint(product, Adjoint(dot.Accumulator), _kernels.BlockingOf(product).Start));
                         _pullbacks[product] = new ProductPullback(
                             product,
                             _activity.IsActive(product.RowArray) ? ArrayAdjoint(product.RowArray) : null,
@@ -381,7 +303,7 @@ internal sealed class ReverseModeBuilder
                             Adjoint(dot.Accumulator),
                             _activity.IsActive(dot.A) ? ArrayAdjoint(dot.A) : null,
                             _activity.IsActive(dot.B) ? ArrayAdjoint(dot.B) : null,
-                            SlicesOf(inner)));
+                            _kernels.SlicesOf(inner)));
                     }
 
                     break;
@@ -391,7 +313,7 @@ internal sealed class ReverseModeBuilder
                         // At the top level, the forward sweep's slices are still in scope.
                         if (!_program.Body.Any(s => ReferenceEquals(s, inner)))
                         {
-                            pending.AddRange(DeclareSlices(inner, _reversedDots.Contains));
+                            pending.AddRange(_kernels.DeclareSlices(inner, _reversedDots.Contains));
                         }
 
                         pending.Add(reversed);
@@ -462,7 +384,7 @@ internal sealed class ReverseModeBuilder
         }
 
         iteration.AddRange(body);
-        if (_blockings.TryGetValue(loop, out var blocking))
+        if (_kernels.Blockings.TryGetValue(loop, out var blocking))
         {
             // Blocked: the iterations run block by block (no gate), each block ending with its products' pullbacks.
             var pullbacks = blocking.Products.Where(_pullbacks.ContainsKey).Select(p => _pullbacks[p]).ToEquatableArray();
@@ -470,7 +392,7 @@ internal sealed class ReverseModeBuilder
                 pullbacks.Count > 0 ? blocking : null, pullbacks);
         }
 
-        if (IterationGates.Find(loop, iteration, _program, _saved[loop], _dotKernels.ContainsKey) is { } relu)
+        if (IterationGates.Find(loop, iteration, _program, _saved[loop], _kernels.Dots.ContainsKey) is { } relu)
         {
             var gate = new IterationGate(
                 relu.Value,
