@@ -20,16 +20,11 @@ internal sealed class ReverseModeBuilder
     private readonly LoopStructure _loops;
     private readonly NameScope _names;
     private readonly KernelPlan _kernels;
-    private readonly string?[] _adjoints;
-    private readonly bool[] _declared;
+    private readonly AdjointTable _adjoints;
     private readonly Dictionary<int, int> _definitionCounts;
     private readonly HashSet<int> _multiplyAssigned;
-    private readonly List<int> _hoistedAtTop = new();
-    private readonly Dictionary<LoopStatement, List<int>> _hoistedInLoop = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly Dictionary<LoopStatement, List<int>> _saved = new(ReferenceComparer<LoopStatement>.Instance);
-    private readonly Dictionary<TypeRef, string> _scratch = new();
     private readonly Dictionary<string, TapeSpec> _tapes = new();
-    private readonly List<ArrayAdjoint> _arrayAdjoints = new();
     private readonly Dictionary<AssignStatement, int> _accumulatorUpdates = new(ReferenceComparer<AssignStatement>.Instance);
     private readonly Dictionary<LoopStatement, IterationGate> _gates = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly HashSet<DotKernel> _reversedDots = new(ReferenceComparer<DotKernel>.Instance);
@@ -48,18 +43,16 @@ internal sealed class ReverseModeBuilder
             .Concat(spec.Parameters.Where(p => p.IsOutput).Select(p => p.IncomingAdjoint!))
             .Concat(spec.JacobianName is { } jacobian ? new[] { jacobian } : System.Array.Empty<string>())
             .Concat(new[] { spec.SeedName }));
-        _adjoints = new string?[_program.Variables.Count];
-        _declared = new bool[_program.Variables.Count];
         _definitionCounts = IrQueries.DefinitionCounts(_program.Body);
         _multiplyAssigned = new HashSet<int>(_definitionCounts.Where(c => c.Value > 1).Select(c => c.Key));
 
         _kernels = KernelPlan.Find(_program, _loops, _names);
+        _adjoints = new AdjointTable(_program, _loops, _names);
 
         // A differentiable parameter's adjoint is its gradient output, which the caller declared.
         foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable))
         {
-            _adjoints[parameter.Variable] = parameter.GradientName;
-            _declared[parameter.Variable] = true;
+            _adjoints.Given(parameter.Variable, parameter.GradientName!);
         }
     }
 
@@ -80,12 +73,12 @@ internal sealed class ReverseModeBuilder
         }
 
         var arraySeeds = seeded.Where(s => _activity.IsActive(s.Array))
-            .Select(s => (SweepStatement)new SeedArrayAdjoint(ArrayAdjoint(s.Array), s.Seed, _program.Variables[s.Array].Name))
+            .Select(s => (SweepStatement)new SeedArrayAdjoint(_adjoints.ArrayName(s.Array), s.Seed, _program.Variables[s.Array].Name))
             .ToList();
         if (_spec.Form == ResultForm.Scalar && _activity.IsActive(result))
         {
-            _declared[result] = true;
-            reverse.Add(new SeedStatement(Adjoint(result), _program.Variables[result].Type, _spec.SeedName));
+            _adjoints.MarkDeclared(result);
+            reverse.Add(new SeedStatement(_adjoints.Name(result), _program.Variables[result].Type, _spec.SeedName));
             reverse.AddRange(ReverseBlock(_program.Body, loop: null));
         }
         else if (arraySeeds.Count > 0)
@@ -102,10 +95,10 @@ internal sealed class ReverseModeBuilder
             v => _tapes[_program.Variables[v].Type.Name].Name);
 
         var prologue = new List<SweepStatement>();
-        prologue.AddRange(_arrayAdjoints.Select(a => new DeclareArrayAdjoint(a)));
+        prologue.AddRange(_adjoints.Arrays.Select(a => new DeclareArrayAdjoint(a)));
         prologue.AddRange(arraySeeds);
-        prologue.AddRange(DeclareZeros(_hoistedAtTop));
-        foreach (var scratch in _scratch)
+        prologue.AddRange(DeclareZeros(_adjoints.AtTop));
+        foreach (var scratch in _adjoints.Scratch)
         {
             prologue.Add(new DeclareZero(scratch.Key, new[] { scratch.Value }.ToEquatableArray()));
         }
@@ -119,7 +112,7 @@ internal sealed class ReverseModeBuilder
             new VariableOperand(result),
             restores ? _names.Claim("value") : null,
             OnTheStack(_tapes.Values),
-            _arrayAdjoints.ToEquatableArray(),
+            _adjoints.Arrays.ToEquatableArray(),
             ProductBuffers());
     }
 
@@ -132,7 +125,7 @@ internal sealed class ReverseModeBuilder
 
     private IEnumerable<SweepStatement> DeclareZeros(IEnumerable<int> adjoints) =>
         adjoints.GroupBy(v => _program.Variables[v].Type)
-            .Select(group => new DeclareZero(group.Key, group.Select(Adjoint).ToEquatableArray()));
+            .Select(group => new DeclareZero(group.Key, group.Select(_adjoints.Name).ToEquatableArray()));
 
     // ---- forward sweep -----------------------------------------------------------------------
 
@@ -169,7 +162,7 @@ internal sealed class ReverseModeBuilder
             .Where(v => live[v] && !_definitionCounts.ContainsKey(v) && !counters.Contains(v) && _program.Variables[v].Origin == VariableOrigin.Intermediate));
 
         var statements = new List<SweepStatement>();
-        var capacities = _arrayAdjoints.Where(a => a.Capacity is not null).Select(a => a.Capacity!).ToEquatableArray();
+        var capacities = _adjoints.Arrays.Where(a => a.Capacity is not null).Select(a => a.Capacity!).ToEquatableArray();
         if (capacities.Count > 0)
         {
             statements.Add(new DeclareZero(TypeRef.Int, capacities));
@@ -197,7 +190,7 @@ internal sealed class ReverseModeBuilder
                     break;
                 case AssignStatement assignment when live[assignment.Target]:
                     yield return new PrimalStatement(assignment, Declare: !predeclared.Contains(assignment.Target));
-                    if (assignment.Operation is ArrayAllocation or ModelElementRead && _arrayAdjoints.Find(a => a.Array == assignment.Target) is { Capacity: { } capacity })
+                    if (assignment.Operation is ArrayAllocation or ModelElementRead && _adjoints.Arrays.FirstOrDefault(a => a.Array == assignment.Target) is { Capacity: { } capacity })
                     {
                         yield return new TrackCapacity(assignment.Target, capacity);
                     }
@@ -280,7 +273,7 @@ internal sealed class ReverseModeBuilder
 
                     break;
                 case LoopStatement inner when _kernels.Dots.TryGetValue(inner, out var dot):
-                    if (!_activity.IsActive(dot.Accumulator) || !_declared[dot.Accumulator]
+                    if (!_activity.IsActive(dot.Accumulator) || !_adjoints.IsDeclared(dot.Accumulator)
                         || (!_activity.IsActive(dot.A) && !_activity.IsActive(dot.B)))
                     {
                         break;
@@ -289,20 +282,20 @@ internal sealed class ReverseModeBuilder
                     if (_kernels.Products.TryGetValue(inner, out var product))
                     {
                         // Gathered for the block; the block's end pulls the products back.
-                        pending.Add(new ProductAdjoint(product, Adjoint(dot.Accumulator), _kernels.BlockingOf(product).Start));
+                        pending.Add(new ProductAdjoint(product, _adjoints.Name(dot.Accumulator), _kernels.BlockingOf(product).Start));
                         _pullbacks[product] = new ProductPullback(
                             product,
-                            _activity.IsActive(product.RowArray) ? ArrayAdjoint(product.RowArray) : null,
-                            _activity.IsActive(product.ColumnArray) ? ArrayAdjoint(product.ColumnArray) : null);
+                            _activity.IsActive(product.RowArray) ? _adjoints.ArrayName(product.RowArray) : null,
+                            _activity.IsActive(product.ColumnArray) ? _adjoints.ArrayName(product.ColumnArray) : null);
                     }
                     else
                     {
                         _reversedDots.Add(dot);
                         pending.Add(new ReverseDot(
                             dot,
-                            Adjoint(dot.Accumulator),
-                            _activity.IsActive(dot.A) ? ArrayAdjoint(dot.A) : null,
-                            _activity.IsActive(dot.B) ? ArrayAdjoint(dot.B) : null,
+                            _adjoints.Name(dot.Accumulator),
+                            _activity.IsActive(dot.A) ? _adjoints.ArrayName(dot.A) : null,
+                            _activity.IsActive(dot.B) ? _adjoints.ArrayName(dot.B) : null,
                             _kernels.SlicesOf(inner)));
                     }
 
@@ -334,19 +327,17 @@ internal sealed class ReverseModeBuilder
         var accumulators = Accumulators(loop);
         foreach (var (carried, update) in accumulators)
         {
-            EnsureDeclared(carried);
-            _adjoints[update.Target] = Adjoint(carried);
-            _declared[update.Target] = true;
+            _adjoints.Share(update.Target, carried);
             _accumulatorUpdates[update] = carried;
         }
 
         // Loop-carried adjoints cross iterations through the latch: declare both ends before either is reached.
         foreach (var latch in loop.Latch.Where(a => _activity.IsActive(a.Target) && !accumulators.Any(p => p.Carried == a.Target)))
         {
-            EnsureDeclared(latch.Target);
+            _adjoints.DeclareAtRegionStart(latch.Target);
             if (latch.Operation is CopyOperation { Value: VariableOperand next } && _activity.IsActive(next.Id))
             {
-                EnsureDeclared(next.Id);
+                _adjoints.DeclareAtRegionStart(next.Id);
             }
         }
 
@@ -367,7 +358,7 @@ internal sealed class ReverseModeBuilder
 
         var iteration = new List<SweepStatement>();
         iteration.AddRange(Restore(loop, latchReverse.Concat(body)));
-        if (_hoistedInLoop.TryGetValue(loop, out var hoisted))
+        if (_adjoints.AtIterationStart(loop) is { } hoisted)
         {
             iteration.AddRange(DeclareZeros(hoisted));
         }
@@ -461,9 +452,9 @@ internal sealed class ReverseModeBuilder
 
         var exits = loop.Control is ConditionalLoop conditional ? conditional.ExitVariables : EquatableArray<int>.Empty;
         return loop.Latch.Select(a => a.Target).Concat(exits)
-            .Where(v => _activity.IsActive(v) && _declared[v] && _program.Variables[v].Shape == ParameterShape.Scalar)
+            .Where(v => _activity.IsActive(v) && _adjoints.IsDeclared(v) && _program.Variables[v].Shape == ParameterShape.Scalar)
             .Distinct()
-            .Select(Adjoint)
+            .Select(_adjoints.Name)
             .ToEquatableArray();
     }
 
@@ -716,7 +707,7 @@ internal sealed class ReverseModeBuilder
             PullbackTangentCall(target, tangentCall, definedHere, output, loop);
             return;
         }
-        if (assignment.Operation is ArrayAllocation && _loops.Home(target) is not null && _adjoints[target] is { } arrayAdjoint)
+        if (assignment.Operation is ArrayAllocation && _loops.Home(target) is not null && _adjoints.NameIfAny(target) is { } arrayAdjoint)
         {
             output.Add(new ClearArrayAdjoint(arrayAdjoint));
             return;
@@ -725,7 +716,7 @@ internal sealed class ReverseModeBuilder
         if (assignment.Operation is ModelElementRead { } rowRead && _program.Variables[target].Shape != ParameterShape.Scalar)
         {
             // A row of an array of models: what its reads gathered goes to the gradient model's same row.
-            if (_adjoints[target] is { } rowAdjoint && _adjoints[rowRead.Models] is { } models)
+            if (_adjoints.NameIfAny(target) is { } rowAdjoint && _adjoints.NameIfAny(rowRead.Models) is { } models)
             {
                 output.Add(new FlushRowAdjoint(rowAdjoint, _program.Variables[target].Name, _program.Variables[rowRead.Models].Name, models, rowRead.Index, rowRead.Member, _program.Variables[target].Type));
             }
@@ -733,13 +724,13 @@ internal sealed class ReverseModeBuilder
             return;
         }
 
-        if (!_activity.IsActive(target) || !_declared[target] || _program.Variables[target].Shape != ParameterShape.Scalar)
+        if (!_activity.IsActive(target) || !_adjoints.IsDeclared(target) || _program.Variables[target].Shape != ParameterShape.Scalar)
         {
             return; // inactive, an array (its elements carry the adjoints), or statically zero on every path
         }
 
         var type = _program.Variables[target].Type;
-        var source = new AdjointRef(Adjoint(target), null, _program.Variables[target].Name);
+        var source = new AdjointRef(_adjoints.Name(target), null, _program.Variables[target].Name);
         var result = new VariableOperand(target);
         void Into(Operand operand, Partial partial, EquatableArray<Operand> arguments) =>
             Contribute(operand, partial, arguments, result, type, source, definedHere, output);
@@ -792,14 +783,14 @@ internal sealed class ReverseModeBuilder
                 Into(select.WhenFalse, DerivativeRules.Conditional.Partials[2], selectOperands);
                 break;
             case ElementRead read when _activity.IsActive(read.Array):
-                IntoElement(new AdjointRef(ArrayAdjoint(read.Array), read.Index, _program.Variables[read.Array].Name), _program.Variables[read.Array].Type);
+                IntoElement(new AdjointRef(_adjoints.ArrayName(read.Array), read.Index, _program.Variables[read.Array].Name), _program.Variables[read.Array].Type);
                 break;
             case ModelElementRead read when _activity.IsActive(read.Models):
                 // A scalar member of an element of an array of models: straight into the gradient model's element.
-                IntoElement(new AdjointRef(_adjoints[read.Models]!, read.Index, _program.Variables[read.Models].Name, Member: read.Member), _program.Variables[read.Models].Type);
+                IntoElement(new AdjointRef(_adjoints.NameIfAny(read.Models)!, read.Index, _program.Variables[read.Models].Name, Member: read.Member), _program.Variables[read.Models].Type);
                 break;
             case MatrixRead read when _activity.IsActive(read.Array):
-                IntoElement(new AdjointRef(ArrayAdjoint(read.Array), read.Row, _program.Variables[read.Array].Name, read.Column), _program.Variables[read.Array].Type);
+                IntoElement(new AdjointRef(_adjoints.ArrayName(read.Array), read.Row, _program.Variables[read.Array].Name, read.Column), _program.Variables[read.Array].Type);
                 break;
             case DifferentiableCall call:
                 PullbackCall(call, source.Name, definedHere, output);
@@ -828,7 +819,7 @@ internal sealed class ReverseModeBuilder
         }
 
         var array = _program.Variables[write.Array];
-        var element = new AdjointRef(ArrayAdjoint(write.Array), write.Index, array.Name);
+        var element = new AdjointRef(_adjoints.ArrayName(write.Array), write.Index, array.Name);
         Contribute(write.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty, write.Value, array.Type, element, definedHere, output);
         output.Add(new ResetAdjoint(element));
     }
@@ -850,10 +841,10 @@ internal sealed class ReverseModeBuilder
         }
 
         var declare = false;
-        if (!_declared[id] && definedHere.Contains(id))
+        if (!_adjoints.IsDeclared(id) && definedHere.Contains(id))
         {
             declare = true; // first contribution, in the block that defines it: declare in place (a singular one guarded in the expression)
-            _declared[id] = true;
+            _adjoints.MarkDeclared(id);
         }
         else
         {
@@ -862,7 +853,7 @@ internal sealed class ReverseModeBuilder
 
         var variable = _program.Variables[id];
         output.Add(new AccumulateStatement(
-            new AdjointRef(Adjoint(id), null, variable.Name),
+            new AdjointRef(_adjoints.Name(id), null, variable.Name),
             source,
             partial,
             arguments,
@@ -877,44 +868,19 @@ internal sealed class ReverseModeBuilder
     // variable, else at the start of its region.
     private void DeclareBeforeUse(int variable, HashSet<int> definedHere, List<SweepStatement> output)
     {
-        if (_declared[variable])
+        if (_adjoints.IsDeclared(variable))
         {
             return;
         }
 
         if (definedHere.Contains(variable))
         {
-            output.Add(new DeclareZero(_program.Variables[variable].Type, new[] { Adjoint(variable) }.ToEquatableArray()));
-            _declared[variable] = true;
+            output.Add(new DeclareZero(_program.Variables[variable].Type, new[] { _adjoints.Name(variable) }.ToEquatableArray()));
+            _adjoints.MarkDeclared(variable);
             return;
         }
 
-        EnsureDeclared(variable);
-    }
-
-    // Declares an adjoint zero at the start of its region: the whole reverse sweep, or each reversed
-    // iteration of the innermost loop that holds all its uses (so a loop-local adjoint starts from zero).
-    private void EnsureDeclared(int variable)
-    {
-        if (_declared[variable])
-        {
-            return;
-        }
-
-        _declared[variable] = true;
-        var region = _loops.Region(variable);
-        if (region is null)
-        {
-            _hoistedAtTop.Add(variable);
-            return;
-        }
-
-        if (!_hoistedInLoop.TryGetValue(region, out var list))
-        {
-            _hoistedInLoop[region] = list = new List<int>();
-        }
-
-        list.Add(variable);
+        _adjoints.DeclareAtRegionStart(variable);
     }
 
     private void PullbackCall(DifferentiableCall call, string seed, HashSet<int> definedHere, List<SweepStatement> output)
@@ -937,11 +903,11 @@ internal sealed class ReverseModeBuilder
     // whose direction is tx: ∂(∇G·tx)/∂x = H·tx goes into x's adjoints (its h… outputs), ∂(∇G·tx)/∂tx = ∇G into tx's (d…).
     private void PullbackTangentCall(int target, TangentCall call, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
     {
-        bool Flows(int variable) => _activity.IsActive(variable) && _declared[variable];
+        bool Flows(int variable) => _activity.IsActive(variable) && _adjoints.IsDeclared(variable);
         var (value, tangent) = (Flows(target), Flows(call.Tangent));
         if (value)
         {
-            PullbackCall(new DifferentiableCall(call.Callee, call.Arguments), Adjoint(target), definedHere, output);
+            PullbackCall(new DifferentiableCall(call.Callee, call.Arguments), _adjoints.Name(target), definedHere, output);
         }
 
         if (tangent)
@@ -954,7 +920,7 @@ internal sealed class ReverseModeBuilder
         {
             if (consumed.Item2 && _loops.Depth(loop) > _loops.Depth(_loops.Region(consumed.Item1)))
             {
-                output.Add(new ResetAdjoint(new AdjointRef(Adjoint(consumed.Item1), null, _program.Variables[consumed.Item1].Name)));
+                output.Add(new ResetAdjoint(new AdjointRef(_adjoints.Name(consumed.Item1), null, _program.Variables[consumed.Item1].Name)));
             }
         }
     }
@@ -965,7 +931,7 @@ internal sealed class ReverseModeBuilder
         var arguments = call.Arguments.Where((_, i) => call.TakesTangent(i)).ToList();
         var outputs = call.Tangents.Select((tangent, i) => Output(tangent, parameters[i], definedHere, output))
             .Concat(arguments.Select((argument, i) => Output(argument, parameters[i], definedHere, output)));
-        output.Add(new PullbackCall(call.Callee, call.Method("HessianVector"), call.Arguments.Concat(call.Tangents).ToEquatableArray(), outputs.ToEquatableArray(), Adjoint(call.Tangent)));
+        output.Add(new PullbackCall(call.Callee, call.Method("HessianVector"), call.Arguments.Concat(call.Tangents).ToEquatableArray(), outputs.ToEquatableArray(), _adjoints.Name(call.Tangent)));
     }
 
     // Where a callee's gradient output for an argument goes: the argument's adjoint, or scratch when it is a constant
@@ -977,40 +943,17 @@ internal sealed class ReverseModeBuilder
             // An array: its own adjoint span, or scratch of its length when it is a constant.
             var array = ((VariableOperand)argument).Id;
             return new CallOutput(
-                _activity.IsActive(array) ? ArrayAdjoint(array) : "new " + parameter.Type.Name + "[" + _program.Variables[array].Name + ".Length]",
+                _activity.IsActive(array) ? _adjoints.ArrayName(array) : "new " + parameter.Type.Name + "[" + _program.Variables[array].Name + ".Length]",
                 ByReference: false);
         }
 
         if (argument is VariableOperand { Id: var id } && _activity.IsActive(id))
         {
             DeclareBeforeUse(id, definedHere, output);
-            return new CallOutput(Adjoint(id), ByReference: true);
+            return new CallOutput(_adjoints.Name(id), ByReference: true);
         }
 
-        if (!_scratch.TryGetValue(parameter.Type, out var scratch))
-        {
-            scratch = _names.Claim(parameter.Type.Kind == ScalarKind.Float ? "discardF" : "discard");
-            _scratch.Add(parameter.Type, scratch);
-        }
-
+        var scratch = _adjoints.ScratchFor(parameter.Type);
         return new CallOutput(scratch, ByReference: true);
-    }
-
-    private string Adjoint(int variable) =>
-        _adjoints[variable] ??= _names.Claim("d" + _program.Variables[variable].Name);
-
-    // The adjoint of an array: a parameter's gradient output, or a pooled buffer for a local array.
-    private string ArrayAdjoint(int array)
-    {
-        if (_adjoints[array] is { } name)
-        {
-            return name;
-        }
-
-        name = Adjoint(array);
-        _declared[array] = true;
-        var capacity = _loops.Home(array) is not null ? _names.Claim(_program.Variables[array].Name + "Capacity") : null;
-        _arrayAdjoints.Add(new ArrayAdjoint(array, name, _names.Claim(name + "Buffer"), _program.Variables[array].Type, capacity));
-        return name;
     }
 }
