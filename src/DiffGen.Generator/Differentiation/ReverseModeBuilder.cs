@@ -21,15 +21,12 @@ internal sealed class ReverseModeBuilder
     private readonly NameScope _names;
     private readonly KernelPlan _kernels;
     private readonly AdjointTable _adjoints;
+    private readonly TapePlanner _tapes;
     private readonly Dictionary<int, int> _definitionCounts;
     private readonly HashSet<int> _multiplyAssigned;
-    private readonly Dictionary<LoopStatement, List<int>> _saved = new(ReferenceComparer<LoopStatement>.Instance);
-    private readonly Dictionary<string, TapeSpec> _tapes = new();
     private readonly Dictionary<AssignStatement, int> _accumulatorUpdates = new(ReferenceComparer<AssignStatement>.Instance);
-    private readonly Dictionary<LoopStatement, IterationGate> _gates = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly HashSet<DotKernel> _reversedDots = new(ReferenceComparer<DotKernel>.Instance);
     private readonly Dictionary<MatrixProduct, ProductPullback> _pullbacks = new(ReferenceComparer<MatrixProduct>.Instance);
-    private TapeReservations? _reservations;
 
     private ReverseModeBuilder(MethodSpec spec)
     {
@@ -48,6 +45,7 @@ internal sealed class ReverseModeBuilder
 
         _kernels = KernelPlan.Find(_program, _loops, _names);
         _adjoints = new AdjointTable(_program, _loops, _names);
+        _tapes = new TapePlanner(_program, _loops, _names, _kernels);
 
         // A differentiable parameter's adjoint is its gradient output, which the caller declared.
         foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable))
@@ -86,13 +84,8 @@ internal sealed class ReverseModeBuilder
             reverse.AddRange(ReverseBlock(_program.Body, loop: null));
         }
 
-        _reservations = TapeReservations.Plan(
-            _program,
-            _tapes.Values.Select(t => t.Name),
-            _kernels.Dots.ContainsKey,
-            _saved,
-            _gates,
-            v => _tapes[_program.Variables[v].Type.Name].Name);
+        // The reverse sweep has decided what the forward sweep records.
+        var tapes = _tapes.Finish();
 
         var prologue = new List<SweepStatement>();
         prologue.AddRange(_adjoints.Arrays.Select(a => new DeclareArrayAdjoint(a)));
@@ -107,11 +100,11 @@ internal sealed class ReverseModeBuilder
         var restores = _spec.Form == ResultForm.Scalar && IrQueries.Walk(_program.Body).Any(s => s is LoopStatement) && reverse.Count > 0;
         return new GradientBody(
             _program.Variables,
-            BuildForward(),
+            BuildForward(tapes),
             prologue.Concat(reverse).ToEquatableArray(),
             new VariableOperand(result),
             restores ? _names.Claim("value") : null,
-            OnTheStack(_tapes.Values),
+            tapes.Tapes,
             _adjoints.Arrays.ToEquatableArray(),
             ProductBuffers());
     }
@@ -129,7 +122,7 @@ internal sealed class ReverseModeBuilder
 
     // ---- forward sweep -----------------------------------------------------------------------
 
-    private EquatableArray<SweepStatement> BuildForward()
+    private EquatableArray<SweepStatement> BuildForward(TapePlan tapes)
     {
         // A matrix-product nest's dot loops read the block's products, not their slices: the GEMM reads the arrays at the offsets' strides and bases.
         var computedElsewhere = _kernels.Products.ToDictionary(
@@ -175,11 +168,11 @@ internal sealed class ReverseModeBuilder
                 group.Select(v => _program.Variables[v].Name).ToEquatableArray()));
         }
 
-        statements.AddRange(ForwardBlock(_program.Body, nested, live));
+        statements.AddRange(ForwardBlock(_program.Body, nested, live, tapes));
         return statements.ToEquatableArray();
     }
 
-    private IEnumerable<SweepStatement> ForwardBlock(IEnumerable<IrStatement> block, HashSet<int> predeclared, bool[] live)
+    private IEnumerable<SweepStatement> ForwardBlock(IEnumerable<IrStatement> block, HashSet<int> predeclared, bool[] live, TapePlan tapes)
     {
         foreach (var statement in block)
         {
@@ -202,8 +195,8 @@ internal sealed class ReverseModeBuilder
                 case IfStatement branch:
                     yield return new SweepBranch(
                         branch.Condition,
-                        ForwardBlock(branch.Then, predeclared, live).ToEquatableArray(),
-                        ForwardBlock(branch.Else, predeclared, live).ToEquatableArray());
+                        ForwardBlock(branch.Then, predeclared, live, tapes).ToEquatableArray(),
+                        ForwardBlock(branch.Else, predeclared, live, tapes).ToEquatableArray());
                     break;
                 case LoopStatement loop when _kernels.Dots.TryGetValue(loop, out var dot):
                     if (live[dot.Accumulator])
@@ -223,11 +216,11 @@ internal sealed class ReverseModeBuilder
                     var liveLatch = loop.Latch.Where(a => live[a.Target]).ToEquatableArray();
                     yield return new ForwardLoop(
                         loop with { Latch = liveLatch },
-                        ForwardBlock(loop.Body, predeclared, live).ToEquatableArray(),
-                        _saved.TryGetValue(loop, out var saved) ? saved.ToEquatableArray() : EquatableArray<int>.Empty,
-                        _gates.TryGetValue(loop, out var gate) ? gate : null,
-                        _reservations!.Before.TryGetValue(loop, out var reservations) ? reservations.ToEquatableArray() : EquatableArray<TapeReservation>.Empty,
-                        _reservations.Reserved.Contains(loop),
+                        ForwardBlock(loop.Body, predeclared, live, tapes).ToEquatableArray(),
+                        tapes.SavedBy(loop),
+                        tapes.GateOf(loop),
+                        tapes.ReservationsBefore(loop),
+                        tapes.IsReserved(loop),
                         _kernels.Blockings.TryGetValue(loop, out var blocking) ? blocking : null);
                     break;
             }
@@ -357,7 +350,7 @@ internal sealed class ReverseModeBuilder
         }
 
         var iteration = new List<SweepStatement>();
-        iteration.AddRange(Restore(loop, latchReverse.Concat(body)));
+        iteration.AddRange(_tapes.Restore(loop, latchReverse.Concat(body)));
         if (_adjoints.AtIterationStart(loop) is { } hoisted)
         {
             iteration.AddRange(DeclareZeros(hoisted));
@@ -383,47 +376,13 @@ internal sealed class ReverseModeBuilder
                 pullbacks.Count > 0 ? blocking : null, pullbacks);
         }
 
-        if (IterationGates.Find(loop, iteration, _program, _saved[loop], _kernels.Dots.ContainsKey) is { } relu)
+        if (IterationGates.Find(loop, iteration, _program, _tapes.SavedIn(loop), _kernels.Dots.ContainsKey) is { } relu)
         {
-            var gate = new IterationGate(
-                relu.Value,
-                relu.Zero,
-                Open: _names.Claim("on"),
-                RecordStart: _names.Claim("recordStart"),
-                Remaining: _names.Claim("remaining"),
-                CounterTape: TapeFor(_program.Variables[loop.RequireCounter("a gated loop").Counter].Type));
-            _gates[loop] = gate;
+            var gate = _tapes.Gate(loop, relu);
             return new ReverseLoop(loop, iteration.ToEquatableArray(), null, EquatableArray<string>.Empty, gate);
         }
 
         return new ReverseLoop(loop, iteration.ToEquatableArray(), lastIteration, IncomingAdjoints(loop, iteration), null);
-    }
-
-    // The tapes, those of a small constant size on the stack (TapeReservations.ConstantSizes), unless the gradient
-    // calls another: a recursive method's every level would keep its stack tape (found from outside: 8 KB a frame
-    // overflowed a 1 MB stack at depth 130, where the pooled tape reached 2,000). A gradient that calls none is a leaf.
-    private EquatableArray<TapeSpec> OnTheStack(IEnumerable<TapeSpec> tapes)
-    {
-        if (IrQueries.Flatten(_program.Body).Any(a => a.Operation is DifferentiableCall or TangentCall))
-        {
-            return tapes.ToEquatableArray();
-        }
-
-        var sizes = _reservations!.ConstantSizes(tapes);
-        return tapes.Select(t => sizes.TryGetValue(t.Name, out var size) ? t with { StackCapacity = size } : t).ToEquatableArray();
-    }
-
-    // The tape that holds values of this type, declared on first use.
-    private string TapeFor(TypeRef type)
-    {
-        if (!_tapes.TryGetValue(type.Name, out var tape))
-        {
-            var name = _names.Claim("tape" + char.ToUpperInvariant(type.Name[0]) + type.Name.Substring(1));
-            tape = new TapeSpec(type, name, _names.Claim(name + "Storage"), _names.Claim(name + "Top"));
-            _tapes.Add(type.Name, tape);
-        }
-
-        return tape.Name;
     }
 
     // The adjoints a reversed loop receives from outside (its carried and exit values'), when every
@@ -498,205 +457,6 @@ internal sealed class ReverseModeBuilder
         LoopStatement { Control: ConditionalLoop } or SourceComment => Enumerable.Empty<Operand>(), // a general loop's test is an assignment in its body
         _ => throw new System.InvalidOperationException("the statement " + statement.GetType().Name + " has no operands listed"),
     };
-
-    // What the reversed iteration reads of values the loop overwrites: recompute the cheap ones,
-    // restore the others from the tape (the forward iteration pushes them at its end).
-    private IEnumerable<SweepStatement> Restore(LoopStatement loop, IEnumerable<SweepStatement> reversed)
-    {
-        var needed = new Queue<int>(Reads(reversed, loop).Where(r => ReferenceEquals(SavedBy(r.Variable, r.ReadIn), loop)).Select(r => r.Variable));
-        var seen = new HashSet<int>();
-        var saved = new List<int>();
-        var recomputed = new List<AssignStatement>();
-        while (needed.Count > 0)
-        {
-            var variable = needed.Dequeue();
-            if (!seen.Add(variable))
-            {
-                continue;
-            }
-
-            if (Recomputable(variable, loop) is { } definition)
-            {
-                recomputed.Add(definition);
-                foreach (var operand in IrQueries.Operands(definition.Operation).OfType<VariableOperand>())
-                {
-                    if (ReferenceEquals(SavedBy(operand.Id, loop), loop))
-                    {
-                        needed.Enqueue(operand.Id);
-                    }
-                }
-            }
-            else if (_program.Variables[variable].Shape != ParameterShape.Scalar)
-            {
-                // A tape holds numbers, not arrays; DG0010 carries this to the user.
-                throw new System.InvalidOperationException("the array '" + _program.Variables[variable].Name + "' is read under a condition inside a loop and its gradient needs it again;"
-                    + " read it where every iteration does (var layer = Layers[i]; before the if), or pass it to a helper of this compilation, which is differentiated in place");
-            }
-            else
-            {
-                saved.Add(variable);
-                TapeFor(_program.Variables[variable].Type);
-            }
-        }
-
-        saved.Sort();
-        _saved[loop] = saved;
-        for (var i = saved.Count - 1; i >= 0; i--)
-        {
-            yield return new TapePop(saved[i]);
-        }
-
-        foreach (var definition in recomputed.OrderBy(_loops.Order))
-        {
-            yield return new PrimalStatement(definition, Declare: false);
-        }
-    }
-
-    // A value is recomputed rather than taped when it is integer arithmetic or a read of a
-    // (read-only) parameter, computed on every iteration.
-    private AssignStatement? Recomputable(int variable, LoopStatement loop)
-    {
-        var definitions = _loops.Definitions(variable);
-        if (definitions.Count != 1 || !_loops.RunsEveryIteration(definitions[0], loop))
-        {
-            return null;
-        }
-
-        var definition = definitions[0];
-        var cheap = definition.Operation switch
-        {
-            ElementRead read => _program.Variables[read.Array].Origin == VariableOrigin.Parameter,
-            ModelElementRead => true, // a member of a model: read-only for the whole call
-            LengthRead length => _loops.Home(length.Array) is null, // not of a local array that is new each iteration: the reverse has none
-            BinaryOperation { Operator: BinaryOperator.Divide or BinaryOperator.Remainder } => !_program.Variables[variable].Type.IsFloating,
-            BinaryOperation or UnaryOperation or ConversionOperation or CopyOperation => true,
-            IntrinsicCall { Function: "Max" or "Min" or "Abs" or "Clamp" or "FusedMultiplyAdd" } => true,
-            _ => false,
-        };
-        return cheap ? definition : null;
-    }
-
-    // Which loop must save a value read in the reversed iteration of loop readIn: a value that
-    // readIn (or a loop inside it) overwrites is saved by readIn, once per iteration; a value an
-    // enclosing loop overwrites is saved by that loop; a counter is given back by its reversed loop.
-    // A value a sibling loop leaves behind (a row sum read by the next loop over the row) is saved
-    // by the innermost loop around both, once per iteration: the sibling's reverse, which runs
-    // between the reader's reversed iterations, may overwrite it; outside every loop it stays put.
-    private LoopStatement? SavedBy(int variable, LoopStatement readIn)
-    {
-        var home = _loops.Home(variable);
-        if (home is null || home.Control is CountedLoop { Counter: var counter } && counter.Counter == variable)
-        {
-            return null;
-        }
-
-        for (var loop = home; loop is not null; loop = _loops.Parent(loop))
-        {
-            if (ReferenceEquals(loop, readIn))
-            {
-                return readIn;
-            }
-        }
-
-        var aroundReader = new HashSet<LoopStatement>(ReferenceComparer<LoopStatement>.Instance);
-        for (var loop = _loops.Parent(readIn); loop is not null; loop = _loops.Parent(loop))
-        {
-            aroundReader.Add(loop);
-        }
-
-        if (aroundReader.Contains(home))
-        {
-            return home;
-        }
-
-        for (var loop = _loops.Parent(home); loop is not null; loop = _loops.Parent(loop))
-        {
-            if (aroundReader.Contains(loop))
-            {
-                return loop;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Every variable the given reverse statements read, with the innermost reversed loop that reads it.</summary>
-    private List<(int Variable, LoopStatement ReadIn)> Reads(IEnumerable<SweepStatement> statements, LoopStatement readIn)
-    {
-        var reads = new List<(int, LoopStatement)>();
-        CollectReads(statements, readIn, reads);
-        return reads;
-    }
-
-    private void CollectReads(IEnumerable<SweepStatement> statements, LoopStatement readIn, List<(int, LoopStatement)> reads)
-    {
-        foreach (var statement in statements)
-        {
-            IEnumerable<Operand> operands = statement switch
-            {
-                AccumulateStatement a => PartialOperands(a).Concat(Indices(a.Target)).Concat(Indices(a.Source)),
-                ResetAdjoint r => Indices(r.Target),
-                FlushRowAdjoint f => new[] { f.Index },
-                SweepBranch b => new[] { b.Condition },
-                PullbackCall c => c.Arguments,
-                PrimalStatement p => IrQueries.Operands(p.Assignment.Operation),
-                ReverseLoop { Loop.Control: CountedLoop { Counter: var counter } } => new[] { counter.Start, counter.Bound },
-                ReverseDot dot => new[] { dot.Kernel.Counter.Start, dot.Kernel.Counter.Bound }
-                    .Concat(new[] { dot.Kernel.OffsetA, dot.Kernel.OffsetB }.Where(o => o is not null).Select(o => o!))
-                    .Concat(new Operand[] { new VariableOperand(dot.Kernel.A), new VariableOperand(dot.Kernel.B) }),
-                ReverseLoop { Loop.Control: ConditionalLoop conditional } => new Operand[] { new VariableOperand(conditional.Trips) },
-                ProductAdjoint p => new[] { new VariableOperand(p.Product.Outer.Counter), new VariableOperand(p.Product.Inner.Counter), p.Product.Inner.Start },
-
-                // Declarations, restores and seeds read nothing a loop overwrites; a branch's or a latch flag's bodies are
-                // walked below. A slice's offsets are read by the reversed dot product beside it, listed above.
-                SweepComment or DeclareZero or TapePop or UnlessLastIteration or SeedStatement or SeedArrayAdjoint
-                    or ClearArrayAdjoint or DeclareArrayAdjoint or DeclareSlice => Enumerable.Empty<Operand>(),
-
-                // The forward sweep's own statements: their reads are the forward sweep's.
-                ForwardLoop or ForwardDot or ForwardProductRead or ElementWrite or TrackCapacity => Enumerable.Empty<Operand>(),
-
-                // A kind not listed would read nothing, and a value it needs could go unrestored: DG0010 instead.
-                _ => throw new System.InvalidOperationException("the sweep statement " + statement.GetType().Name + " has no reads listed"),
-            };
-            foreach (var operand in operands.OfType<VariableOperand>())
-            {
-                reads.Add((operand.Id, readIn));
-            }
-
-            switch (statement)
-            {
-                case SweepBranch b:
-                    CollectReads(b.Then, readIn, reads);
-                    CollectReads(b.Else, readIn, reads);
-                    break;
-                case ReverseLoop l:
-                    CollectReads(l.Iteration, l.Loop, reads);
-                    break;
-                case UnlessLastIteration u:
-                    CollectReads(u.Body, readIn, reads);
-                    break;
-            }
-        }
-    }
-
-    private static IEnumerable<Operand> Indices(AdjointRef adjoint) =>
-        adjoint.Index is { } index ? new[] { index } : Enumerable.Empty<Operand>();
-
-    private static IEnumerable<Operand> PartialOperands(AccumulateStatement a)
-    {
-        for (var i = 0; i < a.Arguments.Count; i++)
-        {
-            if (a.Partial.ReadsArgument(i))
-            {
-                yield return a.Arguments[i];
-            }
-        }
-
-        if (a.Partial.ReadsResult)
-        {
-            yield return a.Result;
-        }
-    }
 
     // The pullback of one assignment: its adjoint times each local partial into each active operand.
     private void Pullback(AssignStatement assignment, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
