@@ -22,7 +22,6 @@ internal sealed class ReverseModeBuilder
     private readonly KernelPlan _kernels;
     private readonly AdjointTable _adjoints;
     private readonly TapePlanner _tapes;
-    private readonly Dictionary<int, int> _definitionCounts;
     private readonly HashSet<int> _multiplyAssigned;
     private readonly Dictionary<AssignStatement, int> _accumulatorUpdates = new(ReferenceComparer<AssignStatement>.Instance);
     private readonly HashSet<DotKernel> _reversedDots = new(ReferenceComparer<DotKernel>.Instance);
@@ -40,8 +39,7 @@ internal sealed class ReverseModeBuilder
             .Concat(spec.Parameters.Where(p => p.IsOutput).Select(p => p.IncomingAdjoint!))
             .Concat(spec.JacobianName is { } jacobian ? new[] { jacobian } : System.Array.Empty<string>())
             .Concat(new[] { spec.SeedName }));
-        _definitionCounts = IrQueries.DefinitionCounts(_program.Body);
-        _multiplyAssigned = new HashSet<int>(_definitionCounts.Where(c => c.Value > 1).Select(c => c.Key));
+        _multiplyAssigned = new HashSet<int>(IrQueries.DefinitionCounts(_program.Body).Where(c => c.Value > 1).Select(c => c.Key));
 
         _kernels = KernelPlan.Find(_program, _loops, _names);
         _adjoints = new AdjointTable(_program, _loops, _names);
@@ -100,7 +98,7 @@ internal sealed class ReverseModeBuilder
         var restores = _spec.Form == ResultForm.Scalar && IrQueries.Walk(_program.Body).Any(s => s is LoopStatement) && reverse.Count > 0;
         return new GradientBody(
             _program.Variables,
-            BuildForward(tapes),
+            ForwardSweep.Build(_program, _kernels, tapes, _adjoints.Arrays),
             prologue.Concat(reverse).ToEquatableArray(),
             new VariableOperand(result),
             restores ? _names.Claim("value") : null,
@@ -119,113 +117,6 @@ internal sealed class ReverseModeBuilder
     private IEnumerable<SweepStatement> DeclareZeros(IEnumerable<int> adjoints) =>
         adjoints.GroupBy(v => _program.Variables[v].Type)
             .Select(group => new DeclareZero(group.Key, group.Select(_adjoints.Name).ToEquatableArray()));
-
-    // ---- forward sweep -----------------------------------------------------------------------
-
-    private EquatableArray<SweepStatement> BuildForward(TapePlan tapes)
-    {
-        // A matrix-product nest's dot loops read the block's products, not their slices: the GEMM reads the arrays at the offsets' strides and bases.
-        var computedElsewhere = _kernels.Products.ToDictionary(
-            p => p.Key,
-            p => new[] { p.Value.RowOffset, p.Value.ColumnOffset }.SelectMany(o => o.Base is { } b ? new[] { o.Stride, b } : new[] { o.Stride })
-                .Append(p.Value.Kernel.Counter.Start).Append(p.Value.Kernel.Counter.Bound).ToArray(),
-            ReferenceComparer<LoopStatement>.Instance);
-        var live = Liveness.Run(_program, computedElsewhere);
-
-        // Primals assigned inside a branch or a loop are read by the reverse sweep outside it: declare them first.
-        var nested = new HashSet<int>(_program.Body
-            .Where(s => s is IfStatement or LoopStatement)
-            .SelectMany(s => IrQueries.Flatten(new[] { s }))
-            .Select(a => a.Target));
-        nested.UnionWith(_multiplyAssigned);
-        nested.RemoveWhere(v => !live[v]);
-
-        // A vectorized loop computes none of its body's temporaries.
-        foreach (var loop in _kernels.Dots.Keys)
-        {
-            nested.ExceptWith(loop.Body.OfType<AssignStatement>().Select(a => a.Target));
-        }
-        nested.UnionWith(IrQueries.Walk(_program.Body).OfType<LoopStatement>().Select(l => l.Control).OfType<ConditionalLoop>().Select(l => l.Trips));
-
-        // A value read but never assigned: a loop's exit value when every path through the loop's body returns, so it
-        // never ends otherwise; only code after the loop reads it, code the return flag skips. Declared, so it compiles
-        // (it did not: CS0103 in the generated file, random program seed fz2qTn6WDFG2).
-        var counters = new HashSet<int>(IrQueries.Walk(_program.Body).OfType<LoopStatement>().Select(l => l.Control).OfType<CountedLoop>().Select(l => l.Counter.Counter));
-        nested.UnionWith(IrQueries.Walk(_program.Body).SelectMany(OperandsOf).OfType<VariableOperand>().Select(v => v.Id)
-            .Where(v => live[v] && !_definitionCounts.ContainsKey(v) && !counters.Contains(v) && _program.Variables[v].Origin == VariableOrigin.Intermediate));
-
-        var statements = new List<SweepStatement>();
-        var capacities = _adjoints.Arrays.Where(a => a.Capacity is not null).Select(a => a.Capacity!).ToEquatableArray();
-        if (capacities.Count > 0)
-        {
-            statements.Add(new DeclareZero(TypeRef.Int, capacities));
-        }
-
-        foreach (var group in nested.OrderBy(v => v).GroupBy(v => (_program.Variables[v].Type, _program.Variables[v].Shape)))
-        {
-            statements.Add(new DeclareZero(
-                group.Key.Shape == ParameterShape.Scalar ? group.Key.Type : new TypeRef(group.Key.Type.Name + "[]", ScalarKind.Other),
-                group.Select(v => _program.Variables[v].Name).ToEquatableArray()));
-        }
-
-        statements.AddRange(ForwardBlock(_program.Body, nested, live, tapes));
-        return statements.ToEquatableArray();
-    }
-
-    private IEnumerable<SweepStatement> ForwardBlock(IEnumerable<IrStatement> block, HashSet<int> predeclared, bool[] live, TapePlan tapes)
-    {
-        foreach (var statement in block)
-        {
-            switch (statement)
-            {
-                case SourceComment comment:
-                    yield return new SweepComment(comment.Text);
-                    break;
-                case AssignStatement assignment when live[assignment.Target]:
-                    yield return new PrimalStatement(assignment, Declare: !predeclared.Contains(assignment.Target));
-                    if (assignment.Operation is ArrayAllocation or ModelElementRead && _adjoints.Arrays.FirstOrDefault(a => a.Array == assignment.Target) is { Capacity: { } capacity })
-                    {
-                        yield return new TrackCapacity(assignment.Target, capacity);
-                    }
-
-                    break;
-                case ElementWriteStatement write when live[write.Array]:
-                    yield return new ElementWrite(write);
-                    break;
-                case IfStatement branch:
-                    yield return new SweepBranch(
-                        branch.Condition,
-                        ForwardBlock(branch.Then, predeclared, live, tapes).ToEquatableArray(),
-                        ForwardBlock(branch.Else, predeclared, live, tapes).ToEquatableArray());
-                    break;
-                case LoopStatement loop when _kernels.Dots.TryGetValue(loop, out var dot):
-                    if (live[dot.Accumulator])
-                    {
-                        yield return _kernels.Products.TryGetValue(loop, out var product)
-                            ? new ForwardProductRead(product, _kernels.BlockingOf(product).Start)
-                            : new ForwardDot(dot, _kernels.SlicesOf(loop));
-                    }
-
-                    break;
-                case LoopStatement loop:
-                    foreach (var slice in _kernels.DeclareSlices(loop, kernel => live[kernel.Accumulator]))
-                    {
-                        yield return slice;
-                    }
-
-                    var liveLatch = loop.Latch.Where(a => live[a.Target]).ToEquatableArray();
-                    yield return new ForwardLoop(
-                        loop with { Latch = liveLatch },
-                        ForwardBlock(loop.Body, predeclared, live, tapes).ToEquatableArray(),
-                        tapes.SavedBy(loop),
-                        tapes.GateOf(loop),
-                        tapes.ReservationsBefore(loop),
-                        tapes.IsReserved(loop),
-                        _kernels.Blockings.TryGetValue(loop, out var blocking) ? blocking : null);
-                    break;
-            }
-        }
-    }
 
     // ---- reverse sweep -----------------------------------------------------------------------
 
@@ -421,7 +312,7 @@ internal sealed class ReverseModeBuilder
     private List<(int Carried, AssignStatement Update)> Accumulators(LoopStatement loop)
     {
         var result = new List<(int, AssignStatement)>();
-        var uses = IrQueries.Walk(loop.Body).SelectMany(OperandsOf).OfType<VariableOperand>().GroupBy(v => v.Id).ToDictionary(g => g.Key, g => g.Count());
+        var uses = IrQueries.Walk(loop.Body).SelectMany(IrQueries.OperandsOf).OfType<VariableOperand>().GroupBy(v => v.Id).ToDictionary(g => g.Key, g => g.Count());
         foreach (var latch in loop.Latch)
         {
             if (latch.Operation is not CopyOperation { Value: VariableOperand { Id: var next } }
@@ -447,16 +338,6 @@ internal sealed class ReverseModeBuilder
 
         return result;
     }
-
-    private static IEnumerable<Operand> OperandsOf(IrStatement statement) => statement switch
-    {
-        AssignStatement a => IrQueries.Operands(a.Operation),
-        ElementWriteStatement w => new[] { w.Index, w.Value },
-        IfStatement i => new[] { i.Condition },
-        LoopStatement { Control: CountedLoop { Counter: var c } } => new[] { c.Start, c.Bound },
-        LoopStatement { Control: ConditionalLoop } or SourceComment => Enumerable.Empty<Operand>(), // a general loop's test is an assignment in its body
-        _ => throw new System.InvalidOperationException("the statement " + statement.GetType().Name + " has no operands listed"),
-    };
 
     // The pullback of one assignment: its adjoint times each local partial into each active operand.
     private void Pullback(AssignStatement assignment, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
