@@ -22,8 +22,9 @@ internal sealed class ReverseModeBuilder
     private readonly KernelPlan _kernels;
     private readonly AdjointTable _adjoints;
     private readonly TapePlanner _tapes;
+    private readonly Accumulators _accumulators;
+    private readonly ChainRule _chainRule;
     private readonly HashSet<int> _multiplyAssigned;
-    private readonly Dictionary<AssignStatement, int> _accumulatorUpdates = new(ReferenceComparer<AssignStatement>.Instance);
     private readonly HashSet<DotKernel> _reversedDots = new(ReferenceComparer<DotKernel>.Instance);
     private readonly Dictionary<MatrixProduct, ProductPullback> _pullbacks = new(ReferenceComparer<MatrixProduct>.Instance);
 
@@ -44,6 +45,8 @@ internal sealed class ReverseModeBuilder
         _kernels = KernelPlan.Find(_program, _loops, _names);
         _adjoints = new AdjointTable(_program, _loops, _names);
         _tapes = new TapePlanner(_program, _loops, _names, _kernels);
+        _accumulators = new Accumulators(_program, _loops, _activity);
+        _chainRule = new ChainRule(_program, _activity, _loops, _adjoints, _accumulators);
 
         // A differentiable parameter's adjoint is its gradient output, which the caller declared.
         foreach (var parameter in spec.Parameters.Where(p => p.IsDifferentiable))
@@ -142,10 +145,10 @@ internal sealed class ReverseModeBuilder
 
                     break;
                 case AssignStatement assignment:
-                    Pullback(assignment, definedHere, pending, loop);
+                    _chainRule.Pullback(assignment, definedHere, pending, loop);
                     break;
                 case ElementWriteStatement write:
-                    PullbackWrite(write, definedHere, pending);
+                    _chainRule.PullbackWrite(write, definedHere, pending);
                     break;
                 case IfStatement branch:
                     var then = ReverseBlock(branch.Then, loop);
@@ -208,11 +211,10 @@ internal sealed class ReverseModeBuilder
     {
         // An accumulator (s = s + t, and s read nowhere else in the loop) passes its adjoint through
         // every iteration unchanged: the next value shares the accumulator's adjoint, no latch to reverse.
-        var accumulators = Accumulators(loop);
+        var accumulators = _accumulators.Of(loop);
         foreach (var (carried, update) in accumulators)
         {
             _adjoints.Share(update.Target, carried);
-            _accumulatorUpdates[update] = carried;
         }
 
         // Loop-carried adjoints cross iterations through the latch: declare both ends before either is reached.
@@ -230,7 +232,7 @@ internal sealed class ReverseModeBuilder
         {
             if (!accumulators.Any(p => p.Carried == loop.Latch[i].Target))
             {
-                Pullback(loop.Latch[i], new HashSet<int>(), latchReverse, loop);
+                _chainRule.Pullback(loop.Latch[i], new HashSet<int>(), latchReverse, loop);
             }
         }
 
@@ -306,295 +308,5 @@ internal sealed class ReverseModeBuilder
             .Distinct()
             .Select(_adjoints.Name)
             .ToEquatableArray();
-    }
-
-    /// <summary>Loop-carried variables updated only as <c>s = s ± t</c>, on every iteration, and read nowhere else in the loop.</summary>
-    private List<(int Carried, AssignStatement Update)> Accumulators(LoopStatement loop)
-    {
-        var result = new List<(int, AssignStatement)>();
-        var uses = IrQueries.Walk(loop.Body).SelectMany(IrQueries.OperandsOf).OfType<VariableOperand>().GroupBy(v => v.Id).ToDictionary(g => g.Key, g => g.Count());
-        foreach (var latch in loop.Latch)
-        {
-            if (latch.Operation is not CopyOperation { Value: VariableOperand { Id: var next } }
-                || !_activity.IsActive(latch.Target)
-                || loop.Control is ConditionalLoop { ExitVariables: var exits } && exits.Contains(latch.Target)
-                || _loops.Definitions(next).Count != 1)
-            {
-                continue;
-            }
-
-            var update = _loops.Definitions(next)[0];
-            if (_loops.RunsEveryIteration(update, loop)
-                && update.Operation is BinaryOperation { Operator: BinaryOperator.Add or BinaryOperator.Subtract } sum
-                && (sum.Left is VariableOperand { Id: var left } && left == latch.Target
-                    || sum.Operator == BinaryOperator.Add && sum.Right is VariableOperand { Id: var right } && right == latch.Target)
-                && !sum.Left.Equals(sum.Right)
-                && uses.TryGetValue(latch.Target, out var carriedUses) && carriedUses == 1
-                && !uses.ContainsKey(next))
-            {
-                result.Add((latch.Target, update));
-            }
-        }
-
-        return result;
-    }
-
-    // The pullback of one assignment: its adjoint times each local partial into each active operand.
-    private void Pullback(AssignStatement assignment, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
-    {
-        var target = assignment.Target;
-        if (assignment.Operation is TangentCall tangentCall)
-        {
-            PullbackTangentCall(target, tangentCall, definedHere, output, loop);
-            return;
-        }
-        if (assignment.Operation is ArrayAllocation && _loops.Home(target) is not null && _adjoints.NameIfAny(target) is { } arrayAdjoint)
-        {
-            output.Add(new ClearArrayAdjoint(arrayAdjoint));
-            return;
-        }
-
-        if (assignment.Operation is ModelElementRead { } rowRead && _program.Variables[target].Shape != ParameterShape.Scalar)
-        {
-            // A row of an array of models: what its reads gathered goes to the gradient model's same row.
-            if (_adjoints.NameIfAny(target) is { } rowAdjoint && _adjoints.NameIfAny(rowRead.Models) is { } models)
-            {
-                output.Add(new FlushRowAdjoint(rowAdjoint, _program.Variables[target].Name, _program.Variables[rowRead.Models].Name, models, rowRead.Index, rowRead.Member, _program.Variables[target].Type));
-            }
-
-            return;
-        }
-
-        if (!_activity.IsActive(target) || !_adjoints.IsDeclared(target) || _program.Variables[target].Shape != ParameterShape.Scalar)
-        {
-            return; // inactive, an array (its elements carry the adjoints), or statically zero on every path
-        }
-
-        var type = _program.Variables[target].Type;
-        var source = new AdjointRef(_adjoints.Name(target), null, _program.Variables[target].Name);
-        var result = new VariableOperand(target);
-        void Into(Operand operand, Partial partial, EquatableArray<Operand> arguments) =>
-            Contribute(operand, partial, arguments, result, type, source, definedHere, output);
-
-        // A read of an element (of an array, a matrix, an array of models): its adjoint is added to the element's, unchanged.
-        void IntoElement(AdjointRef element, TypeRef elementType) => output.Add(new AccumulateStatement(
-            element, source, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty, result, type, elementType, Declare: false, StrongZero: false));
-
-        switch (assignment.Operation)
-        {
-            case CopyOperation copy:
-                Into(copy.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty);
-                break;
-            case ConversionOperation conversion:
-                Into(conversion.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty);
-                break;
-            case UnaryOperation { Operator: UnaryOperator.Negate } negate:
-                Into(negate.Value, DerivativeRules.Negate.Partials[0], EquatableArray<Operand>.Empty);
-                break;
-            case BinaryOperation binary when DerivativeRules.Find(binary.Operator) is { } rule:
-                var operands = new[] { binary.Left, binary.Right }.ToEquatableArray();
-                if (_accumulatorUpdates.TryGetValue(assignment, out var accumulator))
-                {
-                    // s ± t with s an accumulator: s's adjoint is this one already; only t receives.
-                    if (binary.Right is not VariableOperand { Id: var r } || r != accumulator)
-                    {
-                        Into(binary.Right, rule.Partials[1], operands);
-                    }
-                    else
-                    {
-                        Into(binary.Left, rule.Partials[0], operands);
-                    }
-
-                    break;
-                }
-
-                Into(binary.Left, rule.Partials[0], operands);
-                Into(binary.Right, rule.Partials[1], operands);
-                break;
-            case IntrinsicCall call when DerivativeRules.Find(call.Function, call.Arguments.Count) is { } rule:
-                for (var i = 0; i < call.Arguments.Count; i++)
-                {
-                    Into(call.Arguments[i], rule.Partials[i], call.Arguments);
-                }
-
-                break;
-            case SelectOperation select:
-                var selectOperands = new[] { select.Condition, select.WhenTrue, select.WhenFalse }.ToEquatableArray();
-                Into(select.WhenTrue, DerivativeRules.Conditional.Partials[1], selectOperands);
-                Into(select.WhenFalse, DerivativeRules.Conditional.Partials[2], selectOperands);
-                break;
-            case ElementRead read when _activity.IsActive(read.Array):
-                IntoElement(new AdjointRef(_adjoints.ArrayName(read.Array), read.Index, _program.Variables[read.Array].Name), _program.Variables[read.Array].Type);
-                break;
-            case ModelElementRead read when _activity.IsActive(read.Models):
-                // A scalar member of an element of an array of models: straight into the gradient model's element.
-                IntoElement(new AdjointRef(_adjoints.NameIfAny(read.Models)!, read.Index, _program.Variables[read.Models].Name, Member: read.Member), _program.Variables[read.Models].Type);
-                break;
-            case MatrixRead read when _activity.IsActive(read.Array):
-                IntoElement(new AdjointRef(_adjoints.ArrayName(read.Array), read.Row, _program.Variables[read.Array].Name, read.Column), _program.Variables[read.Array].Type);
-                break;
-            case DifferentiableCall call:
-                PullbackCall(call, source.Name, definedHere, output);
-                break;
-            case BinaryOperation or UnaryOperation or ElementRead or ModelElementRead or MatrixRead
-                or OpaqueCall or StaticRead or RowRead or DimensionRead or LengthRead or ArrayAllocation:
-                break; // nothing flows back: a comparison or bitwise operation, a read of a constant, a call without a derivative
-            default:
-                // An operation without a pullback here would lose its derivative silently: DG0010 instead.
-                throw new System.InvalidOperationException("the operation " + assignment.Operation.GetType().Name + " has no pullback");
-        }
-
-        // An adjoint whose variable this loop overwrites on every iteration starts over once consumed.
-        if (_loops.Depth(loop) > _loops.Depth(_loops.Region(target)))
-        {
-            output.Add(new ResetAdjoint(source));
-        }
-    }
-
-    // a[i] = v: the element's adjoint flows to v, and the element's old value no longer matters.
-    private void PullbackWrite(ElementWriteStatement write, HashSet<int> definedHere, List<SweepStatement> output)
-    {
-        if (!_activity.IsActive(write.Array))
-        {
-            return;
-        }
-
-        var array = _program.Variables[write.Array];
-        var element = new AdjointRef(_adjoints.ArrayName(write.Array), write.Index, array.Name);
-        Contribute(write.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty, write.Value, array.Type, element, definedHere, output);
-        output.Add(new ResetAdjoint(element));
-    }
-
-    private void Contribute(
-        Operand operand,
-        Partial partial,
-        EquatableArray<Operand> arguments,
-        Operand result,
-        TypeRef type,
-        AdjointRef source,
-        HashSet<int> definedHere,
-        List<SweepStatement> output)
-    {
-        // A partial that is identically 0 (copysign's sign argument, an integer exponent) contributes nothing, not 0 × adjoint.
-        if (operand is not VariableOperand { Id: var id } || !_activity.IsActive(id) || _program.Variables[id].Shape != ParameterShape.Scalar || partial.IsZero)
-        {
-            return;
-        }
-
-        var declare = false;
-        if (!_adjoints.IsDeclared(id) && definedHere.Contains(id))
-        {
-            declare = true; // first contribution, in the block that defines it: declare in place (a singular one guarded in the expression)
-            _adjoints.MarkDeclared(id);
-        }
-        else
-        {
-            DeclareBeforeUse(id, definedHere, output);
-        }
-
-        var variable = _program.Variables[id];
-        output.Add(new AccumulateStatement(
-            new AdjointRef(_adjoints.Name(id), null, variable.Name),
-            source,
-            partial,
-            arguments,
-            result,
-            type,
-            variable.Type,
-            declare,
-            partial.Singular));
-    }
-
-    // An adjoint about to be added into: declared zero right here when this block defines its
-    // variable, else at the start of its region.
-    private void DeclareBeforeUse(int variable, HashSet<int> definedHere, List<SweepStatement> output)
-    {
-        if (_adjoints.IsDeclared(variable))
-        {
-            return;
-        }
-
-        if (definedHere.Contains(variable))
-        {
-            output.Add(new DeclareZero(_program.Variables[variable].Type, new[] { _adjoints.Name(variable) }.ToEquatableArray()));
-            _adjoints.MarkDeclared(variable);
-            return;
-        }
-
-        _adjoints.DeclareAtRegionStart(variable);
-    }
-
-    private void PullbackCall(DifferentiableCall call, string seed, HashSet<int> definedHere, List<SweepStatement> output)
-    {
-        if (!IrQueries.DifferentiableOperands(call).Any(_activity.IsActive))
-        {
-            return; // nothing to pull back into
-        }
-
-        // A varied value passed to a [NoDerivative] scalar: the callee's full gradient has an output for it too.
-        var full = CallNeeds.FullGradient(call, _activity.IsActive);
-        var outputs = call.Arguments.Select((argument, i) => (Argument: argument, Parameter: call.Callee.Parameters[i]))
-            .Where(a => a.Parameter.Differentiable || (full && a.Parameter.InFullGradient))
-            .Select(a => Output(a.Argument, a.Parameter, definedHere, output))
-            .ToEquatableArray();
-        output.Add(new PullbackCall(call.Callee, full ? call.Callee.FullGradientMethod! : call.Callee.GradientMethod, call.Arguments, outputs, seed));
-    }
-
-    // u = G.Tangent(x, tx, out tu), reversed: u's adjoint through G's gradient, tu's through G's Hessian-vector product,
-    // whose direction is tx: ∂(∇G·tx)/∂x = H·tx goes into x's adjoints (its h… outputs), ∂(∇G·tx)/∂tx = ∇G into tx's (d…).
-    private void PullbackTangentCall(int target, TangentCall call, HashSet<int> definedHere, List<SweepStatement> output, LoopStatement? loop)
-    {
-        bool Flows(int variable) => _activity.IsActive(variable) && _adjoints.IsDeclared(variable);
-        var (value, tangent) = (Flows(target), Flows(call.Tangent));
-        if (value)
-        {
-            PullbackCall(new DifferentiableCall(call.Callee, call.Arguments), _adjoints.Name(target), definedHere, output);
-        }
-
-        if (tangent)
-        {
-            PullbackHessianVector(call, definedHere, output);
-        }
-
-        // Adjoints whose variables this loop overwrites on every iteration start over once consumed.
-        foreach (var consumed in new[] { (target, value), (call.Tangent, tangent) })
-        {
-            if (consumed.Item2 && _loops.Depth(loop) > _loops.Depth(_loops.Region(consumed.Item1)))
-            {
-                output.Add(new ResetAdjoint(new AdjointRef(_adjoints.Name(consumed.Item1), null, _program.Variables[consumed.Item1].Name)));
-            }
-        }
-    }
-
-    private void PullbackHessianVector(TangentCall call, HashSet<int> definedHere, List<SweepStatement> output)
-    {
-        var parameters = call.Callee.Parameters.Where((_, i) => call.TakesTangent(i)).ToList();
-        var arguments = call.Arguments.Where((_, i) => call.TakesTangent(i)).ToList();
-        var outputs = call.Tangents.Select((tangent, i) => Output(tangent, parameters[i], definedHere, output))
-            .Concat(arguments.Select((argument, i) => Output(argument, parameters[i], definedHere, output)));
-        output.Add(new PullbackCall(call.Callee, call.Method("HessianVector"), call.Arguments.Concat(call.Tangents).ToEquatableArray(), outputs.ToEquatableArray(), _adjoints.Name(call.Tangent)));
-    }
-
-    // Where a callee's gradient output for an argument goes: the argument's adjoint, or scratch when it is a constant
-    // (the callee differentiates it anyway; that gradient is computed and discarded).
-    private CallOutput Output(Operand argument, CalleeParameter parameter, HashSet<int> definedHere, List<SweepStatement> output)
-    {
-        if (parameter.Shape != ParameterShape.Scalar)
-        {
-            // An array: its own adjoint span, or scratch of its length when it is a constant.
-            var array = ((VariableOperand)argument).Id;
-            return new CallOutput(
-                _activity.IsActive(array) ? _adjoints.ArrayName(array) : "new " + parameter.Type.Name + "[" + _program.Variables[array].Name + ".Length]",
-                ByReference: false);
-        }
-
-        if (argument is VariableOperand { Id: var id } && _activity.IsActive(id))
-        {
-            DeclareBeforeUse(id, definedHere, output);
-            return new CallOutput(_adjoints.Name(id), ByReference: true);
-        }
-
-        var scratch = _adjoints.ScratchFor(parameter.Type);
-        return new CallOutput(scratch, ByReference: true);
     }
 }
