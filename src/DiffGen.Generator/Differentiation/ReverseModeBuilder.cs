@@ -12,6 +12,11 @@ namespace DiffGen.Generator.Differentiation;
 /// the reverse still needs is saved on a tape, unless it is cheaper to recompute (indices, reads of
 /// parameters) or the loop's counter gives it back. Pure: no Roslyn.
 /// </summary>
+/// <remarks>
+/// The orchestrator and the reverse sweep. In order: the <see cref="KernelPlan"/> and the <see cref="Accumulators"/>
+/// (functions of the IR); the reverse sweep, applying the <see cref="ChainRule"/>, filling the <see cref="AdjointTable"/>
+/// and the <see cref="TapePlanner"/>; the finished <see cref="TapePlan"/>; then the <see cref="ForwardSweep"/> from it.
+/// </remarks>
 internal sealed class ReverseModeBuilder
 {
     private readonly MethodSpec _spec;
@@ -42,6 +47,7 @@ internal sealed class ReverseModeBuilder
             .Concat(new[] { spec.SeedName }));
         _multiplyAssigned = new HashSet<int>(IrQueries.DefinitionCounts(_program.Body).Where(c => c.Value > 1).Select(c => c.Key));
 
+        // The kernels claim their names before the reverse sweep claims any: the order decides colliding names' suffixes.
         _kernels = KernelPlan.Find(_program, _loops, _names);
         _adjoints = new AdjointTable(_program, _loops, _names);
         _tapes = new TapePlanner(_program, _loops, _names, _kernels);
