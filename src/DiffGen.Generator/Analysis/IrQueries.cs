@@ -83,6 +83,17 @@ internal static class IrQueries
     /// <summary>Every assignment, in program order, at any depth (loop latches included).</summary>
     public static IEnumerable<AssignStatement> Flatten(IEnumerable<IrStatement> statements) => Walk(statements).OfType<AssignStatement>();
 
+    /// <summary>What a statement itself reads (an assignment's operands, a branch's condition, a counted loop's bounds).</summary>
+    public static IEnumerable<Operand> OperandsOf(IrStatement statement) => statement switch
+    {
+        AssignStatement a => IrQueries.Operands(a.Operation),
+        ElementWriteStatement w => new[] { w.Index, w.Value },
+        IfStatement i => new[] { i.Condition },
+        LoopStatement { Control: CountedLoop { Counter: var c } } => new[] { c.Start, c.Bound },
+        LoopStatement { Control: ConditionalLoop } or SourceComment => Enumerable.Empty<Operand>(), // a general loop's test is an assignment in its body
+        _ => throw new System.InvalidOperationException("the statement " + statement.GetType().Name + " has no operands listed"),
+    };
+
     /// <summary>The operands whose derivatives can flow into the result of an operation.</summary>
     public static IEnumerable<Operand> Operands(Operation operation) => operation switch
     {
