@@ -32,7 +32,11 @@ internal sealed class ActivityAnalysis
 
     /// <param name="program">The lowered body.</param>
     /// <param name="independents">The differentiable parameters' variables.</param>
-    public static ActivityAnalysis Run(IrProgram program, IEnumerable<int> independents)
+    /// <param name="dependents">
+    /// The outputs differentiated besides the result: by default all of them (a vector-valued method's). A tangent
+    /// program's one output is the value, returned beside its tangent, whose adjoint in H·v is zero: none there.
+    /// </param>
+    public static ActivityAnalysis Run(IrProgram program, IEnumerable<int> independents, IEnumerable<int>? dependents = null)
     {
         var count = program.Variables.Count;
         var varied = new bool[count];
@@ -63,7 +67,7 @@ internal sealed class ActivityAnalysis
         while (changed);
 
         useful[program.Result] = true;
-        foreach (var output in program.Outputs)
+        foreach (var output in dependents ?? program.Outputs)
         {
             useful[output] = true; // a vector-valued method's outputs are results too
         }

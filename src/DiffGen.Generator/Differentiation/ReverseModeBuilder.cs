@@ -37,7 +37,11 @@ internal sealed class ReverseModeBuilder
     {
         _spec = spec;
         _program = spec.Body;
-        _activity = ActivityAnalysis.Run(_program, spec.Parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable));
+        // Only the outputs with an incoming adjoint are differentiated: a tangent program's value output has none.
+        _activity = ActivityAnalysis.Run(
+            _program,
+            spec.Parameters.Where(p => p.IsDifferentiable).Select(p => p.Variable),
+            _program.Outputs.Where(o => spec.Parameters.Any(p => p.IsOutput && p.Variable == o)));
         _loops = new LoopStructure(_program);
         _names = new NameScope(_program.Variables.Select(v => v.Name)
             .Concat(spec.Parameters.Select(p => p.Name))

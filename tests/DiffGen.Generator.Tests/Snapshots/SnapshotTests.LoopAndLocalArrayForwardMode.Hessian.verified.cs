@@ -129,7 +129,6 @@ partial class Calc
             global::System.Span<double> dts = dtsBuffer.Span;
             dsBuffer = new global::DiffGen.PooledBuffer<double>(s.Length);
             global::System.Span<double> ds = dsBuffer.Span;
-            double du1 = 0;
             double dtu1 = seed;   // the adjoint of the value is the incoming adjoint
             // for (int i = 0; i < n; i++)
             // the tapes' storage and counts in locals while this loop runs: in registers (the tapes themselves live into finally, so in memory)
@@ -166,7 +165,6 @@ partial class Calc
                     u45 = u43 | u44;
                     // total += s[i] / (1 + s[i]);
                     double dtu11 = dtu1;   // ∂tu12/∂tu11 = 1
-                    double du11 = du1;   // ∂u12/∂u11 = 1
                     double du47 = dtu11;   // ∂tu11/∂u47 = 1
                     double du48 = dtu11;   // ∂tu11/∂u48 = 1
                     double dtu10 = du48 * u46;   // ∂u48/∂tu10 = u46
@@ -176,7 +174,7 @@ partial class Calc
                     double du42 = du46 * (u45 ? 1.0 : 0.0);   // ∂u46/∂u42 = 1 if u45
                     double du41 = du42 != 0 ? du42 / u10 : 0;   // ∂u42/∂u41 = 1/u10
                     double du10 = du42 != 0 ? du42 * (-u42 / u10) : 0;   // ∂u42/∂u10 = −u41/u10²
-                    du11 -= du41;   // ∂u41/∂u11 = −1
+                    double du11 = -du41;   // ∂u41/∂u11 = −1
                     double du36 = du40 * (u39 ? 1.0 : 0.0);   // ∂u40/∂u36 = 1 if u39
                     if (du36 != 0) du10 += du36 * (-u36 / u10);   // ∂u36/∂u10 = −1.0/u10²
                     double du8 = du11 != 0 ? du11 / u10 : 0;   // ∂u11/∂u8 = 1/u10
