@@ -228,6 +228,13 @@ internal static class MethodParser
             return new ParseResult(null, lowerer.Diagnostics.ToEquatableArray());
         }
 
+        if (graph && IrQueries.Flatten(program.Body).Any(a => a.Operation is TangentCall))
+        {
+            // The graph records each call as one node through the callee's gradient; a tangent call has two results.
+            return Failure(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedExpression, at,
+                "drawing the graph (Graph = true) of a method that calls a generated tangent or gradient", "remove Graph = true, or draw the graph of the method whose derivative it takes"));
+        }
+
         if (graph && specs.Any(p => p.Member is { OfModels: true }))
         {
             return Failure(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedExpression, at,
