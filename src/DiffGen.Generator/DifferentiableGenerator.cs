@@ -159,7 +159,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                 catch (ArgumentException exception)
                 {
                     // Never let AddSource throw out of the generator: that would drop every file (CS8785).
-                    production.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, outcome.MethodName, exception.Message).ToDiagnostic());
+                    production.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, outcome.MethodName, exception.Message, "a generated file is missing").ToDiagnostic());
                 }
             }
         });
@@ -167,22 +167,26 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
 
     // Differentiation and emission are pure; a failure in them still must not escape the generator.
     private static EmittedGradient Differentiate(MethodSpec spec) =>
-        Safely(spec.HintName, spec.Name, () => GradientEmitter.Emit(new GradientMethod(spec, ReverseModeBuilder.Differentiate(spec)), Version));
+        Safely(spec.HintName, Named(spec), "the method has no gradient", () => GradientEmitter.Emit(new GradientMethod(spec, ReverseModeBuilder.Differentiate(spec)), Version));
 
     private static EmittedGradient EmitGraph(MethodSpec spec) =>
-        Safely(GraphEmitter.HintName(spec), spec.Name, () => GraphEmitter.Emit(spec, Version));
+        Safely(GraphEmitter.HintName(spec), Named(spec), "its graph method is missing", () => GraphEmitter.Emit(spec, Version));
 
     private static EmittedGradient EmitTangent(MethodSpec spec) =>
-        Safely(ForwardModeEmitter.TangentHintName(spec), spec.Name, () => SecondOrder.Tangent(spec) is { } method ? ForwardModeEmitter.EmitTangent(method, Version) : null);
+        Safely(ForwardModeEmitter.TangentHintName(spec), Named(spec), "its tangent method is missing", () => SecondOrder.Tangent(spec) is { } method ? ForwardModeEmitter.EmitTangent(method, Version) : null);
 
     private static EmittedGradient EmitHessian(MethodSpec spec) =>
-        Safely(ForwardModeEmitter.HessianHintName(spec), spec.Name, () => SecondOrder.HessianVector(spec) is { } method ? ForwardModeEmitter.EmitHessianVector(method, Version) : null);
+        Safely(ForwardModeEmitter.HessianHintName(spec), Named(spec), "its Hessian-vector product and Hessian are missing", () => SecondOrder.HessianVector(spec) is { } method ? ForwardModeEmitter.EmitHessianVector(method, Version) : null);
 
     private static EmittedGradient EmitLayout(ModelLayoutSpec layout) =>
-        Safely(layout.HintName, layout.TypeText, () => ModelLayoutEmitter.Emit(layout, Version));
+        Safely(layout.HintName, layout.TypeText, "its layout is missing", () => ModelLayoutEmitter.Emit(layout, Version));
+
+    // DG0010 has no location (the cached models hold none): the method is named with its type.
+    private static string Named(MethodSpec spec) =>
+        (spec.ContainingTypes.Count > 0 ? spec.ContainingTypes[spec.ContainingTypes.Count - 1].Name + "." : string.Empty) + spec.Name;
 
     // The file, or DG0010 naming what it is for (a method, a model type) and why.
-    private static EmittedGradient Safely(string hintName, string name, Func<string?> emit)
+    private static EmittedGradient Safely(string hintName, string name, string missing, Func<string?> emit)
     {
         try
         {
@@ -194,7 +198,8 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                 DiagnosticDescriptors.InternalError,
                 null,
                 name,
-                exception.GetType().Name + ": " + exception.Message));
+                exception.GetType().Name + ": " + exception.Message,
+                missing));
         }
     }
 

@@ -58,7 +58,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InternalError = Error(
         "DG0010",
         "DiffGen failed on this method",
-        "DiffGen could not differentiate '{0}' ({1}); the method has no gradient. Please report this with the method's source.");
+        "DiffGen could not differentiate '{0}' ({1}); {2}. Please report this with the method's source.");
 
     public static readonly DiagnosticDescriptor GenericMethod = Error(
         "DG0011",

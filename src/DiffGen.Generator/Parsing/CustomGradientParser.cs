@@ -41,7 +41,7 @@ internal static class CustomGradientParser
         {
             // Never let an exception escape the generator (CS8785 would drop every generated file).
             return One(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, DiagnosticInfo.From(syntax.Identifier.GetLocation()),
-                method.Name, exception.GetType().Name + ": " + exception.Message));
+                method.Name, exception.GetType().Name + ": " + exception.Message, "its callers cannot use its gradient"));
         }
     }
 

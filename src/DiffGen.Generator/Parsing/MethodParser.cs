@@ -72,7 +72,8 @@ internal static class MethodParser
                 DiagnosticDescriptors.InternalError,
                 DiagnosticInfo.From(syntax.Identifier.GetLocation()),
                 method.Name,
-                exception.GetType().Name + ": " + exception.Message));
+                exception.GetType().Name + ": " + exception.Message,
+                "the method has no gradient"));
         }
     }
 
