@@ -186,6 +186,10 @@ public class DiagnosticTableTests
         { "DG0019", Partial, "[Differentiable] public static double[] F(double[] w) => [|w|];", "copy an input into one first" },
         { "DG0019", Partial, "static readonly double[] Table = { 1, 2 }; [Differentiable] public static double[] F(double x) { var t = Table; return [|t|]; }", "return a local array the method allocates" },
 
+        // DG0022: a [CustomGradient] method's own tangent and Hessian-vector product, declared otherwise than DiffGen calls them.
+        { "DG0022", Partial, "[CustomGradient] public static double F(double x) => x * x; public static double FGradient(double x, ref double dx, double seed = 1.0) { dx += seed * 2 * x; return x * x; } public static double [|FTangent|](double x, double tx, out float tangent) { tangent = (float)(2 * x * tx); return x * x; } public static double FHessianVector(double x, double vx, ref double dx, ref double hx, double seed) { dx += seed * 2 * x; hx += seed * 2 * vx; return x * x; }", "declare it exactly as 'public static double FTangent(double x, double tx, out double tangent)'" },
+        { "DG0022", Partial, "[CustomGradient] public static double F(double[] w) => w[0] * w[0]; public static double FGradient(double[] w, Span<double> dw, double seed = 1.0) { dw[0] += seed * 2 * w[0]; return w[0] * w[0]; } public static double [|FTangent|](double[] w, ReadOnlySpan<double> tw, out double tangent) { tangent = 2 * w[0] * tw[0]; return w[0] * w[0]; }", "'public static double FHessianVector(double[] w, ReadOnlySpan<double> vw, Span<double> dw, Span<double> hw, double seed)'" },
+
         // DG0020: a [CustomGradient] method's own gradient, missing or not declared as DiffGen would have generated it.
         { "DG0020", Partial, "[CustomGradient] public static double [|Softplus|](double x) => Math.Log(1 + Math.Exp(x));", "declare it exactly as 'public static double SoftplusGradient(double x, ref double dx, double seed = 1.0)'" },
         { "DG0020", Partial, "[CustomGradient] public static double F(double[] w, int n) => w[0] * n; public static double FGradient(double[] w, int n, [|ref double dw|], double seed = 1.0) => 0;", "must be 'Span<double> dw'" },
@@ -236,6 +240,6 @@ public class DiagnosticTableTests
         }
 
         Assert.True(Rows.Count >= 50, $"{Rows.Count} rows");
-        Assert.Equal(new[] { "DG0001", "DG0002", "DG0003", "DG0004", "DG0005", "DG0006", "DG0007", "DG0008", "DG0009", "DG0011", "DG0012", "DG0014", "DG0015", "DG0016", "DG0017", "DG0019", "DG0020", "DG0021" }, ids.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "DG0001", "DG0002", "DG0003", "DG0004", "DG0005", "DG0006", "DG0007", "DG0008", "DG0009", "DG0011", "DG0012", "DG0014", "DG0015", "DG0016", "DG0017", "DG0019", "DG0020", "DG0021", "DG0022" }, ids.Order(StringComparer.Ordinal));
     }
 }

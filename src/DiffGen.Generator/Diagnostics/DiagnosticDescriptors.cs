@@ -115,12 +115,18 @@ internal static class DiagnosticDescriptors
         "Unsupported [CustomGradient] method",
         "{0} is not supported for a [CustomGradient] method; {1}");
 
+    public static readonly DiagnosticDescriptor CustomTangentSignature = Error(
+        "DG0022",
+        "Custom tangent not declared as DiffGen calls it",
+        "{0}; declare it exactly as '{1}' (callers' forward-mode methods call it with these arguments, in this order), or remove it: callers' tangents then throw, naming '{2}'");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         TypeNotPartial, MethodNotStatic, UnsupportedReturnType, UnsupportedParameterType, MixedPrecision,
         ByReferenceParameter, UnsupportedStatement, UnsupportedExpression, CallWithoutDerivative, InternalError,
         GenericMethod, NoBody, TooLarge, ActiveArgumentOfConstantParameter, ArrayWrittenAfterCall, GradientAlreadyDeclared,
         FileLocalType, PartialBodyInAnotherFile, UnsupportedVectorMethod, CustomGradientSignature, UnsupportedCustomGradientMethod,
+        CustomTangentSignature,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

@@ -140,6 +140,7 @@ internal static class CustomGradientParser
         var signature = Accessibility(method.DeclaredAccessibility) + "static " + returnType.Name + " " + gradientName
             + "(" + string.Join(", ", expected.Select(e => e.Text(returnType))) + ")";
 
+        errors.AddRange(CheckTangents(method, parameters, returnType));
         var candidates = method.ContainingType.GetMembers(gradientName).OfType<IMethodSymbol>().Where(m => m.MethodKind == MethodKind.Ordinary).ToList();
         if (candidates.Count == 0)
         {
@@ -164,6 +165,95 @@ internal static class CustomGradientParser
         }
 
         return errors;
+    }
+
+    // The user's FTangent and FHessianVector, when there are any: callers' forward-mode methods call them positionally,
+    // with DiffGen's signatures (SecondOrder), so a different one would be a compile error inside a generated file.
+    private static IEnumerable<DiagnosticInfo> CheckTangents(IMethodSymbol method, List<Expected> inputs, TypeRef returnType)
+    {
+        var t = returnType.Name;
+        var differentiable = inputs.Where(p => p.OutputShape is not null).ToList();
+        string Direction(Expected p, string prefix) => (p.OutputShape == ParameterShape.Scalar ? t : "ReadOnlySpan<" + t + ">") + " " + prefix + p.Name;
+        string Output(Expected p, string prefix) => (p.OutputShape == ParameterShape.Scalar ? "ref " + t : "Span<" + t + ">") + " " + prefix + p.Name;
+        var tangent = (Name: method.Name + "Tangent", Parameters: inputs.Select(p => p.TypeText + " " + p.Name)
+            .Concat(differentiable.Select(p => Direction(p, "t"))).Append("out " + t + " tangent").ToList());
+        var hessianVector = (Name: method.Name + "HessianVector", Parameters: inputs.Select(p => p.TypeText + " " + p.Name)
+            .Concat(differentiable.Select(p => Direction(p, "v"))).Concat(differentiable.Select(p => Output(p, "d")))
+            .Concat(differentiable.Select(p => Output(p, "h"))).Append(t + " seed").ToList());
+        var declared = new[] { tangent, hessianVector }
+            .Select(m => (m.Name, m.Parameters, Methods: method.ContainingType.GetMembers(m.Name).OfType<IMethodSymbol>().Where(c => c.MethodKind == MethodKind.Ordinary).ToList()))
+            .ToList();
+        if (declared.All(d => d.Methods.Count == 0))
+        {
+            yield break; // no tangent of its own: callers' forward-mode methods throw, saying so
+        }
+
+        foreach (var (name, parameters, methods) in declared)
+        {
+            var signature = Accessibility(method.DeclaredAccessibility) + "static " + t + " " + name + "(" + string.Join(", ", parameters) + ")";
+            var other = declared.First(d => d.Name != name);
+            if (methods.Count == 0)
+            {
+                yield return DiagnosticInfo.Create(DiagnosticDescriptors.CustomTangentSignature, DiagnosticInfo.From(other.Methods[0].Locations.FirstOrDefault()),
+                    "'" + other.Name + "' is declared beside [CustomGradient] method '" + method.Name + "' without '" + name + "', and DiffGen uses the two together", signature, method.Name);
+            }
+            else if (!methods.Any(m => TangentFits(m, parameters.Count, inputs, differentiable, returnType, name.EndsWith("HessianVector", StringComparison.Ordinal))))
+            {
+                yield return DiagnosticInfo.Create(DiagnosticDescriptors.CustomTangentSignature, DiagnosticInfo.From(methods[0].Locations.FirstOrDefault()),
+                    "'" + name + "' beside [CustomGradient] method '" + method.Name + "' is not declared as DiffGen calls it", signature, method.Name);
+            }
+        }
+    }
+
+    // Positional types: the inputs, then directions (a scalar, or a read-only span of one per array), then for the
+    // Hessian-vector product the gradient and H·v outputs and the seed; the tangent ends with 'out' the tangent.
+    private static bool TangentFits(IMethodSymbol candidate, int count, List<Expected> inputs, List<Expected> differentiable, TypeRef returnType, bool hessianVector)
+    {
+        if (!candidate.IsStatic || candidate.Parameters.Length != count || TypeMapping.TryMap(candidate.ReturnType) != returnType)
+        {
+            return false;
+        }
+
+        bool Scalar(IParameterSymbol p, RefKind kind) => p.RefKind == kind && TypeMapping.TryMap(p.Type) == returnType;
+        bool SpanOf(IParameterSymbol p, string span) => p.RefKind == RefKind.None && p.Type is INamedTypeSymbol { IsGenericType: true, Arity: 1 } named
+            && named.ConstructedFrom.ToDisplayString() == span && TypeMapping.TryMap(named.TypeArguments[0]) == returnType;
+        var at = 0;
+        foreach (var input in inputs)
+        {
+            var p = candidate.Parameters[at++];
+            if (p.RefKind != RefKind.None || !SymbolEqualityComparer.Default.Equals(p.Type, input.Type))
+            {
+                return false;
+            }
+        }
+
+        foreach (var input in differentiable)
+        {
+            var p = candidate.Parameters[at++];
+            if (input.OutputShape == ParameterShape.Scalar ? !Scalar(p, RefKind.None) : !SpanOf(p, "System.ReadOnlySpan<T>"))
+            {
+                return false;
+            }
+        }
+
+        if (!hessianVector)
+        {
+            return Scalar(candidate.Parameters[at], RefKind.Out);
+        }
+
+        for (var pass = 0; pass < 2; pass++)
+        {
+            foreach (var input in differentiable)
+            {
+                var p = candidate.Parameters[at++];
+                if (input.OutputShape == ParameterShape.Scalar ? !Scalar(p, RefKind.Ref) : !SpanOf(p, "System.Span<T>"))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return Scalar(candidate.Parameters[at], RefKind.None);
     }
 
     private enum ExpectedKind
