@@ -182,9 +182,9 @@ internal sealed partial class BodyLowerer
     private void ForEachIndex(Operand count, System.Action<Operand> body)
     {
         var index = _ir.NewVariable(TypeRef.Int, "k");
-        var outerValues = _values;
+        var outerValues = _values.Save();
         var statements = _ir.Capture(() => body(new VariableOperand(index)));
-        _values = outerValues; // names bound inside (a lambda's) end with the loop body
+        _values.Restore(outerValues); // names bound inside (a lambda's) end with the loop body
         _ir.Emit(new LoopStatement(statements.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CountedLoop(new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count))));
     }
 
@@ -303,7 +303,7 @@ internal sealed partial class BodyLowerer
     // Another local or parameter (not one of the given) that names the array or a slice of it.
     private string? OtherName(int array, params ISymbol?[] except)
     {
-        foreach (var entry in _values)
+        foreach (var entry in _values.Bindings)
         {
             if (entry.Key is not ISymbol symbol || except.Any(e => SymbolEqualityComparer.Default.Equals(e, symbol)))
             {

@@ -202,7 +202,7 @@ internal sealed partial class BodyLowerer
 
         foreach (var (parameter, value) in bindings)
         {
-            _values = _values.SetItem(parameter, value);
+            _values.Bind(parameter, value);
         }
 
         if (kind == "helper")
@@ -234,7 +234,7 @@ internal sealed partial class BodyLowerer
 
         foreach (var own in function.Parameters.Cast<ISymbol>().Concat(callee.Body.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol)))
         {
-            _values = _values.Remove(own);
+            _values.Forget(own);
         }
 
         return result;
@@ -265,7 +265,7 @@ internal sealed partial class BodyLowerer
         _returned = new FlagKey(TypeRef.Bool, "returned" + _inlining.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _result = _ir.NewVariable(resultType);
         _loop = null;
-        _values = _values.SetItem(_returned, new LiteralOperand("false", TypeRef.Bool));
+        _values.Bind(_returned, new LiteralOperand("false", TypeRef.Bool));
         try
         {
             // No method end in the work: the caller goes on after the body, so every path's values (a local
@@ -275,7 +275,7 @@ internal sealed partial class BodyLowerer
         }
         finally
         {
-            _values = _values.Remove(_returned);
+            _values.Forget(_returned);
             (_returned, _result, _loop) = (outerReturned, outerResult, outerLoop);
         }
     }
@@ -309,7 +309,7 @@ internal sealed partial class BodyLowerer
             _ir = lowerer._ir.Save();
             Diagnostics = lowerer._diagnostics.Count;
             _callSites = lowerer._callSites.Count;
-            _values = lowerer._values;
+            _values = lowerer._values.Save();
             _rejected = new HashSet<ISymbol>(lowerer._rejected, SymbolEqualityComparer.Default);
         }
 
@@ -334,7 +334,7 @@ internal sealed partial class BodyLowerer
             lowerer._ir.Rewind(_ir);
             lowerer._diagnostics.RemoveRange(Diagnostics, lowerer._diagnostics.Count - Diagnostics);
             lowerer._callSites.RemoveRange(_callSites, lowerer._callSites.Count - _callSites);
-            lowerer._values = _values;
+            lowerer._values.Restore(_values);
             lowerer._rejected.Clear();
             lowerer._rejected.UnionWith(_rejected);
         }

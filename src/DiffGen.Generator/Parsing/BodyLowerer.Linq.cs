@@ -229,7 +229,7 @@ internal sealed partial class BodyLowerer
 
         for (var i = 0; i < arguments.Length; i++)
         {
-            _values = _values.SetItem(lambda.Symbol.Parameters[i], arguments[i]);
+            _values.Bind(lambda.Symbol.Parameters[i], arguments[i]);
         }
 
         var (leading, returned) = SplitFinalReturn(lambda.Body);
@@ -238,7 +238,7 @@ internal sealed partial class BodyLowerer
             : TypeMapping.TryMap(lambda.Symbol.ReturnType) is { } type ? LowerReturningEarly(lambda.Body, type) : Dummy(operation);
         foreach (var symbol in own)
         {
-            _values = _values.Remove(symbol);
+            _values.Forget(symbol);
         }
 
         return result;
@@ -250,7 +250,7 @@ internal sealed partial class BodyLowerer
         var accumulator = _ir.NewVariable(TypeOfOperand(initial, sequence.Type));
         _ir.Emit(new AssignStatement(accumulator, new CopyOperation(initial)));
         var index = _ir.NewVariable(TypeRef.Int, "k");
-        var outerValues = _values;
+        var outerValues = _values.Save();
         var k = new VariableOperand(index);
         var current = new VariableOperand(accumulator);
         var (next, body) = _ir.Capture(() =>
@@ -263,7 +263,7 @@ internal sealed partial class BodyLowerer
             var keep = sequence.Keep(k) ?? new LiteralOperand("true", TypeRef.Bool);
             return LowerBranches(keep, () => step(current, sequence.Element(k)), () => current, _ir.Variables[accumulator].Type)!;
         });
-        _values = outerValues;
+        _values.Restore(outerValues);
         _ir.Emit(new LoopStatement(body.ToEquatableArray(), new[] { new AssignStatement(accumulator, new CopyOperation(next)) }.ToEquatableArray(),
             new CountedLoop(new CounterSpec(index, from ?? new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, sequence.Count))));
         return current;

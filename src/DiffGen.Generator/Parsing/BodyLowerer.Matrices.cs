@@ -32,14 +32,14 @@ internal sealed partial class BodyLowerer
 
         if (creation is IArrayCreationOperation { DimensionSizes.Length: 2 } array)
         {
-            _values = _values.SetItem(local, CreateMatrix(array, element, local.Name));
+            _values.Bind(local, CreateMatrix(array, element, local.Name));
             return;
         }
 
         var errors = _diagnostics.Count;
         if (creation is not null && LowerExpression(creation) is MatrixValue made)
         {
-            _values = _values.SetItem(local, made);
+            _values.Bind(local, made);
             return;
         }
 

@@ -60,7 +60,7 @@ internal sealed partial class BodyLowerer
 
     /// <summary>Registers a parameter of a model type; its members become inputs as the body reads them.</summary>
     public void AddModel(IParameterSymbol parameter, string name, string? gradientName) =>
-        _values = _values.SetItem(parameter, new ModelValue(parameter.Type, name, gradientName ?? string.Empty, name.TrimStart('@') + "_", gradientName is not null, GradientAssignable: true));
+        _values.Bind(parameter, new ModelValue(parameter.Type, name, gradientName ?? string.Empty, name.TrimStart('@') + "_", gradientName is not null, GradientAssignable: true));
 
     /// <summary>Registers the instance of an instance method.</summary>
     public void AddInstance(ITypeSymbol type, string? gradientName) =>

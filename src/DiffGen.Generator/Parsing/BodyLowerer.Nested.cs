@@ -111,7 +111,7 @@ internal sealed partial class BodyLowerer
         var value = EmitTangentCall(callee, resultType, inputs, tangents.ToEquatableArray(), out var tangentVariable);
         if (!discarded)
         {
-            _values = _values.SetItem(local!, new VariableOperand(tangentVariable));
+            _values.Bind(local!, new VariableOperand(tangentVariable));
         }
 
         RecordCallSite(value, method, arguments.Take(inputs.Count + tangents.Count));
@@ -171,7 +171,7 @@ internal sealed partial class BodyLowerer
             var outputType = TypeMapping.TryMap(outputs[j].Type)!;
             var scaled = seed is null ? new VariableOperand(partial) : _ir.Compute(resultType, new BinaryOperation(BinaryOperator.Multiply, seed, new VariableOperand(partial)));
             var old = ReadVariable(outputs[j], operation);
-            _values = _values.SetItem(outputs[j], _ir.Compute(outputType, new BinaryOperation(BinaryOperator.Add, old, _ir.Convert(scaled, resultType, outputType))));
+            _values.Bind(outputs[j], _ir.Compute(outputType, new BinaryOperation(BinaryOperator.Add, old, _ir.Convert(scaled, resultType, outputType))));
         }
 
         return value!;

@@ -28,7 +28,7 @@ internal sealed partial class BodyLowerer
     private readonly IrBuilder _ir;
     private readonly List<DiagnosticInfo> _diagnostics = new();
     // The current value of each local and parameter (by symbol) and of each jump flag (by FlagKey).
-    private ImmutableDictionary<object, Operand> _values = ImmutableDictionary.Create<object, Operand>(ValueKeyComparer.Instance);
+    private readonly ValueEnvironment _values;
 
     // Locals whose declaration was already reported: their reads are not reported again.
     private readonly HashSet<ISymbol> _rejected = new(SymbolEqualityComparer.Default);
@@ -46,6 +46,7 @@ internal sealed partial class BodyLowerer
         _model = model;
         _names = names;
         _ir = new IrBuilder(names);
+        _values = new ValueEnvironment(_ir);
         _cancellationToken = cancellationToken;
     }
 
@@ -73,11 +74,11 @@ internal sealed partial class BodyLowerer
     public int AddParameter(IParameterSymbol parameter, string name, TypeRef type, ParameterShape shape, VariableOrigin origin = VariableOrigin.Parameter)
     {
         var id = _ir.Declare(name, type, origin, shape);
-        _values = _values.SetItem(parameter, new VariableOperand(id));
+        _values.Bind(parameter, new VariableOperand(id));
         if (parameter.Type is IArrayTypeSymbol { Rank: 2 })
         {
             // A matrix parameter: its dimensions, read once at the start.
-            _values = _values.SetItem(parameter, new MatrixValue(id,
+            _values.Bind(parameter, new MatrixValue(id,
                 _ir.Compute(TypeRef.Int, new DimensionRead(id, 0)), _ir.Compute(TypeRef.Int, new DimensionRead(id, 1))));
         }
 
@@ -102,7 +103,7 @@ internal sealed partial class BodyLowerer
     {
         _precision = returnType;
         _form = form;
-        _values = _values.SetItem(_returned, new LiteralOperand("false", TypeRef.Bool));
+        _values.Bind(_returned, new LiteralOperand("false", TypeRef.Bool));
         try
         {
             if (form == ResultForm.Array)
@@ -235,33 +236,6 @@ internal sealed partial class BodyLowerer
 
     /// <summary>The key under which <see cref="_values"/> holds whether this path has returned (outside loops).</summary>
     private FlagKey _returned = new(TypeRef.Bool, "returned");
-
-    /// <summary>A value lowering tracks that is no C# symbol: how the method or an iteration has been left.</summary>
-    /// <remarks>Its name orders merges deterministically: flags of nested loops differ by depth.</remarks>
-    private sealed class FlagKey
-    {
-        public FlagKey(TypeRef type, string name)
-        {
-            Type = type;
-            Name = name;
-        }
-
-        public TypeRef Type { get; }
-
-        public string Name { get; }
-    }
-
-    /// <summary>Symbols compare as symbols, flag keys by reference.</summary>
-    private sealed class ValueKeyComparer : IEqualityComparer<object>
-    {
-        public static readonly ValueKeyComparer Instance = new();
-
-        public new bool Equals(object? x, object? y) =>
-            x is ISymbol a && y is ISymbol b ? SymbolEqualityComparer.Default.Equals(a, b) : ReferenceEquals(x, y);
-
-        public int GetHashCode(object obj) =>
-            obj is ISymbol symbol ? SymbolEqualityComparer.Default.GetHashCode(symbol) : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
-    }
 
     private int LoopDepth()
     {
@@ -485,12 +459,12 @@ internal sealed partial class BodyLowerer
     {
         if (_loop is null)
         {
-            _values = _values.SetItem(_returned, new LiteralOperand("true", TypeRef.Bool));
+            _values.Bind(_returned, new LiteralOperand("true", TypeRef.Bool));
             return;
         }
 
         _loop.Exits.Add(how);
-        _values = _values.SetItem(_loop.Flag, new LiteralOperand(how, TypeRef.Int));
+        _values.Bind(_loop.Flag, new LiteralOperand(how, TypeRef.Int));
     }
 
     // After a statement that jumped on some paths: the rest runs only where it did not (nothing, when
@@ -518,7 +492,7 @@ internal sealed partial class BodyLowerer
                 goOn,
                 () =>
                 {
-                    _values = _values.SetItem(key, notLeft);
+                    _values.Bind(key, notLeft);
                     LowerWork(before);
                     return null;
                 },
@@ -630,7 +604,7 @@ internal sealed partial class BodyLowerer
             var errors = _diagnostics.Count;
             if (initializer is not null && LowerExpression(initializer.Value) is TupleValue tuple)
             {
-                _values = _values.SetItem(local, tuple);
+                _values.Bind(local, tuple);
             }
             else
             {
@@ -656,7 +630,7 @@ internal sealed partial class BodyLowerer
             // A local naming a model (var layer = model.Layer1;) reads through it: initialized where declared, never reassigned.
             if (initializer is not null && ModelOf(initializer.Value) is { } named)
             {
-                _values = _values.SetItem(local, Evaluated(named));
+                _values.Bind(local, Evaluated(named));
             }
             else
             {
@@ -678,7 +652,7 @@ internal sealed partial class BodyLowerer
         {
             // Lower first: the initializer may itself assign locals ((s = s * 2) / 2).
             var value = LowerExpression(initializer.Value);
-            _values = _values.SetItem(local, value);
+            _values.Bind(local, value);
         }
     }
 
@@ -771,45 +745,15 @@ internal sealed partial class BodyLowerer
     // value (for ?:, && and ||), merged the same way.
     private Operand? LowerBranches(Operand condition, Func<Operand?> whenTrue, Func<Operand?> whenFalse, TypeRef? resultType)
     {
-        var before = _values;
+        var before = _values.Save();
         var (trueValue, trueBlock) = _ir.Capture(whenTrue);
-        var trueValues = _values;
+        var trueValues = _values.Save();
 
-        _values = before;
+        _values.Restore(before);
         var (falseValue, falseBlock) = _ir.Capture(whenFalse);
-        var falseValues = _values;
+        var falseValues = _values.Save();
 
-        var merged = before;
-        foreach (var symbol in trueValues.Keys.Where(falseValues.ContainsKey).OrderBy(SymbolOrder))
-        {
-            var a = trueValues[symbol];
-            var b = falseValues[symbol];
-            if (a.Equals(b))
-            {
-                merged = merged.SetItem(symbol, a);
-                continue;
-            }
-
-            if (a is TupleValue ta && b is TupleValue tb && ta.Elements.Count == tb.Elements.Count)
-            {
-                var elements = new List<Operand>();
-                for (var i = 0; i < ta.Elements.Count; i++)
-                {
-                    var element = _ir.NewVariable(ta.Types[i]);
-                    trueBlock.Add(new AssignStatement(element, new CopyOperation(ta.Elements[i])));
-                    falseBlock.Add(new AssignStatement(element, new CopyOperation(tb.Elements[i])));
-                    elements.Add(new VariableOperand(element));
-                }
-
-                merged = merged.SetItem(symbol, new TupleValue(elements.ToEquatableArray(), ta.Types));
-                continue;
-            }
-
-            var merge = _ir.NewVariable(TypeOfSymbol(symbol));
-            trueBlock.Add(new AssignStatement(merge, new CopyOperation(a)));
-            falseBlock.Add(new AssignStatement(merge, new CopyOperation(b)));
-            merged = merged.SetItem(symbol, new VariableOperand(merge));
-        }
+        _values.Join(before, trueValues, falseValues, trueBlock, falseBlock);
 
         Operand? result = null;
         if (resultType is not null && trueValue is not null && falseValue is not null)
@@ -820,7 +764,6 @@ internal sealed partial class BodyLowerer
             result = new VariableOperand(merge);
         }
 
-        _values = merged;
         _ir.Emit(new IfStatement(condition, trueBlock.ToEquatableArray(), falseBlock.ToEquatableArray()));
         return result;
     }
@@ -829,11 +772,11 @@ internal sealed partial class BodyLowerer
     // or method), so nothing after the branch needs the values they leave.
     private void LowerBranchesWithContinuation(Operand condition, Action whenTrue, Action whenFalse)
     {
-        var before = _values;
+        var before = _values.Save();
         var trueBlock = _ir.Capture(whenTrue);
-        _values = before;
+        _values.Restore(before);
         var falseBlock = _ir.Capture(whenFalse);
-        _values = before;
+        _values.Restore(before);
         _ir.Emit(new IfStatement(condition, trueBlock.ToEquatableArray(), falseBlock.ToEquatableArray()));
     }
 
@@ -1587,7 +1530,7 @@ internal sealed partial class BodyLowerer
         private readonly IOperation _at;
 
         public VariablePlace(BodyLowerer lowerer, ISymbol symbol, IOperation at)
-            : base(lowerer.TypeOfSymbol(symbol))
+            : base(ValueEnvironment.TypeOf(symbol))
         {
             _lowerer = lowerer;
             _symbol = symbol;
@@ -1596,7 +1539,7 @@ internal sealed partial class BodyLowerer
 
         public override Operand Read() => _lowerer.ReadVariable(_symbol, _at);
 
-        public override void Write(Operand value) => _lowerer._values = _lowerer._values.SetItem(_symbol, value);
+        public override void Write(Operand value) => _lowerer._values.Bind(_symbol, value);
     }
 
     private sealed class ElementPlace : Place
@@ -1777,11 +1720,11 @@ internal sealed partial class BodyLowerer
             {
                 // double[] a = x; … a = next;: a starts as x's elements, then is the method's own array. Its elements are
                 // only read, so a copy of x is what it names, and it can be given new arrays as local arrays can.
-                _values = _values.SetItem(local, CopyOfView(new ArrayView(readOnly, null, null, false), local.Name));
+                _values.Bind(local, CopyOfView(new ArrayView(readOnly, null, null, false), local.Name));
             }
             else if (value is VariableOperand { Id: var same } && _ir.Variables[same].Shape != ParameterShape.Scalar || value is SliceValue)
             {
-                _values = _values.SetItem(local, value);
+                _values.Bind(local, value);
             }
             else if (_diagnostics.Count == errors)
             {
@@ -1806,7 +1749,7 @@ internal sealed partial class BodyLowerer
             return;
         }
 
-        _values = _values.SetItem(local, new VariableOperand(id));
+        _values.Bind(local, new VariableOperand(id));
     }
 
     private static bool IsArrayCreation(IOperation operation) =>
@@ -1861,9 +1804,6 @@ internal sealed partial class BodyLowerer
     }
 
     // ---- helpers -----------------------------------------------------------------------------
-
-    // A tuple while lowering: tuples are not IR values, their elements are (a tuple local names them).
-    private sealed record TupleValue(EquatableArray<Operand> Elements, EquatableArray<TypeRef> Types) : Operand;
 
     // The IR holds only scalars where scalars belong. An array or tuple value that reached a scalar's place
     // (a branch merge or a loop-carried copy of a tuple local) would be emitted as invalid C#: reported instead.
@@ -1939,22 +1879,6 @@ internal sealed partial class BodyLowerer
 
         return UnsupportedExpression(at, "reading '" + symbol.Name + "' here", "assign it on every path before reading it");
     }
-
-    private TypeRef TypeOfSymbol(object symbol) => symbol switch
-    {
-        FlagKey flag => flag.Type,
-        ILocalSymbol local => TypeMapping.TryMap(local.Type) ?? TypeRef.Double,
-        IParameterSymbol parameter => TypeMapping.TryMap(parameter.Type) ?? TypeRef.Double,
-        _ => TypeRef.Double,
-    };
-
-    // Deterministic order of merges, whatever the hash order of the dictionary.
-    private static (int, string) SymbolOrder(object key) => key switch
-    {
-        ISymbol symbol => (symbol.Locations.Length > 0 ? symbol.Locations[0].SourceSpan.Start : -1, symbol.Name),
-        FlagKey flag => (int.MaxValue, flag.Name),
-        _ => (int.MaxValue, string.Empty),
-    };
 
     private TypeRef RequireType(IOperation operation) => TypeMapping.TryMap(operation.Type) ?? TypeRef.Double;
 
@@ -2139,10 +2063,10 @@ internal sealed partial class BodyLowerer
             loop,
             carried,
             new CountedLoop(new CounterSpec(counterId, startValue, comparison.Value, bound)),
-            enter: () => _values = _values.SetItem(counter, new VariableOperand(counterId)),
+            enter: () => _values.Bind(counter, new VariableOperand(counterId)),
             iterate: context => LowerWork(new Work(loop.Body, new Work(IterationEnd.Instance, null))),
             endIteration: null);
-        _values = _values.Remove(counter);
+        _values.Forget(counter);
         return true;
     }
 
@@ -2274,13 +2198,13 @@ internal sealed partial class BodyLowerer
             if (variables.Length == 1)
             {
                 var row = value is VariableOperand { Id: var id } && _ir.Variables[id].Shape != ParameterShape.Scalar;
-                _values = _values.SetItem(variables[0], value is TupleValue or ModelValue || row ? value : _ir.Convert(value, sequence.Type, TypeOfSymbol(variables[0])));
+                _values.Bind(variables[0], value is TupleValue or ModelValue || row ? value : _ir.Convert(value, sequence.Type, ValueEnvironment.TypeOf(variables[0])));
             }
             else if (value is TupleValue tuple && tuple.Elements.Count == variables.Length)
             {
                 for (var i = 0; i < variables.Length; i++)
                 {
-                    _values = _values.SetItem(variables[i], _ir.Convert(tuple.Elements[i], tuple.Types[i], TypeOfSymbol(variables[i])));
+                    _values.Bind(variables[i], _ir.Convert(tuple.Elements[i], tuple.Types[i], ValueEnvironment.TypeOf(variables[i])));
                 }
             }
             else
@@ -2305,7 +2229,7 @@ internal sealed partial class BodyLowerer
 
         // With break or return: a general loop over a hidden index.
         var index = new FlagKey(TypeRef.Int, "index" + LoopDepth().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _values = _values.SetItem(index, new LiteralOperand("0", TypeRef.Int));
+        _values.Bind(index, new LiteralOperand("0", TypeRef.Int));
         LowerGeneralLoop(
             loop,
             topCondition: null,
@@ -2319,8 +2243,8 @@ internal sealed partial class BodyLowerer
             },
             extraCarried: index,
             bindBeforeBody: () => BindElement(_values[index]),
-            advance: () => _values = _values.SetItem(index, _ir.Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, _values[index], new LiteralOperand("1", TypeRef.Int)))));
-        _values = _values.Remove(index);
+            advance: () => _values.Bind(index, _ir.Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, _values[index], new LiteralOperand("1", TypeRef.Int)))));
+        _values.Forget(index);
     }
 
     private void LowerGeneralLoop(
@@ -2350,7 +2274,7 @@ internal sealed partial class BodyLowerer
 
         var cont = _ir.NewVariable(TypeRef.Bool, "more");
         var trips = _ir.NewVariable(TypeRef.Int, "trips");
-        var exits = carried.Select(c => _ir.NewVariable(TypeOfSymbol(c))).ToList();
+        var exits = carried.Select(c => _ir.NewVariable(ValueEnvironment.TypeOf(c))).ToList();
         LowerLoopBody(
             loop,
             carried,
@@ -2416,7 +2340,7 @@ internal sealed partial class BodyLowerer
 
         for (var i = 0; i < carried.Count; i++)
         {
-            _values = _values.SetItem(carried[i], new VariableOperand(exits[i]));
+            _values.Bind(carried[i], new VariableOperand(exits[i]));
         }
 
         if (!returns)
@@ -2446,18 +2370,9 @@ internal sealed partial class BodyLowerer
         Action<LoopContext> iterate,
         Action<LoopContext, Action>? endIteration)
     {
-        var loopVariables = new List<int>();
-        foreach (var symbol in carried)
-        {
-            var initial = _values[symbol];
-            var variable = _ir.NewVariable(TypeOfSymbol(symbol));
-            _ir.Emit(new AssignStatement(variable, new CopyOperation(initial)));
-            _values = _values.SetItem(symbol, new VariableOperand(variable));
-            loopVariables.Add(variable);
-        }
-
-        var header = _values;
-        var next = carried.Select(c => _ir.NewVariable(TypeOfSymbol(c))).ToList();
+        var loopVariables = _values.EnterLoop(carried);
+        var header = _values.Save();
+        var next = carried.Select(c => _ir.NewVariable(ValueEnvironment.TypeOf(c))).ToList();
         var outerLoop = _loop;
         var context = new LoopContext(loop, LoopDepth());
         void AssignNext()
@@ -2472,12 +2387,12 @@ internal sealed partial class BodyLowerer
         var body = _ir.Capture(() =>
         {
             _loop = context;
-            _values = _values.SetItem(context.Flag, new LiteralOperand(Running, TypeRef.Int));
+            _values.Bind(context.Flag, new LiteralOperand(Running, TypeRef.Int));
             enter?.Invoke();
             iterate(context);
         });
         _loop = outerLoop;
-        _values = header;
+        _values.Restore(header);
 
         // An iteration with a single end (no continue) needs no 'next' copies: latch from the value itself.
         var latchValues = next.Select(n => (Operand)new VariableOperand(n)).ToList();
@@ -2502,7 +2417,7 @@ internal sealed partial class BodyLowerer
 
     /// <summary>Locals and parameters declared before the loop that the loop assigns: their values flow from one iteration to the next.</summary>
     private IEnumerable<ISymbol> CarriedSymbols(IOperation loop) =>
-        AssignedSymbols(loop).Distinct(SymbolEqualityComparer.Default).Where(_values.ContainsKey).OrderBy(SymbolOrder);
+        AssignedSymbols(loop).Distinct(SymbolEqualityComparer.Default).Where(_values.ContainsKey).OrderBy(ValueEnvironment.Order);
 
     // Locals and parameters the operation assigns: by assignment, ++/--, deconstruction, or inside a
     // local function it calls (inlined there, so its writes of the method's locals are the caller's).
