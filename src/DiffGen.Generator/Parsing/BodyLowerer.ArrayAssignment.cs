@@ -57,7 +57,7 @@ internal sealed partial class BodyLowerer
         {
             // A new array: a helper's result, new T[n], Clone().
             var errors = _diagnostics.Count;
-            if (LowerExpression(value) is not VariableOperand { Id: var made } || _variables[made].Shape == ParameterShape.Scalar || _variables[made].Origin != VariableOrigin.Intermediate)
+            if (LowerExpression(value) is not VariableOperand { Id: var made } || _ir.Variables[made].Shape == ParameterShape.Scalar || _ir.Variables[made].Origin != VariableOrigin.Intermediate)
             {
                 return _diagnostics.Count > errors ? Dummy(assignment)
                     : UnsupportedExpression(value, "assigning this array to an array local", "copy its elements into the local array: source.CopyTo(target, 0)");
@@ -118,18 +118,18 @@ internal sealed partial class BodyLowerer
         }
 
         // Equal lengths (the usual double buffer): the elements change places, one at a time. Else through a copy.
-        var sameLength = Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal,
-            Compute(TypeRef.Int, new LengthRead(first)), Compute(TypeRef.Int, new LengthRead(second))));
+        var sameLength = _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal,
+            _ir.Compute(TypeRef.Int, new LengthRead(first)), _ir.Compute(TypeRef.Int, new LengthRead(second))));
         LowerBranches(
             sameLength,
             () =>
             {
-                ForEachIndex(Compute(TypeRef.Int, new LengthRead(first)), k =>
+                ForEachIndex(_ir.Compute(TypeRef.Int, new LengthRead(first)), k =>
                 {
-                    var a = Compute(_variables[first].Type, new ElementRead(first, k));
-                    var b = Compute(_variables[second].Type, new ElementRead(second, k));
-                    Emit(new ElementWriteStatement(first, k, b));
-                    Emit(new ElementWriteStatement(second, k, a));
+                    var a = _ir.Compute(_ir.Variables[first].Type, new ElementRead(first, k));
+                    var b = _ir.Compute(_ir.Variables[second].Type, new ElementRead(second, k));
+                    _ir.Emit(new ElementWriteStatement(first, k, b));
+                    _ir.Emit(new ElementWriteStatement(second, k, a));
                 });
                 return null;
             },
@@ -149,8 +149,8 @@ internal sealed partial class BodyLowerer
     // target gets source's elements: in place when the lengths agree, else in a new array of source's length.
     private void CopyArray(int target, int source)
     {
-        var length = Compute(TypeRef.Int, new LengthRead(source));
-        var sameLength = Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal, Compute(TypeRef.Int, new LengthRead(target)), length));
+        var length = _ir.Compute(TypeRef.Int, new LengthRead(source));
+        var sameLength = _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal, _ir.Compute(TypeRef.Int, new LengthRead(target)), length));
         LowerBranches(
             sameLength,
             () =>
@@ -169,25 +169,23 @@ internal sealed partial class BodyLowerer
     // target = new T[source.Length], then target[k] = source[k] for every k.
     private void AllocateCopy(int target, int source)
     {
-        var length = Compute(TypeRef.Int, new LengthRead(source));
-        Emit(new AssignStatement(target, new ArrayAllocation(length, OnStack: false)));
+        var length = _ir.Compute(TypeRef.Int, new LengthRead(source));
+        _ir.Emit(new AssignStatement(target, new ArrayAllocation(length, OnStack: false)));
         CopyElements(target, source, length);
     }
 
     private void CopyElements(int target, int source, Operand length) =>
-        ForEachIndex(length, k => Emit(new ElementWriteStatement(target, k,
-            Convert(Compute(_variables[source].Type, new ElementRead(source, k)), _variables[source].Type, _variables[target].Type))));
+        ForEachIndex(length, k => _ir.Emit(new ElementWriteStatement(target, k,
+            _ir.Convert(_ir.Compute(_ir.Variables[source].Type, new ElementRead(source, k)), _ir.Variables[source].Type, _ir.Variables[target].Type))));
 
     // for (k = 0; k < count; k++) body(k), as a counted loop of the IR.
     private void ForEachIndex(Operand count, System.Action<Operand> body)
     {
-        var index = NewVariable(TypeRef.Int, "k");
-        var (outer, outerValues) = (_block, _values);
-        _block = new List<IrStatement>();
-        body(new VariableOperand(index));
-        var statements = _block;
-        (_block, _values) = (outer, outerValues); // names bound inside (a lambda's) end with the loop body
-        Emit(new LoopStatement(statements.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CountedLoop(new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count))));
+        var index = _ir.NewVariable(TypeRef.Int, "k");
+        var outerValues = _values.Save();
+        var statements = _ir.Capture(() => body(new VariableOperand(index)));
+        _values.Restore(outerValues); // names bound inside (a lambda's) end with the loop body
+        _ir.Emit(new LoopStatement(statements.ToEquatableArray(), EquatableArray<AssignStatement>.Empty, new CountedLoop(new CounterSpec(index, new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, count))));
     }
 
     // (double[])x.Clone(): a new local array with x's elements.
@@ -208,20 +206,19 @@ internal sealed partial class BodyLowerer
     // A new local array with the elements a view shows.
     private Operand CopyOfView(ArrayView view, string name, TypeRef? element = null)
     {
-        var type = element ?? _variables[view.Array].Type;
+        var type = element ?? _ir.Variables[view.Array].Type;
         var length = LengthOf(view);
         var copy = NewLocalArray(name, type, length);
-        ForEachIndex(length, k => Emit(new ElementWriteStatement(copy, k,
-            Convert(Compute(_variables[view.Array].Type, new ElementRead(view.Array, IndexIn(view, k))), _variables[view.Array].Type, type))));
+        ForEachIndex(length, k => _ir.Emit(new ElementWriteStatement(copy, k,
+            _ir.Convert(_ir.Compute(_ir.Variables[view.Array].Type, new ElementRead(view.Array, IndexIn(view, k))), _ir.Variables[view.Array].Type, type))));
         return new VariableOperand(copy);
     }
 
     // A new local array variable, allocated here (new T[length]).
     private int NewLocalArray(string name, TypeRef element, Operand length)
     {
-        var array = _variables.Count;
-        _variables.Add(new IrVariable(array, _names.Claim(name), element, VariableOrigin.Intermediate, ParameterShape.Array));
-        Emit(new AssignStatement(array, new ArrayAllocation(length, OnStack: false)));
+        var array = _ir.NewLocal(name, element, ParameterShape.Array);
+        _ir.Emit(new AssignStatement(array, new ArrayAllocation(length, OnStack: false)));
         return array;
     }
 
@@ -270,7 +267,7 @@ internal sealed partial class BodyLowerer
 
     private int? OwnArray(ILocalSymbol local) =>
         _values.TryGetValue(local, out var value) && value is VariableOperand { Id: var id }
-        && _variables[id] is { Shape: not ParameterShape.Scalar } && !IsReadOnlyArray(id)
+        && _ir.Variables[id] is { Shape: not ParameterShape.Scalar } && !IsReadOnlyArray(id)
             ? id
             : null;
 
@@ -306,7 +303,7 @@ internal sealed partial class BodyLowerer
     // Another local or parameter (not one of the given) that names the array or a slice of it.
     private string? OtherName(int array, params ISymbol?[] except)
     {
-        foreach (var entry in _values)
+        foreach (var entry in _values.Bindings)
         {
             if (entry.Key is not ISymbol symbol || except.Any(e => SymbolEqualityComparer.Default.Equals(e, symbol)))
             {

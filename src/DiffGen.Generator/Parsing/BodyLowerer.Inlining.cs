@@ -202,18 +202,18 @@ internal sealed partial class BodyLowerer
 
         foreach (var (parameter, value) in bindings)
         {
-            _values = _values.SetItem(parameter, value);
+            _values.Bind(parameter, value);
         }
 
         if (kind == "helper")
         {
             var origin = function.GetAttributes().Any(TypeMapping.IsDifferentiableAttribute) ? "[Differentiable]" : "not [Differentiable]";
             var on = callee.Receiver is { } receiver ? " on " + receiver.Access.TrimStart('@') : string.Empty;
-            Emit(new SourceComment(function.ContainingType.Name + "." + function.Name + on + " (" + origin + "), differentiated here from its body"));
+            _ir.Emit(new SourceComment(function.ContainingType.Name + "." + function.Name + on + " (" + origin + "), differentiated here from its body"));
         }
         else if (kind == "property" && callee.Receiver is { } owner)
         {
-            Emit(new SourceComment(owner.Access.TrimStart('@') + "." + function.AssociatedSymbol?.Name + ", differentiated here from its getter"));
+            _ir.Emit(new SourceComment(owner.Access.TrimStart('@') + "." + function.AssociatedSymbol?.Name + ", differentiated here from its getter"));
         }
 
         var (outerModel, outerThis) = (_model, _this);
@@ -234,7 +234,7 @@ internal sealed partial class BodyLowerer
 
         foreach (var own in function.Parameters.Cast<ISymbol>().Concat(callee.Body.Descendants().OfType<IVariableDeclaratorOperation>().Select(d => d.Symbol)))
         {
-            _values = _values.Remove(own);
+            _values.Forget(own);
         }
 
         return result;
@@ -263,9 +263,9 @@ internal sealed partial class BodyLowerer
     {
         var (outerReturned, outerResult, outerLoop) = (_returned, _result, _loop);
         _returned = new FlagKey(TypeRef.Bool, "returned" + _inlining.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _result = NewVariable(resultType);
+        _result = _ir.NewVariable(resultType);
         _loop = null;
-        _values = _values.SetItem(_returned, new LiteralOperand("false", TypeRef.Bool));
+        _values.Bind(_returned, new LiteralOperand("false", TypeRef.Bool));
         try
         {
             // No method end in the work: the caller goes on after the body, so every path's values (a local
@@ -275,7 +275,7 @@ internal sealed partial class BodyLowerer
         }
         finally
         {
-            _values = _values.Remove(_returned);
+            _values.Forget(_returned);
             (_returned, _result, _loop) = (outerReturned, outerResult, outerLoop);
         }
     }
@@ -293,29 +293,23 @@ internal sealed partial class BodyLowerer
             SliceValue { ReadOnly: false } slice => slice.Array,
             _ => -1,
         } : -1;
-        return array >= 0 && _variables[array] is { Shape: not ParameterShape.Scalar } && !IsReadOnlyArray(array);
+        return array >= 0 && _ir.Variables[array] is { Shape: not ParameterShape.Scalar } && !IsReadOnlyArray(array);
     }
 
     /// <summary>The lowerer's state before an attempt it may take back.</summary>
     private sealed class Checkpoint
     {
-        private readonly int _variables;
-        private readonly List<IrStatement> _block;
-        private readonly int _blockCount;
+        private readonly IrBuilder.Mark _ir;
         private readonly int _callSites;
-        private readonly int _statements;
         private readonly ImmutableDictionary<object, Operand> _values;
         private readonly HashSet<ISymbol> _rejected;
 
         public Checkpoint(BodyLowerer lowerer)
         {
-            _variables = lowerer._variables.Count;
+            _ir = lowerer._ir.Save();
             Diagnostics = lowerer._diagnostics.Count;
-            _block = lowerer._block;
-            _blockCount = lowerer._block.Count;
             _callSites = lowerer._callSites.Count;
-            _statements = lowerer._statementCount;
-            _values = lowerer._values;
+            _values = lowerer._values.Save();
             _rejected = new HashSet<ISymbol>(lowerer._rejected, SymbolEqualityComparer.Default);
         }
 
@@ -324,26 +318,23 @@ internal sealed partial class BodyLowerer
         public void Restore(BodyLowerer lowerer)
         {
             // Static fields first read by the attempt were read at the top of the method: forget them too.
-            foreach (var field in lowerer._fields.Where(f => f.Value >= _variables).Select(f => f.Key).ToList())
+            var variables = _ir.Variables;
+            foreach (var field in lowerer._fields.Where(f => f.Value >= variables).Select(f => f.Key).ToList())
             {
                 lowerer._fields.Remove(field);
             }
 
-            lowerer._topBlock.RemoveAll(s => s is AssignStatement { Operation: StaticRead or ModelElementRead } read && read.Target >= _variables);
-            lowerer._rows.RemoveWhere(row => row >= _variables);
-            foreach (var leaf in lowerer._leaves.Where(l => l.Value >= _variables).Select(l => l.Key).ToList())
+            lowerer._rows.RemoveWhere(row => row >= variables);
+            foreach (var leaf in lowerer._leaves.Where(l => l.Value >= variables).Select(l => l.Key).ToList())
             {
                 lowerer._leaves.Remove(leaf);
             }
 
-            lowerer._leafSpecs.RemoveAll(leaf => leaf.Variable >= _variables);
-            _block.RemoveRange(_blockCount, _block.Count - _blockCount);
-            lowerer._block = _block;
-            lowerer._variables.RemoveRange(_variables, lowerer._variables.Count - _variables);
+            lowerer._leafSpecs.RemoveAll(leaf => leaf.Variable >= variables);
+            lowerer._ir.Rewind(_ir);
             lowerer._diagnostics.RemoveRange(Diagnostics, lowerer._diagnostics.Count - Diagnostics);
             lowerer._callSites.RemoveRange(_callSites, lowerer._callSites.Count - _callSites);
-            lowerer._statementCount = _statements;
-            lowerer._values = _values;
+            lowerer._values.Restore(_values);
             lowerer._rejected.Clear();
             lowerer._rejected.UnionWith(_rejected);
         }

@@ -104,7 +104,7 @@ internal sealed partial class BodyLowerer
         if (IsModelArrayMember(operation) && ModelArrayVariable(operation) is { } models)
         {
             // The elements of an array of models, each a model whose members are read where the body reads them.
-            var count = Compute(TypeRef.Int, new LengthRead(models.Id));
+            var count = _ir.Compute(TypeRef.Int, new LengthRead(models.Id));
             return new Sequence(count, TypeRef.Double, k => Evaluated(ElementOf(models, operation, new ModelElement(models.Id, null, k, string.Empty))));
         }
 
@@ -116,7 +116,7 @@ internal sealed partial class BodyLowerer
                 case "Range" when arguments.Length == 2:
                     var start = LowerExpression(arguments[0].Value);
                     var count = LowerExpression(arguments[1].Value);
-                    return new Sequence(count, TypeRef.Int, k => Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, start, k)));
+                    return new Sequence(count, TypeRef.Int, k => _ir.Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, start, k)));
                 case "Select" when arguments.Length == 2 && SequenceOf(arguments[0].Value) is { } source:
                     return Map(source, arguments[1].Value, TypeMapping.TryMap((call.Type as INamedTypeSymbol)?.TypeArguments.FirstOrDefault()) ?? TypeRef.Double);
                 case "Where" when arguments.Length == 2 && SequenceOf(arguments[0].Value) is { } source:
@@ -131,7 +131,7 @@ internal sealed partial class BodyLowerer
                     }
 
                     // As many elements as the shorter has.
-                    var shorter = Compute(TypeRef.Int, new OpaqueCall("global::System.Math.Min", new[] { first.Count, second.Count }.ToEquatableArray(), PiecewiseConstant: true, OpaqueSite(call.Syntax)));
+                    var shorter = _ir.Compute(TypeRef.Int, new OpaqueCall("global::System.Math.Min", new[] { first.Count, second.Count }.ToEquatableArray(), PiecewiseConstant: true, OpaqueSite(call.Syntax)));
                     if (arguments.Length == 3)
                     {
                         var selector = arguments[2].Value;
@@ -150,8 +150,8 @@ internal sealed partial class BodyLowerer
 
         if (JaggedVariable(operation) is { } jagged)
         {
-            var rowType = _variables[jagged].Type;
-            return new Sequence(Compute(TypeRef.Int, new LengthRead(jagged)), rowType, k => new VariableOperand(RowOf(jagged, k)));
+            var rowType = _ir.Variables[jagged].Type;
+            return new Sequence(_ir.Compute(TypeRef.Int, new LengthRead(jagged)), rowType, k => new VariableOperand(RowOf(jagged, k)));
         }
 
         if (IsArrayReference(operation) || NamesSlice(operation) || IsSliceExpression(operation))
@@ -161,14 +161,14 @@ internal sealed partial class BodyLowerer
                 return null; // reported
             }
 
-            var type = _variables[view.Array].Type;
-            return new Sequence(LengthOf(view), type, k => Compute(type, new ElementRead(view.Array, IndexIn(view, k))), arrays: new[] { view.Array });
+            var type = _ir.Variables[view.Array].Type;
+            return new Sequence(LengthOf(view), type, k => _ir.Compute(type, new ElementRead(view.Array, IndexIn(view, k))), arrays: new[] { view.Array });
         }
 
         if (operation.Type is { } collection && (LocalArrayType(collection) is not null || TypeMapping.TryMapAnyCollection(collection) is not null) && ViewOf(operation) is { } made)
         {
-            var type = _variables[made.Array].Type;
-            return new Sequence(LengthOf(made), type, k => Compute(type, new ElementRead(made.Array, IndexIn(made, k))), arrays: new[] { made.Array });
+            var type = _ir.Variables[made.Array].Type;
+            return new Sequence(LengthOf(made), type, k => _ir.Compute(type, new ElementRead(made.Array, IndexIn(made, k))), arrays: new[] { made.Array });
         }
 
         UnsupportedExpression(operation, "this LINQ source", "use LINQ over arrays, spans and Enumerable.Range, or write the loop");
@@ -229,7 +229,7 @@ internal sealed partial class BodyLowerer
 
         for (var i = 0; i < arguments.Length; i++)
         {
-            _values = _values.SetItem(lambda.Symbol.Parameters[i], arguments[i]);
+            _values.Bind(lambda.Symbol.Parameters[i], arguments[i]);
         }
 
         var (leading, returned) = SplitFinalReturn(lambda.Body);
@@ -238,7 +238,7 @@ internal sealed partial class BodyLowerer
             : TypeMapping.TryMap(lambda.Symbol.ReturnType) is { } type ? LowerReturningEarly(lambda.Body, type) : Dummy(operation);
         foreach (var symbol in own)
         {
-            _values = _values.Remove(symbol);
+            _values.Forget(symbol);
         }
 
         return result;
@@ -247,36 +247,31 @@ internal sealed partial class BodyLowerer
     // A counted loop over the elements: accumulator = step(accumulator, element) for each kept element.
     private Operand Reduce(Sequence sequence, Operand initial, System.Func<Operand, Operand, Operand> step, Operand? from = null)
     {
-        var accumulator = NewVariable(TypeOfOperand(initial, sequence.Type));
-        Emit(new AssignStatement(accumulator, new CopyOperation(initial)));
-        var index = NewVariable(TypeRef.Int, "k");
-        var outerBlock = _block;
-        var outerValues = _values;
-        _block = new List<IrStatement>();
+        var accumulator = _ir.NewVariable(TypeOfOperand(initial, sequence.Type));
+        _ir.Emit(new AssignStatement(accumulator, new CopyOperation(initial)));
+        var index = _ir.NewVariable(TypeRef.Int, "k");
+        var outerValues = _values.Save();
         var k = new VariableOperand(index);
         var current = new VariableOperand(accumulator);
-        Operand next;
-        if (sequence.Keep is null)
+        var (next, body) = _ir.Capture(() =>
         {
-            next = step(current, sequence.Element(k));
-        }
-        else
-        {
-            var keep = sequence.Keep(k) ?? new LiteralOperand("true", TypeRef.Bool);
-            next = LowerBranches(keep, () => step(current, sequence.Element(k)), () => current, _variables[accumulator].Type)!;
-        }
+            if (sequence.Keep is null)
+            {
+                return step(current, sequence.Element(k));
+            }
 
-        var body = _block;
-        _block = outerBlock;
-        _values = outerValues;
-        Emit(new LoopStatement(body.ToEquatableArray(), new[] { new AssignStatement(accumulator, new CopyOperation(next)) }.ToEquatableArray(),
+            var keep = sequence.Keep(k) ?? new LiteralOperand("true", TypeRef.Bool);
+            return LowerBranches(keep, () => step(current, sequence.Element(k)), () => current, _ir.Variables[accumulator].Type)!;
+        });
+        _values.Restore(outerValues);
+        _ir.Emit(new LoopStatement(body.ToEquatableArray(), new[] { new AssignStatement(accumulator, new CopyOperation(next)) }.ToEquatableArray(),
             new CountedLoop(new CounterSpec(index, from ?? new LiteralOperand("0", TypeRef.Int), BinaryOperator.Less, sequence.Count))));
         return current;
     }
 
     private TypeRef TypeOfOperand(Operand operand, TypeRef fallback) => operand switch
     {
-        VariableOperand v => _variables[v.Id].Type,
+        VariableOperand v => _ir.Variables[v.Id].Type,
         LiteralOperand l => l.Type,
         _ => fallback,
     };
@@ -285,13 +280,13 @@ internal sealed partial class BodyLowerer
     private Operand Sum(Sequence sequence)
     {
         var total = sequence.Type.Kind == ScalarKind.Float ? TypeRef.Double : sequence.Type;
-        return Convert(Total(sequence, total), total, sequence.Type);
+        return _ir.Convert(Total(sequence, total), total, sequence.Type);
     }
 
     // The kept elements added up in the given type (checked for integers).
     private Operand Total(Sequence sequence, TypeRef total) =>
-        Reduce(new Sequence(sequence.Count, total, k => Convert(sequence.Element(k), sequence.Type, total), sequence.Keep), Literals.TryCreate(0, total)!,
-            (t, v) => Compute(total, new BinaryOperation(BinaryOperator.Add, t, v, Checked: !total.IsFloating)));
+        Reduce(new Sequence(sequence.Count, total, k => _ir.Convert(sequence.Element(k), sequence.Type, total), sequence.Keep), Literals.TryCreate(0, total)!,
+            (t, v) => _ir.Compute(total, new BinaryOperation(BinaryOperator.Add, t, v, Checked: !total.IsFloating)));
 
     // How many elements a Where keeps (all of them without one).
     private Operand KeptCount(Sequence sequence) =>
@@ -301,8 +296,8 @@ internal sealed partial class BodyLowerer
     private Operand Average(Sequence sequence, IInvocationOperation invocation)
     {
         var type = TypeMapping.TryMap(invocation.Type) ?? TypeRef.Double;
-        var mean = Compute(TypeRef.Double, new BinaryOperation(BinaryOperator.Divide, Total(sequence, TypeRef.Double), Convert(KeptCount(sequence), TypeRef.Int, TypeRef.Double)));
-        return Convert(mean, TypeRef.Double, type);
+        var mean = _ir.Compute(TypeRef.Double, new BinaryOperation(BinaryOperator.Divide, Total(sequence, TypeRef.Double), _ir.Convert(KeptCount(sequence), TypeRef.Int, TypeRef.Double)));
+        return _ir.Convert(mean, TypeRef.Double, type);
     }
 
     // Max and Min as Enumerable computes them, from the first element (an empty sequence throws in C# and reads
@@ -319,15 +314,15 @@ internal sealed partial class BodyLowerer
         var type = sequence.Type;
         var isNaN = type.Kind == ScalarKind.Float ? "global::System.Single.IsNaN" : "global::System.Double.IsNaN";
         var at = OpaqueSite(invocation.Syntax);
-        Operand IsNaN(Operand x) => Compute(TypeRef.Bool, new OpaqueCall(isNaN, new[] { x }.ToEquatableArray(), PiecewiseConstant: true, at));
+        Operand IsNaN(Operand x) => _ir.Compute(TypeRef.Bool, new OpaqueCall(isNaN, new[] { x }.ToEquatableArray(), PiecewiseConstant: true, at));
         var first = sequence.Element(new LiteralOperand("0", TypeRef.Int));
         return Reduce(sequence, first, (best, v) =>
         {
             var take = which == "Max"
-                ? Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Or, Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Greater, v, best)), IsNaN(best)))
-                : Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.And,
-                    Compute(TypeRef.Bool, new UnaryOperation(UnaryOperator.Not, IsNaN(best))),
-                    Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Or, IsNaN(v), Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Less, v, best))))));
+                ? _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Or, _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Greater, v, best)), IsNaN(best)))
+                : _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.And,
+                    _ir.Compute(TypeRef.Bool, new UnaryOperation(UnaryOperator.Not, IsNaN(best))),
+                    _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Or, IsNaN(v), _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Less, v, best))))));
             return LowerBranches(take, () => v, () => best, type)!;
         }, new LiteralOperand("1", TypeRef.Int));
     }
@@ -344,7 +339,7 @@ internal sealed partial class BodyLowerer
         var type = TypeMapping.TryMap(invocation.Type) ?? TypeRef.Double;
         var function = arguments[arguments.Length - 1].Value;
         var seeded = arguments.Length == 3;
-        var initial = seeded ? Convert(LowerExpression(arguments[1].Value), RequireType(arguments[1].Value), type) : Convert(source.Element(new LiteralOperand("0", TypeRef.Int)), source.Type, type);
+        var initial = seeded ? _ir.Convert(LowerExpression(arguments[1].Value), RequireType(arguments[1].Value), type) : _ir.Convert(source.Element(new LiteralOperand("0", TypeRef.Int)), source.Type, type);
         return Reduce(source, initial, (total, v) => InlineLambda(function, total, v) ?? Dummy(function), seeded ? null : new LiteralOperand("1", TypeRef.Int));
     }
 
@@ -357,7 +352,7 @@ internal sealed partial class BodyLowerer
         }
 
         var array = NewLocalArray("array", sequence.Type, sequence.Count);
-        ForEachIndex(sequence.Count, k => Emit(new ElementWriteStatement(array, k, sequence.Element(k))));
+        ForEachIndex(sequence.Count, k => _ir.Emit(new ElementWriteStatement(array, k, sequence.Element(k))));
         return new VariableOperand(array);
     }
 }

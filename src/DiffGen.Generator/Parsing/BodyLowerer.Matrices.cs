@@ -32,14 +32,14 @@ internal sealed partial class BodyLowerer
 
         if (creation is IArrayCreationOperation { DimensionSizes.Length: 2 } array)
         {
-            _values = _values.SetItem(local, CreateMatrix(array, element, local.Name));
+            _values.Bind(local, CreateMatrix(array, element, local.Name));
             return;
         }
 
         var errors = _diagnostics.Count;
         if (creation is not null && LowerExpression(creation) is MatrixValue made)
         {
-            _values = _values.SetItem(local, made);
+            _values.Bind(local, made);
             return;
         }
 
@@ -53,19 +53,18 @@ internal sealed partial class BodyLowerer
     // new T[rows, columns] (with its initializer's elements, row after row).
     private MatrixValue CreateMatrix(IArrayCreationOperation array, TypeRef element, string name)
     {
-        var rows = Convert(LowerExpression(array.DimensionSizes[0]), RequireType(array.DimensionSizes[0]), TypeRef.Int);
-        var columns = Convert(LowerExpression(array.DimensionSizes[1]), RequireType(array.DimensionSizes[1]), TypeRef.Int);
-        var id = _variables.Count;
-        _variables.Add(new IrVariable(id, _names.Claim(name), element, VariableOrigin.Intermediate, ParameterShape.Array));
-        var count = Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Multiply, rows, columns, Checked: true));
-        Emit(new AssignStatement(id, new ArrayAllocation(count, OnStack: false)));
+        var rows = _ir.Convert(LowerExpression(array.DimensionSizes[0]), RequireType(array.DimensionSizes[0]), TypeRef.Int);
+        var columns = _ir.Convert(LowerExpression(array.DimensionSizes[1]), RequireType(array.DimensionSizes[1]), TypeRef.Int);
+        var id = _ir.NewLocal(name, element, ParameterShape.Array);
+        var count = _ir.Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Multiply, rows, columns, Checked: true));
+        _ir.Emit(new AssignStatement(id, new ArrayAllocation(count, OnStack: false)));
         var index = 0;
         foreach (var row in array.Initializer?.ElementValues ?? ImmutableArray<IOperation>.Empty)
         {
             foreach (var value in (row as IArrayInitializerOperation)?.ElementValues ?? ImmutableArray<IOperation>.Empty)
             {
-                Emit(new ElementWriteStatement(id, new LiteralOperand(index++.ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int),
-                    Convert(LowerExpression(value), RequireType(value), element)));
+                _ir.Emit(new ElementWriteStatement(id, new LiteralOperand(index++.ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int),
+                    _ir.Convert(LowerExpression(value), RequireType(value), element)));
             }
         }
 
@@ -79,13 +78,13 @@ internal sealed partial class BodyLowerer
     private Operand MatrixIndex(MatrixValue matrix, IOperation row, IOperation column)
     {
         var (i, j) = MatrixCell(row, column);
-        var start = Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Multiply, i, matrix.Columns));
-        return Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, start, j));
+        var start = _ir.Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Multiply, i, matrix.Columns));
+        return _ir.Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, start, j));
     }
 
     // The row and column of m[i, j], as ints.
     private (Operand Row, Operand Column) MatrixCell(IOperation row, IOperation column) =>
-        (Convert(LowerExpression(row), RequireType(row), TypeRef.Int), Convert(LowerExpression(column), RequireType(column), TypeRef.Int));
+        (_ir.Convert(LowerExpression(row), RequireType(row), TypeRef.Int), _ir.Convert(LowerExpression(column), RequireType(column), TypeRef.Int));
 
     // m.GetLength(0) and m.GetLength(1); null when the call is no such thing.
     private Operand? MatrixDimension(IInvocationOperation invocation)
@@ -107,7 +106,7 @@ internal sealed partial class BodyLowerer
 
     // Arrays the body may only read: parameters, static tables, rows of a jagged parameter.
     private bool IsReadOnlyArray(int array) =>
-        _variables[array].Origin == VariableOrigin.Parameter || _fields.ContainsValue(array) || _rows.Contains(array);
+        _ir.Variables[array].Origin == VariableOrigin.Parameter || _fields.ContainsValue(array) || _rows.Contains(array);
 
     // The variable of a jagged parameter (or of a local or helper parameter naming one), or null.
     private int? JaggedVariable(IOperation operation)
@@ -118,20 +117,19 @@ internal sealed partial class BodyLowerer
         }
 
         return operation.Type is IArrayTypeSymbol { ElementType: IArrayTypeSymbol }
-               && NamedValue(operation) is VariableOperand { Id: var id } && _variables[id].Origin == VariableOrigin.Parameter
+               && NamedValue(operation) is VariableOperand { Id: var id } && _ir.Variables[id].Origin == VariableOrigin.Parameter
             ? id
             : null;
     }
 
     // rows[i]: the row, an array variable of its own.
     private Operand Row(int jagged, IOperation index) =>
-        new VariableOperand(RowOf(jagged, Convert(LowerExpression(index), RequireType(index), TypeRef.Int)));
+        new VariableOperand(RowOf(jagged, _ir.Convert(LowerExpression(index), RequireType(index), TypeRef.Int)));
 
     private int RowOf(int jagged, Operand index)
     {
-        var row = _variables.Count;
-        _variables.Add(new IrVariable(row, _names.Claim("row"), _variables[jagged].Type, VariableOrigin.Intermediate, ParameterShape.Array));
-        Emit(new AssignStatement(row, new RowRead(jagged, index)));
+        var row = _ir.NewLocal("row", _ir.Variables[jagged].Type, ParameterShape.Array);
+        _ir.Emit(new AssignStatement(row, new RowRead(jagged, index)));
         _rows.Add(row);
         return row;
     }

@@ -60,7 +60,7 @@ internal sealed partial class BodyLowerer
 
     /// <summary>Registers a parameter of a model type; its members become inputs as the body reads them.</summary>
     public void AddModel(IParameterSymbol parameter, string name, string? gradientName) =>
-        _values = _values.SetItem(parameter, new ModelValue(parameter.Type, name, gradientName ?? string.Empty, name.TrimStart('@') + "_", gradientName is not null, GradientAssignable: true));
+        _values.Bind(parameter, new ModelValue(parameter.Type, name, gradientName ?? string.Empty, name.TrimStart('@') + "_", gradientName is not null, GradientAssignable: true));
 
     /// <summary>Registers the instance of an instance method.</summary>
     public void AddInstance(ITypeSymbol type, string? gradientName) =>
@@ -222,9 +222,8 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        var id = _variables.Count;
         var name = _names.Claim(MethodParser.Escape(owner.Prefix + member.Name));
-        _variables.Add(new IrVariable(id, name, element, VariableOrigin.Parameter, shape));
+        var id = _ir.Declare(name, element, VariableOrigin.Parameter, shape);
         _leaves.Add(access, id);
         var isEnum = TypeMapping.IsEnum(type);
         _leafSpecs.Add(new ParameterSpec(
@@ -301,10 +300,9 @@ internal sealed partial class BodyLowerer
         var access = owner.Access + "." + MethodParser.Escape(member.Name);
         if (!_leaves.TryGetValue(access, out var id))
         {
-            id = _variables.Count;
             var name = _names.Claim(MethodParser.Escape(owner.Prefix + member.Name));
             var differentiable = owner.Differentiable && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
-            _variables.Add(new IrVariable(id, name, _precision, VariableOrigin.Parameter, ParameterShape.Array));
+            id = _ir.Declare(name, _precision, VariableOrigin.Parameter, ParameterShape.Array);
             _leaves.Add(access, id);
             _leafSpecs.Add(new ParameterSpec(
                 name,
@@ -369,7 +367,7 @@ internal sealed partial class BodyLowerer
             else if (TypeMapping.TryMap(type) is { Kind: not ScalarKind.Other } scalar
                      && (!differentiable || !scalar.IsFloating || CanAssign(member) && model.Type.IsReferenceType && model.GradientAssignable))
             {
-                reads = reads.Add(path, Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating, TypeMapping.IsEnum(type) ? scalar.Name : null)));
+                reads = reads.Add(path, _ir.Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating, TypeMapping.IsEnum(type) ? scalar.Name : null)));
             }
         }
 
@@ -385,24 +383,23 @@ internal sealed partial class BodyLowerer
             return new VariableOperand(existing);
         }
 
-        var row = _variables.Count;
-        _variables.Add(new IrVariable(row, _names.Claim(owner.Prefix + name), elementType, VariableOrigin.Intermediate, ParameterShape.Array));
+        var row = _ir.NewLocal(owner.Prefix + name, elementType, ParameterShape.Array);
         var read = new AssignStatement(row, new ModelElementRead(models, index, path, differentiable));
         if (index is LiteralOperand)
         {
-            _topBlock.Insert(0, read);
+            _ir.Hoist(read);
             _leaves.Add(key, row);
         }
         else
         {
-            Emit(read);
+            _ir.Emit(read);
         }
 
         _rows.Add(row);
         return new VariableOperand(row);
     }
 
-    private Operand ElementIndex(IOperation index) => Convert(LowerExpression(index), RequireType(index), TypeRef.Int);
+    private Operand ElementIndex(IOperation index) => _ir.Convert(LowerExpression(index), RequireType(index), TypeRef.Int);
 
     // An index of an array of models is lowered where each member is read: it must not change anything.
     private static bool IsPure(IOperation index) =>
@@ -432,7 +429,7 @@ internal sealed partial class BodyLowerer
             }
 
             var index = element.Index ?? ElementIndex(element.PendingIndex!);
-            return Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating, TypeMapping.IsEnum(type) ? scalar.Name : null));
+            return _ir.Compute(scalar, new ModelElementRead(element.Models, index, path, differentiable && scalar.IsFloating, TypeMapping.IsEnum(type) ? scalar.Name : null));
         }
 
         if (TypeMapping.TryMapAnyCollection(type) is { Shape: ParameterShape.Array, Element: var elementType })

@@ -111,7 +111,7 @@ internal sealed partial class BodyLowerer
         var value = EmitTangentCall(callee, resultType, inputs, tangents.ToEquatableArray(), out var tangentVariable);
         if (!discarded)
         {
-            _values = _values.SetItem(local!, new VariableOperand(tangentVariable));
+            _values.Bind(local!, new VariableOperand(tangentVariable));
         }
 
         RecordCallSite(value, method, arguments.Take(inputs.Count + tangents.Count));
@@ -152,12 +152,12 @@ internal sealed partial class BodyLowerer
                 return Dummy(operation);
             }
 
-            seed = Convert(LowerExpression(seedOperation), RequireType(seedOperation), resultType);
+            seed = _ir.Convert(LowerExpression(seedOperation), RequireType(seedOperation), resultType);
         }
 
         if (differentiable.Count == 0)
         {
-            return Compute(resultType, new DifferentiableCall(callee, inputs.ToEquatableArray()));
+            return _ir.Compute(resultType, new DifferentiableCall(callee, inputs.ToEquatableArray()));
         }
 
         Operand? value = null;
@@ -169,9 +169,9 @@ internal sealed partial class BodyLowerer
             value ??= new VariableOperand(result);
 
             var outputType = TypeMapping.TryMap(outputs[j].Type)!;
-            var scaled = seed is null ? new VariableOperand(partial) : Compute(resultType, new BinaryOperation(BinaryOperator.Multiply, seed, new VariableOperand(partial)));
+            var scaled = seed is null ? new VariableOperand(partial) : _ir.Compute(resultType, new BinaryOperation(BinaryOperator.Multiply, seed, new VariableOperand(partial)));
             var old = ReadVariable(outputs[j], operation);
-            _values = _values.SetItem(outputs[j], Compute(outputType, new BinaryOperation(BinaryOperator.Add, old, Convert(scaled, resultType, outputType))));
+            _values.Bind(outputs[j], _ir.Compute(outputType, new BinaryOperation(BinaryOperator.Add, old, _ir.Convert(scaled, resultType, outputType))));
         }
 
         return value!;
@@ -181,10 +181,10 @@ internal sealed partial class BodyLowerer
     // writes it through 'out', which declares nothing in generated code.
     private int EmitTangentCall(CalleeSpec callee, TypeRef resultType, List<Operand> inputs, EquatableArray<Operand> tangents, out int tangent)
     {
-        tangent = NewVariable(resultType);
-        Emit(new AssignStatement(tangent, new CopyOperation(Literals.TryCreate(0.0, resultType)!)));
-        var value = NewVariable(resultType);
-        Emit(new AssignStatement(value, new TangentCall(callee, inputs.ToEquatableArray(), tangents, tangent)));
+        tangent = _ir.NewVariable(resultType);
+        _ir.Emit(new AssignStatement(tangent, new CopyOperation(Literals.TryCreate(0.0, resultType)!)));
+        var value = _ir.NewVariable(resultType);
+        _ir.Emit(new AssignStatement(value, new TangentCall(callee, inputs.ToEquatableArray(), tangents, tangent)));
         return value;
     }
 
@@ -221,10 +221,10 @@ internal sealed partial class BodyLowerer
         var lowered = LowerExpression(value);
         if (parameter.Shape == ParameterShape.Scalar)
         {
-            return Convert(lowered, RequireType(value), parameter.Type);
+            return _ir.Convert(lowered, RequireType(value), parameter.Type);
         }
 
-        if (lowered is not VariableOperand { Id: var id } || _variables[id].Shape == ParameterShape.Scalar)
+        if (lowered is not VariableOperand { Id: var id } || _ir.Variables[id].Shape == ParameterShape.Scalar)
         {
             UnsupportedExpression(value, "passing this array", "pass an array or span parameter, or a local array, as it is");
             return null;

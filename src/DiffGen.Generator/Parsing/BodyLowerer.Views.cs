@@ -70,7 +70,7 @@ internal sealed partial class BodyLowerer
             case ILocalReferenceOperation { Local: var rejected } when _rejected.Contains(rejected):
                 return null; // its declaration is reported
             case ILocalReferenceOperation or IParameterReferenceOperation when NamedValue(operation) is MatrixValue matrix:
-                if (_variables[matrix.Array].Origin == VariableOrigin.Parameter)
+                if (_ir.Variables[matrix.Array].Origin == VariableOrigin.Parameter)
                 {
                     UnsupportedExpression(operation, "iterating over a matrix parameter's elements", "loop over m.GetLength(0) and m.GetLength(1) and read m[i, j]");
                     return null;
@@ -103,7 +103,7 @@ internal sealed partial class BodyLowerer
             // an array made here: a helper's result, new[] { … }
             var errors = _diagnostics.Count;
             var value = LowerExpression(operation);
-            if (value is VariableOperand { Id: var made } && _variables[made].Shape != ParameterShape.Scalar)
+            if (value is VariableOperand { Id: var made } && _ir.Variables[made].Shape != ParameterShape.Scalar)
             {
                 return new ArrayView(made, null, null, false);
             }
@@ -131,10 +131,10 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        var from = Convert(LowerExpression(start), RequireType(start), TypeRef.Int);
+        var from = _ir.Convert(LowerExpression(start), RequireType(start), TypeRef.Int);
         var count = length is not null
-            ? Convert(LowerExpression(length), RequireType(length), TypeRef.Int)
-            : Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Subtract, LengthOf(outer), from));
+            ? _ir.Convert(LowerExpression(length), RequireType(length), TypeRef.Int)
+            : _ir.Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Subtract, LengthOf(outer), from));
         return new ArrayView(outer.Array, IndexIn(outer, from), count, outer.ReadOnly || readOnly);
     }
 
@@ -155,7 +155,7 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        if (copy && _variables[outer.Array].Origin != VariableOrigin.Parameter && !_fields.ContainsValue(outer.Array))
+        if (copy && _ir.Variables[outer.Array].Origin != VariableOrigin.Parameter && !_fields.ContainsValue(outer.Array))
         {
             // x[a..b] copies: of a local array that may change later, the copy and a view would differ.
             UnsupportedExpression(whole, "a range of a local array (a copy)", "use a view, a.AsSpan(start, length), or copy the elements into a new local array");
@@ -164,17 +164,17 @@ internal sealed partial class BodyLowerer
 
         Operand from = start is not null ? LowerExpression(start) : new LiteralOperand("0", TypeRef.Int);
         var to = end is not null ? LowerExpression(end) : LengthOf(outer);
-        var count = Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Subtract, to, from));
+        var count = _ir.Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Subtract, to, from));
         return new ArrayView(outer.Array, IndexIn(outer, from), count, outer.ReadOnly || copy);
     }
 
-    private Operand LengthOf(ArrayView view) => view.Length ?? Compute(TypeRef.Int, new LengthRead(view.Array));
+    private Operand LengthOf(ArrayView view) => view.Length ?? _ir.Compute(TypeRef.Int, new LengthRead(view.Array));
 
     // The index into the viewed array of a view's element.
     private Operand IndexIn(ArrayView view, Operand index) =>
         view.Offset is null ? index
         : index is LiteralOperand { Text: "0" } ? view.Offset
-        : Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, view.Offset, index));
+        : _ir.Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, view.Offset, index));
 
     // A view as a value: the array itself, or a slice of it.
     private static Operand AsOperand(ArrayView view) =>

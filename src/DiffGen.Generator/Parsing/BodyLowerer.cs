@@ -21,33 +21,20 @@ namespace DiffGen.Generator.Parsing;
 /// </summary>
 internal sealed partial class BodyLowerer
 {
-    /// <summary>
-    /// Bound on intermediates: the gradient method declares a local for each and for its adjoint, and
-    /// a .NET method may have at most 65,534 locals (CS0204).
-    /// </summary>
-    private const int MaxIntermediates = 20_000;
-
-    /// <summary>Bound on IR statements, which stays linear in the source (see <see cref="Lower"/>), as a guard on emitted size.</summary>
-    private const int MaxStatements = 100_000;
-
     // The model of the tree being lowered: the method's, or an inlined helper's.
     private SemanticModel _model;
     private readonly NameScope _names;
     private readonly CancellationToken _cancellationToken;
-    private readonly List<IrVariable> _variables = new();
+    private readonly IrBuilder _ir;
     private readonly List<DiagnosticInfo> _diagnostics = new();
     // The current value of each local and parameter (by symbol) and of each jump flag (by FlagKey).
-    private ImmutableDictionary<object, Operand> _values = ImmutableDictionary.Create<object, Operand>(ValueKeyComparer.Instance);
+    private readonly ValueEnvironment _values;
 
     // Locals whose declaration was already reported: their reads are not reported again.
     private readonly HashSet<ISymbol> _rejected = new(SymbolEqualityComparer.Default);
-    private List<IrStatement> _block = new();
 
-    // The method's top-level statements (static readonly fields are read at their start), and those fields' variables.
-    private List<IrStatement> _topBlock = new();
+    // The variables of static readonly fields, read at the top of the method.
     private readonly Dictionary<IFieldSymbol, int> _fields = new(SymbolEqualityComparer.Default);
-    private int _statementCount;
-    private int _nextIntermediate = 1;
     private int _result = -1;
 
     // The method's floating-point type: what an array of models' variable is typed as.
@@ -58,6 +45,8 @@ internal sealed partial class BodyLowerer
     {
         _model = model;
         _names = names;
+        _ir = new IrBuilder(names);
+        _values = new ValueEnvironment(_ir);
         _cancellationToken = cancellationToken;
     }
 
@@ -84,14 +73,13 @@ internal sealed partial class BodyLowerer
     /// <param name="origin"><see cref="VariableOrigin.Output"/> for an array or span a vector-valued method may write.</param>
     public int AddParameter(IParameterSymbol parameter, string name, TypeRef type, ParameterShape shape, VariableOrigin origin = VariableOrigin.Parameter)
     {
-        var id = _variables.Count;
-        _variables.Add(new IrVariable(id, name, type, origin, shape));
-        _values = _values.SetItem(parameter, new VariableOperand(id));
+        var id = _ir.Declare(name, type, origin, shape);
+        _values.Bind(parameter, new VariableOperand(id));
         if (parameter.Type is IArrayTypeSymbol { Rank: 2 })
         {
             // A matrix parameter: its dimensions, read once at the start.
-            _values = _values.SetItem(parameter, new MatrixValue(id,
-                Compute(TypeRef.Int, new DimensionRead(id, 0)), Compute(TypeRef.Int, new DimensionRead(id, 1))));
+            _values.Bind(parameter, new MatrixValue(id,
+                _ir.Compute(TypeRef.Int, new DimensionRead(id, 0)), _ir.Compute(TypeRef.Int, new DimensionRead(id, 1))));
         }
 
         return id;
@@ -115,8 +103,7 @@ internal sealed partial class BodyLowerer
     {
         _precision = returnType;
         _form = form;
-        _topBlock = _block;
-        _values = _values.SetItem(_returned, new LiteralOperand("false", TypeRef.Bool));
+        _values.Bind(_returned, new LiteralOperand("false", TypeRef.Bool));
         try
         {
             if (form == ResultForm.Array)
@@ -125,13 +112,13 @@ internal sealed partial class BodyLowerer
             }
             else
             {
-                _result = NewVariable(returnType, "value");
+                _result = _ir.NewVariable(returnType, "value");
                 LowerWork(new Work(body, new Work(MethodEnd.Instance, null)));
             }
         }
-        catch (TooLargeException)
+        catch (IrBuilder.TooLargeException)
         {
-            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, DiagnosticInfo.From(body.Syntax.GetLocation()), method.Name, MaxIntermediates.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, DiagnosticInfo.From(body.Syntax.GetLocation()), method.Name, IrBuilder.MaxIntermediates.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         if (_diagnostics.Count == 0 && MisplacedValue() is { } misplaced)
@@ -144,9 +131,7 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        var outputs = _variables.Where(v => v.Origin == VariableOrigin.Output).Select(v => v.Id).ToEquatableArray();
-        var program = new IrProgram(_variables.ToEquatableArray(), _block.ToEquatableArray(), _result, outputs);
-        return form == ResultForm.Scalar ? ElideFinalCopy(program) : program;
+        return _ir.Build(_result, elideFinalCopy: form == ResultForm.Scalar);
     }
 
     // A method returning an array: the statements before its one final return, then the result is the new
@@ -156,7 +141,7 @@ internal sealed partial class BodyLowerer
         var (leading, returned) = body is IBlockOperation block ? SplitFinalReturn(block) : (ImmutableArray<IOperation>.Empty, null);
         if (returned is null || leading.Any(ContainsReturn))
         {
-            _result = NewVariable(TypeRef.Int, "value");
+            _result = _ir.NewVariable(TypeRef.Int, "value");
             _diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.UnsupportedVectorMethod,
                 DiagnosticInfo.From((leading.FirstOrDefault(ContainsReturn) ?? body).Syntax.GetLocation()),
@@ -167,14 +152,14 @@ internal sealed partial class BodyLowerer
 
         LowerWork(Prepend(leading, new Work(MethodEnd.Instance, null)));
         var value = _diagnostics.Count == 0 ? LowerExpression(returned) : null;
-        if (value is VariableOperand { Id: var id } && _variables[id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar }
-            && _topBlock.Any(s => s is AssignStatement { Operation: ArrayAllocation { OnStack: false } } a && a.Target == id))
+        if (value is VariableOperand { Id: var id } && _ir.Variables[id] is { Origin: VariableOrigin.Intermediate, Shape: not ParameterShape.Scalar }
+            && _ir.TopBlock.Any(s => s is AssignStatement { Operation: ArrayAllocation { OnStack: false } } a && a.Target == id))
         {
             _result = id;
             return;
         }
 
-        _result = NewVariable(TypeRef.Int, "value");
+        _result = _ir.NewVariable(TypeRef.Int, "value");
         if (_diagnostics.Count == 0)
         {
             _diagnostics.Add(DiagnosticInfo.Create(
@@ -184,36 +169,6 @@ internal sealed partial class BodyLowerer
                 "return a local array the method allocates and fills (new double[n], or new[] { … }) outside loops and branches; copy an input into one first"));
         }
     }
-
-    // A body that returns once, at its end, needs no result variable: the value is the operand returned.
-    private static IrProgram ElideFinalCopy(IrProgram program)
-    {
-        var body = program.Body;
-        var assignsResult = CountAssignments(body, program.Result);
-        if (assignsResult == 1 && body.Count > 0
-            && body[body.Count - 1] is AssignStatement { Operation: CopyOperation { Value: VariableOperand returned } } last
-            && last.Target == program.Result
-            && program.Variables[returned.Id].Origin == VariableOrigin.Intermediate
-            && program.Variables[returned.Id].Type == program.Variables[program.Result].Type)
-        {
-            return program with
-            {
-                Body = body.Take(body.Count - 1).ToEquatableArray(),
-                Result = returned.Id,
-            };
-        }
-
-        return program;
-    }
-
-    private static int CountAssignments(IEnumerable<IrStatement> statements, int target) => statements.Sum(s => s switch
-    {
-        AssignStatement a => a.Target == target ? 1 : 0,
-        IfStatement i => CountAssignments(i.Then, target) + CountAssignments(i.Else, target),
-        LoopStatement l => CountAssignments(l.Body, target) + CountAssignments(l.Latch, target),
-        ElementWriteStatement or SourceComment => 0,
-        _ => throw new InvalidOperationException("unknown statement: " + s.GetType().Name),
-    });
 
     // ---- statements --------------------------------------------------------------------------
 
@@ -282,33 +237,6 @@ internal sealed partial class BodyLowerer
     /// <summary>The key under which <see cref="_values"/> holds whether this path has returned (outside loops).</summary>
     private FlagKey _returned = new(TypeRef.Bool, "returned");
 
-    /// <summary>A value lowering tracks that is no C# symbol: how the method or an iteration has been left.</summary>
-    /// <remarks>Its name orders merges deterministically: flags of nested loops differ by depth.</remarks>
-    private sealed class FlagKey
-    {
-        public FlagKey(TypeRef type, string name)
-        {
-            Type = type;
-            Name = name;
-        }
-
-        public TypeRef Type { get; }
-
-        public string Name { get; }
-    }
-
-    /// <summary>Symbols compare as symbols, flag keys by reference.</summary>
-    private sealed class ValueKeyComparer : IEqualityComparer<object>
-    {
-        public static readonly ValueKeyComparer Instance = new();
-
-        public new bool Equals(object? x, object? y) =>
-            x is ISymbol a && y is ISymbol b ? SymbolEqualityComparer.Default.Equals(a, b) : ReferenceEquals(x, y);
-
-        public int GetHashCode(object obj) =>
-            obj is ISymbol symbol ? SymbolEqualityComparer.Default.GetHashCode(symbol) : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
-    }
-
     private int LoopDepth()
     {
         var depth = 0;
@@ -375,7 +303,7 @@ internal sealed partial class BodyLowerer
                         return;
                     }
 
-                    Emit(new AssignStatement(_result, new CopyOperation(LowerExpression(ret.ReturnedValue))));
+                    _ir.Emit(new AssignStatement(_result, new CopyOperation(LowerExpression(ret.ReturnedValue))));
                     Jump(Returned);
                     work = AfterJump(work);
                     break;
@@ -531,12 +459,12 @@ internal sealed partial class BodyLowerer
     {
         if (_loop is null)
         {
-            _values = _values.SetItem(_returned, new LiteralOperand("true", TypeRef.Bool));
+            _values.Bind(_returned, new LiteralOperand("true", TypeRef.Bool));
             return;
         }
 
         _loop.Exits.Add(how);
-        _values = _values.SetItem(_loop.Flag, new LiteralOperand(how, TypeRef.Int));
+        _values.Bind(_loop.Flag, new LiteralOperand(how, TypeRef.Int));
     }
 
     // After a statement that jumped on some paths: the rest runs only where it did not (nothing, when
@@ -554,17 +482,17 @@ internal sealed partial class BodyLowerer
         var (before, endsIteration) = UpToIterationEnd(rest);
         if (state is VariableOperand && before is not null)
         {
-            _block.Add(new SourceComment(_loop is null
+            _ir.Comment(_loop is null
                 ? "(what follows runs only if the method has not returned above)"
-                : "(what follows runs only if this iteration has not been left above)"));
-            var goOn = Compute(TypeRef.Bool, _loop is null
+                : "(what follows runs only if this iteration has not been left above)");
+            var goOn = _ir.Compute(TypeRef.Bool, _loop is null
                 ? new UnaryOperation(UnaryOperator.Not, state)
                 : new BinaryOperation(BinaryOperator.Equal, state, notLeft));
             LowerBranches(
                 goOn,
                 () =>
                 {
-                    _values = _values.SetItem(key, notLeft);
+                    _values.Bind(key, notLeft);
                     LowerWork(before);
                     return null;
                 },
@@ -632,7 +560,7 @@ internal sealed partial class BodyLowerer
                 return;
             }
 
-            var test = Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal, state, new LiteralOperand(ways[0], TypeRef.Int)));
+            var test = _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal, state, new LiteralOperand(ways[0], TypeRef.Int)));
             LowerBranchesWithContinuation(test, EndBy(ways[0]), () => Dispatch(ways.Skip(1).ToList()));
         }
 
@@ -676,7 +604,7 @@ internal sealed partial class BodyLowerer
             var errors = _diagnostics.Count;
             if (initializer is not null && LowerExpression(initializer.Value) is TupleValue tuple)
             {
-                _values = _values.SetItem(local, tuple);
+                _values.Bind(local, tuple);
             }
             else
             {
@@ -702,7 +630,7 @@ internal sealed partial class BodyLowerer
             // A local naming a model (var layer = model.Layer1;) reads through it: initialized where declared, never reassigned.
             if (initializer is not null && ModelOf(initializer.Value) is { } named)
             {
-                _values = _values.SetItem(local, Evaluated(named));
+                _values.Bind(local, Evaluated(named));
             }
             else
             {
@@ -724,7 +652,7 @@ internal sealed partial class BodyLowerer
         {
             // Lower first: the initializer may itself assign locals ((s = s * 2) / 2).
             var value = LowerExpression(initializer.Value);
-            _values = _values.SetItem(local, value);
+            _values.Bind(local, value);
         }
     }
 
@@ -789,8 +717,8 @@ internal sealed partial class BodyLowerer
             Operand? condition = null;
             foreach (var clause in clauses.OfType<ISingleValueCaseClauseOperation>())
             {
-                var test = Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal, value, LowerExpression(clause.Value)));
-                condition = condition is null ? test : Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Or, condition, test));
+                var test = _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Equal, value, LowerExpression(clause.Value)));
+                condition = condition is null ? test : _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Or, condition, test));
             }
 
             condition ??= new LiteralOperand("false", TypeRef.Bool);
@@ -817,64 +745,26 @@ internal sealed partial class BodyLowerer
     // value (for ?:, && and ||), merged the same way.
     private Operand? LowerBranches(Operand condition, Func<Operand?> whenTrue, Func<Operand?> whenFalse, TypeRef? resultType)
     {
-        var before = _values;
-        var outer = _block;
+        var before = _values.Save();
+        var (trueValue, trueBlock) = _ir.Capture(whenTrue);
+        var trueValues = _values.Save();
 
-        _block = new List<IrStatement>();
-        var trueValue = whenTrue();
-        var trueValues = _values;
-        var trueBlock = _block;
+        _values.Restore(before);
+        var (falseValue, falseBlock) = _ir.Capture(whenFalse);
+        var falseValues = _values.Save();
 
-        _block = new List<IrStatement>();
-        _values = before;
-        var falseValue = whenFalse();
-        var falseValues = _values;
-        var falseBlock = _block;
-
-        _block = outer;
-        var merged = before;
-        foreach (var symbol in trueValues.Keys.Where(falseValues.ContainsKey).OrderBy(SymbolOrder))
-        {
-            var a = trueValues[symbol];
-            var b = falseValues[symbol];
-            if (a.Equals(b))
-            {
-                merged = merged.SetItem(symbol, a);
-                continue;
-            }
-
-            if (a is TupleValue ta && b is TupleValue tb && ta.Elements.Count == tb.Elements.Count)
-            {
-                var elements = new List<Operand>();
-                for (var i = 0; i < ta.Elements.Count; i++)
-                {
-                    var element = NewVariable(ta.Types[i]);
-                    trueBlock.Add(new AssignStatement(element, new CopyOperation(ta.Elements[i])));
-                    falseBlock.Add(new AssignStatement(element, new CopyOperation(tb.Elements[i])));
-                    elements.Add(new VariableOperand(element));
-                }
-
-                merged = merged.SetItem(symbol, new TupleValue(elements.ToEquatableArray(), ta.Types));
-                continue;
-            }
-
-            var merge = NewVariable(TypeOfSymbol(symbol));
-            trueBlock.Add(new AssignStatement(merge, new CopyOperation(a)));
-            falseBlock.Add(new AssignStatement(merge, new CopyOperation(b)));
-            merged = merged.SetItem(symbol, new VariableOperand(merge));
-        }
+        _values.Join(before, trueValues, falseValues, trueBlock, falseBlock);
 
         Operand? result = null;
         if (resultType is not null && trueValue is not null && falseValue is not null)
         {
-            var merge = NewVariable(resultType);
+            var merge = _ir.NewVariable(resultType);
             trueBlock.Add(new AssignStatement(merge, new CopyOperation(trueValue)));
             falseBlock.Add(new AssignStatement(merge, new CopyOperation(falseValue)));
             result = new VariableOperand(merge);
         }
 
-        _values = merged;
-        Emit(new IfStatement(condition, trueBlock.ToEquatableArray(), falseBlock.ToEquatableArray()));
+        _ir.Emit(new IfStatement(condition, trueBlock.ToEquatableArray(), falseBlock.ToEquatableArray()));
         return result;
     }
 
@@ -882,21 +772,12 @@ internal sealed partial class BodyLowerer
     // or method), so nothing after the branch needs the values they leave.
     private void LowerBranchesWithContinuation(Operand condition, Action whenTrue, Action whenFalse)
     {
-        var before = _values;
-        var outer = _block;
-
-        _block = new List<IrStatement>();
-        whenTrue();
-        var trueBlock = _block;
-
-        _block = new List<IrStatement>();
-        _values = before;
-        whenFalse();
-        var falseBlock = _block;
-
-        _block = outer;
-        _values = before;
-        Emit(new IfStatement(condition, trueBlock.ToEquatableArray(), falseBlock.ToEquatableArray()));
+        var before = _values.Save();
+        var trueBlock = _ir.Capture(whenTrue);
+        _values.Restore(before);
+        var falseBlock = _ir.Capture(whenFalse);
+        _values.Restore(before);
+        _ir.Emit(new IfStatement(condition, trueBlock.ToEquatableArray(), falseBlock.ToEquatableArray()));
     }
 
     // ---- expressions -------------------------------------------------------------------------
@@ -1000,8 +881,8 @@ internal sealed partial class BodyLowerer
                 var arithmetic = place.Type.Kind == ScalarKind.Integer ? PromotedInteger(place.Type, place.Type) : place.Type;
                 var one = Literals.TryCreate(1, arithmetic)!;
                 var isChecked = increment.IsChecked && !place.Type.IsFloating;
-                var sum = Compute(arithmetic, new BinaryOperation(increment.Kind == OperationKind.Increment ? BinaryOperator.Add : BinaryOperator.Subtract, Convert(current, place.Type, arithmetic), one, isChecked));
-                var updated = arithmetic == place.Type ? sum : Compute(place.Type, new ConversionOperation(sum, isChecked));
+                var sum = _ir.Compute(arithmetic, new BinaryOperation(increment.Kind == OperationKind.Increment ? BinaryOperator.Add : BinaryOperator.Subtract, _ir.Convert(current, place.Type, arithmetic), one, isChecked));
+                var updated = arithmetic == place.Type ? sum : _ir.Compute(place.Type, new ConversionOperation(sum, isChecked));
                 place.Write(updated);
                 return increment.IsPostfix ? current : updated;
             }
@@ -1033,10 +914,10 @@ internal sealed partial class BodyLowerer
                 return LowerElementRead(operation, instance, indexer.Arguments.Select(a => a.Value).ToImmutableArray());
 
             case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } cells } when MatrixOf(cells) is { } matrixOfCells:
-                return Compute(TypeRef.Int, new LengthRead(matrixOfCells.Array));
+                return _ir.Compute(TypeRef.Int, new LengthRead(matrixOfCells.Array));
 
             case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } rows } when JaggedVariable(rows) is { } jaggedArray:
-                return Compute(TypeRef.Int, new LengthRead(jaggedArray));
+                return _ir.Compute(TypeRef.Int, new LengthRead(jaggedArray));
 
             case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } array }
                 when IsArrayReference(array) || NamesSlice(array) || IsSliceExpression(array) || array is IArrayElementReferenceOperation { ArrayReference: var outer } && JaggedVariable(outer) is not null:
@@ -1044,7 +925,7 @@ internal sealed partial class BodyLowerer
 
 
             case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } models } when IsModelArrayMember(models):
-                return ModelArrayVariable(models) is { } modelArray ? Compute(TypeRef.Int, new LengthRead(modelArray.Id)) : Dummy(operation);
+                return ModelArrayVariable(models) is { } modelArray ? _ir.Compute(TypeRef.Int, new LengthRead(modelArray.Id)) : Dummy(operation);
 
             case IFieldReferenceOperation or IPropertyReferenceOperation when ModelMemberRead(operation) is { } member:
                 return member;
@@ -1116,7 +997,7 @@ internal sealed partial class BodyLowerer
         var values = sources.Select(source => (Value: LowerExpression(source), Type: RequireType(source))).ToList();
         for (var i = 0; i < targets.Length; i++)
         {
-            places[i]?.Write(Convert(values[i].Value, values[i].Type, places[i]!.Type));
+            places[i]?.Write(_ir.Convert(values[i].Value, values[i].Type, places[i]!.Type));
         }
 
         return Dummy(deconstruction);
@@ -1132,7 +1013,7 @@ internal sealed partial class BodyLowerer
         {
             for (var i = 0; i < targets.Length; i++)
             {
-                places[i]?.Write(Convert(tuple.Elements[i], tuple.Types[i], places[i]!.Type));
+                places[i]?.Write(_ir.Convert(tuple.Elements[i], tuple.Types[i], places[i]!.Type));
             }
         }
         else if (_diagnostics.Count == errors)
@@ -1165,11 +1046,11 @@ internal sealed partial class BodyLowerer
             // (double, double) from (int, double): each element converted
             var types = tupleType.TupleElements.Select(e => TypeMapping.TryMap(e.Type)!).ToList();
             return new TupleValue(
-                tuple.Elements.Select((e, i) => Convert(e, tuple.Types[i], types[i])).ToEquatableArray(),
+                tuple.Elements.Select((e, i) => _ir.Convert(e, tuple.Types[i], types[i])).ToEquatableArray(),
                 types.ToEquatableArray());
         }
 
-        if (value is VariableOperand { Id: var array } && _variables[array].Shape != ParameterShape.Scalar && conversion.Type is { } collection
+        if (value is VariableOperand { Id: var array } && _ir.Variables[array].Shape != ParameterShape.Scalar && conversion.Type is { } collection
             && (LocalArrayType(collection) is not null || TypeMapping.TryMapAnyCollection(collection) is not null))
         {
             return value; // an array seen as a span
@@ -1186,7 +1067,7 @@ internal sealed partial class BodyLowerer
             return value;
         }
 
-        return Compute(target, new ConversionOperation(value, conversion.IsChecked && !target.IsFloating));
+        return _ir.Compute(target, new ConversionOperation(value, conversion.IsChecked && !target.IsFloating));
     }
 
     private Operand LowerBinary(IBinaryOperation binary)
@@ -1232,7 +1113,7 @@ internal sealed partial class BodyLowerer
             var link = chain.Pop();
             var linkType = RequireType(link);
             var right = LowerExpression(link.RightOperand);
-            value = Compute(linkType, new BinaryOperation(MapBinary(link.OperatorKind)!.Value, value, right, link.IsChecked && !linkType.IsFloating));
+            value = _ir.Compute(linkType, new BinaryOperation(MapBinary(link.OperatorKind)!.Value, value, right, link.IsChecked && !linkType.IsFloating));
         }
 
         return value;
@@ -1259,9 +1140,9 @@ internal sealed partial class BodyLowerer
         return unary.OperatorKind switch
         {
             UnaryOperatorKind.Plus => value,
-            UnaryOperatorKind.Minus => Compute(RequireType(unary), new UnaryOperation(UnaryOperator.Negate, value, unary.IsChecked && !RequireType(unary).IsFloating)),
-            UnaryOperatorKind.Not => Compute(RequireType(unary), new UnaryOperation(UnaryOperator.Not, value)),
-            UnaryOperatorKind.BitwiseNegation => Compute(RequireType(unary), new UnaryOperation(UnaryOperator.BitwiseNot, value)),
+            UnaryOperatorKind.Minus => _ir.Compute(RequireType(unary), new UnaryOperation(UnaryOperator.Negate, value, unary.IsChecked && !RequireType(unary).IsFloating)),
+            UnaryOperatorKind.Not => _ir.Compute(RequireType(unary), new UnaryOperation(UnaryOperator.Not, value)),
+            UnaryOperatorKind.BitwiseNegation => _ir.Compute(RequireType(unary), new UnaryOperation(UnaryOperator.BitwiseNot, value)),
             _ => UnsupportedExpression(unary, "this unary operator", "use unary minus or !"),
         };
     }
@@ -1287,10 +1168,10 @@ internal sealed partial class BodyLowerer
 
         // x op= e is x = (T)(x op e), computed in the wider of the two types.
         var operationType = Wider(targetType, valueType);
-        var left = Convert(current, targetType, operationType);
-        var right = Convert(value, valueType, operationType);
-        var result = Compute(operationType, new BinaryOperation(op.Value, left, right, compound.IsChecked && !operationType.IsFloating));
-        var updated = Convert(result, operationType, targetType);
+        var left = _ir.Convert(current, targetType, operationType);
+        var right = _ir.Convert(value, valueType, operationType);
+        var result = _ir.Compute(operationType, new BinaryOperation(op.Value, left, right, compound.IsChecked && !operationType.IsFloating));
+        var updated = _ir.Convert(result, operationType, targetType);
         place.Write(updated);
         return updated;
     }
@@ -1381,13 +1262,13 @@ internal sealed partial class BodyLowerer
             for (var i = 0; i < arguments.Count; i++)
             {
                 if (callee.Parameters[i].Shape != ParameterShape.Scalar
-                    && (arguments[i] is not VariableOperand { Id: var id } || _variables[id].Shape == ParameterShape.Scalar))
+                    && (arguments[i] is not VariableOperand { Id: var id } || _ir.Variables[id].Shape == ParameterShape.Scalar))
                 {
                     return UnsupportedExpression(ordered[i], "passing this array", "pass an array or span parameter, or a local array, as it is");
                 }
             }
 
-            var call = Compute(resultType, new DifferentiableCall(callee, arguments));
+            var call = _ir.Compute(resultType, new DifferentiableCall(callee, arguments));
             _callSites.Add(new CallSite(
                 ((VariableOperand)call).Id,
                 method.ContainingType.Name + "." + method.Name,
@@ -1402,12 +1283,12 @@ internal sealed partial class BodyLowerer
                 || containing.ToDisplayString() is "System.Math" or "System.MathF");
         if (isMathType && resultType.IsFloating && DerivativeRules.Find(method.Name, arguments.Count) is not null)
         {
-            return Compute(resultType, new IntrinsicCall(method.Name, arguments));
+            return _ir.Compute(resultType, new IntrinsicCall(method.Name, arguments));
         }
 
         var piecewiseConstant = !resultType.IsFloating || (isMathType && DerivativeRules.IsPiecewiseConstant(method.Name));
         var name = method.ContainingType!.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + method.Name;
-        return Compute(resultType, new OpaqueCall(name, arguments, piecewiseConstant, OpaqueSite(invocation.Syntax)));
+        return _ir.Compute(resultType, new OpaqueCall(name, arguments, piecewiseConstant, OpaqueSite(invocation.Syntax)));
     }
 
     // Array.Fill(a, v), a.AsSpan().Fill(v), src.CopyTo(dst), src.AsSpan().CopyTo(dst) and
@@ -1459,13 +1340,13 @@ internal sealed partial class BodyLowerer
         var from = source is null ? null : ViewOf(source);
         if (from is not null && sourceIndex is not null)
         {
-            from = new ArrayView(from.Array, IndexIn(from, Convert(LowerExpression(sourceIndex), RequireType(sourceIndex), TypeRef.Int)), null, from.ReadOnly);
+            from = new ArrayView(from.Array, IndexIn(from, _ir.Convert(LowerExpression(sourceIndex), RequireType(sourceIndex), TypeRef.Int)), null, from.ReadOnly);
         }
 
         var target = ViewOf(destination);
         if (target is not null && destinationIndex is not null)
         {
-            target = new ArrayView(target.Array, IndexIn(target, Convert(LowerExpression(destinationIndex), RequireType(destinationIndex), TypeRef.Int)), null, target.ReadOnly);
+            target = new ArrayView(target.Array, IndexIn(target, _ir.Convert(LowerExpression(destinationIndex), RequireType(destinationIndex), TypeRef.Int)), null, target.ReadOnly);
         }
 
         if (target is null || (source is not null && from is null))
@@ -1478,8 +1359,8 @@ internal sealed partial class BodyLowerer
             return UnsupportedExpression(s.Destination, "writing into a parameter's elements", "parameters are read-only; copy into a local array (new double[n]) and write there");
         }
 
-        var targetType = _variables[target.Array].Type;
-        var value = s.Value is null ? null : Convert(LowerExpression(s.Value), RequireType(s.Value), targetType);
+        var targetType = _ir.Variables[target.Array].Type;
+        var value = s.Value is null ? null : _ir.Convert(LowerExpression(s.Value), RequireType(s.Value), targetType);
         var count = s.Count is not null ? LowerExpression(s.Count) : LengthOf(from ?? target);
         if (from is not null && from.Array == target.Array)
         {
@@ -1490,8 +1371,8 @@ internal sealed partial class BodyLowerer
 
         ForEachIndex(count, k =>
         {
-            var element = value ?? Convert(Compute(_variables[from!.Array].Type, new ElementRead(from.Array, IndexIn(from, k))), _variables[from.Array].Type, targetType);
-            Emit(new ElementWriteStatement(target.Array, IndexIn(target, k), element));
+            var element = value ?? _ir.Convert(_ir.Compute(_ir.Variables[from!.Array].Type, new ElementRead(from.Array, IndexIn(from, k))), _ir.Variables[from.Array].Type, targetType);
+            _ir.Emit(new ElementWriteStatement(target.Array, IndexIn(target, k), element));
         });
         return Dummy(invocation);
     }
@@ -1574,13 +1455,13 @@ internal sealed partial class BodyLowerer
 
         if (indices.Length == 2 && MatrixOf(array) is { } matrix)
         {
-            if (_variables[matrix.Array].Origin == VariableOrigin.Parameter)
+            if (_ir.Variables[matrix.Array].Origin == VariableOrigin.Parameter)
             {
                 var (row, column) = MatrixCell(indices[0], indices[1]);
-                return Compute(_variables[matrix.Array].Type, new MatrixRead(matrix.Array, row, column));
+                return _ir.Compute(_ir.Variables[matrix.Array].Type, new MatrixRead(matrix.Array, row, column));
             }
 
-            return Compute(_variables[matrix.Array].Type, new ElementRead(matrix.Array, MatrixIndex(matrix, indices[0], indices[1])));
+            return _ir.Compute(_ir.Variables[matrix.Array].Type, new ElementRead(matrix.Array, MatrixIndex(matrix, indices[0], indices[1])));
         }
 
         if (array is IArrayCreationOperation && (indices.Length != 1 || array.Type is not { } created || LocalArrayType(created) is null))
@@ -1589,7 +1470,7 @@ internal sealed partial class BodyLowerer
             var errors = _diagnostics.Count;
             if (LowerExpression(array) is MatrixValue made && indices.Length == 2)
             {
-                return Compute(_variables[made.Array].Type, new ElementRead(made.Array, MatrixIndex(made, indices[0], indices[1])));
+                return _ir.Compute(_ir.Variables[made.Array].Type, new ElementRead(made.Array, MatrixIndex(made, indices[0], indices[1])));
             }
 
             return _diagnostics.Count > errors ? Dummy(operation) : UnsupportedExpression(operation, "this element access", "read elements of arrays with one index and of matrices with two");
@@ -1599,9 +1480,9 @@ internal sealed partial class BodyLowerer
         {
             // An array computed here: new[] { … }[i], Softmax(z)[i].
             var errors = _diagnostics.Count;
-            if (LowerExpression(array) is VariableOperand { Id: var made } && _variables[made].Shape != ParameterShape.Scalar)
+            if (LowerExpression(array) is VariableOperand { Id: var made } && _ir.Variables[made].Shape != ParameterShape.Scalar)
             {
-                return Compute(_variables[made].Type, new ElementRead(made, LowerExpression(indices[0])));
+                return _ir.Compute(_ir.Variables[made].Type, new ElementRead(made, LowerExpression(indices[0])));
             }
 
             if (_diagnostics.Count > errors)
@@ -1625,7 +1506,7 @@ internal sealed partial class BodyLowerer
             return Dummy(operation);
         }
 
-        return Compute(_variables[view.Array].Type, new ElementRead(view.Array, ViewIndex(view, indices[0])));
+        return _ir.Compute(_ir.Variables[view.Array].Type, new ElementRead(view.Array, ViewIndex(view, indices[0])));
     }
 
     // ---- places: what an assignment writes --------------------------------------------------
@@ -1649,7 +1530,7 @@ internal sealed partial class BodyLowerer
         private readonly IOperation _at;
 
         public VariablePlace(BodyLowerer lowerer, ISymbol symbol, IOperation at)
-            : base(lowerer.TypeOfSymbol(symbol))
+            : base(ValueEnvironment.TypeOf(symbol))
         {
             _lowerer = lowerer;
             _symbol = symbol;
@@ -1658,7 +1539,7 @@ internal sealed partial class BodyLowerer
 
         public override Operand Read() => _lowerer.ReadVariable(_symbol, _at);
 
-        public override void Write(Operand value) => _lowerer._values = _lowerer._values.SetItem(_symbol, value);
+        public override void Write(Operand value) => _lowerer._values.Bind(_symbol, value);
     }
 
     private sealed class ElementPlace : Place
@@ -1668,16 +1549,16 @@ internal sealed partial class BodyLowerer
         private readonly Operand _index;
 
         public ElementPlace(BodyLowerer lowerer, int array, Operand index)
-            : base(lowerer._variables[array].Type)
+            : base(lowerer._ir.Variables[array].Type)
         {
             _lowerer = lowerer;
             _array = array;
             _index = index;
         }
 
-        public override Operand Read() => _lowerer.Compute(Type, new ElementRead(_array, _index));
+        public override Operand Read() => _lowerer._ir.Compute(Type, new ElementRead(_array, _index));
 
-        public override void Write(Operand value) => _lowerer.Emit(new ElementWriteStatement(_array, _index, value));
+        public override void Write(Operand value) => _lowerer._ir.Emit(new ElementWriteStatement(_array, _index, value));
     }
 
     private Place? LowerPlace(IOperation target)
@@ -1770,7 +1651,7 @@ internal sealed partial class BodyLowerer
         var value = LowerExpression(index);
         if (view.Offset is not null && RequireType(index) is var type && type != TypeRef.Int)
         {
-            value = Compute(TypeRef.Int, new ConversionOperation(value, Checked: true));
+            value = _ir.Compute(TypeRef.Int, new ConversionOperation(value, Checked: true));
         }
 
         return IndexIn(view, value);
@@ -1834,16 +1715,16 @@ internal sealed partial class BodyLowerer
             // An array made elsewhere (a helper's result, another local array): this local names the same array.
             var errors = _diagnostics.Count;
             var value = creation is IConversionOperation clone && IsClone(clone) ? LowerClone(clone, local.Name) : LowerExpression(creation);
-            if (value is VariableOperand { Id: var readOnly } && _variables[readOnly].Shape != ParameterShape.Scalar && IsReadOnlyArray(readOnly)
+            if (value is VariableOperand { Id: var readOnly } && _ir.Variables[readOnly].Shape != ParameterShape.Scalar && IsReadOnlyArray(readOnly)
                 && IsReassignedNeverWritten(local, declarator))
             {
                 // double[] a = x; … a = next;: a starts as x's elements, then is the method's own array. Its elements are
                 // only read, so a copy of x is what it names, and it can be given new arrays as local arrays can.
-                _values = _values.SetItem(local, CopyOfView(new ArrayView(readOnly, null, null, false), local.Name));
+                _values.Bind(local, CopyOfView(new ArrayView(readOnly, null, null, false), local.Name));
             }
-            else if (value is VariableOperand { Id: var same } && _variables[same].Shape != ParameterShape.Scalar || value is SliceValue)
+            else if (value is VariableOperand { Id: var same } && _ir.Variables[same].Shape != ParameterShape.Scalar || value is SliceValue)
             {
-                _values = _values.SetItem(local, value);
+                _values.Bind(local, value);
             }
             else if (_diagnostics.Count == errors)
             {
@@ -1868,7 +1749,7 @@ internal sealed partial class BodyLowerer
             return;
         }
 
-        _values = _values.SetItem(local, new VariableOperand(id));
+        _values.Bind(local, new VariableOperand(id));
     }
 
     private static bool IsArrayCreation(IOperation operation) =>
@@ -1911,13 +1792,12 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        var id = _variables.Count;
-        _variables.Add(new IrVariable(id, _names.Claim(name), element, VariableOrigin.Intermediate, ParameterShape.Array));
-        Emit(new AssignStatement(id, new ArrayAllocation(length, onStack)));
+        var id = _ir.NewLocal(name, element, ParameterShape.Array);
+        _ir.Emit(new AssignStatement(id, new ArrayAllocation(length, onStack)));
         for (var i = 0; i < elements.Length; i++)
         {
-            var value = Convert(LowerExpression(elements[i]), RequireType(elements[i]), element);
-            Emit(new ElementWriteStatement(id, new LiteralOperand(i.ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int), value));
+            var value = _ir.Convert(LowerExpression(elements[i]), RequireType(elements[i]), element);
+            _ir.Emit(new ElementWriteStatement(id, new LiteralOperand(i.ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int), value));
         }
 
         return id;
@@ -1925,17 +1805,14 @@ internal sealed partial class BodyLowerer
 
     // ---- helpers -----------------------------------------------------------------------------
 
-    // A tuple while lowering: tuples are not IR values, their elements are (a tuple local names them).
-    private sealed record TupleValue(EquatableArray<Operand> Elements, EquatableArray<TypeRef> Types) : Operand;
-
     // The IR holds only scalars where scalars belong. An array or tuple value that reached a scalar's place
     // (a branch merge or a loop-carried copy of a tuple local) would be emitted as invalid C#: reported instead.
     private string? MisplacedValue()
     {
         bool Misplaced(Operand operand) =>
-            operand is TupleValue or SliceValue or MatrixValue || (operand is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar);
+            operand is TupleValue or SliceValue or MatrixValue || (operand is VariableOperand { Id: var id } && _ir.Variables[id].Shape != ParameterShape.Scalar);
 
-        foreach (var statement in IrQueries.Walk(_block))
+        foreach (var statement in IrQueries.Walk(_ir.TopBlock))
         {
             var misplaced = statement switch
             {
@@ -1981,10 +1858,9 @@ internal sealed partial class BodyLowerer
             return existing;
         }
 
-        var id = _variables.Count;
-        _variables.Add(new IrVariable(id, _names.Claim(field.Name), type, VariableOrigin.Intermediate, shape));
+        var id = _ir.NewLocal(field.Name, type, shape);
         var read = field.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + MethodParser.Escape(field.Name);
-        _topBlock.Insert(0, new AssignStatement(id, new StaticRead(TypeMapping.IsEnum(field.Type) ? "(" + type.Name + ")" + read : read)));
+        _ir.Hoist(new AssignStatement(id, new StaticRead(TypeMapping.IsEnum(field.Type) ? "(" + type.Name + ")" + read : read)));
         _fields.Add(field, id);
         return id;
     }
@@ -2003,22 +1879,6 @@ internal sealed partial class BodyLowerer
 
         return UnsupportedExpression(at, "reading '" + symbol.Name + "' here", "assign it on every path before reading it");
     }
-
-    private TypeRef TypeOfSymbol(object symbol) => symbol switch
-    {
-        FlagKey flag => flag.Type,
-        ILocalSymbol local => TypeMapping.TryMap(local.Type) ?? TypeRef.Double,
-        IParameterSymbol parameter => TypeMapping.TryMap(parameter.Type) ?? TypeRef.Double,
-        _ => TypeRef.Double,
-    };
-
-    // Deterministic order of merges, whatever the hash order of the dictionary.
-    private static (int, string) SymbolOrder(object key) => key switch
-    {
-        ISymbol symbol => (symbol.Locations.Length > 0 ? symbol.Locations[0].SourceSpan.Start : -1, symbol.Name),
-        FlagKey flag => (int.MaxValue, flag.Name),
-        _ => (int.MaxValue, string.Empty),
-    };
 
     private TypeRef RequireType(IOperation operation) => TypeMapping.TryMap(operation.Type) ?? TypeRef.Double;
 
@@ -2061,38 +1921,6 @@ internal sealed partial class BodyLowerer
         return Either("nint") || Either("nuint") ? (a.Name is "nint" or "nuint" ? a : b) : TypeRef.Int;
     }
 
-    private Operand Convert(Operand value, TypeRef from, TypeRef to) =>
-        from == to ? value : Compute(to, new ConversionOperation(value));
-
-    private Operand Compute(TypeRef type, Operation operation)
-    {
-        var id = NewVariable(type);
-        Emit(new AssignStatement(id, operation));
-        return new VariableOperand(id);
-    }
-
-    private int NewVariable(TypeRef type, string? name = null)
-    {
-        if (_variables.Count > MaxIntermediates)
-        {
-            throw new TooLargeException();
-        }
-
-        var id = _variables.Count;
-        _variables.Add(new IrVariable(id, _names.Claim(name ?? "u" + _nextIntermediate++), type, VariableOrigin.Intermediate, ParameterShape.Scalar));
-        return id;
-    }
-
-    private void Emit(IrStatement statement)
-    {
-        if (++_statementCount > MaxStatements)
-        {
-            throw new TooLargeException();
-        }
-
-        _block.Add(statement);
-    }
-
     private static readonly Regex Whitespace = new(@"\s+", RegexOptions.Compiled);
 
     private void Comment(SyntaxNode syntax, string? text = null)
@@ -2103,7 +1931,7 @@ internal sealed partial class BodyLowerer
             text = text.Substring(0, 117) + "...";
         }
 
-        _block.Add(new SourceComment(text));
+        _ir.Comment(text);
     }
 
     private void CommentIf(IConditionalOperation conditional) =>
@@ -2221,25 +2049,24 @@ internal sealed partial class BodyLowerer
             // i + k < n runs while i < n − k. A length minus k cannot overflow; any other bound is subtracted checked, so
             // only a bound within k of int.MinValue, where i + k could never be below it, would throw instead.
             var isLength = condition.Bound is IPropertyReferenceOperation { Property.Name: "Length" };
-            bound = Compute(TypeRef.Int, new BinaryOperation(
+            bound = _ir.Compute(TypeRef.Int, new BinaryOperation(
                 condition.Offset > 0 ? BinaryOperator.Subtract : BinaryOperator.Add,
                 bound,
                 new LiteralOperand(System.Math.Abs(condition.Offset).ToString(System.Globalization.CultureInfo.InvariantCulture), TypeRef.Int),
                 Checked: !isLength));
         }
 
-        var counterId = _variables.Count;
-        _variables.Add(new IrVariable(counterId, _names.Claim(counter.Name), counterType, VariableOrigin.Intermediate, ParameterShape.Scalar));
+        var counterId = _ir.NewLocal(counter.Name, counterType, ParameterShape.Scalar);
 
         var carried = CarriedSymbols(loop).Where(c => !SymbolEqualityComparer.Default.Equals(c, counter)).ToList<object>();
         LowerLoopBody(
             loop,
             carried,
             new CountedLoop(new CounterSpec(counterId, startValue, comparison.Value, bound)),
-            enter: () => _values = _values.SetItem(counter, new VariableOperand(counterId)),
+            enter: () => _values.Bind(counter, new VariableOperand(counterId)),
             iterate: context => LowerWork(new Work(loop.Body, new Work(IterationEnd.Instance, null))),
             endIteration: null);
-        _values = _values.Remove(counter);
+        _values.Forget(counter);
         return true;
     }
 
@@ -2370,14 +2197,14 @@ internal sealed partial class BodyLowerer
             var value = sequence.Element(index);
             if (variables.Length == 1)
             {
-                var row = value is VariableOperand { Id: var id } && _variables[id].Shape != ParameterShape.Scalar;
-                _values = _values.SetItem(variables[0], value is TupleValue or ModelValue || row ? value : Convert(value, sequence.Type, TypeOfSymbol(variables[0])));
+                var row = value is VariableOperand { Id: var id } && _ir.Variables[id].Shape != ParameterShape.Scalar;
+                _values.Bind(variables[0], value is TupleValue or ModelValue || row ? value : _ir.Convert(value, sequence.Type, ValueEnvironment.TypeOf(variables[0])));
             }
             else if (value is TupleValue tuple && tuple.Elements.Count == variables.Length)
             {
                 for (var i = 0; i < variables.Length; i++)
                 {
-                    _values = _values.SetItem(variables[i], Convert(tuple.Elements[i], tuple.Types[i], TypeOfSymbol(variables[i])));
+                    _values.Bind(variables[i], _ir.Convert(tuple.Elements[i], tuple.Types[i], ValueEnvironment.TypeOf(variables[i])));
                 }
             }
             else
@@ -2389,8 +2216,7 @@ internal sealed partial class BodyLowerer
         var jumps = ContainsReturn(loop) || loop.Body.DescendantsAndSelf().OfType<IBranchOperation>().Any(b => IsTarget(b, loop.ExitLabel));
         if (!jumps)
         {
-            var counterId = _variables.Count;
-            _variables.Add(new IrVariable(counterId, _names.Claim("index"), TypeRef.Int, VariableOrigin.Intermediate, ParameterShape.Scalar));
+            var counterId = _ir.NewLocal("index", TypeRef.Int, ParameterShape.Scalar);
             LowerLoopBody(
                 loop,
                 CarriedSymbols(loop).ToList<object>(),
@@ -2403,7 +2229,7 @@ internal sealed partial class BodyLowerer
 
         // With break or return: a general loop over a hidden index.
         var index = new FlagKey(TypeRef.Int, "index" + LoopDepth().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _values = _values.SetItem(index, new LiteralOperand("0", TypeRef.Int));
+        _values.Bind(index, new LiteralOperand("0", TypeRef.Int));
         LowerGeneralLoop(
             loop,
             topCondition: null,
@@ -2412,13 +2238,13 @@ internal sealed partial class BodyLowerer
             loop.Body,
             beforeBody: () =>
             {
-                var inRange = Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Less, _values[index], length));
+                var inRange = _ir.Compute(TypeRef.Bool, new BinaryOperation(BinaryOperator.Less, _values[index], length));
                 return inRange;
             },
             extraCarried: index,
             bindBeforeBody: () => BindElement(_values[index]),
-            advance: () => _values = _values.SetItem(index, Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, _values[index], new LiteralOperand("1", TypeRef.Int)))));
-        _values = _values.Remove(index);
+            advance: () => _values.Bind(index, _ir.Compute(TypeRef.Int, new BinaryOperation(BinaryOperator.Add, _values[index], new LiteralOperand("1", TypeRef.Int)))));
+        _values.Forget(index);
     }
 
     private void LowerGeneralLoop(
@@ -2442,13 +2268,13 @@ internal sealed partial class BodyLowerer
         var returned = -1;
         if (returns)
         {
-            returned = NewVariable(TypeRef.Bool, "returned");
-            Emit(new AssignStatement(returned, new CopyOperation(new LiteralOperand("false", TypeRef.Bool))));
+            returned = _ir.NewVariable(TypeRef.Bool, "returned");
+            _ir.Emit(new AssignStatement(returned, new CopyOperation(new LiteralOperand("false", TypeRef.Bool))));
         }
 
-        var cont = NewVariable(TypeRef.Bool, "more");
-        var trips = NewVariable(TypeRef.Int, "trips");
-        var exits = carried.Select(c => NewVariable(TypeOfSymbol(c))).ToList();
+        var cont = _ir.NewVariable(TypeRef.Bool, "more");
+        var trips = _ir.NewVariable(TypeRef.Int, "trips");
+        var exits = carried.Select(c => _ir.NewVariable(ValueEnvironment.TypeOf(c))).ToList();
         LowerLoopBody(
             loop,
             carried,
@@ -2460,15 +2286,15 @@ internal sealed partial class BodyLowerer
                 {
                     for (var i = 0; i < carried.Count; i++)
                     {
-                        Emit(new AssignStatement(exits[i], new CopyOperation(_values[carried[i]])));
+                        _ir.Emit(new AssignStatement(exits[i], new CopyOperation(_values[carried[i]])));
                     }
 
-                    Emit(new AssignStatement(cont, new CopyOperation(new LiteralOperand("false", TypeRef.Bool))));
+                    _ir.Emit(new AssignStatement(cont, new CopyOperation(new LiteralOperand("false", TypeRef.Bool))));
                 };
                 context.Return = () =>
                 {
-                    Emit(new AssignStatement(returned, new CopyOperation(new LiteralOperand("true", TypeRef.Bool))));
-                    Emit(new AssignStatement(cont, new CopyOperation(new LiteralOperand("false", TypeRef.Bool))));
+                    _ir.Emit(new AssignStatement(returned, new CopyOperation(new LiteralOperand("true", TypeRef.Bool))));
+                    _ir.Emit(new AssignStatement(cont, new CopyOperation(new LiteralOperand("false", TypeRef.Bool))));
                 };
 
                 var bodyWork = new Work(body, new Work(IterationEnd.Instance, null));
@@ -2500,7 +2326,7 @@ internal sealed partial class BodyLowerer
                 void KeepLooping()
                 {
                     next();
-                    Emit(new AssignStatement(cont, new CopyOperation(new LiteralOperand("true", TypeRef.Bool))));
+                    _ir.Emit(new AssignStatement(cont, new CopyOperation(new LiteralOperand("true", TypeRef.Bool))));
                 }
 
                 if (bottomCondition is null)
@@ -2514,7 +2340,7 @@ internal sealed partial class BodyLowerer
 
         for (var i = 0; i < carried.Count; i++)
         {
-            _values = _values.SetItem(carried[i], new VariableOperand(exits[i]));
+            _values.Bind(carried[i], new VariableOperand(exits[i]));
         }
 
         if (!returns)
@@ -2544,46 +2370,36 @@ internal sealed partial class BodyLowerer
         Action<LoopContext> iterate,
         Action<LoopContext, Action>? endIteration)
     {
-        var loopVariables = new List<int>();
-        foreach (var symbol in carried)
-        {
-            var initial = _values[symbol];
-            var variable = NewVariable(TypeOfSymbol(symbol));
-            Emit(new AssignStatement(variable, new CopyOperation(initial)));
-            _values = _values.SetItem(symbol, new VariableOperand(variable));
-            loopVariables.Add(variable);
-        }
-
-        var header = _values;
-        var next = carried.Select(c => NewVariable(TypeOfSymbol(c))).ToList();
-        var outerBlock = _block;
+        var loopVariables = _values.EnterLoop(carried);
+        var header = _values.Save();
+        var next = carried.Select(c => _ir.NewVariable(ValueEnvironment.TypeOf(c))).ToList();
         var outerLoop = _loop;
-        _block = new List<IrStatement>();
         var context = new LoopContext(loop, LoopDepth());
         void AssignNext()
         {
             for (var i = 0; i < carried.Count; i++)
             {
-                Emit(new AssignStatement(next[i], new CopyOperation(_values[carried[i]])));
+                _ir.Emit(new AssignStatement(next[i], new CopyOperation(_values[carried[i]])));
             }
         }
 
         context.EndIteration = endIteration is null ? AssignNext : () => endIteration(context, AssignNext);
-        _loop = context;
-        _values = _values.SetItem(context.Flag, new LiteralOperand(Running, TypeRef.Int));
-        enter?.Invoke();
-        iterate(context);
-        var body = _block;
-        _block = outerBlock;
+        var body = _ir.Capture(() =>
+        {
+            _loop = context;
+            _values.Bind(context.Flag, new LiteralOperand(Running, TypeRef.Int));
+            enter?.Invoke();
+            iterate(context);
+        });
         _loop = outerLoop;
-        _values = header;
+        _values.Restore(header);
 
         // An iteration with a single end (no continue) needs no 'next' copies: latch from the value itself.
         var latchValues = next.Select(n => (Operand)new VariableOperand(n)).ToList();
         for (var i = 0; i < next.Count; i++)
         {
             var index = body.FindIndex(st => st is AssignStatement a && a.Target == next[i]);
-            if (index >= 0 && CountAssignments(body, next[i]) == 1 && ((AssignStatement)body[index]).Operation is CopyOperation copy
+            if (index >= 0 && IrBuilder.CountAssignments(body, next[i]) == 1 && ((AssignStatement)body[index]).Operation is CopyOperation copy
                 && !(copy.Value is VariableOperand v && loopVariables.Contains(v.Id))) // the latch copies in sequence, not in parallel
             {
                 body.RemoveAt(index);
@@ -2592,16 +2408,16 @@ internal sealed partial class BodyLowerer
         }
 
         // When every path through the body leaves the loop (for (…) { …; break; }), no iteration reaches the latch.
-        var reachesLatch = next.Count == 0 || latchValues.Select((v, i) => v is not VariableOperand { Id: var id } || id != next[i] || CountAssignments(body, id) > 0).Any(reached => reached);
+        var reachesLatch = next.Count == 0 || latchValues.Select((v, i) => v is not VariableOperand { Id: var id } || id != next[i] || IrBuilder.CountAssignments(body, id) > 0).Any(reached => reached);
         var latch = reachesLatch
             ? loopVariables.Select((l, i) => new AssignStatement(l, new CopyOperation(latchValues[i]))).ToEquatableArray()
             : EquatableArray<AssignStatement>.Empty;
-        Emit(new LoopStatement(body.ToEquatableArray(), latch, control));
+        _ir.Emit(new LoopStatement(body.ToEquatableArray(), latch, control));
     }
 
     /// <summary>Locals and parameters declared before the loop that the loop assigns: their values flow from one iteration to the next.</summary>
     private IEnumerable<ISymbol> CarriedSymbols(IOperation loop) =>
-        AssignedSymbols(loop).Distinct(SymbolEqualityComparer.Default).Where(_values.ContainsKey).OrderBy(SymbolOrder);
+        AssignedSymbols(loop).Distinct(SymbolEqualityComparer.Default).Where(_values.ContainsKey).OrderBy(ValueEnvironment.Order);
 
     // Locals and parameters the operation assigns: by assignment, ++/--, deconstruction, or inside a
     // local function it calls (inlined there, so its writes of the method's locals are the caller's).
@@ -2740,9 +2556,6 @@ internal sealed partial class BodyLowerer
             ? "'" + text + "'"
             : "'" + Whitespace.Replace(operation.Syntax.ToString(), " ") + "'";
 
-    private sealed class TooLargeException : Exception
-    {
-    }
 }
 
 /// <summary>A call of a [Differentiable] method: the variable it assigns, the callee, and each argument's parameter name and location (in parameter order).</summary>
