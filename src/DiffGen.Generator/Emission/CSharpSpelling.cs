@@ -45,6 +45,22 @@ internal sealed class CSharpSpelling
 
     public TypeRef Type(int variable) => _variables[variable].Type;
 
+    /// <summary>A counted loop's header as it runs forward: <c>for (int i = start; i &lt; bound; i++)</c>.</summary>
+    public string ForwardFor(CounterSpec counter)
+    {
+        var name = Name(counter.Counter);
+        var comparison = counter.Comparison switch
+        {
+            BinaryOperator.Less => "<",
+            BinaryOperator.LessOrEqual => "<=",
+            BinaryOperator.Greater => ">",
+            BinaryOperator.GreaterOrEqual => ">=",
+            var other => throw new System.InvalidOperationException("not a counter's comparison: " + other),
+        };
+        return "for (" + Type(counter.Counter).Name + " " + name + " = " + Operand(counter.Start) + "; "
+            + name + " " + comparison + " " + Operand(counter.Bound) + "; " + name + (counter.CountsUp ? "++" : "--") + ")";
+    }
+
     public string Operand(Operand operand) => operand switch
     {
         VariableOperand v => _variables[v.Id].Name,

@@ -538,10 +538,7 @@ internal static class GradientEmitter
                 writer.Open("for (int " + blockedName + " = " + blocking.Start + "; " + blockedName + " < " + blocking.End + "; " + blockedName + "++)");
                 break;
             case CountedLoop { Counter: var counter }:
-                var name = spelling.Name(counter.Counter);
-                writer.Open("for (" + spelling.Type(counter.Counter).Name + " " + name + " = " + spelling.Operand(counter.Start) + "; "
-                    + name + " " + ComparisonText(counter.Comparison) + " " + spelling.Operand(counter.Bound) + "; "
-                    + name + (counter.CountsUp ? "++" : "--") + ")");
+                writer.Open(spelling.ForwardFor(counter));
                 break;
             case ConditionalLoop { Trips: var trips }:
                 writer.Line(spelling.Name(trips) + " = 0;");
@@ -770,14 +767,6 @@ internal static class GradientEmitter
         var span = readOnly ? "((global::System.ReadOnlySpan<" + type.Name + ">)" + name + ")" : name;
         return span + ".Slice(" + start + ", " + length + ")";
     }
-
-    private static string ComparisonText(BinaryOperator comparison) => comparison switch
-    {
-        BinaryOperator.Less => "<",
-        BinaryOperator.LessOrEqual => "<=",
-        BinaryOperator.Greater => ">",
-        _ => ">=",
-    };
 
     private static string Element(CSharpSpelling spelling, AdjointRef adjoint) => Indexed(spelling, adjoint.Name, adjoint.Index, adjoint.Column) + adjoint.Member;
 

@@ -219,10 +219,7 @@ internal sealed class GraphEmitter
         switch (loop.Control)
         {
             case CountedLoop { Counter: var counter }:
-                var name = _spelling.Name(counter.Counter);
-                _writer.Open("for (" + _spelling.Type(counter.Counter).Name + " " + name + " = " + _spelling.Operand(counter.Start) + "; "
-                    + name + " " + Comparison(counter.Comparison) + " " + _spelling.Operand(counter.Bound) + "; "
-                    + name + (counter.CountsUp ? "++" : "--") + ")");
+                _writer.Open(_spelling.ForwardFor(counter));
                 break;
             case ConditionalLoop:
                 _writer.Open("while (true)");
@@ -454,14 +451,6 @@ internal sealed class GraphEmitter
         operand is VariableOperand { Id: var id } && _program.Variables[id].Origin == VariableOrigin.Intermediate && _handles[id] is { } handles
             ? handles
             : "new int[" + _spelling.Operand(operand) + ".Length]";
-
-    private static string Comparison(BinaryOperator comparison) => comparison switch
-    {
-        BinaryOperator.Less => "<",
-        BinaryOperator.LessOrEqual => "<=",
-        BinaryOperator.Greater => ">",
-        _ => ">=",
-    };
 
     private static string Zero(TypeRef type) => type.Kind switch
     {
