@@ -69,6 +69,42 @@ public class CrossAssemblyTests
     }
 
     [Fact]
+    public void ANestedCallOfTheLibrarysGeneratedTangent()
+    {
+        // The library's SoftplusTangent exists in the referenced assembly, bound as an ordinary call: still a tangent
+        // call, whose pullback is the library's SoftplusHessianVector. d/dw of (∂softplus/∂z at z = w·x)², plus the value.
+        const string slope = """
+            using DiffGen;
+            public static partial class Model
+            {
+                [Differentiable]
+                public static double Loss(double w, [NoDerivative] double x)
+                {
+                    double value = Lib.Activations.SoftplusTangent(w * x, 2.0, 1.0, out double s);
+                    return s * s + 0.1 * value;
+                }
+            }
+            """;
+        var library = Build("Lib", GeneratorHarness.Compile(Library).WithAssemblyName("Lib"));
+        var app = Build("App", GeneratorHarness.Compile(slope).WithAssemblyName("App").AddReferences(MetadataReference.CreateFromImage(library)));
+        var context = new AssemblyLoadContext("nested-cross-assembly", isCollectible: true);
+        try
+        {
+            context.LoadFromStream(new MemoryStream(library));
+            var model = context.LoadFromStream(new MemoryStream(app)).GetType("Model")!;
+            double Value(double w) => (double)model.GetMethod("Loss")!.Invoke(null, new object[] { w, 0.8 })!;
+            var arguments = new object[] { 0.6, 0.8, 0.0, 1.0 };
+            Assert.Equal(Value(0.6), (double)model.GetMethod("LossGradient")!.Invoke(null, arguments)!);
+            const double h = 1e-6;
+            Assert.Equal((Value(0.6 + h) - Value(0.6 - h)) / (2 * h), (double)arguments[2], 1e-7);
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    [Fact]
     public void AVariedBetaPullsBackThroughTheLibrarysFullGradient()
     {
         // beta is [NoDerivative] in the library, but this caller's beta depends on w: the library's
