@@ -132,6 +132,7 @@ public class DiagnosticTableTests
 
         // DG0015: a local array refilled after a call whose pullback reads it, constant or not (it was silently the last contents).
         { "DG0015", Partial, "[Differentiable] public static double G(double[] w, [NoDerivative] double[] x) => Math.Sin(w[0] * x[0]); [Differentiable] public static double F(double[] w) { var x = new double[1]; double s = 0; for (int i = 0; i < 3; i++) { x[0] = i; s += G(w, [|x|]); } return s; }", "pass a separate local array" },
+        { "DG0015", Partial, "[Differentiable] public static double G(double[] x) => x[0] * x[0] * x[1]; [Differentiable] public static double F(double[] x) { double s = 0; for (int j = 0; j < 2; j++) { var e = new double[2]; e[j] = 1; GTangent(x, [|e|], out double t); s += t * t; } return s; }", "made anew in each iteration" },
         { "DG0015", Partial, "[Differentiable] public static double G(double[] x) => x[0] * x[0] * x[1]; [Differentiable] public static double F(double[] x) { var e = new double[2]; double s = 0; for (int j = 0; j < 2; j++) { e[j] = 1; GTangent(x, [|e|], out double t); e[j] = 0; s += t * t; } return s; }", "finish writing 'e' before the call" },
 
         { "DG0008", "file static class Tables { public static readonly double K = 2.5; }\npublic static partial class C", "[Differentiable] public static double F(double x) => [|Tables.K|] * x;", "make the type internal" },

@@ -83,7 +83,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ArrayWrittenAfterCall = Error(
         "DG0015",
         "Local array written after a call reads it",
-        "Local array '{0}' is written after it is passed to '{1}', whose derivative needs the values it had at the call; pass a separate local array to each call, or finish writing '{0}' before the call (an assignment '{0} = …' writes it too), or leave '{1}' unmarked if it is in this compilation: it is then differentiated in place");
+        "Local array '{0}' is written after it is passed to '{1}', whose derivative needs the values it had at the call; {2}");
 
     public static readonly DiagnosticDescriptor GradientAlreadyDeclared = Error(
         "DG0016",

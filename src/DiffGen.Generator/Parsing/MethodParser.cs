@@ -493,6 +493,12 @@ internal static class MethodParser
                 var other => throw new System.InvalidOperationException("not a call: " + other),
             });
         var writtenAfter = LocalArraysWrittenAfterCalls(program);
+        var loops = new LoopStructure(program);
+
+        // An array made anew in each iteration is a separate array per call already; what fails is keeping each one.
+        string WrittenAfterAdvice(int array) => loops.Home(array) is not null
+            ? "'" + program.Variables[array].Name + "' is made anew in each iteration, but the reverse sweep keeps only the last array, not one per iteration: write its values before the loop into an array with a row per iteration and pass each row ('rows[k]' of a [NoDerivative] double[][] parameter), or leave the callee unmarked if it is in this compilation (it is then differentiated in place)"
+            : "pass a separate local array to each call, or finish writing '" + program.Variables[array].Name + "' before the call (an assignment '" + program.Variables[array].Name + " = …' writes it too), or leave the callee unmarked if it is in this compilation: it is then differentiated in place";
         foreach (var site in callSites)
         {
             if (!calls.TryGetValue(site.Result, out var call) || !call.Useful)
@@ -506,7 +512,7 @@ internal static class MethodParser
                 if (call.Tangents[t] is VariableOperand { Id: var direction } && program.Variables[direction].Shape != ParameterShape.Scalar
                     && writtenAfter.Contains((site.Result, direction)) && call.PulledBack)
                 {
-                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArrayWrittenAfterCall, site.Arguments[call.Arguments.Count + t].Location, program.Variables[direction].Name, site.Callee));
+                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArrayWrittenAfterCall, site.Arguments[call.Arguments.Count + t].Location, program.Variables[direction].Name, site.Callee, WrittenAfterAdvice(direction)));
                 }
             }
 
@@ -524,7 +530,7 @@ internal static class MethodParser
                 else if (parameter.Shape != ParameterShape.Scalar && argument is VariableOperand { Id: var array }
                          && writtenAfter.Contains((site.Result, array)) && call.PulledBack)
                 {
-                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArrayWrittenAfterCall, site.Arguments[i].Location, program.Variables[array].Name, site.Callee));
+                    errors.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArrayWrittenAfterCall, site.Arguments[i].Location, program.Variables[array].Name, site.Callee, WrittenAfterAdvice(array)));
                 }
             }
         }
