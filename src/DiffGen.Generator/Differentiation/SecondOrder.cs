@@ -90,7 +90,7 @@ internal static class SecondOrder
             limit = null;
             return ReverseModeBuilder.Differentiate(tangentSpec);
         }
-        catch (System.InvalidOperationException exception) when (exception.Message.StartsWith("the array '", System.StringComparison.Ordinal))
+        catch (ArrayNeededAgainException exception)
         {
             limit = "a limit of the sweep over its tangent program (" + exception.Message + ")";
             return null;

@@ -128,7 +128,7 @@ internal sealed class TapePlanner
             else if (_program.Variables[variable].Shape != ParameterShape.Scalar)
             {
                 // A tape holds numbers, not arrays; DG0010 carries this to the user.
-                throw new System.InvalidOperationException("the array '" + _program.Variables[variable].Name + "' is read under a condition inside a loop and its gradient needs it again;"
+                throw new ArrayNeededAgainException("the array '" + _program.Variables[variable].Name + "' is read under a condition inside a loop and its gradient needs it again;"
                     + " read it where every iteration does (var layer = Layers[i]; before the if), or pass it to a helper of this compilation, which is differentiated in place");
             }
             else
@@ -307,3 +307,9 @@ internal sealed class TapePlanner
         }
     }
 }
+
+/// <summary>
+/// The reverse sweep's one known limit: an array it needs again in a reversed iteration, which no tape can hold. Its own
+/// type, so that forward mode, an extra beside the gradient, can turn it into methods that throw saying so.
+/// </summary>
+internal sealed class ArrayNeededAgainException(string message) : System.InvalidOperationException(message);

@@ -1402,10 +1402,9 @@ internal sealed partial class BodyLowerer
         var parameters = new List<CalleeParameter>();
         foreach (var parameter in method.Parameters)
         {
-            var noDerivative = parameter.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
+            var differentiable = TypeMapping.IsDifferentiableParameter(parameter);
             if (TypeMapping.TryMapAnyCollection(parameter.Type) is { } collection)
             {
-                var differentiable = collection.Element.IsFloating && !noDerivative;
                 parameters.Add(new CalleeParameter(differentiable, collection.Shape, collection.Element, InFullGradient: differentiable));
                 continue;
             }
@@ -1416,7 +1415,7 @@ internal sealed partial class BodyLowerer
                 return null;
             }
 
-            parameters.Add(new CalleeParameter(type.IsFloating && !noDerivative, ParameterShape.Scalar, type, InFullGradient: type.IsFloating));
+            parameters.Add(new CalleeParameter(differentiable, ParameterShape.Scalar, type, InFullGradient: type.IsFloating));
         }
 
         // The full gradient exists for a callee with a [NoDerivative] floating scalar: generated beside this

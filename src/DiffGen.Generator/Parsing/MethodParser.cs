@@ -493,10 +493,10 @@ internal static class MethodParser
                 var other => throw new System.InvalidOperationException("not a call: " + other),
             });
         var writtenAfter = LocalArraysWrittenAfterCalls(program);
-        var loops = new LoopStructure(program);
+        LoopStructure? loops = null; // only for a DG0015, not for every method parsed
 
         // An array made anew in each iteration is a separate array per call already; what fails is keeping each one.
-        string WrittenAfterAdvice(int array) => loops.Home(array) is not null
+        string WrittenAfterAdvice(int array) => (loops ??= new LoopStructure(program)).Home(array) is not null
             ? "'" + program.Variables[array].Name + "' is made anew in each iteration, but the reverse sweep keeps only the last array, not one per iteration: write its values before the loop into an array with a row per iteration and pass each row ('rows[k]' of a [NoDerivative] double[][] parameter), or leave the callee unmarked if it is in this compilation (it is then differentiated in place)"
             : "pass a separate local array to each call, or finish writing '" + program.Variables[array].Name + "' before the call (an assignment '" + program.Variables[array].Name + " = …' writes it too), or leave the callee unmarked if it is in this compilation: it is then differentiated in place";
         foreach (var site in callSites)

@@ -129,16 +129,11 @@ internal static class NestedCalls
     private static bool Fits(IMethodSymbol method, NestedKind kind, int arguments)
     {
         var inputs = method.Parameters.Length;
-        var differentiable = method.Parameters.Count(IsDifferentiable);
+        var differentiable = method.Parameters.Count(TypeMapping.IsDifferentiableParameter);
         return kind == NestedKind.Tangent
             ? arguments == inputs + differentiable + 1
             : arguments == inputs + differentiable || arguments == inputs + differentiable + 1;
     }
-
-    /// <summary>Whether a callee's parameter has a tangent and a gradient output: floating, without [NoDerivative].</summary>
-    public static bool IsDifferentiable(IParameterSymbol parameter) =>
-        !parameter.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute)
-        && (TypeMapping.TryMapAnyCollection(parameter.Type) is { } collection ? collection.Element.IsFloating : TypeMapping.TryMap(parameter.Type) is { IsFloating: true });
 
     private static INamedTypeSymbol[] EnclosingTypes(INamedTypeSymbol? type)
     {

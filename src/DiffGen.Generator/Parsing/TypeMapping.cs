@@ -164,4 +164,9 @@ internal static class TypeMapping
 
     public static bool IsNoDerivativeAttribute(AttributeData attribute) =>
         attribute.AttributeClass?.ToDisplayString() == "DiffGen.NoDerivativeAttribute";
+
+    /// <summary>Whether a callee's parameter has a gradient output (and a tangent): floating, or an array or span of floats, without [NoDerivative].</summary>
+    public static bool IsDifferentiableParameter(IParameterSymbol parameter) =>
+        !parameter.GetAttributes().Any(IsNoDerivativeAttribute)
+        && (TryMapAnyCollection(parameter.Type) is { } collection ? collection.Element.IsFloating : TryMap(parameter.Type) is { IsFloating: true });
 }
