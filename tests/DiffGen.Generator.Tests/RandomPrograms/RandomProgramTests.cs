@@ -237,6 +237,9 @@ public sealed class Tally
 /// <summary>The comparison of one compiled program's gradient with its two references.</summary>
 public static class ProgramCheck
 {
+    // The spacing of doubles at 1 (2⁻⁵²).
+    private const double DoubleUlp = 2.220446049250313e-16;
+
     private const double Huge = 1e6;
 
     public static void Run(CompiledProgram compiled, Tally tally)
@@ -292,7 +295,11 @@ public static class ProgramCheck
         // float, where derivatives up to 10³ amplify an ulp of an intermediate to 10⁻⁴ of the value. So in float the
         // gradient's value may be as far from the method's as a few times the method's own float error (against its
         // double twin): seed 39RkSiHtvm62, derivatives near 900, the method 5.7e-5 from its twin, the gradient 2.3e-5.
-        var valueTolerance = Math.Max((program.IsFloat ? 1e-5 : 1e-12) * Math.Max(1, Math.Abs(value)), 4 * floatError);
+        // In double the same amplification, bounded by the gradient: an ulp of a sum moves the value by about its derivative
+        // times the ulp (seed 31mx5xRlI_i2, a long run: x0 fed through exp and cos six times, ∂F/∂w₀ = −2.8e6, the
+        // blocked dot product's rounding 3.9e-10 from the scalar loop's in a value of 89).
+        var sensitivity = gradient.Zip(point, (g, x) => Math.Abs(g) * Math.Max(1, Math.Abs(x))).Where(double.IsFinite).DefaultIfEmpty(0).Sum();
+        var valueTolerance = Math.Max(Math.Max((program.IsFloat ? 1e-5 : 1e-12) * Math.Max(1, Math.Abs(value)), 4 * floatError), 64 * DoubleUlp * sensitivity);
         Require(returned == value || Math.Abs(returned - value) <= valueTolerance, compiled, $"the gradient method returned {returned:R}, the method {value:R}");
 
         Trace.Reset();
