@@ -21,7 +21,7 @@ internal sealed class ForwardMode
     private readonly int?[] _tangents;
     private readonly List<IrStatement> _prologue = new();
 
-    private ForwardMode(IrProgram program, IReadOnlyList<(int Variable, string Name)> inputs, IEnumerable<string> reserved)
+    private ForwardMode(IrProgram program, IReadOnlyList<(int Variable, string Name, ParameterShape Shape)> inputs, IEnumerable<string> reserved)
     {
         _program = program;
         _activity = ActivityAnalysis.Run(program, inputs.Select(i => i.Variable));
@@ -29,11 +29,10 @@ internal sealed class ForwardMode
         _names = new NameScope(program.Variables.Select(v => v.Name).Concat(inputs.Select(i => i.Name)).Concat(reserved));
         _tangents = new int?[program.Variables.Count];
 
-        // A differentiable input's tangent is a parameter: a scalar, or a read-only span of an array's.
-        foreach (var (variable, name) in inputs)
+        // A differentiable input's tangent is a parameter: a scalar, a read-only span of an array's, or a model member's.
+        foreach (var (variable, name, shape) in inputs)
         {
-            var primal = program.Variables[variable];
-            _tangents[variable] = Add(name, primal.Type, VariableOrigin.Parameter, primal.Shape == ParameterShape.Scalar ? ParameterShape.Scalar : ParameterShape.Span);
+            _tangents[variable] = Add(name, program.Variables[variable].Type, VariableOrigin.Parameter, shape);
         }
 
         // Every active variable's tangent exists before the walk: a loop reads a carried tangent before its latch assigns it.
@@ -97,11 +96,11 @@ internal sealed class ForwardMode
 
     /// <summary>
     /// The tangent program of <paramref name="program"/> for these differentiable inputs (variable, tangent parameter's
-    /// name): its result is the tangent of the value, its one output the value; null, with <paramref name="unsupported"/>
+    /// name and shape): its result is the tangent of the value, its one output the value; null, with <paramref name="unsupported"/>
     /// saying why, when the body holds something forward mode does not differentiate yet.
     /// </summary>
     /// <param name="reserved">Names the generated method uses besides the program's (parameters, outputs).</param>
-    public static TangentProgram? Transform(IrProgram program, IReadOnlyList<(int Variable, string Name)> inputs, IEnumerable<string> reserved, out string? unsupported)
+    public static TangentProgram? Transform(IrProgram program, IReadOnlyList<(int Variable, string Name, ParameterShape Shape)> inputs, IEnumerable<string> reserved, out string? unsupported)
     {
         var mode = new ForwardMode(program, inputs, reserved);
         unsupported = mode.Unsupported();
@@ -128,8 +127,8 @@ internal sealed class ForwardMode
                     return "a varied value passed to a [NoDerivative] parameter of " + call.Callee.DisplayName + " (its tangent method has no tangent for it)";
                 case AssignStatement { Operation: TangentCall call } a when _activity.IsActive(a.Target) || _activity.IsActive(call.Tangent):
                     return "a call of the generated tangent or gradient of " + call.Callee.DisplayName + " (the tangent of a derivative is a third derivative, which DiffGen does not generate)";
-                case AssignStatement { Operation: ModelElementRead or MatrixRead } read when _activity.IsActive(read.Target):
-                    return "a model or matrix parameter";
+                case AssignStatement { Operation: MatrixRead } read when _activity.IsActive(read.Target):
+                    return "a matrix parameter";
                 case ElementWriteStatement write when _program.Variables[write.Array].Origin != VariableOrigin.Intermediate && _activity.IsActive(write.Array):
                     return "writing varied values into the parameter " + _program.Variables[write.Array].Name;
                 case LoopStatement loop when loop.Latch.Any(l => l.Operation is not CopyOperation && _activity.IsActive(l.Target)):
@@ -140,7 +139,7 @@ internal sealed class ForwardMode
         return null;
     }
 
-    private TangentProgram Build(IReadOnlyList<(int Variable, string Name)> inputs)
+    private TangentProgram Build(IReadOnlyList<(int Variable, string Name, ParameterShape Shape)> inputs)
     {
         var body = _prologue.Concat(Block(_program.Body)).ToList();
         var tangentInputs = inputs.Select(i => _tangents[i.Variable]!.Value).ToEquatableArray();
@@ -274,6 +273,9 @@ internal sealed class ForwardMode
                 return Sum(DerivativeRules.Conditional, new[] { select.Condition, select.WhenTrue, select.WhenFalse }.ToEquatableArray(), result, type, output);
             case ElementRead read when _tangents[read.Array] is { } tangentArray:
                 return new ElementRead(tangentArray, read.Index);
+            case ModelElementRead { Differentiable: true } read when _tangents[read.Models] is { } tangentModels:
+                // The same member of the same element of the tangent model's array: Layers[l].W → tLayers[l].W.
+                return read with { Models = tangentModels };
             case ArrayAllocation allocation:
                 return allocation;
             case BinaryOperation or UnaryOperation or IntrinsicCall or ElementRead:

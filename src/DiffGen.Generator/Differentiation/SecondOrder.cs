@@ -14,12 +14,13 @@ namespace DiffGen.Generator.Differentiation;
 internal static class SecondOrder
 {
     /// <summary>
-    /// Whether forward mode takes this method's signature: a static method returning double or float, of scalars, arrays
-    /// and spans (the rule <c>CalleeSpec.HasTangent</c> applies to a callee).
+    /// Whether forward mode takes this method's signature: a method returning double or float, of scalars, arrays, spans
+    /// and models (an instance method's instance included). A callee is only ever static without models (a model is
+    /// lowered in place), so <c>CalleeSpec.HasTangent</c> applies the same rule to it.
     /// </summary>
     public static bool Supports(MethodSpec spec) =>
-        spec.Form == ResultForm.Scalar && !spec.IsInstance && spec.Models.Count == 0
-        && spec.Parameters.All(p => p.Member is null && p.Shape is ParameterShape.Scalar or ParameterShape.Array or ParameterShape.Span);
+        spec.Form == ResultForm.Scalar
+        && spec.Parameters.All(p => p.Member is not null || p.Shape is ParameterShape.Scalar or ParameterShape.Array or ParameterShape.Span);
 
     public static TangentMethod? Tangent(MethodSpec spec)
     {
@@ -28,25 +29,39 @@ internal static class SecondOrder
             return null;
         }
 
-        var names = new NameScope(spec.Parameters.Select(p => p.Name));
-        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable).ToList();
-        var tangents = differentiable.Select(p => names.Claim("t" + p.Name)).ToList();
+        var names = Names(spec);
+        var plain = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is null).ToList();
+        var members = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is not null).ToList();
+        var tangents = plain.Select(p => names.Claim("t" + p.Name)).ToList();
+        var models = DifferentiableModels(spec);
+        var modelTangents = models.Select(m => names.Claim("t" + m.Name)).ToList();
+        var memberTangents = members.Select(p => names.Claim("t" + p.Name)).ToList();
         var output = names.Claim("tangent");
-        var program = ForwardMode.Transform(spec.Body, differentiable.Select((p, i) => (p.Variable, tangents[i])).ToList(), new[] { output }, out var unsupported);
+        var inputs = plain.Select((p, i) => (p.Variable, tangents[i], TangentShape(p))).Concat(members.Select((p, i) => (p.Variable, memberTangents[i], p.Shape))).ToList();
+        var program = ForwardMode.Transform(spec.Body, inputs, modelTangents.Append(output), out var unsupported);
         if (program is null)
         {
-            return new TangentMethod(spec, null, -1, tangents.ToEquatableArray(), output, Constant: false, unsupported);
+            return new TangentMethod(spec, null, -1, tangents.ToEquatableArray(), output, Constant: false, unsupported, ModelTangents: modelTangents.ToEquatableArray());
         }
 
-        // Nothing is differentiated in reverse: the builder gives the forward sweep alone, with its declarations.
-        var parameters = spec.Parameters.Select(p => p with { GradientName = null })
-            .Concat(differentiable.Select((p, i) => TangentParameter(p, tangents[i], program.TangentInputs[i], gradientName: null)));
-        if (Sweep(spec with { Body = program.Program, Parameters = parameters.ToEquatableArray() }, out var limit) is not { } body)
+        // Nothing is differentiated in reverse: the builder gives the forward sweep alone, with its declarations. A member's
+        // tangent is the same member of the tangent model.
+        var roots = models.Select((m, i) => (m.Name, modelTangents[i])).ToList();
+        var tangentMembers = members.Select((p, i) => TangentParameter(p, memberTangents[i], program.TangentInputs[plain.Count + i], gradientName: null) with
         {
-            return new TangentMethod(spec, null, -1, tangents.ToEquatableArray(), output, Constant: false, limit);
+            Member = p.Member! with { Access = Reroot(p.Member.Access, roots), GradientAccess = string.Empty },
+        });
+        var parameters = spec.Parameters.Select(p => p with { GradientName = null })
+            .Concat(plain.Select((p, i) => TangentParameter(p, tangents[i], program.TangentInputs[i], gradientName: null)))
+            .Concat(tangentMembers)
+            .ToEquatableArray();
+        if (Sweep(spec with { Body = program.Program, Parameters = parameters }, out var limit) is not { } body)
+        {
+            return new TangentMethod(spec, null, -1, tangents.ToEquatableArray(), output, Constant: false, limit, ModelTangents: modelTangents.ToEquatableArray());
         }
 
-        return new TangentMethod(spec, body, program.Value, tangents.ToEquatableArray(), output, program.Constant);
+        return new TangentMethod(spec, body, program.Value, tangents.ToEquatableArray(), output, program.Constant,
+            ModelTangents: modelTangents.ToEquatableArray(), Members: parameters.Where(p => p.Member is not null).ToEquatableArray());
     }
 
     public static HessianVectorMethod? HessianVector(MethodSpec spec)
@@ -56,29 +71,82 @@ internal static class SecondOrder
             return null;
         }
 
-        var names = new NameScope(spec.Parameters.Select(p => p.Name));
-        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable).ToList();
-        var directions = differentiable.Select(p => names.Claim("v" + p.Name)).ToList();
-        var gradients = differentiable.Select(p => names.Claim("d" + p.Name)).ToList();
-        var products = differentiable.Select(p => names.Claim("h" + p.Name)).ToList();
+        var names = Names(spec);
+        var plain = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is null).ToList();
+        var members = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is not null).ToList();
+        var directions = plain.Select(p => names.Claim("v" + p.Name)).ToList();
+        var gradients = plain.Select(p => names.Claim("d" + p.Name)).ToList();
+        var products = plain.Select(p => names.Claim("h" + p.Name)).ToList();
+        var models = DifferentiableModels(spec);
+        var modelDirections = models.Select(m => names.Claim("v" + m.Name)).ToList();
+        var modelGradients = models.Select(m => names.Claim("d" + m.Name)).ToList();
+        var modelProducts = models.Select(m => names.Claim("h" + m.Name)).ToList();
+        var memberDirections = members.Select(p => names.Claim("v" + p.Name)).ToList();
+        var memberGradients = members.Select(p => names.Claim("d" + p.Name)).ToList();
+        var memberProducts = members.Select(p => names.Claim("h" + p.Name)).ToList();
         var seed = names.Claim("seed");
-        var program = ForwardMode.Transform(spec.Body, differentiable.Select((p, i) => (p.Variable, directions[i])).ToList(), gradients.Concat(products).Append(seed), out var unsupported);
+        var inputs = plain.Select((p, i) => (p.Variable, directions[i], TangentShape(p))).Concat(members.Select((p, i) => (p.Variable, memberDirections[i], p.Shape))).ToList();
+        var reserved = gradients.Concat(products).Concat(modelDirections).Concat(modelGradients).Concat(modelProducts).Concat(memberGradients).Concat(memberProducts).Append(seed);
+        var program = ForwardMode.Transform(spec.Body, inputs, reserved, out var unsupported);
+        var modelNames = new ModelNames(modelDirections.ToEquatableArray(), modelGradients.ToEquatableArray(), modelProducts.ToEquatableArray());
         if (program is null)
         {
-            return new HessianVectorMethod(spec, null, -1, directions.ToEquatableArray(), gradients.ToEquatableArray(), products.ToEquatableArray(), seed, unsupported);
+            return new HessianVectorMethod(spec, null, -1, directions.ToEquatableArray(), gradients.ToEquatableArray(), products.ToEquatableArray(), seed, unsupported, modelNames);
         }
 
-        // Reverse mode over the tangent ∇f·v: the adjoint of each input x is H·v (into h…), of each direction v the gradient (into d…).
-        var index = 0;
-        var parameters = spec.Parameters.Select(p => p.IsDifferentiable ? p with { GradientName = products[index++] } : p)
-            .Concat(differentiable.Select((p, i) => TangentParameter(p, directions[i], program.TangentInputs[i], gradients[i])));
-        if (Sweep(spec with { Body = program.Program, Parameters = parameters.ToEquatableArray(), SeedName = seed }, out var limit) is not { } body)
+        // Reverse mode over the tangent ∇f·v: the adjoint of each input x is H·v (into h…), of each direction v the gradient
+        // (into d…). A member's are the same member of the model h… and d…; its direction is the same member of v….
+        var directionRoots = models.Select((m, i) => (m.Name, modelDirections[i])).ToList();
+        var gradientRoots = models.Select((m, i) => (m.GradientName!, modelGradients[i])).ToList();
+        var productRoots = models.Select((m, i) => (m.GradientName!, modelProducts[i])).ToList();
+        var primals = new List<ParameterSpec>();
+        foreach (var p in spec.Parameters)
         {
-            return new HessianVectorMethod(spec, null, -1, directions.ToEquatableArray(), gradients.ToEquatableArray(), products.ToEquatableArray(), seed, limit);
+            primals.Add(!p.IsDifferentiable ? p
+                : p.Member is null ? p with { GradientName = products[plain.IndexOf(p)] }
+                : p with { GradientName = memberProducts[members.IndexOf(p)], Member = p.Member with { GradientAccess = Reroot(p.Member.GradientAccess, productRoots) } });
         }
 
-        return new HessianVectorMethod(spec, body, program.Value, directions.ToEquatableArray(), gradients.ToEquatableArray(), products.ToEquatableArray(), seed);
+        var directionMembers = members.Select((p, i) => TangentParameter(p, memberDirections[i], program.TangentInputs[plain.Count + i], memberGradients[i]) with
+        {
+            Member = p.Member! with { Access = Reroot(p.Member.Access, directionRoots), GradientAccess = Reroot(p.Member.GradientAccess, gradientRoots) },
+        });
+        var parameters = primals
+            .Concat(plain.Select((p, i) => TangentParameter(p, directions[i], program.TangentInputs[i], gradients[i])))
+            .Concat(directionMembers)
+            .ToEquatableArray();
+        if (Sweep(spec with { Body = program.Program, Parameters = parameters, SeedName = seed }, out var limit) is not { } body)
+        {
+            return new HessianVectorMethod(spec, null, -1, directions.ToEquatableArray(), gradients.ToEquatableArray(), products.ToEquatableArray(), seed, limit, modelNames);
+        }
+
+        return new HessianVectorMethod(spec, body, program.Value, directions.ToEquatableArray(), gradients.ToEquatableArray(), products.ToEquatableArray(), seed,
+            Models: modelNames, Members: parameters.Where(p => p.Member is not null).ToEquatableArray());
     }
+
+    // Names the generated methods may not take: the parameters, the models and every variable of the body.
+    private static NameScope Names(MethodSpec spec) =>
+        new(spec.Parameters.Select(p => p.Name).Concat(spec.Models.Select(m => m.Name)).Concat(spec.Body.Variables.Select(v => v.Name)));
+
+    // The models with differentiable members, in the order their gradient outputs take: the instance first, then by position.
+    private static List<ModelSpec> DifferentiableModels(MethodSpec spec) =>
+        spec.Models.Where(m => m.GradientName is not null).OrderBy(m => m.Position).ToList();
+
+    // A member's access from another model of the same type: this.Hidden.W from tthis is tthis.Hidden.W.
+    private static string Reroot(string access, IEnumerable<(string From, string To)> roots)
+    {
+        foreach (var (from, to) in roots)
+        {
+            if (access.StartsWith(from + ".", System.StringComparison.Ordinal))
+            {
+                return to + access.Substring(from.Length);
+            }
+        }
+
+        throw new System.InvalidOperationException("a model member outside every model: " + access);
+    }
+
+    private static ParameterShape TangentShape(ParameterSpec primal) => primal.Shape == ParameterShape.Scalar ? ParameterShape.Scalar : ParameterShape.Span;
 
     // The sweeps of a tangent program, or null with the limit it met: forward mode is an extra beside the gradient, so a
     // limit of the reverse sweep there (an array of each iteration that it needs again) gives methods that throw saying
@@ -97,12 +165,15 @@ internal static class SecondOrder
         }
     }
 
-    // A tangent (or direction) parameter: a scalar, or a read-only span beside an array or span.
+    // A tangent (or direction) parameter: a scalar, or a read-only span beside an array or span; a model member's is read
+    // from the tangent model as the member itself is, with its type.
     private static ParameterSpec TangentParameter(ParameterSpec primal, string name, int variable, string? gradientName) =>
-        new(name,
-            primal.Shape == ParameterShape.Scalar ? primal.Type.Name : "global::System.ReadOnlySpan<" + primal.Type.Name + ">",
-            primal.Shape == ParameterShape.Scalar ? ParameterShape.Scalar : ParameterShape.Span,
-            primal.Type,
-            gradientName,
-            variable);
+        primal.Member is not null
+            ? new(name, primal.TypeText, primal.Shape, primal.Type, gradientName, variable)
+            : new(name,
+                primal.Shape == ParameterShape.Scalar ? primal.Type.Name : "global::System.ReadOnlySpan<" + primal.Type.Name + ">",
+                TangentShape(primal),
+                primal.Type,
+                gradientName,
+                variable);
 }

@@ -22,7 +22,7 @@ internal static class ForwardModeEmitter
     public static string EmitTangent(TangentMethod method, string version)
     {
         var spec = method.Spec;
-        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable).ToList();
+        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is null).ToList();
         var writer = new IndentedWriter();
         GeneratedFile.Open(writer, spec, "[Differentiable]");
 
@@ -33,10 +33,12 @@ internal static class ForwardModeEmitter
         writer.Line("/// the derivative along the direction the tangents t… give (a Jacobian-vector product), in the one pass that computes the value.");
         writer.Line("/// </summary>");
         WriteInputDocumentation(writer, spec);
-        for (var i = 0; i < differentiable.Count; i++)
+        foreach (var (plain, model, tangent) in Named(spec, method.Tangents, method.ModelTangents))
         {
-            writer.Line("/// <param name=\"" + method.Tangents[i] + "\">The tangent of " + differentiable[i].Name.TrimStart('@') + ": how fast it moves along the direction"
-                + (differentiable[i].Shape == ParameterShape.Scalar ? string.Empty : ", one element per element of it") + ".</param>");
+            writer.Line("/// <param name=\"" + tangent + "\">" + (model is not null
+                ? "A model shaped like " + Of(model) + ": each member is the tangent of the same member of " + Of(model) + " (arrays of the same lengths); [NoDerivative] members are not read."
+                : "The tangent of " + plain!.Name.TrimStart('@') + ": how fast it moves along the direction" + (plain.Shape == ParameterShape.Scalar ? string.Empty : ", one element per element of it") + ".")
+                + "</param>");
         }
 
         writer.Line("/// <param name=\"" + method.Output + "\">Receives the directional derivative of " + name + ".</param>");
@@ -45,9 +47,9 @@ internal static class ForwardModeEmitter
         WriteAttributes(writer, spec, method.Body, version);
 
         var parameters = MethodSignature.Inputs(spec)
-            .Concat(differentiable.Select((p, i) => TangentType(p) + " " + method.Tangents[i]))
+            .Concat(Named(spec, method.Tangents, method.ModelTangents).Select(n => (n.Model is not null ? n.Model.TypeText : TangentType(n.Plain!)) + " " + n.Name))
             .Append("out " + spec.ReturnType.Name + " " + method.Output);
-        writer.Open(spec.Accessibility + " static " + spec.ReturnType.Name + " " + MethodName(spec, "Tangent") + "(" + string.Join(", ", parameters) + ")");
+        writer.Open(spec.Accessibility + (spec.IsInstance ? " " : " static ") + spec.ReturnType.Name + " " + MethodName(spec, "Tangent") + "(" + string.Join(", ", parameters) + ")");
         if (method.Body is null)
         {
             WriteNotSupported(writer, spec, "Tangent", method.Unsupported);
@@ -57,6 +59,8 @@ internal static class ForwardModeEmitter
         }
 
         WriteLengthChecks(writer, differentiable, method.Tangents);
+        var members = spec with { Parameters = method.Members, Models = default };
+        MethodSignature.WriteMemberReads(writer, members, gradients: false, TangentFile);
         GradientEmitter.WriteBody(writer, spec, method.Body, new VariableOperand(method.Value), (spelling, value) =>
         {
             writer.Line();
@@ -64,6 +68,7 @@ internal static class ForwardModeEmitter
             writer.Line("return " + value + ";");
         }, "Forward sweep: the value, one operation per intermediate, each active one followed by its tangent (t…).");
         writer.Close();
+        MethodSignature.WriteFieldAccessors(writer, members, gradients: false, TangentFile);
         GeneratedFile.Close(writer, spec);
         return writer.ToString();
     }
@@ -71,7 +76,8 @@ internal static class ForwardModeEmitter
     public static string EmitHessianVector(HessianVectorMethod method, string version)
     {
         var spec = method.Spec;
-        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable).ToList();
+        var differentiable = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is null).ToList();
+        var models = method.Models ?? new ModelNames(default, default, default);
         var writer = new IndentedWriter();
         GeneratedFile.Open(writer, spec, "[Differentiable]");
 
@@ -83,20 +89,24 @@ internal static class ForwardModeEmitter
         writer.Line("/// exact to rounding, at a few times the cost of the gradient, without forming H. Outputs accumulate; zero them before the call.");
         writer.Line("/// </summary>");
         WriteInputDocumentation(writer, spec);
-        for (var i = 0; i < differentiable.Count; i++)
+        foreach (var (plain, model, direction) in Named(spec, method.Directions, models.Directions))
         {
-            writer.Line("/// <param name=\"" + method.Directions[i] + "\">The direction's component for " + differentiable[i].Name.TrimStart('@')
-                + (differentiable[i].Shape == ParameterShape.Scalar ? string.Empty : ", one element per element of it") + ".</param>");
+            writer.Line("/// <param name=\"" + direction + "\">" + (model is not null
+                ? "A model shaped like " + Of(model) + ": the direction's component for each member of " + Of(model) + " that is read (arrays of the same lengths)."
+                : "The direction's component for " + plain!.Name.TrimStart('@') + (plain.Shape == ParameterShape.Scalar ? string.Empty : ", one element per element of it") + ".")
+                + "</param>");
         }
 
-        for (var i = 0; i < differentiable.Count; i++)
+        foreach (var (plain, model, gradient) in Named(spec, method.Gradients, models.Gradients))
         {
-            writer.Line("/// <param name=\"" + method.Gradients[i] + "\">Receives " + method.Seed + " × ∂" + name + "/∂" + differentiable[i].Name.TrimStart('@') + ", added to its current value.</param>");
+            writer.Line("/// <param name=\"" + gradient + "\">Receives " + method.Seed + " × ∂" + name + "/∂" + (model is not null ? "(each member of " + Of(model) + ")" : plain!.Name.TrimStart('@'))
+                + ", added to its current value" + (model is not null ? "; another model shaped like " + Of(model) : string.Empty) + ".</param>");
         }
 
-        for (var i = 0; i < differentiable.Count; i++)
+        foreach (var (plain, model, product) in Named(spec, method.Products, models.Products))
         {
-            writer.Line("/// <param name=\"" + method.Products[i] + "\">Receives " + method.Seed + " × (H·v) for " + differentiable[i].Name.TrimStart('@') + ", added to its current value.</param>");
+            writer.Line("/// <param name=\"" + product + "\">Receives " + method.Seed + " × (H·v) for " + (model is not null ? "each member of " + Of(model) : plain!.Name.TrimStart('@'))
+                + ", added to its current value" + (model is not null ? "; another model shaped like " + Of(model) : string.Empty) + ".</param>");
         }
 
         writer.Line("/// <param name=\"" + method.Seed + "\">The incoming adjoint: 1 for " + name + " itself.</param>");
@@ -105,11 +115,12 @@ internal static class ForwardModeEmitter
         WriteAttributes(writer, spec, method.Body, version);
 
         var parameters = MethodSignature.Inputs(spec)
-            .Concat(differentiable.Select((p, i) => TangentType(p) + " " + method.Directions[i]))
-            .Concat(differentiable.Select((p, i) => OutputType(p) + " " + method.Gradients[i]))
-            .Concat(differentiable.Select((p, i) => OutputType(p) + " " + method.Products[i]))
+            .Concat(Named(spec, method.Directions, models.Directions).Select(n => (n.Model is not null ? n.Model.TypeText : TangentType(n.Plain!)) + " " + n.Name))
+            .Concat(Named(spec, method.Gradients, models.Gradients).Select(n => (n.Model is not null ? ModelOutputType(n.Model) : OutputType(n.Plain!)) + " " + n.Name))
+            .Concat(Named(spec, method.Products, models.Products).Select(n => (n.Model is not null ? ModelOutputType(n.Model) : OutputType(n.Plain!)) + " " + n.Name))
             .Append(spec.ReturnType.Name + " " + method.Seed + " = " + (spec.ReturnType.Kind == ScalarKind.Float ? "1f" : "1.0"));
-        writer.Open(spec.Accessibility + " static " + spec.ReturnType.Name + " " + MethodName(spec, "HessianVector") + "(" + string.Join(", ", parameters) + ")");
+        writer.Open(spec.Accessibility + (spec.IsInstance ? " " : " static ") + spec.ReturnType.Name + " " + MethodName(spec, "HessianVector") + "(" + string.Join(", ", parameters) + ")");
+        var members = spec with { Parameters = method.Members, Models = default };
         if (method.Body is null)
         {
             WriteNotSupported(writer, spec, "HessianVector", method.Unsupported);
@@ -117,16 +128,21 @@ internal static class ForwardModeEmitter
         else
         {
             WriteLengthChecks(writer, differentiable, method.Directions);
+            WriteDistinctModels(writer, spec, models);
+            MethodSignature.WriteMemberReads(writer, members, gradients: true, HessianFile);
             GradientEmitter.WriteBody(writer, spec, method.Body, new VariableOperand(method.Value), (_, value) =>
             {
                 writer.Line();
+                MethodSignature.WriteScalarGradients(writer, members, HessianFile);
                 writer.Line("return " + value + ";");
             }, "Forward sweep: the value and its tangent along v (t… = ∂/∂v), one operation per intermediate.");
         }
 
         writer.Close();
+        MethodSignature.WriteFieldAccessors(writer, members, gradients: true, HessianFile);
 
-        if (!spec.IsFull)
+        // A dense Hessian over a model's members would need their order spelled out: models get H·v only.
+        if (!spec.IsFull && spec.Models.Count == 0)
         {
             writer.Line();
             WriteHessian(writer, method, version);
@@ -264,11 +280,54 @@ internal static class ForwardModeEmitter
         writer.Close();
     }
 
+    private const string TangentFile = "Tangent";
+    private const string HessianFile = "Hessian";
+
+    // Each differentiable input of the signature with its name among these: the instance's model first, then the declared
+    // models and plain parameters in order (the gradient outputs' order).
+    private static IEnumerable<(ParameterSpec? Plain, ModelSpec? Model, string Name)> Named(MethodSpec spec, EquatableArray<string> plainNames, EquatableArray<string> modelNames)
+    {
+        var (plain, model) = (0, 0);
+        foreach (var (parameter, owner) in MethodSignature.DifferentiableInputs(spec))
+        {
+            yield return (parameter, owner, owner is not null ? modelNames[model++] : plainNames[plain++]);
+        }
+    }
+
+    private static string Of(ModelSpec model) => model.Position < 0 ? "this instance" : model.Name.TrimStart('@');
+
+    private static string ModelOutputType(ModelSpec model) => (model.ByReference ? "ref " : string.Empty) + model.TypeText;
+
+    // A class model's outputs are other instances: the gradient and H·v added into the model, its direction or each other
+    // would be read back as values.
+    private static void WriteDistinctModels(IndentedWriter writer, MethodSpec spec, ModelNames models)
+    {
+        var classes = MethodSignature.DifferentiableInputs(spec).Where(i => i.Model is not null).Select((i, k) => (i.Model!, k)).Where(m => !m.Item1.ByReference).ToList();
+        foreach (var (model, k) in classes)
+        {
+            foreach (var output in new[] { models.Gradients[k], models.Products[k] })
+            {
+                foreach (var other in new[] { model.Name, models.Directions[k], models.Gradients[k] }.Where(o => o != output))
+                {
+                    writer.Line("if (global::System.Object.ReferenceEquals(" + other + ", " + output + ")) throw new global::System.ArgumentException(\""
+                        + output + " must be another instance shaped like " + Of(model) + ", not " + other.TrimStart('@') + ".\", nameof(" + output + "));");
+                }
+            }
+        }
+    }
+
     private static string Parenthesized(string sum) => sum.Contains(" + ") ? "(" + sum + ")" : sum;
 
     private static void WriteInputDocumentation(IndentedWriter writer, MethodSpec spec)
     {
-        foreach (var parameter in spec.Parameters)
+        foreach (var model in spec.Models.Where(m => m.Position >= 0))
+        {
+            writer.Line("/// <param name=\"" + model.Name.TrimStart('@') + "\">" + (model.GradientName is not null
+                ? "A model: the members it reads are differentiable (except [NoDerivative] ones)."
+                : "A constant model: no derivative is taken with respect to it.") + "</param>");
+        }
+
+        foreach (var parameter in spec.Parameters.Where(p => p.Member is null))
         {
             writer.Line("/// <param name=\"" + parameter.Name.TrimStart('@') + "\">" + (parameter.IsDifferentiable ? "Differentiable." : "A constant: no derivative is taken with respect to it.") + "</param>");
         }

@@ -41,6 +41,15 @@ internal static class MethodSignature
         return outputs;
     }
 
+    /// <summary>
+    /// The differentiable inputs in the order of their outputs: the instance's model first, then each model parameter
+    /// with differentiable members and each differentiable plain parameter, as declared (a vector-valued method's outputs excluded).
+    /// </summary>
+    public static List<(ParameterSpec? Plain, ModelSpec? Model)> DifferentiableInputs(MethodSpec spec) =>
+        spec.Models.Where(m => m.Position < 0 && m.GradientName is not null).Select(m => ((ParameterSpec?)null, (ModelSpec?)m))
+            .Concat(Declared(spec).Where(d => d.Model is { GradientName: not null } || d.Plain is { IsDifferentiable: true }))
+            .ToList();
+
     // The method's parameters in declared order: each a plain parameter (the specs without a member, in order) or a
     // model (by its position); the instance is not one of them.
     private static IEnumerable<(ParameterSpec? Plain, ModelSpec? Model)> Declared(MethodSpec spec)
@@ -97,7 +106,7 @@ internal static class MethodSignature
             {
                 writer.Line(parameter.Shape == ParameterShape.Scalar
                     ? parameter.Type.Name + " " + parameter.GradientName + " = " + (parameter.Type.Kind == ScalarKind.Float ? "0f" : "0.0") + ";"
-                    : "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName + " = " + Reach(spec, parameter, parameter.Member.GradientAccess) + ";");
+                    : "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName + " = " + Reach(spec, parameter, parameter.Member.GradientAccess, file) + ";");
             }
         }
 
@@ -105,13 +114,14 @@ internal static class MethodSignature
     }
 
     /// <summary>Adds each scalar member's gradient to the gradient model (arrays received theirs in place).</summary>
-    public static void WriteScalarGradients(IndentedWriter writer, MethodSpec spec)
+    /// <param name="file">As for <see cref="WriteMemberReads"/>.</param>
+    public static void WriteScalarGradients(IndentedWriter writer, MethodSpec spec, string file = "")
     {
         var scalars = spec.Parameters.Where(p => p.Member is not null && p.IsDifferentiable && p.Shape == ParameterShape.Scalar).ToList();
         foreach (var parameter in scalars.Where(p => !p.Member!.ByWith))
         {
             // An init-only or readonly member of a class: through its field's accessor (declared below the method).
-            writer.Line(Reach(spec, parameter, parameter.Member!.GradientAccess) + " += " + parameter.GradientName + ";");
+            writer.Line(Reach(spec, parameter, parameter.Member!.GradientAccess, file) + " += " + parameter.GradientName + ";");
         }
 
         // Init-only members of a struct: one with-expression per struct replaces it with the sums.

@@ -266,7 +266,24 @@ internal sealed record TangentProgram(IrProgram Program, int Value, EquatableArr
 /// <param name="Output">The <c>out</c> parameter receiving the tangent.</param>
 /// <param name="Constant">The value does not depend on the inputs: the tangent is 0.</param>
 /// <param name="Unsupported">What in the body forward mode does not take yet; then there is no body, and the method throws.</param>
-internal sealed record TangentMethod(MethodSpec Spec, GradientBody? Body, int Value, EquatableArray<string> Tangents, string Output, bool Constant, string? Unsupported = null);
+/// <param name="ModelTangents">The tangent models' names (<c>t</c> + name), one per model with differentiable members, the instance first.</param>
+/// <param name="Members">The model members the body reads, and their tangents (the same members of the tangent models).</param>
+internal sealed record TangentMethod(
+    MethodSpec Spec,
+    GradientBody? Body,
+    int Value,
+    EquatableArray<string> Tangents,
+    string Output,
+    bool Constant,
+    string? Unsupported = null,
+    EquatableArray<string> ModelTangents = default,
+    EquatableArray<ParameterSpec> Members = default);
+
+/// <summary>The models of a <c>{Method}HessianVector</c>, one each per model with differentiable members, the instance first.</summary>
+/// <param name="Directions">The direction models (<c>v</c> + name).</param>
+/// <param name="Gradients">The gradient models (<c>d</c> + name).</param>
+/// <param name="Products">The H·v models (<c>h</c> + name).</param>
+internal sealed record ModelNames(EquatableArray<string> Directions, EquatableArray<string> Gradients, EquatableArray<string> Products);
 
 /// <summary>
 /// A method's <c>{Method}HessianVector</c>: reverse mode over its tangent program. The tangent is ∇f·v, linear in the
@@ -277,6 +294,8 @@ internal sealed record TangentMethod(MethodSpec Spec, GradientBody? Body, int Va
 /// <param name="Products">The H·v outputs' names (<c>h</c> + name).</param>
 /// <param name="Seed">The incoming adjoint's name.</param>
 /// <param name="Unsupported">What in the body forward mode does not take yet; then there is no body, and the method throws.</param>
+/// <param name="Models">The direction, gradient and H·v models' names.</param>
+/// <param name="Members">The model members the body reads, the same members of the direction models, and where their gradients and products go.</param>
 internal sealed record HessianVectorMethod(
     MethodSpec Spec,
     GradientBody? Body,
@@ -285,4 +304,6 @@ internal sealed record HessianVectorMethod(
     EquatableArray<string> Gradients,
     EquatableArray<string> Products,
     string Seed,
-    string? Unsupported = null);
+    string? Unsupported = null,
+    ModelNames? Models = null,
+    EquatableArray<ParameterSpec> Members = default);

@@ -92,8 +92,8 @@ public sealed class ProgramBatch : IDisposable
         var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var result = driver.GetRunResult().Results.Single();
 
-        // Forward mode's entry points, for the programs whose F has a tangent (not a model's, nor one calling a [Differentiable] helper yet).
-        bool HasTangent(RandomProgram p) => result.GeneratedSources.Any(g => g.HintName == ProgramPrinter.ClassName(p) + ".F.Tangent.g.cs");
+        // Forward mode's entry points, for the programs whose F has a tangent (every program's, models' included).
+        bool HasTangent(RandomProgram p) => result.GeneratedSources.Any(g => g.HintName == ProgramPrinter.ClassName(p) + (p.AsModel ? ".M" : string.Empty) + ".F.Tangent.g.cs");
         output = output.AddSyntaxTrees(programs.Where(HasTangent).Select(p => CSharpSyntaxTree.ParseText(
             ProgramPrinter.ForwardHarness(p), GeneratorHarness.ParseOptions, path: ProgramPrinter.ClassName(p) + ".Forward.cs")));
         // A generator diagnostic's location is external (a path and a span, no syntax tree).

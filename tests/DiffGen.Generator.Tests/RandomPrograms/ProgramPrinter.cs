@@ -141,9 +141,15 @@ public static class ProgramPrinter
             return method + "(" + string.Join(", ", Enumerable.Range(0, program.Scalars).Select(scalar).Concat(program.HasWeights ? ["w"] : []).Concat(rest));
         }
 
+        return ModelOf(program, scalar, "w") + "." + method + "(" + string.Join(", ", rest);
+    }
+
+    // A model M whose fields are these scalars and weights (w, or the second part's w).
+    private static string ModelOf(RandomProgram program, Func<int, string> scalar, string weights)
+    {
         var fields = Enumerable.Range(0, program.Scalars).Select(i => "x" + i + " = " + scalar(i))
-            .Concat(program.WeightsInArray ? ["parts = new[] { new Part(), new Part { w = w } }"] : program.HasWeights ? ["w = w"] : []);
-        return "new M { " + string.Join(", ", fields) + " }." + method + "(" + string.Join(", ", rest);
+            .Concat(program.WeightsInArray ? ["parts = new[] { new Part(), new Part { w = " + weights + " } }"] : program.HasWeights ? ["w = " + weights] : []);
+        return "new M { " + string.Join(", ", fields) + " }";
     }
 
     /// <summary>
@@ -168,23 +174,46 @@ public static class ProgramPrinter
         sb.Append("public static partial class ").Append(ClassName(program)).Append("\n{\n");
         sb.Append("    public static double ForwardTangent(double[] v, double[] u)\n    {\n");
         sb.Append(Weights("w", "v")).Append(Weights("tw", "u"));
-        sb.Append("        FTangent(").Append(Inputs("w")).Append(", ").Append(Directions("tw")).Append(", out var tangent);\n");
+        if (program.AsModel)
+        {
+            // The instance method's tangent takes a model of tangents: the same M built from u.
+            sb.Append("        ").Append(Call(program, "FTangent", i => $"({t})v[{i}]", "C")).Append(", ").Append(ModelOf(program, i => $"({t})u[{i}]", "tw")).Append(", out var tangent);\n");
+        }
+        else
+        {
+            sb.Append("        FTangent(").Append(Inputs("w")).Append(", ").Append(Directions("tw")).Append(", out var tangent);\n");
+        }
+
         sb.Append("        return tangent;\n    }\n\n");
 
         sb.Append("    public static double ForwardHessianVector(double[] v, double[] u, double[] g, double[] h)\n    {\n");
         sb.Append(Weights("w", "v")).Append(Weights("vw", "u"));
         sb.Append("        var dw = new ").Append(t).Append("[4];\n        var hw = new ").Append(t).Append("[4];\n");
-        foreach (var i in scalars)
+        if (program.AsModel)
         {
-            sb.Append("        ").Append(t).Append(" d").Append(i).Append(" = 0, h").Append(i).Append(" = 0;\n");
+            // Direction, gradient and H·v are models too; the gradient and product models start at zero.
+            sb.Append("        var dm = ").Append(ModelOf(program, _ => "0", "dw")).Append(";\n");
+            sb.Append("        var hm = ").Append(ModelOf(program, _ => "0", "hw")).Append(";\n");
+            sb.Append("        double value = ").Append(Call(program, "FHessianVector", i => $"({t})v[{i}]", "C")).Append(", ").Append(ModelOf(program, i => $"({t})u[{i}]", "vw")).Append(", dm, hm);\n");
+            foreach (var i in scalars)
+            {
+                sb.Append("        g[").Append(i).Append("] = dm.x").Append(i).Append("; h[").Append(i).Append("] = hm.x").Append(i).Append(";\n");
+            }
         }
-
-        var outputs = scalars.Select(i => $"ref d{i}").Concat(program.HasWeights ? ["dw"] : [])
-            .Concat(scalars.Select(i => $"ref h{i}")).Concat(program.HasWeights ? ["hw"] : []);
-        sb.Append("        double value = FHessianVector(").Append(Inputs("w")).Append(", ").Append(Directions("vw")).Append(", ").Append(string.Join(", ", outputs)).Append(");\n");
-        foreach (var i in scalars)
+        else
         {
-            sb.Append("        g[").Append(i).Append("] = d").Append(i).Append("; h[").Append(i).Append("] = h").Append(i).Append(";\n");
+            foreach (var i in scalars)
+            {
+                sb.Append("        ").Append(t).Append(" d").Append(i).Append(" = 0, h").Append(i).Append(" = 0;\n");
+            }
+
+            var outputs = scalars.Select(i => $"ref d{i}").Concat(program.HasWeights ? ["dw"] : [])
+                .Concat(scalars.Select(i => $"ref h{i}")).Concat(program.HasWeights ? ["hw"] : []);
+            sb.Append("        double value = FHessianVector(").Append(Inputs("w")).Append(", ").Append(Directions("vw")).Append(", ").Append(string.Join(", ", outputs)).Append(");\n");
+            foreach (var i in scalars)
+            {
+                sb.Append("        g[").Append(i).Append("] = d").Append(i).Append("; h[").Append(i).Append("] = h").Append(i).Append(";\n");
+            }
         }
 
         sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) { g[").Append(w0).Append(" + j] = dw[j]; h[").Append(w0).Append(" + j] = hw[j]; }\n");
