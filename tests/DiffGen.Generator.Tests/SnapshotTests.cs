@@ -582,6 +582,61 @@ public class SnapshotTests
         }
         """, "Classifier.Loss");
 
+    // A model's forward mode: a tangent model shaped like the instance, and the direction, gradient and H·v models.
+    [Fact]
+    public void ModelClassWithAnInstanceLossForwardMode() => VerifyForwardMode(Usings + """
+        public sealed class Layer
+        {
+            [NoDerivative] public int Inputs;
+            public double[] W = new double[4];
+            public double Bias { get; set; }
+            public double LogTemperature;
+
+            public double Temperature => Math.Exp(LogTemperature);
+
+            public double Score(double[] x)
+            {
+                double z = Bias;
+                for (int k = 0; k < Inputs; k++) z += W[k] * x[k];
+                return z / Temperature;
+            }
+        }
+
+        public sealed partial class Classifier
+        {
+            public Layer Head = new Layer();
+
+            [Differentiable]
+            public double Loss([NoDerivative] double[] x, [NoDerivative] double label)
+            {
+                double p = 1 / (1 + Math.Exp(-Head.Score(x)));
+                return -(label * Math.Log(p) + (1 - label) * Math.Log(1 - p));
+            }
+        }
+        """);
+
+    // A readonly record struct parameter beside a plain one: its gradient and H·v models are refs, added to by `with`.
+    [Fact]
+    public void ReadonlyRecordStructParameterForwardMode() => VerifyForwardMode(Usings + """
+        public readonly record struct Decay(double Amplitude, double Rate);
+
+        public static partial class Fit
+        {
+            [Differentiable]
+            public static double Error(Decay d, double offset, [NoDerivative] double[] t, [NoDerivative] double[] y)
+            {
+                double error = 0;
+                for (int i = 0; i < t.Length; i++)
+                {
+                    double r = d.Amplitude * Math.Exp(-d.Rate * t[i]) + offset - y[i];
+                    error += r * r;
+                }
+
+                return error;
+            }
+        }
+        """);
+
     [Fact]
     public void ReadonlyRecordStructParameter() => VerifyFile(Usings + """
         public readonly record struct Decay(double Amplitude, double Rate);
