@@ -115,7 +115,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         // Forward mode: {Method}Tangent, and {Method}HessianVector with {Method}Hessian, each in a file of its own (the
         // full gradient's twins too, for callers that vary a [NoDerivative] scalar).
         var tangents = specs
-            .Where(static spec => SecondOrder.Supports(spec))
+            .Where(static spec => SecondOrder.SupportsTangent(spec))
             .Select(static (spec, _) => EmitTangent(spec))
             .WithTrackingName(Steps.Tangent);
         var hessians = specs

@@ -25,6 +25,14 @@ public class SnapshotTests
         Snapshot.Verify(sources.Single(s => s.Key.EndsWith(".Hessian.g.cs", System.StringComparison.Ordinal)).Value, suffix: "Hessian", test: test);
     }
 
+    // A vector-valued method's forward mode: its Jacobian-vector product (it has no Hessian-vector product).
+    private static void VerifyTangent(string source, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
+    {
+        var sources = GeneratorHarness.RunCleanWithForwardMode(source);
+        Assert.DoesNotContain(sources.Keys, k => k.EndsWith(".Hessian.g.cs", System.StringComparison.Ordinal));
+        Snapshot.Verify(sources.Single(s => s.Key.EndsWith(".Tangent.g.cs", System.StringComparison.Ordinal)).Value, suffix: "Tangent", test: test);
+    }
+
     [Fact]
     public void SigmoidNeuronForwardMode() => VerifyForwardMode(Usings + """
         namespace Tutorials;
@@ -691,6 +699,19 @@ public class SnapshotTests
     // A void method writing its residuals (Ceres' curve_fitting example): the vector-Jacobian product and the Jacobian.
     [Fact]
     public void VectorOutputsCurveFit() => VerifySingle(Usings + """
+        public static partial class CurveFit
+        {
+            [Differentiable]
+            public static void Residuals(double m, double c, [NoDerivative] double[] x, [NoDerivative] double[] y, Span<double> r)
+            {
+                for (int i = 0; i < x.Length; i++)
+                    r[i] = y[i] - Math.Exp(m * x[i] + c);
+            }
+        }
+        """);
+
+    [Fact]
+    public void VectorOutputsCurveFitForwardMode() => VerifyTangent(Usings + """
         public static partial class CurveFit
         {
             [Differentiable]

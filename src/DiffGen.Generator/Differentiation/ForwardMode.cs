@@ -21,7 +21,8 @@ internal sealed class ForwardMode
     private readonly int?[] _tangents;
     private readonly List<IrStatement> _prologue = new();
 
-    private ForwardMode(IrProgram program, IReadOnlyList<(int Variable, string Name, ParameterShape Shape)> inputs, IEnumerable<string> reserved)
+    private ForwardMode(IrProgram program, IReadOnlyList<(int Variable, string Name, ParameterShape Shape)> inputs, IEnumerable<string> reserved,
+        IReadOnlyList<(int Variable, string Name)> outputs)
     {
         _program = program;
         _activity = ActivityAnalysis.Run(program, inputs.Select(i => i.Variable));
@@ -33,6 +34,13 @@ internal sealed class ForwardMode
         foreach (var (variable, name, shape) in inputs)
         {
             _tangents[variable] = Add(name, program.Variables[variable].Type, VariableOrigin.Parameter, shape);
+        }
+
+        // A written output's tangent is a span the method writes beside it (zeroed first: an element never written does not
+        // depend on the inputs).
+        foreach (var (variable, name) in outputs)
+        {
+            _tangents[variable] = Add(name, program.Variables[variable].Type, VariableOrigin.Output, ParameterShape.Span);
         }
 
         // Every active variable's tangent exists before the walk: a loop reads a carried tangent before its latch assigns it.
@@ -100,18 +108,21 @@ internal sealed class ForwardMode
     /// saying why, when the body holds something forward mode does not differentiate yet.
     /// </summary>
     /// <param name="reserved">Names the generated method uses besides the program's (parameters, outputs).</param>
-    public static TangentProgram? Transform(IrProgram program, IReadOnlyList<(int Variable, string Name, ParameterShape Shape)> inputs, IEnumerable<string> reserved, out string? unsupported)
+    /// <param name="outputs">The outputs a vector-valued method writes, each with its tangent span's name.</param>
+    public static TangentProgram? Transform(IrProgram program, IReadOnlyList<(int Variable, string Name, ParameterShape Shape)> inputs, IEnumerable<string> reserved, out string? unsupported,
+        IReadOnlyList<(int Variable, string Name)>? outputs = null)
     {
-        var mode = new ForwardMode(program, inputs, reserved);
+        outputs ??= System.Array.Empty<(int, string)>();
+        var mode = new ForwardMode(program, inputs, reserved, outputs);
         unsupported = mode.Unsupported();
-        return unsupported is null ? mode.Build(inputs) : null;
+        return unsupported is null ? mode.Build(inputs, outputs) : null;
     }
 
     private string? Unsupported()
     {
-        if (_program.Outputs.Count > 0)
+        if (_program.Outputs.Any(o => _tangents[o] is null && _activity.IsActive(o)))
         {
-            return "a method that writes its outputs";
+            return "a method that writes varied values into a parameter that is not one of its outputs";
         }
 
         foreach (var statement in IrQueries.Walk(_program.Body))
@@ -129,7 +140,7 @@ internal sealed class ForwardMode
                     return "a call of the generated tangent or gradient of " + call.Callee.DisplayName + " (the tangent of a derivative is a third derivative, which DiffGen does not generate)";
                 case AssignStatement { Operation: MatrixRead } read when _activity.IsActive(read.Target):
                     return "a matrix parameter";
-                case ElementWriteStatement write when _program.Variables[write.Array].Origin != VariableOrigin.Intermediate && _activity.IsActive(write.Array):
+                case ElementWriteStatement write when _program.Variables[write.Array].Origin != VariableOrigin.Intermediate && _activity.IsActive(write.Array) && _tangents[write.Array] is null:
                     return "writing varied values into the parameter " + _program.Variables[write.Array].Name;
                 case LoopStatement loop when loop.Latch.Any(l => l.Operation is not CopyOperation && _activity.IsActive(l.Target)):
                     return "a loop whose latch computes";
@@ -139,21 +150,25 @@ internal sealed class ForwardMode
         return null;
     }
 
-    private TangentProgram Build(IReadOnlyList<(int Variable, string Name, ParameterShape Shape)> inputs)
+    private TangentProgram Build(IReadOnlyList<(int Variable, string Name, ParameterShape Shape)> inputs, IReadOnlyList<(int Variable, string Name)> outputs)
     {
         var body = _prologue.Concat(Block(_program.Body)).ToList();
         var tangentInputs = inputs.Select(i => _tangents[i.Variable]!.Value).ToEquatableArray();
+        var outputTangents = outputs.Select(o => _tangents[o.Variable]!.Value).ToEquatableArray();
         if (Tangent(new VariableOperand(_program.Result)) is not VariableOperand { Id: var tangent })
         {
-            // The value does not depend on the inputs: nothing has a tangent, and the result stays the value.
-            return new TangentProgram(_program with { Variables = _variables.ToEquatableArray(), Body = body.ToEquatableArray() }, _program.Result, tangentInputs, Constant: true);
+            // The value does not depend on the inputs (or the method writes outputs instead): the result stays the value.
+            // The outputs' tangents are outputs too: what is live at the end.
+            var program = _program with { Variables = _variables.ToEquatableArray(), Body = body.ToEquatableArray(), Outputs = _program.Outputs.Concat(outputTangents).ToEquatableArray() };
+            return new TangentProgram(program, _program.Result, tangentInputs, Constant: true, outputTangents);
         }
 
         return new TangentProgram(
             new IrProgram(_variables.ToEquatableArray(), body.ToEquatableArray(), tangent, new[] { _program.Result }.ToEquatableArray()),
             _program.Result,
             tangentInputs,
-            Constant: false);
+            Constant: false,
+            outputTangents);
     }
 
     private List<IrStatement> Block(IEnumerable<IrStatement> block)
@@ -449,7 +464,8 @@ internal sealed class ForwardMode
     private int Add(string name, TypeRef type, VariableOrigin origin, ParameterShape shape)
     {
         var id = _variables.Count;
-        _variables.Add(new IrVariable(id, origin == VariableOrigin.Parameter ? name : _names.Claim(name), type, origin, shape));
+        // A parameter's name (or a written output's) is the signature's, claimed by the caller.
+        _variables.Add(new IrVariable(id, origin is VariableOrigin.Parameter or VariableOrigin.Output ? name : _names.Claim(name), type, origin, shape));
         return id;
     }
 

@@ -22,9 +22,16 @@ internal static class SecondOrder
         spec.Form == ResultForm.Scalar
         && spec.Parameters.All(p => p.Member is not null || p.Shape is ParameterShape.Scalar or ParameterShape.Array or ParameterShape.Span);
 
+    /// <summary>
+    /// Whether forward mode writes this method's <c>{Method}Tangent</c>: every method <see cref="Supports"/> takes, and the
+    /// vector-valued ones (outputs written or an array returned: a Jacobian-vector product; they have no H·v).
+    /// </summary>
+    public static bool SupportsTangent(MethodSpec spec) =>
+        Supports(spec with { Form = ResultForm.Scalar });
+
     public static TangentMethod? Tangent(MethodSpec spec)
     {
-        if (!Supports(spec))
+        if (!SupportsTangent(spec))
         {
             return null;
         }
@@ -36,12 +43,15 @@ internal static class SecondOrder
         var models = DifferentiableModels(spec);
         var modelTangents = models.Select(m => names.Claim("t" + m.Name)).ToList();
         var memberTangents = members.Select(p => names.Claim("t" + p.Name)).ToList();
+        var outputs = spec.Parameters.Where(p => p.IsOutput).ToList();
+        var outputTangents = outputs.Select(p => names.Claim("t" + p.Name)).ToList();
         var output = names.Claim("tangent");
         var inputs = plain.Select((p, i) => (p.Variable, tangents[i], TangentShape(p))).Concat(members.Select((p, i) => (p.Variable, memberTangents[i], p.Shape))).ToList();
-        var program = ForwardMode.Transform(spec.Body, inputs, modelTangents.Append(output), out var unsupported);
+        var written = outputs.Select((p, i) => (p.Variable, outputTangents[i])).ToList();
+        var program = ForwardMode.Transform(spec.Body, inputs, modelTangents.Concat(outputTangents).Append(output), out var unsupported, written);
         if (program is null)
         {
-            return new TangentMethod(spec, null, -1, tangents.ToEquatableArray(), output, Constant: false, unsupported, ModelTangents: modelTangents.ToEquatableArray());
+            return new TangentMethod(spec, null, -1, tangents.ToEquatableArray(), output, Constant: false, unsupported, ModelTangents: modelTangents.ToEquatableArray(), OutputTangents: outputTangents.ToEquatableArray());
         }
 
         // Nothing is differentiated in reverse: the builder gives the forward sweep alone, with its declarations. A member's
@@ -51,17 +61,19 @@ internal static class SecondOrder
         {
             Member = p.Member! with { Access = Reroot(p.Member.Access, roots), GradientAccess = string.Empty },
         });
-        var parameters = spec.Parameters.Select(p => p with { GradientName = null })
+        // A vector-valued method's outputs are written as the method writes them, their tangents beside them.
+        var parameters = spec.Parameters.Select(p => p with { GradientName = null, IncomingAdjoint = null })
             .Concat(plain.Select((p, i) => TangentParameter(p, tangents[i], program.TangentInputs[i], gradientName: null)))
             .Concat(tangentMembers)
+            .Concat(outputs.Select((p, i) => new ParameterSpec(outputTangents[i], "global::System.Span<" + p.Type.Name + ">", ParameterShape.Span, p.Type, null, program.OutputTangents[i], Written: true)))
             .ToEquatableArray();
-        if (Sweep(spec with { Body = program.Program, Parameters = parameters }, out var limit) is not { } body)
+        if (Sweep(spec with { Body = program.Program, Parameters = parameters, Form = ResultForm.Scalar }, out var limit) is not { } body)
         {
-            return new TangentMethod(spec, null, -1, tangents.ToEquatableArray(), output, Constant: false, limit, ModelTangents: modelTangents.ToEquatableArray());
+            return new TangentMethod(spec, null, -1, tangents.ToEquatableArray(), output, Constant: false, limit, ModelTangents: modelTangents.ToEquatableArray(), OutputTangents: outputTangents.ToEquatableArray());
         }
 
         return new TangentMethod(spec, body, program.Value, tangents.ToEquatableArray(), output, program.Constant,
-            ModelTangents: modelTangents.ToEquatableArray(), Members: parameters.Where(p => p.Member is not null).ToEquatableArray());
+            ModelTangents: modelTangents.ToEquatableArray(), Members: parameters.Where(p => p.Member is not null).ToEquatableArray(), OutputTangents: outputTangents.ToEquatableArray());
     }
 
     public static HessianVectorMethod? HessianVector(MethodSpec spec)

@@ -23,13 +23,20 @@ internal static class ForwardModeEmitter
     {
         var spec = method.Spec;
         var differentiable = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is null).ToList();
+        var outputs = spec.Parameters.Where(p => p.IsOutput).ToList();
+        var element = spec.ReturnType.Name;
         var writer = new IndentedWriter();
         GeneratedFile.Open(writer, spec, "[Differentiable]");
 
         var name = CSharpSpelling.Xml(spec.Name);
         writer.Line("/// <summary>");
         writer.Line("/// Computes <see cref=\"" + CSharpSpelling.Xml(spec.Cref) + "\"/> and its directional derivative by forward-mode automatic differentiation:");
-        writer.Line("/// returns the value and sets <paramref name=\"" + method.Output + "\"/> to Σₚ ∂" + name + "/∂p · tp over the differentiable parameters p,");
+        writer.Line(spec.Form switch
+        {
+            ResultForm.Outputs => "/// writes the outputs as " + name + " does and, into t… beside each, the outputs' derivatives Σₚ ∂(output)/∂p · tp over the differentiable parameters p,",
+            ResultForm.Array => "/// returns the array " + name + " returns and sets <paramref name=\"" + method.Output + "\"/> to its derivative Σₚ ∂(array)/∂p · tp over the differentiable parameters p,",
+            _ => "/// returns the value and sets <paramref name=\"" + method.Output + "\"/> to Σₚ ∂" + name + "/∂p · tp over the differentiable parameters p,",
+        });
         writer.Line("/// the derivative along the direction the tangents t… give (a Jacobian-vector product), in the one pass that computes the value.");
         writer.Line("/// </summary>");
         WriteInputDocumentation(writer, spec);
@@ -41,15 +48,32 @@ internal static class ForwardModeEmitter
                 + "</param>");
         }
 
-        writer.Line("/// <param name=\"" + method.Output + "\">Receives the directional derivative of " + name + ".</param>");
-        writer.Line("/// <returns>The value of " + name + ".</returns>");
-        WriteLengthExceptionDocumentation(writer, differentiable);
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            writer.Line("/// <param name=\"" + method.OutputTangents[i] + "\">Receives the directional derivative of each element of " + outputs[i].Name.TrimStart('@')
+                + " (same length); an element " + name + " does not write gets 0.</param>");
+        }
+
+        if (spec.Form != ResultForm.Outputs)
+        {
+            writer.Line("/// <param name=\"" + method.Output + "\">Receives the directional derivative of " + (spec.Form == ResultForm.Array ? "the returned array, element by element" : name) + ".</param>");
+            writer.Line("/// <returns>The value of " + name + ".</returns>");
+        }
+
+        WriteLengthExceptionDocumentation(writer, differentiable.Concat(outputs).ToList());
         WriteAttributes(writer, spec, method.Body, version);
 
         var parameters = MethodSignature.Inputs(spec)
             .Concat(Named(spec, method.Tangents, method.ModelTangents).Select(n => (n.Model is not null ? n.Model.TypeText : TangentType(n.Plain!)) + " " + n.Name))
-            .Append("out " + spec.ReturnType.Name + " " + method.Output);
-        writer.Open(spec.Accessibility + (spec.IsInstance ? " " : " static ") + spec.ReturnType.Name + " " + MethodName(spec, "Tangent") + "(" + string.Join(", ", parameters) + ")");
+            .Concat(outputs.Select((p, i) => "global::System.Span<" + element + "> " + method.OutputTangents[i]))
+            .Concat(spec.Form switch
+            {
+                ResultForm.Outputs => System.Array.Empty<string>(),
+                ResultForm.Array => new[] { "out " + element + "[] " + method.Output },
+                _ => new[] { "out " + element + " " + method.Output },
+            });
+        var returns = spec.Form switch { ResultForm.Outputs => "void", ResultForm.Array => element + "[]", _ => element };
+        writer.Open(spec.Accessibility + (spec.IsInstance ? " " : " static ") + returns + " " + MethodName(spec, "Tangent") + "(" + string.Join(", ", parameters) + ")");
         if (method.Body is null)
         {
             WriteNotSupported(writer, spec, "Tangent", method.Unsupported);
@@ -58,13 +82,31 @@ internal static class ForwardModeEmitter
             return writer.ToString();
         }
 
-        WriteLengthChecks(writer, differentiable, method.Tangents);
+        WriteLengthChecks(writer, differentiable.Concat(outputs).ToList(), method.Tangents.Concat(method.OutputTangents).ToEquatableArray());
+        if (outputs.Count > 0)
+        {
+            writer.Line("// An output element the method does not write does not depend on the inputs.");
+            foreach (var tangent in method.OutputTangents)
+            {
+                writer.Line(tangent + ".Clear();");
+            }
+
+            writer.Line();
+        }
+
         var members = spec with { Parameters = method.Members, Models = default };
         MethodSignature.WriteMemberReads(writer, members, gradients: false, TangentFile);
-        GradientEmitter.WriteBody(writer, spec, method.Body, new VariableOperand(method.Value), (spelling, value) =>
+        GradientEmitter.WriteBody(writer, spec with { Form = ResultForm.Scalar }, method.Body, new VariableOperand(method.Value), (spelling, value) =>
         {
+            if (spec.Form == ResultForm.Outputs)
+            {
+                return;
+            }
+
             writer.Line();
-            writer.Line(method.Output + " = " + (method.Constant ? Literals.Format(0, spec.ReturnType.Kind) + ";   // the value does not depend on the inputs" : spelling.Operand(method.Body.Result) + ";"));
+            writer.Line(method.Output + " = " + (!method.Constant ? spelling.Operand(method.Body.Result) + ";"
+                : spec.Form == ResultForm.Array ? "new " + element + "[" + value + ".Length];   // the array does not depend on the inputs"
+                : Literals.Format(0, spec.ReturnType.Kind) + ";   // the value does not depend on the inputs"));
             writer.Line("return " + value + ";");
         }, "Forward sweep: the value, one operation per intermediate, each active one followed by its tangent (t…).");
         writer.Close();
@@ -329,7 +371,9 @@ internal static class ForwardModeEmitter
 
         foreach (var parameter in spec.Parameters.Where(p => p.Member is null))
         {
-            writer.Line("/// <param name=\"" + parameter.Name.TrimStart('@') + "\">" + (parameter.IsDifferentiable ? "Differentiable." : "A constant: no derivative is taken with respect to it.") + "</param>");
+            writer.Line("/// <param name=\"" + parameter.Name.TrimStart('@') + "\">" + (parameter.IsDifferentiable ? "Differentiable."
+                : parameter.IsOutput ? "An output: written as " + CSharpSpelling.Xml(spec.Name) + " writes it."
+                : "A constant: no derivative is taken with respect to it.") + "</param>");
         }
     }
 
@@ -337,7 +381,7 @@ internal static class ForwardModeEmitter
     {
         if (differentiable.Any(p => p.Shape != ParameterShape.Scalar))
         {
-            writer.Line("/// <exception cref=\"global::System.ArgumentException\">A direction's length is not its parameter's.</exception>");
+            writer.Line("/// <exception cref=\"global::System.ArgumentException\">A tangent's or direction's length is not its parameter's.</exception>");
         }
     }
 

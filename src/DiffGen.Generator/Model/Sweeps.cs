@@ -256,7 +256,8 @@ internal sealed record GradientMethod(MethodSpec Spec, GradientBody Body);
 /// <param name="Value">The variable holding the method's value.</param>
 /// <param name="TangentInputs">The tangent parameters' variables, one per differentiable parameter, in order.</param>
 /// <param name="Constant">The value does not depend on the inputs: its tangent is 0, and the program's result is the value itself.</param>
-internal sealed record TangentProgram(IrProgram Program, int Value, EquatableArray<int> TangentInputs, bool Constant);
+/// <param name="OutputTangents">The variables of the written outputs' tangents, one per output asked for.</param>
+internal sealed record TangentProgram(IrProgram Program, int Value, EquatableArray<int> TangentInputs, bool Constant, EquatableArray<int> OutputTangents = default);
 
 /// <summary>A method's <c>{Method}Tangent</c>: its forward sweep computes the value and the tangent together.</summary>
 /// <param name="Spec">The [Differentiable] method's own spec (names, parameters, documentation).</param>
@@ -268,6 +269,7 @@ internal sealed record TangentProgram(IrProgram Program, int Value, EquatableArr
 /// <param name="Unsupported">What in the body forward mode does not take yet; then there is no body, and the method throws.</param>
 /// <param name="ModelTangents">The tangent models' names (<c>t</c> + name), one per model with differentiable members, the instance first.</param>
 /// <param name="Members">The model members the body reads, and their tangents (the same members of the tangent models).</param>
+/// <param name="OutputTangents">For a method that writes its outputs: the spans receiving their tangents (<c>t</c> + name), one per output.</param>
 internal sealed record TangentMethod(
     MethodSpec Spec,
     GradientBody? Body,
@@ -277,7 +279,8 @@ internal sealed record TangentMethod(
     bool Constant,
     string? Unsupported = null,
     EquatableArray<string> ModelTangents = default,
-    EquatableArray<ParameterSpec> Members = default);
+    EquatableArray<ParameterSpec> Members = default,
+    EquatableArray<string> OutputTangents = default);
 
 /// <summary>The models of a <c>{Method}HessianVector</c>, one each per model with differentiable members, the instance first.</summary>
 /// <param name="Directions">The direction models (<c>v</c> + name).</param>

@@ -244,9 +244,12 @@ public static class ProgramPrinter
             sb.Append("            ").Append(t).Append(' ').Append(string.Join(", ", Enumerable.Range(0, k).Select(i => $"d{i} = 0"))).Append(";\n");
             sb.Append("            ").Append(helper.Name).Append("Gradient(").Append(string.Join(", ", scalars.Concat(Enumerable.Range(0, k).Select(i => $"ref d{i}"))))
               .Append(", new ").Append(t).Append("[] { 1, -2, 0.5").Append(program.IsFloat ? "f" : string.Empty).Append(", 3 });\n");
+            // Forward mode's Jacobian-vector product along u = cos(1.7j + 0.3).
+            sb.Append("            ").Append(helper.Name).Append("Tangent(").Append(string.Join(", ", scalars.Concat(Enumerable.Range(0, k).Select(i => $"({t})Math.Cos(1.7 * {i} + 0.3)")))).Append(", out var jvp);\n");
             sb.Append("            result.Add(Array.ConvertAll(jacobian, x => (double)x));\n");
             sb.Append("            result.Add(duals);\n");
             sb.Append("            result.Add(new double[] { ").Append(string.Join(", ", Enumerable.Range(0, k).Select(i => $"d{i}"))).Append(" });\n");
+            sb.Append("            result.Add(Array.ConvertAll(jvp, x => (double)x));\n");
             sb.Append("        }\n");
         }
 

@@ -175,7 +175,7 @@ public sealed class Tally
     /// <summary>Checked programs whose gradient keeps a tape of constant size on the stack.</summary>
     public int StackTapes => _stackTapes;
 
-    /// <summary>How many vector-valued helpers' Jacobians and products were checked against dual numbers.</summary>
+    /// <summary>How many vector-valued helpers' Jacobians, vector-Jacobian and Jacobian-vector products were checked against dual numbers.</summary>
     public int VectorJacobians => _vectorJacobians;
 
     public void VectorJacobian() => Interlocked.Increment(ref _vectorJacobians);
@@ -228,7 +228,7 @@ public sealed class Tally
     }
 
     public override string ToString() => string.Format(CultureInfo.InvariantCulture,
-        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest, {9} with a loop nest run as blocked matrix products, {10} with a tape on the stack, {8} vector-valued helpers' Jacobians and products, {11} with the tangent and the Hessian-vector product checked against the gradient, {13} of those through a helper's tangent and {12} with H·v against central differences of the gradient), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
+        "{0} programs checked ({1} float, {5} with a ReLU-gated loop, {6} with tape room reserved before a loop nest, {9} with a loop nest run as blocked matrix products, {10} with a tape on the stack, {8} vector-valued helpers' Jacobians, vector-Jacobian and Jacobian-vector products, {11} with the tangent and the Hessian-vector product checked against the gradient, {13} of those through a helper's tangent and {12} with H·v against central differences of the gradient), {2} partial derivatives against dual numbers, {3} programs also against finite differences (the rest come within 1e-3 of a kink or branch point, or their differences do not converge); {4} discarded (a value, an intermediate or a derivative beyond 1e6, 1e3 in float, or not finite)\nshapes (checked programs containing each; rejected-*: programs that reported their diagnostic):\n{7}",
         _checked, _float, _derivatives, _finiteDifferences, _discarded, _gated, _reserved,
         string.Join("\n", _shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"  {s.Key,-28} {s.Value}")),
         _vectorJacobians, _blocked, _stackTapes, _tangents, _curvatures, _tangentCalls);
@@ -361,10 +361,10 @@ public static class ProgramCheck
         }
 
         double[] seed = [1, -2, 0.5, 3];
-        for (var h = 0; h + 2 < results.Length; h += 3)
+        for (var h = 0; h + 3 < results.Length; h += 4)
         {
-            var (jacobian, duals, product) = (results[h], results[h + 1], results[h + 2]);
-            if (jacobian.Concat(duals).Concat(product).Any(x => !double.IsFinite(x) || Math.Abs(x) > Huge))
+            var (jacobian, duals, product, jvp) = (results[h], results[h + 1], results[h + 2], results[h + 3]);
+            if (jacobian.Concat(duals).Concat(product).Concat(jvp).Any(x => !double.IsFinite(x) || Math.Abs(x) > Huge))
             {
                 continue;
             }
@@ -372,13 +372,20 @@ public static class ProgramCheck
             var k = product.Length;
             for (var i = 0; i < jacobian.Length; i++)
             {
-                Require(Close(jacobian[i], duals[i], tolerance), compiled, $"vector-valued helper {h / 3}: Jacobian[{i / k}, {i % k}] generated {jacobian[i]:R}, dual numbers {duals[i]:R}");
+                Require(Close(jacobian[i], duals[i], tolerance), compiled, $"vector-valued helper {h / 4}: Jacobian[{i / k}, {i % k}] generated {jacobian[i]:R}, dual numbers {duals[i]:R}");
             }
 
             for (var j = 0; j < k; j++)
             {
                 var expected = Enumerable.Range(0, 4).Sum(i => duals[i * k + j] * seed[i]);
-                Require(Close(product[j], expected, tolerance * 10), compiled, $"vector-valued helper {h / 3}: (Jᵀ·seed)[{j}] generated {product[j]:R}, dual numbers {expected:R}");
+                Require(Close(product[j], expected, tolerance * 10), compiled, $"vector-valued helper {h / 4}: (Jᵀ·seed)[{j}] generated {product[j]:R}, dual numbers {expected:R}");
+            }
+
+            // The tangent method's Jacobian-vector product along u = cos(1.7j + 0.3).
+            for (var i = 0; i < 4; i++)
+            {
+                var expected = Enumerable.Range(0, k).Sum(j => duals[i * k + j] * Math.Cos(1.7 * j + 0.3));
+                Require(Close(jvp[i], expected, tolerance * 10), compiled, $"vector-valued helper {h / 4}: (J·u)[{i}] generated {jvp[i]:R}, dual numbers {expected:R}");
             }
 
             tally.VectorJacobian();

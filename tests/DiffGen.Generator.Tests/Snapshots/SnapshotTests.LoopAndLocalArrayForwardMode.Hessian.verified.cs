@@ -21,7 +21,7 @@ partial class Calc
     /// <param name="hk">Receives seed × (H·v) for k, added to its current value.</param>
     /// <param name="seed">The incoming adjoint: 1 for Smooth itself.</param>
     /// <returns>The value of Smooth.</returns>
-    /// <exception cref="global::System.ArgumentException">A direction's length is not its parameter's.</exception>
+    /// <exception cref="global::System.ArgumentException">A tangent's or direction's length is not its parameter's.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("DiffGen", "0.1.0")]
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double SmoothHessianVector(double[] w, double k, int n, global::System.ReadOnlySpan<double> vw, double vk, global::System.Span<double> dw, ref double dk, global::System.Span<double> hw, ref double hk, double seed = 1.0)

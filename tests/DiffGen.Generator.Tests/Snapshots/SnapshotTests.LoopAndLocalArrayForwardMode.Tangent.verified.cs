@@ -16,7 +16,7 @@ partial class Calc
     /// <param name="tk">The tangent of k: how fast it moves along the direction.</param>
     /// <param name="tangent">Receives the directional derivative of Smooth.</param>
     /// <returns>The value of Smooth.</returns>
-    /// <exception cref="global::System.ArgumentException">A direction's length is not its parameter's.</exception>
+    /// <exception cref="global::System.ArgumentException">A tangent's or direction's length is not its parameter's.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("DiffGen", "0.1.0")]
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double SmoothTangent(double[] w, double k, int n, global::System.ReadOnlySpan<double> tw, double tk, out double tangent)
