@@ -61,6 +61,41 @@ public class ForwardModeTests
     }
 
     [Fact]
+    public void APoissonRegressionOverADesignMatrixHasHessianXTransposeMuX()
+    {
+        const int n = 30, d = 3;
+        var x = new double[n, d];
+        var y = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < d; j++)
+            {
+                x[i, j] = Uniform(1, -1, 1)[0];
+            }
+
+            y[i] = Rng.Next(4);
+        }
+
+        var beta = new[] { 0.3, -0.5, 0.8 };
+        var hessian = new double[d * d];
+        Assert.Equal(S.PoissonNll(beta, x, y), S.PoissonNllHessian(beta, x, y, hessian));
+        for (var a = 0; a < d; a++)
+        {
+            for (var b = 0; b < d; b++)
+            {
+                var expected = Enumerable.Range(0, n).Sum(i => Math.Exp(Enumerable.Range(0, d).Sum(j => x[i, j] * beta[j])) * x[i, a] * x[i, b]);
+                Close(expected, hessian[a * d + b], 1e-13, $"H[{a}, {b}]");
+            }
+        }
+
+        var t = Uniform(d, -1, 1);
+        var gradient = new double[d];
+        S.PoissonNllGradient(beta, x, y, gradient);
+        S.PoissonNllTangent(beta, x, y, t, out var tangent);
+        Close(gradient.Zip(t, (g, v) => g * v).Sum(), tangent, 1e-13, "∇f·t");
+    }
+
+    [Fact]
     public void LogisticRegressionsHessianIsXTransposeWX()
     {
         const int n = 40, d = 3;

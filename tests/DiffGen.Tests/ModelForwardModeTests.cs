@@ -128,6 +128,22 @@ public class ModelForwardModeTests
         Assert.Equal("dthis", model.ParamName);
         var along = Assert.Throws<ArgumentException>(() => net.LossHessianVector(x, y, n, direction, output, direction));
         Assert.Equal("hthis", along.ParamName);
+
+        // A record copied with `with { }` shares the model's arrays: its gradient would be added into the model itself.
+        var logistic = new Logistic([0.5, -0.25]) { Bias = 0.1 };
+        double[] xs = [1, 2, -1, 0.5, 0.3, -0.7], ys = [1, 0, 1];
+        var shallow = Assert.Throws<ArgumentException>(() => logistic.NllHessianVector(xs, ys, 3, new Logistic([1.0, 0]), logistic with { }, new Logistic([0.0, 0])));
+        Assert.Equal("dthis", shallow.ParamName);
+        Assert.Equal([0.5, -0.25], logistic.W);
+    }
+
+    [Fact]
+    public void AStructsGradientAndProductMustBeTwoVariables()
+    {
+        var pendulum = new Pendulum { Length = 1.3, Mass = 0.7 };
+        var (both, dangle, dspeed, hangle, hspeed) = (default(Pendulum), 0.0, 0.0, 0.0, 0.0);
+        var error = Assert.Throws<ArgumentException>(() => pendulum.EnergyHessianVector(0.4, -1.7, pendulum, 1, 0, ref both, ref dangle, ref dspeed, ref both, ref hangle, ref hspeed));
+        Assert.Equal("hthis", error.ParamName);
     }
 
     [Fact]

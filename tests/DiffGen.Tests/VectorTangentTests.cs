@@ -135,4 +135,15 @@ public class VectorTangentTests
         var error = Assert.Throws<ArgumentException>(() => V.DecayResidualsTangent(0.8, 0.2, x, x, new double[2], 1, 0, new double[3]));
         Assert.Contains("tr", error.Message);
     }
+
+    [Fact]
+    public void AnInPlaceProductIsRefused()
+    {
+        // t ← J·t written in place (as power iteration is) would clear the direction before reading it.
+        double[] start = [1.0, -0.3];
+        var t = new[] { 1.0, 0.0 };
+        var error = Assert.Throws<ArgumentException>(() => V.OscillatorEndTangent(2.0, 0.4, start, 0.05, 40, new double[2], 0, 0, t, t));
+        Assert.Equal("tstate", error.ParamName);
+        Assert.Equal([1.0, 0.0], t);
+    }
 }

@@ -14,13 +14,12 @@ namespace DiffGen.Generator.Differentiation;
 internal static class SecondOrder
 {
     /// <summary>
-    /// Whether forward mode takes this method's signature: a method returning double or float, of scalars, arrays, spans
-    /// and models (an instance method's instance included). A callee is only ever static without models (a model is
-    /// lowered in place), so <c>CalleeSpec.HasTangent</c> applies the same rule to it.
+    /// Whether forward mode takes this method's signature: a method returning double or float, of scalars, arrays, spans,
+    /// constant matrices and models (an instance method's instance included). A callee is only ever static without models
+    /// (a model is lowered in place), so <c>CalleeSpec.HasTangent</c> applies the same rule to it.
     /// </summary>
     public static bool Supports(MethodSpec spec) =>
-        spec.Form == ResultForm.Scalar
-        && spec.Parameters.All(p => p.Member is not null || p.Shape is ParameterShape.Scalar or ParameterShape.Array or ParameterShape.Span);
+        spec.Form == ResultForm.Scalar && spec.Parameters.All(p => p.Member is not null || ForwardModeShapes.Take(p.Shape, p.IsDifferentiable));
 
     /// <summary>
     /// Whether forward mode writes this method's <c>{Method}Tangent</c>: every method <see cref="Supports"/> takes, and the

@@ -85,6 +85,14 @@ internal static class ForwardModeEmitter
         WriteLengthChecks(writer, differentiable.Concat(outputs).ToList(), method.Tangents.Concat(method.OutputTangents).ToEquatableArray());
         if (outputs.Count > 0)
         {
+            // An output's tangent is cleared, then written while the inputs and directions are read: it may share no element with them.
+            var read = spec.Parameters.Where(p => p.Member is null && p.Shape != ParameterShape.Scalar).Select(p => (p.Name, p.Type))
+                .Concat(differentiable.Select((p, i) => (p, i)).Where(x => x.p.Shape != ParameterShape.Scalar).Select(x => (method.Tangents[x.i], x.p.Type)))
+                .ToList();
+            var written = outputs.Select((p, i) => (Name: method.OutputTangents[i], p.Type)).ToList();
+            WriteDisjoint(writer, written.SelectMany((t, i) => read.Concat(written.Take(i).Select(w => (w.Name, w.Type))).Where(other => other.Type == t.Type)
+                .Select(other => new Overlap(t.Name, other.Item1, t.Type, t.Name, other.Item1, t.Name))));
+
             writer.Line("// An output element the method does not write does not depend on the inputs.");
             foreach (var tangent in method.OutputTangents)
             {
@@ -171,7 +179,16 @@ internal static class ForwardModeEmitter
         {
             WriteLengthChecks(writer, differentiable, method.Directions);
             WriteDistinctModels(writer, spec, models);
+            WriteDisjoint(writer, differentiable.Select((p, i) => (p, i)).Where(x => x.p.Shape != ParameterShape.Scalar)
+                .SelectMany(x => Outputs(x.p.Name, method.Directions[x.i], method.Gradients[x.i], method.Products[x.i], x.p.Type, name => name, name => name)));
             MethodSignature.WriteMemberReads(writer, members, gradients: true, HessianFile);
+            // A member's gradient and H·v arrays are the gradient and H·v models' own: none may be the model's or the direction's.
+            var memberArrays = method.Members.Where(p => p.IsDifferentiable && p.Shape == ParameterShape.Array && p.Member is { OfModels: false }).ToList();
+            var half = memberArrays.Count / 2;   // the members read, then the same members of the directions, in the same order
+            var access = memberArrays.SelectMany(p => new[] { (p.Name, p.Member!.Access), (p.GradientName!, p.Member.GradientAccess) }).ToDictionary(a => a.Item1, a => a.Item2);
+            WriteDisjoint(writer, Enumerable.Range(0, half)
+                .SelectMany(i => Outputs(memberArrays[i].Name, memberArrays[half + i].Name, memberArrays[half + i].GradientName!, memberArrays[i].GradientName!, memberArrays[i].Type,
+                    name => access[name], name => Root(access[name]))), blank: true);
             GradientEmitter.WriteBody(writer, spec, method.Body, new VariableOperand(method.Value), (_, value) =>
             {
                 writer.Line();
@@ -342,11 +359,19 @@ internal static class ForwardModeEmitter
 
     // A class model's outputs are other instances: the gradient and H·v added into the model, its direction or each other
     // would be read back as values.
+    // A struct's (passed by value) only by its two refs, which would add the gradient and H·v into one struct.
     private static void WriteDistinctModels(IndentedWriter writer, MethodSpec spec, ModelNames models)
     {
-        var classes = MethodSignature.DifferentiableInputs(spec).Where(i => i.Model is not null).Select((i, k) => (i.Model!, k)).Where(m => !m.Item1.ByReference).ToList();
-        foreach (var (model, k) in classes)
+        var differentiable = MethodSignature.DifferentiableInputs(spec).Where(i => i.Model is not null).Select((i, k) => (Model: i.Model!, Index: k)).ToList();
+        foreach (var (model, k) in differentiable)
         {
+            if (model.ByReference)
+            {
+                writer.Line("if (global::System.Runtime.CompilerServices.Unsafe.AreSame(ref " + models.Gradients[k] + ", ref " + models.Products[k] + ")) throw new global::System.ArgumentException(\""
+                    + models.Products[k] + " must be another variable than " + models.Gradients[k] + ".\", nameof(" + models.Products[k] + "));");
+                continue;
+            }
+
             foreach (var output in new[] { models.Gradients[k], models.Products[k] })
             {
                 foreach (var other in new[] { model.Name, models.Directions[k], models.Gradients[k] }.Where(o => o != output))
@@ -355,6 +380,33 @@ internal static class ForwardModeEmitter
                         + output + " must be another instance shaped like " + Of(model) + ", not " + other.TrimStart('@') + ".\", nameof(" + output + "));");
                 }
             }
+        }
+    }
+
+    // The gradient d and product h of an input x with direction v, each written while the others are read: (output,
+    // other) as code, then as the message names them, then the parameter the exception blames.
+    private static IEnumerable<Overlap> Outputs(string x, string v, string d, string h, TypeRef element, System.Func<string, string> text, System.Func<string, string> parameter) =>
+        new[] { (d, x), (d, v), (h, x), (h, v), (h, d) }.Select(p => new Overlap(p.Item1, p.Item2, element, text(p.Item1), text(p.Item2), parameter(p.Item1)));
+
+    private static string Root(string access) => access.Substring(0, access.IndexOf('.'));
+
+    private sealed record Overlap(string Output, string Other, TypeRef Element, string OutputText, string OtherText, string Parameter);
+
+    // Outputs that must share no element with what the method reads (an in-place product would read what it already wrote).
+    private static void WriteDisjoint(IndentedWriter writer, IEnumerable<Overlap> overlaps, bool blank = false)
+    {
+        var any = false;
+        foreach (var o in overlaps)
+        {
+            var span = "(global::System.ReadOnlySpan<" + o.Element.Name + ">)";
+            writer.Line("if (global::System.MemoryExtensions.Overlaps(" + span + o.Output + ", " + span + o.Other + ")) throw new global::System.ArgumentException(\""
+                + o.OutputText.TrimStart('@') + " shares elements with " + o.OtherText.TrimStart('@') + ": give it storage of its own.\", nameof(" + o.Parameter + "));");
+            any = true;
+        }
+
+        if (any && blank)
+        {
+            writer.Line();
         }
     }
 

@@ -259,6 +259,13 @@ internal sealed record GradientMethod(MethodSpec Spec, GradientBody Body);
 /// <param name="OutputTangents">The variables of the written outputs' tangents, one per output asked for.</param>
 internal sealed record TangentProgram(IrProgram Program, int Value, EquatableArray<int> TangentInputs, bool Constant, EquatableArray<int> OutputTangents = default);
 
+/// <summary>The parameters forward mode takes: scalars, arrays and spans, and a matrix only as data (its tangent would be a matrix).</summary>
+internal static class ForwardModeShapes
+{
+    public static bool Take(ParameterShape shape, bool differentiable) =>
+        shape is ParameterShape.Scalar or ParameterShape.Array or ParameterShape.Span || (shape == ParameterShape.Matrix && !differentiable);
+}
+
 /// <summary>A method's <c>{Method}Tangent</c>: its forward sweep computes the value and the tangent together.</summary>
 /// <param name="Spec">The [Differentiable] method's own spec (names, parameters, documentation).</param>
 /// <param name="Body">The tangent program's forward sweep (no reverse sweep); its result is the tangent.</param>

@@ -1441,7 +1441,7 @@ internal sealed partial class BodyLowerer
     // arrays and spans (methods that throw where its body has what forward mode does not take); a referenced assembly's
     // must have them, and a [CustomGradient] method has them only when its user wrote them.
     private static bool HasTangent(IMethodSymbol method, TypeRef resultType, List<CalleeParameter> parameters, bool custom) =>
-        method.IsStatic && method.ReturnType.SpecialType is SpecialType.System_Double or SpecialType.System_Single && resultType.IsFloating && parameters.All(p => p.Shape is ParameterShape.Scalar or ParameterShape.Array or ParameterShape.Span)
+        method.IsStatic && method.ReturnType.SpecialType is SpecialType.System_Double or SpecialType.System_Single && resultType.IsFloating && parameters.All(p => ForwardModeShapes.Take(p.Shape, p.Differentiable))
         && ((!custom && method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0)
             || (!method.ContainingType.GetMembers(method.Name + "Tangent").IsEmpty && !method.ContainingType.GetMembers(method.Name + "HessianVector").IsEmpty));
 

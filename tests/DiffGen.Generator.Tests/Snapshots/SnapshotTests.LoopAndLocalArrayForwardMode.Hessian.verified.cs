@@ -31,6 +31,11 @@ partial class Calc
             throw new global::System.ArgumentException("vw has " + vw.Length + " elements; it needs one per element of w (" + w.Length + ").", nameof(vw));
         }
 
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)dw, (global::System.ReadOnlySpan<double>)w)) throw new global::System.ArgumentException("dw shares elements with w: give it storage of its own.", nameof(dw));
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)dw, (global::System.ReadOnlySpan<double>)vw)) throw new global::System.ArgumentException("dw shares elements with vw: give it storage of its own.", nameof(dw));
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)hw, (global::System.ReadOnlySpan<double>)w)) throw new global::System.ArgumentException("hw shares elements with w: give it storage of its own.", nameof(hw));
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)hw, (global::System.ReadOnlySpan<double>)vw)) throw new global::System.ArgumentException("hw shares elements with vw: give it storage of its own.", nameof(hw));
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)hw, (global::System.ReadOnlySpan<double>)dw)) throw new global::System.ArgumentException("hw shares elements with dw: give it storage of its own.", nameof(hw));
         var tapeDouble = new global::DiffGen.Tape<double>();
         var tapeBool = new global::DiffGen.Tape<bool>();
         global::DiffGen.PooledBuffer<double> dtsBuffer = default;

@@ -41,6 +41,12 @@ partial class Classifier
         double vHead_LogTemperature = vthis.Head.LogTemperature;
         double dHead_LogTemperature = 0.0;
 
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)dHead_W, (global::System.ReadOnlySpan<double>)Head_W)) throw new global::System.ArgumentException("dthis.Head.W shares elements with this.Head.W: give it storage of its own.", nameof(dthis));
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)dHead_W, (global::System.ReadOnlySpan<double>)vHead_W)) throw new global::System.ArgumentException("dthis.Head.W shares elements with vthis.Head.W: give it storage of its own.", nameof(dthis));
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)hHead_W, (global::System.ReadOnlySpan<double>)Head_W)) throw new global::System.ArgumentException("hthis.Head.W shares elements with this.Head.W: give it storage of its own.", nameof(hthis));
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)hHead_W, (global::System.ReadOnlySpan<double>)vHead_W)) throw new global::System.ArgumentException("hthis.Head.W shares elements with vthis.Head.W: give it storage of its own.", nameof(hthis));
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)hHead_W, (global::System.ReadOnlySpan<double>)dHead_W)) throw new global::System.ArgumentException("hthis.Head.W shares elements with dthis.Head.W: give it storage of its own.", nameof(hthis));
+
         // Forward sweep: the value and its tangent along v (t… = ∂/∂v), one operation per intermediate.
         double u1 = 0, u3 = 0, u4 = 0, u5 = 0, u6 = 0, tu1 = 0, tu3 = 0, tu5 = 0, tu6 = 0;
         // double p = 1 / (1 + Math.Exp(-Head.Score(x)));

@@ -26,6 +26,7 @@ partial class Fit
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double ErrorHessianVector(global::Decay d, double offset, double[] t, double[] y, global::Decay vd, double voffset, ref global::Decay dd, ref double doffset, ref global::Decay hd, ref double hoffset, double seed = 1.0)
     {
+        if (global::System.Runtime.CompilerServices.Unsafe.AreSame(ref dd, ref hd)) throw new global::System.ArgumentException("hd must be another variable than dd.", nameof(hd));
         // The model members read, and where their gradients go: arrays are the gradient model's own, scalars are added to it at the end.
         double d_Amplitude = d.Amplitude;
         double hd_Amplitude = 0.0;

@@ -27,6 +27,9 @@ partial class CurveFit
             throw new global::System.ArgumentException("tr has " + tr.Length + " elements; it needs one per element of r (" + r.Length + ").", nameof(tr));
         }
 
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)tr, (global::System.ReadOnlySpan<double>)x)) throw new global::System.ArgumentException("tr shares elements with x: give it storage of its own.", nameof(tr));
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)tr, (global::System.ReadOnlySpan<double>)y)) throw new global::System.ArgumentException("tr shares elements with y: give it storage of its own.", nameof(tr));
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)tr, (global::System.ReadOnlySpan<double>)r)) throw new global::System.ArgumentException("tr shares elements with r: give it storage of its own.", nameof(tr));
         // An output element the method does not write does not depend on the inputs.
         tr.Clear();
 

@@ -107,6 +107,31 @@ public partial struct Pendulum
     }
 }
 
+/// <summary>Logistic regression as a positional record holding its weights: a `with { }` copy shares them.</summary>
+public sealed partial record Logistic(double[] W)
+{
+    public double Bias { get; set; }
+
+    [Differentiable]
+    public double Nll([NoDerivative] double[] x, [NoDerivative] double[] y, int n)
+    {
+        int d = W.Length;
+        double nll = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double z = Bias;
+            for (int k = 0; k < d; k++)
+            {
+                z += W[k] * x[i * d + k];
+            }
+
+            nll += Math.Log(1 + Math.Exp(z)) - y[i] * z;
+        }
+
+        return nll;
+    }
+}
+
 public static partial class RateModels
 {
     [Differentiable]

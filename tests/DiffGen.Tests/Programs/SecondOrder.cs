@@ -23,6 +23,25 @@ public static partial class SecondOrder
         return sum;
     }
 
+    /// <summary>Poisson regression's negative log-likelihood, its design a matrix of data (its Hessian is Xᵀ diag(μ) X).</summary>
+    [Differentiable]
+    public static double PoissonNll(double[] beta, [NoDerivative] double[,] x, [NoDerivative] double[] y)
+    {
+        double nll = 0;
+        for (int i = 0; i < x.GetLength(0); i++)
+        {
+            double eta = 0;
+            for (int j = 0; j < x.GetLength(1); j++)
+            {
+                eta += x[i, j] * beta[j];
+            }
+
+            nll += Math.Exp(eta) - y[i] * eta;
+        }
+
+        return nll;
+    }
+
     /// <summary>The negative log-likelihood of logistic regression (its Hessian is Xᵀ W X, W = diag(p(1 − p))).</summary>
     [Differentiable]
     public static double LogisticNll(double[] beta, [NoDerivative] double[] x, [NoDerivative] double[] y, int n, int d)
