@@ -250,4 +250,22 @@ public class ModelForwardModeTests
         Assert.Equal(value, energy);
         Close(gl * v[0] + gm * v[1] + ga * v[2] + gs * v[3], tangent, 1e-14, "∇E·v");
     }
+
+    [Fact]
+    public void AMemberAnnotatedNullableIsReadThroughAsTheBodyDoes()
+    {
+        // f = a · b over head.Value and head.Next!.Value: ∇f = (b, a), H = [[0, 1], [1, 0]].
+        var head = new Node { Value = 2, Next = new Node { Value = 3 } };
+        var gradient = new Node { Next = new Node() };
+        Assert.Equal(6, Chains.ProductGradient(head, gradient));
+        Assert.Equal((3.0, 2.0), (gradient.Value, gradient.Next.Value));
+
+        Chains.ProductTangent(head, new Node { Value = 0.5, Next = new Node { Value = -1 } }, out var tangent);
+        Assert.Equal(3 * 0.5 + 2 * -1, tangent);
+
+        var (d, h) = (new Node { Next = new Node() }, new Node { Next = new Node() });
+        Chains.ProductHessianVector(head, new Node { Value = 0.5, Next = new Node { Value = -1 } }, d, h);
+        Assert.Equal((-1.0, 0.5), (h.Value, h.Next.Value));
+        Assert.Equal((3.0, 2.0), (d.Value, d.Next.Value));
+    }
 }

@@ -151,3 +151,16 @@ public static partial class RateModels
         return nll;
     }
 }
+
+/// <summary>A chain of nodes whose next one may be null (annotated): the body dereferences it with '!'.</summary>
+public sealed class Node
+{
+    public double Value;
+    public Node? Next;
+}
+
+public static partial class Chains
+{
+    [Differentiable]
+    public static double Product(Node head) => head.Value * head.Next!.Value;
+}
