@@ -134,6 +134,8 @@ public class ModelForwardModeTests
         double[] xs = [1, 2, -1, 0.5, 0.3, -0.7], ys = [1, 0, 1];
         var shallow = Assert.Throws<ArgumentException>(() => logistic.NllHessianVector(xs, ys, 3, new Logistic([1.0, 0]), logistic with { }, new Logistic([0.0, 0])));
         Assert.Equal("dthis", shallow.ParamName);
+        var first = Assert.Throws<ArgumentException>(() => logistic.NllGradient(xs, ys, 3, logistic with { }));
+        Assert.Equal("dthis", first.ParamName);
         Assert.Equal([0.5, -0.25], logistic.W);
     }
 

@@ -188,7 +188,7 @@ internal static class ForwardModeEmitter
             var access = memberArrays.SelectMany(p => new[] { (p.Name, p.Member!.Access), (p.GradientName!, p.Member.GradientAccess) }).ToDictionary(a => a.Item1, a => a.Item2);
             WriteDisjoint(writer, Enumerable.Range(0, half)
                 .SelectMany(i => Outputs(memberArrays[i].Name, memberArrays[half + i].Name, memberArrays[half + i].GradientName!, memberArrays[i].GradientName!, memberArrays[i].Type,
-                    name => access[name], name => Root(access[name]))), blank: true);
+                    name => access[name], name => Root(access[name]), members: true)), blank: true);
             GradientEmitter.WriteBody(writer, spec, method.Body, new VariableOperand(method.Value), (_, value) =>
             {
                 writer.Line();
@@ -385,8 +385,9 @@ internal static class ForwardModeEmitter
 
     // The gradient d and product h of an input x with direction v, each written while the others are read: (output,
     // other) as code, then as the message names them, then the parameter the exception blames.
-    private static IEnumerable<Overlap> Outputs(string x, string v, string d, string h, TypeRef element, System.Func<string, string> text, System.Func<string, string> parameter) =>
-        new[] { (d, x), (d, v), (h, x), (h, v), (h, d) }.Select(p => new Overlap(p.Item1, p.Item2, element, text(p.Item1), text(p.Item2), parameter(p.Item1)));
+    private static IEnumerable<Overlap> Outputs(string x, string v, string d, string h, TypeRef element, System.Func<string, string> text, System.Func<string, string> parameter, bool members = false) =>
+        (members ? new[] { (d, x), (h, v), (h, d) } : new[] { (d, x), (d, v), (h, x), (h, v), (h, d) })   // a member's own pairs are checked where it is read
+            .Select(p => new Overlap(p.Item1, p.Item2, element, text(p.Item1), text(p.Item2), parameter(p.Item1)));
 
     private static string Root(string access) => access.Substring(0, access.IndexOf('.'));
 

@@ -102,11 +102,17 @@ internal static class MethodSignature
             {
                 writer.Line(parameter.TypeText + " " + parameter.GradientName + " = " + parameter.Member.GradientAccess + ";");
             }
+            else if (gradients && parameter.IsDifferentiable && parameter.Shape == ParameterShape.Scalar)
+            {
+                writer.Line(parameter.Type.Name + " " + parameter.GradientName + " = " + (parameter.Type.Kind == ScalarKind.Float ? "0f" : "0.0") + ";");
+            }
             else if (gradients && parameter.IsDifferentiable)
             {
-                writer.Line(parameter.Shape == ParameterShape.Scalar
-                    ? parameter.Type.Name + " " + parameter.GradientName + " = " + (parameter.Type.Kind == ScalarKind.Float ? "0f" : "0.0") + ";"
-                    : "global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName + " = " + Reach(spec, parameter, parameter.Member.GradientAccess, file) + ";");
+                // A gradient model sharing this array with the model (a shallow copy) would add the gradient into the model.
+                writer.Line("global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName + " = " + Reach(spec, parameter, parameter.Member.GradientAccess, file) + ";");
+                writer.Line("if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<" + parameter.Type.Name + ">)" + parameter.GradientName + ", (global::System.ReadOnlySpan<" + parameter.Type.Name + ">)" + parameter.Name + ")) throw new global::System.ArgumentException(\""
+                    + parameter.Member.GradientAccess.TrimStart('@') + " shares elements with " + parameter.Member.Access.TrimStart('@') + ": give the gradient model arrays of its own.\", nameof("
+                    + parameter.Member.GradientAccess.Substring(0, parameter.Member.GradientAccess.IndexOf('.')) + "));");
             }
         }
 

@@ -24,6 +24,7 @@ partial class Classifier
         int Head_Inputs = this.Head.Inputs;
         double[] Head_W = this.Head.W;
         global::System.Span<double> dHead_W = dthis.Head.W;
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)dHead_W, (global::System.ReadOnlySpan<double>)Head_W)) throw new global::System.ArgumentException("dthis.Head.W shares elements with this.Head.W: give the gradient model arrays of its own.", nameof(dthis));
         double Head_LogTemperature = this.Head.LogTemperature;
         double dHead_LogTemperature = 0.0;
 

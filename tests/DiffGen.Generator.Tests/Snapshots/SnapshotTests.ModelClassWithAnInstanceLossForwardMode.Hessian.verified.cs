@@ -32,18 +32,18 @@ partial class Classifier
         int Head_Inputs = this.Head.Inputs;
         double[] Head_W = this.Head.W;
         global::System.Span<double> hHead_W = hthis.Head.W;
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)hHead_W, (global::System.ReadOnlySpan<double>)Head_W)) throw new global::System.ArgumentException("hthis.Head.W shares elements with this.Head.W: give the gradient model arrays of its own.", nameof(hthis));
         double Head_LogTemperature = this.Head.LogTemperature;
         double hHead_LogTemperature = 0.0;
         double vHead_Bias = vthis.Head.Bias;
         double dHead_Bias = 0.0;
         double[] vHead_W = vthis.Head.W;
         global::System.Span<double> dHead_W = dthis.Head.W;
+        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)dHead_W, (global::System.ReadOnlySpan<double>)vHead_W)) throw new global::System.ArgumentException("dthis.Head.W shares elements with vthis.Head.W: give the gradient model arrays of its own.", nameof(dthis));
         double vHead_LogTemperature = vthis.Head.LogTemperature;
         double dHead_LogTemperature = 0.0;
 
         if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)dHead_W, (global::System.ReadOnlySpan<double>)Head_W)) throw new global::System.ArgumentException("dthis.Head.W shares elements with this.Head.W: give it storage of its own.", nameof(dthis));
-        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)dHead_W, (global::System.ReadOnlySpan<double>)vHead_W)) throw new global::System.ArgumentException("dthis.Head.W shares elements with vthis.Head.W: give it storage of its own.", nameof(dthis));
-        if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)hHead_W, (global::System.ReadOnlySpan<double>)Head_W)) throw new global::System.ArgumentException("hthis.Head.W shares elements with this.Head.W: give it storage of its own.", nameof(hthis));
         if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)hHead_W, (global::System.ReadOnlySpan<double>)vHead_W)) throw new global::System.ArgumentException("hthis.Head.W shares elements with vthis.Head.W: give it storage of its own.", nameof(hthis));
         if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<double>)hHead_W, (global::System.ReadOnlySpan<double>)dHead_W)) throw new global::System.ArgumentException("hthis.Head.W shares elements with dthis.Head.W: give it storage of its own.", nameof(hthis));
 
