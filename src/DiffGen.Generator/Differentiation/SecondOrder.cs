@@ -35,11 +35,8 @@ internal static class SecondOrder
             return null;
         }
 
-        var names = Names(spec);
-        var plain = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is null).ToList();
-        var members = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is not null).ToList();
+        var (names, plain, members, models) = Inputs(spec);
         var tangents = plain.Select(p => names.Claim("t" + p.Name)).ToList();
-        var models = DifferentiableModels(spec);
         var modelTangents = models.Select(m => names.Claim("t" + m.Name)).ToList();
         var memberTangents = members.Select(p => names.Claim("t" + p.Name)).ToList();
         var outputs = spec.Parameters.Where(p => p.IsOutput).ToList();
@@ -82,13 +79,10 @@ internal static class SecondOrder
             return null;
         }
 
-        var names = Names(spec);
-        var plain = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is null).ToList();
-        var members = spec.Parameters.Where(p => p.IsDifferentiable && p.Member is not null).ToList();
+        var (names, plain, members, models) = Inputs(spec);
         var directions = plain.Select(p => names.Claim("v" + p.Name)).ToList();
         var gradients = plain.Select(p => names.Claim("d" + p.Name)).ToList();
         var products = plain.Select(p => names.Claim("h" + p.Name)).ToList();
-        var models = DifferentiableModels(spec);
         var modelDirections = models.Select(m => names.Claim("v" + m.Name)).ToList();
         var modelGradients = models.Select(m => names.Claim("d" + m.Name)).ToList();
         var modelProducts = models.Select(m => names.Claim("h" + m.Name)).ToList();
@@ -135,13 +129,14 @@ internal static class SecondOrder
             Models: modelNames, Members: parameters.Where(p => p.Member is not null).ToEquatableArray());
     }
 
-    // Names the generated methods may not take: the parameters, the models and every variable of the body.
-    private static NameScope Names(MethodSpec spec) =>
-        new(spec.Parameters.Select(p => p.Name).Concat(spec.Models.Select(m => m.Name)).Concat(spec.Body.Variables.Select(v => v.Name)));
-
-    // The models with differentiable members, in the order their gradient outputs take: the instance first, then by position.
-    private static List<ModelSpec> DifferentiableModels(MethodSpec spec) =>
-        spec.Models.Where(m => m.GradientName is not null).OrderBy(m => m.Position).ToList();
+    // The differentiable inputs: plain parameters (a tangent parameter each), members of models (read from the tangent
+    // model), and the models with differentiable members in the order their outputs take (the instance first, then by
+    // position); with the names the generated method may not take (the parameters, the models, the body's variables).
+    private static (NameScope Names, List<ParameterSpec> Plain, List<ParameterSpec> Members, List<ModelSpec> Models) Inputs(MethodSpec spec) =>
+        (new NameScope(spec.Parameters.Select(p => p.Name).Concat(spec.Models.Select(m => m.Name)).Concat(spec.Body.Variables.Select(v => v.Name))),
+         spec.Parameters.Where(p => p.IsDifferentiable && p.Member is null).ToList(),
+         spec.Parameters.Where(p => p.IsDifferentiable && p.Member is not null).ToList(),
+         spec.Models.Where(m => m.GradientName is not null).OrderBy(m => m.Position).ToList());
 
     // A member's access from another model of the same type: this.Hidden.W from tthis is tthis.Hidden.W.
     private static string Reroot(string access, IEnumerable<(string From, string To)> roots)

@@ -77,6 +77,21 @@ internal sealed class CSharpSpelling
         return text.StartsWith("-", System.StringComparison.Ordinal) ? "(" + text + ")" : text;
     }
 
+    // A value compared with itself (u <= u, as a user's expression may come out once its two sides are one value):
+    // what the comparison gives, spelled without it, which C# warns of (CS1718). Only NaN is not equal to itself.
+    private string? SelfComparison(BinaryOperator op, VariableOperand value)
+    {
+        var type = _variables[value.Id].Type;
+        var nan = type.IsFloating ? type.Name + ".IsNaN(" + Name(value.Id) + ")" : "false";
+        return op switch
+        {
+            BinaryOperator.Equal or BinaryOperator.LessOrEqual or BinaryOperator.GreaterOrEqual => type.IsFloating ? "!" + nan : "true",
+            BinaryOperator.NotEqual => nan,
+            BinaryOperator.Less or BinaryOperator.Greater => "false",
+            _ => null,
+        };
+    }
+
     public string Operation(Operation operation, TypeRef type) =>
         operation is BinaryOperation { Checked: true } or UnaryOperation { Checked: true } or ConversionOperation { Checked: true }
             ? "checked(" + Unchecked(operation, type) + ")"
@@ -85,6 +100,7 @@ internal sealed class CSharpSpelling
     private string Unchecked(Operation operation, TypeRef type) => operation switch
     {
         CopyOperation c => Operand(c.Value),
+        BinaryOperation { Left: VariableOperand l, Right: VariableOperand r } b when l.Id == r.Id && SelfComparison(b.Operator, l) is { } same => same,
         BinaryOperation b => Term(b.Left) + " " + BinaryText(b.Operator) + " " + Term(b.Right),
         UnaryOperation u => UnaryText(u.Operator) + Term(u.Value),
         SelectOperation s => Operand(s.Condition) + " ? " + Term(s.WhenTrue) + " : " + Term(s.WhenFalse),
@@ -173,6 +189,13 @@ internal sealed class CSharpSpelling
     // Left-associative: the right operand of a - b - c's level is parenthesized, the left one not.
     private (string, Precedence) SpellBinary(RuleBinary binary, EquatableArray<Operand> arguments, Operand result, TypeRef type)
     {
+        // Both sides one value (Math.Min(x, x)'s tie test, x == x): what the comparison gives, without CS1718.
+        Operand? Of(RuleExpression side) => side switch { RuleArgument a => arguments[a.Index], RuleResult => result, _ => null };
+        if (Of(binary.Left) is VariableOperand left && Of(binary.Right) is VariableOperand right && left.Id == right.Id && SelfComparison(binary.Operator, left) is { } same)
+        {
+            return (same, Precedence.Unary);
+        }
+
         var (symbol, level) = binary.Operator switch
         {
             BinaryOperator.Add => ("+", Precedence.Additive),

@@ -207,7 +207,8 @@ public sealed record RandomProgram(
     bool AsModel = false,
     bool WeightsInArray = false,
     bool InitOnly = false,
-    bool EnumMode = false)
+    bool EnumMode = false,
+    bool WeightsInNullable = false)
 {
     public const int ArrayLength = 4;
 

@@ -114,9 +114,14 @@ public sealed class ProgramBatch : IDisposable
 
         using var stream = new MemoryStream();
         var emit = output.Emit(stream);
-        if (!emit.Success)
+        // Generated code compiles without nullable warnings (CS86xx) and without comparing a value with itself (CS1718): a
+        // user's warnings-as-errors build would fail. (Not yet every warning: an intermediate declared in a file but never
+        // used, CS0219, still occurs; seed bordqbPpXf32.)
+        var generatedTrees = result.GeneratedSources.Select(g => g.SyntaxTree).ToHashSet();
+        bool Checked(Diagnostic d) => d.Severity == DiagnosticSeverity.Warning && generatedTrees.Contains(d.Location.SourceTree!) && (d.Id.StartsWith("CS86", StringComparison.Ordinal) || d.Id == "CS1718");
+        if (!emit.Success || emit.Diagnostics.Any(Checked))
         {
-            var error = emit.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error);
+            var error = emit.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error) ?? emit.Diagnostics.First(Checked);
             var generated = result.GeneratedSources.FirstOrDefault(g => g.SyntaxTree == error.Location.SourceTree);
             throw new CompileFailure($"{error}\nin {(generated.HintName ?? Owner(error.Location))}:\n{error.Location.SourceTree}\nfrom the program:\n{SourceOf(generated.HintName ?? Owner(error.Location))}");
         }

@@ -45,7 +45,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "array-helper-local", "array-helper-parameter",
         "helper-unmarked", "helper-returns-array", "helper-array-element", "helper-returns-tuple", "helper-tuple-item", "array-per-iteration", "slice-argument", "helper-early-return", "array-reassigned", "array-swap",
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
-        "model-instance", "model-array-element", "model-init-only", "model-enum-member", "helper-vector-valued",
+        "model-instance", "model-array-element", "model-nullable-member", "model-init-only", "model-enum-member", "helper-vector-valued",
         "matrix-product-nest", "zero-array-per-iteration-argument", "counter-offset-test",
     ];
 
@@ -169,6 +169,12 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                     _weightsInArray = true;
                     _shapes.Add("model-array-element");
                 }
+                else if (_hasWeights && Chance(40))
+                {
+                    // Others keep it in a nested part annotated nullable: the body reads inner!.w (generated code must read it so too).
+                    _weightsInNullable = true;
+                    _shapes.Add("model-nullable-member");
+                }
 
                 // Half declare the scalars init-only properties: their gradients go through [UnsafeAccessor]s to the fields behind them.
                 if (Chance(50))
@@ -244,7 +250,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
             var point = Enumerable.Range(0, scalars + (_hasWeights ? RandomProgram.ArrayLength : 0)).Select(_ => Math.Round(Uniform(-1.5, 1.5), 3)).ToArray();
             var constants = Enumerable.Range(0, RandomProgram.ArrayLength).Select(_ => Math.Round(Uniform(-1, 1), 2)).ToArray();
-            return new RandomProgram(id, isFloat, scalars, _hasWeights, _hasConstants, n, _localArrays, _helpers, body, result, point, constants, _shapes, _asModel, _weightsInArray, _initOnly, _enumMode);
+            return new RandomProgram(id, isFloat, scalars, _hasWeights, _hasConstants, n, _localArrays, _helpers, body, result, point, constants, _shapes, _asModel, _weightsInArray, _initOnly, _enumMode, _weightsInNullable);
         }
 
         private LocalArray NewLocalArray(bool span)
@@ -416,6 +422,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
         private bool _asModel;
         private bool _weightsInArray;
+        private bool _weightsInNullable;
         private bool _initOnly;
         private bool _enumMode;
 

@@ -90,7 +90,7 @@ public static class ProgramPrinter
         if (program.AsModel)
         {
             // The gradient model: a same-shaped M whose fields receive the gradient.
-            sb.Append("        var dm = new M()").Append(program.WeightsInArray ? " { parts = new[] { new Part(), new Part { w = dw } } }" : program.HasWeights ? " { w = dw }" : string.Empty).Append(";\n");
+            sb.Append("        var dm = new M()").Append(program.WeightsInArray ? " { parts = new[] { new Part(), new Part { w = dw } } }" : program.WeightsInNullable ? " { inner = new Part { w = dw } }" : program.HasWeights ? " { w = dw }" : string.Empty).Append(";\n");
             sb.Append("        double value = ").Append(Call(program, "FGradient", i => $"({t})v[{i}]", "C")).Append(", dm);\n");
             foreach (var i in scalars)
             {
@@ -148,7 +148,9 @@ public static class ProgramPrinter
     private static string ModelOf(RandomProgram program, Func<int, string> scalar, string weights)
     {
         var fields = Enumerable.Range(0, program.Scalars).Select(i => "x" + i + " = " + scalar(i))
-            .Concat(program.WeightsInArray ? ["parts = new[] { new Part(), new Part { w = " + weights + " } }"] : program.HasWeights ? ["w = " + weights] : []);
+            .Concat(program.WeightsInArray ? ["parts = new[] { new Part(), new Part { w = " + weights + " } }"]
+                : program.WeightsInNullable ? ["inner = new Part { w = " + weights + " }"]
+                : program.HasWeights ? ["w = " + weights] : []);
         return "new M { " + string.Join(", ", fields) + " }";
     }
 
@@ -260,9 +262,9 @@ public static class ProgramPrinter
     private static void GraphHarness(StringBuilder sb, RandomProgram program, string t)
     {
         var w0 = program.Scalars;
-        if (program.WeightsInArray)
+        if (program.WeightsInArray || program.WeightsInNullable)
         {
-            sb.Append("\n    public static double[] GraphAdjoints(double[] v, int expand, int unroll) => throw new NotSupportedException(\"no graph of a method reading an array of models\");\n");
+            sb.Append("\n    public static double[] GraphAdjoints(double[] v, int expand, int unroll) => throw new NotSupportedException(\"no graph compared for a method reading a nested part\");\n");
             return;
         }
 
@@ -385,6 +387,11 @@ public static class ProgramPrinter
                     // w is a member of the second element of an array of models; the body reads it as parts[1].w.
                     sb.Append("        public Part[] parts = { new Part(), new Part() };\n");
                 }
+                else if (program.WeightsInNullable)
+                {
+                    // w is a member of a nested part annotated nullable; the body reads it as inner!.w.
+                    sb.Append("        public Part? inner = new Part();\n");
+                }
                 else if (program.HasWeights)
                 {
                     sb.Append("        public ").Append(Scalar).Append("[] w = new ").Append(Scalar).Append("[").Append(RandomProgram.ArrayLength).Append("];\n");
@@ -395,7 +402,7 @@ public static class ProgramPrinter
             }
 
             // A method reading an array of models has no graph method (DG0008): the graph check skips it.
-            sb.Append(dialect == Dialect.Original ? (graphs && !program.WeightsInArray ? "    [Differentiable(Graph = true)]\n" : "    [Differentiable]\n") : string.Empty);
+            sb.Append(dialect == Dialect.Original ? (graphs && !program.WeightsInArray && !program.WeightsInNullable ? "    [Differentiable(Graph = true)]\n" : "    [Differentiable]\n") : string.Empty);
             var bodyStart = sb.Length;
             sb.Append(model ? "    public " : "    public static ").Append(Scalar).Append(" F").Append(Suffix).Append('(').Append(string.Join(", ", parameters)).Append(")\n    {\n");
             foreach (var array in program.LocalArrays)
@@ -420,10 +427,10 @@ public static class ProgramPrinter
             }
 
             sb.Append("        return ").Append(model && program.EnumMode ? "(mode == Mode.On ? 1 : 2) * (" + Expression(program.Result) + ")" : Expression(program.Result)).Append(";\n    }\n\n");
-            if (model && program.WeightsInArray)
+            if (model && (program.WeightsInArray || program.WeightsInNullable))
             {
-                // Every use of w in F's text, as an array of models' element's member.
-                var text = System.Text.RegularExpressions.Regex.Replace(sb.ToString(bodyStart, sb.Length - bodyStart), @"(?<![\w.])w\b", "parts[1].w");
+                // Every use of w in F's text, as an array of models' element's member or the nullable part's.
+                var text = System.Text.RegularExpressions.Regex.Replace(sb.ToString(bodyStart, sb.Length - bodyStart), @"(?<![\w.])w\b", program.WeightsInArray ? "parts[1].w" : "inner!.w");
                 sb.Length = bodyStart;
                 sb.Append(text);
             }
@@ -433,7 +440,7 @@ public static class ProgramPrinter
                 sb.Append("    }\n\n");
             }
 
-            if (model && program.WeightsInArray)
+            if (model && (program.WeightsInArray || program.WeightsInNullable))
             {
                 sb.Append("    public sealed class Part\n    {\n        public ").Append(Scalar).Append("[] w = new ").Append(Scalar).Append("[").Append(RandomProgram.ArrayLength).Append("];\n    }\n\n");
             }
