@@ -559,7 +559,10 @@ public class SnapshotTests
         """);
 
     [Fact]
-    public void ModelClassWithAnInstanceLoss() => VerifyFile(Usings + """
+    public void ModelClassWithAnInstanceLoss() => VerifyFile(Usings + Classifier, "Classifier.Loss");
+
+    // A model class with an instance loss: a nested model, a settable property, a computed property, a [NoDerivative] field.
+    private const string Classifier = """
         public sealed class Layer
         {
             [NoDerivative] public int Inputs;
@@ -588,40 +591,11 @@ public class SnapshotTests
                 return -(label * Math.Log(p) + (1 - label) * Math.Log(1 - p));
             }
         }
-        """, "Classifier.Loss");
+        """;
 
     // A model's forward mode: a tangent model shaped like the instance, and the direction, gradient and H·v models.
     [Fact]
-    public void ModelClassWithAnInstanceLossForwardMode() => VerifyForwardMode(Usings + """
-        public sealed class Layer
-        {
-            [NoDerivative] public int Inputs;
-            public double[] W = new double[4];
-            public double Bias { get; set; }
-            public double LogTemperature;
-
-            public double Temperature => Math.Exp(LogTemperature);
-
-            public double Score(double[] x)
-            {
-                double z = Bias;
-                for (int k = 0; k < Inputs; k++) z += W[k] * x[k];
-                return z / Temperature;
-            }
-        }
-
-        public sealed partial class Classifier
-        {
-            public Layer Head = new Layer();
-
-            [Differentiable]
-            public double Loss([NoDerivative] double[] x, [NoDerivative] double label)
-            {
-                double p = 1 / (1 + Math.Exp(-Head.Score(x)));
-                return -(label * Math.Log(p) + (1 - label) * Math.Log(1 - p));
-            }
-        }
-        """);
+    public void ModelClassWithAnInstanceLossForwardMode() => VerifyForwardMode(Usings + Classifier);
 
     // A readonly record struct parameter beside a plain one: its gradient and H·v models are refs, added to by `with`.
     [Fact]

@@ -18,13 +18,6 @@ public class ForwardModeTests
     private static void Close(double expected, double actual, double relative, string what) =>
         Assert.True(Math.Abs(expected - actual) <= relative * Math.Max(1, Math.Abs(expected)), $"{what}: expected {expected:R}, got {actual:R}");
 
-    // f along a direction: central difference of the gradient (for H·v) or of the value (for the tangent), Richardson-extrapolated.
-    private static double[] Central(Func<double[], double[]> f, double[] x, double[] v, double h = 1e-4)
-    {
-        double[] At(double t) => f(x.Zip(v, (a, b) => a + t * b).ToArray());
-        var (plus, minus, plusHalf, minusHalf) = (At(h), At(-h), At(h / 2), At(-h / 2));
-        return plus.Select((_, i) => (4 * (plusHalf[i] - minusHalf[i]) / h - (plus[i] - minus[i]) / (2 * h)) / 3).ToArray();
-    }
 
     [Fact]
     public void RosenbrocksHessianIsTheClosedForm()
@@ -313,12 +306,12 @@ public class ForwardModeTests
             var (tangentValue, tangent) = program.Tangent(x, v);
             Assert.Equal(value, tangentValue);
             Close(gradient.Zip(v, (g, d) => g * d).Sum(), tangent, 1e-12, name + ": tangent against ∇f·v");
-            Close(Central(p => new[] { program.Value(p) }, x, v)[0], tangent, 1e-6, name + ": tangent against a central difference");
+            Close(GradientAssert.AlongDirection(p => new[] { program.Value(p) }, x, v)[0], tangent, 1e-6, name + ": tangent against a central difference");
 
             // H·v against central differences of the gradient along v; its gradient outputs are the gradient.
             var (productValue, productGradient, product) = program.HessianVector(x, v);
             Assert.Equal(value, productValue);
-            var numeric = Central(program.Gradient, x, v);
+            var numeric = GradientAssert.AlongDirection(program.Gradient, x, v);
             for (var i = 0; i < program.Inputs; i++)
             {
                 Close(gradient[i], productGradient[i], 1e-12, $"{name}: ∂f/∂x{i} from the Hessian-vector product");

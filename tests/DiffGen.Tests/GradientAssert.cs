@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 
 namespace DiffGen.Tests;
 
@@ -132,5 +133,13 @@ public static class GradientAssert
         plus[i] += h;
         minus[i] -= h;
         return (f(plus) - f(minus)) / (plus[i] - minus[i]);
+    }
+
+    /// <summary>The derivative of f along v at x: central differences at h and h/2, Richardson-extrapolated.</summary>
+    public static double[] AlongDirection(Func<double[], double[]> f, double[] x, double[] v, double h = 1e-4)
+    {
+        double[] At(double t) => f(x.Zip(v, (a, b) => a + t * b).ToArray());
+        var (plus, minus, plusHalf, minusHalf) = (At(h), At(-h), At(h / 2), At(-h / 2));
+        return plus.Select((_, i) => (4 * (plusHalf[i] - minusHalf[i]) / h - (plus[i] - minus[i]) / (2 * h)) / 3).ToArray();
     }
 }

@@ -64,13 +64,6 @@ public class ModelForwardModeTests
         return Flat(gradient);
     }
 
-    // Along v: the central difference of f, Richardson-extrapolated (h and h/2).
-    private static double[] Central(Func<double[], double[]> f, double[] x, double[] v, double h = 1e-4)
-    {
-        double[] At(double t) => f(x.Zip(v, (a, b) => a + t * b).ToArray());
-        var (plus, minus, plusHalf, minusHalf) = (At(h), At(-h), At(h / 2), At(-h / 2));
-        return plus.Select((_, i) => (4 * (plusHalf[i] - minusHalf[i]) / h - (plus[i] - minus[i]) / (2 * h)) / 3).ToArray();
-    }
 
     [Fact]
     public void ANetworksTangentIsItsGradientAlongTheDirection()
@@ -85,7 +78,7 @@ public class ModelForwardModeTests
         Assert.Equal(Net(flat).Loss(x, y, n), value);
         var gradient = GradientAt(flat, x, y, n);
         Close(gradient.Zip(direction, (g, d) => g * d).Sum(), tangent, 1e-12, "∇L·t");
-        Close(Central(f => [Net(f).Loss(x, y, n)], flat, direction)[0], tangent, 1e-7, "the central difference along t");
+        Close(GradientAssert.AlongDirection(f => [Net(f).Loss(x, y, n)], flat, direction)[0], tangent, 1e-7, "the central difference along t");
     }
 
     [Fact]
@@ -102,7 +95,7 @@ public class ModelForwardModeTests
         Assert.Equal(Net(flat).Loss(x, y, n), value);
         var (gradient, product) = (Flat(gradientModel), Flat(productModel));
         var reference = GradientAt(flat, x, y, n);
-        var expected = Central(f => GradientAt(f, x, y, n), flat, direction);
+        var expected = GradientAssert.AlongDirection(f => GradientAt(f, x, y, n), flat, direction);
         for (var i = 0; i < flat.Length; i++)
         {
             Close(reference[i], gradient[i], 1e-12, $"∂L/∂θ{i} beside H·v");
@@ -188,7 +181,7 @@ public class ModelForwardModeTests
 
             Assert.Equal(RateModels.NegLogLikelihood(at, rates, dt), value);
             var reference = Gradient(Members(at));
-            var expected = Central(Gradient, Members(at), unit, 1e-5);
+            var expected = GradientAssert.AlongDirection(Gradient, Members(at), unit, 1e-5);
             for (var i = 0; i < 3; i++)
             {
                 Close(reference[i], Members(gradient)[i], 1e-12, $"∂NLL/∂{i} beside H·e{j}");
