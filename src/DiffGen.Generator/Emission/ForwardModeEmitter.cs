@@ -399,9 +399,7 @@ internal static class ForwardModeEmitter
         var any = false;
         foreach (var o in overlaps)
         {
-            var span = "(global::System.ReadOnlySpan<" + o.Element.Name + ">)";
-            writer.Line("if (global::System.MemoryExtensions.Overlaps(" + span + o.Output + ", " + span + o.Other + ")) throw new global::System.ArgumentException(\""
-                + o.OutputText.TrimStart('@') + " shares elements with " + o.OtherText.TrimStart('@') + ": give it storage of its own.\", nameof(" + o.Parameter + "));");
+            MethodSignature.WriteOverlapCheck(writer, o.Element, o.Output, o.Other, o.OutputText, o.OtherText, o.Parameter, "give it storage of its own");
             any = true;
         }
 

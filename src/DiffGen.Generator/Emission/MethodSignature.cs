@@ -110,13 +110,23 @@ internal static class MethodSignature
             {
                 // A gradient model sharing this array with the model (a shallow copy) would add the gradient into the model.
                 writer.Line("global::System.Span<" + parameter.Type.Name + "> " + parameter.GradientName + " = " + Reach(spec, parameter, parameter.Member.GradientAccess, file) + ";");
-                writer.Line("if (global::System.MemoryExtensions.Overlaps((global::System.ReadOnlySpan<" + parameter.Type.Name + ">)" + parameter.GradientName + ", (global::System.ReadOnlySpan<" + parameter.Type.Name + ">)" + parameter.Name + ")) throw new global::System.ArgumentException(\""
-                    + parameter.Member.GradientAccess.TrimStart('@') + " shares elements with " + parameter.Member.Access.TrimStart('@') + ": give the gradient model arrays of its own.\", nameof("
-                    + parameter.Member.GradientAccess.Substring(0, parameter.Member.GradientAccess.IndexOf('.')) + "));");
+                WriteOverlapCheck(writer, parameter.Type, parameter.GradientName!, parameter.Name, parameter.Member.GradientAccess, parameter.Member.Access,
+                    parameter.Member.GradientAccess.Substring(0, parameter.Member.GradientAccess.IndexOf('.')), "give the gradient model arrays of its own");
             }
         }
 
         writer.Line();
+    }
+
+    /// <summary>
+    /// An output written while <paramref name="other"/> is read must share no element with it: an <see cref="System.ArgumentException"/>
+    /// blaming <paramref name="parameter"/>, naming both as the user knows them, and saying what to do.
+    /// </summary>
+    public static void WriteOverlapCheck(IndentedWriter writer, TypeRef element, string output, string other, string outputText, string otherText, string parameter, string advice)
+    {
+        var span = "(global::System.ReadOnlySpan<" + element.Name + ">)";
+        writer.Line("if (global::System.MemoryExtensions.Overlaps(" + span + output + ", " + span + other + ")) throw new global::System.ArgumentException(\""
+            + outputText.TrimStart('@') + " shares elements with " + otherText.TrimStart('@') + ": " + advice + ".\", nameof(" + parameter + "));");
     }
 
     /// <summary>Adds each scalar member's gradient to the gradient model (arrays received theirs in place).</summary>

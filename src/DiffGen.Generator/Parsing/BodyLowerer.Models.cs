@@ -107,14 +107,9 @@ internal sealed partial class BodyLowerer
         return instance is not null && ModelOf(instance) is { } owner ? (owner, member, type) : null;
     }
 
-    // A member's step in an access path. A reference annotated nullable gets '!': generated files enable nullable
-    // annotations, and where the body dereferences the member, so does the user's code (null throws in both).
-    private static string Step(ISymbol member, ITypeSymbol type) =>
-        "." + MethodParser.Escape(member.Name) + (type is { IsReferenceType: true, NullableAnnotation: NullableAnnotation.Annotated } ? "!" : string.Empty);
-
     private ModelValue Child(ModelValue owner, ISymbol member, ITypeSymbol type)
     {
-        var name = Step(member, type);
+        var name = MethodParser.MemberStep(member, type);
 
         // A struct member is storage only when it is a field of storage; a reference always is.
         var assignable = type.IsReferenceType || member is IFieldSymbol { IsReadOnly: false } && owner.GradientAssignable;
@@ -183,14 +178,14 @@ internal sealed partial class BodyLowerer
     // The variable of a leaf, made the first time it is read; null when its gradient has nowhere to go (reported).
     private int? Leaf(IOperation at, ModelValue owner, ISymbol member, ITypeSymbol type, TypeRef element, ParameterShape shape)
     {
-        var access = owner.Access + Step(member, type);
+        var access = owner.Access + MethodParser.MemberStep(member, type);
         if (_leaves.TryGetValue(access, out var existing))
         {
             return existing;
         }
 
         var differentiable = owner.Differentiable && element.IsFloating && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
-        var gradientAccess = owner.GradientAccess + Step(member, type);
+        var gradientAccess = owner.GradientAccess + MethodParser.MemberStep(member, type);
         // An init-only property of a struct (a readonly record struct's) is added to by replacing the struct: d = d with { X = d.X + dX }.
         var byWith = owner.Type.IsValueType && member is IPropertySymbol { SetMethod.IsInitOnly: true };
 
@@ -302,7 +297,7 @@ internal sealed partial class BodyLowerer
             return null;
         }
 
-        var access = owner.Access + Step(member, type);
+        var access = owner.Access + MethodParser.MemberStep(member, type);
         if (!_leaves.TryGetValue(access, out var id))
         {
             var name = _names.Claim(MethodParser.Escape(owner.Prefix + member.Name));
@@ -316,7 +311,7 @@ internal sealed partial class BodyLowerer
                 _precision,
                 differentiable ? _names.Claim("d" + name.TrimStart('@')) : null,
                 id,
-                Member: new ModelMember(access, owner.GradientAccess + Step(member, type), OfModels: true)));
+                Member: new ModelMember(access, owner.GradientAccess + MethodParser.MemberStep(member, type), OfModels: true)));
         }
 
         return new VariableOperand(id);
@@ -364,7 +359,7 @@ internal sealed partial class BodyLowerer
 
             var type = member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;
             var differentiable = model.Differentiable && !member.GetAttributes().Any(TypeMapping.IsNoDerivativeAttribute);
-            var path = element.Suffix + Step(member, type);
+            var path = element.Suffix + MethodParser.MemberStep(member, type);
             if (TypeMapping.TryMapAnyCollection(type) is { Shape: ParameterShape.Array, Element: var elementType })
             {
                 reads = reads.Add(path, Row(model, element.Models, index, path, member.Name, elementType, differentiable && elementType.IsFloating));
@@ -413,7 +408,7 @@ internal sealed partial class BodyLowerer
     // A member of an element of an array of models: a scalar through ModelElementRead, or a row (an array the body only reads).
     private Operand ElementMemberRead(IOperation at, ModelValue owner, ModelElement element, ISymbol member, ITypeSymbol type)
     {
-        var path = element.Suffix + Step(member, type);
+        var path = element.Suffix + MethodParser.MemberStep(member, type);
         if (element.Reads is { } reads && reads.TryGetValue(path, out var read))
         {
             return read;

@@ -763,6 +763,14 @@ internal static class MethodParser
     internal static string Escape(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.VarKeyword ? "@" + name : name;
 
+    /// <summary>
+    /// A member's step in the access path generated code reads a model through: <c>.Next</c>, or <c>.Next!</c> for a
+    /// reference annotated nullable (generated files enable nullable annotations; where the body dereferences the member,
+    /// so does the user's code, and null throws in both).
+    /// </summary>
+    internal static string MemberStep(ISymbol member, ITypeSymbol type) =>
+        "." + Escape(member.Name) + (type is { IsReferenceType: true, NullableAnnotation: NullableAnnotation.Annotated } ? "!" : string.Empty);
+
     private static string Accessibility(Accessibility accessibility) => accessibility switch
     {
         Microsoft.CodeAnalysis.Accessibility.Public => "public",

@@ -60,8 +60,7 @@ internal static class ModelLayouts
 
             var memberType = field.Type;
             var path = prefix + member.Name;
-            // A reference annotated nullable is read through with '!', as the [Differentiable] body reads it.
-            var access = "." + MethodParser.Escape(member.Name) + (memberType is { IsReferenceType: true, NullableAnnotation: NullableAnnotation.Annotated } ? "!" : string.Empty);
+            var access = MethodParser.MemberStep(member, memberType);   // as the [Differentiable] body reads it
             var accessible = compilation.IsSymbolAccessibleWithin(member, compilation.Assembly)
                 && (member is not IPropertySymbol { GetMethod: var getter } || getter is not null && compilation.IsSymbolAccessibleWithin(getter, compilation.Assembly));
             var trainable = TypeMapping.TryMap(memberType) is { IsFloating: true } scalar && scalar == element
