@@ -46,6 +46,16 @@ CASES = [
     ("affine", lambda x: 2 * x + 1, [-inf]),
     ("div", lambda x, y: x / y, [1.0, 0.0]),
     ("div", lambda x, y: x / y, [0.0, 0.0]),
+    ("scaled_div", lambda x, y: 2 * x / y, [1.0, 0.0]),
+    ("scaled_div", lambda x, y: 2 * x / y, [0.0, 0.0]),
+    ("scaled_div", lambda x, y: 2 * x / y, [1.0, inf]),
+    ("scaled_div", lambda x, y: 2 * x / y, [3.0, -2.0]),
+    ("scaled_div", lambda x, y: 2 * x / y, [-inf, 2.0]),
+    ("reciprocal", lambda y: 1 / y, [0.0]),
+    ("reciprocal", lambda y: 1 / y, [-0.0]),
+    ("reciprocal", lambda y: 1 / y, [inf]),
+    ("reciprocal", lambda y: 1 / y, [-4.0]),
+    ("reciprocal", lambda y: 1 / y, [3.0]),
 ]
 
 def fmt(v):

@@ -33,6 +33,8 @@ public class ConventionTests
         ["square"] = One(Conventions.SquareGradient),
         ["affine"] = One(Conventions.AffineGradient),
         ["div"] = Two(Conventions.DivGradient),
+        ["scaled_div"] = Two(Conventions.ScaledDivGradient),
+        ["reciprocal"] = One(Conventions.ReciprocalGradient),
     };
 
     public static IEnumerable<object[]> Cases() =>

@@ -96,6 +96,11 @@ internal sealed class ChainRule
                     break;
                 }
 
+                if (binary.Operator == BinaryOperator.Divide && PullbackQuotient(binary, operands, result, type, source, definedHere, output))
+                {
+                    break;
+                }
+
                 Into(binary.Left, rule.Partials[0], operands);
                 Into(binary.Right, rule.Partials[1], operands);
                 break;
@@ -152,6 +157,48 @@ internal sealed class ChainRule
         Contribute(write.Value, DerivativeRules.Identity.Partials[0], EquatableArray<Operand>.Empty, write.Value, array.Type, element, definedHere, output);
         output.Add(new ResetAdjoint(element));
     }
+
+    // q = a / b has ∂q/∂b = −a/b², which the rule computes as −q/b: a second division beside a's dq/b. Two forms
+    // need none. With a = 1, −1/b² is −q². With a varied and its adjoint declared by this very share (da = dq/b, as
+    // in a layer's w / (1 + e^−z)), ∂q/∂b · dq = da · (−q): b reads a's share. Each is the same quotient of the
+    // same numbers, one division fewer; a zero dq still contributes exactly zero (da is then 0, and guarded).
+    private static readonly Partial ReciprocalSquared = new(-RuleResult.Instance * RuleResult.Instance, "−1/{1}² = −{r}²", Singular: true);
+    private static readonly Partial QuotientShare = new(-RuleResult.Instance, "−{0}/{1}² = (1/{1})·(−{r})", Singular: true);
+
+    private bool PullbackQuotient(
+        BinaryOperation quotient,
+        EquatableArray<Operand> operands,
+        Operand result,
+        TypeRef type,
+        AdjointRef source,
+        HashSet<int> definedHere,
+        List<SweepStatement> output)
+    {
+        if (quotient.Right is not VariableOperand { Id: var divisor } || !IsActiveScalar(divisor))
+        {
+            return false;
+        }
+
+        if (Literals.FloatingValue(quotient.Left) == 1)
+        {
+            Contribute(quotient.Right, ReciprocalSquared, operands, result, type, source, definedHere, output);
+            return true;
+        }
+
+        if (quotient.Left is not VariableOperand { Id: var dividend } || dividend == divisor || !IsActiveScalar(dividend)
+            || _adjoints.IsDeclared(dividend) || !definedHere.Contains(dividend))
+        {
+            return false;
+        }
+
+        var rule = DerivativeRules.Find(BinaryOperator.Divide)!;
+        Contribute(quotient.Left, rule.Partials[0], operands, result, type, source, definedHere, output);
+        var share = new AdjointRef(_adjoints.Name(dividend), null, source.PrimalName);
+        Contribute(quotient.Right, QuotientShare, operands, result, type, share, definedHere, output);
+        return true;
+    }
+
+    private bool IsActiveScalar(int variable) => _activity.IsActive(variable) && _program.Variables[variable].Shape == ParameterShape.Scalar;
 
     private void Contribute(
         Operand operand,

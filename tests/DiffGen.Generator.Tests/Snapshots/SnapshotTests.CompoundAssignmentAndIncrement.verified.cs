@@ -48,7 +48,7 @@ partial class Calc
         double du4 = du5;   // ∂u5/∂u4 = 1
         // s /= y;
         double du3 = du4 != 0 ? du4 / y : 0;   // ∂u4/∂u3 = 1/y
-        if (du4 != 0) dy += du4 * (-u4 / y);   // ∂u4/∂y = −u3/y²
+        if (du3 != 0) dy += du3 * (-u4);   // ∂u4/∂y = −u3/y² = (1/y)·(−u4)
         // s -= 1;
         double du2 = du3;   // ∂u3/∂u2 = 1
         // s *= x;

@@ -35,7 +35,7 @@ partial class Calc
         float du6 = du7;   // ∂u7/∂u6 = 1
         dx += du6 * 0.5f;   // ∂u6/∂x = 0.5f
         float du4 = du5 != 0 ? du5 / beta : 0;   // ∂u5/∂u4 = 1/beta
-        if (du5 != 0) dbeta += du5 * (-u5 / beta);   // ∂u5/∂beta = −u4/beta²
+        if (du4 != 0) dbeta += du4 * (-u5);   // ∂u5/∂beta = −u4/beta² = (1/beta)·(−u5)
         float du3 = du4 != 0 ? du4 / u3 : 0;   // ∂u4/∂u3 = 1/u3
         float du2 = du3;   // ∂u3/∂u2 = 1
         float du1 = du2 * u2;   // ∂u2/∂u1 = exp(u1)

@@ -178,12 +178,12 @@ partial class Calc
                     double du40 = du47 * tu8;   // ∂u47/∂u40 = tu8
                     double du42 = du46 * (u45 ? 1.0 : 0.0);   // ∂u46/∂u42 = 1 if u45
                     double du41 = du42 != 0 ? du42 / u10 : 0;   // ∂u42/∂u41 = 1/u10
-                    double du10 = du42 != 0 ? du42 * (-u42 / u10) : 0;   // ∂u42/∂u10 = −u41/u10²
+                    double du10 = du41 != 0 ? du41 * (-u42) : 0;   // ∂u42/∂u10 = −u41/u10² = (1/u10)·(−u42)
                     double du11 = -du41;   // ∂u41/∂u11 = −1
                     double du36 = du40 * (u39 ? 1.0 : 0.0);   // ∂u40/∂u36 = 1 if u39
-                    if (du36 != 0) du10 += du36 * (-u36 / u10);   // ∂u36/∂u10 = −1.0/u10²
+                    if (du36 != 0) du10 += du36 * (-u36 * u36);   // ∂u36/∂u10 = −1/u10² = −u36²
                     double du8 = du11 != 0 ? du11 / u10 : 0;   // ∂u11/∂u8 = 1/u10
-                    if (du11 != 0) du10 += du11 * (-u11 / u10);   // ∂u11/∂u10 = −u8/u10²
+                    if (du8 != 0) du10 += du8 * (-u11);   // ∂u11/∂u10 = −u8/u10² = (1/u10)·(−u11)
                     double dtu9 = dtu10;   // ∂tu10/∂tu9 = 1
                     double du9 = du10;   // ∂u10/∂u9 = 1
                     dts[i] += dtu9;   // ∂tu9/∂ts[i] = 1

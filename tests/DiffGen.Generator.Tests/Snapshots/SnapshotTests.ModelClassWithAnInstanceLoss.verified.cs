@@ -71,7 +71,7 @@ partial class Classifier
         double du13 = du14 * label;   // ∂u14/∂u13 = label
         if (du13 != 0) du12 += du13 / u12;   // ∂u13/∂u12 = 1/u12
         // this.Head.Temperature, differentiated here from its getter
-        double du11 = du12 != 0 ? du12 * (-u12 / u11) : 0;   // ∂u12/∂u11 = −1.0/u11²
+        double du11 = du12 != 0 ? du12 * (-u12 * u12) : 0;   // ∂u12/∂u11 = −1/u11² = −u12²
         double du10 = du11;   // ∂u11/∂u10 = 1
         double du9 = du10 * u10;   // ∂u10/∂u9 = exp(u9)
         double du8 = -du9;   // ∂u9/∂u8 = −1

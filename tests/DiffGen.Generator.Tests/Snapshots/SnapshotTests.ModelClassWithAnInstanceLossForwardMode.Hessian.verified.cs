@@ -148,22 +148,22 @@ partial class Classifier
         double dtu16 = dtu17 * u76;   // ∂tu17/∂tu16 = u76
         double du76 = dtu17 * tu16;   // ∂tu17/∂u76 = tu16
         double du72 = du76 * (u75 ? 1.0 : 0.0);   // ∂u76/∂u72 = 1 if u75
-        double du16 = du72 != 0 ? du72 * (-u72 / u16) : 0;   // ∂u72/∂u16 = −1.0/u16²
+        double du16 = du72 != 0 ? du72 * (-u72 * u72) : 0;   // ∂u72/∂u16 = −1/u16² = −u72²
         double dtu12 = -dtu16;   // ∂tu16/∂tu12 = −1
         double du12 = -du16;   // ∂u16/∂u12 = −1
         double dtu13 = dtu14 * label;   // ∂tu14/∂tu13 = label
         dtu12 += dtu13 * u71;   // ∂tu13/∂tu12 = u71
         double du71 = dtu13 * tu12;   // ∂tu13/∂u71 = tu12
         double du67 = du71 * (u70 ? 1.0 : 0.0);   // ∂u71/∂u67 = 1 if u70
-        if (du67 != 0) du12 += du67 * (-u67 / u12);   // ∂u67/∂u12 = −1.0/u12²
+        if (du67 != 0) du12 += du67 * (-u67 * u67);   // ∂u67/∂u12 = −1/u12² = −u67²
         // this.Head.Temperature, differentiated here from its getter
         double dtu11 = dtu12 * u66;   // ∂tu12/∂tu11 = u66
         double du66 = dtu12 * tu11;   // ∂tu12/∂u66 = tu11
         double du62 = du66 * (u65 ? 1.0 : 0.0);   // ∂u66/∂u62 = 1 if u65
         double du61 = du62 != 0 ? du62 / u11 : 0;   // ∂u62/∂u61 = 1/u11
-        double du11 = du62 != 0 ? du62 * (-u62 / u11) : 0;   // ∂u62/∂u11 = −u61/u11²
+        double du11 = du61 != 0 ? du61 * (-u62) : 0;   // ∂u62/∂u11 = −u61/u11² = (1/u11)·(−u62)
         du12 -= du61;   // ∂u61/∂u12 = −1
-        if (du12 != 0) du11 += du12 * (-u12 / u11);   // ∂u12/∂u11 = −1.0/u11²
+        if (du12 != 0) du11 += du12 * (-u12 * u12);   // ∂u12/∂u11 = −1/u11² = −u12²
         double dtu10 = dtu11;   // ∂tu11/∂tu10 = 1
         double du10 = du11;   // ∂u11/∂u10 = 1
         double dtu9 = dtu10 * u10;   // ∂tu10/∂tu9 = u10
@@ -179,10 +179,10 @@ partial class Classifier
         double du52 = du59 * tu1;   // ∂u59/∂u52 = tu1
         double du54 = du58 * (u57 ? 1.0 : 0.0);   // ∂u58/∂u54 = 1 if u57
         double du53 = du54 != 0 ? du54 / u7 : 0;   // ∂u54/∂u53 = 1/u7
-        double du7 = du54 != 0 ? du54 * (-u54 / u7) : 0;   // ∂u54/∂u7 = −u53/u7²
+        double du7 = du53 != 0 ? du53 * (-u54) : 0;   // ∂u54/∂u7 = −u53/u7² = (1/u7)·(−u54)
         du8 -= du53;   // ∂u53/∂u8 = −1
         double du48 = du52 * (u51 ? 1.0 : 0.0);   // ∂u52/∂u48 = 1 if u51
-        if (du48 != 0) du7 += du48 * (-u48 / u7);   // ∂u48/∂u7 = −1.0/u7²
+        if (du48 != 0) du7 += du48 * (-u48 * u48);   // ∂u48/∂u7 = −1/u7² = −u48²
         if (du8 != 0) du1 += du8 / u7;   // ∂u8/∂u1 = 1/u7
         if (du8 != 0) du7 += du8 * (-u8 / u7);   // ∂u8/∂u7 = −u1/u7²
         dHead_LogTemperature += dtu7 * u7;   // ∂tu7/∂vHead_LogTemperature = u7

@@ -51,7 +51,7 @@ namespace Tutorials
             double du9 = du10 * 0.5;   // ∂u10/∂u9 = 0.5
             du8 -= du9;   // ∂u9/∂u8 = −1
             // double a = 1 / (1 + Math.Exp(-z));
-            double du7 = du8 != 0 ? du8 * (-u8 / u7) : 0;   // ∂u8/∂u7 = −1.0/u7²
+            double du7 = du8 != 0 ? du8 * (-u8 * u8) : 0;   // ∂u8/∂u7 = −1/u7² = −u8²
             double du6 = du7;   // ∂u7/∂u6 = 1
             double du5 = du6 * u6;   // ∂u6/∂u5 = exp(u5)
             double du4 = -du5;   // ∂u5/∂u4 = −1

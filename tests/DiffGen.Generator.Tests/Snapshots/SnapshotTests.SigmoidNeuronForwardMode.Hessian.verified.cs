@@ -95,9 +95,9 @@ namespace Tutorials
             double du39 = dtu8 * tu7;   // ∂tu8/∂u39 = tu7
             double du35 = du39 * (u38 ? 1.0 : 0.0);   // ∂u39/∂u35 = 1 if u38
             double du34 = du35 != 0 ? du35 / u7 : 0;   // ∂u35/∂u34 = 1/u7
-            double du7 = du35 != 0 ? du35 * (-u35 / u7) : 0;   // ∂u35/∂u7 = −u34/u7²
+            double du7 = du34 != 0 ? du34 * (-u35) : 0;   // ∂u35/∂u7 = −u34/u7² = (1/u7)·(−u35)
             du8 -= du34;   // ∂u34/∂u8 = −1
-            if (du8 != 0) du7 += du8 * (-u8 / u7);   // ∂u8/∂u7 = −1.0/u7²
+            if (du8 != 0) du7 += du8 * (-u8 * u8);   // ∂u8/∂u7 = −1/u7² = −u8²
             double dtu6 = dtu7;   // ∂tu7/∂tu6 = 1
             double du6 = du7;   // ∂u7/∂u6 = 1
             double dtu5 = dtu6 * u6;   // ∂tu6/∂tu5 = u6

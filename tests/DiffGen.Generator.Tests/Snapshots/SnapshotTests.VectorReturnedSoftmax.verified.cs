@@ -119,7 +119,7 @@ partial class Activations
                     double du18 = dp[i__];   // ∂p[i__]/∂u18 = 1
                     dp[i__] = 0;   // overwritten in the forward sweep: its adjoint starts over
                     double du17 = du18 != 0 ? du18 / u9 : 0;   // ∂u18/∂u17 = 1/u9
-                    if (du18 != 0) du9 += du18 * (-u18 / u9);   // ∂u18/∂u9 = −u17/u9²
+                    if (du17 != 0) du9 += du17 * (-u18);   // ∂u18/∂u9 = −u17/u9² = (1/u9)·(−u18)
                     dp[i__] += du17;   // ∂u17/∂p[i__] = 1
                 }
                 tapeDouble.SetCount(tapeDoubleTop);

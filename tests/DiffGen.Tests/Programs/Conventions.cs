@@ -20,6 +20,12 @@ public static partial class Conventions
     [Differentiable] public static double Affine(double x) => 2 * x + 1;
     [Differentiable] public static double Div(double x, double y) => x / y;
 
+    /// <summary>A computed dividend: the divisor's adjoint is the dividend's share times −(x/y), one division, not two.</summary>
+    [Differentiable] public static double ScaledDiv(double x, double y) => 2 * x / y;
+
+    /// <summary>A reciprocal: −1/y² as −(1/y)², no division in the reverse sweep.</summary>
+    [Differentiable] public static double Reciprocal(double y) => 1 / y;
+
     /// <summary>|(x, y)|² through a square root: at the origin 0·∞ would be NaN; DiffGen's strong zero gives 0.</summary>
     [Differentiable] public static double NormSquared(double x, double y)
     {
