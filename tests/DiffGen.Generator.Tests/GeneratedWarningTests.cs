@@ -26,6 +26,35 @@ public class GeneratedWarningTests
     }
 
     [Fact]
+    public void AValueConstantOnEveryPathThatRunsHasNoTangentAssignedOnlyConstants()
+    {
+        // The arm under a constant-false condition made the value look varied to forward mode, whose H·v file then
+        // assigned a tangent only 0 and never read it: CS0219 (seed c4d2BLvaUXR1).
+        var sources = GeneratorHarness.RunCleanWithForwardMode(Usings + """
+            public static partial class Flat
+            {
+                [Differentiable]
+                public static double F(double x, [NoDerivative] double[] c) => (1.57 < (-(-0.42))) ? -Math.Asinh(x) : -c[2];
+            }
+            """);
+        Assert.DoesNotContain("tvalue", sources["Flat.F.Hessian.g.cs"]);
+    }
+
+    [Fact]
+    public void AConstantConditionsOtherArmIsNotDeclaredInTheGraph()
+    {
+        // The graph file drew only the arm taken but declared the other's primal (c[3]), never used: CS0219 (seed 000gJMC6olP1).
+        var sources = GeneratorHarness.RunCleanWithForwardMode(Usings + """
+            public static partial class Drawn
+            {
+                [Differentiable(Graph = true)]
+                public static double F(double x, double[] c) => (((-1.91) < 1.03) ? (-1.9) : c[3]) * x;
+            }
+            """);
+        Assert.Contains("Drawn.F.Graph.g.cs", sources.Keys);
+    }
+
+    [Fact]
     public void AValueComparedWithItselfIsSpelledAsWhatItGives()
     {
         // Math.Min(x, x)'s tie test, and a <= b where both are x, gave CS1718 ("comparison made to same variable").

@@ -66,7 +66,7 @@ internal sealed class ReverseModeBuilder
     }
 
     public static GradientBody Differentiate(MethodSpec spec) =>
-        new ReverseModeBuilder(spec with { Body = LoopInvariantCodeMotion.Run(ConstantBranches.Fold(spec.Body)) }).Build();
+        new ReverseModeBuilder(spec with { Body = LoopInvariantCodeMotion.Run(spec.Body) }).Build();
 
     private GradientBody Build()
     {

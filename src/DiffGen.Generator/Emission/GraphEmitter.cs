@@ -188,10 +188,6 @@ internal sealed class GraphEmitter
                     }
 
                     break;
-                case IfStatement { Condition: LiteralOperand { Text: "true" or "false" } literal } branch:
-                    // A constant condition (while (true)): only the arm it selects, so no code is unreachable.
-                    WriteBlock(literal.Text == "true" ? branch.Then : branch.Else);
-                    break;
                 case IfStatement branch:
                     _writer.Open("if (" + _spelling.Operand(branch.Condition) + ")");
                     WriteBlock(branch.Then);

@@ -135,7 +135,7 @@ internal sealed class IrBuilder
     public IrProgram Build(int result, bool elideFinalCopy)
     {
         var outputs = _variables.Where(v => v.Origin == VariableOrigin.Output).Select(v => v.Id).ToEquatableArray();
-        var program = new IrProgram(_variables.ToEquatableArray(), _top.ToEquatableArray(), result, outputs);
+        var program = ConstantBranches.Fold(new IrProgram(_variables.ToEquatableArray(), _top.ToEquatableArray(), result, outputs));
         return elideFinalCopy ? ElideFinalCopy(program) : program;
     }
 

@@ -125,7 +125,7 @@ public class RandomProgramTests(ITestOutputHelper output)
 /// <summary>Counts of what the random-program run did, shared across threads.</summary>
 public sealed class Tally
 {
-    private readonly ConcurrentDictionary<string, int> _shapes = new(ProgramGenerator.Shapes.Concat(["rejected-DG0014", "rejected-DG0015", "rejected-DG0015-constant-array"]).Select(s => KeyValuePair.Create(s, 0)));
+    private readonly ConcurrentDictionary<string, int> _shapes = new(ProgramGenerator.Shapes.Concat(ProgramBatch.GeneratedForms.Keys).Concat(["rejected-DG0014", "rejected-DG0015", "rejected-DG0015-constant-array"]).Select(s => KeyValuePair.Create(s, 0)));
     private int _checked;
     private int _discarded;
     private int _float;
@@ -187,10 +187,10 @@ public sealed class Tally
 
     public void Rejected(string id) => _shapes.AddOrUpdate("rejected-" + id, 1, (_, count) => count + 1);
 
-    public void Pass(RandomProgram program, bool withFiniteDifferences, bool gated, bool reserved, bool blocked, bool stackTape)
+    public void Pass(RandomProgram program, bool withFiniteDifferences, bool gated, bool reserved, bool blocked, bool stackTape, IReadOnlySet<string>? generatedForms = null)
     {
         Interlocked.Increment(ref _checked);
-        foreach (var shape in program.Shapes)
+        foreach (var shape in program.Shapes.Concat(generatedForms ?? new HashSet<string>()))
         {
             _shapes.AddOrUpdate(shape, 1, (_, count) => count + 1);
         }
@@ -339,7 +339,7 @@ public static class ProgramCheck
 
         CheckVectorHelpers(compiled, point, tolerance, tally);
         CheckForwardMode(compiled, point, value, valueTolerance, gradient, tolerance, withFiniteDifferences, tally);
-        tally.Pass(program, withFiniteDifferences, compiled.Gated, compiled.Reserved, compiled.Blocked, compiled.StackTape);
+        tally.Pass(program, withFiniteDifferences, compiled.Gated, compiled.Reserved, compiled.Blocked, compiled.StackTape, compiled.GeneratedForms);
     }
 
     // Each vector-valued helper: its generated Jacobian equals the dual-number one, and its generated product

@@ -1,13 +1,15 @@
 using System.Collections.Generic;
 using DiffGen.Generator.Model;
 
-namespace DiffGen.Generator.Differentiation;
+namespace DiffGen.Generator.Parsing;
 
 /// <summary>
 /// Replaces a branch whose condition is a literal (a <c>while (true)</c> loop's test, a comparison of constants) by the
-/// arm it selects, before the sweeps are planned. The emitted code never held the other arm, yet a primal only it
-/// assigned was still declared, and never used: CS0219 in the generated file, an error under warnings-as-errors
-/// (random program seeds 000g4DDu8_n2 and bordqbPpXf32).
+/// arm it selects, as the last step of lowering, so that every mode sees only code that can run. When the reverse sweep
+/// alone folded them, a primal only the other arm assigned was still declared in the graph file, and forward mode still
+/// thought a value varied through an arm that never runs, declaring its tangent and assigning it only constants: CS0219
+/// in the generated file, an error under warnings-as-errors (random program seeds 000g4DDu8_n2, bordqbPpXf32,
+/// 000gJMC6olP1 and c4d2BLvaUXR1).
 /// </summary>
 internal static class ConstantBranches
 {
