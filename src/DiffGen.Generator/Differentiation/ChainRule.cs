@@ -96,7 +96,7 @@ internal sealed class ChainRule
                     break;
                 }
 
-                if (binary.Operator == BinaryOperator.Divide && PullbackQuotient(binary, operands, result, type, source, definedHere, output))
+                if (binary.Operator == BinaryOperator.Divide && PullbackQuotient(binary, rule, operands, result, type, source, definedHere, output))
                 {
                     break;
                 }
@@ -167,6 +167,7 @@ internal sealed class ChainRule
 
     private bool PullbackQuotient(
         BinaryOperation quotient,
+        DerivativeRule rule,
         EquatableArray<Operand> operands,
         Operand result,
         TypeRef type,
@@ -191,7 +192,6 @@ internal sealed class ChainRule
             return false;
         }
 
-        var rule = DerivativeRules.Find(BinaryOperator.Divide)!;
         Contribute(quotient.Left, rule.Partials[0], operands, result, type, source, definedHere, output);
         var share = new AdjointRef(_adjoints.Name(dividend), null, source.PrimalName);
         Contribute(quotient.Right, QuotientShare, operands, result, type, share, definedHere, output);
