@@ -17,6 +17,7 @@ public sealed record CompiledProgram(
     Func<double[], double[], double> Gradient,
     Func<double[], int, double> Tangent,
     Func<double[], double> Twin,
+    Func<double[], int, double> TwinTangent,
     bool Gated,
     bool Reserved,
     bool Blocked,
@@ -151,6 +152,7 @@ public sealed class ProgramBatch : IDisposable
                 Entry<Func<double[], double[], double>>("Gradient"),
                 Entry<Func<double[], int, double>>("Tangent"),
                 Entry<Func<double[], double>>("Twin"),
+                Entry<Func<double[], int, double>>("TwinTangent"),
                 Emits(i, " ? 1 : 0;"),   // a gated record: the count advanced by 0 or 1
                 Emits(i, "global::DiffGen.Tape.Trips("),
                 Emits(i, "global::DiffGen.Kernels.MatrixMultiplyAddAt("),

@@ -19,6 +19,10 @@ public static class ProgramPrinter
         Original,
         Dual,
         Twin,
+
+        // A float program's double twin as dual numbers: the double program's exact derivative, to tell float
+        // conditioning of a derivative from a wrong one.
+        TwinDual,
     }
 
     public static string ClassName(RandomProgram program) => "P" + program.Id;
@@ -34,9 +38,9 @@ public static class ProgramPrinter
         sb.Append("    private static readonly ").Append(t).Append("[] C = { ")
           .Append(string.Join(", ", program.ConstantValues.Select(v => Literal(v, program.IsFloat)))).Append(" };\n\n");
 
-        foreach (var dialect in new[] { Dialect.Original, Dialect.Dual, Dialect.Twin })
+        foreach (var dialect in new[] { Dialect.Original, Dialect.Dual, Dialect.Twin, Dialect.TwinDual })
         {
-            if (dialect == Dialect.Twin && !program.IsFloat || dialect != Dialect.Original && originalOnly)
+            if (dialect is Dialect.Twin or Dialect.TwinDual && !program.IsFloat || dialect != Dialect.Original && originalOnly)
             {
                 continue;
             }
@@ -127,6 +131,21 @@ public static class ProgramPrinter
         else
         {
             sb.Append("        return Value(v);\n");
+        }
+
+        sb.Append("    }\n\n");
+
+        // The double twin's derivative along input k, by dual numbers (a double program's is its Tangent).
+        sb.Append("    public static double TwinTangent(double[] v, int k)\n    {\n");
+        if (program.IsFloat)
+        {
+            sb.Append("        var w = new Dual<double>[4];\n");
+            sb.Append("        for (int j = 0; j < 4 && ").Append(program.HasWeights ? "true" : "false").Append("; j++) w[j] = new Dual<double>(v[").Append(w0).Append(" + j], k == ").Append(w0).Append(" + j ? 1 : 0);\n");
+            sb.Append("        return FTwinDual(").Append(Arguments(i => $"new Dual<double>(v[{i}], k == {i} ? 1 : 0)", "w", "Array.ConvertAll(C, x => (double)x)")).Append(").Derivative;\n");
+        }
+        else
+        {
+            sb.Append("        return Tangent(v, k);\n");
         }
 
         sb.Append("    }\n");
@@ -297,18 +316,17 @@ public static class ProgramPrinter
 
     private sealed class Writer(RandomProgram program, Dialect dialect, bool graphs)
     {
-        private readonly bool _float = program.IsFloat && dialect != Dialect.Twin;
+        private readonly bool _float = program.IsFloat && dialect is not (Dialect.Twin or Dialect.TwinDual);
 
-        private string Scalar => dialect switch
-        {
-            Dialect.Dual => $"Dual<{(program.IsFloat ? "float" : "double")}>",
-            _ => _float ? "float" : "double",
-        };
+        private readonly bool _dual = dialect is Dialect.Dual or Dialect.TwinDual;
+
+        private string Scalar => _dual ? $"Dual<{Plain}>" : Plain;
 
         private string Suffix => dialect switch
         {
             Dialect.Dual => "Dual",
             Dialect.Twin => "Twin",
+            Dialect.TwinDual => "TwinDual",
             _ => string.Empty,
         };
 
@@ -409,7 +427,7 @@ public static class ProgramPrinter
             {
                 // The dual twin's span lives on the heap: its elements are structs, and what matters is the same indexing.
                 var (type, allocation) = !array.IsSpan ? (Scalar + "[]", "new")
-                    : dialect == Dialect.Dual ? ("Span<" + Scalar + ">", "new")
+                    : _dual ? ("Span<" + Scalar + ">", "new")
                     : ("Span<" + Scalar + ">", "stackalloc");
                 sb.Append("        ").Append(type).Append(' ').Append(array.Name).Append(" = ").Append(allocation).Append(' ').Append(Scalar)
                   .Append('[').Append(RandomProgram.ArrayLength).Append("];\n");
@@ -650,13 +668,13 @@ public static class ProgramPrinter
         private string Linq(LinqReduce l)
         {
             var lambda = (l.Parameters.Count == 1 ? l.Parameters[0] : "(" + string.Join(", ", l.Parameters) + ")") + " => " + Expression(l.Body);
-            if (dialect != Dialect.Dual)
+            if (!_dual)
             {
                 return l.Reducer == "ZipSum" ? "(" + l.Source + ".Zip(" + l.Second + ", " + lambda + ").Sum())" : "(" + l.Source + "." + l.Reducer + "(" + lambda + "))";
             }
 
             string ElementType(string array) => array == "c" ? Plain : Scalar;
-            var t = program.IsFloat ? "float" : "double";
+            var t = Plain;
             return l.Reducer == "ZipSum"
                 ? "DualLinq.ZipSum<" + ElementType(l.Source) + ", " + ElementType(l.Second!) + ", " + t + ">(" + l.Source + ", " + l.Second + ", " + lambda + ")"
                 : "DualLinq." + l.Reducer + "<" + ElementType(l.Source) + ", " + t + ">(" + l.Source + ", " + lambda + ")";
@@ -664,7 +682,7 @@ public static class ProgramPrinter
 
         private string ParameterName(string helper, int index) => program.Helpers.Single(h => h.Name == helper).Parameters[index].Name;
 
-        private string Function(string name) => dialect == Dialect.Dual
+        private string Function(string name) => _dual
             ? Scalar + "." + name
             : name switch
             {
