@@ -442,6 +442,26 @@ public class SnapshotTests
         }
         """);
 
+    // A least-squares sum over a series: a vector of residuals at a time, the scalars' adjoints gathered per lane.
+    [Fact]
+    public void VectorizedLineFit() => VerifySingle(Usings + """
+        public static partial class Fits
+        {
+            [Differentiable]
+            public static double LineFit(double a, double b, [NoDerivative] double[] t, [NoDerivative] double[] y)
+            {
+                double sum = 0;
+                for (int j = 0; j < t.Length; j++)
+                {
+                    double r = y[j] - (a * t[j] + b);
+                    sum += r * r;
+                }
+
+                return sum / t.Length;
+            }
+        }
+        """);
+
     [Fact]
     public void WhileLoopWithBreakAndLocalArray() => VerifySingle(Usings + """
         public static partial class Calc

@@ -129,7 +129,8 @@ internal sealed class ForwardSweep
                         _tapes.GateOf(loop),
                         _tapes.ReservationsBefore(loop),
                         _tapes.IsReserved(loop),
-                        _kernels.Blockings.TryGetValue(loop, out var blocking) ? blocking : null);
+                        _kernels.Blockings.TryGetValue(loop, out var blocking) ? blocking : null,
+                        _tapes.VectorOf(loop));
                     break;
             }
         }

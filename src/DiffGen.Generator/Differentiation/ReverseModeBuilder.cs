@@ -279,7 +279,15 @@ internal sealed class ReverseModeBuilder
                 pullbacks.Count > 0 ? blocking : null, pullbacks);
         }
 
-        if (IterationGates.Find(loop, iteration, _program, _tapes.SavedIn(loop), _kernels.Dots.ContainsKey) is { } relu)
+        var gated = IterationGates.Find(loop, iteration, _program, _tapes.SavedIn(loop), _kernels.Dots.ContainsKey);
+        if (LoopVectorizer.Match(loop, iteration, _program, _tapes.SavedIn(loop), _accumulators.Of(loop), _kernels, gated, _names) is { } vector)
+        {
+            // A vector of iterations at a time in both sweeps; a ReLU's off units are masked, not skipped.
+            _tapes.Vectorize(loop, vector);
+            return new ReverseLoop(loop, iteration.ToEquatableArray(), null, IncomingAdjoints(loop, iteration), null, Vector: vector);
+        }
+
+        if (gated is { } relu)
         {
             var gate = _tapes.Gate(loop, relu);
             return new ReverseLoop(loop, iteration.ToEquatableArray(), null, EquatableArray<string>.Empty, gate);

@@ -20,6 +20,7 @@ internal sealed class TapePlanner
     private readonly Dictionary<LoopStatement, List<int>> _saved = new(ReferenceComparer<LoopStatement>.Instance);
     private readonly Dictionary<string, TapeSpec> _tapes = new();
     private readonly Dictionary<LoopStatement, IterationGate> _gates = new(ReferenceComparer<LoopStatement>.Instance);
+    private readonly Dictionary<LoopStatement, VectorLoop> _vectors = new(ReferenceComparer<LoopStatement>.Instance);
     private bool _finished;
 
     public TapePlanner(IrProgram program, LoopStructure loops, NameScope names, KernelPlan kernels)
@@ -48,6 +49,13 @@ internal sealed class TapePlanner
         return gate;
     }
 
+    /// <summary>Runs a loop a vector of iterations at a time: it saves every iteration's values, in order, ungated.</summary>
+    public void Vectorize(LoopStatement loop, VectorLoop vector)
+    {
+        RequireOpen();
+        _vectors[loop] = vector;
+    }
+
     /// <summary>
     /// Sizes the tapes' reservations and places the small constant ones on the stack, unless the gradient calls
     /// another: a recursive method's every level would keep its stack tape (found from outside: 8 KB a frame
@@ -67,7 +75,7 @@ internal sealed class TapePlanner
         var tapes = IrQueries.Flatten(_program.Body).Any(a => a.Operation is DifferentiableCall or TangentCall)
             ? _tapes.Values.ToEquatableArray()
             : OnTheStack(_tapes.Values, reservations.ConstantSizes(_tapes.Values));
-        return new TapePlan(tapes, _saved, _gates, reservations);
+        return new TapePlan(tapes, _saved, _gates, _vectors, reservations);
     }
 
     private static EquatableArray<TapeSpec> OnTheStack(IEnumerable<TapeSpec> tapes, Dictionary<string, int> sizes) =>

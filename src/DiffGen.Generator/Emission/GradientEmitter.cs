@@ -4,7 +4,7 @@ using DiffGen.Generator.Model;
 namespace DiffGen.Generator.Emission;
 
 /// <summary>Writes the generated source file for one gradient method.</summary>
-internal static class GradientEmitter
+internal static partial class GradientEmitter
 {
     public static string Emit(GradientMethod method, string version)
     {
@@ -530,6 +530,13 @@ internal static class GradientEmitter
         }
 
         var slicedRows = context.SliceRows(writer, loop, forward.Body);
+        if (forward.Vector is { } vector)
+        {
+            WriteVectorForwardLoop(writer, context, forward, vector);
+            context.SlicedRows.ExceptWith(slicedRows);
+            context.Cursors.Close(writer, cursors);
+            return;
+        }
 
         switch (loop.Control)
         {
@@ -638,6 +645,12 @@ internal static class GradientEmitter
             WriteStatements(writer, context, reverse.Iteration);
             writer.Close();
             MatrixProductEmitter.CloseReverseBlock(writer, spelling, blockedCounter, blocking, reverse.Pullbacks);
+            return;
+        }
+
+        if (reverse.Vector is { } vector)
+        {
+            WriteVectorReverseLoop(writer, context, reverse, vector);
             return;
         }
 
@@ -778,9 +791,7 @@ internal static class GradientEmitter
     {
         var target = Element(spelling, a.Target);
         var source = Element(spelling, a.Source);
-        var primal = Indexed(spelling, a.Target.PrimalName, a.Target.Index, a.Target.Column) + a.Target.Member;
-        var sourcePrimal = Indexed(spelling, a.Source.PrimalName, a.Source.Index, a.Source.Column) + a.Source.Member;
-        var comment = "// ∂" + sourcePrimal + "/∂" + primal + " = " + spelling.Math(a.Partial.Math, a.Arguments, a.Result);
+        var comment = AccumulateComment(spelling, a);
         string expression;
         var subtract = false;
         if (a.Partial.IsOne)
@@ -829,6 +840,12 @@ internal static class GradientEmitter
 
         return statement + "   " + comment;
     }
+
+    // ∂u5/∂u3 = u4: the local derivative a line of the chain rule applies.
+    private static string AccumulateComment(CSharpSpelling spelling, AccumulateStatement a) =>
+        "// ∂" + Indexed(spelling, a.Source.PrimalName, a.Source.Index, a.Source.Column) + a.Source.Member
+        + "/∂" + Indexed(spelling, a.Target.PrimalName, a.Target.Index, a.Target.Column) + a.Target.Member
+        + " = " + spelling.Math(a.Partial.Math, a.Arguments, a.Result);
 
     private static string Zero(TypeRef type) => type.Kind switch
     {

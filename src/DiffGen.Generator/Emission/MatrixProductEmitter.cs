@@ -176,6 +176,18 @@ internal static class MatrixProductEmitter
         writer.Close();
     }
 
+    /// <summary>The span and index of the product entry a read takes (for the lanes of a vectorized loop).</summary>
+    public static (string Span, string Index) Entry(CSharpSpelling spelling, ForwardProductRead read, bool rowSliced) =>
+        rowSliced
+            ? (read.Product.ProductsRow, Column(spelling, read.Product))
+            : (read.Product.Products, Index(spelling, read.Product, read.BlockStart));
+
+    /// <summary>The span and index of the product adjoint a gathered adjoint goes to (for the lanes of a vectorized loop).</summary>
+    public static (string Span, string Index) Entry(CSharpSpelling spelling, ProductAdjoint adjoint, bool rowSliced) =>
+        rowSliced
+            ? (adjoint.Product.AdjointsRow, Column(spelling, adjoint.Product))
+            : (adjoint.Product.Adjoints, Index(spelling, adjoint.Product, adjoint.BlockStart));
+
     public static void WriteAdjoint(IndentedWriter writer, CSharpSpelling spelling, ProductAdjoint adjoint, bool rowSliced)
     {
         var entry = rowSliced

@@ -85,6 +85,10 @@ internal sealed class TapeCursors
         writer.Close();
     }
 
+    /// <summary>The tape's storage span and count locals where the writer is, or null when it is reached through its fields.</summary>
+    public (string Storage, string Top)? Locals(string tape) =>
+        _open.Contains(tape) ? (_tapes[tape].Storage, _tapes[tape].Top) : null;
+
     /// <summary>tape.Count, or its local count.</summary>
     public string Count(string tape) => _open.Contains(tape) ? _tapes[tape].Top : tape + ".Count";
 

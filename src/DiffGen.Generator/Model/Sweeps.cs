@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace DiffGen.Generator.Model;
 
 // The differentiated method, still free of C# syntax: the forward sweep (the primal statements, and
@@ -32,7 +34,40 @@ internal sealed record ForwardLoop(
     IterationGate? Gate,
     EquatableArray<TapeReservation> Reservations,
     bool Reserved,
-    ProductBlocking? Blocking = null) : SweepStatement;
+    ProductBlocking? Blocking = null,
+    VectorLoop? Vector = null) : SweepStatement;
+
+/// <summary>
+/// A counted loop whose iterations depend on each other only through sums, run in both sweeps a vector of
+/// iterations at a time (<c>Vector256</c> lanes), the rest one at a time: each variable of the body and each
+/// adjoint local to the reversed iteration is a vector of lanes, a sum is one partial sum per lane added once
+/// after the loop, and an adjoint reached from every iteration (an invariant's) gathers per lane the same way.
+/// Its tape holds every iteration's saved value in order, so the reverse reads them by position.
+/// </summary>
+/// <param name="Type">The lanes' element type (<c>double</c> or <c>float</c>).</param>
+/// <param name="Lanes">The vector local of each scalar of the loop (primals, adjoints local to the iteration, gathered adjoints), by the scalar's name.</param>
+/// <param name="Gathered">The adjoints outside the loop that every iteration adds into: per lane in the loop, added once after.</param>
+/// <param name="Gate">
+/// The ReLU whose off iterations add only zeros (<see cref="IterationGate"/>'s proof): the reverse masks every
+/// contribution of a lane whose unit is off, so it adds exactly nothing, as the gated scalar loop skips it.
+/// </param>
+/// <param name="Mask">The reverse's lane mask of the gate: which lanes' units are on.</param>
+/// <param name="TapeBase">The reverse's position of the loop's first saved value on its tape.</param>
+internal sealed record VectorLoop(
+    TypeRef Type,
+    EquatableArray<LaneName> Lanes,
+    EquatableArray<string> Gathered,
+    (int Value, Operand Zero)? Gate,
+    string Mask,
+    string TapeBase)
+{
+    public string LanesOf(string scalar) => Lanes.First(l => l.Scalar == scalar).Lanes;
+
+    public bool IsLane(string scalar) => Lanes.Any(l => l.Scalar == scalar);
+}
+
+/// <summary>The vector local (<paramref name="Lanes"/>) that stands for a scalar of a vectorized loop.</summary>
+internal sealed record LaneName(string Scalar, string Lanes);
 
 /// <summary>
 /// The room a loop nest needs on one tape, reserved before it: then no save inside it checks
@@ -87,7 +122,8 @@ internal sealed record ReverseLoop(
     EquatableArray<string> SkipUnlessNonzero,
     IterationGate? Gate,
     ProductBlocking? Blocking = null,
-    EquatableArray<ProductPullback> Pullbacks = default) : SweepStatement;
+    EquatableArray<ProductPullback> Pullbacks = default,
+    VectorLoop? Vector = null) : SweepStatement;
 
 /// <summary>A dot-product loop, vectorized: <c>acc += Dot(A slice, B slice)</c>.</summary>
 /// <param name="Slices">The hoisted slices it reads, when the enclosing loop does not move them.</param>

@@ -55,19 +55,44 @@ partial class Classifier
         // for (int k = 0; k < Inputs; k++)
         u1 = Head_Bias;
         tu1 = vHead_Bias;
-        for (int k = 0; k < Head_Inputs; k++)
+        // vectorized: Vector256<double>.Count iterations at a time while as many are left, then one at a time; each sum adds per lane, then across the lanes (within a few ulps of the scalar loop's order)
         {
-            // z += W[k] * x[k];
-            u3 = Head_W[k];
-            tu3 = vHead_W[k];
-            u4 = x[k];
-            u5 = u3 * u4;
-            // tu5 = u4 · tu3
-            tu5 = tu3 * u4;
-            u6 = u1 + u5;
-            tu6 = tu1 + tu5;
-            u1 = u6;   // to the next iteration
-            tu1 = tu6;   // to the next iteration
+            int k = 0;
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                var u1Lanes = global::System.Runtime.Intrinsics.Vector256<double>.Zero;   // this sum's share, per lane
+                var tu1Lanes = global::System.Runtime.Intrinsics.Vector256<double>.Zero;   // this sum's share, per lane
+                for (; (long)Head_Inputs - k >= global::System.Runtime.Intrinsics.Vector256<double>.Count; k += global::System.Runtime.Intrinsics.Vector256<double>.Count)
+                {
+                    // z += W[k] * x[k];
+                    var u3Lanes = global::DiffGen.Kernels.LoadLanes<double>(Head_W, k);
+                    var tu3Lanes = global::DiffGen.Kernels.LoadLanes<double>(vHead_W, k);
+                    var u4Lanes = global::DiffGen.Kernels.LoadLanes<double>(x, k);
+                    var u5Lanes = u3Lanes * u4Lanes;
+                    // tu5 = u4 · tu3
+                    var tu5Lanes = tu3Lanes * u4Lanes;
+                    var u6Lanes = u1Lanes + u5Lanes;
+                    var tu6Lanes = tu1Lanes + tu5Lanes;
+                    u1Lanes = u6Lanes;   // to the next vector of iterations
+                    tu1Lanes = tu6Lanes;   // to the next vector of iterations
+                }
+                u1 += global::System.Runtime.Intrinsics.Vector256.Sum(u1Lanes);
+                tu1 += global::System.Runtime.Intrinsics.Vector256.Sum(tu1Lanes);
+            }
+            for (; k < Head_Inputs; k++)
+            {
+                // z += W[k] * x[k];
+                u3 = Head_W[k];
+                tu3 = vHead_W[k];
+                u4 = x[k];
+                u5 = u3 * u4;
+                // tu5 = u4 · tu3
+                tu5 = tu3 * u4;
+                u6 = u1 + u5;
+                tu6 = tu1 + tu5;
+                u1 = u6;   // to the next iteration
+                tu1 = tu6;   // to the next iteration
+            }
         }
         // this.Head.Temperature, differentiated here from its getter
         double u7 = global::System.Math.Exp(Head_LogTemperature);
@@ -192,17 +217,34 @@ partial class Classifier
         // skipped when no adjoint flows into the loop: every contribution would be zero
         if (du1 != 0 || dtu1 != 0)
         {
-            for (int k = Head_Inputs; k > 0;)
+            // vectorized: the reversed iterations Vector256<double>.Count at a time, in order (each adds only into its own elements)
             {
-                k--;
-                u4 = x[k];
-                // z += W[k] * x[k];
-                double dtu5 = dtu1;   // ∂tu6/∂tu5 = 1
-                double du5 = du1;   // ∂u6/∂u5 = 1
-                double dtu3 = dtu5 * u4;   // ∂tu5/∂tu3 = u4
-                double du3 = du5 * u4;   // ∂u5/∂u3 = u4
-                dHead_W[k] += dtu3;   // ∂tu3/∂vHead_W[k] = 1
-                hHead_W[k] += du3;   // ∂u3/∂Head_W[k] = 1
+                int k = 0;
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; (long)Head_Inputs - k >= global::System.Runtime.Intrinsics.Vector256<double>.Count; k += global::System.Runtime.Intrinsics.Vector256<double>.Count)
+                    {
+                        var u4Lanes = global::DiffGen.Kernels.LoadLanes<double>(x, k);
+                        // z += W[k] * x[k];
+                        var dtu5Lanes = global::System.Runtime.Intrinsics.Vector256.Create(dtu1);   // ∂tu6/∂tu5 = 1
+                        var du5Lanes = global::System.Runtime.Intrinsics.Vector256.Create(du1);   // ∂u6/∂u5 = 1
+                        var dtu3Lanes = dtu5Lanes * u4Lanes;   // ∂tu5/∂tu3 = u4
+                        var du3Lanes = du5Lanes * u4Lanes;   // ∂u5/∂u3 = u4
+                        global::DiffGen.Kernels.AddLanes<double>(dHead_W, k, dtu3Lanes);   // ∂tu3/∂vHead_W[k] = 1
+                        global::DiffGen.Kernels.AddLanes<double>(hHead_W, k, du3Lanes);   // ∂u3/∂Head_W[k] = 1
+                    }
+                }
+                for (; k < Head_Inputs; k++)
+                {
+                    u4 = x[k];
+                    // z += W[k] * x[k];
+                    double dtu5 = dtu1;   // ∂tu6/∂tu5 = 1
+                    double du5 = du1;   // ∂u6/∂u5 = 1
+                    double dtu3 = dtu5 * u4;   // ∂tu5/∂tu3 = u4
+                    double du3 = du5 * u4;   // ∂u5/∂u3 = u4
+                    dHead_W[k] += dtu3;   // ∂tu3/∂vHead_W[k] = 1
+                    hHead_W[k] += du3;   // ∂u3/∂Head_W[k] = 1
+                }
             }
         }
         dHead_Bias += dtu1;   // ∂tu1/∂vHead_Bias = 1

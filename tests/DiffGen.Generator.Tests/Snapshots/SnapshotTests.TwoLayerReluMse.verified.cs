@@ -29,7 +29,6 @@ partial class TwoLayerNet
     public static double LossGradient(double[] x, double[] y, int n, int d, int h, double[] w1, double[] b1, double[] w2, double b2, global::System.Span<double> dw1, global::System.Span<double> db1, global::System.Span<double> dw2, ref double db2, double seed = 1.0)
     {
         var tapeDouble = new global::DiffGen.Tape<double>();
-        var tapeInt = new global::DiffGen.Tape<int>();
         global::DiffGen.PooledBuffer<double> productsBuffer = default;
         global::DiffGen.PooledBuffer<double> dproductsBuffer = default;
         try
@@ -41,7 +40,6 @@ partial class TwoLayerNet
             u1 = 0.0;
             // room on the tapes for all that this loop nest saves: no capacity check, so no call, inside it
             tapeDouble.Reserve(global::DiffGen.Tape.Trips(0, n) * (global::DiffGen.Tape.Trips(0, h) + 1));
-            tapeInt.Reserve(global::DiffGen.Tape.Trips(0, n) * (global::DiffGen.Tape.Trips(0, h) + 1));
             // blocked: i runs iBlockRows iterations at a time (256; fewer for a nest wider than 4,096); before each block, the dot products its nest computes are one matrix product (GEMM) per nest, read below
             int productColumns = (int)global::DiffGen.Tape.Trips(0, h);
             int iBlockRows = global::DiffGen.Kernels.ProductBlockRows(productColumns);
@@ -62,38 +60,60 @@ partial class TwoLayerNet
                 {
                     global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
                     int tapeDoubleTop = tapeDouble.Count;
-                    global::System.Span<int> tapeIntStorage = tapeInt.Storage;
-                    int tapeIntTop = tapeInt.Count;
                     for (int i = iBlock; i < iBlockEnd; i++)
                     {
                         // double output = b2;
                         // for (int j = 0; j < h; j++)
                         u3 = b2;
-                        int recordStart = tapeIntTop;
                         global::System.Span<double> productsRow = products.Slice((i - iBlock) * productColumns, productColumns);   // this i's row
-                        for (int j = 0; j < h; j++)
+                        // vectorized: Vector256<double>.Count iterations at a time while as many are left, then one at a time; each sum adds per lane, then across the lanes (within a few ulps of the scalar loop's order)
                         {
-                            // double z = b1[j];
-                            u5 = b1[j];
-                            // for (int k = 0; k < d; k++)
-                            u6 = u5;
-                            // the dot product over k, from the block's matrix product
-                            if (d > 0)
+                            int j = 0;
+                            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                             {
-                                u6 += productsRow[j];
+                                var u3Lanes = global::System.Runtime.Intrinsics.Vector256<double>.Zero;   // this sum's share, per lane
+                                for (; (long)h - j >= global::System.Runtime.Intrinsics.Vector256<double>.Count; j += global::System.Runtime.Intrinsics.Vector256<double>.Count)
+                                {
+                                    // double z = b1[j];
+                                    var u5Lanes = global::DiffGen.Kernels.LoadLanes<double>(b1, j);
+                                    // for (int k = 0; k < d; k++)
+                                    var u6Lanes = u5Lanes;
+                                    // the dot product over k, from the block's matrix product
+                                    if (d > 0)
+                                    {
+                                        u6Lanes += global::DiffGen.Kernels.LoadLanes<double>(productsRow, j);
+                                    }
+                                    // output += Math.Max(0, z) * w2[j];
+                                    var u16Lanes = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThanOrEqual(u6Lanes, global::System.Runtime.Intrinsics.Vector256<double>.Zero), global::System.Runtime.Intrinsics.Vector256<double>.Zero, u6Lanes);
+                                    var u17Lanes = global::DiffGen.Kernels.LoadLanes<double>(w2, j);
+                                    var u18Lanes = u16Lanes * u17Lanes;
+                                    var u19Lanes = u3Lanes + u18Lanes;
+                                    global::System.Runtime.Intrinsics.Vector256.CopyTo(u6Lanes, tapeDoubleStorage.Slice(tapeDoubleTop, global::System.Runtime.Intrinsics.Vector256<double>.Count));
+                                    tapeDoubleTop += global::System.Runtime.Intrinsics.Vector256<double>.Count;
+                                    u3Lanes = u19Lanes;   // to the next vector of iterations
+                                }
+                                u3 += global::System.Runtime.Intrinsics.Vector256.Sum(u3Lanes);
                             }
-                            // output += Math.Max(0, z) * w2[j];
-                            u16 = double.Max(0.0, u6);
-                            u17 = w2[j];
-                            u18 = u16 * u17;
-                            u19 = u3 + u18;
-                            // record this iteration only if max(0.0, u6) is on (or NaN): when it is off, the reverse sweep would add only zeros
-                            bool on = !(u6 < 0.0);
-                            tapeDoubleStorage[tapeDoubleTop] = u6; tapeDoubleTop += on ? 1 : 0;
-                            tapeIntStorage[tapeIntTop] = j; tapeIntTop += on ? 1 : 0;
-                            u3 = u19;   // to the next iteration
+                            for (; j < h; j++)
+                            {
+                                // double z = b1[j];
+                                u5 = b1[j];
+                                // for (int k = 0; k < d; k++)
+                                u6 = u5;
+                                // the dot product over k, from the block's matrix product
+                                if (d > 0)
+                                {
+                                    u6 += productsRow[j];
+                                }
+                                // output += Math.Max(0, z) * w2[j];
+                                u16 = double.Max(0.0, u6);
+                                u17 = w2[j];
+                                u18 = u16 * u17;
+                                u19 = u3 + u18;
+                                tapeDoubleStorage[tapeDoubleTop++] = u6;
+                                u3 = u19;   // to the next iteration
+                            }
                         }
-                        tapeIntStorage[tapeIntTop] = tapeIntTop - recordStart; tapeIntTop++;   // how many iterations were recorded
                         // double diff = y[i] - output;
                         u20 = y[i];
                         u21 = u20 - u3;
@@ -105,7 +125,6 @@ partial class TwoLayerNet
                         u1 = u23;   // to the next iteration
                     }
                     tapeDouble.SetCount(tapeDoubleTop);
-                    tapeInt.SetCount(tapeIntTop);
                 }
                 if (iBlockEnd < n)
                 {
@@ -128,8 +147,6 @@ partial class TwoLayerNet
             {
                 global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
                 int tapeDoubleTop = tapeDouble.Count;
-                global::System.Span<int> tapeIntStorage = tapeInt.Storage;
-                int tapeIntTop = tapeInt.Count;
                 dproductsBuffer = new global::DiffGen.PooledBuffer<double>(checked((int)global::System.Math.Min(global::DiffGen.Tape.Trips(0, n), iBlockRows) * productColumns));
                 global::System.Span<double> dproducts = dproductsBuffer.Span;
                 // the forward sweep's blocks, last first: each gathers the adjoints of its products, then pulls them back by matrix products
@@ -151,25 +168,54 @@ partial class TwoLayerNet
                         du3 -= du21;   // ∂u21/∂u3 = −1
                         // for (int j = 0; j < h; j++)
                         global::System.Span<double> dproductsRow = dproducts.Slice((i - iBlock) * productColumns, productColumns);   // this i's row
-                        // only the iterations whose max(0.0, u6) was on: the others add only zeros
-                        for (int remaining = tapeIntStorage[--tapeIntTop]; remaining > 0; remaining--)
+                        // vectorized: the reversed iterations Vector256<double>.Count at a time, in order (each adds only into its own elements); a unit whose max(0.0, u6) is off adds nothing, its lanes masked
                         {
-                            int j = tapeIntStorage[--tapeIntTop];
-                            u6 = tapeDoubleStorage[--tapeDoubleTop];
-                            u16 = double.Max(0.0, u6);
-                            u17 = w2[j];
-                            double du6 = 0;
-                            // output += Math.Max(0, z) * w2[j];
-                            double du18 = du3;   // ∂u19/∂u18 = 1
-                            double du16 = du18 * u17;   // ∂u18/∂u16 = u17
-                            double du17 = du18 * u16;   // ∂u18/∂u17 = u16
-                            dw2[j] += du17;   // ∂u17/∂w2[j] = 1
-                            du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
-                            // for (int k = 0; k < d; k++)
-                            dproductsRow[j] += du6;   // gathered for the block's pullback of products
-                            double du5 = du6;   // ∂u6/∂u5 = 1
-                            // double z = b1[j];
-                            db1[j] += du5;   // ∂u5/∂b1[j] = 1
+                            int tapeBase = tapeDoubleTop - (int)global::DiffGen.Tape.Trips(0, h);   // where the loop's saved values start
+                            int j = 0;
+                            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                            {
+                                for (; (long)h - j >= global::System.Runtime.Intrinsics.Vector256<double>.Count; j += global::System.Runtime.Intrinsics.Vector256<double>.Count)
+                                {
+                                    var u6Lanes = global::DiffGen.Kernels.LoadLanes<double>(tapeDoubleStorage, tapeBase + j);
+                                    var u16Lanes = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThanOrEqual(u6Lanes, global::System.Runtime.Intrinsics.Vector256<double>.Zero), global::System.Runtime.Intrinsics.Vector256<double>.Zero, u6Lanes);
+                                    var u17Lanes = global::DiffGen.Kernels.LoadLanes<double>(w2, j);
+                                    var du6Lanes = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                                    // output += Math.Max(0, z) * w2[j];
+                                    var onLanes = ~global::System.Runtime.Intrinsics.Vector256.LessThan(u6Lanes, global::System.Runtime.Intrinsics.Vector256.Create(0.0));   // the units whose max(0.0, u6) is on (or NaN)
+                                    var du18Lanes = global::System.Runtime.Intrinsics.Vector256.Create(du3);   // ∂u19/∂u18 = 1
+                                    var du16Lanes = du18Lanes * u17Lanes;   // ∂u18/∂u16 = u17
+                                    var du17Lanes = du18Lanes * u16Lanes;   // ∂u18/∂u17 = u16
+                                    global::DiffGen.Kernels.AddLanes<double>(dw2, j, du17Lanes, onLanes);   // ∂u17/∂w2[j] = 1
+                                    du6Lanes += du16Lanes * global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(u6Lanes, global::System.Runtime.Intrinsics.Vector256.Create(0.0)), global::System.Runtime.Intrinsics.Vector256.Create(1.0), global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.Equals(global::System.Runtime.Intrinsics.Vector256.Create(0.0), u6Lanes), global::System.Runtime.Intrinsics.Vector256.Create(0.5), global::System.Runtime.Intrinsics.Vector256.Create(0.0)));   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
+                                    // for (int k = 0; k < d; k++)
+                                    global::DiffGen.Kernels.AddLanes<double>(dproductsRow, j, du6Lanes, onLanes);   // gathered for the block's pullback of products
+                                    var du5Lanes = du6Lanes;   // ∂u6/∂u5 = 1
+                                    // double z = b1[j];
+                                    global::DiffGen.Kernels.AddLanes<double>(db1, j, du5Lanes, onLanes);   // ∂u5/∂b1[j] = 1
+                                }
+                            }
+                            for (; j < h; j++)
+                            {
+                                u6 = tapeDoubleStorage[tapeBase + j];
+                                if (!(u6 < 0.0))
+                                {
+                                    u16 = double.Max(0.0, u6);
+                                    u17 = w2[j];
+                                    double du6 = 0;
+                                    // output += Math.Max(0, z) * w2[j];
+                                    double du18 = du3;   // ∂u19/∂u18 = 1
+                                    double du16 = du18 * u17;   // ∂u18/∂u16 = u17
+                                    double du17 = du18 * u16;   // ∂u18/∂u17 = u16
+                                    dw2[j] += du17;   // ∂u17/∂w2[j] = 1
+                                    du6 += du16 * (u6 > 0.0 ? 1.0 : 0.0 == u6 ? 0.5 : 0.0);   // ∂u16/∂u6 = 1 if u6 > 0.0, ½ at a tie
+                                    // for (int k = 0; k < d; k++)
+                                    dproductsRow[j] += du6;   // gathered for the block's pullback of products
+                                    double du5 = du6;   // ∂u6/∂u5 = 1
+                                    // double z = b1[j];
+                                    db1[j] += du5;   // ∂u5/∂b1[j] = 1
+                                }
+                            }
+                            tapeDoubleTop = tapeBase;   // the loop's saved values, all read
                         }
                         db2 += du3;   // ∂u3/∂b2 = 1
                     }
@@ -188,7 +234,6 @@ partial class TwoLayerNet
                     iBlockEnd = iBlock;
                 }
                 tapeDouble.SetCount(tapeDoubleTop);
-                tapeInt.SetCount(tapeIntTop);
             }
 
             return value_;
@@ -196,7 +241,6 @@ partial class TwoLayerNet
         finally
         {
             tapeDouble.Dispose();
-            tapeInt.Dispose();
             productsBuffer.Dispose();
             dproductsBuffer.Dispose();
         }

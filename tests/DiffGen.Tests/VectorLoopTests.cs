@@ -1,0 +1,141 @@
+using System;
+using System.Linq;
+using DiffGen.Tests.Programs;
+using M = DiffGen.Tests.Programs.MatrixProducts;
+using V = DiffGen.Tests.Programs.VectorLoops;
+
+namespace DiffGen.Tests;
+
+/// <summary>
+/// Loops run a vector of iterations at a time (Vector256 lanes, then the rest one at a time): trip counts below, at and
+/// past one and two vectors, in double and float, against central differences, closed forms and the double program;
+/// a ReLU unit that is off adds exactly nothing to its gradients even when the incoming adjoint is infinite.
+/// </summary>
+public class VectorLoopTests
+{
+    private static double[] Random(int length, int seed, double scale = 1.0)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, length).Select(_ => (random.NextDouble() * 2 - 1) * scale).ToArray();
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(17)]
+    public void TwoLayerPerUnitLoopAgainstCentralDifferences(int h)
+    {
+        const int n = 7, d = 3;
+        var x = Random(n * d, 1);
+        var y = Random(n, 2);
+        var w1 = Random(h * d, 3, 0.8);
+        var b1 = Random(h, 4, 0.3);
+        var w2 = Random(h, 5);
+        double[] b2 = [0.05];
+        var (dx, dw1, db1, dw2, db2) = (new double[x.Length], new double[w1.Length], new double[h], new double[h], new double[1]);
+        var value = M.TwoLayer(x, y, n, d, h, w1, b1, w2, b2[0]);
+        var returned = M.TwoLayerGradient(x, y, n, d, h, w1, b1, w2, b2[0], dx, dw1, db1, dw2, ref db2[0]);
+        Assert.True(Math.Abs(returned - value) <= 1e-13 * Math.Max(1, Math.Abs(value)), $"gradient method returned {returned:R}, the method {value:R}");
+        double[][] parameters = [x, w1, b1, w2, b2], gradients = [dx, dw1, db1, dw2, db2];
+        for (var p = 0; p < parameters.Length; p++)
+        {
+            var array = parameters[p];
+            for (var i = 0; i < array.Length; i++)
+            {
+                var at = p;
+                var fd = GradientAssert.CentralDifference(perturbed =>
+                {
+                    var ps = (double[][])parameters.Clone();
+                    ps[at] = perturbed;
+                    return M.TwoLayer(ps[0], y, n, d, h, ps[1], ps[2], ps[3], ps[4][0]);
+                }, array, i);
+                Assert.True(Math.Abs(gradients[p][i] - fd) <= 1e-6 * Math.Max(1, Math.Abs(fd)), $"h = {h}, parameter {p}, element {i}: generated {gradients[p][i]:R}, central difference {fd:R}");
+            }
+        }
+    }
+
+    // The float program's gradient against the double program's at the same (float) point: eight lanes, tails of 0 to 7.
+    [Theory]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(16)]
+    [InlineData(19)]
+    public void TwoLayerFloatAgainstDouble(int h)
+    {
+        const int n = 5, d = 4;
+        float[] F(double[] a) => a.Select(v => (float)v).ToArray();
+        double[] D(float[] a) => a.Select(v => (double)v).ToArray();
+        var (x, y, w1, b1, w2) = (F(Random(n * d, 11)), F(Random(n, 12)), F(Random(h * d, 13, 0.7)), F(Random(h, 14, 0.3)), F(Random(h, 15)));
+        const float b2 = 0.1f;
+        var (dw1, db1, dw2) = (new float[w1.Length], new float[h], new float[h]);
+        float db2 = 0;
+        var value = VectorLoops.TwoLayerFloatGradient(x, y, n, d, h, w1, b1, w2, b2, dw1, db1, dw2, ref db2);
+
+        var (ew1, eb1, ew2) = (new double[w1.Length], new double[h], new double[h]);
+        double eb2 = 0;
+        var expected = M.TwoLayerGradient(D(x), D(y), n, d, h, D(w1), D(b1), D(w2), b2, new double[n * d], ew1, eb1, ew2, ref eb2);
+        Assert.Equal(expected, value, 4);
+        foreach (var (got, want) in new[] { (D(dw1), ew1), (D(db1), eb1), (D(dw2), ew2), ([db2], [eb2]) })
+        {
+            for (var i = 0; i < want.Length; i++)
+            {
+                Assert.True(Math.Abs(got[i] - want[i]) <= 1e-4 * Math.Max(1, Math.Abs(want[i])), $"h = {h}, element {i}: float {got[i]:R}, double {want[i]:R}");
+            }
+        }
+    }
+
+    // ∂/∂a = −2/n Σ r·t, ∂/∂b = −2/n Σ r: a and b are read by every iteration, so their adjoints gather per lane.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(7)]
+    [InlineData(19)]
+    [InlineData(1000)]
+    public void LineFitAgainstClosedForm(int n)
+    {
+        var t = Random(n, 21, 3);
+        var y = t.Select((v, j) => 0.7 * v - 0.2 + 0.01 * Math.Sin(j)).ToArray();
+        const double a = 0.5, b = 0.1;
+        double da = 0, db = 0;
+        var value = V.LineFitGradient(a, b, t, y, ref da, ref db);
+        var residuals = t.Select((v, j) => y[j] - (a * v + b)).ToArray();
+        Assert.Equal(residuals.Sum(r => r * r) / n, value, 12);
+        Assert.Equal(-2.0 / n * residuals.Select((r, j) => r * t[j]).Sum(), da, 12);
+        Assert.Equal(-2.0 / n * residuals.Sum(), db, 12);
+    }
+
+    // Units 0, 2, 5 and 8 are off (z < 0), unit 7 sits at z = 0 (its ReLU's derivative is ½ there): with the incoming
+    // adjoint +∞ an off unit's gradients stay exactly 0, as in the gated scalar loop, where 0 · ∞ would give NaN.
+    [Fact]
+    public void OffUnitsAddNothingUnderAnInfiniteAdjoint()
+    {
+        double[] a = [1, 1, 1, 1, 1, 1, 1, 1, 1];
+        double[] w = [-1, 2, -3, 0.5, 1, -2, 3, 0, -0.25];
+        double[] b = [0, 0, 0.5, 0, 0, 0.5, 0, 0, 0];
+        var (dw, db) = (new double[9], new double[9]);
+        V.ReluLayerGradient(w, b, a, dw, db, double.PositiveInfinity);
+        foreach (var off in new[] { 0, 2, 5, 8 })
+        {
+            Assert.Equal(0.0, dw[off]);
+            Assert.Equal(0.0, db[off]);
+        }
+
+        foreach (var on in new[] { 1, 3, 4, 6, 7 })
+        {
+            Assert.Equal(double.PositiveInfinity, dw[on]);
+            Assert.Equal(double.PositiveInfinity, db[on]);
+        }
+
+        // With a finite adjoint: 3·a on the units that are on, 1.5·a at the tie, 0 off.
+        Array.Clear(dw);
+        Array.Clear(db);
+        V.ReluLayerGradient(w, b, a, dw, db);
+        Assert.Equal(new[] { 0, 3, 0, 3, 3, 0, 3, 1.5, 0 }, dw);
+        Assert.Equal(new[] { 0, 3, 0, 3, 3, 0, 3, 1.5, 0 }, db);
+    }
+}
