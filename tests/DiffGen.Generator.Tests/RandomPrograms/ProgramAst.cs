@@ -78,7 +78,7 @@ public sealed record LocalCall(string Name, Expr Argument) : Expr;
 public sealed record DeclareMatrix(string Name) : Stmt;
 
 /// <summary><c>var Name = new T[4];</c> inside a loop body: a new array each iteration.</summary>
-public sealed record DeclareArray(string Name) : Stmt;
+public sealed record DeclareArray(string Name, int Length = RandomProgram.ArrayLength) : Stmt;
 
 /// <summary><c>var Name = Call;</c>: a helper's array result.</summary>
 public sealed record DeclareArrayFrom(string Name, HelperCall Call) : Stmt;

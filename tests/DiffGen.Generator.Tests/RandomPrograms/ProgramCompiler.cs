@@ -181,5 +181,11 @@ public sealed class ProgramBatch : IDisposable
         ["generated-quotient-share"] = "² = (1/",
         // q = 1 / b: b's adjoint times −q², no division
         ["generated-reciprocal-square"] = "² = −",
+        // a loop run Vector256 lanes at a time in both sweeps
+        ["generated-vector-loop"] = "Vector256.IsHardwareAccelerated",
+        // its reverse with a ReLU's off units masked
+        ["generated-vector-loop-masked"] = "its lanes masked",
+        // its reverse adding into an adjoint outside the loop per lane
+        ["generated-vector-loop-gathered"] = "into sums added after the loop",
     };
 }

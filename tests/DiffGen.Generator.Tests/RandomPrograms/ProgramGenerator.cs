@@ -47,6 +47,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
         "model-instance", "model-array-element", "model-nullable-member", "model-init-only", "model-enum-member", "helper-vector-valued",
         "matrix-product-nest", "zero-array-per-iteration-argument", "counter-offset-test",
+        "wide-unit-loop", "wide-unit-loop-relu",
     ];
 
     private static int _ids;
@@ -728,9 +729,10 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
         private Stmt Template(int depth)
         {
-            var roll = Next(depth == 0 ? 6 : 3);
+            var roll = Next(depth == 0 ? 7 : 3);
             return roll switch
             {
+                6 when !_inHelper => WideUnitLoop(),
                 5 when _hasWeights && !_inHelper => MatrixProductNest(),
                 0 => SiblingLoops(),
                 1 => SoftmaxRow(),
@@ -738,6 +740,46 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 3 => _shapes.Contains("long-sum") || _shapes.Contains("long-product") ? SoftmaxRow() : LongChain(),
                 _ => _helpers.Any(IsArrayHelper) && _loopDepth == 0 ? ArrayToHelper() : SiblingLoops(),
             };
+        }
+
+        // A layer's per-unit loop over more units than two vectors hold (19: two float vectors and three, four double
+        // vectors and three), which DiffGen runs Vector256 lanes at a time: for (j) { z = a[j]·p + b[j]; o += f(z)·b[j]; }
+        // over two local arrays filled before it, p and the bias invariants whose adjoints the lanes gather, f a ReLU
+        // (its off units masked in reverse), the identity, a square or a quotient.
+        private Stmt WideUnitLoop()
+        {
+            const int units = 19;
+            _shapes.Add("wide-unit-loop");
+            var target = Pick(Writable());
+            var (a, b, q, j, z) = (Fresh("a"), Fresh("b"), Fresh("q"), Fresh("j"), Fresh("z"));
+            var others = Writable().Where(n => n != target).ToList();
+            Expr Invariant() => others.Count > 0 && Chance(70) ? new Var(Pick(others)) : new Lit(Math.Round(Uniform(-1, 1), 2));
+
+            // The fill's expressions do not see q (they would index length-4 arrays with it); w is read at q mod 4.
+            _loopDepth++;
+            var fillA = new ElementWrite(a, q, "=", _hasWeights && Chance(60) ? new Binary('*', Expression(1), new Element("w", q + " % 4")) : Expression(2));
+            var fillB = new ElementWrite(b, q, "=", Expression(1));
+            _loopDepth--;
+
+            var preactivation = new Declare(z, new Binary('+', new Binary('*', new Element(a, j), Invariant()), Chance(50) ? new Element(b, j) : Invariant()));
+            Expr activation = Next(4) switch
+            {
+                0 or 1 => new Call("Max", [new Lit(0), new Var(z)]),
+                2 => new Binary('*', new Var(z), new Var(z)),
+                _ => Chance(50) ? new Var(z) : new Binary('/', new Var(z), new Lit(1.5)),
+            };
+            if (activation is Call)
+            {
+                _shapes.Add("wide-unit-loop-relu");
+            }
+
+            var unit = new Assign(target, Chance(75) ? "+=" : "-=", new Binary('*', activation, new Element(b, j)));
+            return new BlockStatement([
+                new DeclareArray(a, units),
+                new DeclareArray(b, units),
+                new For(q, Text(units), [fillA, fillB]),
+                new For(j, Text(units), [preactivation, unit]),
+            ]);
         }
 
         // A dense layer's loop nest, which DiffGen runs as blocked matrix products (a GEMM per block of i):

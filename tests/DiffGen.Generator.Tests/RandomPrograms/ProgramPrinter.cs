@@ -485,7 +485,7 @@ public static class ProgramPrinter
                     sb.Append(pad).Append("var ").Append(m.Name).Append(" = new ").Append(Scalar).Append("[2, 3];\n");
                     break;
                 case DeclareArray a:
-                    sb.Append(pad).Append("var ").Append(a.Name).Append(" = new ").Append(Scalar).Append('[').Append(RandomProgram.ArrayLength).Append("];\n");
+                    sb.Append(pad).Append("var ").Append(a.Name).Append(" = new ").Append(Scalar).Append('[').Append(a.Length).Append("];\n");
                     break;
                 case DeclareArrayFrom a:
                     sb.Append(pad).Append("var ").Append(a.Name).Append(" = ").Append(Expression(a.Call)).Append(";\n");
