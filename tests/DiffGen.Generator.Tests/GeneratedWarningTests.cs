@@ -55,6 +55,33 @@ public class GeneratedWarningTests
     }
 
     [Fact]
+    public void ALoopWhoseEveryPathReturnsIsDrawnWithItsLatchDeclared()
+    {
+        // With the constant condition folded every path through the body returns: the latch after the return read next
+        // values that no statement assigns, undeclared in the graph file: CS0103 (seed 0001CcIpJqZ2).
+        var sources = GeneratorHarness.RunCleanWithForwardMode(Usings + """
+            #pragma warning disable CS0162 // the user's own unreachable code, as the random program wrote it
+            public static partial class Returns
+            {
+                [Differentiable(Graph = true)]
+                public static float F(float v, float[] a)
+                {
+                    float s = v * 2;
+                    foreach (var e in a)
+                    {
+                        if (-1.99f <= 1.76f)
+                            return 0.9f - s;
+                        s += e * v;
+                    }
+
+                    return s;
+                }
+            }
+            """);
+        Assert.Contains("Returns.F.Graph.g.cs", sources.Keys);
+    }
+
+    [Fact]
     public void AValueComparedWithItselfIsSpelledAsWhatItGives()
     {
         // Math.Min(x, x)'s tie test, and a <= b where both are x, gave CS1718 ("comparison made to same variable").

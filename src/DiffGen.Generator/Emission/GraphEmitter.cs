@@ -127,13 +127,16 @@ internal sealed class GraphEmitter
     }
 
     // Every variable the body assigns is declared first (branches and loops assign them), with the handles of the active ones.
+    // So is one it reads but never assigns: a loop's next values when every path through its body returns (a constant
+    // branch folded away the other), which only the latch after the return reads (seed 0001CcIpJqZ2: CS0103).
     private void WriteDeclarations()
     {
         var counters = new HashSet<int>(IrQueries.Walk(_program.Body).OfType<LoopStatement>()
             .Select(l => l.Control).OfType<CountedLoop>().Select(l => l.Counter.Counter));
-        var assigned = IrQueries.Flatten(_program.Body)
-            .Where(a => _live[a.Target] && !counters.Contains(a.Target) && _program.Variables[a.Target].Origin == VariableOrigin.Intermediate)
-            .Select(a => a.Target).Distinct().OrderBy(v => v).ToList();
+        bool Declared(int v) => _live[v] && !counters.Contains(v) && _program.Variables[v].Origin == VariableOrigin.Intermediate;
+        var assigned = IrQueries.Flatten(_program.Body).Select(a => a.Target)
+            .Concat(IrQueries.Walk(_program.Body).SelectMany(IrQueries.OperandsOf).OfType<VariableOperand>().Select(v => v.Id))
+            .Where(Declared).Distinct().OrderBy(v => v).ToList();
         foreach (var group in assigned.GroupBy(v => (_program.Variables[v].Type, _program.Variables[v].Shape)))
         {
             var (type, shape) = group.Key;
