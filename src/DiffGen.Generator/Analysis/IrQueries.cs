@@ -94,6 +94,10 @@ internal static class IrQueries
         _ => throw new System.InvalidOperationException("the statement " + statement.GetType().Name + " has no operands listed"),
     };
 
+    /// <summary>Every variable a statement at any depth reads.</summary>
+    public static IEnumerable<int> ReadVariables(IEnumerable<IrStatement> statements) =>
+        Walk(statements).SelectMany(OperandsOf).OfType<VariableOperand>().Select(v => v.Id);
+
     /// <summary>The operands whose derivatives can flow into the result of an operation.</summary>
     public static IEnumerable<Operand> Operands(Operation operation) => operation switch
     {

@@ -59,7 +59,7 @@ internal sealed class ForwardSweep
         // never ends otherwise; only code after the loop reads it, code the return flag skips. Declared, so it compiles
         // (it did not: CS0103 in the generated file, random program seed fz2qTn6WDFG2).
         var counters = new HashSet<int>(IrQueries.Walk(program.Body).OfType<LoopStatement>().Select(l => l.Control).OfType<CountedLoop>().Select(l => l.Counter.Counter));
-        nested.UnionWith(IrQueries.Walk(program.Body).SelectMany(IrQueries.OperandsOf).OfType<VariableOperand>().Select(v => v.Id)
+        nested.UnionWith(IrQueries.ReadVariables(program.Body)
             .Where(v => live[v] && !definitionCounts.ContainsKey(v) && !counters.Contains(v) && program.Variables[v].Origin == VariableOrigin.Intermediate));
 
         var statements = new List<SweepStatement>();

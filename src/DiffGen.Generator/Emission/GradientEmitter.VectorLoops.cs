@@ -131,7 +131,8 @@ internal static partial class GradientEmitter
             declared.Add(vector.LanesOf(spelling.Name(pop.Variable)));
         }
 
-        WriteLanes(writer, context, lanes, reverse.Iteration.Where(s => s is not TapePop).ToEquatableArray(), declared, vector.Gate);
+        var rest = reverse.Iteration.Where(s => s is not TapePop).ToEquatableArray();
+        WriteLanes(writer, context, lanes, rest, declared, vector.Gate);
         writer.Close();
         foreach (var gathered in vector.Gathered)
         {
@@ -147,7 +148,6 @@ internal static partial class GradientEmitter
             writer.Line(spelling.Name(pop.Variable) + " = " + locals!.Value.Storage + "[" + Position(pop) + "];");
         }
 
-        var rest = reverse.Iteration.Where(s => s is not TapePop).ToEquatableArray();
         if (vector.Gate is { } gate)
         {
             // The gate's value is restored or recomputed first; what follows runs for an open unit only.

@@ -134,10 +134,10 @@ internal sealed class GraphEmitter
         var counters = new HashSet<int>(IrQueries.Walk(_program.Body).OfType<LoopStatement>()
             .Select(l => l.Control).OfType<CountedLoop>().Select(l => l.Counter.Counter));
         bool Declared(int v) => _live[v] && !counters.Contains(v) && _program.Variables[v].Origin == VariableOrigin.Intermediate;
-        var assigned = IrQueries.Flatten(_program.Body).Select(a => a.Target)
-            .Concat(IrQueries.Walk(_program.Body).SelectMany(IrQueries.OperandsOf).OfType<VariableOperand>().Select(v => v.Id))
+        var declared = IrQueries.Flatten(_program.Body).Select(a => a.Target)
+            .Concat(IrQueries.ReadVariables(_program.Body))
             .Where(Declared).Distinct().OrderBy(v => v).ToList();
-        foreach (var group in assigned.GroupBy(v => (_program.Variables[v].Type, _program.Variables[v].Shape)))
+        foreach (var group in declared.GroupBy(v => (_program.Variables[v].Type, _program.Variables[v].Shape)))
         {
             var (type, shape) = group.Key;
             var zero = shape == ParameterShape.Scalar ? Zero(type) : "global::System.Array.Empty<" + type.Name + ">()";
@@ -146,7 +146,7 @@ internal sealed class GraphEmitter
 
         var scalars = new List<string>();
         var arrays = new List<string>();
-        foreach (var variable in assigned.Where(_activity.IsActive))
+        foreach (var variable in declared.Where(_activity.IsActive))
         {
             var v = _program.Variables[variable];
             if (v.Shape == ParameterShape.Scalar && v.Type.IsFloating)
