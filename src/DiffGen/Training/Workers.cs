@@ -20,8 +20,8 @@ internal sealed class Workers
     /// <summary>How long a helper spins after a loop, waiting for the next: about a training step's optimizer update and bookkeeping.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 µs
 
-    /// <summary>How long a helper's thread waits for work before it ends.</summary>
-    private const int IdleLifetime = 2000; // ms
+    /// <summary>How long a helper's thread waits for work before it ends, by default.</summary>
+    internal const int DefaultIdleLifetime = 2000; // ms
 
     private readonly Helper[] _helpers;
     private readonly ManualResetEventSlim _done = new(initialState: false);
@@ -37,8 +37,11 @@ internal sealed class Workers
     private Exception? _failure;
     private int _failedIndex;
 
-    public Workers(int helpers)
+    /// <param name="helpers">The most threads besides the caller's.</param>
+    /// <param name="idleLifetime">How long, in milliseconds, a helper's thread waits for work before it ends.</param>
+    public Workers(int helpers, int idleLifetime = DefaultIdleLifetime)
     {
+        IdleLifetime = idleLifetime;
         _helpers = new Helper[Math.Max(0, helpers)];
         for (var h = 0; h < _helpers.Length; h++)
         {
@@ -47,6 +50,9 @@ internal sealed class Workers
             _helpers[h] = new Helper(this, spins: h < Environment.ProcessorCount - 1);
         }
     }
+
+    /// <summary>How long, in milliseconds, a helper's thread waits for work before it ends.</summary>
+    public int IdleLifetime { get; }
 
     /// <summary>
     /// Runs <paramref name="body"/> for every index in [0, <paramref name="count"/>) on at most
@@ -161,7 +167,7 @@ internal sealed class Workers
     /// <summary>
     /// A thread of the loop's own, started on first use. After a loop it spins a moment (when there is a core
     /// for it), so the next loop (the reduction after the shards, the next step's shards) finds it running,
-    /// its caches warm; then it blocks, and after <see cref="IdleLifetime"/> without work it ends, to be
+    /// its caches warm; then it blocks, and after <see cref="Workers.IdleLifetime"/> without work it ends, to be
     /// started again when wanted: an idle instance holds no thread.
     /// </summary>
     private sealed class Helper(Workers owner, bool spins)
@@ -237,7 +243,7 @@ internal sealed class Workers
             {
                 while (Volatile.Read(ref _state) != Queued)
                 {
-                    if (!Monitor.Wait(_gate, IdleLifetime) && Volatile.Read(ref _state) != Queued)
+                    if (!Monitor.Wait(_gate, owner.IdleLifetime) && Volatile.Read(ref _state) != Queued)
                     {
                         _thread = null; // under the gate: the next Dispatch starts a new thread
                         return false;
