@@ -109,6 +109,53 @@ public class VectorLoopTests
         Assert.Equal(-2.0 / n * residuals.Sum(), db, 12);
     }
 
+    // A loop written with <=: from lo to hi included, across trip counts below, at and past one and two vectors.
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(0, 3)]
+    [InlineData(0, 7)]
+    [InlineData(2, 10)]
+    [InlineData(3, 21)]
+    [InlineData(5, 4)]
+    public void AnInclusiveBoundAgainstClosedForm(int lo, int hi)
+    {
+        var t = Random(24, 22, 3);
+        var y = t.Select((v, j) => 0.7 * v - 0.2 + 0.01 * Math.Cos(j)).ToArray();
+        const double a = 0.5, b = 0.1;
+        double da = 0, db = 0;
+        var value = V.LineFitInclusiveGradient(a, b, t, y, lo, hi, ref da, ref db);
+        var used = Enumerable.Range(lo, Math.Max(0, hi - lo + 1)).ToArray();
+        var residuals = used.Select(j => (j, r: y[j] - (a * t[j] + b))).ToArray();
+        Assert.Equal(residuals.Sum(e => e.r * e.r), value, 12);
+        Assert.Equal(-2.0 * residuals.Sum(e => e.r * t[e.j]), da, 12);
+        Assert.Equal(-2.0 * residuals.Sum(e => e.r), db, 12);
+    }
+
+    // ∂/∂w[j] = 2·relu(z)·input, ∂/∂b[j] = 2·relu(z), ∂/∂input = Σ 2·relu(z)·w[j], for j up to the last unit included.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(9)]
+    [InlineData(13)]
+    public void UnitsUpToTheLastIncludedAgainstClosedForm(int h)
+    {
+        var w = Random(h, 23);
+        var b = Random(h, 24, 0.5);
+        const double input = 0.8;
+        var (dw, db) = (new double[h], new double[h]);
+        double dinput = 0;
+        var value = V.ReluLayerToLastGradient(w, b, input, dw, db, ref dinput);
+        var relu = w.Select((v, j) => Math.Max(0, input * v + b[j])).ToArray();
+        Assert.Equal(relu.Sum(r => r * r), value, 12);
+        for (var j = 0; j < h; j++)
+        {
+            Assert.Equal(2 * relu[j] * input, dw[j], 12);
+            Assert.Equal(2 * relu[j], db[j], 12);
+        }
+
+        Assert.Equal(relu.Select((r, j) => 2 * r * w[j]).Sum(), dinput, 12);
+    }
+
     // Units 0, 2, 5 and 8 are off (z < 0), unit 7 sits at z = 0 (its ReLU's derivative is ½ there): with the incoming
     // adjoint +∞ an off unit's gradients stay exactly 0, as in the gated scalar loop, where 0 · ∞ would give NaN.
     [Fact]

@@ -31,7 +31,7 @@ internal static class LoopVectorizer
         (int Value, Operand Zero)? gate,
         NameScope names)
     {
-        if (loop.Control is not CountedLoop { Counter: { Comparison: BinaryOperator.Less } counter }
+        if (loop.Control is not CountedLoop { Counter: { Comparison: BinaryOperator.Less or BinaryOperator.LessOrEqual } counter }
             || program.Variables[counter.Counter].Type != TypeRef.Int
             || kernels.Blockings.ContainsKey(loop)
             || kernels.Dots.ContainsKey(loop)
@@ -43,7 +43,8 @@ internal static class LoopVectorizer
         // Too few iterations, known now, to fill two vectors: the scalar loop is as fast (XOR's 4 units).
         var type = accumulators.Count > 0 ? program.Variables[accumulators[0].Carried].Type : FirstAssignedType(loop, program);
         if (type is null || !type.IsFloating
-            || Literals.IntegerValue(counter.Start) is { } low && Literals.IntegerValue(counter.Bound) is { } high && high - low < 2 * Width(type))
+            || Literals.IntegerValue(counter.Start) is { } low && Literals.IntegerValue(counter.Bound) is { } high
+               && high - low + (counter.Comparison == BinaryOperator.LessOrEqual ? 1 : 0) < 2 * Width(type))
         {
             return null;
         }

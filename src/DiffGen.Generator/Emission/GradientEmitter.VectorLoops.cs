@@ -33,7 +33,7 @@ internal static partial class GradientEmitter
             }
 
             var declared = new HashSet<string>(loop.Latch.Select(l => vector.LanesOf(spelling.Name(l.Target))));
-            writer.Open("for (; (long)" + bound + " - " + name + " >= " + lanes.Count + "; " + name + " += " + lanes.Count + ")");
+            writer.Open(VectorSteps(name, bound, counter, lanes));
             WriteLanes(writer, context, lanes, forward.Body, declared, gate: null);
             // Each iteration's values in order, as the scalar loop pushes them: interleaved when there are several.
             for (var slot = 0; slot < saves.Count; slot++)
@@ -65,7 +65,7 @@ internal static partial class GradientEmitter
             writer.Close();
         }
 
-        writer.Open("for (; " + name + " < " + bound + "; " + name + "++)");
+        writer.Open(ScalarSteps(name, bound, counter));
         WriteStatements(writer, context, forward.Body);
         foreach (var (variable, locals) in saves)
         {
@@ -81,6 +81,15 @@ internal static partial class GradientEmitter
         writer.Close();
         writer.Close();
     }
+
+    // The vector loop's header: a whole vector of iterations left (bound − counter of them for <, one more for <=).
+    private static string VectorSteps(string name, string bound, CounterSpec counter, LaneSpelling lanes) =>
+        "for (; (long)" + bound + " - " + name + (counter.Comparison == BinaryOperator.LessOrEqual ? " + 1" : string.Empty)
+        + " >= " + lanes.Count + "; " + name + " += " + lanes.Count + ")";
+
+    // The rest one at a time, the loop's own condition.
+    private static string ScalarSteps(string name, string bound, CounterSpec counter) =>
+        "for (; " + name + (counter.Comparison == BinaryOperator.LessOrEqual ? " <= " : " < ") + bound + "; " + name + "++)";
 
     // The reversed iterations in counter order (they are independent but for gathered sums): the saved values read
     // by position from the loop's first on the tape, which is then popped as a whole.
@@ -122,7 +131,7 @@ internal static partial class GradientEmitter
             writer.Line("var " + vector.LanesOf(gathered) + " = " + lanes.Type + ".Zero;   // " + gathered + "'s share, per lane");
         }
 
-        writer.Open("for (; (long)" + bound + " - " + name + " >= " + lanes.Count + "; " + name + " += " + lanes.Count + ")");
+        writer.Open(VectorSteps(name, bound, counter, lanes));
         var declared = new HashSet<string>(vector.Gathered.Select(vector.LanesOf));
         foreach (var pop in pops)
         {
@@ -142,7 +151,7 @@ internal static partial class GradientEmitter
         writer.Close();
 
         // The rest one at a time; a unit that is off adds nothing, as the gated loop skips it.
-        writer.Open("for (; " + name + " < " + bound + "; " + name + "++)");
+        writer.Open(ScalarSteps(name, bound, counter));
         foreach (var pop in pops)
         {
             writer.Line(spelling.Name(pop.Variable) + " = " + locals!.Value.Storage + "[" + Position(pop) + "];");

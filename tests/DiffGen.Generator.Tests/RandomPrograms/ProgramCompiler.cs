@@ -183,6 +183,8 @@ public sealed class ProgramBatch : IDisposable
         ["generated-reciprocal-square"] = "² = −",
         // a loop run Vector256 lanes at a time in both sweeps
         ["generated-vector-loop"] = "Vector256.IsHardwareAccelerated",
+        // a vectorized loop whose bound is written with <= (one more iteration than bound − counter)
+        ["generated-vector-loop-inclusive"] = " + 1 >= global::System.Runtime.Intrinsics.Vector256<",
         // its reverse with a ReLU's off units masked
         ["generated-vector-loop-masked"] = "its lanes masked",
         // its reverse adding into an adjoint outside the loop per lane

@@ -47,7 +47,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
         "model-instance", "model-array-element", "model-nullable-member", "model-init-only", "model-enum-member", "helper-vector-valued",
         "matrix-product-nest", "zero-array-per-iteration-argument", "counter-offset-test",
-        "wide-unit-loop", "wide-unit-loop-relu",
+        "wide-unit-loop", "wide-unit-loop-relu", "wide-unit-loop-inclusive",
     ];
 
     private static int _ids;
@@ -774,11 +774,19 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
 
             var unit = new Assign(target, Chance(75) ? "+=" : "-=", new Binary('*', activation, new Element(b, j)));
+
+            // The bound written 1 + j <= 19 as well as j < 19: both run lanes (<= once went scalar).
+            var counting = Chance(40) ? new Counting(Written: 3) : Counting.Default;
+            if (counting.Written == 3)
+            {
+                _shapes.Add("wide-unit-loop-inclusive");
+            }
+
             return new BlockStatement([
                 new DeclareArray(a, units),
                 new DeclareArray(b, units),
                 new For(q, Text(units), [fillA, fillB]),
-                new For(j, Text(units), [preactivation, unit]),
+                new For(j, Text(units), [preactivation, unit], counting),
             ]);
         }
 

@@ -46,6 +46,34 @@ public static partial class VectorLoops
         return sum / t.Length;
     }
 
+    /// <summary><see cref="LineFit"/> over samples lo..hi, both included, as a loop written with <c>&lt;=</c>.</summary>
+    [Differentiable]
+    public static double LineFitInclusive(double a, double b, [NoDerivative] double[] t, [NoDerivative] double[] y, int lo, int hi)
+    {
+        double sum = 0;
+        for (int j = lo; j <= hi; j++)
+        {
+            double r = y[j] - (a * t[j] + b);
+            sum += r * r;
+        }
+
+        return sum;
+    }
+
+    /// <summary>A ReLU layer's units 0..Length − 1 written as <c>j &lt;= w.Length - 1</c>, with a scalar input.</summary>
+    [Differentiable]
+    public static double ReluLayerToLast(double[] w, double[] b, double input)
+    {
+        double s = 0;
+        for (int j = 0; j <= w.Length - 1; j++)
+        {
+            double z = input * w[j] + b[j];
+            s += Math.Max(0, z) * Math.Max(0, z);
+        }
+
+        return s;
+    }
+
     /// <summary>A layer of ReLU units over fixed activations, summed with weight 3.</summary>
     [Differentiable]
     public static double ReluLayer(double[] w, double[] b, [NoDerivative] double[] a)
