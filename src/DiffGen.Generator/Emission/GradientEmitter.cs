@@ -533,11 +533,33 @@ internal static partial class GradientEmitter
         if (forward.Vector is { } vector)
         {
             WriteVectorForwardLoop(writer, context, forward, vector);
-            context.SlicedRows.ExceptWith(slicedRows);
-            context.Cursors.Close(writer, cursors);
-            return;
+        }
+        else
+        {
+            WriteScalarForwardLoop(writer, context, forward);
         }
 
+        context.SlicedRows.ExceptWith(slicedRows);
+        if (forward.Gate is { } recorded)
+        {
+            // Each record adds the counter, and any saved value of the counter's type, to the counter's tape.
+            var perRecord = 1 + forward.Saved.Count(v => context.TapeOf(v) == recorded.CounterTape);
+            var gained = context.Cursors.Count(recorded.CounterTape) + " - " + recorded.RecordStart;
+            writer.Line(context.Cursors.PushReserved(recorded.CounterTape, perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + "   // how many iterations were recorded");
+        }
+
+        context.Cursors.Close(writer, cursors);
+        if (forward.Blocking is { } blocked)
+        {
+            MatrixProductEmitter.CloseForwardBlock(writer, spelling, loop.RequireCounter("a blocked loop"), blocked);
+        }
+    }
+
+    // The loop one iteration at a time: its body, its saves (only the iterations whose gate is on, for a gated loop), its latch.
+    private static void WriteScalarForwardLoop(IndentedWriter writer, Context context, ForwardLoop forward)
+    {
+        var spelling = context.Spelling;
+        var loop = forward.Loop;
         switch (loop.Control)
         {
             case CountedLoop { Counter: var blockedCounter } when forward.Blocking is { } blocking:
@@ -593,20 +615,6 @@ internal static partial class GradientEmitter
         }
 
         writer.Close();
-        context.SlicedRows.ExceptWith(slicedRows);
-        if (forward.Gate is { } recorded)
-        {
-            // Each record adds the counter, and any saved value of the counter's type, to the counter's tape.
-            var perRecord = 1 + forward.Saved.Count(v => context.TapeOf(v) == recorded.CounterTape);
-            var gained = context.Cursors.Count(recorded.CounterTape) + " - " + recorded.RecordStart;
-            writer.Line(context.Cursors.PushReserved(recorded.CounterTape, perRecord == 1 ? gained : "(" + gained + ") / " + perRecord) + "   // how many iterations were recorded");
-        }
-
-        context.Cursors.Close(writer, cursors);
-        if (forward.Blocking is { } blocked)
-        {
-            MatrixProductEmitter.CloseForwardBlock(writer, spelling, loop.RequireCounter("a blocked loop"), blocked);
-        }
     }
 
     private static void WriteReverseLoop(IndentedWriter writer, Context context, ReverseLoop reverse)
