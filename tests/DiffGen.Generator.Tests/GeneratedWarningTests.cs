@@ -100,6 +100,56 @@ public class GeneratedWarningTests
     }
 
     [Fact]
+    public void AConstantReadOnlyByAComparisonWithItselfIsNotLeftUnread()
+    {
+        // v2 > v2 is spelled false (CS1718 otherwise), so v2's last value, a constant there, was assigned and never read
+        // in the H·v file: CS0219 (seed 3ew7fwTQPiZ2, the long run at 90f9491).
+        var sources = GeneratorHarness.RunCleanWithForwardMode(Usings + """
+            #pragma warning disable CS1718 // the user's own comparison with itself, as the random program wrote it
+            public static partial class Self
+            {
+                [Differentiable]
+                public static float F(float x0, float x1)
+                {
+                    float v2 = x0 * x1;
+                    if (x0 > v2)
+                    {
+                        v2 = -0.02f;
+                        if (x1 > 0)
+                        {
+                            v2 += 0.21f;
+                            return (v2 > v2) ? x0 : MathF.Ceiling(x1) * x0;
+                        }
+                    }
+
+                    return x0 * x1;
+                }
+
+                // The same with an integer and a flag, each only compared with itself once its value is known.
+                [Differentiable]
+                public static double G(double x, int n)
+                {
+                    int k = 3;
+                    bool on = true;
+                    if (x > n)
+                    {
+                        k += 1;
+                        on = !on;
+                        return (k < k) || (on != on) ? x : x * x;
+                    }
+
+                    return x;
+                }
+            }
+            """);
+        Assert.Contains("u4 > +u4", sources["Self.F.g.cs"]);
+        foreach (var file in new[] { "Self.F.g.cs", "Self.F.Tangent.g.cs", "Self.F.Hessian.g.cs", "Self.G.g.cs", "Self.G.Tangent.g.cs", "Self.G.Hessian.g.cs" })
+        {
+            Assert.Contains(file, sources.Keys);
+        }
+    }
+
+    [Fact]
     public void AMemberAnnotatedNullableIsReadThroughAsTheBodyReadsIt()
     {
         // head.Next!.Value: every generated file read head.Next.Value, CS8602 (found outside-in; then by the random shape

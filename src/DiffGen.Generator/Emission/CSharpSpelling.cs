@@ -79,15 +79,27 @@ internal sealed class CSharpSpelling
 
     // A value compared with itself (u <= u, as a user's expression may come out once its two sides are one value):
     // what the comparison gives, spelled without it, which C# warns of (CS1718). Only NaN is not equal to itself.
-    private string? SelfComparison(BinaryOperator op, VariableOperand value)
+    // Where that is a constant, the comparison stays, its right side as +u (the same value, which C# does not warn
+    // of): spelled as false, it read u no more, and a u assigned only constants was then never used (CS0219,
+    // random program seed 3ew7fwTQPiZ2).
+    private (string Text, Precedence Level)? SelfComparison(BinaryOperator op, VariableOperand value)
     {
         var type = _variables[value.Id].Type;
-        var nan = type.IsFloating ? type.Name + ".IsNaN(" + Name(value.Id) + ")" : "false";
+        var name = Name(value.Id);
+        var nan = type.Name + ".IsNaN(" + name + ")";
+        (string, Precedence) Itself(string comparison, Precedence level) => (name + " " + comparison + " +" + name, level);
         return op switch
         {
-            BinaryOperator.Equal or BinaryOperator.LessOrEqual or BinaryOperator.GreaterOrEqual => type.IsFloating ? "!" + nan : "true",
-            BinaryOperator.NotEqual => nan,
-            BinaryOperator.Less or BinaryOperator.Greater => "false",
+            BinaryOperator.Equal or BinaryOperator.LessOrEqual or BinaryOperator.GreaterOrEqual when type.IsFloating => ("!" + nan, Precedence.Unary),
+            BinaryOperator.NotEqual when type.IsFloating => (nan, Precedence.Primary),
+            BinaryOperator.Equal when type == TypeRef.Bool => (name + " || !" + name, Precedence.Conditional),
+            BinaryOperator.NotEqual when type == TypeRef.Bool => (name + " && !" + name, Precedence.ConditionalAnd),
+            BinaryOperator.Equal => Itself("==", Precedence.Equality),
+            BinaryOperator.NotEqual => Itself("!=", Precedence.Equality),
+            BinaryOperator.LessOrEqual => Itself("<=", Precedence.Relational),
+            BinaryOperator.GreaterOrEqual => Itself(">=", Precedence.Relational),
+            BinaryOperator.Less => Itself("<", Precedence.Relational),
+            BinaryOperator.Greater => Itself(">", Precedence.Relational),
             _ => null,
         };
     }
@@ -100,7 +112,7 @@ internal sealed class CSharpSpelling
     private string Unchecked(Operation operation, TypeRef type) => operation switch
     {
         CopyOperation c => Operand(c.Value),
-        BinaryOperation { Left: VariableOperand l, Right: VariableOperand r } b when l.Id == r.Id && SelfComparison(b.Operator, l) is { } same => same,
+        BinaryOperation { Left: VariableOperand l, Right: VariableOperand r } b when l.Id == r.Id && SelfComparison(b.Operator, l) is { } same => same.Text,
         BinaryOperation b => Term(b.Left) + " " + BinaryText(b.Operator) + " " + Term(b.Right),
         UnaryOperation u => UnaryText(u.Operator) + Term(u.Value),
         SelectOperation s => Operand(s.Condition) + " ? " + Term(s.WhenTrue) + " : " + Term(s.WhenFalse),
@@ -193,7 +205,7 @@ internal sealed class CSharpSpelling
         Operand? Of(RuleExpression side) => side switch { RuleArgument a => arguments[a.Index], RuleResult => result, _ => null };
         if (Of(binary.Left) is VariableOperand left && Of(binary.Right) is VariableOperand right && left.Id == right.Id && SelfComparison(binary.Operator, left) is { } same)
         {
-            return (same, Precedence.Unary);
+            return same;
         }
 
         var (symbol, level) = binary.Operator switch

@@ -47,7 +47,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "linq-sum", "linq-max", "linq-min", "linq-average", "linq-zipsum", "matrix-local", "local-function-early-return",
         "model-instance", "model-array-element", "model-nullable-member", "model-init-only", "model-enum-member", "helper-vector-valued",
         "matrix-product-nest", "zero-array-per-iteration-argument", "counter-offset-test",
-        "wide-unit-loop", "wide-unit-loop-relu", "wide-unit-loop-inclusive",
+        "wide-unit-loop", "wide-unit-loop-relu", "wide-unit-loop-inclusive", "self-compared-constant",
     ];
 
     private static int _ids;
@@ -446,7 +446,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
             if (roll < 46)
             {
-                return new Assign(Pick(Writable()), new[] { "=", "+=", "-=", "*=" }[Next(4)], Expression(3));
+                return Chance(4) ? SelfComparedConstant() : new Assign(Pick(Writable()), new[] { "=", "+=", "-=", "*=" }[Next(4)], Expression(3));
             }
 
             if (roll < 56 && _matrices.Count > 0 && !_inHelper && Chance(30))
@@ -500,6 +500,22 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
 
             return Declaration(Expression(2));
+        }
+
+        // { c = a; c += b; o += c > c ? e : f; }: a local whose every value is a constant, read only by comparisons with
+        // itself. Spelled as what they give (false), they read it no more and it was assigned constants never used:
+        // CS0219 in every generated file (seed 3ew7fwTQPiZ2).
+        private Stmt SelfComparedConstant()
+        {
+            _shapes.Add("self-compared-constant");
+            var c = Fresh("c");
+            var op = new[] { ">", "<", ">", "<", "<=", ">=" }[Next(6)]; // the comparisons the dual-number twin has
+            var test = new Condition(new Var(c), op, new Var(c));
+            return new BlockStatement([
+                new Declare(c, new Lit(Math.Round(Uniform(-1, 1), 2))),
+                new Assign(c, "+=", new Lit(Math.Round(Uniform(-1, 1), 2))),
+                new Assign(Pick(Writable()), "+=", new Conditional(test, Expression(2), Expression(2))),
+            ]);
         }
 
         private Declare Declaration(Expr value)
