@@ -120,8 +120,9 @@ public sealed class ShardBuffers<T>
 /// whole batch. The reduction itself runs in parallel over ranges of parameter elements.
 /// </para>
 /// <para>
-/// The shard buffers are kept across calls (one per shard of the largest batch seen) and the threads are
-/// the thread pool's, so after the first call a call allocates nothing of its own; your delegate is called
+/// The shard buffers are kept across calls (one per shard of the largest batch seen) and so are the helper
+/// threads, the instance's own (background threads, ending after 2 s without work), so after the first call a
+/// call allocates nothing of its own; your delegate is called
 /// as given, so pass the same delegate instance each step rather than a new lambda (or capture nothing).
 /// One call at a time per instance; your delegate must only read shared state (the model's values, the data).
 /// </para>

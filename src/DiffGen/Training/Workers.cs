@@ -186,10 +186,6 @@ internal sealed class Workers
     }
 
     /// <summary>
-    /// One helper thread's work item. At most one copy of it is in the pool's queue at any time: it is
-    /// queued only from <c>Idle</c>, and only its own run returns it to <c>Idle</c>.
-    /// </summary>
-    /// <summary>
     /// A thread of the loop's own, started on first use. After a loop it spins a moment (when there is a core
     /// for it), so the next loop (the reduction after the shards, the next step's shards) finds it running,
     /// its caches warm; then it blocks, and after <see cref="Workers.IdleLifetime"/> without work it ends, to be
