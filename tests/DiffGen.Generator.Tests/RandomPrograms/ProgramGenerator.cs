@@ -502,9 +502,9 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             return Declaration(Expression(2));
         }
 
-        // { c = a; c += b; o += c > c ? e : f; }: a local whose every value is a constant, read only by comparisons with
-        // itself. Spelled as what they give (false), they read it no more and it was assigned constants never used:
-        // CS0219 in every generated file (seed 3ew7fwTQPiZ2).
+        // { c = a; c += b; o += c > c ? e : f; }: a local whose every value is a constant, read only by a comparison with
+        // itself. When such a comparison was spelled as what it gives (false) it read the local no more, which was then
+        // assigned constants never used: CS0219 in every generated file (seed 3ew7fwTQPiZ2).
         private Stmt SelfComparedConstant()
         {
             _shapes.Add("self-compared-constant");
