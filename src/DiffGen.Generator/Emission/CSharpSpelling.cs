@@ -49,17 +49,14 @@ internal sealed class CSharpSpelling
     public string ForwardFor(CounterSpec counter)
     {
         var name = Name(counter.Counter);
-        var comparison = counter.Comparison switch
-        {
-            BinaryOperator.Less => "<",
-            BinaryOperator.LessOrEqual => "<=",
-            BinaryOperator.Greater => ">",
-            BinaryOperator.GreaterOrEqual => ">=",
-            var other => throw new System.InvalidOperationException("not a counter's comparison: " + other),
-        };
         return "for (" + Type(counter.Counter).Name + " " + name + " = " + Operand(counter.Start) + "; "
-            + name + " " + comparison + " " + Operand(counter.Bound) + "; " + name + (counter.CountsUp ? "++" : "--") + ")";
+            + CounterTest(counter) + "; " + name + (counter.CountsUp ? "++" : "--") + ")";
     }
+
+    /// <summary>A counted loop's test as written: <c>j &lt; n</c>, <c>j &lt;= hi</c>, <c>j &gt; 0</c>.</summary>
+    public string CounterTest(CounterSpec counter) => counter.Comparison is BinaryOperator.Less or BinaryOperator.LessOrEqual or BinaryOperator.Greater or BinaryOperator.GreaterOrEqual
+        ? Name(counter.Counter) + " " + BinaryText(counter.Comparison) + " " + Operand(counter.Bound)
+        : throw new System.InvalidOperationException("not a counter's comparison: " + counter.Comparison);
 
     public string Operand(Operand operand) => operand switch
     {
@@ -87,19 +84,15 @@ internal sealed class CSharpSpelling
         var type = _variables[value.Id].Type;
         var name = Name(value.Id);
         var nan = type.Name + ".IsNaN(" + name + ")";
-        (string, Precedence) Itself(string comparison, Precedence level) => (name + " " + comparison + " +" + name, level);
+        var itself = name + " " + BinaryText(op) + " +" + name;
         return op switch
         {
             BinaryOperator.Equal or BinaryOperator.LessOrEqual or BinaryOperator.GreaterOrEqual when type.IsFloating => ("!" + nan, Precedence.Unary),
             BinaryOperator.NotEqual when type.IsFloating => (nan, Precedence.Primary),
             BinaryOperator.Equal when type == TypeRef.Bool => (name + " || !" + name, Precedence.Conditional),
             BinaryOperator.NotEqual when type == TypeRef.Bool => (name + " && !" + name, Precedence.ConditionalAnd),
-            BinaryOperator.Equal => Itself("==", Precedence.Equality),
-            BinaryOperator.NotEqual => Itself("!=", Precedence.Equality),
-            BinaryOperator.LessOrEqual => Itself("<=", Precedence.Relational),
-            BinaryOperator.GreaterOrEqual => Itself(">=", Precedence.Relational),
-            BinaryOperator.Less => Itself("<", Precedence.Relational),
-            BinaryOperator.Greater => Itself(">", Precedence.Relational),
+            BinaryOperator.Equal or BinaryOperator.NotEqual => (itself, Precedence.Equality),
+            BinaryOperator.Less or BinaryOperator.LessOrEqual or BinaryOperator.Greater or BinaryOperator.GreaterOrEqual => (itself, Precedence.Relational),
             _ => null,
         };
     }

@@ -65,7 +65,7 @@ internal static partial class GradientEmitter
             writer.Close();
         }
 
-        writer.Open(ScalarSteps(name, bound, counter));
+        writer.Open(ScalarSteps(spelling, counter));
         WriteStatements(writer, context, forward.Body);
         foreach (var (variable, locals) in saves)
         {
@@ -88,8 +88,8 @@ internal static partial class GradientEmitter
         + " >= " + lanes.Count + "; " + name + " += " + lanes.Count + ")";
 
     // The rest one at a time, the loop's own condition.
-    private static string ScalarSteps(string name, string bound, CounterSpec counter) =>
-        "for (; " + name + (counter.Comparison == BinaryOperator.LessOrEqual ? " <= " : " < ") + bound + "; " + name + "++)";
+    private static string ScalarSteps(CSharpSpelling spelling, CounterSpec counter) =>
+        "for (; " + spelling.CounterTest(counter) + "; " + spelling.Name(counter.Counter) + "++)";
 
     // The reversed iterations in counter order (they are independent but for gathered sums): the saved values read
     // by position from the loop's first on the tape, which is then popped as a whole.
@@ -151,7 +151,7 @@ internal static partial class GradientEmitter
         writer.Close();
 
         // The rest one at a time; a unit that is off adds nothing, as the gated loop skips it.
-        writer.Open(ScalarSteps(name, bound, counter));
+        writer.Open(ScalarSteps(spelling, counter));
         foreach (var pop in pops)
         {
             writer.Line(spelling.Name(pop.Variable) + " = " + locals!.Value.Storage + "[" + Position(pop) + "];");
