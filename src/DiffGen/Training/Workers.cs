@@ -160,21 +160,29 @@ internal sealed class Workers
     // woken tens of microseconds late; a sleeper's wake-up was most of what the reduction after the shards took.
     private void WaitForHelpers(int helpers)
     {
-        if (helpers < Environment.ProcessorCount)
+        if (helpers < Environment.ProcessorCount && SpinUntil(ref _pending, 0, CallerSpinTicks))
         {
-            var until = Stopwatch.GetTimestamp() + CallerSpinTicks;
-            while (Stopwatch.GetTimestamp() < until)
-            {
-                if (Volatile.Read(ref _pending) == 0)
-                {
-                    return;
-                }
-
-                Thread.SpinWait(8);
-            }
+            return;
         }
 
         _done.Wait();
+    }
+
+    // Spins for up to the given time until the field holds the value; true if it did.
+    private static bool SpinUntil(ref int field, int value, long ticks)
+    {
+        var until = Stopwatch.GetTimestamp() + ticks;
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            if (Volatile.Read(ref field) == value)
+            {
+                return true;
+            }
+
+            Thread.SpinWait(8);
+        }
+
+        return false;
     }
 
     private void HelperFinished()
@@ -246,18 +254,9 @@ internal sealed class Workers
         // True when a loop wants this helper; false when none did for IdleLifetime (the thread then ends).
         private bool WaitForWork()
         {
-            if (spins)
+            if (spins && SpinUntil(ref _state, Queued, SpinTicks))
             {
-                var until = Stopwatch.GetTimestamp() + SpinTicks;
-                while (Stopwatch.GetTimestamp() < until)
-                {
-                    if (Volatile.Read(ref _state) == Queued)
-                    {
-                        return true;
-                    }
-
-                    Thread.SpinWait(8);
-                }
+                return true;
             }
 
             lock (_gate)
