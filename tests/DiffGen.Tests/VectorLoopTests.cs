@@ -185,4 +185,166 @@ public class VectorLoopTests
         Assert.Equal(new[] { 0, 3, 0, 3, 3, 0, 3, 1.5, 0 }, dw);
         Assert.Equal(new[] { 0, 3, 0, 3, 3, 0, 3, 1.5, 0 }, db);
     }
+
+    // XOR's network at widths below, at and past a vector: its reverse over units runs lanes (forward scalar, Exp),
+    // loading and adding w1 two elements apart. Against central differences and against the same backprop by hand.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(11)]
+    public void SigmoidLayerAgainstCentralDifferencesAndBackprop(int h)
+    {
+        const int n = 6;
+        var x = Random(2 * n, 31);
+        var y = Enumerable.Range(0, n).Select(s => (double)(s % 2)).ToArray();
+        var (w1, b1, w2) = (Random(2 * h, 32), Random(h, 33, 0.3), Random(h, 34));
+        double[] b2 = [-0.1];
+        var (dw1, db1, dw2, db2) = (new double[2 * h], new double[h], new double[h], new double[1]);
+        var value = V.SigmoidLayerGradient(w1, b1, w2, b2[0], x, y, n, h, dw1, db1, dw2, ref db2[0]);
+        Assert.Equal(V.SigmoidLayer(w1, b1, w2, b2[0], x, y, n, h), value);
+
+        // Backprop by hand, per sample, as XorBenchmarks writes it.
+        var (ew1, eb1, ew2) = (new double[2 * h], new double[h], new double[h]);
+        double eb2 = 0;
+        var hidden = new double[h];
+        for (var s = 0; s < n; s++)
+        {
+            var o = b2[0];
+            for (var j = 0; j < h; j++)
+            {
+                hidden[j] = 1 / (1 + Math.Exp(-(b1[j] + w1[2 * j] * x[2 * s] + w1[2 * j + 1] * x[2 * s + 1])));
+                o += w2[j] * hidden[j];
+            }
+
+            var p = 1 / (1 + Math.Exp(-o));
+            var dOutput = -(y[s] / (p + 1e-8) - (1 - y[s]) / (1 - p + 1e-8)) / n * p * (1 - p);
+            eb2 += dOutput;
+            for (var j = 0; j < h; j++)
+            {
+                ew2[j] += dOutput * hidden[j];
+                var dz = dOutput * w2[j] * hidden[j] * (1 - hidden[j]);
+                eb1[j] += dz;
+                ew1[2 * j] += dz * x[2 * s];
+                ew1[2 * j + 1] += dz * x[2 * s + 1];
+            }
+        }
+
+        double[][] parameters = [w1, b1, w2, b2], gradients = [dw1, db1, dw2, db2], byHand = [ew1, eb1, ew2, [eb2]];
+        for (var q = 0; q < parameters.Length; q++)
+        {
+            for (var i = 0; i < parameters[q].Length; i++)
+            {
+                var at = q;
+                var fd = GradientAssert.CentralDifference(perturbed =>
+                {
+                    var ps = (double[][])parameters.Clone();
+                    ps[at] = perturbed;
+                    return V.SigmoidLayer(ps[0], ps[1], ps[2], ps[3][0], x, y, n, h);
+                }, parameters[q], i);
+                Assert.True(Math.Abs(gradients[q][i] - fd) <= 1e-6 * Math.Max(1, Math.Abs(fd)), $"h = {h}, parameter {q}, element {i}: generated {gradients[q][i]:R}, central difference {fd:R}");
+                Assert.True(Math.Abs(gradients[q][i] - byHand[q][i]) <= 1e-12, $"h = {h}, parameter {q}, element {i}: generated {gradients[q][i]:R}, by hand {byHand[q][i]:R}");
+            }
+        }
+    }
+
+    // Weights three apart in float (eight lanes, tails of 0 to 7) against the double program at the same float point.
+    [Theory]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(16)]
+    [InlineData(23)]
+    public void TanhLayerFloatAgainstDouble(int h)
+    {
+        float[] F(double[] a) => a.Select(v => (float)v).ToArray();
+        double[] D(float[] a) => a.Select(v => (double)v).ToArray();
+        var (w, b, v, x) = (F(Random(3 * h, 41, 0.6)), F(Random(h, 42, 0.3)), F(Random(h, 43)), F(Random(3, 44)));
+        var (dw, db, dv) = (new float[w.Length], new float[h], new float[h]);
+        var value = V.TanhLayerFloatGradient(w, b, v, x, h, dw, db, dv);
+        var (ew, eb, ev) = (new double[w.Length], new double[h], new double[h]);
+        var expected = V.TanhLayerGradient(D(w), D(b), D(v), D(x), h, ew, eb, ev);
+        Assert.True(Math.Abs(value - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"value: float {value:R}, double {expected:R}");
+        foreach (var (got, want) in new[] { (D(dw), ew), (D(db), eb), (D(dv), ev) })
+        {
+            for (var i = 0; i < want.Length; i++)
+            {
+                Assert.True(Math.Abs(got[i] - want[i]) <= 1e-4 * Math.Max(1, Math.Abs(want[i])), $"h = {h}, element {i}: float {got[i]:R}, double {want[i]:R}");
+            }
+        }
+
+        // And the double program's gradient against central differences.
+        double[][] parameters = [D(w), D(b), D(v)], gradients = [ew, eb, ev];
+        for (var q = 0; q < parameters.Length; q++)
+        {
+            for (var i = 0; i < parameters[q].Length; i++)
+            {
+                var at = q;
+                var fd = GradientAssert.CentralDifference(perturbed =>
+                {
+                    var ps = (double[][])parameters.Clone();
+                    ps[at] = perturbed;
+                    return V.TanhLayer(ps[0], ps[1], ps[2], D(x), h);
+                }, parameters[q], i);
+                Assert.True(Math.Abs(gradients[q][i] - fd) <= 1e-6 * Math.Max(1, Math.Abs(fd)), $"h = {h}, parameter {q}, element {i}: generated {gradients[q][i]:R}, central difference {fd:R}");
+            }
+        }
+    }
+
+    // ∂/∂a = Σ (e^η − y), ∂/∂b = Σ (e^η − y)·t: the Poisson regression's score, a and b gathered per lane.
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(10)]
+    [InlineData(257)]
+    public void PoissonLikelihoodAgainstItsScore(int n)
+    {
+        var t = Random(n, 51, 2);
+        var counts = t.Select((v, i) => (double)((i * 7 + 3) % 5)).ToArray();
+        const double a = 0.3, b = -0.4;
+        double da = 0, db = 0;
+        var value = V.PoissonLikelihoodGradient(a, b, t, counts, ref da, ref db);
+        var rates = t.Select(v => Math.Exp(a + b * v)).ToArray();
+        Assert.Equal(rates.Select((r, i) => r - counts[i] * (a + b * t[i])).Sum(), value, 10);
+        Assert.Equal(rates.Select((r, i) => r - counts[i]).Sum(), da, 10);
+        Assert.Equal(rates.Select((r, i) => (r - counts[i]) * t[i]).Sum(), db, 10);
+    }
+
+    // Units 0, 3 and 6 are off: with the incoming adjoint +∞ their weights (two apart) and bias stay exactly 0.
+    [Fact]
+    public void StridedOffUnitsAddNothingUnderAnInfiniteAdjoint()
+    {
+        double[] w = [-1, -1, 1, 0.5, 0.2, 0.1, -2, 0.5, 1, 1, 0.3, -0.1, -0.5, -0.5, 1, 1, 2, -1];
+        double[] b = [0, 0.1, 0.2, 0, 0.3, 0.1, 0, 0.2, 0.4];
+        var v = Random(9, 61, 0.5);
+        const double x0 = 1, x1 = 0.5;
+        var (dw, db, dv) = (new double[18], new double[9], new double[9]);
+        double dx0 = 0, dx1 = 0;
+        V.GatedSoftScaledLayerGradient(w, b, v, x0, x1, dw, db, dv, ref dx0, ref dx1, double.PositiveInfinity);
+        var off = Enumerable.Range(0, 9).Where(j => w[2 * j] * x0 + w[2 * j + 1] * x1 + b[j] < 0).ToArray();
+        Assert.Equal(new[] { 0, 3, 6 }, off);
+        foreach (var j in off)
+        {
+            Assert.Equal(0.0, dw[2 * j]);
+            Assert.Equal(0.0, dw[2 * j + 1]);
+            Assert.Equal(0.0, db[j]);
+            Assert.Equal(0.0, dv[j]);
+        }
+
+        // With a finite adjoint, exactly: ∂/∂w[2j] = x0·e^v[j], ∂/∂w[2j+1] = x1·e^v[j], ∂/∂b[j] = e^v[j] on the units that are on.
+        (dw, db, dv) = (new double[18], new double[9], new double[9]);
+        (dx0, dx1) = (0, 0);
+        V.GatedSoftScaledLayerGradient(w, b, v, x0, x1, dw, db, dv, ref dx0, ref dx1);
+        for (var j = 0; j < 9; j++)
+        {
+            var on = !off.Contains(j);
+            var z = w[2 * j] * x0 + w[2 * j + 1] * x1 + b[j];
+            Assert.Equal(on ? x0 * Math.Exp(v[j]) : 0, dw[2 * j], 14);
+            Assert.Equal(on ? x1 * Math.Exp(v[j]) : 0, dw[2 * j + 1], 14);
+            Assert.Equal(on ? Math.Exp(v[j]) : 0, db[j], 14);
+            Assert.Equal(Math.Max(0, z) * Math.Exp(v[j]), dv[j], 14);
+        }
+    }
 }

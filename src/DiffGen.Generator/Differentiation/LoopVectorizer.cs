@@ -15,6 +15,10 @@ namespace DiffGen.Generator.Differentiation;
 /// those a vector computes as the scalar does, bit for bit: + − × ÷, negation, and max/min against 0 (ReLU); a
 /// local derivative with any other function keeps the scalar loop. Sums add lane by lane, then across: they
 /// round as the blocked products already do, within a few ulps.
+/// A loop whose forward body computes what lanes cannot (Exp, Tanh, Log: a sigmoid layer) may still run its
+/// reverse in lanes when the reversed iteration is all + − × ÷ over saved values: the forward loop stays scalar
+/// and pushes each iteration's values in the order the lanes read them back. Its reverse also steps integer
+/// indices of the form a·counter + b (<c>w1[2·j + 1]</c>, a literal a ≥ 1): loads and adds at index + k·a.
 /// </summary>
 internal static class LoopVectorizer
 {
@@ -40,11 +44,12 @@ internal static class LoopVectorizer
             return null;
         }
 
-        // Too few iterations, known now, to fill two vectors: the scalar loop is as fast (XOR's 4 units).
+        // Fewer iterations, known now, than a vector: the vector loop would never run.
         var type = accumulators.Count > 0 ? program.Variables[accumulators[0].Carried].Type : FirstAssignedType(loop, program);
-        if (type is null || !type.IsFloating
-            || Literals.IntegerValue(counter.Start) is { } low && Literals.IntegerValue(counter.Bound) is { } high
-               && high - low + (counter.Comparison == BinaryOperator.LessOrEqual ? 1 : 0) < 2 * Width(type))
+        long? trips = Literals.IntegerValue(counter.Start) is { } low && Literals.IntegerValue(counter.Bound) is { } high
+            ? high - low + (counter.Comparison == BinaryOperator.LessOrEqual ? 1 : 0)
+            : null;
+        if (type is null || !type.IsFloating || trips < Width(type))
         {
             return null;
         }
@@ -64,6 +69,7 @@ internal static class LoopVectorizer
 
         var lanes = new HashSet<int>(accumulators.Select(a => a.Carried));
         var offsets = new HashSet<int>();
+        var forwardLanes = true;
         foreach (var statement in loop.Body)
         {
             switch (statement)
@@ -83,9 +89,24 @@ internal static class LoopVectorizer
                                               && product.Inner.Counter == counter.Counter
                                               && lanes.Contains(product.Kernel.Accumulator):
                     break;
+                case AssignStatement:
+                    // A statement lanes cannot compute exactly (Exp, a read at 2·j): the forward stays scalar.
+                    forwardLanes = false;
+                    break;
                 default:
                     return null;
             }
+        }
+
+        if (!forwardLanes)
+        {
+            return ReverseOnly(loop, iteration, program, saved, accumulators, gate, names, counter.Counter, type, assigned);
+        }
+
+        // Below two vectors' worth of iterations, a loop whose forward runs lanes too is as fast scalar.
+        if (trips < 2 * Width(type))
+        {
+            return null;
         }
 
         // Offsets are read only by the products and by each other, so no sweep computes them here.
@@ -112,17 +133,157 @@ internal static class LoopVectorizer
             return null;
         }
 
-        var reverse = ReversedIteration(iteration, counter.Counter, lanes, program, type);
+        var reverse = ReversedIteration(iteration, counter.Counter, lanes, program, type, steps: null);
         if (reverse is null)
         {
             return null;
         }
 
-        var (locals, gathered) = reverse.Value;
+        return Create(program, type, lanes, reverse.Value, gate, names, forwardLanes: true, new Dictionary<int, int>());
+    }
+
+    private static VectorLoop Create(
+        IrProgram program, TypeRef type, HashSet<int> lanes, (List<string> Locals, List<string> Gathered) reverse,
+        (int Value, Operand Zero)? gate, NameScope names, bool forwardLanes, Dictionary<int, int> steps)
+    {
+        var (locals, gathered) = reverse;
         var laneNames = lanes.Select(v => program.Variables[v].Name).Concat(locals).Concat(gathered).Distinct()
             .Select(scalar => new LaneName(scalar, names.Claim(scalar + "Lanes")))
             .ToEquatableArray();
-        return new VectorLoop(type, laneNames, gathered.ToEquatableArray(), gate, names.Claim("onLanes"), names.Claim("tapeBase"));
+        var strides = steps.Where(s => s.Value >= 1).OrderBy(s => s.Key).Select(s => new StridedIndex(s.Key, s.Value)).ToEquatableArray();
+        return new VectorLoop(type, laneNames, gathered.ToEquatableArray(), gate, names.Claim("onLanes"), names.Claim("tapeBase"), forwardLanes, strides);
+    }
+
+    // The reverse alone in lanes, the forward loop scalar: its body plain assignments (no loop or branch pushes
+    // values of its own between an iteration's saves), nothing after the loop reading a value of one iteration,
+    // and every saved value a lane of the loop's type.
+    private static VectorLoop? ReverseOnly(
+        LoopStatement loop,
+        IReadOnlyList<SweepStatement> iteration,
+        IrProgram program,
+        IReadOnlyList<int> saved,
+        IReadOnlyList<(int Carried, AssignStatement Update)> accumulators,
+        (int Value, Operand Zero)? gate,
+        NameScope names,
+        int counter,
+        TypeRef type,
+        HashSet<int> assigned)
+    {
+        if (loop.Body.Any(s => s is not (AssignStatement or SourceComment)))
+        {
+            return null;
+        }
+
+        var carried = new HashSet<int>(accumulators.Select(a => a.Carried));
+        var inside = new HashSet<IrStatement>(IrQueries.Walk(new IrStatement[] { loop }), ReferenceComparer<IrStatement>.Instance);
+        var outside = IrQueries.Walk(program.Body).Where(s => !inside.Contains(s)).ToList();
+        bool OfAnIteration(int v) => (assigned.Contains(v) || v == counter) && !carried.Contains(v);
+        if (outside.SelectMany(IrQueries.OperandsOf).OfType<VariableOperand>().Any(v => OfAnIteration(v.Id))
+            || outside.OfType<AssignStatement>().Any(a => OfAnIteration(a.Target))
+            || saved.Any(v => program.Variables[v].Type != type || program.Variables[v].Shape != ParameterShape.Scalar))
+        {
+            return null;
+        }
+
+        var lanes = new HashSet<int>(saved);
+        var steps = new Steps(counter, assigned);
+        var reverse = ReversedIteration(iteration, counter, lanes, program, type, steps);
+        if (reverse is null)
+        {
+            return null;
+        }
+
+        // Each element of a gradient must receive its contributions in the order the scalar loop gives them: no two
+        // iterations add into one element (w[j] and w[j + 1] would: the lanes would add them the other way round).
+        var adds = iteration.OfType<AccumulateStatement>().Where(a => a.Target.Index is VariableOperand)
+            .Select(a => (a.Target.Name, Form: steps.Of[((VariableOperand)a.Target.Index!).Id])).ToList();
+        if (adds.Any(x => adds.Any(y => x.Name == y.Name && x.Form.MayMeetAcrossIterations(y.Form))))
+        {
+            return null;
+        }
+
+        return Create(program, type, lanes, reverse.Value, gate, names, forwardLanes: false, steps.Of.ToDictionary(s => s.Key, s => s.Value.Step));
+    }
+
+    /// <summary>
+    /// A reverse-only loop's integers and uniform values: each integer the reversed iteration computes is an
+    /// <see cref="Affine"/> step·counter + base + offset, the base the same in every iteration; a variable the loop
+    /// never assigns is uniform.
+    /// </summary>
+    private sealed class Steps(int counter, HashSet<int> assigned)
+    {
+        public Dictionary<int, Affine> Of { get; } = new() { [counter] = new Affine(1, string.Empty, 0) };
+
+        /// <summary>Floating values of the iteration that are the same in every lane (x[s·2] in a loop over j).</summary>
+        public HashSet<int> Uniform { get; } = new();
+
+        public int? Step(Operand operand) => Form(operand)?.Step;
+
+        public bool IsUniform(Operand operand) => operand is LiteralOperand
+            || operand is VariableOperand { Id: var id } && (Uniform.Contains(id) || !assigned.Contains(id) && !Of.ContainsKey(id));
+
+        private Affine? Form(Operand operand) => operand switch
+        {
+            LiteralOperand literal when Literals.IntegerValue(literal) is { } value => new Affine(0, string.Empty, value),
+            VariableOperand { Id: var id } when Of.TryGetValue(id, out var form) => form,
+            VariableOperand { Id: var id } when !assigned.Contains(id) => new Affine(0, "+v" + id, 0),
+            _ => null,
+        };
+
+        // + and − of such forms, × by a literal; null for anything else (a step no lane could take).
+        public Affine? FormOf(Operation operation)
+        {
+            switch (operation)
+            {
+                case CopyOperation copy:
+                    return Form(copy.Value);
+                case LengthRead { Array: var array } when !assigned.Contains(array):
+                    return new Affine(0, "+length" + array, 0);
+                case BinaryOperation { Checked: false, Operator: BinaryOperator.Add or BinaryOperator.Subtract } sum
+                    when Form(sum.Left) is { } left && Form(sum.Right) is { } right:
+                    return sum.Operator == BinaryOperator.Add ? left.Plus(right, 1) : left.Plus(right, -1);
+                case BinaryOperation { Checked: false, Operator: BinaryOperator.Multiply } product when Form(product.Left) is { } left && Form(product.Right) is { } right:
+                    return left.IsLiteral ? right.Times(left.Offset) : right.IsLiteral ? left.Times(right.Offset) : null;
+                default:
+                    return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// An integer Step·counter + Base + Offset: Base the invariant part, its signed terms sorted ("+v3 -length5": the same
+    /// text, the same value in every iteration), Offset a literal. Small literals only, so nothing overflows.
+    /// </summary>
+    private sealed record Affine(int Step, string Base, long Offset)
+    {
+        private const long Limit = 1 << 20;
+
+        public bool IsLiteral => Step == 0 && Base.Length == 0;
+
+        public Affine? Plus(Affine other, int sign)
+        {
+            var step = (long)Step + sign * other.Step;
+            var offset = Offset + sign * other.Offset;
+            var terms = Terms(Base).Concat(Terms(other.Base).Select(t => sign > 0 ? t : (t[0] == '+' ? "-" : "+") + t.Substring(1)))
+                .OrderBy(t => t, System.StringComparer.Ordinal);
+            return System.Math.Abs(step) > Limit || System.Math.Abs(offset) > Limit ? null : new Affine((int)step, string.Join(" ", terms), offset);
+        }
+
+        public Affine? Times(long factor) =>
+            System.Math.Abs(factor) > Limit || System.Math.Abs((long)Step * factor) > Limit || System.Math.Abs(Offset * factor) > Limit
+                ? null
+                : new Affine((int)(Step * factor), Base.Length == 0 || factor == 1 ? Base : "+" + factor + "*(" + Base + ")", Offset * factor);
+
+        // The signed terms of a base: "+v3 -length5".
+        private static IEnumerable<string> Terms(string text) => text.Split(new[] { ' ' }, System.StringSplitOptions.RemoveEmptyEntries);
+
+        /// <summary>
+        /// Whether two iterations could add into one element through these two indices, which would change the order
+        /// an element receives its contributions in: a·j₁ + b₁ = a·j₂ + b₂ for j₁ ≠ j₂ unless b₂ − b₁ is 0 or not a multiple
+        /// of a. Different steps or bases: assumed to.
+        /// </summary>
+        public bool MayMeetAcrossIterations(Affine other) =>
+            Step != other.Step || Base != other.Base || (other.Offset - Offset != 0 && (other.Offset - Offset) % Step == 0);
     }
 
     private static TypeRef? FirstAssignedType(LoopStatement loop, IrProgram program) =>
@@ -161,8 +322,10 @@ internal static class LoopVectorizer
 
     // The reversed iteration's adjoint locals and the outside adjoints it gathers into, or null when a statement
     // has no lane-by-lane form.
+    // A reverse-only loop's iteration also computes integers and uniform values as scalars (steps), and adds into
+    // arrays at stepped indices; its lanes grow with the values it computes from them.
     private static (List<string> Locals, List<string> Gathered)? ReversedIteration(
-        IReadOnlyList<SweepStatement> iteration, int counter, HashSet<int> lanes, IrProgram program, TypeRef type)
+        IReadOnlyList<SweepStatement> iteration, int counter, HashSet<int> lanes, IrProgram program, TypeRef type, Steps? steps)
     {
         var locals = new List<string>();
         var gathered = new List<string>();
@@ -178,13 +341,15 @@ internal static class LoopVectorizer
                 case PrimalStatement { Assignment: var assignment } when lanes.Contains(assignment.Target)
                                                                          && Elementwise(assignment.Operation, counter, program, type, _ => true):
                     break;
+                case PrimalStatement { Assignment: var assignment } when steps is not null && Scalar(assignment, program, type, steps, lanes):
+                    break;
                 case DeclareZero zero when zero.Type == type:
                     locals.AddRange(zero.Names);
                     break;
                 case AccumulateStatement a when a.Type == type && a.TargetType == type
                                                 && a.Target.Column is null && a.Target.Member is null
                                                 && a.Source.Index is null && a.Source.Column is null && a.Source.Member is null
-                                                && (a.Target.Index is null || a.Target.Index is VariableOperand { Id: var i } && i == counter)
+                                                && (a.Target.Index is null || a.Target.Index is VariableOperand { Id: var i } && (i == counter || steps?.Of.TryGetValue(i, out var form) == true && form.Step >= 1))
                                                 && Lanewise(a.Partial.Derivative):
                     read.Add(a.Source.Name);
                     if (a.Declare)
@@ -204,6 +369,69 @@ internal static class LoopVectorizer
 
         // An outside adjoint both read and gathered would need the iterations in order.
         return gathered.Any(read.Contains) ? null : (locals, gathered);
+    }
+
+    // A reverse-only iteration's recomputation: an integer of a known step, a value the same in every lane (computed
+    // once, a scalar), or a lane computed from lanes and uniform values (a read at a stepped index a strided load).
+    private static bool Scalar(AssignStatement assignment, IrProgram program, TypeRef type, Steps steps, HashSet<int> lanes)
+    {
+        var target = program.Variables[assignment.Target];
+        if (target.Shape != ParameterShape.Scalar)
+        {
+            return false;
+        }
+
+        if (target.Type == TypeRef.Int)
+        {
+            if (steps.FormOf(assignment.Operation) is not { } form || form.Step < 0)
+            {
+                return false;
+            }
+
+            steps.Of[assignment.Target] = form;
+            return true;
+        }
+
+        if (target.Type != type)
+        {
+            return false;
+        }
+
+        if (assignment.Operation is ElementRead { Index: var index } read && program.Variables[read.Array].Type == type
+            && program.Variables[read.Array].Shape is ParameterShape.Array or ParameterShape.Span && steps.IsUniform(new VariableOperand(read.Array)))
+        {
+            switch (steps.Step(index))
+            {
+                case 0:
+                    steps.Uniform.Add(assignment.Target);
+                    return true;
+                case >= 1:
+                    lanes.Add(assignment.Target);
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        var operands = IrQueries.Operands(assignment.Operation).ToList();
+        if (operands.All(steps.IsUniform) && assignment.Operation is not ElementRead)
+        {
+            if (!Elementwise(assignment.Operation, -1, program, type, _ => true))
+            {
+                return false;
+            }
+
+            steps.Uniform.Add(assignment.Target);
+            return true;
+        }
+
+        if (Elementwise(assignment.Operation, -1, program, type, v => lanes.Contains(v) || steps.IsUniform(new VariableOperand(v))))
+        {
+            lanes.Add(assignment.Target);
+            return true;
+        }
+
+        return false;
     }
 
     // A local derivative a vector computes lane by lane: arithmetic, comparisons, selects and constants.

@@ -118,7 +118,8 @@ internal static partial class GradientEmitter
 
         writer.Open("// vectorized: the reversed iterations Vector256<" + vector.Type.Name + ">.Count at a time, in order (each adds only into its own elements"
             + (vector.Gathered.Count > 0 ? " and, per lane, into sums added after the loop" : string.Empty) + ")"
-            + (vector.Gate is { } g ? "; a unit whose max(" + spelling.Operand(g.Zero) + ", " + spelling.Name(g.Value) + ") is off adds nothing, its lanes masked" : string.Empty));
+            + (vector.Gate is { } g ? "; a unit whose max(" + spelling.Operand(g.Zero) + ", " + spelling.Name(g.Value) + ") is off adds nothing, its lanes masked" : string.Empty)
+            + (vector.Strides.Any(s => s.Stride > 1) ? "; an index that steps by k per iteration loads and adds lanes k elements apart" : string.Empty));
         if (locals is { } tape)
         {
             writer.Line("int " + vector.TapeBase + " = " + tape.Top + " - " + (stride == 1 ? string.Empty : stride + " * ") + "(int)" + Trips(spelling, counter) + ";   // where the loop's saved values start");
@@ -205,8 +206,12 @@ internal static partial class GradientEmitter
                 case SweepComment comment:
                     writer.Line("// " + comment.Text);
                     break;
-                case PrimalStatement primal:
+                case PrimalStatement primal when vector.IsLane(spelling.Name(primal.Assignment.Target)):
                     writer.Line(Assign(spelling.Name(primal.Assignment.Target)) + " = " + lanes.Operation(primal.Assignment.Operation) + ";");
+                    break;
+                case PrimalStatement uniform:
+                    // The same in every lane, or an index of the vector's first lane: once, as a scalar.
+                    WriteStatements(writer, context, new SweepStatement[] { uniform }.ToEquatableArray());
                     break;
                 case ForwardProductRead read:
                 {
@@ -233,7 +238,7 @@ internal static partial class GradientEmitter
                     var comment = "   " + AccumulateComment(spelling, a);
                     if (a.Target.Index is { } index)
                     {
-                        writer.Line("global::DiffGen.Kernels.AddLanes<" + vector.Type.Name + ">(" + a.Target.Name + ", " + spelling.SpanIndex(index) + ", "
+                        writer.Line("global::DiffGen.Kernels.AddLanes<" + vector.Type.Name + ">(" + a.Target.Name + ", " + spelling.SpanIndex(index) + lanes.Stride(index) + ", "
                             + (subtract ? "-" + CSharpSpelling.Parenthesize(contribution) : contribution) + (mask is null ? string.Empty : ", " + mask) + ");" + comment);
                     }
                     else if (vector.Gathered.Contains(a.Target.Name) && mask is not null)
@@ -309,10 +314,14 @@ internal static partial class GradientEmitter
             // max(0, z) and min(0, z) as the scalar functions give them, NaN and signed zeros included.
             IntrinsicCall { Function: var function, Arguments: var arguments } when function is "Max" or "Min" =>
                 Extreme(function, Literals.FloatingValue(arguments[0]) == 0 ? arguments[1] : arguments[0]),
-            ElementRead read when read.Index is VariableOperand { Id: var index } && index == Counter =>
-                "global::DiffGen.Kernels.LoadLanes<" + Vector.Type.Name + ">(" + _spelling.Name(read.Array) + ", " + _spelling.Name(index) + ")",
+            ElementRead read when read.Index is VariableOperand { Id: var index } && (index == Counter || Vector.StrideOf(index) is not null) =>
+                "global::DiffGen.Kernels.LoadLanes<" + Vector.Type.Name + ">(" + _spelling.Name(read.Array) + ", " + _spelling.Name(index) + Stride(read.Index) + ")",
             _ => throw new System.InvalidOperationException("the operation " + operation.GetType().Name + " has no lanes"),
         };
+
+        /// <summary>The step argument of a load or add at an index that moves by more than one per lane (", 2"), else nothing.</summary>
+        public string Stride(Operand index) =>
+            index is VariableOperand { Id: var id } && id != Counter && Vector.StrideOf(id) is { } stride && stride != 1 ? ", " + stride : string.Empty;
 
         // max(0, z): 0 where z ≤ 0 (−0 too), z where z > 0 or NaN. min(0, z): 0 where z > 0, z elsewhere (−0 and NaN too).
         private string Extreme(string function, Operand value)

@@ -530,7 +530,7 @@ internal static partial class GradientEmitter
         }
 
         var slicedRows = context.SliceRows(writer, loop, forward.Body);
-        if (forward.Vector is { } vector)
+        if (forward.Vector is { ForwardLanes: true } vector)
         {
             WriteVectorForwardLoop(writer, context, forward, vector);
         }
@@ -593,7 +593,9 @@ internal static partial class GradientEmitter
         }
         else if (forward.Saved.Count > 0)
         {
-            writer.Line("// save what this iteration overwrites and the reverse sweep needs");
+            writer.Line(forward.Vector is { } reversedInLanes
+                ? "// save what this iteration overwrites and the reverse sweep needs, in order: it reads them back Vector256<" + reversedInLanes.Type.Name + ">.Count iterations at a time"
+                : "// save what this iteration overwrites and the reverse sweep needs");
             foreach (var variable in forward.Saved)
             {
                 var tape = context.TapeOf(variable);

@@ -53,18 +53,35 @@ internal sealed record ForwardLoop(
 /// </param>
 /// <param name="Mask">The reverse's lane mask of the gate: which lanes' units are on.</param>
 /// <param name="TapeBase">The reverse's position of the loop's first saved value on its tape.</param>
+/// <param name="ForwardLanes">
+/// Whether the forward sweep runs lanes too. When false (its body calls a function with no exact lane form:
+/// Exp, Tanh, Log…), the forward loop is the scalar one, which pushes each iteration's values in the same
+/// positional order, and only the reverse, all + − × ÷, runs lanes: a sigmoid layer's backward pass.
+/// </param>
+/// <param name="Strides">
+/// The reverse's integer indices that step by more than one per iteration (<c>w1[2·j + 1]</c>), with their step: computed
+/// once per vector for its first lane, the lanes at index + k·step.
+/// </param>
 internal sealed record VectorLoop(
     TypeRef Type,
     EquatableArray<LaneName> Lanes,
     EquatableArray<string> Gathered,
     (int Value, Operand Zero)? Gate,
     string Mask,
-    string TapeBase)
+    string TapeBase,
+    bool ForwardLanes,
+    EquatableArray<StridedIndex> Strides)
 {
     public string LanesOf(string scalar) => Lanes.First(l => l.Scalar == scalar).Lanes;
 
     public bool IsLane(string scalar) => Lanes.Any(l => l.Scalar == scalar);
+
+    /// <summary>The step of an index variable from one lane to the next, or null when it is not one of <see cref="Strides"/>.</summary>
+    public int? StrideOf(int index) => Strides.Where(s => s.Index == index).Select(s => (int?)s.Stride).FirstOrDefault();
 }
+
+/// <summary>An integer of a vectorized loop's reversed iteration that is <paramref name="Stride"/>·counter + (the same for every iteration).</summary>
+internal sealed record StridedIndex(int Index, int Stride);
 
 /// <summary>The vector local (<paramref name="Lanes"/>) that stands for a scalar of a vectorized loop.</summary>
 internal sealed record LaneName(string Scalar, string Lanes);

@@ -53,7 +53,7 @@ partial class Fit
                     // error += r * r;
                     u11 = u10 * u10;
                     u12 = u2 + u11;
-                    // save what this iteration overwrites and the reverse sweep needs
+                    // save what this iteration overwrites and the reverse sweep needs, in order: it reads them back Vector256<double>.Count iterations at a time
                     tapeDoubleStorage[tapeDoubleTop++] = u7;
                     u2 = u12;   // to the next iteration
                 }
@@ -70,24 +70,54 @@ partial class Fit
             {
                 global::System.Span<double> tapeDoubleStorage = tapeDouble.Storage;
                 int tapeDoubleTop = tapeDouble.Count;
-                for (int i = u1; i > 0;)
+                // vectorized: the reversed iterations Vector256<double>.Count at a time, in order (each adds only into its own elements and, per lane, into sums added after the loop)
                 {
-                    i--;
-                    u7 = tapeDoubleStorage[--tapeDoubleTop];
-                    u5 = t[i];
-                    u8 = d_Amplitude * u7;
-                    u9 = y[i];
-                    u10 = u8 - u9;
-                    // error += r * r;
-                    double du11 = du2;   // ∂u12/∂u11 = 1
-                    double du10 = du11 * u10;   // ∂u11/∂u10 = u10
-                    du10 += du11 * u10;   // ∂u11/∂u10 = u10
-                    // double r = d.Amplitude * Math.Exp(-d.Rate * t[i]) - y[i];
-                    double du8 = du10;   // ∂u10/∂u8 = 1
-                    dd_Amplitude += du8 * u7;   // ∂u8/∂d_Amplitude = u7
-                    double du7 = du8 * d_Amplitude;   // ∂u8/∂u7 = d_Amplitude
-                    double du6 = du7 * u7;   // ∂u7/∂u6 = exp(u6)
-                    du4 += du6 * u5;   // ∂u6/∂u4 = u5
+                    int tapeBase = tapeDoubleTop - (int)global::DiffGen.Tape.Trips(0, u1);   // where the loop's saved values start
+                    int i = 0;
+                    if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                    {
+                        var dd_AmplitudeLanes = global::System.Runtime.Intrinsics.Vector256<double>.Zero;   // dd_Amplitude's share, per lane
+                        var du4Lanes = global::System.Runtime.Intrinsics.Vector256<double>.Zero;   // du4's share, per lane
+                        for (; (long)u1 - i >= global::System.Runtime.Intrinsics.Vector256<double>.Count; i += global::System.Runtime.Intrinsics.Vector256<double>.Count)
+                        {
+                            var u7Lanes = global::DiffGen.Kernels.LoadLanes<double>(tapeDoubleStorage, tapeBase + i);
+                            var u5Lanes = global::DiffGen.Kernels.LoadLanes<double>(t, i);
+                            var u8Lanes = global::System.Runtime.Intrinsics.Vector256.Create(d_Amplitude) * u7Lanes;
+                            var u9Lanes = global::DiffGen.Kernels.LoadLanes<double>(y, i);
+                            var u10Lanes = u8Lanes - u9Lanes;
+                            // error += r * r;
+                            var du11Lanes = global::System.Runtime.Intrinsics.Vector256.Create(du2);   // ∂u12/∂u11 = 1
+                            var du10Lanes = du11Lanes * u10Lanes;   // ∂u11/∂u10 = u10
+                            du10Lanes += du11Lanes * u10Lanes;   // ∂u11/∂u10 = u10
+                            // double r = d.Amplitude * Math.Exp(-d.Rate * t[i]) - y[i];
+                            var du8Lanes = du10Lanes;   // ∂u10/∂u8 = 1
+                            dd_AmplitudeLanes += du8Lanes * u7Lanes;   // ∂u8/∂d_Amplitude = u7
+                            var du7Lanes = du8Lanes * global::System.Runtime.Intrinsics.Vector256.Create(d_Amplitude);   // ∂u8/∂u7 = d_Amplitude
+                            var du6Lanes = du7Lanes * u7Lanes;   // ∂u7/∂u6 = exp(u6)
+                            du4Lanes += du6Lanes * u5Lanes;   // ∂u6/∂u4 = u5
+                        }
+                        dd_Amplitude += global::System.Runtime.Intrinsics.Vector256.Sum(dd_AmplitudeLanes);
+                        du4 += global::System.Runtime.Intrinsics.Vector256.Sum(du4Lanes);
+                    }
+                    for (; i < u1; i++)
+                    {
+                        u7 = tapeDoubleStorage[tapeBase + i];
+                        u5 = t[i];
+                        u8 = d_Amplitude * u7;
+                        u9 = y[i];
+                        u10 = u8 - u9;
+                        // error += r * r;
+                        double du11 = du2;   // ∂u12/∂u11 = 1
+                        double du10 = du11 * u10;   // ∂u11/∂u10 = u10
+                        du10 += du11 * u10;   // ∂u11/∂u10 = u10
+                        // double r = d.Amplitude * Math.Exp(-d.Rate * t[i]) - y[i];
+                        double du8 = du10;   // ∂u10/∂u8 = 1
+                        dd_Amplitude += du8 * u7;   // ∂u8/∂d_Amplitude = u7
+                        double du7 = du8 * d_Amplitude;   // ∂u8/∂u7 = d_Amplitude
+                        double du6 = du7 * u7;   // ∂u7/∂u6 = exp(u6)
+                        du4 += du6 * u5;   // ∂u6/∂u4 = u5
+                    }
+                    tapeDoubleTop = tapeBase;   // the loop's saved values, all read
                 }
                 tapeDouble.SetCount(tapeDoubleTop);
             }

@@ -87,4 +87,84 @@ public static partial class VectorLoops
 
         return s;
     }
+
+    /// <summary>
+    /// XOR's network at any width: n samples of two inputs through h sigmoid units (weights w1[2·j], w1[2·j + 1]) and a
+    /// sigmoid output, binary cross-entropy. Exp keeps the forward loop over units scalar; its reverse runs lanes.
+    /// </summary>
+    [Differentiable]
+    public static double SigmoidLayer(double[] w1, double[] b1, double[] w2, double b2, [NoDerivative] double[] x, [NoDerivative] double[] y, int n, int h)
+    {
+        double loss = 0;
+        for (int s = 0; s < n; s++)
+        {
+            double o = b2;
+            for (int j = 0; j < h; j++)
+            {
+                double z = b1[j] + w1[j * 2] * x[s * 2] + w1[j * 2 + 1] * x[s * 2 + 1];
+                o += w2[j] / (1 + Math.Exp(-z));
+            }
+
+            double p = 1 / (1 + Math.Exp(-o));
+            loss -= y[s] * Math.Log(p + 1e-8) + (1 - y[s]) * Math.Log(1 - p + 1e-8);
+        }
+
+        return loss / n;
+    }
+
+    /// <summary>A tanh layer over three inputs in float (weights three apart), its output squared: eight lanes a vector.</summary>
+    [Differentiable]
+    public static float TanhLayerFloat(float[] w, float[] b, float[] v, [NoDerivative] float[] x, int h)
+    {
+        float output = 0;
+        for (int j = 0; j < h; j++)
+        {
+            float z = w[3 * j] * x[0] + w[3 * j + 1] * x[1] + w[3 * j + 2] * x[2] + b[j];
+            output += v[j] * MathF.Tanh(z);
+        }
+
+        return output * output / 2;
+    }
+
+    /// <summary><see cref="TanhLayerFloat"/> in double.</summary>
+    [Differentiable]
+    public static double TanhLayer(double[] w, double[] b, double[] v, [NoDerivative] double[] x, int h)
+    {
+        double output = 0;
+        for (int j = 0; j < h; j++)
+        {
+            double z = w[3 * j] * x[0] + w[3 * j + 1] * x[1] + w[3 * j + 2] * x[2] + b[j];
+            output += v[j] * Math.Tanh(z);
+        }
+
+        return output * output / 2;
+    }
+
+    /// <summary>The negative log-likelihood of a Poisson regression, log-rate a + b·t: the rate's Exp keeps the forward scalar.</summary>
+    [Differentiable]
+    public static double PoissonLikelihood(double a, double b, [NoDerivative] double[] t, [NoDerivative] double[] counts)
+    {
+        double nll = 0;
+        for (int i = 0; i < t.Length; i++)
+        {
+            double eta = a + b * t[i];
+            nll += Math.Exp(eta) - counts[i] * eta;
+        }
+
+        return nll;
+    }
+
+    /// <summary>ReLU units over two inputs (weights two apart) scaled by exp(v[j]): a gated reverse in lanes, masked.</summary>
+    [Differentiable]
+    public static double GatedSoftScaledLayer(double[] w, double[] b, double[] v, double x0, double x1)
+    {
+        double s = 0;
+        for (int j = 0; j < b.Length; j++)
+        {
+            double z = w[2 * j] * x0 + w[2 * j + 1] * x1 + b[j];
+            s += Math.Max(0, z) * Math.Exp(v[j]);
+        }
+
+        return s;
+    }
 }
