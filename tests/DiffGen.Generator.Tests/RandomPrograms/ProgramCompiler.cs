@@ -189,5 +189,9 @@ public sealed class ProgramBatch : IDisposable
         ["generated-vector-loop-masked"] = "its lanes masked",
         // its reverse adding into an adjoint outside the loop per lane
         ["generated-vector-loop-gathered"] = "into sums added after the loop",
+        // a loop whose forward stays scalar (Exp, Tanh, Log) and whose reverse runs lanes
+        ["generated-vector-reverse-only"] = "it reads them back Vector256<",
+        // its lanes loading and adding at indices two or more elements apart (w[2·j + 1])
+        ["generated-vector-loop-strided"] = "elements apart",
     };
 }

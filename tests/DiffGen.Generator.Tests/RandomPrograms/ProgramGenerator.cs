@@ -48,6 +48,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "model-instance", "model-array-element", "model-nullable-member", "model-init-only", "model-enum-member", "helper-vector-valued",
         "matrix-product-nest", "zero-array-per-iteration-argument", "counter-offset-test",
         "wide-unit-loop", "wide-unit-loop-relu", "wide-unit-loop-inclusive", "self-compared-constant",
+        "sigmoid-unit-loop", "sigmoid-unit-loop-strided", "sigmoid-unit-loop-overlapping",
     ];
 
     private static int _ids;
@@ -745,9 +746,10 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
 
         private Stmt Template(int depth)
         {
-            var roll = Next(depth == 0 ? 7 : 3);
+            var roll = Next(depth == 0 ? 8 : 3);
             return roll switch
             {
+                7 when !_inHelper => SigmoidUnitLoop(),
                 6 when !_inHelper => WideUnitLoop(),
                 5 when _hasWeights && !_inHelper => MatrixProductNest(),
                 0 => SiblingLoops(),
@@ -803,6 +805,59 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
                 new DeclareArray(b, units),
                 new For(q, Text(units), [fillA, fillB]),
                 new For(j, Text(units), [preactivation, unit], counting),
+            ]);
+        }
+
+        // A sigmoid (or tanh, Gaussian, log) layer over two inputs, the way XOR's network is written: for (j) { z =
+        // a[2·j]·p + a[2·j + 1]·r + b[j]; o += b[j] / (1 + Exp(−z)); } over 9 units (two double vectors and one, one float
+        // vector and one). The forward keeps the scalar loop (no exact vector Exp); DiffGen runs its reverse in lanes,
+        // loading and adding a's weights two elements apart.
+        private Stmt SigmoidUnitLoop()
+        {
+            const int units = 9;
+            _shapes.Add("sigmoid-unit-loop");
+            var target = Pick(Writable());
+            var (a, b, q, j, z) = (Fresh("a"), Fresh("b"), Fresh("q"), Fresh("j"), Fresh("z"));
+            var others = Writable().Where(n => n != target).ToList();
+            Expr Invariant() => others.Count > 0 && Chance(70) ? new Var(Pick(others)) : new Lit(Math.Round(Uniform(-1, 1), 2));
+
+            _loopDepth++;
+            var fillA = new ElementWrite(a, q, "=", _hasWeights && Chance(60) ? new Binary('*', Expression(1), new Element("w", q + " % 4")) : Expression(2));
+            var fillB = new ElementWrite(b, q, "=", Expression(1));
+            _loopDepth--;
+
+            // The weights of unit j at 2·j and 2·j + 1 (spelled three ways), at j and j + 1 (neighbours share a weight:
+            // two iterations add into one element, so the reverse stays scalar), or at j alone.
+            var strided = Chance(75);
+            var (first, second) = Next(4) switch
+            {
+                0 => (j + " * 2", j + " * 2 + 1"),
+                1 => ("2 * " + j, "2 * " + j + " + 1"),
+                2 => ("2 * " + j, "1 + 2 * " + j),
+                _ => (j, j + " + 1"),
+            };
+            if (strided)
+            {
+                _shapes.Add(first == j ? "sigmoid-unit-loop-overlapping" : "sigmoid-unit-loop-strided");
+            }
+
+            Expr weighted = strided
+                ? new Binary('+', new Binary('*', new Element(a, first), Invariant()), new Binary('*', new Element(a, second), Invariant()))
+                : new Binary('*', new Element(a, j), Invariant());
+            var preactivation = new Declare(z, new Binary('+', weighted, Chance(50) ? new Element(b, j) : Invariant()));
+            Expr unit = Next(4) switch
+            {
+                0 => new Binary('/', new Element(b, j), new Binary('+', new Lit(1), new Call("Exp", [new Negate(new Var(z))]))),
+                1 => new Binary('*', new Call("Tanh", [new Var(z)]), new Element(b, j)),
+                2 => new Binary('*', new Call("Exp", [new Negate(new Binary('*', new Var(z), new Var(z)))]), Invariant()),
+                _ => new Call("Log", [new Binary('+', new Lit(1), new Binary('*', new Var(z), new Var(z)))]),
+            };
+            return new BlockStatement([
+                new DeclareArray(a, strided ? 2 * units : units),
+                new DeclareArray(b, units),
+                new For(q, Text(strided ? 2 * units : units), [fillA]),   // j + 1 reads at most a[units]
+                new For(q, Text(units), [fillB]),
+                new For(j, Text(units), [preactivation, new Assign(target, Chance(75) ? "+=" : "-=", unit)]),
             ]);
         }
 
