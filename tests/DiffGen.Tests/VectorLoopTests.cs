@@ -19,6 +19,26 @@ public class VectorLoopTests
         return Enumerable.Range(0, length).Select(_ => (random.NextDouble() * 2 - 1) * scale).ToArray();
     }
 
+    // Every element of every parameter array: the generated gradient against central differences of f, which takes the
+    // arrays in the same order (a scalar parameter as an array of one).
+    private static void AgainstCentralDifferences(double[][] parameters, double[][] gradients, Func<double[][], double> f, string label)
+    {
+        for (var p = 0; p < parameters.Length; p++)
+        {
+            for (var i = 0; i < parameters[p].Length; i++)
+            {
+                var at = p;
+                var fd = GradientAssert.CentralDifference(perturbed =>
+                {
+                    var ps = (double[][])parameters.Clone();
+                    ps[at] = perturbed;
+                    return f(ps);
+                }, parameters[p], i);
+                Assert.True(Math.Abs(gradients[p][i] - fd) <= 1e-6 * Math.Max(1, Math.Abs(fd)), $"{label}, parameter {p}, element {i}: generated {gradients[p][i]:R}, central difference {fd:R}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
@@ -40,22 +60,7 @@ public class VectorLoopTests
         var value = M.TwoLayer(x, y, n, d, h, w1, b1, w2, b2[0]);
         var returned = M.TwoLayerGradient(x, y, n, d, h, w1, b1, w2, b2[0], dx, dw1, db1, dw2, ref db2[0]);
         Assert.True(Math.Abs(returned - value) <= 1e-13 * Math.Max(1, Math.Abs(value)), $"gradient method returned {returned:R}, the method {value:R}");
-        double[][] parameters = [x, w1, b1, w2, b2], gradients = [dx, dw1, db1, dw2, db2];
-        for (var p = 0; p < parameters.Length; p++)
-        {
-            var array = parameters[p];
-            for (var i = 0; i < array.Length; i++)
-            {
-                var at = p;
-                var fd = GradientAssert.CentralDifference(perturbed =>
-                {
-                    var ps = (double[][])parameters.Clone();
-                    ps[at] = perturbed;
-                    return M.TwoLayer(ps[0], y, n, d, h, ps[1], ps[2], ps[3], ps[4][0]);
-                }, array, i);
-                Assert.True(Math.Abs(gradients[p][i] - fd) <= 1e-6 * Math.Max(1, Math.Abs(fd)), $"h = {h}, parameter {p}, element {i}: generated {gradients[p][i]:R}, central difference {fd:R}");
-            }
-        }
+        AgainstCentralDifferences([x, w1, b1, w2, b2], [dx, dw1, db1, dw2, db2], ps => M.TwoLayer(ps[0], y, n, d, h, ps[1], ps[2], ps[3], ps[4][0]), $"h = {h}");
     }
 
     // The float program's gradient against the double program's at the same (float) point: eight lanes, tails of 0 to 7.
@@ -232,19 +237,12 @@ public class VectorLoopTests
             }
         }
 
-        double[][] parameters = [w1, b1, w2, b2], gradients = [dw1, db1, dw2, db2], byHand = [ew1, eb1, ew2, [eb2]];
-        for (var q = 0; q < parameters.Length; q++)
+        double[][] gradients = [dw1, db1, dw2, db2], byHand = [ew1, eb1, ew2, [eb2]];
+        AgainstCentralDifferences([w1, b1, w2, b2], gradients, ps => V.SigmoidLayer(ps[0], ps[1], ps[2], ps[3][0], x, y, n, h), $"h = {h}");
+        for (var q = 0; q < gradients.Length; q++)
         {
-            for (var i = 0; i < parameters[q].Length; i++)
+            for (var i = 0; i < gradients[q].Length; i++)
             {
-                var at = q;
-                var fd = GradientAssert.CentralDifference(perturbed =>
-                {
-                    var ps = (double[][])parameters.Clone();
-                    ps[at] = perturbed;
-                    return V.SigmoidLayer(ps[0], ps[1], ps[2], ps[3][0], x, y, n, h);
-                }, parameters[q], i);
-                Assert.True(Math.Abs(gradients[q][i] - fd) <= 1e-6 * Math.Max(1, Math.Abs(fd)), $"h = {h}, parameter {q}, element {i}: generated {gradients[q][i]:R}, central difference {fd:R}");
                 Assert.True(Math.Abs(gradients[q][i] - byHand[q][i]) <= 1e-12, $"h = {h}, parameter {q}, element {i}: generated {gradients[q][i]:R}, by hand {byHand[q][i]:R}");
             }
         }
@@ -276,21 +274,7 @@ public class VectorLoopTests
         }
 
         // And the double program's gradient against central differences.
-        double[][] parameters = [D(w), D(b), D(v)], gradients = [ew, eb, ev];
-        for (var q = 0; q < parameters.Length; q++)
-        {
-            for (var i = 0; i < parameters[q].Length; i++)
-            {
-                var at = q;
-                var fd = GradientAssert.CentralDifference(perturbed =>
-                {
-                    var ps = (double[][])parameters.Clone();
-                    ps[at] = perturbed;
-                    return V.TanhLayer(ps[0], ps[1], ps[2], D(x), h);
-                }, parameters[q], i);
-                Assert.True(Math.Abs(gradients[q][i] - fd) <= 1e-6 * Math.Max(1, Math.Abs(fd)), $"h = {h}, parameter {q}, element {i}: generated {gradients[q][i]:R}, central difference {fd:R}");
-            }
-        }
+        AgainstCentralDifferences([D(w), D(b), D(v)], [ew, eb, ev], ps => V.TanhLayer(ps[0], ps[1], ps[2], D(x), h), $"h = {h}");
     }
 
     // ∂/∂a = Σ (e^η − y), ∂/∂b = Σ (e^η − y)·t: the Poisson regression's score, a and b gathered per lane.

@@ -760,14 +760,11 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             };
         }
 
-        // A layer's per-unit loop over more units than two vectors hold (19: two float vectors and three, four double
-        // vectors and three), which DiffGen runs Vector256 lanes at a time: for (j) { z = a[j]·p + b[j]; o += f(z)·b[j]; }
-        // over two local arrays filled before it, p and the bias invariants whose adjoints the lanes gather, f a ReLU
-        // (its off units masked in reverse), the identity, a square or a quotient.
-        private Stmt WideUnitLoop()
+        // What a layer's per-unit loop works on: the sum it adds into, two local arrays a and b filled before it by a loop
+        // over q, its counter j and pre-activation z, and invariants (another variable, whose adjoint the lanes gather, or
+        // a literal).
+        private (string Target, string A, string B, string Q, string J, string Z, Func<Expr> Invariant, ElementWrite FillA, ElementWrite FillB) UnitLoopOperands()
         {
-            const int units = 19;
-            _shapes.Add("wide-unit-loop");
             var target = Pick(Writable());
             var (a, b, q, j, z) = (Fresh("a"), Fresh("b"), Fresh("q"), Fresh("j"), Fresh("z"));
             var others = Writable().Where(n => n != target).ToList();
@@ -778,8 +775,20 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             var fillA = new ElementWrite(a, q, "=", _hasWeights && Chance(60) ? new Binary('*', Expression(1), new Element("w", q + " % 4")) : Expression(2));
             var fillB = new ElementWrite(b, q, "=", Expression(1));
             _loopDepth--;
+            return (target, a, b, q, j, z, Invariant, fillA, fillB);
+        }
 
-            var preactivation = new Declare(z, new Binary('+', new Binary('*', new Element(a, j), Invariant()), Chance(50) ? new Element(b, j) : Invariant()));
+        // A layer's per-unit loop over more units than two vectors hold (19: two float vectors and three, four double
+        // vectors and three), which DiffGen runs Vector256 lanes at a time: for (j) { z = a[j]·p + b[j]; o += f(z)·b[j]; }
+        // over two local arrays filled before it, p and the bias invariants whose adjoints the lanes gather, f a ReLU
+        // (its off units masked in reverse), the identity, a square or a quotient.
+        private Stmt WideUnitLoop()
+        {
+            const int units = 19;
+            _shapes.Add("wide-unit-loop");
+            var (target, a, b, q, j, z, invariant, fillA, fillB) = UnitLoopOperands();
+
+            var preactivation = new Declare(z, new Binary('+', new Binary('*', new Element(a, j), invariant()), Chance(50) ? new Element(b, j) : invariant()));
             Expr activation = Next(4) switch
             {
                 0 or 1 => new Call("Max", [new Lit(0), new Var(z)]),
@@ -816,15 +825,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         {
             const int units = 9;
             _shapes.Add("sigmoid-unit-loop");
-            var target = Pick(Writable());
-            var (a, b, q, j, z) = (Fresh("a"), Fresh("b"), Fresh("q"), Fresh("j"), Fresh("z"));
-            var others = Writable().Where(n => n != target).ToList();
-            Expr Invariant() => others.Count > 0 && Chance(70) ? new Var(Pick(others)) : new Lit(Math.Round(Uniform(-1, 1), 2));
-
-            _loopDepth++;
-            var fillA = new ElementWrite(a, q, "=", _hasWeights && Chance(60) ? new Binary('*', Expression(1), new Element("w", q + " % 4")) : Expression(2));
-            var fillB = new ElementWrite(b, q, "=", Expression(1));
-            _loopDepth--;
+            var (target, a, b, q, j, z, invariant, fillA, fillB) = UnitLoopOperands();
 
             // The weights of unit j at 2·j and 2·j + 1 (spelled three ways), at j and j + 1 (neighbours share a weight:
             // two iterations add into one element, so the reverse stays scalar), or at j alone.
@@ -842,14 +843,14 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             }
 
             Expr weighted = strided
-                ? new Binary('+', new Binary('*', new Element(a, first), Invariant()), new Binary('*', new Element(a, second), Invariant()))
-                : new Binary('*', new Element(a, j), Invariant());
-            var preactivation = new Declare(z, new Binary('+', weighted, Chance(50) ? new Element(b, j) : Invariant()));
+                ? new Binary('+', new Binary('*', new Element(a, first), invariant()), new Binary('*', new Element(a, second), invariant()))
+                : new Binary('*', new Element(a, j), invariant());
+            var preactivation = new Declare(z, new Binary('+', weighted, Chance(50) ? new Element(b, j) : invariant()));
             Expr unit = Next(4) switch
             {
                 0 => new Binary('/', new Element(b, j), new Binary('+', new Lit(1), new Call("Exp", [new Negate(new Var(z))]))),
                 1 => new Binary('*', new Call("Tanh", [new Var(z)]), new Element(b, j)),
-                2 => new Binary('*', new Call("Exp", [new Negate(new Binary('*', new Var(z), new Var(z)))]), Invariant()),
+                2 => new Binary('*', new Call("Exp", [new Negate(new Binary('*', new Var(z), new Var(z)))]), invariant()),
                 _ => new Call("Log", [new Binary('+', new Lit(1), new Binary('*', new Var(z), new Var(z)))]),
             };
             return new BlockStatement([
