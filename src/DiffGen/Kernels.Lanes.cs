@@ -45,6 +45,23 @@ public static partial class Kernels
         return lanes;
     }
 
+    /// <summary>
+    /// The lanes <c>(T)(first + k·stride)</c>: a loop's counter (or an index that steps with it) as a number, each lane
+    /// converted from its own integer as the scalar loop converts it (the integer arithmetic unchecked, as the scalar's is).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> IndexLanes<T>(int first, int stride)
+        where T : unmanaged, INumberBase<T>
+    {
+        var lanes = Vector256<T>.Zero;
+        for (var k = 0; k < Vector256<T>.Count; k++)
+        {
+            lanes = lanes.WithElement(k, T.CreateTruncating(unchecked(first + (k * stride))));
+        }
+
+        return lanes;
+    }
+
     /// <summary>Adds lane k of <paramref name="value"/> into <c>target[index + k·stride]</c>, stride ≥ 1, in turn: a weight of each unit (<c>dw[2·j + 1]</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddLanes<T>(Span<T> target, int index, int stride, Vector256<T> value)

@@ -119,4 +119,31 @@ public class VectorLoopFormTests
     [InlineData("b.Length", "2 * j", "2 * j + b.Length")]
     public void ALayerNoLaneCanStepThroughStaysScalar(string units, string first, string second) =>
         Assert.DoesNotContain("// vectorized:", SigmoidLayer(units, first, second), StringComparison.Ordinal);
+
+    // A fixed weight read by every iteration (w[0] of a logistic regression) is gathered per lane and added once
+    // after the loop; the counter used as a number ((double)t) is a vector of counters.
+    [Fact]
+    public void FixedWeightsGatherAndTheCounterIsANumber()
+    {
+        var source = GeneratorHarness.RunClean("""
+            using System;
+            using DiffGen;
+
+            public static partial class Fit
+            {
+                [Differentiable]
+                public static double Loss(double[] w, double r, [NoDerivative] double[] x)
+                {
+                    double s = 0;
+                    for (int t = 0; t < x.Length; t++)
+                        s += Math.Exp(-w[0] * x[t] - w[1] * t * r);
+                    return s;
+                }
+            }
+            """)["Fit.Loss.g.cs"];
+        Assert.Equal(1, Count(source, "// vectorized:"));
+        Assert.Equal(1, Count(source, "if (dwAt0Lanes != global::System.Runtime.Intrinsics.Vector256<double>.Zero) dw[0] += "));
+        Assert.Equal(1, Count(source, "if (dwAt1Lanes != global::System.Runtime.Intrinsics.Vector256<double>.Zero) dw[1] += "));
+        Assert.Equal(1, Count(source, "global::DiffGen.Kernels.IndexLanes<double>(t, 1)"));
+    }
 }

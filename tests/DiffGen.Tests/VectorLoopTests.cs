@@ -331,4 +331,62 @@ public class VectorLoopTests
             Assert.Equal(Math.Max(0, z) * Math.Exp(v[j]), dv[j], 14);
         }
     }
+
+    // ∂/∂w[k] = mean((σ(z) − y)·x_k), ∂/∂b = mean(σ(z) − y): w[0] and w[1] are gathered per lane like b.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(9)]
+    [InlineData(101)]
+    public void LogisticRegressionAgainstItsScore(int n)
+    {
+        var x = Random(2 * n, 71, 2);
+        var y = Enumerable.Range(0, n).Select(i => (double)(i * 5 % 3 == 0 ? 1 : 0)).ToArray();
+        double[] w = [0.7, -0.4];
+        const double b = 0.2;
+        var dw = new double[2];
+        double db = 0;
+        var value = V.LogisticRegressionGradient(w, b, x, y, dw, ref db);
+        Assert.Equal(V.LogisticRegression(w, b, x, y), value);
+        var residuals = Enumerable.Range(0, n).Select(i => 1 / (1 + Math.Exp(-(w[0] * x[2 * i] + w[1] * x[2 * i + 1] + b))) - y[i]).ToArray();
+        Assert.Equal(residuals.Select((r, i) => r * x[2 * i]).Sum() / n, dw[0], 12);
+        Assert.Equal(residuals.Select((r, i) => r * x[2 * i + 1]).Sum() / n, dw[1], 12);
+        Assert.Equal(residuals.Sum() / n, db, 12);
+    }
+
+    // ∂/∂cash[t−1] = e^(−r·t·dt), ∂/∂r = −Σ t·dt·cash·e^(−r·t·dt), ∂/∂dt = −Σ r·t·cash·e^(−r·t·dt), t counted by the loop.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(11)]
+    [InlineData(360)]
+    public void DiscountedCashFlowsAgainstClosedForm(int n)
+    {
+        var cash = Random(n, 72, 5).Select(c => c + 10).ToArray();
+        const double r = 0.04, dt = 1.0 / 12;
+        var dcash = new double[n];
+        double dr = 0, ddt = 0;
+        var value = V.DiscountedCashFlowsGradient(r, dt, cash, ref dr, ref ddt, dcash);
+        var discounts = Enumerable.Range(1, n).Select(t => Math.Exp(-r * t * dt)).ToArray();
+        Assert.Equal(cash.Select((c, i) => c * discounts[i]).Sum(), value, 10);
+        Assert.Equal(discounts, dcash);
+        Assert.Equal(-cash.Select((c, i) => (i + 1) * dt * c * discounts[i]).Sum(), dr, 9);
+        Assert.Equal(-cash.Select((c, i) => r * (i + 1) * c * discounts[i]).Sum(), ddt, 9);
+
+        // In float, eight counters a vector, against the double program at the same point.
+        var cashF = cash.Select(c => (float)c).ToArray();
+        var dcashF = new float[n];
+        float drF = 0, ddtF = 0;
+        V.DiscountedCashFlowsFloatGradient((float)r, (float)dt, cashF, ref drF, ref ddtF, dcashF);
+        Array.Clear(dcash);
+        (dr, ddt) = (0, 0);
+        V.DiscountedCashFlowsGradient((float)r, (float)dt, cashF.Select(c => (double)c).ToArray(), ref dr, ref ddt, dcash);
+        Assert.True(Math.Abs(drF - dr) <= 1e-4 * Math.Max(1, Math.Abs(dr)), $"float {drF:R}, double {dr:R}");
+        Assert.True(Math.Abs(ddtF - ddt) <= 1e-4 * Math.Max(1, Math.Abs(ddt)), $"float {ddtF:R}, double {ddt:R}");
+        for (var i = 0; i < n; i++)
+        {
+            Assert.True(Math.Abs(dcashF[i] - dcash[i]) <= 1e-5, $"cash {i}: float {dcashF[i]:R}, double {dcash[i]:R}");
+        }
+    }
 }

@@ -143,15 +143,20 @@ internal static class LoopVectorizer
     }
 
     private static VectorLoop Create(
-        IrProgram program, TypeRef type, HashSet<int> lanes, (List<string> Locals, List<string> Gathered) reverse,
+        IrProgram program, TypeRef type, HashSet<int> lanes, (List<string> Locals, List<string> Gathered, List<(string Adjoint, Operand Index)> Elements) reverse,
         (int Value, Operand Zero)? gate, NameScope names, bool forwardLanes, Dictionary<int, int> steps)
     {
-        var (locals, gathered) = reverse;
+        var (locals, gathered, elements) = reverse;
         var laneNames = lanes.Select(v => program.Variables[v].Name).Concat(locals).Concat(gathered).Distinct()
             .Select(scalar => new LaneName(scalar, names.Claim(scalar + "Lanes")))
             .ToEquatableArray();
         var strides = steps.Where(s => s.Value >= 1).OrderBy(s => s.Key).Select(s => new StridedIndex(s.Key, s.Value)).ToEquatableArray();
-        return new VectorLoop(type, laneNames, gathered.ToEquatableArray(), gate, names.Claim("onLanes"), names.Claim("tapeBase"), forwardLanes, strides);
+        var gatheredElements = elements.Select(e => new GatheredElement(e.Adjoint, e.Index, names.Claim(e.Adjoint + "At" + (e.Index switch
+            {
+                VariableOperand { Id: var id } => program.Variables[id].Name,
+                var literal => Literals.IntegerValue(literal)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }) + "Lanes"))).ToEquatableArray();
+        return new VectorLoop(type, laneNames, gathered.ToEquatableArray(), gate, names.Claim("onLanes"), names.Claim("tapeBase"), forwardLanes, strides, gatheredElements);
     }
 
     // The reverse alone in lanes, the forward loop scalar: its body plain assignments (no loop or branch pushes
@@ -195,8 +200,8 @@ internal static class LoopVectorizer
 
         // Each element of a gradient must receive its contributions in the order the scalar loop gives them: no two
         // iterations add into one element (w[j] and w[j + 1] would: the lanes would add them the other way round).
-        var adds = iteration.OfType<AccumulateStatement>().Where(a => a.Target.Index is VariableOperand)
-            .Select(a => (a.Target.Name, Form: steps.Of[((VariableOperand)a.Target.Index!).Id])).ToList();
+        var adds = iteration.OfType<AccumulateStatement>().Where(a => a.Target.Index is not null)
+            .Select(a => (a.Target.Name, Form: steps.Form(a.Target.Index!)!)).ToList();
         if (adds.Any(x => adds.Any(y => x.Name == y.Name && x.Form.MayMeetAcrossIterations(y.Form))))
         {
             return null;
@@ -219,10 +224,18 @@ internal static class LoopVectorizer
 
         public int? Step(Operand operand) => Form(operand)?.Step;
 
+        /// <summary>An index the same in every iteration and after the loop: a literal, or a variable the loop never assigns.</summary>
+        public bool IsInvariantIndex(Operand index) => index switch
+        {
+            LiteralOperand literal => Literals.IntegerValue(literal) is not null,
+            VariableOperand { Id: var id } => !assigned.Contains(id) && !Of.ContainsKey(id),
+            _ => false,
+        };
+
         public bool IsUniform(Operand operand) => operand is LiteralOperand
             || operand is VariableOperand { Id: var id } && (Uniform.Contains(id) || !assigned.Contains(id) && !Of.ContainsKey(id));
 
-        private Affine? Form(Operand operand) => operand switch
+        public Affine? Form(Operand operand) => operand switch
         {
             LiteralOperand literal when Literals.IntegerValue(literal) is { } value => new Affine(0, string.Empty, value),
             VariableOperand { Id: var id } when Of.TryGetValue(id, out var form) => form,
@@ -280,10 +293,11 @@ internal static class LoopVectorizer
         /// <summary>
         /// Whether two iterations could add into one element through these two indices, which would change the order
         /// an element receives its contributions in: a·j₁ + b₁ = a·j₂ + b₂ for j₁ ≠ j₂ unless b₂ − b₁ is 0 or not a multiple
-        /// of a. Different steps or bases: assumed to.
+        /// of a. Different steps or bases: assumed to. Two indices the same in every iteration (elements gathered per lane,
+        /// added after the loop) do not order anything across iterations.
         /// </summary>
         public bool MayMeetAcrossIterations(Affine other) =>
-            Step != other.Step || Base != other.Base || (other.Offset - Offset != 0 && (other.Offset - Offset) % Step == 0);
+            Step != other.Step || (Step != 0 && (Base != other.Base || (other.Offset - Offset != 0 && (other.Offset - Offset) % Step == 0)));
     }
 
     private static TypeRef? FirstAssignedType(LoopStatement loop, IrProgram program) =>
@@ -324,11 +338,12 @@ internal static class LoopVectorizer
     // has no lane-by-lane form.
     // A reverse-only loop's iteration also computes integers and uniform values as scalars (steps), and adds into
     // arrays at stepped indices; its lanes grow with the values it computes from them.
-    private static (List<string> Locals, List<string> Gathered)? ReversedIteration(
+    private static (List<string> Locals, List<string> Gathered, List<(string Adjoint, Operand Index)> Elements)? ReversedIteration(
         IReadOnlyList<SweepStatement> iteration, int counter, HashSet<int> lanes, IrProgram program, TypeRef type, Steps? steps)
     {
         var locals = new List<string>();
         var gathered = new List<string>();
+        var elements = new List<(string Adjoint, Operand Index)>();
         var read = new HashSet<string>();
         foreach (var statement in iteration)
         {
@@ -349,10 +364,19 @@ internal static class LoopVectorizer
                 case AccumulateStatement a when a.Type == type && a.TargetType == type
                                                 && a.Target.Column is null && a.Target.Member is null
                                                 && a.Source.Index is null && a.Source.Column is null && a.Source.Member is null
-                                                && (a.Target.Index is null || a.Target.Index is VariableOperand { Id: var i } && (i == counter || steps?.Of.TryGetValue(i, out var form) == true && form.Step >= 1))
+                                                && (a.Target.Index is null || a.Target.Index is VariableOperand { Id: var i } && (i == counter || steps?.Of.TryGetValue(i, out var form) == true && form.Step >= 1)
+                                                    || steps is not null && steps.IsInvariantIndex(a.Target.Index))
                                                 && Lanewise(a.Partial.Derivative):
                     read.Add(a.Source.Name);
-                    if (a.Declare)
+                    if (a.Target.Index is { } index && steps?.IsInvariantIndex(index) == true)
+                    {
+                        // The same element from every iteration: gathered per lane, as an outside adjoint is.
+                        if (!elements.Contains((a.Target.Name, a.Target.Index!)))
+                        {
+                            elements.Add((a.Target.Name, a.Target.Index!));
+                        }
+                    }
+                    else if (a.Declare)
                     {
                         locals.Add(a.Target.Name);
                     }
@@ -368,7 +392,7 @@ internal static class LoopVectorizer
         }
 
         // An outside adjoint both read and gathered would need the iterations in order.
-        return gathered.Any(read.Contains) ? null : (locals, gathered);
+        return gathered.Any(read.Contains) ? null : (locals, gathered, elements);
     }
 
     // A reverse-only iteration's recomputation: an integer of a known step, a value the same in every lane (computed
@@ -395,6 +419,23 @@ internal static class LoopVectorizer
         if (target.Type != type)
         {
             return false;
+        }
+
+        // The counter (or a stepped integer) as a number, (double)j: lane k is (double)(index + k·step), exactly the scalar's.
+        if (assignment.Operation is ConversionOperation { Checked: false, Value: VariableOperand { Id: var source } value }
+            && program.Variables[source].Type == TypeRef.Int && program.Variables[source].Shape == ParameterShape.Scalar)
+        {
+            switch (steps.Step(value))
+            {
+                case 0:
+                    steps.Uniform.Add(assignment.Target);
+                    return true;
+                case >= 1:
+                    lanes.Add(assignment.Target);
+                    return true;
+                default:
+                    return false;
+            }
         }
 
         if (assignment.Operation is ElementRead { Index: var index } read && program.Variables[read.Array].Type == type

@@ -117,7 +117,7 @@ internal static partial class GradientEmitter
         }
 
         writer.Open("// vectorized: the reversed iterations Vector256<" + vector.Type.Name + ">.Count at a time, in order (each adds only into its own elements"
-            + (vector.Gathered.Count > 0 ? " and, per lane, into sums added after the loop" : string.Empty) + ")"
+            + (vector.Gathered.Count > 0 || vector.GatheredElements.Count > 0 ? " and, per lane, into sums added after the loop" : string.Empty) + ")"
             + (vector.Gate is { } g ? "; a unit whose max(" + spelling.Operand(g.Zero) + ", " + spelling.Name(g.Value) + ") is off adds nothing, its lanes masked" : string.Empty)
             + (vector.Strides.Any(s => s.Stride > 1) ? "; an index that steps by k per iteration loads and adds lanes k elements apart" : string.Empty));
         if (locals is { } tape)
@@ -130,6 +130,11 @@ internal static partial class GradientEmitter
         foreach (var gathered in vector.Gathered)
         {
             writer.Line("var " + vector.LanesOf(gathered) + " = " + lanes.Type + ".Zero;   // " + gathered + "'s share, per lane");
+        }
+
+        foreach (var element in vector.GatheredElements)
+        {
+            writer.Line("var " + element.Lanes + " = " + lanes.Type + ".Zero;   // " + Element(spelling, element) + "'s share, per lane");
         }
 
         writer.Open(VectorSteps(name, bound, counter, lanes));
@@ -147,6 +152,12 @@ internal static partial class GradientEmitter
         foreach (var gathered in vector.Gathered)
         {
             writer.Line(gathered + " += " + Vector256 + ".Sum(" + vector.LanesOf(gathered) + ");");
+        }
+
+        foreach (var element in vector.GatheredElements)
+        {
+            // Only when a lane holds something: a loop whose lanes never ran reads no element (nor turns a −0 into +0).
+            writer.Line("if (" + element.Lanes + " != " + lanes.Type + ".Zero) " + Element(spelling, element) + " += " + Vector256 + ".Sum(" + element.Lanes + ");");
         }
 
         writer.Close();
@@ -180,6 +191,9 @@ internal static partial class GradientEmitter
 
         writer.Close();
     }
+
+    // A gathered element as the scalar loop spells it: dw[0].
+    private static string Element(CSharpSpelling spelling, GatheredElement element) => element.Adjoint + "[" + spelling.SpanIndex(element.Index) + "]";
 
     // The statements of one vector of iterations; a lane local is declared at its first assignment.
     private static void WriteLanes(IndentedWriter writer, Context context, LaneSpelling lanes, EquatableArray<SweepStatement> statements, HashSet<string> declared, (int Value, Operand Zero)? gate)
@@ -236,7 +250,14 @@ internal static partial class GradientEmitter
                     Mask();
                     var (contribution, subtract) = lanes.Contribution(a);
                     var comment = "   " + AccumulateComment(spelling, a);
-                    if (a.Target.Index is { } index)
+                    if (a.Target.Index is { } at && vector.ElementOf(a.Target.Name, at) is { } element)
+                    {
+                        // The same element from every lane: a share per lane, added after the loop.
+                        writer.Line(mask is null
+                            ? element.Lanes + (subtract ? " -= " : " += ") + contribution + ";" + comment
+                            : element.Lanes + " = " + Vector256 + ".ConditionalSelect(" + mask + ", " + element.Lanes + (subtract ? " - " : " + ") + contribution + ", " + element.Lanes + ");" + comment);
+                    }
+                    else if (a.Target.Index is { } index)
                     {
                         writer.Line("global::DiffGen.Kernels.AddLanes<" + vector.Type.Name + ">(" + a.Target.Name + ", " + spelling.SpanIndex(index) + lanes.Stride(index) + ", "
                             + (subtract ? "-" + CSharpSpelling.Parenthesize(contribution) : contribution) + (mask is null ? string.Empty : ", " + mask) + ");" + comment);
@@ -316,6 +337,8 @@ internal static partial class GradientEmitter
                 Extreme(function, Literals.FloatingValue(arguments[0]) == 0 ? arguments[1] : arguments[0]),
             ElementRead read when read.Index is VariableOperand { Id: var index } && (index == Counter || Vector.StrideOf(index) is not null) =>
                 "global::DiffGen.Kernels.LoadLanes<" + Vector.Type.Name + ">(" + _spelling.Name(read.Array) + ", " + _spelling.Name(index) + Stride(read.Index) + ")",
+            ConversionOperation { Value: VariableOperand { Id: var index } } =>
+                "global::DiffGen.Kernels.IndexLanes<" + Vector.Type.Name + ">(" + _spelling.Name(index) + ", " + (index == Counter ? 1 : Vector.StrideOf(index) ?? 1) + ")",
             _ => throw new System.InvalidOperationException("the operation " + operation.GetType().Name + " has no lanes"),
         };
 

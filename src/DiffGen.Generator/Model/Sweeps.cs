@@ -58,6 +58,7 @@ internal sealed record ForwardLoop(
 /// Exp, Tanh, Log…), the forward loop is the scalar one, which pushes each iteration's values in the same
 /// positional order, and only the reverse, all + − × ÷, runs lanes: a sigmoid layer's backward pass.
 /// </param>
+/// <param name="GatheredElements">Elements of gradient arrays at an index the same in every iteration, gathered per lane as <paramref name="Gathered"/> are.</param>
 /// <param name="Strides">
 /// The reverse's integer indices that step by more than one per iteration (<c>w1[2·j + 1]</c>), with their step: computed
 /// once per vector for its first lane, the lanes at index + k·step.
@@ -70,15 +71,25 @@ internal sealed record VectorLoop(
     string Mask,
     string TapeBase,
     bool ForwardLanes,
-    EquatableArray<StridedIndex> Strides)
+    EquatableArray<StridedIndex> Strides,
+    EquatableArray<GatheredElement> GatheredElements)
 {
     public string LanesOf(string scalar) => Lanes.First(l => l.Scalar == scalar).Lanes;
 
     public bool IsLane(string scalar) => Lanes.Any(l => l.Scalar == scalar);
 
+    /// <summary>The gathered element a reverse-only loop's iteration adds into at <paramref name="index"/> of <paramref name="adjoint"/>, if any.</summary>
+    public GatheredElement? ElementOf(string adjoint, Operand index) => GatheredElements.FirstOrDefault(e => e.Adjoint == adjoint && e.Index == index);
+
     /// <summary>The step of an index variable from one lane to the next, or null when it is not one of <see cref="Strides"/>.</summary>
     public int? StrideOf(int index) => Strides.Where(s => s.Index == index).Select(s => (int?)s.Stride).FirstOrDefault();
 }
+
+/// <summary>
+/// An element of a gradient array that every iteration of a reverse-only loop adds into (<c>dw[0]</c> of a logistic
+/// regression's <c>w[0] · x[2·i]</c>): per lane in <paramref name="Lanes"/>, added into the element once after the loop.
+/// </summary>
+internal sealed record GatheredElement(string Adjoint, Operand Index, string Lanes);
 
 /// <summary>An integer of a vectorized loop's reversed iteration that is <paramref name="Stride"/>·counter + (the same for every iteration).</summary>
 internal sealed record StridedIndex(int Index, int Stride);

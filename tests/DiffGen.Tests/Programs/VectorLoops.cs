@@ -167,4 +167,44 @@ public static partial class VectorLoops
 
         return s;
     }
+
+    /// <summary>Logistic regression on two features stored interleaved, as written from a textbook: w[0], w[1] and b.</summary>
+    [Differentiable]
+    public static double LogisticRegression(double[] w, double b, [NoDerivative] double[] x, [NoDerivative] double[] y)
+    {
+        double nll = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            double z = w[0] * x[2 * i] + w[1] * x[2 * i + 1] + b;
+            nll += Math.Log(1 + Math.Exp(-z)) + (1 - y[i]) * z;
+        }
+
+        return nll / y.Length;
+    }
+
+    /// <summary>Cash flows discounted continuously at t·dt, t = 1 … n: the counter used as a number.</summary>
+    [Differentiable]
+    public static double DiscountedCashFlows(double r, double dt, double[] cash)
+    {
+        double pv = 0;
+        for (int t = 1; t <= cash.Length; t++)
+        {
+            pv += cash[t - 1] * Math.Exp(-r * t * dt);
+        }
+
+        return pv;
+    }
+
+    /// <summary><see cref="DiscountedCashFlows"/> in float: eight counters a vector.</summary>
+    [Differentiable]
+    public static float DiscountedCashFlowsFloat(float r, float dt, float[] cash)
+    {
+        float pv = 0;
+        for (int t = 1; t <= cash.Length; t++)
+        {
+            pv += cash[t - 1] * MathF.Exp(-r * t * dt);
+        }
+
+        return pv;
+    }
 }
