@@ -193,5 +193,9 @@ public sealed class ProgramBatch : IDisposable
         ["generated-vector-reverse-only"] = "it reads them back Vector256<",
         // its lanes loading and adding at indices two or more elements apart (w[2·j + 1])
         ["generated-vector-loop-strided"] = "elements apart",
+        // its lanes gathering an element every iteration adds into (dw[1]), added after the loop
+        ["generated-vector-gathered-element"] = "]'s share, per lane",
+        // its lanes holding the counter as a number
+        ["generated-vector-counter-lanes"] = "Kernels.IndexLanes<",
     };
 }

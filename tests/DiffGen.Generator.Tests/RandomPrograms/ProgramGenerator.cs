@@ -48,7 +48,7 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
         "model-instance", "model-array-element", "model-nullable-member", "model-init-only", "model-enum-member", "helper-vector-valued",
         "matrix-product-nest", "zero-array-per-iteration-argument", "counter-offset-test",
         "wide-unit-loop", "wide-unit-loop-relu", "wide-unit-loop-inclusive", "self-compared-constant",
-        "sigmoid-unit-loop", "sigmoid-unit-loop-strided", "sigmoid-unit-loop-overlapping",
+        "sigmoid-unit-loop", "sigmoid-unit-loop-strided", "sigmoid-unit-loop-overlapping", "sigmoid-unit-loop-fixed-weight", "sigmoid-unit-loop-counter",
     ];
 
     private static int _ids;
@@ -845,7 +845,25 @@ public sealed class ProgramGenerator(Rejection rejection = Rejection.None) : Gen
             Expr weighted = strided
                 ? new Binary('+', new Binary('*', new Element(a, first), invariant()), new Binary('*', new Element(a, second), invariant()))
                 : new Binary('*', new Element(a, j), invariant());
-            var preactivation = new Declare(z, new Binary('+', weighted, Chance(50) ? new Element(b, j) : invariant()));
+            // A weight every unit reads (w[1]: its gradient gathered per lane), and the counter as a number (j · 0.1 · p).
+            if (_hasWeights && Chance(40))
+            {
+                _shapes.Add("sigmoid-unit-loop-fixed-weight");
+                weighted = new Binary('*', weighted, new Element("w", "1"));
+            }
+
+            Expr bias = Next(4) switch
+            {
+                0 or 1 => new Element(b, j),
+                2 => invariant(),
+                _ => new Binary('*', new Binary('*', new Var(j), new Lit(0.1)), invariant()),
+            };
+            if (bias is Binary)
+            {
+                _shapes.Add("sigmoid-unit-loop-counter");
+            }
+
+            var preactivation = new Declare(z, new Binary('+', weighted, bias));
             Expr unit = Next(4) switch
             {
                 0 => new Binary('/', new Element(b, j), new Binary('+', new Lit(1), new Call("Exp", [new Negate(new Var(z))]))),
