@@ -156,7 +156,7 @@ internal static partial class GradientEmitter
 
         foreach (var element in vector.GatheredElements)
         {
-            // Only when a lane holds something: a loop whose lanes never ran reads no element (nor turns a −0 into +0).
+            // Only when a lane holds something: a loop whose lanes never ran reads no element of the gradient.
             writer.Line("if (" + element.Lanes + " != " + lanes.Type + ".Zero) " + Element(spelling, element) + " += " + Vector256 + ".Sum(" + element.Lanes + ");");
         }
 

@@ -58,11 +58,11 @@ internal sealed record ForwardLoop(
 /// Exp, Tanh, Log…), the forward loop is the scalar one, which pushes each iteration's values in the same
 /// positional order, and only the reverse, all + − × ÷, runs lanes: a sigmoid layer's backward pass.
 /// </param>
-/// <param name="GatheredElements">Elements of gradient arrays at an index the same in every iteration, gathered per lane as <paramref name="Gathered"/> are.</param>
 /// <param name="Strides">
-/// The reverse's integer indices that step by more than one per iteration (<c>w1[2·j + 1]</c>), with their step: computed
-/// once per vector for its first lane, the lanes at index + k·step.
+/// The reverse's integer indices that step with the counter (<c>w1[2·j + 1]</c>: 2; the counter itself: 1), with their
+/// step: computed once per vector for its first lane, the lanes at index + k·step.
 /// </param>
+/// <param name="GatheredElements">Elements of gradient arrays at an index the same in every iteration, gathered per lane as <paramref name="Gathered"/> are.</param>
 internal sealed record VectorLoop(
     TypeRef Type,
     EquatableArray<LaneName> Lanes,
@@ -91,7 +91,7 @@ internal sealed record VectorLoop(
 /// </summary>
 internal sealed record GatheredElement(string Adjoint, Operand Index, string Lanes);
 
-/// <summary>An integer of a vectorized loop's reversed iteration that is <paramref name="Stride"/>·counter + (the same for every iteration).</summary>
+/// <summary>An integer of a vectorized loop's reversed iteration that is <paramref name="Stride"/>·counter + (the same in every iteration).</summary>
 internal sealed record StridedIndex(int Index, int Stride);
 
 /// <summary>The vector local (<paramref name="Lanes"/>) that stands for a scalar of a vectorized loop.</summary>
