@@ -421,27 +421,20 @@ internal static class LoopVectorizer
             return false;
         }
 
-        // The counter (or a stepped integer) as a number, (double)j: lane k is (double)(index + k·step), exactly the scalar's.
-        if (assignment.Operation is ConversionOperation { Checked: false, Value: VariableOperand { Id: var source } value }
-            && program.Variables[source].Type == TypeRef.Int && program.Variables[source].Shape == ParameterShape.Scalar)
+        // By the integer it steps with: the counter (or a stepped integer) as a number, (double)j, lane k (double)(index + k·step)
+        // as the scalar converts it; a read at such an index, a strided load. Step 0: the same in every lane.
+        var stepping = assignment.Operation switch
         {
-            switch (steps.Step(value))
-            {
-                case 0:
-                    steps.Uniform.Add(assignment.Target);
-                    return true;
-                case >= 1:
-                    lanes.Add(assignment.Target);
-                    return true;
-                default:
-                    return false;
-            }
-        }
-
-        if (assignment.Operation is ElementRead { Index: var index } read && program.Variables[read.Array].Type == type
-            && program.Variables[read.Array].Shape is ParameterShape.Array or ParameterShape.Span && steps.IsUniform(new VariableOperand(read.Array)))
+            ConversionOperation { Checked: false, Value: VariableOperand { Id: var source } value }
+                when program.Variables[source].Type == TypeRef.Int && program.Variables[source].Shape == ParameterShape.Scalar => value,
+            ElementRead { Index: var index } read
+                when program.Variables[read.Array].Type == type && program.Variables[read.Array].Shape is ParameterShape.Array or ParameterShape.Span
+                     && steps.IsUniform(new VariableOperand(read.Array)) => index,
+            _ => null,
+        };
+        if (stepping is not null)
         {
-            switch (steps.Step(index))
+            switch (steps.Step(stepping))
             {
                 case 0:
                     steps.Uniform.Add(assignment.Target);
