@@ -117,12 +117,8 @@ internal static class LoopVectorizer
         }
 
         // Nothing outside the loop reads a value of one iteration, and nothing else assigns one.
-        var inside = new HashSet<IrStatement>(IrQueries.Walk(new IrStatement[] { loop }), ReferenceComparer<IrStatement>.Instance);
-        var outside = IrQueries.Walk(program.Body).Where(s => !inside.Contains(s)).ToList();
         var carried = new HashSet<int>(accumulators.Select(a => a.Carried));
-        bool OfAnIteration(int v) => (lanes.Contains(v) || offsets.Contains(v)) && !carried.Contains(v);
-        if (outside.SelectMany(IrQueries.OperandsOf).OfType<VariableOperand>().Any(v => OfAnIteration(v.Id))
-            || outside.OfType<AssignStatement>().Any(a => OfAnIteration(a.Target)))
+        if (UsedOutside(program, loop, v => (lanes.Contains(v) || offsets.Contains(v)) && !carried.Contains(v)))
         {
             return null;
         }
@@ -180,11 +176,7 @@ internal static class LoopVectorizer
         }
 
         var carried = new HashSet<int>(accumulators.Select(a => a.Carried));
-        var inside = new HashSet<IrStatement>(IrQueries.Walk(new IrStatement[] { loop }), ReferenceComparer<IrStatement>.Instance);
-        var outside = IrQueries.Walk(program.Body).Where(s => !inside.Contains(s)).ToList();
-        bool OfAnIteration(int v) => (assigned.Contains(v) || v == counter) && !carried.Contains(v);
-        if (outside.SelectMany(IrQueries.OperandsOf).OfType<VariableOperand>().Any(v => OfAnIteration(v.Id))
-            || outside.OfType<AssignStatement>().Any(a => OfAnIteration(a.Target))
+        if (UsedOutside(program, loop, v => (assigned.Contains(v) || v == counter) && !carried.Contains(v))
             || saved.Any(v => program.Variables[v].Type != type || program.Variables[v].Shape != ParameterShape.Scalar))
         {
             return null;
@@ -298,6 +290,15 @@ internal static class LoopVectorizer
         /// </summary>
         public bool MayMeetAcrossIterations(Affine other) =>
             Step != other.Step || (Step != 0 && (Base != other.Base || (other.Offset - Offset != 0 && (other.Offset - Offset) % Step == 0)));
+    }
+
+    // Whether any statement outside the loop reads or assigns a variable of one iteration.
+    private static bool UsedOutside(IrProgram program, LoopStatement loop, System.Func<int, bool> ofAnIteration)
+    {
+        var inside = new HashSet<IrStatement>(IrQueries.Walk(new IrStatement[] { loop }), ReferenceComparer<IrStatement>.Instance);
+        var outside = IrQueries.Walk(program.Body).Where(s => !inside.Contains(s)).ToList();
+        return outside.SelectMany(IrQueries.OperandsOf).OfType<VariableOperand>().Any(v => ofAnIteration(v.Id))
+               || outside.OfType<AssignStatement>().Any(a => ofAnIteration(a.Target));
     }
 
     private static TypeRef? FirstAssignedType(LoopStatement loop, IrProgram program) =>

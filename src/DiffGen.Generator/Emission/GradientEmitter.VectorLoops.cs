@@ -337,8 +337,8 @@ internal static partial class GradientEmitter
                 Extreme(function, Literals.FloatingValue(arguments[0]) == 0 ? arguments[1] : arguments[0]),
             ElementRead read when read.Index is VariableOperand { Id: var index } && (index == Counter || Vector.StrideOf(index) is not null) =>
                 "global::DiffGen.Kernels.LoadLanes<" + Vector.Type.Name + ">(" + _spelling.Name(read.Array) + ", " + _spelling.Name(index) + Stride(read.Index) + ")",
-            ConversionOperation { Value: VariableOperand { Id: var index } } =>
-                "global::DiffGen.Kernels.IndexLanes<" + Vector.Type.Name + ">(" + _spelling.Name(index) + ", " + (index == Counter ? 1 : Vector.StrideOf(index) ?? 1) + ")",
+            ConversionOperation { Value: VariableOperand { Id: var index } } when Vector.StrideOf(index) is not null =>
+                "global::DiffGen.Kernels.IndexLanes<" + Vector.Type.Name + ">(" + _spelling.Name(index) + ", " + Vector.StrideOf(index) + ")",
             _ => throw new System.InvalidOperationException("the operation " + operation.GetType().Name + " has no lanes"),
         };
 
